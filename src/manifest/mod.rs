@@ -1,0 +1,339 @@
+//! Reading Kubernetes objects from files: YAML streams, JSON, `kind: List`, Helm output.
+//!
+//! Every object keeps its origin (file, line, position in a List) so reports and SARIF can
+//! point at it. Nothing here is fatal: a file or document that cannot be read becomes a
+//! [`LoadError`] and the rest of the input is still read.
+
+pub mod lenient;
+pub mod yaml;
+
+use serde_json::Value;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Files larger than this are refused rather than read into memory.
+pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
+
+/// Where an object came from.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Origin {
+    /// The file as the user named it (or `demo:/...` for embedded objects).
+    pub file: Arc<str>,
+    /// 1-based line where the object starts.
+    pub line: u32,
+    /// JSON pointer of the object inside its document: "" or `/items/N` for List entries.
+    pub pointer: String,
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.file, self.line)
+    }
+}
+
+/// One object as read, before it is typed.
+#[derive(Debug, Clone)]
+pub struct RawObject {
+    pub value: Value,
+    pub origin: Origin,
+}
+
+/// Something that could not be read, with where and why.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct LoadError {
+    pub file: String,
+    pub line: Option<u32>,
+    pub message: String,
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{}: {}", self.file, line, self.message),
+            None => write!(f, "{}: {}", self.file, self.message),
+        }
+    }
+}
+
+/// What a set of paths held.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub objects: Vec<RawObject>,
+    pub errors: Vec<LoadError>,
+    pub files_read: usize,
+}
+
+/// Reads every manifest under `paths`. Folders are walked recursively for `.yaml`, `.yml` and
+/// `.json` files (hidden entries skipped); a file named explicitly is read whatever its name.
+pub fn load_paths(paths: &[PathBuf]) -> Loaded {
+    let mut loaded = Loaded::default();
+    for path in paths {
+        if path.as_os_str() == "-" {
+            let mut text = String::new();
+            match std::io::Read::read_to_string(&mut std::io::stdin(), &mut text) {
+                Ok(_) => load_text("<stdin>", &text, &mut loaded),
+                Err(e) => loaded.errors.push(error_at("<stdin>", None, e.to_string())),
+            }
+            continue;
+        }
+        match std::fs::metadata(path) {
+            Ok(meta) if meta.is_dir() => walk_dir(path, &mut loaded),
+            Ok(_) => load_file(path, &mut loaded),
+            Err(e) => {
+                loaded
+                    .errors
+                    .push(error_at(&path.display().to_string(), None, e.to_string()))
+            }
+        }
+    }
+    loaded
+}
+
+fn walk_dir(dir: &Path, loaded: &mut Loaded) {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) => {
+            loaded
+                .errors
+                .push(error_at(&dir.display().to_string(), None, e.to_string()));
+            return;
+        }
+    };
+    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    paths.sort();
+    for path in paths {
+        let hidden = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with('.'));
+        if hidden {
+            continue;
+        }
+        if path.is_dir() {
+            walk_dir(&path, loaded);
+        } else if has_manifest_extension(&path) {
+            load_file(&path, loaded);
+        }
+    }
+}
+
+fn has_manifest_extension(path: &Path) -> bool {
+    matches!(
+        path.extension()
+            .and_then(|e| e.to_str())
+            .map(|e| e.to_ascii_lowercase())
+            .as_deref(),
+        Some("yaml" | "yml" | "json")
+    )
+}
+
+fn load_file(path: &Path, loaded: &mut Loaded) {
+    let name = path.display().to_string();
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.len() > MAX_FILE_BYTES => {
+            let msg = format!(
+                "file is {} MiB, over the {} MiB limit for one manifest file; split it",
+                meta.len() / (1024 * 1024),
+                MAX_FILE_BYTES / (1024 * 1024)
+            );
+            loaded.errors.push(error_at(&name, None, msg));
+            return;
+        }
+        Err(e) => {
+            loaded.errors.push(error_at(&name, None, e.to_string()));
+            return;
+        }
+        Ok(_) => {}
+    }
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            loaded.errors.push(error_at(&name, None, e.to_string()));
+            return;
+        }
+    };
+    if bytes.contains(&0) {
+        loaded.errors.push(error_at(
+            &name,
+            None,
+            "binary file (contains NUL bytes), not a manifest".into(),
+        ));
+        return;
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) => load_text(&name, &text, loaded),
+        Err(e) => {
+            let line = line_of_offset(e.as_bytes(), e.utf8_error().valid_up_to());
+            loaded.errors.push(error_at(
+                &name,
+                Some(line),
+                "invalid UTF-8; manifests must be UTF-8 text".into(),
+            ));
+        }
+    }
+}
+
+fn line_of_offset(bytes: &[u8], offset: usize) -> u32 {
+    1 + bytes[..offset.min(bytes.len())]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count() as u32
+}
+
+/// Parses the text of one file (YAML stream or JSON) into objects.
+pub fn load_text(name: &str, text: &str, loaded: &mut Loaded) {
+    loaded.files_read += 1;
+    let file: Arc<str> = Arc::from(name);
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let trimmed = text.trim_start();
+    if trimmed.starts_with('{') || trimmed.starts_with('[') {
+        match serde_json::from_str::<Value>(text) {
+            Ok(value) => {
+                let line = line_of_offset(text.as_bytes(), text.len() - trimmed.len());
+                let item_lines = json_item_lines(text);
+                add_document(&file, value, line, &item_lines, loaded);
+                return;
+            }
+            // Flow-style YAML also starts with `{`; fall through to the YAML reader, but
+            // report the JSON error if that fails too and the file is named .json.
+            Err(e) if name.to_ascii_lowercase().ends_with(".json") => {
+                loaded.errors.push(error_at(
+                    name,
+                    Some(e.line() as u32),
+                    format!("invalid JSON: {e}"),
+                ));
+                return;
+            }
+            Err(_) => {}
+        }
+    }
+    for doc in yaml::split_documents(text) {
+        match yaml::parse_document(doc) {
+            Ok(Some(parsed)) => {
+                add_document(&file, parsed.value, parsed.line, &parsed.item_lines, loaded)
+            }
+            Ok(None) => {}
+            Err(e) => loaded.errors.push(error_at(
+                name,
+                Some(e.line),
+                format!("invalid YAML (column {}): {}", e.column, e.message),
+            )),
+        }
+    }
+}
+
+/// Line numbers of List entries in a JSON file, found by the YAML reader (JSON is YAML).
+fn json_item_lines(text: &str) -> Vec<u32> {
+    yaml::split_documents(text)
+        .first()
+        .and_then(|doc| yaml::parse_document(*doc).ok().flatten())
+        .map(|doc| doc.item_lines)
+        .unwrap_or_default()
+}
+
+fn add_document(file: &Arc<str>, value: Value, line: u32, item_lines: &[u32], loaded: &mut Loaded) {
+    match value {
+        Value::Null => {}
+        Value::Object(map) => {
+            let is_list = map
+                .get("kind")
+                .and_then(Value::as_str)
+                .is_some_and(|k| k == "List" || k.ends_with("List"))
+                && map.get("items").is_some_and(Value::is_array);
+            if is_list {
+                let Some(Value::Array(items)) =
+                    map.into_iter().find(|(k, _)| k == "items").map(|(_, v)| v)
+                else {
+                    return;
+                };
+                for (i, item) in items.into_iter().enumerate() {
+                    let item_line = item_lines.get(i).copied().unwrap_or(line);
+                    push_object(file, item, item_line, format!("/items/{i}"), loaded);
+                }
+            } else {
+                push_object(file, Value::Object(map), line, String::new(), loaded);
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.into_iter().enumerate() {
+                push_object(file, item, line, format!("/{i}"), loaded);
+            }
+        }
+        other => loaded.errors.push(error_at(
+            file,
+            Some(line),
+            format!(
+                "document is a {}, not a Kubernetes object",
+                json_type(&other)
+            ),
+        )),
+    }
+}
+
+fn push_object(file: &Arc<str>, value: Value, line: u32, pointer: String, loaded: &mut Loaded) {
+    if !value.is_object() {
+        loaded.errors.push(error_at(
+            file,
+            Some(line),
+            format!("entry is a {}, not a Kubernetes object", json_type(&value)),
+        ));
+        return;
+    }
+    let origin = Origin {
+        file: file.clone(),
+        line,
+        pointer,
+    };
+    loaded.objects.push(RawObject { value, origin });
+}
+
+fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "list",
+        Value::Object(_) => "mapping",
+    }
+}
+
+fn error_at(file: &str, line: Option<u32>, message: String) -> LoadError {
+    LoadError {
+        file: file.to_string(),
+        line,
+        message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_lists_json_and_reports_bad_documents() {
+        let mut loaded = Loaded::default();
+        let yaml = "apiVersion: v1\nkind: List\nitems:\n- kind: Pod\n  metadata: {name: a}\n- kind: Pod\n  metadata: {name: b}\n---\nkind: [\n---\n- 1\n";
+        load_text("x.yaml", yaml, &mut loaded);
+        load_text(
+            "y.json",
+            "{\"kind\": \"Pod\", \"metadata\": {\"name\": \"c\"}}",
+            &mut loaded,
+        );
+        load_text("z.json", "{\"kind\": ", &mut loaded);
+        let names: Vec<_> = loaded
+            .objects
+            .iter()
+            .map(|o| o.value["metadata"]["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["a", "b", "c"]);
+        assert_eq!(loaded.objects[1].origin.line, 6);
+        assert_eq!(loaded.objects[1].origin.pointer, "/items/1");
+        let msgs: Vec<String> = loaded.errors.iter().map(|e| e.to_string()).collect();
+        assert_eq!(msgs.len(), 3, "{msgs:?}");
+        assert!(msgs[0].starts_with("x.yaml:10: invalid YAML"), "{msgs:?}");
+        assert!(msgs[1].contains("not a Kubernetes object"), "{msgs:?}");
+        assert!(msgs[2].starts_with("z.json:1: invalid JSON"), "{msgs:?}");
+    }
+}

@@ -1,0 +1,469 @@
+//! YAML documents to `serde_json::Value`, keeping line numbers.
+//!
+//! Kubernetes manifests are YAML 1.1 as read by `sigs.k8s.io/yaml`; the differences that
+//! matter for an auditor are handled here: leading-zero octal (`defaultMode: 0644`) and merge
+//! keys (`<<`). YAML-1.1-only booleans (`yes`, `on`) stay strings in the tree and are accepted
+//! where a boolean is expected by [`crate::manifest::lenient`], so `privileged: yes` is not missed.
+
+use serde_json::{Map, Number, Value};
+use std::collections::HashMap;
+use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
+use yaml_rust2::scanner::{Marker, TScalarStyle};
+
+/// One parsed YAML document.
+#[derive(Debug)]
+pub struct YamlDoc {
+    pub value: Value,
+    /// Line (1-based, in the whole file) where the document's content starts.
+    pub line: u32,
+    /// Lines of the entries of a top-level `items` sequence (for `kind: List`).
+    pub item_lines: Vec<u32>,
+}
+
+/// A syntax error at a place in the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct YamlError {
+    pub line: u32,
+    pub column: u32,
+    pub message: String,
+}
+
+/// A slice of a multi-document stream: the text of one document and its first line.
+#[derive(Debug, Clone, Copy)]
+pub struct DocumentText<'a> {
+    pub first_line: u32,
+    pub text: &'a str,
+}
+
+/// Splits a stream at `---` and `...` marker lines, so that a syntax error in one document
+/// loses only that document.
+pub fn split_documents(text: &str) -> Vec<DocumentText<'_>> {
+    let mut docs = Vec::new();
+    let mut start = 0usize;
+    let mut start_line = 1u32;
+    let mut offset = 0usize;
+    let mut line_no = 1u32;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim_end_matches(['\n', '\r']);
+        let is_marker = is_marker(trimmed, "---") || is_marker(trimmed, "...");
+        if is_marker && offset > start {
+            docs.push(DocumentText {
+                first_line: start_line,
+                text: &text[start..offset],
+            });
+            start = offset;
+            start_line = line_no;
+        }
+        offset += line.len();
+        line_no += 1;
+    }
+    if start < text.len() {
+        docs.push(DocumentText {
+            first_line: start_line,
+            text: &text[start..],
+        });
+    }
+    docs
+}
+
+fn is_marker(line: &str, marker: &str) -> bool {
+    line.strip_prefix(marker)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t']))
+}
+
+/// Parses one document. Returns `Ok(None)` for an empty document (only comments or markers).
+pub fn parse_document(doc: DocumentText<'_>) -> Result<Option<YamlDoc>, YamlError> {
+    let mut builder = Builder::new(doc.first_line - 1, None);
+    let mut parser = Parser::new_from_str(doc.text);
+    parser.load(&mut builder, true).map_err(|e| YamlError {
+        line: e.marker().line() as u32 + doc.first_line - 1,
+        column: e.marker().col() as u32,
+        message: e.info().to_string(),
+    })?;
+    if let Some(err) = builder.error {
+        return Err(err);
+    }
+    Ok(builder
+        .docs
+        .into_iter()
+        .next()
+        .filter(|d| !d.value.is_null()))
+}
+
+/// The line of the node at `pointer` (JSON pointer such as `/spec/containers/0/image`) in a
+/// document, or of its nearest ancestor that exists.
+pub fn locate(doc: DocumentText<'_>, pointer: &str) -> Option<u32> {
+    let mut lines = HashMap::new();
+    let mut builder = Builder::new(doc.first_line - 1, Some(&mut lines));
+    let mut parser = Parser::new_from_str(doc.text);
+    parser.load(&mut builder, true).ok()?;
+    drop(builder);
+    let mut p = pointer.to_string();
+    loop {
+        if let Some(line) = lines.get(&p) {
+            return Some(*line);
+        }
+        let cut = p.rfind('/')?;
+        p.truncate(cut);
+    }
+}
+
+enum Frame {
+    Seq {
+        items: Vec<Value>,
+        anchor: usize,
+        pointer: String,
+    },
+    Map {
+        map: Map<String, Value>,
+        key: Option<String>,
+        anchor: usize,
+        pointer: String,
+        /// Keys that came from a `<<` merge: the mapping's own keys may override them.
+        merged: Vec<String>,
+    },
+}
+
+struct Builder<'a> {
+    line_base: u32,
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, Value>,
+    docs: Vec<YamlDoc>,
+    doc_line: Option<u32>,
+    item_lines: Vec<u32>,
+    error: Option<YamlError>,
+    lines: Option<&'a mut HashMap<String, u32>>,
+}
+
+impl<'a> Builder<'a> {
+    fn new(line_base: u32, lines: Option<&'a mut HashMap<String, u32>>) -> Self {
+        Builder {
+            line_base,
+            stack: Vec::new(),
+            anchors: HashMap::new(),
+            docs: Vec::new(),
+            doc_line: None,
+            item_lines: Vec::new(),
+            error: None,
+            lines,
+        }
+    }
+
+    fn fail(&mut self, mark: Marker, message: String) {
+        if self.error.is_none() {
+            self.error = Some(YamlError {
+                line: mark.line() as u32 + self.line_base,
+                column: mark.col() as u32,
+                message,
+            });
+        }
+    }
+
+    /// The pointer of the node about to be added to the innermost container.
+    fn child_pointer(&self) -> String {
+        match self.stack.last() {
+            None => String::new(),
+            Some(Frame::Seq { items, pointer, .. }) => format!("{pointer}/{}", items.len()),
+            Some(Frame::Map {
+                key: Some(k),
+                pointer,
+                ..
+            }) => {
+                format!("{pointer}/{}", k.replace('~', "~0").replace('/', "~1"))
+            }
+            Some(Frame::Map { pointer, .. }) => pointer.clone(),
+        }
+    }
+
+    fn note_line(&mut self, mark: Marker) {
+        let line = mark.line() as u32 + self.line_base;
+        if self.doc_line.is_none() {
+            self.doc_line = Some(line);
+        }
+        // Entries of a top-level `items` list: the stack is [root map, items seq].
+        if self.stack.len() == 2
+            && let (Some(Frame::Map { key: Some(k), .. }), Some(Frame::Seq { .. })) =
+                (self.stack.first(), self.stack.get(1))
+            && k == "items"
+        {
+            self.item_lines.push(line);
+        }
+        if self.lines.is_some() {
+            let pointer = self.child_pointer();
+            if let Some(lines) = self.lines.as_deref_mut() {
+                lines.entry(pointer).or_insert(line);
+            }
+        }
+    }
+
+    fn push_value(&mut self, value: Value, anchor: usize, mark: Marker) {
+        if anchor > 0 {
+            self.anchors.insert(anchor, value.clone());
+        }
+        match self.stack.last_mut() {
+            None => {
+                let line = self.doc_line.unwrap_or(mark.line() as u32 + self.line_base);
+                self.docs.push(YamlDoc {
+                    value,
+                    line,
+                    item_lines: std::mem::take(&mut self.item_lines),
+                });
+            }
+            Some(Frame::Seq { items, .. }) => items.push(value),
+            Some(Frame::Map {
+                map, key, merged, ..
+            }) => match key.take() {
+                None => match value {
+                    Value::String(s) => *key = Some(s),
+                    Value::Number(n) => *key = Some(n.to_string()),
+                    Value::Bool(b) => *key = Some(b.to_string()),
+                    Value::Null => *key = Some("null".to_string()),
+                    _ => self.fail(mark, "complex mapping keys are not supported".into()),
+                },
+                Some(k) if k == "<<" => merge_into(map, merged, value),
+                Some(k) => {
+                    if let Some(pos) = merged.iter().position(|m| *m == k) {
+                        merged.swap_remove(pos);
+                        map.insert(k, value);
+                    } else if map.contains_key(&k) {
+                        let msg = format!("duplicate key {k:?} in a mapping");
+                        self.fail(mark, msg);
+                    } else {
+                        map.insert(k, value);
+                    }
+                }
+            },
+        }
+    }
+
+    fn expecting_key(&self) -> bool {
+        matches!(self.stack.last(), Some(Frame::Map { key: None, .. }))
+    }
+}
+
+/// `<<: *base` copies the keys of `base` that the mapping does not set itself.
+fn merge_into(map: &mut Map<String, Value>, merged: &mut Vec<String>, value: Value) {
+    let sources = match value {
+        Value::Array(items) => items,
+        other => vec![other],
+    };
+    for source in sources {
+        if let Value::Object(entries) = source {
+            for (k, v) in entries {
+                if !map.contains_key(&k) {
+                    merged.push(k.clone());
+                    map.insert(k, v);
+                }
+            }
+        }
+    }
+}
+
+impl MarkedEventReceiver for Builder<'_> {
+    fn on_event(&mut self, ev: Event, mark: Marker) {
+        if self.error.is_some() {
+            return;
+        }
+        match ev {
+            Event::Scalar(text, style, anchor, tag) => {
+                let is_key = self.expecting_key();
+                if !is_key {
+                    self.note_line(mark);
+                }
+                let value = if is_key {
+                    Value::String(text)
+                } else {
+                    resolve_scalar(text, style, tag.is_some())
+                };
+                self.push_value(value, anchor, mark);
+            }
+            Event::SequenceStart(anchor, _) => {
+                if self.expecting_key() {
+                    self.fail(mark, "complex mapping keys are not supported".into());
+                    return;
+                }
+                self.note_line(mark);
+                let pointer = self.child_pointer();
+                self.stack.push(Frame::Seq {
+                    items: Vec::new(),
+                    anchor,
+                    pointer,
+                });
+            }
+            Event::MappingStart(anchor, _) => {
+                if self.expecting_key() {
+                    self.fail(mark, "complex mapping keys are not supported".into());
+                    return;
+                }
+                self.note_line(mark);
+                let pointer = self.child_pointer();
+                self.stack.push(Frame::Map {
+                    map: Map::new(),
+                    key: None,
+                    anchor,
+                    pointer,
+                    merged: Vec::new(),
+                });
+            }
+            Event::SequenceEnd => {
+                if let Some(Frame::Seq { items, anchor, .. }) = self.stack.pop() {
+                    self.push_value(Value::Array(items), anchor, mark);
+                }
+            }
+            Event::MappingEnd => {
+                if let Some(Frame::Map { map, anchor, .. }) = self.stack.pop() {
+                    self.push_value(Value::Object(map), anchor, mark);
+                }
+            }
+            Event::Alias(id) => match self.anchors.get(&id).cloned() {
+                Some(value) => {
+                    if !self.expecting_key() {
+                        self.note_line(mark);
+                    }
+                    self.push_value(value, 0, mark);
+                }
+                None => self.fail(mark, format!("unknown alias (anchor id {id})")),
+            },
+            Event::DocumentStart => {
+                self.doc_line = None;
+            }
+            Event::DocumentEnd | Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
+        }
+    }
+}
+
+/// Resolves a scalar the way Kubernetes' YAML reader would (YAML 1.1 flavoured).
+fn resolve_scalar(text: String, style: TScalarStyle, tagged: bool) -> Value {
+    if style != TScalarStyle::Plain || tagged {
+        return Value::String(text);
+    }
+    match text.as_str() {
+        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
+        "true" | "True" | "TRUE" => return Value::Bool(true),
+        "false" | "False" | "FALSE" => return Value::Bool(false),
+        _ => {}
+    }
+    if let Some(n) = parse_integer(&text) {
+        return Value::Number(n.into());
+    }
+    if looks_like_float(&text)
+        && let Ok(f) = text.parse::<f64>()
+        && let Some(n) = Number::from_f64(f)
+    {
+        return Value::Number(n);
+    }
+    Value::String(text)
+}
+
+fn parse_integer(text: &str) -> Option<i64> {
+    let (negative, digits) = match text.as_bytes().first()? {
+        b'-' => (true, &text[1..]),
+        b'+' => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let digits = digits.replace('_', "");
+    let magnitude = if let Some(hex) = digits.strip_prefix("0x") {
+        i64::from_str_radix(hex, 16).ok()?
+    } else if let Some(oct) = digits.strip_prefix("0o") {
+        i64::from_str_radix(oct, 8).ok()?
+    } else if digits.len() > 1 && digits.starts_with('0') {
+        // YAML 1.1 octal, as go-yaml v2 reads `defaultMode: 0644`.
+        i64::from_str_radix(&digits, 8).ok()?
+    } else if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        digits.parse::<i64>().ok()?
+    } else {
+        return None;
+    };
+    Some(if negative { -magnitude } else { magnitude })
+}
+
+fn looks_like_float(text: &str) -> bool {
+    let body = text.trim_start_matches(['-', '+']);
+    !body.is_empty()
+        && body
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_digit() || b == b'.')
+        && body
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'-' | b'+'))
+        && body.bytes().any(|b| b.is_ascii_digit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(text: &str) -> Value {
+        let docs = split_documents(text);
+        parse_document(docs[0]).unwrap().unwrap().value
+    }
+
+    #[test]
+    fn splits_documents_and_keeps_lines() {
+        let text = "a: 1\n---\n# c\nb: 2\n--- \n\n...\nc: [1, 2]\n";
+        let docs = split_documents(text);
+        let parsed: Vec<_> = docs
+            .iter()
+            .filter_map(|d| parse_document(*d).unwrap())
+            .collect();
+        assert_eq!(parsed.len(), 3);
+        assert_eq!(parsed[0].line, 1);
+        assert_eq!(parsed[1].line, 4);
+        assert_eq!(parsed[2].line, 8);
+    }
+
+    #[test]
+    fn kubernetes_scalars() {
+        let v =
+            one("mode: 0644\nhex: 0x1F\nb: true\ny: yes\nq: \"true\"\nf: 0.5\nn: ~\nver: 1.30.2\n");
+        assert_eq!(v["mode"], 420);
+        assert_eq!(v["hex"], 31);
+        assert_eq!(v["b"], true);
+        assert_eq!(v["y"], "yes");
+        assert_eq!(v["q"], "true");
+        assert_eq!(v["f"], 0.5);
+        assert!(v["n"].is_null());
+        assert_eq!(v["ver"], "1.30.2");
+    }
+
+    #[test]
+    fn merge_keys_and_anchors() {
+        let v = one("base: &b {x: 1, y: 2}\nother:\n  <<: *b\n  y: 3\n");
+        assert_eq!(v["other"]["x"], 1);
+        assert_eq!(v["other"]["y"], 3);
+    }
+
+    #[test]
+    fn errors_carry_file_lines() {
+        let text = "a: 1\n---\nb: [1, 2\nc: 3\n";
+        let docs = split_documents(text);
+        assert!(parse_document(docs[0]).is_ok());
+        let err = parse_document(docs[1]).unwrap_err();
+        assert!(err.line >= 3, "{err:?}");
+    }
+
+    #[test]
+    fn duplicate_keys_are_errors() {
+        let docs = split_documents("a: 1\na: 2\n");
+        let err = parse_document(docs[0]).unwrap_err();
+        assert!(err.message.contains("duplicate key"));
+        assert_eq!(err.line, 2);
+    }
+
+    #[test]
+    fn list_item_lines_and_locate() {
+        let text = "apiVersion: v1\nkind: List\nitems:\n- kind: Pod\n  metadata:\n    name: a\n- kind: Pod\n  spec:\n    containers:\n    - name: c\n      image: x\n";
+        let docs = split_documents(text);
+        let doc = parse_document(docs[0]).unwrap().unwrap();
+        assert_eq!(doc.item_lines, vec![4, 7]);
+        assert_eq!(
+            locate(docs[0], "/items/1/spec/containers/0/image"),
+            Some(11)
+        );
+        assert_eq!(
+            locate(docs[0], "/items/1/spec/containers/0/missing"),
+            Some(10)
+        );
+    }
+}
