@@ -1,1 +1,227 @@
+//! The one normalized model of what a cluster holds. Every source (manifests, the embedded
+//! demo, later a live cluster) produces an [`Inventory`]; every check reads only it.
+
+pub mod build;
 pub mod containers;
+
+use crate::manifest::{LoadError, Origin};
+use k8s_openapi::api::core::v1::PodSpec;
+use k8s_openapi::api::networking::v1::NetworkPolicySpec;
+use k8s_openapi::api::rbac::v1::{PolicyRule, RoleRef, Subject};
+use std::collections::BTreeMap;
+
+pub type Labels = BTreeMap<String, String>;
+
+/// Where the inventory came from, and how much of the cluster it can be trusted to show.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SourceInfo {
+    /// `manifests`, `demo`, `snapshot` or `live`.
+    pub kind: String,
+    /// Paths, context name or "embedded demo cluster".
+    pub description: String,
+    /// True when the source lists every object of the kinds it read (a cluster or a dump),
+    /// so the absence of an object means it does not exist. Manifest folders are partial.
+    pub complete: bool,
+    /// True when objects come from the API server (defaulting has run).
+    pub live: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+pub enum WorkloadKind {
+    Pod,
+    Deployment,
+    DaemonSet,
+    StatefulSet,
+    ReplicaSet,
+    ReplicationController,
+    Job,
+    CronJob,
+    PodTemplate,
+}
+
+impl WorkloadKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WorkloadKind::Pod => "Pod",
+            WorkloadKind::Deployment => "Deployment",
+            WorkloadKind::DaemonSet => "DaemonSet",
+            WorkloadKind::StatefulSet => "StatefulSet",
+            WorkloadKind::ReplicaSet => "ReplicaSet",
+            WorkloadKind::ReplicationController => "ReplicationController",
+            WorkloadKind::Job => "Job",
+            WorkloadKind::CronJob => "CronJob",
+            WorkloadKind::PodTemplate => "PodTemplate",
+        }
+    }
+
+    /// JSON pointer of the pod template inside the object ("" for a Pod itself).
+    pub fn template_pointer(self) -> &'static str {
+        match self {
+            WorkloadKind::Pod => "",
+            WorkloadKind::CronJob => "/spec/jobTemplate/spec/template",
+            WorkloadKind::PodTemplate => "/template",
+            _ => "/spec/template",
+        }
+    }
+}
+
+/// A controller that owns an object.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Owner {
+    pub kind: String,
+    pub name: String,
+}
+
+/// Something that runs pods: a Pod or a controller with a pod template.
+#[derive(Debug, Clone)]
+pub struct Workload {
+    pub kind: WorkloadKind,
+    /// "" when a manifest does not say (kubectl would use the context's namespace).
+    pub namespace: String,
+    pub name: String,
+    pub labels: Labels,
+    pub annotations: Labels,
+    /// Labels and annotations of the pod template (the pod's own for a Pod).
+    pub template_labels: Labels,
+    pub template_annotations: Labels,
+    pub spec: PodSpec,
+    pub owner: Option<Owner>,
+    /// Digests actually running (`status.containerStatuses[].imageID`), by container name.
+    pub running_image_ids: BTreeMap<String, String>,
+    pub origin: Origin,
+}
+
+impl Workload {
+    /// Prefix that turns a pod-relative pointer (`/spec/...`) into one inside this object.
+    pub fn pointer_prefix(&self) -> String {
+        format!("{}{}", self.origin.pointer, self.kind.template_pointer())
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NamespaceInfo {
+    pub name: String,
+    pub labels: Labels,
+    pub annotations: Labels,
+    /// None when the namespace is only known from objects that live in it.
+    pub origin: Option<Origin>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ServiceAccountInfo {
+    pub namespace: String,
+    pub name: String,
+    pub automount_token: Option<bool>,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum RoleKind {
+    Role,
+    ClusterRole,
+}
+
+#[derive(Debug, Clone)]
+pub struct RoleInfo {
+    pub kind: RoleKind,
+    /// "" for ClusterRoles.
+    pub namespace: String,
+    pub name: String,
+    pub labels: Labels,
+    pub rules: Vec<PolicyRule>,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum BindingKind {
+    RoleBinding,
+    ClusterRoleBinding,
+}
+
+#[derive(Debug, Clone)]
+pub struct BindingInfo {
+    pub kind: BindingKind,
+    pub namespace: String,
+    pub name: String,
+    pub labels: Labels,
+    pub role_ref: RoleRef,
+    pub subjects: Vec<Subject>,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone)]
+pub struct NetworkPolicyInfo {
+    pub namespace: String,
+    pub name: String,
+    pub spec: NetworkPolicySpec,
+    pub origin: Origin,
+}
+
+/// An admission policy that may enforce image signatures (Kyverno, Sigstore
+/// policy-controller). Kept as read; the signatures area interprets it.
+#[derive(Debug, Clone)]
+pub struct AdmissionPolicy {
+    pub api_version: String,
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
+    pub value: serde_json::Value,
+    pub origin: Origin,
+}
+
+/// An object that was read but is not audited (a Service, a ConfigMap, a CRD instance...).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Unaudited {
+    pub kind: String,
+    pub count: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct Inventory {
+    pub source: SourceInfo,
+    pub namespaces: BTreeMap<String, NamespaceInfo>,
+    pub workloads: Vec<Workload>,
+    pub service_accounts: Vec<ServiceAccountInfo>,
+    pub roles: Vec<RoleInfo>,
+    pub bindings: Vec<BindingInfo>,
+    pub network_policies: Vec<NetworkPolicyInfo>,
+    pub admission_policies: Vec<AdmissionPolicy>,
+    /// Objects read but not audited, counted by kind.
+    pub unaudited: BTreeMap<String, usize>,
+    /// What could not be read, with file and line.
+    pub errors: Vec<LoadError>,
+    /// Kinds the source read (or, for a partial source, found); used to tell "none exist"
+    /// from "not looked at".
+    pub kinds_seen: std::collections::BTreeSet<String>,
+    pub files_read: usize,
+}
+
+impl Inventory {
+    pub fn empty(source: SourceInfo) -> Self {
+        Inventory {
+            source,
+            namespaces: BTreeMap::new(),
+            workloads: Vec::new(),
+            service_accounts: Vec::new(),
+            roles: Vec::new(),
+            bindings: Vec::new(),
+            network_policies: Vec::new(),
+            admission_policies: Vec::new(),
+            unaudited: BTreeMap::new(),
+            errors: Vec::new(),
+            kinds_seen: Default::default(),
+            files_read: 0,
+        }
+    }
+
+    pub fn service_account(&self, namespace: &str, name: &str) -> Option<&ServiceAccountInfo> {
+        self.service_accounts
+            .iter()
+            .find(|sa| sa.namespace == namespace && sa.name == name)
+    }
+
+    /// True when the inventory can say that no object of `kind` exists.
+    pub fn knows_absence_of(&self, kind: &str) -> bool {
+        self.source.complete || self.kinds_seen.contains(kind)
+    }
+}

@@ -17,6 +17,18 @@ pub fn from_value<T: DeserializeOwned>(value: &Value) -> Result<T, serde_json::E
     T::deserialize(Lenient(value))
 }
 
+/// Like [`from_value`], but on failure also returns the path of the offending field
+/// (`spec.containers[0].ports[0].containerPort`).
+pub fn from_value_with_path<T: DeserializeOwned>(
+    value: &Value,
+) -> Result<T, (String, serde_json::Error)> {
+    serde_path_to_error::deserialize(Lenient(value)).map_err(|e| {
+        let path = e.path().to_string();
+        let path = if path == "." { String::new() } else { path };
+        (path, e.into_inner())
+    })
+}
+
 #[derive(Clone, Copy)]
 struct Lenient<'a>(&'a Value);
 

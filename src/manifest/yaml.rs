@@ -90,21 +90,30 @@ pub fn parse_document(doc: DocumentText<'_>) -> Result<Option<YamlDoc>, YamlErro
         .filter(|d| !d.value.is_null()))
 }
 
-/// The line of the node at `pointer` (JSON pointer such as `/spec/containers/0/image`) in a
-/// document, or of its nearest ancestor that exists.
-pub fn locate(doc: DocumentText<'_>, pointer: &str) -> Option<u32> {
+/// Lines of every node of a document, by JSON pointer (`/spec/containers/0/image`).
+/// `None` when the document does not parse.
+pub fn line_index(doc: DocumentText<'_>) -> Option<HashMap<String, u32>> {
     let mut lines = HashMap::new();
     let mut builder = Builder::new(doc.first_line - 1, Some(&mut lines));
     let mut parser = Parser::new_from_str(doc.text);
     parser.load(&mut builder, true).ok()?;
     drop(builder);
-    let mut p = pointer.to_string();
+    Some(lines)
+}
+
+/// The line of the node at `pointer` in a document, or of its nearest ancestor that exists.
+pub fn locate(doc: DocumentText<'_>, pointer: &str) -> Option<u32> {
+    lookup_line(&line_index(doc)?, pointer)
+}
+
+/// The line of `pointer` in an index from [`line_index`], or of its nearest ancestor.
+pub fn lookup_line(lines: &HashMap<String, u32>, pointer: &str) -> Option<u32> {
+    let mut p = pointer;
     loop {
-        if let Some(line) = lines.get(&p) {
+        if let Some(line) = lines.get(p) {
             return Some(*line);
         }
-        let cut = p.rfind('/')?;
-        p.truncate(cut);
+        p = &p[..p.rfind('/')?];
     }
 }
 

@@ -1,0 +1,111 @@
+//! Image reference hygiene (IMG001-IMG004).
+
+use super::{ScanConfig, container_subject, describe, evidence, input};
+use crate::findings::Recorder;
+use crate::image_ref::{ImageRef, allowed_by};
+use crate::inventory::Workload;
+
+pub fn run(workloads: &[&Workload], config: &ScanConfig, rec: &mut Recorder) {
+    for w in workloads {
+        for c in crate::inventory::containers::containers(&w.spec) {
+            let pointer = format!("{}/image", c.pointer());
+            let Some(raw) = c.image.filter(|i| !i.is_empty()) else {
+                for rule in ["IMG001", "IMG002", "IMG003", "IMG004"] {
+                    rec.not_evaluated(
+                        rule,
+                        format!("{} container {:?}", describe(w), c.name),
+                        "no image set",
+                    );
+                }
+                continue;
+            };
+            let Some(image) = ImageRef::parse(raw) else {
+                for rule in ["IMG001", "IMG002", "IMG003", "IMG004"] {
+                    rec.not_evaluated(
+                        rule,
+                        format!("{} container {:?}", describe(w), c.name),
+                        format!("unparseable image reference {raw:?}"),
+                    );
+                }
+                continue;
+            };
+            let subject = container_subject(w, &c);
+            rec.decide(
+                "IMG001",
+                image.has_mutable_default_tag().then(|| {
+                    let what = if image.tag.is_none() {
+                        "has no tag (means latest)"
+                    } else {
+                        "uses the latest tag"
+                    };
+                    input(
+                        subject.clone(),
+                        w,
+                        format!(
+                            "Image {raw} of container {:?} in {} {what}",
+                            c.name,
+                            describe(w)
+                        ),
+                        vec![evidence(w, &pointer, raw)],
+                    )
+                }),
+            );
+            rec.decide(
+                "IMG002",
+                (!image.is_pinned()).then(|| {
+                    input(
+                        subject.clone(),
+                        w,
+                        format!(
+                            "Image {raw} of container {:?} in {} is not pinned by digest",
+                            c.name,
+                            describe(w)
+                        ),
+                        vec![evidence(w, &pointer, raw)],
+                    )
+                }),
+            );
+            if config.allowed_registries.is_empty() {
+                rec.not_evaluated(
+                    "IMG003",
+                    format!("{} container {:?}", describe(w), c.name),
+                    "no registry allow-list configured (--allowed-registry)",
+                );
+            } else {
+                rec.decide(
+                    "IMG003",
+                    (!allowed_by(&image, &config.allowed_registries)).then(|| {
+                        input(
+                            subject.clone(),
+                            w,
+                            format!("Image {raw} of container {:?} in {} comes from {}, which is not in the allow-list ({})", c.name, describe(w), image.registry, config.allowed_registries.join(", ")),
+                            vec![evidence(w, &pointer, raw)],
+                        )
+                    }),
+                );
+            }
+            // The API server defaults the pull policy to Always for :latest or no tag and to
+            // IfNotPresent otherwise; judge the effective policy.
+            let effective = c
+                .image_pull_policy
+                .unwrap_or(if image.has_mutable_default_tag() {
+                    "Always"
+                } else {
+                    "IfNotPresent"
+                });
+            let bad = !image.is_pinned() && effective != "Always";
+            rec.decide(
+                "IMG004",
+                bad.then(|| {
+                    let how = if c.image_pull_policy.is_some() { "" } else { " (defaulted)" };
+                    input(
+                        subject.clone(),
+                        w,
+                        format!("Image {raw} of container {:?} in {} is a mutable reference pulled with imagePullPolicy {effective}{how}", c.name, describe(w)),
+                        vec![evidence(w, &format!("{}/imagePullPolicy", c.pointer()), format!("{effective}{how}"))],
+                    )
+                }),
+            );
+        }
+    }
+}

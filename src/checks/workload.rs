@@ -1,0 +1,647 @@
+//! Least-privilege checks beyond the Pod Security Standards (POD001-POD017).
+
+use super::{container_subject, describe, evidence, input, workload_subject};
+use crate::findings::Recorder;
+use crate::inventory::containers::ContainerRef;
+use crate::inventory::{Inventory, Workload, WorkloadKind};
+use k8s_openapi::api::core::v1::{PodSecurityContext, SecurityContext};
+
+pub fn run(inv: &Inventory, workloads: &[&Workload], rec: &mut Recorder) {
+    for w in workloads {
+        let pod_sc = w.spec.security_context.as_ref();
+        for c in crate::inventory::containers::containers(&w.spec) {
+            // Ephemeral containers cannot declare resources or ports; skip the rules that
+            // would always fire on them.
+            if c.kind != crate::inventory::containers::ContainerKind::Ephemeral {
+                resources(w, &c, rec);
+            }
+            run_as_root(w, &c, pod_sc, rec);
+            low_ids(w, &c, pod_sc, rec);
+            read_only_root(w, &c, rec);
+            net_raw(w, &c, rec);
+            dangerous_caps(w, &c, rec);
+            secrets_in_env(w, &c, rec);
+            ssh_port(w, &c, rec);
+        }
+        host_paths(w, rec);
+        service_account(inv, w, rec);
+        host_aliases(w, rec);
+        namespace(w, rec);
+        naked_pod(w, rec);
+    }
+}
+
+fn sc_field<T: Copy>(c: &ContainerRef<'_>, f: impl Fn(&SecurityContext) -> Option<T>) -> Option<T> {
+    c.security_context.and_then(f)
+}
+
+fn resources(w: &Workload, c: &ContainerRef<'_>, rec: &mut Recorder) {
+    let has = |kind: &str, resource: &str| {
+        let map = c.resources.and_then(|r| {
+            if kind == "requests" {
+                r.requests.as_ref()
+            } else {
+                r.limits.as_ref()
+            }
+        });
+        map.is_some_and(|m| m.contains_key(resource))
+    };
+    for (rule, kind) in [("POD001", "requests"), ("POD002", "limits")] {
+        let missing: Vec<&str> = ["cpu", "memory"]
+            .into_iter()
+            .filter(|r| !has(kind, r))
+            .collect();
+        rec.decide(
+            rule,
+            (!missing.is_empty()).then(|| {
+                input(
+                    container_subject(w, c),
+                    w,
+                    format!(
+                        "Container {:?} of {} has no {} {kind}",
+                        c.name,
+                        describe(w),
+                        missing.join(" or ")
+                    ),
+                    vec![evidence(
+                        w,
+                        &format!("{}/resources", c.pointer()),
+                        format!("{kind}.{} not set", missing.join(", ")),
+                    )],
+                )
+            }),
+        );
+    }
+}
+
+fn run_as_root(
+    w: &Workload,
+    c: &ContainerRef<'_>,
+    pod: Option<&PodSecurityContext>,
+    rec: &mut Recorder,
+) {
+    let uid = sc_field(c, |s| s.run_as_user).or(pod.and_then(|p| p.run_as_user));
+    let non_root = sc_field(c, |s| s.run_as_non_root).or(pod.and_then(|p| p.run_as_non_root));
+    let finding = match (uid, non_root) {
+        (Some(0), _) => Some(("runs as UID 0 (root)".to_string(), "runAsUser", "0".to_string())),
+        (_, Some(true)) => None,
+        (Some(_), _) => None,
+        (None, _) => Some((
+            "may run as root: runAsNonRoot is not true and no runAsUser is set, so the image's user decides".to_string(),
+            "runAsNonRoot",
+            format!("{:?}", non_root),
+        )),
+    };
+    rec.decide(
+        "POD003",
+        finding.map(|(what, field, value)| {
+            let container_sets = c.security_context.is_some_and(|s| match field {
+                "runAsUser" => s.run_as_user.is_some(),
+                _ => s.run_as_non_root.is_some(),
+            });
+            let pointer = if container_sets {
+                format!("{}/securityContext/{field}", c.pointer())
+            } else {
+                format!("/spec/securityContext/{field}")
+            };
+            let mut i = input(
+                container_subject(w, c),
+                w,
+                format!("Container {:?} of {} {what}", c.name, describe(w)),
+                vec![evidence(w, &pointer, value)],
+            );
+            if uid == Some(0) {
+                i.severity = Some(crate::severity::Severity::High);
+            }
+            i
+        }),
+    );
+}
+
+fn low_ids(
+    w: &Workload,
+    c: &ContainerRef<'_>,
+    pod: Option<&PodSecurityContext>,
+    rec: &mut Recorder,
+) {
+    let uid = sc_field(c, |s| s.run_as_user).or(pod.and_then(|p| p.run_as_user));
+    let gid = sc_field(c, |s| s.run_as_group).or(pod.and_then(|p| p.run_as_group));
+    let mut problems = Vec::new();
+    let mut ev = Vec::new();
+    for (name, value) in [("runAsUser", uid), ("runAsGroup", gid)] {
+        match value {
+            Some(v) if v >= 10000 => {}
+            Some(v) => {
+                problems.push(format!("{name}={v}"));
+                ev.push(evidence(
+                    w,
+                    &format!("{}/securityContext/{name}", c.pointer()),
+                    v.to_string(),
+                ));
+            }
+            None => {
+                problems.push(format!("{name} not set"));
+                ev.push(evidence(
+                    w,
+                    &format!("{}/securityContext", c.pointer()),
+                    format!("{name} not set"),
+                ));
+            }
+        }
+    }
+    rec.decide(
+        "POD004",
+        (!problems.is_empty()).then(|| {
+            input(
+                container_subject(w, c),
+                w,
+                format!(
+                    "Container {:?} of {}: {} (want 10000 or more)",
+                    c.name,
+                    describe(w),
+                    problems.join(", ")
+                ),
+                ev,
+            )
+        }),
+    );
+}
+
+fn read_only_root(w: &Workload, c: &ContainerRef<'_>, rec: &mut Recorder) {
+    let ro = sc_field(c, |s| s.read_only_root_filesystem);
+    rec.decide(
+        "POD005",
+        (ro != Some(true)).then(|| {
+            input(
+                container_subject(w, c),
+                w,
+                format!(
+                    "Container {:?} of {} has a writable root filesystem",
+                    c.name,
+                    describe(w)
+                ),
+                vec![evidence(
+                    w,
+                    &format!("{}/securityContext/readOnlyRootFilesystem", c.pointer()),
+                    format!("{ro:?}"),
+                )],
+            )
+        }),
+    );
+}
+
+/// `cap_sys_admin` and `SYS_ADMIN` name the same capability to the runtime.
+fn normalize_cap(cap: &str) -> String {
+    let upper = cap.to_ascii_uppercase();
+    upper
+        .strip_prefix("CAP_")
+        .map(str::to_string)
+        .unwrap_or(upper)
+}
+
+fn net_raw(w: &Workload, c: &ContainerRef<'_>, rec: &mut Recorder) {
+    let caps = c.security_context.and_then(|s| s.capabilities.as_ref());
+    let dropped = caps.and_then(|k| k.drop.as_ref()).is_some_and(|d| {
+        d.iter()
+            .any(|x| matches!(normalize_cap(x).as_str(), "ALL" | "NET_RAW"))
+    });
+    let added = caps.and_then(|k| k.add.as_ref()).is_some_and(|a| {
+        a.iter()
+            .any(|x| matches!(normalize_cap(x).as_str(), "ALL" | "NET_RAW"))
+    });
+    let bad = !dropped || added;
+    rec.decide(
+        "POD006",
+        bad.then(|| {
+            let what = if added {
+                "adds NET_RAW"
+            } else {
+                "does not drop NET_RAW (or ALL)"
+            };
+            input(
+                container_subject(w, c),
+                w,
+                format!("Container {:?} of {} {what}", c.name, describe(w)),
+                vec![evidence(
+                    w,
+                    &format!("{}/securityContext/capabilities", c.pointer()),
+                    what,
+                )],
+            )
+        }),
+    );
+}
+
+const DANGEROUS_CAPS: &[&str] = &[
+    "ALL",
+    "SYS_ADMIN",
+    "NET_ADMIN",
+    "SYS_PTRACE",
+    "SYS_MODULE",
+    "BPF",
+];
+
+fn dangerous_caps(w: &Workload, c: &ContainerRef<'_>, rec: &mut Recorder) {
+    let added = c
+        .security_context
+        .and_then(|s| s.capabilities.as_ref())
+        .and_then(|k| k.add.as_ref());
+    let bad: Vec<String> = added
+        .into_iter()
+        .flatten()
+        .map(|x| normalize_cap(x))
+        .filter(|x| DANGEROUS_CAPS.contains(&x.as_str()))
+        .collect();
+    rec.decide(
+        "POD007",
+        (!bad.is_empty()).then(|| {
+            let mut i = input(
+                container_subject(w, c),
+                w,
+                format!(
+                    "Container {:?} of {} adds {}",
+                    c.name,
+                    describe(w),
+                    bad.join(", ")
+                ),
+                vec![evidence(
+                    w,
+                    &format!("{}/securityContext/capabilities/add", c.pointer()),
+                    bad.join(", "),
+                )],
+            );
+            if bad.iter().any(|x| x == "ALL" || x == "SYS_ADMIN") {
+                i.severity = Some(crate::severity::Severity::Critical);
+            }
+            i
+        }),
+    );
+}
+
+fn secrets_in_env(w: &Workload, c: &ContainerRef<'_>, rec: &mut Recorder) {
+    let mut ev = Vec::new();
+    let mut names = Vec::new();
+    for (i, e) in c.env.iter().enumerate() {
+        if let Some(r) = e
+            .value_from
+            .as_ref()
+            .and_then(|v| v.secret_key_ref.as_ref())
+        {
+            names.push(format!("{} (secret {}/{})", e.name, r.name, r.key));
+            ev.push(evidence(
+                w,
+                &format!("{}/env/{i}/valueFrom/secretKeyRef", c.pointer()),
+                format!("{}:{}", r.name, r.key),
+            ));
+        }
+    }
+    for (i, e) in c.env_from.iter().enumerate() {
+        if let Some(r) = e.secret_ref.as_ref() {
+            names.push(format!("all keys of secret {}", r.name));
+            ev.push(evidence(
+                w,
+                &format!("{}/envFrom/{i}/secretRef", c.pointer()),
+                r.name.clone(),
+            ));
+        }
+    }
+    rec.decide(
+        "POD013",
+        (!names.is_empty()).then(|| {
+            input(
+                container_subject(w, c),
+                w,
+                format!(
+                    "Container {:?} of {} reads secrets into its environment: {}",
+                    c.name,
+                    describe(w),
+                    names.join(", ")
+                ),
+                ev,
+            )
+        }),
+    );
+}
+
+fn ssh_port(w: &Workload, c: &ContainerRef<'_>, rec: &mut Recorder) {
+    let found = c.ports.iter().enumerate().find(|(_, p)| {
+        p.container_port == 22 || p.container_port == 2222 || p.host_port == Some(22)
+    });
+    rec.decide(
+        "POD015",
+        found.map(|(i, p)| {
+            input(
+                container_subject(w, c),
+                w,
+                format!(
+                    "Container {:?} of {} exposes port {} (SSH)",
+                    c.name,
+                    describe(w),
+                    p.container_port
+                ),
+                vec![evidence(
+                    w,
+                    &format!("{}/ports/{i}/containerPort", c.pointer()),
+                    p.container_port.to_string(),
+                )],
+            )
+        }),
+    );
+}
+
+const RUNTIME_SOCKETS: &[&str] = &[
+    "/var/run/docker.sock",
+    "/run/docker.sock",
+    "/var/run/containerd/containerd.sock",
+    "/run/containerd/containerd.sock",
+    "/var/run/crio/crio.sock",
+    "/run/crio/crio.sock",
+    "/var/run/cri-dockerd.sock",
+    "/run/cri-dockerd.sock",
+    "/var/run/dockershim.sock",
+    "/run/k3s/containerd/containerd.sock",
+];
+
+const SENSITIVE_PATHS: &[&str] = &[
+    "/",
+    "/etc",
+    "/root",
+    "/home",
+    "/proc",
+    "/sys",
+    "/dev",
+    "/boot",
+    "/lib",
+    "/usr",
+    "/var/run",
+    "/run",
+    "/var/lib/kubelet",
+    "/var/lib/kubelet/pki",
+    "/etc/kubernetes",
+    "/etc/kubernetes/manifests",
+    "/var/lib/etcd",
+    "/var/lib/docker",
+    "/var/lib/containerd",
+    "/etc/cni",
+    "/opt/cni",
+];
+
+/// Collapses `//`, `.` and `..` and trailing slashes, so `/etc/../etc/` is `/etc`.
+fn normalize_path(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for seg in path.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            s => parts.push(s),
+        }
+    }
+    format!("/{}", parts.join("/"))
+}
+
+fn host_paths(w: &Workload, rec: &mut Recorder) {
+    let volumes = w.spec.volumes.as_deref().unwrap_or(&[]);
+    let containers = crate::inventory::containers::containers(&w.spec);
+    for (vi, v) in volumes.iter().enumerate() {
+        let Some(hp) = v.host_path.as_ref() else {
+            continue;
+        };
+        let path = normalize_path(&hp.path);
+        let subject = || {
+            let mut s = workload_subject(w);
+            s.container = None;
+            s
+        };
+        let ev = || {
+            vec![evidence(
+                w,
+                &format!("/spec/volumes/{vi}/hostPath/path"),
+                hp.path.clone(),
+            )]
+        };
+        let is_socket = RUNTIME_SOCKETS.contains(&path.as_str())
+            || [
+                "/var/run",
+                "/run",
+                "/var/run/docker",
+                "/run/containerd",
+                "/var/run/containerd",
+                "/run/crio",
+                "/var/run/crio",
+            ]
+            .contains(&path.as_str());
+        let mut i = input(
+            subject(),
+            w,
+            format!(
+                "{} mounts the container runtime socket {} (volume {:?})",
+                describe(w),
+                hp.path,
+                v.name
+            ),
+            ev(),
+        );
+        i.discriminator = v.name.clone();
+        rec.decide("POD008", is_socket.then_some(i));
+        // A mount of /var/run exposes the sockets below it too.
+        let sensitive = SENSITIVE_PATHS.iter().any(|s| *s == path)
+            || path.starts_with("/etc/kubernetes/")
+            || path.starts_with("/var/lib/kubelet/");
+        let mut i = input(
+            subject(),
+            w,
+            format!(
+                "{} mounts the sensitive host path {} (volume {:?})",
+                describe(w),
+                hp.path,
+                v.name
+            ),
+            ev(),
+        );
+        i.discriminator = v.name.clone();
+        rec.decide("POD009", (sensitive && !is_socket).then_some(i));
+        let writable: Vec<(&ContainerRef<'_>, usize)> = containers
+            .iter()
+            .filter_map(|c| {
+                c.volume_mounts
+                    .iter()
+                    .position(|m| m.name == v.name && m.read_only != Some(true))
+                    .map(|mi| (c, mi))
+            })
+            .collect();
+        rec.decide(
+            "POD010",
+            writable.first().map(|(c, mi)| {
+                let names: Vec<&str> = writable.iter().map(|(c, _)| c.name).collect();
+                let mut i = input(
+                    subject(),
+                    w,
+                    format!(
+                        "{} mounts host path {} writable in {}",
+                        describe(w),
+                        hp.path,
+                        names
+                            .iter()
+                            .map(|n| format!("{n:?}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    vec![evidence(
+                        w,
+                        &format!("{}/volumeMounts/{mi}", c.pointer()),
+                        "readOnly not true",
+                    )],
+                );
+                i.discriminator = v.name.clone();
+                i
+            }),
+        );
+    }
+}
+
+fn service_account(inv: &Inventory, w: &Workload, rec: &mut Recorder) {
+    let name = w
+        .spec
+        .service_account_name
+        .as_deref()
+        .filter(|n| !n.is_empty())
+        .or(w.spec.service_account.as_deref().filter(|n| !n.is_empty()));
+    let uses_default = name.is_none_or(|n| n == "default");
+    rec.decide(
+        "POD012",
+        uses_default.then(|| {
+            input(
+                workload_subject(w),
+                w,
+                format!(
+                    "{} runs as the namespace's default service account",
+                    describe(w)
+                ),
+                vec![evidence(
+                    w,
+                    "/spec/serviceAccountName",
+                    name.unwrap_or("(not set)"),
+                )],
+            )
+        }),
+    );
+    let sa_name = name.unwrap_or("default");
+    let sa = inv.service_account(&w.namespace, sa_name);
+    let (mounted, why) = match (
+        w.spec.automount_service_account_token,
+        sa.and_then(|s| s.automount_token),
+    ) {
+        (Some(v), _) => (
+            v,
+            "the pod spec sets automountServiceAccountToken".to_string(),
+        ),
+        (None, Some(v)) => (
+            v,
+            format!("service account {sa_name} sets automountServiceAccountToken: {v}"),
+        ),
+        (None, None) => (
+            true,
+            "neither the pod nor the service account disables it".to_string(),
+        ),
+    };
+    rec.decide(
+        "POD011",
+        mounted.then(|| {
+            input(
+                workload_subject(w),
+                w,
+                format!(
+                    "{} mounts the token of service account {sa_name}: {why}",
+                    describe(w)
+                ),
+                vec![evidence(
+                    w,
+                    "/spec/automountServiceAccountToken",
+                    format!("{:?}", w.spec.automount_service_account_token),
+                )],
+            )
+        }),
+    );
+}
+
+fn host_aliases(w: &Workload, rec: &mut Recorder) {
+    let aliases = w.spec.host_aliases.as_deref().unwrap_or(&[]);
+    rec.decide(
+        "POD014",
+        (!aliases.is_empty()).then(|| {
+            let entries: Vec<String> = aliases
+                .iter()
+                .map(|a| {
+                    format!(
+                        "{} -> {}",
+                        a.hostnames.as_deref().unwrap_or(&[]).join(","),
+                        a.ip
+                    )
+                })
+                .collect();
+            input(
+                workload_subject(w),
+                w,
+                format!(
+                    "{} overrides /etc/hosts: {}",
+                    describe(w),
+                    entries.join("; ")
+                ),
+                vec![evidence(w, "/spec/hostAliases", entries.join("; "))],
+            )
+        }),
+    );
+}
+
+fn namespace(w: &Workload, rec: &mut Recorder) {
+    let finding = match w.namespace.as_str() {
+        "default" => Some(format!("{} runs in the default namespace", describe(w))),
+        "" => Some(format!(
+            "{} sets no namespace; applied with kubectl it lands in the context's namespace, usually default",
+            describe(w)
+        )),
+        _ => None,
+    };
+    rec.decide(
+        "POD016",
+        finding.map(|m| {
+            let pointer = format!("{}/metadata/namespace", w.origin.pointer);
+            let mut i = input(workload_subject(w), w, m, vec![]);
+            i.evidence.push(crate::findings::Evidence::at(
+                pointer,
+                if w.namespace.is_empty() {
+                    "(not set)".to_string()
+                } else {
+                    w.namespace.clone()
+                },
+            ));
+            i
+        }),
+    );
+}
+
+fn naked_pod(w: &Workload, rec: &mut Recorder) {
+    if w.kind != WorkloadKind::Pod {
+        return;
+    }
+    rec.decide(
+        "POD017",
+        w.owner.is_none().then(|| {
+            let pointer = format!("{}/metadata", w.origin.pointer);
+            let mut i = input(
+                workload_subject(w),
+                w,
+                format!(
+                    "{} has no controller: it will not be recreated and bypasses review",
+                    describe(w)
+                ),
+                vec![],
+            );
+            i.evidence
+                .push(crate::findings::Evidence::at(pointer, "no ownerReferences"));
+            i
+        }),
+    );
+}

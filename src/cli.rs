@@ -1,0 +1,352 @@
+//! The command line: argument parsing, sources, outputs and exit codes. The only place that
+//! touches the clock, the environment and the process exit status.
+//!
+//! Exit codes: 0 success and nothing at/above `--fail-on`; 1 findings at/above `--fail-on`
+//! (or a PSS violation for `kaudit pss`); 2 usage or tool error; 3 audit incomplete and
+//! `--fail-on-incomplete` set.
+
+use crate::checks::ScanConfig;
+use crate::inventory::Inventory;
+use crate::pss::{Level, Version};
+use crate::report::{self, Report};
+use crate::severity::Severity;
+use crate::{pss_cmd, rules_cmd, sources, triage};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_FINDINGS: u8 = 1;
+pub const EXIT_ERROR: u8 = 2;
+pub const EXIT_INCOMPLETE: u8 = 3;
+
+#[derive(Parser, Debug)]
+#[command(name = "kaudit", version, about = "Audit the supply chain and workload security of a Kubernetes cluster", after_help = EXIT_HELP)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub source: SourceArgs,
+}
+
+const EXIT_HELP: &str = "Exit codes: 0 nothing at/above --fail-on; 1 findings at/above --fail-on (or PSS violations); 2 usage or tool error; 3 audit incomplete with --fail-on-incomplete.";
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Audit the embedded demo cluster (no cluster needed).
+    Demo(DemoArgs),
+    /// Audit a source and write a report.
+    Scan(ScanArgs),
+    /// Evaluate manifests against a Pod Security Standards level and version, like the admission plugin.
+    Pss(PssArgs),
+    /// List the rule catalog.
+    Rules(RulesArgs),
+}
+
+#[derive(Args, Debug, Default, Clone)]
+pub struct SourceArgs {
+    /// Read manifests (files, folders, `-` for stdin): YAML streams, JSON, `kind: List`, Helm output.
+    #[arg(long, num_args = 1.., value_name = "PATH", global = true)]
+    pub manifests: Vec<PathBuf>,
+    /// Read a snapshot written by `kaudit snapshot` (or any complete cluster dump).
+    #[arg(long, value_name = "FILE", global = true)]
+    pub snapshot: Option<PathBuf>,
+    /// Use the embedded demo cluster.
+    #[arg(long, global = true)]
+    pub demo: bool,
+    /// Kubeconfig context (live clusters).
+    #[arg(long, value_name = "NAME", global = true)]
+    pub context: Option<String>,
+    /// Kubeconfig file (live clusters).
+    #[arg(long, value_name = "FILE", global = true)]
+    pub kubeconfig: Option<PathBuf>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct AuditArgs {
+    /// Pod Security Standards version for the PSS rules: latest or v1.N.
+    #[arg(long, default_value = "latest", value_parser = parse_version)]
+    pub pss_version: Version,
+    /// Registries images may come from (`registry.example.com`, `registry.example.com/team`, `*.example.com`); repeatable.
+    #[arg(long = "allowed-registry", value_name = "REGISTRY")]
+    pub allowed_registries: Vec<String>,
+    /// Exemptions file (YAML: rule, subject pattern, reason, expires).
+    #[arg(long, value_name = "FILE")]
+    pub exemptions: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct DemoArgs {
+    #[command(flatten)]
+    pub audit: AuditArgs,
+    /// Report format for the demo audit.
+    #[arg(long, value_enum, default_value_t = Format::Md)]
+    pub format: Format,
+}
+
+#[derive(Args, Debug)]
+pub struct ScanArgs {
+    #[command(flatten)]
+    pub audit: AuditArgs,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = Format::Md)]
+    pub format: Format,
+    /// Write the report to FILE instead of standard output.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit 1 when an unsuppressed finding at or above this severity exists.
+    #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
+    pub fail_on: Option<Severity>,
+    /// Exit 3 when something could not be evaluated or read.
+    #[arg(long)]
+    pub fail_on_incomplete: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Md,
+    Json,
+    Sarif,
+    Junit,
+    Html,
+}
+
+#[derive(Args, Debug)]
+pub struct PssArgs {
+    /// baseline or restricted (privileged allows everything).
+    #[arg(long, value_parser = parse_level)]
+    pub level: Level,
+    /// latest or v1.N.
+    #[arg(long, default_value = "latest", value_parser = parse_version)]
+    pub version: Version,
+    #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
+    pub format: TextOrJson,
+    /// Treat objects as read from a live cluster (apply hostNetwork hostPort defaulting).
+    #[arg(long)]
+    pub live: bool,
+    /// Manifest files or folders (`-` for stdin).
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum TextOrJson {
+    Text,
+    Json,
+}
+
+#[derive(Args, Debug)]
+pub struct RulesArgs {
+    #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
+    pub format: TextOrJson,
+}
+
+fn parse_version(s: &str) -> Result<Version, String> {
+    s.parse()
+}
+fn parse_level(s: &str) -> Result<Level, String> {
+    s.parse()
+}
+fn parse_severity(s: &str) -> Result<Severity, String> {
+    s.parse()
+}
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { EXIT_ERROR } else { EXIT_OK });
+        }
+    };
+    ExitCode::from(match run(cli) {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("kaudit: {message}");
+            EXIT_ERROR
+        }
+    })
+}
+
+fn run(cli: Cli) -> Result<u8, String> {
+    match cli.command {
+        Some(Command::Rules(args)) => rules_cmd::run(args.format == TextOrJson::Json),
+        Some(Command::Pss(args)) => pss_cmd::run(&args),
+        Some(Command::Demo(args)) => {
+            let source = SourceArgs {
+                demo: true,
+                ..SourceArgs::default()
+            };
+            let scan = ScanArgs {
+                audit: args.audit,
+                format: args.format,
+                output: None,
+                fail_on: None,
+                fail_on_incomplete: false,
+            };
+            scan_cmd(&source, &scan)
+        }
+        Some(Command::Scan(args)) => scan_cmd(&cli.source, &args),
+        None => Err(no_live_cluster_yet(&cli.source)),
+    }
+}
+
+fn no_live_cluster_yet(source: &SourceArgs) -> String {
+    let what = source
+        .context
+        .as_deref()
+        .map_or("the current kubeconfig context".to_string(), |c| {
+            format!("context {c:?}")
+        });
+    format!(
+        "auditing {what} needs live-cluster support, which this build does not have yet; use `kaudit scan --manifests PATH`, `kaudit scan --demo` or `kaudit demo`"
+    )
+}
+
+/// The inventory for the chosen source.
+pub fn load_source(source: &SourceArgs) -> Result<Inventory, String> {
+    let chosen = [
+        source.demo,
+        !source.manifests.is_empty(),
+        source.snapshot.is_some(),
+    ]
+    .iter()
+    .filter(|b| **b)
+    .count();
+    if chosen > 1 {
+        return Err("choose one source: --demo, --manifests or --snapshot".into());
+    }
+    if source.demo {
+        return Ok(sources::demo::inventory());
+    }
+    if let Some(snapshot) = &source.snapshot {
+        if !snapshot.is_file() {
+            return Err(format!(
+                "snapshot {} is not a readable file",
+                snapshot.display()
+            ));
+        }
+        let mut inv = sources::from_manifests(std::slice::from_ref(snapshot));
+        inv.source.kind = "snapshot".into();
+        inv.source.complete = true;
+        return Ok(inv);
+    }
+    if !source.manifests.is_empty() {
+        return Ok(sources::from_manifests(&source.manifests));
+    }
+    Err(no_live_cluster_yet(source))
+}
+
+fn scan_config(audit: &AuditArgs, demo: bool) -> ScanConfig {
+    let mut allowed = audit.allowed_registries.clone();
+    if demo && allowed.is_empty() {
+        allowed = sources::demo::ALLOWED_REGISTRIES
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+    }
+    ScanConfig {
+        pss_version: audit.pss_version,
+        server_minor: None,
+        allowed_registries: allowed,
+    }
+}
+
+/// Builds the report for a source (also used by the TUI and tests).
+pub fn build_report(source: &SourceArgs, audit: &AuditArgs) -> Result<Report, String> {
+    let inv = load_source(source)?;
+    let exemptions = match &audit.exemptions {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("exemptions file {}: {e}", path.display()))?;
+            triage::parse_exemptions(&path.display().to_string(), &text)?
+        }
+        None => Vec::new(),
+    };
+    if inv.workloads.is_empty()
+        && inv.namespaces.is_empty()
+        && inv.roles.is_empty()
+        && inv.bindings.is_empty()
+        && !inv.errors.is_empty()
+    {
+        let errors: Vec<String> = inv.errors.iter().take(10).map(|e| e.to_string()).collect();
+        return Err(format!("nothing could be read:\n  {}", errors.join("\n  ")));
+    }
+    let config = scan_config(audit, source.demo);
+    let mut report = report::build(&inv, &config, &exemptions, &today());
+    report::locate::refine(&mut report, &report::locate::DiskAndDemo);
+    Ok(report)
+}
+
+fn scan_cmd(source: &SourceArgs, args: &ScanArgs) -> Result<u8, String> {
+    let report = build_report(source, &args.audit)?;
+    let rendered = match args.format {
+        Format::Md => report::markdown::render(&report),
+        Format::Json => report::json::render(&report),
+        Format::Sarif => report::sarif::render(&report),
+        Format::Junit => report::junit::render(&report),
+        Format::Html => {
+            return Err("--format html is not available yet; use md, json, sarif or junit".into());
+        }
+    };
+    match &args.output {
+        Some(path) => {
+            std::fs::write(path, rendered)
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            eprint!("{}", report::text::summary(&report));
+            eprintln!("report written to {}", path.display());
+        }
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            // A closed pipe (`| head`) is not an error worth a message.
+            let _ = stdout.write_all(rendered.as_bytes());
+        }
+    }
+    for e in report.input_errors.iter().take(20) {
+        eprintln!("kaudit: could not read {e}");
+    }
+    if let Some(threshold) = args.fail_on
+        && report.count_at_or_above(threshold) > 0
+    {
+        return Ok(EXIT_FINDINGS);
+    }
+    if args.fail_on_incomplete && report.is_incomplete() {
+        return Ok(EXIT_INCOMPLETE);
+    }
+    Ok(EXIT_OK)
+}
+
+/// Today's date in UTC as `YYYY-MM-DD` (for exemption expiry).
+pub fn today() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    civil_date(secs / 86_400)
+}
+
+/// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
+pub fn civil_date(days: u64) -> String {
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_dates() {
+        assert_eq!(civil_date(0), "1970-01-01");
+        assert_eq!(civil_date(20_454), "2026-01-01");
+        assert_eq!(civil_date(11_016), "2000-02-29");
+    }
+}

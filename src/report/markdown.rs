@@ -1,0 +1,391 @@
+//! The Markdown report: the product's face. Readable on GitHub and in a pager: a summary
+//! with scores and coverage, then one section per area with tables, evidence and remediation.
+//! Every string from the cluster is escaped.
+
+use super::Report;
+use crate::findings::Finding;
+use crate::rules::{self, Rule};
+use crate::sanitize::{md, md_code};
+use crate::severity::{Area, Severity};
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+/// Rows shown per rule before "and N more".
+pub const MAX_ROWS_PER_RULE: usize = 50;
+
+pub fn render(report: &Report) -> String {
+    let mut out = String::new();
+    header(&mut out, report);
+    summary(&mut out, report);
+    limitations(&mut out, report);
+    for area in Area::ALL {
+        area_section(&mut out, report, area);
+    }
+    suppressed(&mut out, report);
+    out
+}
+
+fn header(out: &mut String, r: &Report) {
+    let _ = writeln!(out, "# kaudit report\n");
+    let _ = writeln!(
+        out,
+        "**Source:** {} ({}) · **Pod Security version:** {} · **kaudit** {}\n",
+        md(&r.source.description),
+        md(&r.source.kind),
+        md(&r.summary.pss_version),
+        r.tool.version
+    );
+}
+
+fn severity_counts(m: &BTreeMap<Severity, u64>) -> [u64; 5] {
+    Severity::ALL_DESCENDING.map(|s| m.get(&s).copied().unwrap_or(0))
+}
+
+fn summary(out: &mut String, r: &Report) {
+    let _ = writeln!(out, "## Summary\n");
+    let c = severity_counts(&r.summary.findings_by_severity);
+    let _ = writeln!(
+        out,
+        "**{} findings**: {} critical, {} high, {} medium, {} low, {} info; {} suppressed. {} workloads in {} namespaces.\n",
+        r.summary.findings_total,
+        c[0],
+        c[1],
+        c[2],
+        c[3],
+        c[4],
+        r.summary.suppressed_total,
+        r.summary.workloads,
+        r.summary.namespaces
+    );
+    let _ = writeln!(
+        out,
+        "| Area | Score | Grade | Critical | High | Medium | Low | Suppressed | Checks passed | Coverage |"
+    );
+    let _ = writeln!(out, "|---|--:|:-:|--:|--:|--:|--:|--:|--:|--:|");
+    for a in &r.summary.areas {
+        let c = severity_counts(&a.findings);
+        let score = a.score.map_or("n/a".into(), |s| s.to_string());
+        let grade = a.grade.map_or("-".into(), |g| g.to_string());
+        let coverage = match a.coverage {
+            Some(c) if a.not_evaluated > 0 => format!("{c}% ({} not evaluated)", a.not_evaluated),
+            Some(c) => format!("{c}%"),
+            None => "not evaluated".into(),
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {score} | {grade} | {} | {} | {} | {} | {} | {}/{} | {coverage} |",
+            a.area.title(),
+            c[0],
+            c[1],
+            c[2],
+            c[3],
+            a.suppressed,
+            a.checks_passed,
+            a.checks_passed + a.checks_failed
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\n<sub>Score: {}.</sub>\n",
+        r.summary.score_formula.replace('>', "&gt;")
+    );
+    let _ = writeln!(
+        out,
+        "Audit log and signature analysis need their inputs (`--audit-log`, `--key`); they are reported as not evaluated until given.\n"
+    );
+}
+
+fn limitations(out: &mut String, r: &Report) {
+    if r.not_evaluated.is_empty()
+        && r.input_errors.is_empty()
+        && r.unaudited.is_empty()
+        && r.triage.annotation_errors.is_empty()
+    {
+        return;
+    }
+    let _ = writeln!(out, "## Limitations\n");
+    if !r.input_errors.is_empty() {
+        let _ = writeln!(
+            out,
+            "**Could not be read** ({}; the rest of the input was audited):\n",
+            r.input_errors.len()
+        );
+        for e in r.input_errors.iter().take(100) {
+            let place = match e.line {
+                Some(l) => format!("{}:{l}", e.file),
+                None => e.file.clone(),
+            };
+            let _ = writeln!(out, "- {}: {}", md_code(&place), md(&e.message));
+        }
+        if r.input_errors.len() > 100 {
+            let _ = writeln!(out, "- and {} more", r.input_errors.len() - 100);
+        }
+        let _ = writeln!(out);
+    }
+    if !r.not_evaluated.is_empty() {
+        let _ = writeln!(out, "**Not evaluated** (never counted as a pass):\n");
+        let mut grouped: BTreeMap<(&str, &str), Vec<&str>> = BTreeMap::new();
+        for n in &r.not_evaluated {
+            grouped
+                .entry((n.rule_id, n.reason.as_str()))
+                .or_default()
+                .push(&n.scope);
+        }
+        let _ = writeln!(out, "| Rule | Reason | Scope |");
+        let _ = writeln!(out, "|---|---|---|");
+        for ((rule, reason), scopes) in grouped {
+            let shown: Vec<String> = scopes.iter().take(3).map(|s| md(s)).collect();
+            let more = if scopes.len() > 3 {
+                format!(" and {} more", scopes.len() - 3)
+            } else {
+                String::new()
+            };
+            let _ = writeln!(
+                out,
+                "| {rule} {} | {} | {}{more} |",
+                md(rules::rule(rule).title),
+                md(reason),
+                shown.join("; ")
+            );
+        }
+        let _ = writeln!(out);
+    }
+    if !r.triage.annotation_errors.is_empty() {
+        let _ = writeln!(out, "**Ignored suppression annotations:**\n");
+        for e in &r.triage.annotation_errors {
+            let _ = writeln!(out, "- {}", md(e));
+        }
+        let _ = writeln!(out);
+    }
+    if !r.unaudited.is_empty() {
+        let kinds: Vec<String> = r
+            .unaudited
+            .iter()
+            .map(|(k, n)| format!("{} {n}", md(k)))
+            .collect();
+        let _ = writeln!(
+            out,
+            "Objects read but not audited (Secrets are counted, their values never read): {}.\n",
+            kinds.join(", ")
+        );
+    }
+}
+
+fn area_section(out: &mut String, r: &Report, area: Area) {
+    let findings: Vec<&Finding> = r
+        .findings
+        .iter()
+        .filter(|f| f.area == area && f.is_active())
+        .collect();
+    let _ = writeln!(out, "## {}\n", area.title());
+    if area == Area::PodSecurity {
+        namespaces(out, r);
+    }
+    if findings.is_empty() {
+        let evaluated = r
+            .coverage
+            .iter()
+            .any(|c| c.area == area && (c.tally.passed + c.tally.failed) > 0);
+        let _ = writeln!(
+            out,
+            "{}\n",
+            if evaluated {
+                "No findings."
+            } else {
+                "Not evaluated in this run."
+            }
+        );
+        return;
+    }
+    let mut by_rule: BTreeMap<(std::cmp::Reverse<Severity>, &str), Vec<&Finding>> = BTreeMap::new();
+    for f in findings {
+        by_rule
+            .entry((
+                std::cmp::Reverse(rules::rule(f.rule_id).severity),
+                f.rule_id,
+            ))
+            .or_default()
+            .push(f);
+    }
+    for ((_, rule_id), list) in by_rule {
+        rule_section(out, rules::rule(rule_id), &list);
+    }
+}
+
+fn rule_section(out: &mut String, rule: &Rule, list: &[&Finding]) {
+    let _ = writeln!(
+        out,
+        "### {} {} ({} {}, {})\n",
+        rule.id,
+        rule.title,
+        list.len(),
+        if list.len() == 1 {
+            "finding"
+        } else {
+            "findings"
+        },
+        rule.severity.label()
+    );
+    let _ = writeln!(out, "{}\n", rule.rationale);
+    let _ = writeln!(out, "| Severity | Object | Finding | Evidence | Location |");
+    let _ = writeln!(out, "|---|---|---|---|---|");
+    for f in list.iter().take(MAX_ROWS_PER_RULE) {
+        let s = &f.subject;
+        let mut object = if s.namespace.is_empty() {
+            format!("{}/{}", s.kind, s.name)
+        } else {
+            format!("{}/{}/{}", s.namespace, s.kind, s.name)
+        };
+        if let Some(c) = &s.container {
+            object.push_str(&format!(" [{c}]"));
+        }
+        let evidence: Vec<String> = f
+            .evidence
+            .iter()
+            .take(3)
+            .map(|e| format!("{}: {}", md_code(&e.path), md(&e.value)))
+            .collect();
+        let location = f.location.as_ref().map_or(String::new(), |l| {
+            md_code(&format!("{}:{}", l.file, l.line))
+        });
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {location} |",
+            f.severity.label(),
+            md_code(&object),
+            md(&f.message),
+            evidence.join("<br>")
+        );
+    }
+    if list.len() > MAX_ROWS_PER_RULE {
+        let _ = writeln!(
+            out,
+            "\nand {} more (use `--format json` for all).",
+            list.len() - MAX_ROWS_PER_RULE
+        );
+    }
+    let refs: Vec<String> = rule
+        .references
+        .iter()
+        .map(|r| format!("{} {}", r.source, md_code(r.id)))
+        .collect();
+    let _ = writeln!(
+        out,
+        "\n<details><summary>Remediation and references</summary>\n"
+    );
+    let _ = writeln!(out, "{}\n", rule.remediation);
+    let _ = writeln!(
+        out,
+        "CKS domain: {}. References: {}. Docs: <{}>\n",
+        rule.cks_domain,
+        if refs.is_empty() {
+            "none".into()
+        } else {
+            refs.join(", ")
+        },
+        rule.doc_url
+    );
+    let _ = writeln!(out, "</details>\n");
+}
+
+fn namespaces(out: &mut String, r: &Report) {
+    if r.namespaces.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "### Namespaces\n");
+    let _ = writeln!(
+        out,
+        "| Namespace | Enforce | Warn | Audit | Workloads | Could enforce now | Violating the enforced level | Would break under restricted |"
+    );
+    let _ = writeln!(out, "|---|---|---|---|--:|---|---|---|");
+    for n in &r.namespaces {
+        let enforce = if n.enforce_labelled {
+            md(&n.enforce)
+        } else {
+            format!("{} (default)", md(&n.enforce))
+        };
+        let list = |v: &[String]| {
+            if v.is_empty() {
+                "-".to_string()
+            } else {
+                let shown: Vec<String> = v.iter().take(5).map(|s| md_code(s)).collect();
+                let more = if v.len() > 5 {
+                    format!(" +{}", v.len() - 5)
+                } else {
+                    String::new()
+                };
+                format!("{}{more}", shown.join(", "))
+            }
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {enforce} | {} | {} | {} | {} | {} | {} |",
+            md_code(&n.name),
+            md(&n.warn),
+            md(&n.audit),
+            n.workloads,
+            n.highest_enforceable,
+            list(&n.violating_enforced),
+            list(&n.would_break_restricted)
+        );
+    }
+    let _ = writeln!(out);
+}
+
+fn suppressed(out: &mut String, r: &Report) {
+    let list: Vec<&Finding> = r.findings.iter().filter(|f| !f.is_active()).collect();
+    if list.is_empty()
+        && r.triage.expired_exemptions.is_empty()
+        && r.triage.unused_exemptions.is_empty()
+    {
+        return;
+    }
+    let _ = writeln!(out, "## Suppressed findings\n");
+    if !list.is_empty() {
+        let _ = writeln!(out, "| Rule | Object | By | Reason | Expires |");
+        let _ = writeln!(out, "|---|---|---|---|---|");
+        for f in &list {
+            if let Some(s) = &f.suppressed {
+                let by = match s.by {
+                    crate::findings::SuppressedBy::Annotation => "annotation",
+                    crate::findings::SuppressedBy::Exemption => "exemption",
+                };
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {by} | {} | {} |",
+                    f.rule_id,
+                    md_code(&f.subject.path()),
+                    md(&s.reason),
+                    s.expires.as_deref().map_or("-".into(), md)
+                );
+            }
+        }
+        let _ = writeln!(out);
+    }
+    for (title, list) in [
+        (
+            "Expired exemptions (no longer applied)",
+            &r.triage.expired_exemptions,
+        ),
+        (
+            "Exemptions that matched nothing",
+            &r.triage.unused_exemptions,
+        ),
+    ] {
+        if list.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "**{title}:**\n");
+        for e in list.iter() {
+            let _ = writeln!(
+                out,
+                "- {} on {}: {} (expires {})",
+                md(&e.rule),
+                md_code(&e.subject),
+                md(&e.reason),
+                e.expires.as_deref().map_or("never".into(), md)
+            );
+        }
+        let _ = writeln!(out);
+    }
+}

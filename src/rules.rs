@@ -1,0 +1,953 @@
+//! The rule catalog: every rule kaudit can report, with its stable ID, severity, CKS domain,
+//! rationale, remediation and the equivalent checks of other tools and standards, spelled
+//! exactly as upstream spells them.
+
+use crate::severity::{Area, Severity};
+
+pub mod cks {
+    pub const CLUSTER_SETUP: &str = "Cluster Setup";
+    pub const CLUSTER_HARDENING: &str = "Cluster Hardening";
+    pub const SYSTEM_HARDENING: &str = "System Hardening";
+    pub const MICROSERVICE: &str = "Minimize Microservice Vulnerabilities";
+    pub const SUPPLY_CHAIN: &str = "Supply Chain Security";
+    pub const RUNTIME: &str = "Monitoring, Logging and Runtime Security";
+}
+
+/// One rule of the catalog.
+#[derive(Debug, serde::Serialize)]
+pub struct Rule {
+    pub id: &'static str,
+    /// A short slug, usable instead of the ID in suppressions.
+    pub name: &'static str,
+    pub title: &'static str,
+    pub area: Area,
+    pub severity: Severity,
+    pub cks_domain: &'static str,
+    pub rationale: &'static str,
+    pub remediation: &'static str,
+    pub references: &'static [Reference],
+    /// Kubernetes documentation for the topic.
+    pub doc_url: &'static str,
+}
+
+/// An equivalent check elsewhere: `{"source": "checkov", "id": "CKV_K8S_16"}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Reference {
+    pub source: &'static str,
+    pub id: &'static str,
+}
+
+const fn r(source: &'static str, id: &'static str) -> Reference {
+    Reference { source, id }
+}
+
+const PSS_DOC: &str = "https://kubernetes.io/docs/concepts/security/pod-security-standards/";
+const PSA_DOC: &str = "https://kubernetes.io/docs/concepts/security/pod-security-admission/";
+const SC_DOC: &str = "https://kubernetes.io/docs/tasks/configure-pod-container/security-context/";
+const RBAC_DOC: &str = "https://kubernetes.io/docs/concepts/security/rbac-good-practices/";
+const IMG_DOC: &str = "https://kubernetes.io/docs/concepts/containers/images/";
+const NETPOL_DOC: &str =
+    "https://kubernetes.io/docs/concepts/services-networking/network-policies/";
+const SA_DOC: &str = "https://kubernetes.io/docs/concepts/security/service-accounts/";
+const RES_DOC: &str =
+    "https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/";
+const SECRET_DOC: &str = "https://kubernetes.io/docs/concepts/security/secrets-good-practices/";
+
+use Area::{Images, Network, PodSecurity, Rbac};
+use Severity::{Critical, High, Low, Medium};
+
+pub static RULES: &[Rule] = &[
+    // ---- Pod Security Standards: baseline ----
+    Rule {
+        id: "PSS001",
+        name: "host-namespaces",
+        title: "Pod shares the host's network, PID or IPC namespace",
+        area: PodSecurity,
+        severity: High,
+        cks_domain: cks::MICROSERVICE,
+        rationale: "A pod in the host network namespace sees every node interface and can bind node ports; in the host PID or IPC namespace it can see and signal every process on the node. The Baseline standard forbids all three.",
+        remediation: "Remove hostNetwork, hostPID and hostIPC from the pod spec (or set them to false):\n```yaml\nspec:\n  hostNetwork: false\n  hostPID: false\n  hostIPC: false\n```",
+        references: &[
+            r("pss", "hostNamespaces"),
+            r("cis", "5.2.3"),
+            r("cis", "5.2.4"),
+            r("cis", "5.2.5"),
+            r("checkov", "CKV_K8S_17"),
+            r("checkov", "CKV_K8S_18"),
+            r("checkov", "CKV_K8S_19"),
+            r("kubescape", "C-0038"),
+            r("kubescape", "C-0041"),
+            r("polaris", "hostPIDSet"),
+            r("polaris", "hostIPCSet"),
+            r("polaris", "hostNetworkSet"),
+            r("kube-linter", "host-pid"),
+            r("kube-linter", "host-ipc"),
+            r("kube-linter", "host-network"),
+        ],
+        doc_url: PSS_DOC,
+    },
+    Rule {
+        id: "PSS002",
+        name: "privileged",
+        title: "Privileged container",
+        area: PodSecurity,
+        severity: Critical,
+        cks_domain: cks::MICROSERVICE,
+        rationale: "A privileged container has every capability and all host devices; escaping to the node is trivial. The Baseline standard forbids it.",
+        remediation: "Drop `privileged: true`; grant only the capabilities the process needs:\n```yaml\nsecurityContext:\n  privileged: false\n```",
+        references: &[
+            r("pss", "privileged"),
+            r("cis", "5.2.2"),
+            r("checkov", "CKV_K8S_16"),
+            r("kubescape", "C-0057"),
+            r("polaris", "runAsPrivileged"),
+            r("kube-linter", "privileged-container"),
+        ],
+        doc_url: PSS_DOC,
+    },
+    Rule {
+        id: "PSS003",
+        name: "capabilities-baseline",
+        title: "Container adds capabilities beyond the default set",
+        area: PodSecurity,
+        severity: High,
+        cks_domain: cks::MICROSERVICE,
+        rationale: "The Baseline standard allows adding only the container runtime's default capabilities; anything else (SYS_ADMIN, NET_ADMIN, NET_RAW...) widens the kernel attack surface.",
+        remediation: "Remove the extra entries from `securityContext.capabilities.add`:\n```yaml\nsecurityContext:\n  capabilities:\n    drop: [\"ALL\"]\n    add: [\"NET_BIND_SERVICE\"]  # only if needed\n```",
+        references: &[
+            r("pss", "capabilities_baseline"),
+            r("cis", "5.2.9"),
+            r("checkov", "CKV_K8S_25"),
+            r("kubescape", "C-0200"),
+        ],
+        doc_url: PSS_DOC,
+    },
+    Rule {
+        id: "PSS004",
+        name: "host-path-volumes",
+        title: "Pod mounts a hostPath volume",
+        area: PodSecurity,
+        severity: High,
+        cks_domain: cks::MICROSERVICE,
+        rationale: "hostPath volumes expose the node's filesystem to the pod; a writable or sensitive path is a direct route to the node. The Baseline standard forbids them.",
+        remediation: "Replace hostPath with an emptyDir, a ConfigMap/Secret, a CSI volume or a PersistentVolumeClaim.",
+        references: &[
+            r("pss", "hostPathVolumes"),
+            r("cis", "5.2.12"),
+            r("kubescape", "C-0048"),
+            r("kubescape", "C-0203"),
+            r("polaris", "hostPathSet"),
+        ],
+        doc_url: PSS_DOC,
+    },
+    Rule {
+        id: "PSS005",
+        name: "host-ports",
+        title: "Container binds a host port",
+        area: PodSecurity,
+        severity: Medium,
+        cks_domain: cks::MICROSERVICE,
+        rationale: "hostPort binds a port on the node's interfaces, bypassing Services and NetworkPolicies and limiting scheduling. The Baseline standard forbids it.",
+        remediation: "Remove `hostPort` and expose the container through a Service.",
+        references: &[
+            r("pss", "hostPorts"),
+            r("cis", "5.2.13"),
+            r("checkov", "CKV_K8S_26"),
+            r("kubescape", "C-0044"),
+            r("kubescape", "C-0204"),
+            r("polaris", "hostPortSet"),
+        ],
+        doc_url: PSS_DOC,
+    },
+    Rule {
+        id: "PSS006",
+        name: "apparmor",
+        title: "AppArmor profile set to unconfined",
+        area: PodSecurity,
+        severity: High,
+        cks_domain: cks::SYSTEM_HARDENING,
+        rationale: "Disabling AppArmor removes a mandatory access control layer that confines the container. The Baseline standard allows only the runtime default or a localhost profile.",
+        remediation: "Use the runtime default profile:\n```yaml\nsecurityContext:\n  appArmorProfile:\n    type: RuntimeDefault\n```",
+        references: &[r("pss", "appArmorProfile")],
+        doc_url: "https://kubernetes.io/docs/tutorials/security/apparmor/",
+    },
+    Rule {
+        id: "PSS007",
+        name: "selinux",
+        title: "Forbidden SELinux options",
+        area: PodSecurity,
+        severity: High,
+        cks_domain: cks::SYSTEM_HARDENING,
+        rationale: "Custom SELinux types such as spc_t (super-privileged container), or a custom user or role, switch off the container's SELinux confinement.",
+        remediation: "Remove seLinuxOptions or use one of container_t, container_init_t, container_kvm_t, container_engine_t.",
+        references: &[r("pss", "seLinuxOptions")],
+        doc_url: PSS_DOC,
+    },
+    Rule {
+        id: "PSS008",
+        name: "proc-mount",
+        title: "Container unmasks /proc",
+        area: PodSecurity,
+        severity: High,
+        cks_domain: cks::MICROSERVICE,
+        rationale: "`procMount: Unmasked` exposes kernel interfaces under /proc that the runtime normally masks. Baseline allows it from v1.35 only in user-namespaced pods (hostUsers: false).",
+        remediation: "Remove `securityContext.procMount` or set it to `Default`.",
+        references: &[
+            r("pss", "procMount"),
+            r("polaris", "procMount"),
+            r("kube-linter", "unsafe-proc-mount"),
+        ],
+        doc_url: PSS_DOC,
+    },
+    Rule {
+        id: "PSS009",
+        name: "seccomp-baseline",
+        title: "Seccomp explicitly disabled",
+        area: PodSecurity,
+        severity: High,
+        cks_domain: cks::SYSTEM_HARDENING,
+        rationale: "A seccomp profile of Unconfined lets the container call every system call, including those behind most container escapes.",
+        remediation: "```yaml\nsecurityContext:\n  seccompProfile:\n    type: RuntimeDefault\n```",
+        references: &[
+            r("pss", "seccompProfile_baseline"),
+            r("cis", "5.7.2"),
+            r("checkov", "CKV_K8S_31"),
+            r("kubescape", "C-0210"),
+        ],
+        doc_url: "https://kubernetes.io/docs/tutorials/security/seccomp/",
+    },
+    Rule {
+        id: "PSS010",
+        name: "sysctls",
+        title: "Unsafe sysctl set",
+        area: PodSecurity,
+        severity: Medium,
+        cks_domain: cks::MICROSERVICE,
+        rationale: "Sysctls outside the safe set are not namespaced or not isolated, so a pod can change kernel behaviour for the whole node.",
+        remediation: "Remove the sysctl from `spec.securityContext.sysctls`; tune the node instead if it is really needed.",
+        references: &[r("pss", "sysctls"), r("kube-linter", "unsafe-sysctls")],
+        doc_url: "https://kubernetes.io/docs/tasks/administer-cluster/sysctl-cluster/",
+    },
+    Rule {
+        id: "PSS011",
+        name: "windows-host-process",
+        title: "Windows HostProcess container",
+        area: PodSecurity,
+        severity: Critical,
+        cks_domain: cks::MICROSERVICE,
+        rationale: "A Windows HostProcess container runs directly on the node with host access, the Windows equivalent of a privileged container.",
+        remediation: "Remove `securityContext.windowsOptions.hostProcess: true`.",
+        references: &[
+            r("pss", "windowsHostProcess"),
+            r("cis", "5.2.11"),
+            r("kubescape", "C-0202"),
+            r("polaris", "hostProcess"),
+        ],
+        doc_url: PSS_DOC,
+    },
+    Rule {
+        id: "PSS012",
+        name: "host-probes",
+        title: "Probe or lifecycle hook targets a host",
+        area: PodSecurity,
+        severity: Medium,
+        cks_domain: cks::MICROSERVICE,
+        rationale: "A probe or lifecycle handler with `host` set makes the kubelet connect to an arbitrary address, which can be abused to reach node-local services (SSRF). Baseline forbids it from v1.34.",
+        remediation: "Remove `host` from httpGet/tcpSocket probes and lifecycle handlers; the kubelet then targets the pod IP.",
+        references: &[r("pss", "hostProbesAndHostLifecycle")],
+        doc_url: PSS_DOC,
+    },
+    // ---- Pod Security Standards: restricted ----
+    Rule {
+        id: "PSS013",
+        name: "restricted-volumes",
+        title: "Volume type not allowed by the Restricted standard",
+        area: PodSecurity,
+        severity: Medium,
+        cks_domain: cks::MICROSERVICE,
+        rationale: "Restricted allows only configMap, csi, downwardAPI, emptyDir, ephemeral, image, persistentVolumeClaim, projected and secret volumes; other types reach node or network storage directly.",
+        remediation: "Use a PersistentVolumeClaim or a CSI volume instead of in-line storage types.",
+        references: &[r("pss", "restrictedVolumes")],
+        doc_url: PSS_DOC,
+    },
+    Rule {
+        id: "PSS014",
+        name: "allow-privilege-escalation",
+        title: "Privilege escalation not disabled",
+        area: PodSecurity,
+        severity: Medium,
+        cks_domain: cks::MICROSERVICE,
+        rationale: "Unless allowPrivilegeEscalation is false, setuid binaries and file capabilities can raise a process's privileges inside the container.",
+        remediation: "```yaml\nsecurityContext:\n  allowPrivilegeEscalation: false\n```",
+        references: &[
+            r("pss", "allowPrivilegeEscalation"),
+            r("cis", "5.2.6"),
+            r("checkov", "CKV_K8S_20"),
+            r("kubescape", "C-0016"),
+            r("kubescape", "C-0197"),
+            r("polaris", "privilegeEscalationAllowed"),
+            r("kube-linter", "privilege-escalation-container"),
+        ],
+        doc_url: SC_DOC,
+    },
+    Rule {
+        id: "PSS015",
+        name: "run-as-non-root",
+        title: "runAsNonRoot not true",
+        area: PodSecurity,
+        severity: Medium,
+        cks_domain: cks::MICROSERVICE,
+        rationale: "Without runAsNonRoot: true the kubelet will start an image whose user is root. Restricted requires it at pod or container level (a non-zero runAsUser alone does not satisfy it).",
+        remediation: "```yaml\nspec:\n  securityContext:\n    runAsNonRoot: true\n    runAsUser: 10001\n```",
+        references: &[
+            r("pss", "runAsNonRoot"),
+            r("cis", "5.2.7"),
+            r("kubescape", "C-0013"),
+            r("kubescape", "C-0198"),
+        ],
+        doc_url: SC_DOC,
+    },
+    Rule {
+        id: "PSS016",
+        name: "run-as-user-root",
+        title: "runAsUser set to 0",
+        area: PodSecurity,
+        severity: High,
+        cks_domain: cks::MICROSERVICE,
+        rationale: "An explicit runAsUser: 0 runs the container as root; Restricted forbids it from v1.23.",
+        remediation: "Set a non-zero UID:\n```yaml\nsecurityContext:\n  runAsUser: 10001\n```",
+        references: &[
+            r("pss", "runAsUser"),
+            r("cis", "5.2.7"),
+            r("checkov", "CKV_K8S_23"),
+            r("kubescape", "C-0013"),
+            r("polaris", "runAsRootAllowed"),
+            r("kube-linter", "run-as-non-root"),
+        ],
+        doc_url: SC_DOC,
+    },
+    Rule {
+        id: "PSS017",
+        name: "seccomp-restricted",
+        title: "No seccomp profile",
+        area: PodSecurity,
+        severity: Medium,
+        cks_domain: cks::SYSTEM_HARDENING,
+        rationale: "Restricted requires every container to run under the RuntimeDefault or a Localhost seccomp profile.",
+        remediation: "```yaml\nspec:\n  securityContext:\n    seccompProfile:\n      type: RuntimeDefault\n```",
+        references: &[
+            r("pss", "seccompProfile_restricted"),
+            r("cis", "5.7.2"),
+            r("checkov", "CKV_K8S_31"),
+            r("kubescape", "C-0210"),
+        ],
+        doc_url: "https://kubernetes.io/docs/tutorials/security/seccomp/",
+    },
+    Rule {
+        id: "PSS018",
+        name: "capabilities-restricted",
+        title: "Capabilities not dropped",
+        area: PodSecurity,
+        severity: Medium,
+        cks_domain: cks::MICROSERVICE,
+        rationale: "Restricted requires `drop: [\"ALL\"]` and allows adding back only NET_BIND_SERVICE.",
+        remediation: "```yaml\nsecurityContext:\n  capabilities:\n    drop: [\"ALL\"]\n```",
+        references: &[
+            r("pss", "capabilities_restricted"),
+            r("cis", "5.2.10"),
+            r("checkov", "CKV_K8S_37"),
+            r("kubescape", "C-0201"),
+            r("polaris", "insecureCapabilities"),
+        ],
+        doc_url: PSS_DOC,
+    },
+    Rule {
+        id: "PSS019",
+        name: "proc-mount-restricted",
+        title: "Container unmasks /proc (restricted)",
+        area: PodSecurity,
+        severity: Medium,
+        cks_domain: cks::MICROSERVICE,
+        rationale: "From v1.35 Restricted keeps the strict procMount rule even for user-namespaced pods.",
+        remediation: "Remove `securityContext.procMount` or set it to `Default`.",
+        references: &[
+            r("pss", "procMount_restricted"),
+            r("polaris", "procMount"),
+            r("kube-linter", "unsafe-proc-mount"),
+        ],
+        doc_url: PSS_DOC,
+    },
+    // ---- Pod Security Admission per namespace ----
+    Rule {
+        id: "PSA001",
+        name: "namespace-not-enforcing",
+        title: "Namespace does not enforce a Pod Security level",
+        area: PodSecurity,
+        severity: Medium,
+        cks_domain: cks::MICROSERVICE,
+        rationale: "Without an enforce label (or with enforce=privileged) the API server admits any pod into the namespace, however privileged.",
+        remediation: "Label the namespace with the highest level its workloads already meet (see the namespace table), for example:\n```sh\nkubectl label --dry-run=server --overwrite ns NAME pod-security.kubernetes.io/enforce=restricted\n```\n(run it yourself; kaudit never changes the cluster).",
+        references: &[r("cis", "5.2.1"), r("kubescape", "C-0192")],
+        doc_url: PSA_DOC,
+    },
+    Rule {
+        id: "PSA002",
+        name: "violates-enforced-level",
+        title: "Workload violates its namespace's enforced Pod Security level",
+        area: PodSecurity,
+        severity: High,
+        cks_domain: cks::MICROSERVICE,
+        rationale: "Pod Security Admission checks existing pods only when the label changes; a workload created before the label (or a controller, which is only warned) will have its next pods rejected.",
+        remediation: "Fix the workload's security context to meet the namespace level before its pods are next recreated.",
+        references: &[],
+        doc_url: PSA_DOC,
+    },
+    Rule {
+        id: "PSA003",
+        name: "invalid-psa-label",
+        title: "Invalid Pod Security label",
+        area: PodSecurity,
+        severity: Medium,
+        cks_domain: cks::MICROSERVICE,
+        rationale: "An invalid enforce level fails closed (restricted) and can block deployments; an invalid audit or warn level fails open (privileged) and silences the signal; an invalid version means latest.",
+        remediation: "Use `privileged`, `baseline` or `restricted` (lower case) and versions `latest` or `v1.N`.",
+        references: &[],
+        doc_url: PSA_DOC,
+    },
+    // ---- Images ----
+    Rule {
+        id: "IMG001",
+        name: "mutable-tag",
+        title: "Image has no tag or uses :latest",
+        area: Images,
+        severity: Medium,
+        cks_domain: cks::SUPPLY_CHAIN,
+        rationale: "`latest` (or no tag) can point at a different image on every pull: deployments are not reproducible and a compromised registry push lands silently.",
+        remediation: "Pin a version tag, or better a digest:\n```yaml\nimage: registry.example.com/app:1.4.2@sha256:<digest>\n```",
+        references: &[
+            r("checkov", "CKV_K8S_14"),
+            r("kubescape", "C-0075"),
+            r("polaris", "tagNotSpecified"),
+            r("kube-linter", "latest-tag"),
+        ],
+        doc_url: IMG_DOC,
+    },
+    Rule {
+        id: "IMG002",
+        name: "not-pinned-by-digest",
+        title: "Image not pinned by digest",
+        area: Images,
+        severity: Low,
+        cks_domain: cks::SUPPLY_CHAIN,
+        rationale: "Tags are mutable; only a digest guarantees that the bytes that were scanned and signed are the bytes that run.",
+        remediation: "Reference the image by digest (`name:tag@sha256:...`); tools such as `crane digest` or `cosign triangulate` give it.",
+        references: &[r("checkov", "CKV_K8S_43"), r("kubescape", "C-0306")],
+        doc_url: IMG_DOC,
+    },
+    Rule {
+        id: "IMG003",
+        name: "registry-not-allowed",
+        title: "Image from a registry outside the allow-list",
+        area: Images,
+        severity: High,
+        cks_domain: cks::SUPPLY_CHAIN,
+        rationale: "Images should come only from registries the organisation controls or trusts; anything else bypasses scanning and signing.",
+        remediation: "Mirror the image into an allowed registry, or add the registry to the allow-list (`--allowed-registry`) if it is trusted.",
+        references: &[r("kubescape", "C-0078"), r("kubescape", "C-0001")],
+        doc_url: IMG_DOC,
+    },
+    Rule {
+        id: "IMG004",
+        name: "pull-policy-not-always",
+        title: "Mutable image not pulled with imagePullPolicy: Always",
+        area: Images,
+        severity: Low,
+        cks_domain: cks::SUPPLY_CHAIN,
+        rationale: "With IfNotPresent a node keeps running whatever it cached under a mutable tag, and pods may use cached private images without presenting pull credentials.",
+        remediation: "Pin by digest, or set `imagePullPolicy: Always`.",
+        references: &[
+            r("checkov", "CKV_K8S_15"),
+            r("kubescape", "C-0075"),
+            r("polaris", "pullPolicyNotAlways"),
+        ],
+        doc_url: IMG_DOC,
+    },
+    // ---- Least privilege beyond PSS ----
+    Rule {
+        id: "POD001",
+        name: "missing-requests",
+        title: "CPU or memory requests not set",
+        area: PodSecurity,
+        severity: Low,
+        cks_domain: cks::MICROSERVICE,
+        rationale: "Without requests the scheduler cannot place the pod sensibly and the pod is the first to be evicted under pressure.",
+        remediation: "```yaml\nresources:\n  requests:\n    cpu: 100m\n    memory: 128Mi\n```",
+        references: &[
+            r("checkov", "CKV_K8S_10"),
+            r("checkov", "CKV_K8S_12"),
+            r("kubescape", "C-0268"),
+            r("kubescape", "C-0269"),
+            r("polaris", "cpuRequestsMissing"),
+            r("polaris", "memoryRequestsMissing"),
+            r("kube-linter", "unset-cpu-requirements"),
+        ],
+        doc_url: RES_DOC,
+    },
+    Rule {
+        id: "POD002",
+        name: "missing-limits",
+        title: "CPU or memory limits not set",
+        area: PodSecurity,
+        severity: Low,
+        cks_domain: cks::MICROSERVICE,
+        rationale: "A container without a memory limit can exhaust the node (a denial of service for its neighbours).",
+        remediation: "```yaml\nresources:\n  limits:\n    memory: 256Mi\n    cpu: 500m\n```",
+        references: &[
+            r("checkov", "CKV_K8S_11"),
+            r("checkov", "CKV_K8S_13"),
+            r("kubescape", "C-0270"),
+            r("kubescape", "C-0271"),
+            r("polaris", "cpuLimitsMissing"),
+            r("polaris", "memoryLimitsMissing"),
+            r("kube-linter", "unset-memory-requirements"),
+        ],
+        doc_url: RES_DOC,
+    },
+    Rule {
+        id: "POD003",
+        name: "runs-as-root",
+        title: "Container may run as root",
+        area: PodSecurity,
+        severity: Medium,
+        cks_domain: cks::MICROSERVICE,
+        rationale: "A process running as UID 0 in the container is root on the node if it escapes; runAsNonRoot: true makes the kubelet refuse root images.",
+        remediation: "```yaml\nsecurityContext:\n  runAsNonRoot: true\n  runAsUser: 10001\n```",
+        references: &[
+            r("cis", "5.2.7"),
+            r("checkov", "CKV_K8S_23"),
+            r("kubescape", "C-0013"),
+            r("polaris", "runAsRootAllowed"),
+            r("kube-linter", "run-as-non-root"),
+        ],
+        doc_url: SC_DOC,
+    },
+    Rule {
+        id: "POD004",
+        name: "low-uid-gid",
+        title: "UID or GID below 10000",
+        area: PodSecurity,
+        severity: Low,
+        cks_domain: cks::MICROSERVICE,
+        rationale: "Low UIDs and GIDs overlap with host system accounts; a container escape then acts as a real user of the node.",
+        remediation: "```yaml\nsecurityContext:\n  runAsUser: 10001\n  runAsGroup: 10001\n```",
+        references: &[r("checkov", "CKV_K8S_40")],
+        doc_url: SC_DOC,
+    },
+    Rule {
+        id: "POD005",
+        name: "writable-root-filesystem",
+        title: "Root filesystem is writable",
+        area: PodSecurity,
+        severity: Low,
+        cks_domain: cks::RUNTIME,
+        rationale: "An immutable root filesystem stops an attacker from dropping tools or changing binaries in the running container.",
+        remediation: "```yaml\nsecurityContext:\n  readOnlyRootFilesystem: true\n```\nMount an emptyDir where the process must write.",
+        references: &[
+            r("checkov", "CKV_K8S_22"),
+            r("kubescape", "C-0017"),
+            r("polaris", "notReadOnlyRootFilesystem"),
+            r("kube-linter", "no-read-only-root-fs"),
+        ],
+        doc_url: SC_DOC,
+    },
+    Rule {
+        id: "POD006",
+        name: "net-raw-not-dropped",
+        title: "NET_RAW capability not dropped",
+        area: PodSecurity,
+        severity: Medium,
+        cks_domain: cks::MICROSERVICE,
+        rationale: "NET_RAW (in most runtimes' default set) allows raw sockets: ARP and DNS spoofing against other pods on the node.",
+        remediation: "```yaml\nsecurityContext:\n  capabilities:\n    drop: [\"ALL\"]\n```",
+        references: &[
+            r("cis", "5.2.8"),
+            r("checkov", "CKV_K8S_28"),
+            r("kubescape", "C-0199"),
+            r("kube-linter", "drop-net-raw-capability"),
+        ],
+        doc_url: SC_DOC,
+    },
+    Rule {
+        id: "POD007",
+        name: "dangerous-capabilities",
+        title: "Dangerous capability added",
+        area: PodSecurity,
+        severity: High,
+        cks_domain: cks::MICROSERVICE,
+        rationale: "SYS_ADMIN, NET_ADMIN, SYS_PTRACE, SYS_MODULE, BPF and ALL each give near-root power over the node's kernel.",
+        remediation: "Remove the capability from `securityContext.capabilities.add`; if the workload truly needs it, isolate it on dedicated nodes.",
+        references: &[
+            r("checkov", "CKV_K8S_39"),
+            r("kubescape", "C-0046"),
+            r("polaris", "dangerousCapabilities"),
+        ],
+        doc_url: SC_DOC,
+    },
+    Rule {
+        id: "POD008",
+        name: "runtime-socket",
+        title: "Container runtime socket mounted",
+        area: PodSecurity,
+        severity: Critical,
+        cks_domain: cks::MICROSERVICE,
+        rationale: "Access to the Docker, containerd or CRI-O socket is root on the node: it can start privileged containers at will.",
+        remediation: "Do not mount the runtime socket; build images with rootless tools (BuildKit rootless, kaniko) instead.",
+        references: &[
+            r("checkov", "CKV_K8S_27"),
+            r("kubescape", "C-0074"),
+            r("kube-linter", "docker-sock"),
+        ],
+        doc_url: "https://kubernetes.io/docs/concepts/storage/volumes/#hostpath",
+    },
+    Rule {
+        id: "POD009",
+        name: "sensitive-host-path",
+        title: "Sensitive host path mounted",
+        area: PodSecurity,
+        severity: High,
+        cks_domain: cks::SYSTEM_HARDENING,
+        rationale: "Paths such as /, /etc, /proc, /var/lib/kubelet or /etc/kubernetes hold node credentials and configuration.",
+        remediation: "Mount only the narrow path the agent needs, read-only, or use a CSI driver.",
+        references: &[
+            r("kubescape", "C-0048"),
+            r("kube-linter", "sensitive-host-mounts"),
+        ],
+        doc_url: "https://kubernetes.io/docs/concepts/storage/volumes/#hostpath",
+    },
+    Rule {
+        id: "POD010",
+        name: "writable-host-path",
+        title: "hostPath mounted writable",
+        area: PodSecurity,
+        severity: High,
+        cks_domain: cks::MICROSERVICE,
+        rationale: "A writable hostPath lets the container change files on the node, for example planting binaries or symlinks the kubelet follows.",
+        remediation: "```yaml\nvolumeMounts:\n- name: logs\n  mountPath: /var/log\n  readOnly: true\n```",
+        references: &[
+            r("kubescape", "C-0045"),
+            r("kube-linter", "writable-host-mount"),
+        ],
+        doc_url: "https://kubernetes.io/docs/concepts/storage/volumes/#hostpath",
+    },
+    Rule {
+        id: "POD011",
+        name: "sa-token-automount",
+        title: "Service account token mounted automatically",
+        area: PodSecurity,
+        severity: Low,
+        cks_domain: cks::CLUSTER_HARDENING,
+        rationale: "Most applications never call the API server; an automatically mounted token is a free credential for whoever compromises the pod.",
+        remediation: "```yaml\nspec:\n  automountServiceAccountToken: false\n```\n(or on the ServiceAccount).",
+        references: &[
+            r("cis", "5.1.6"),
+            r("checkov", "CKV_K8S_38"),
+            r("kubescape", "C-0034"),
+            r("kubescape", "C-0190"),
+            r("polaris", "automountServiceAccountToken"),
+        ],
+        doc_url: SA_DOC,
+    },
+    Rule {
+        id: "POD012",
+        name: "default-service-account",
+        title: "Workload uses the default service account",
+        area: PodSecurity,
+        severity: Low,
+        cks_domain: cks::CLUSTER_HARDENING,
+        rationale: "Permissions granted to `default` silently apply to every workload in the namespace that does not name its own account.",
+        remediation: "Create a dedicated ServiceAccount per workload and set `serviceAccountName`.",
+        references: &[
+            r("cis", "5.1.5"),
+            r("kubescape", "C-0189"),
+            r("kube-linter", "default-service-account"),
+        ],
+        doc_url: SA_DOC,
+    },
+    Rule {
+        id: "POD013",
+        name: "secret-in-env",
+        title: "Secret passed as an environment variable",
+        area: PodSecurity,
+        severity: Medium,
+        cks_domain: cks::MICROSERVICE,
+        rationale: "Environment variables leak into crash dumps, logs, child processes and `kubectl describe`-style tooling; files are safer.",
+        remediation: "Mount the Secret as a volume and read it from a file.",
+        references: &[
+            r("cis", "5.4.1"),
+            r("checkov", "CKV_K8S_35"),
+            r("kubescape", "C-0207"),
+            r("kube-linter", "read-secret-from-env-var"),
+        ],
+        doc_url: SECRET_DOC,
+    },
+    Rule {
+        id: "POD014",
+        name: "host-aliases",
+        title: "Pod rewrites /etc/hosts with hostAliases",
+        area: PodSecurity,
+        severity: Low,
+        cks_domain: cks::MICROSERVICE,
+        rationale: "hostAliases override DNS for the pod; they are a way to redirect traffic (including to exfiltration endpoints) that bypasses cluster DNS and its logging.",
+        remediation: "Remove `hostAliases` and use DNS records or Services.",
+        references: &[r("trivy", "KSV007")],
+        doc_url: "https://kubernetes.io/docs/tasks/network/customize-hosts-file-for-pods/",
+    },
+    Rule {
+        id: "POD015",
+        name: "ssh-port",
+        title: "SSH port exposed",
+        area: PodSecurity,
+        severity: Medium,
+        cks_domain: cks::MICROSERVICE,
+        rationale: "An SSH server in a container is an unmanaged way in that bypasses RBAC and the audit log.",
+        remediation: "Remove the SSH server; use `kubectl exec` (audited) or an ephemeral debug container.",
+        references: &[r("kubescape", "C-0042"), r("kube-linter", "ssh-port")],
+        doc_url: SC_DOC,
+    },
+    Rule {
+        id: "POD016",
+        name: "default-namespace",
+        title: "Workload in the default namespace",
+        area: PodSecurity,
+        severity: Low,
+        cks_domain: cks::CLUSTER_HARDENING,
+        rationale: "The default namespace rarely has Pod Security labels, NetworkPolicies or RBAC scoping; workloads there share everything.",
+        remediation: "Create a namespace per application and set `metadata.namespace`.",
+        references: &[
+            r("cis", "5.7.4"),
+            r("checkov", "CKV_K8S_21"),
+            r("kubescape", "C-0061"),
+            r("kubescape", "C-0212"),
+            r("kube-linter", "use-namespace"),
+        ],
+        doc_url: "https://kubernetes.io/docs/concepts/overview/working-with-objects/namespaces/",
+    },
+    Rule {
+        id: "POD017",
+        name: "naked-pod",
+        title: "Pod not managed by a controller",
+        area: PodSecurity,
+        severity: Low,
+        cks_domain: cks::MICROSERVICE,
+        rationale: "A bare pod is not rescheduled, not rolled out through review and is often a leftover debug shell.",
+        remediation: "Run it from a Deployment, Job or other controller, or delete it when the debugging is done.",
+        references: &[r("kubescape", "C-0073")],
+        doc_url: "https://kubernetes.io/docs/concepts/configuration/overview/#naked-pods-vs-replicasets-deployments-and-jobs",
+    },
+    // ---- Network ----
+    Rule {
+        id: "NET001",
+        name: "no-default-deny",
+        title: "Namespace without a default-deny NetworkPolicy",
+        area: Network,
+        severity: Medium,
+        cks_domain: cks::CLUSTER_SETUP,
+        rationale: "Without a default-deny policy every pod accepts traffic from every other pod in the cluster: one compromised pod can reach them all.",
+        remediation: "```yaml\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: default-deny\nspec:\n  podSelector: {}\n  policyTypes: [Ingress, Egress]\n```",
+        references: &[
+            r("cis", "5.3.2"),
+            r("checkov", "CKV2_K8S_6"),
+            r("kubescape", "C-0206"),
+            r("kubescape", "C-0260"),
+            r("polaris", "missingNetworkPolicy"),
+            r("kube-linter", "non-isolated-pod"),
+        ],
+        doc_url: NETPOL_DOC,
+    },
+    // ---- RBAC ----
+    Rule {
+        id: "RBAC001",
+        name: "wildcard-rules",
+        title: "Role grants wildcard verbs or resources",
+        area: Rbac,
+        severity: High,
+        cks_domain: cks::CLUSTER_HARDENING,
+        rationale: "`*` grants every current and future verb or resource, including ones added later by CRDs.",
+        remediation: "List the exact apiGroups, resources and verbs the subject needs.",
+        references: &[
+            r("cis", "5.1.3"),
+            r("checkov", "CKV_K8S_49"),
+            r("kubescape", "C-0187"),
+            r("kube-linter", "wildcard-in-rules"),
+        ],
+        doc_url: RBAC_DOC,
+    },
+    Rule {
+        id: "RBAC002",
+        name: "cluster-admin-binding",
+        title: "cluster-admin bound to a non-system subject",
+        area: Rbac,
+        severity: Critical,
+        cks_domain: cks::CLUSTER_HARDENING,
+        rationale: "cluster-admin is unrestricted access to everything; it belongs to break-glass procedures, not to users, groups or workloads.",
+        remediation: "Bind a narrower role; keep cluster-admin for a break-glass group.",
+        references: &[
+            r("cis", "5.1.1"),
+            r("kubescape", "C-0185"),
+            r("kubescape", "C-0035"),
+            r("polaris", "clusterrolebindingClusterAdmin"),
+            r("polaris", "rolebindingClusterAdminClusterRole"),
+            r("kube-linter", "cluster-admin-role-binding"),
+        ],
+        doc_url: RBAC_DOC,
+    },
+    Rule {
+        id: "RBAC003",
+        name: "secret-read",
+        title: "Subject can read Secrets",
+        area: Rbac,
+        severity: High,
+        cks_domain: cks::CLUSTER_HARDENING,
+        rationale: "get, list or watch on secrets reveals every credential in scope (list and watch return the values too).",
+        remediation: "Grant access to named secrets only (`resourceNames`), or mount them into the workload instead.",
+        references: &[
+            r("cis", "5.1.2"),
+            r("checkov", "CKV2_K8S_5"),
+            r("kubescape", "C-0186"),
+            r("kubescape", "C-0015"),
+            r("kube-linter", "access-to-secrets"),
+        ],
+        doc_url: RBAC_DOC,
+    },
+    Rule {
+        id: "RBAC004",
+        name: "pod-exec",
+        title: "Subject can exec into or attach to pods",
+        area: Rbac,
+        severity: High,
+        cks_domain: cks::CLUSTER_HARDENING,
+        rationale: "pods/exec and pods/attach run commands inside any pod in scope, with that pod's service account and secrets.",
+        remediation: "Remove pods/exec and pods/attach from the role; grant them just in time when needed.",
+        references: &[
+            r("checkov", "CKV2_K8S_2"),
+            r("kubescape", "C-0002"),
+            r("polaris", "clusterrolePodExecAttach"),
+            r("polaris", "rolePodExecAttach"),
+        ],
+        doc_url: RBAC_DOC,
+    },
+    Rule {
+        id: "RBAC005",
+        name: "escalate-bind-impersonate",
+        title: "Subject can escalate, bind or impersonate",
+        area: Rbac,
+        severity: Critical,
+        cks_domain: cks::CLUSTER_HARDENING,
+        rationale: "escalate and bind let a subject grant itself permissions it does not have; impersonate lets it act as any user, group or service account.",
+        remediation: "Remove these verbs except for the RBAC administrators who need them.",
+        references: &[
+            r("cis", "5.1.8"),
+            r("checkov", "CKV_K8S_157"),
+            r("checkov", "CKV_K8S_158"),
+            r("checkov", "CKV2_K8S_3"),
+            r("kubescape", "C-0191"),
+            r("kubescape", "C-0065"),
+        ],
+        doc_url: RBAC_DOC,
+    },
+    Rule {
+        id: "RBAC006",
+        name: "nodes-proxy",
+        title: "Subject can use nodes/proxy",
+        area: Rbac,
+        severity: High,
+        cks_domain: cks::CLUSTER_HARDENING,
+        rationale: "nodes/proxy reaches the kubelet API, which can run commands in any pod on the node and bypasses the audit log's view of exec.",
+        remediation: "Remove nodes/proxy; monitoring agents rarely need more than nodes/metrics.",
+        references: &[
+            r("cis", "5.1.10"),
+            r("checkov", "CKV2_K8S_2"),
+            r("kubescape", "C-0279"),
+        ],
+        doc_url: RBAC_DOC,
+    },
+    Rule {
+        id: "RBAC007",
+        name: "token-create",
+        title: "Subject can mint service account tokens",
+        area: Rbac,
+        severity: High,
+        cks_domain: cks::CLUSTER_HARDENING,
+        rationale: "create on serviceaccounts/token issues tokens for any service account in scope, that is, its permissions.",
+        remediation: "Remove serviceaccounts/token create from the role.",
+        references: &[r("cis", "5.1.13"), r("kubescape", "C-0282")],
+        doc_url: RBAC_DOC,
+    },
+    Rule {
+        id: "RBAC008",
+        name: "create-pods-kube-system",
+        title: "Subject can create pods in kube-system",
+        area: Rbac,
+        severity: Critical,
+        cks_domain: cks::CLUSTER_HARDENING,
+        rationale: "A pod in kube-system can mount the service accounts of control-plane add-ons, several of which are cluster-admin equivalents.",
+        remediation: "Remove the grant; deploy into kube-system only through the cluster's provisioning pipeline.",
+        references: &[
+            r("cis", "5.1.4"),
+            r("kubescape", "C-0188"),
+            r("kube-linter", "access-to-create-pods"),
+        ],
+        doc_url: RBAC_DOC,
+    },
+];
+
+/// The rule with this ID or name (case-insensitive).
+pub fn find(id_or_name: &str) -> Option<&'static Rule> {
+    RULES
+        .iter()
+        .find(|r| r.id.eq_ignore_ascii_case(id_or_name) || r.name.eq_ignore_ascii_case(id_or_name))
+}
+
+/// The rule with this ID; for IDs written in this crate.
+pub fn rule(id: &str) -> &'static Rule {
+    match RULES.iter().find(|r| r.id == id) {
+        Some(rule) => rule,
+        None => panic!("rule {id} is not in the catalog"),
+    }
+}
+
+/// The PSS rule for a reference check ID.
+pub fn for_pss_check(check: &str) -> Option<&'static Rule> {
+    RULES.iter().find(|r| {
+        r.id.starts_with("PSS")
+            && r.references
+                .first()
+                .is_some_and(|x| x.source == "pss" && x.id == check)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn ids_and_names_are_unique_and_every_pss_check_has_a_rule() {
+        let ids: HashSet<_> = RULES.iter().map(|r| r.id).collect();
+        let names: HashSet<_> = RULES.iter().map(|r| r.name).collect();
+        assert_eq!(ids.len(), RULES.len());
+        assert_eq!(names.len(), RULES.len());
+        for check in crate::pss::checks::CHECKS {
+            assert!(
+                for_pss_check(check.id).is_some(),
+                "no rule for {}",
+                check.id
+            );
+        }
+        assert_eq!(find("privileged").map(|r| r.id), Some("PSS002"));
+        assert_eq!(
+            find("pod005").map(|r| r.name),
+            Some("writable-root-filesystem")
+        );
+    }
+}

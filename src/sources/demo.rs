@@ -1,0 +1,46 @@
+//! The embedded demo cluster, compiled in from `assets/demo/`, so `kaudit demo` works with
+//! no cluster and no files.
+
+use crate::inventory::{Inventory, SourceInfo, build};
+use crate::manifest::{Loaded, load_text};
+use include_dir::{Dir, include_dir};
+
+static DEMO: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/assets/demo");
+
+/// Registries the fictional Acme Shop trusts; the demo scan uses them as its allow-list.
+pub const ALLOWED_REGISTRIES: &[&str] = &["registry.acme.example", "registry.k8s.io"];
+
+/// The demo cluster as an inventory.
+pub fn inventory() -> Inventory {
+    let mut loaded = Loaded::default();
+    let mut files: Vec<_> = DEMO
+        .files()
+        .filter(|f| f.path().extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    files.sort_by_key(|f| f.path());
+    for file in files {
+        let name = format!("demo/{}", file.path().display());
+        match file.contents_utf8() {
+            Some(text) => load_text(&name, text, &mut loaded),
+            None => loaded.errors.push(crate::manifest::LoadError {
+                file: name,
+                line: None,
+                message: "not UTF-8".into(),
+            }),
+        }
+    }
+    build::from_loaded(
+        SourceInfo {
+            kind: "demo".into(),
+            description: "embedded demo cluster (Acme Shop)".into(),
+            complete: true,
+            live: false,
+        },
+        loaded,
+    )
+}
+
+/// The text of a demo file, for finding lines of fields.
+pub fn file_text(name: &str) -> Option<&'static str> {
+    DEMO.get_file(name.strip_prefix("demo/")?)?.contents_utf8()
+}

@@ -1,0 +1,283 @@
+//! Triage: findings suppressed by an annotation on the object or by an exemptions file.
+//! Suppressed findings are kept, counted and listed; expired exemptions are reported.
+
+use crate::findings::{Finding, SuppressedBy, Suppression};
+use crate::inventory::Inventory;
+use crate::rules;
+
+/// `kaudit.io/ignore: "POD005=reason; IMG002=reason"` on an object or its pod template.
+pub const IGNORE_ANNOTATION: &str = "kaudit.io/ignore";
+
+/// One entry of an exemptions file.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Exemption {
+    /// Rule ID or name.
+    pub rule: String,
+    /// `namespace/Kind/name[/container]`, `*` matching any text: `shop/Deployment/*`.
+    pub subject: String,
+    pub reason: String,
+    /// `YYYY-MM-DD`; the exemption stops applying after that day.
+    #[serde(default)]
+    pub expires: Option<String>,
+    #[serde(default)]
+    pub owner: Option<String>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExemptionsFile {
+    exemptions: Vec<Exemption>,
+}
+
+/// Reads an exemptions file; every problem is reported with its place, nothing is guessed.
+pub fn parse_exemptions(name: &str, text: &str) -> Result<Vec<Exemption>, String> {
+    let docs = crate::manifest::yaml::split_documents(text);
+    let doc = match docs.first() {
+        Some(d) => crate::manifest::yaml::parse_document(*d)
+            .map_err(|e| format!("{name}:{}: {}", e.line, e.message))?,
+        None => None,
+    };
+    let Some(doc) = doc else {
+        return Ok(Vec::new());
+    };
+    let file: ExemptionsFile =
+        crate::manifest::lenient::from_value_with_path(&doc.value).map_err(|(path, e)| {
+            format!(
+                "{name}: {}{e}",
+                if path.is_empty() {
+                    String::new()
+                } else {
+                    format!("{path}: ")
+                }
+            )
+        })?;
+    for (i, e) in file.exemptions.iter().enumerate() {
+        if rules::find(&e.rule).is_none() {
+            return Err(format!(
+                "{name}: exemptions[{i}]: unknown rule {:?} (see `kaudit rules`)",
+                e.rule
+            ));
+        }
+        if e.reason.trim().is_empty() {
+            return Err(format!("{name}: exemptions[{i}]: a reason is required"));
+        }
+        if let Some(d) = &e.expires
+            && !is_date(d)
+        {
+            return Err(format!(
+                "{name}: exemptions[{i}]: expires must be YYYY-MM-DD, got {d:?}"
+            ));
+        }
+    }
+    Ok(file.exemptions)
+}
+
+fn is_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+}
+
+/// What triage found besides suppressing findings.
+#[derive(Debug, Default, Clone, serde::Serialize)]
+pub struct TriageNotes {
+    pub expired_exemptions: Vec<Exemption>,
+    pub unused_exemptions: Vec<Exemption>,
+    /// Malformed `kaudit.io/ignore` entries, with the object they are on.
+    pub annotation_errors: Vec<String>,
+}
+
+/// Glob match where `*` matches any run of characters.
+fn glob(pattern: &str, text: &str) -> bool {
+    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
+    let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
+    while ti < t.len() {
+        if pi < p.len() && p[pi] != '*' && p[pi] == t[ti] {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = ti;
+            pi += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ti = mark;
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|c| *c == '*')
+}
+
+fn exemption_matches(e: &Exemption, f: &Finding) -> bool {
+    let rule_ok = rules::find(&e.rule).is_some_and(|r| r.id == f.rule_id);
+    let path = f.subject.path();
+    let object_path = crate::findings::Subject {
+        container: None,
+        ..f.subject.clone()
+    }
+    .path();
+    rule_ok && (glob(&e.subject, &path) || glob(&e.subject, &object_path))
+}
+
+/// Parses an ignore annotation into (rule ID, reason) pairs, collecting errors.
+fn parse_ignore(
+    value: &str,
+    object: &str,
+    errors: &mut Vec<String>,
+) -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    for entry in value
+        .split(['\n', ';'])
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+    {
+        let (rule, reason) = entry.split_once('=').unwrap_or((entry, ""));
+        match rules::find(rule.trim()) {
+            Some(r) if !reason.trim().is_empty() => out.push((r.id, reason.trim().to_string())),
+            Some(r) => errors.push(format!(
+                "{object}: {IGNORE_ANNOTATION} entry for {} has no reason (write {}=<why>)",
+                r.id, r.id
+            )),
+            None => errors.push(format!(
+                "{object}: {IGNORE_ANNOTATION} names unknown rule {:?}",
+                rule.trim()
+            )),
+        }
+    }
+    out
+}
+
+/// Marks findings suppressed by annotations and exemptions. `today` is `YYYY-MM-DD`.
+pub fn apply(
+    findings: &mut [Finding],
+    inv: &Inventory,
+    exemptions: &[Exemption],
+    today: &str,
+) -> TriageNotes {
+    let mut notes = TriageNotes::default();
+    // Annotations, keyed by (kind, namespace, name).
+    let mut ignores: std::collections::HashMap<
+        (String, String, String),
+        Vec<(&'static str, String)>,
+    > = Default::default();
+    for w in &inv.workloads {
+        for annotations in [&w.annotations, &w.template_annotations] {
+            if let Some(v) = annotations.get(IGNORE_ANNOTATION) {
+                let object = format!("{} {}/{}", w.kind.as_str(), w.namespace, w.name);
+                let parsed = parse_ignore(v, &object, &mut notes.annotation_errors);
+                ignores
+                    .entry((
+                        w.kind.as_str().to_string(),
+                        w.namespace.clone(),
+                        w.name.clone(),
+                    ))
+                    .or_default()
+                    .extend(parsed);
+            }
+        }
+    }
+    for ns in inv.namespaces.values() {
+        if let Some(v) = ns.annotations.get(IGNORE_ANNOTATION) {
+            let parsed = parse_ignore(
+                v,
+                &format!("Namespace {}", ns.name),
+                &mut notes.annotation_errors,
+            );
+            ignores
+                .entry(("Namespace".into(), String::new(), ns.name.clone()))
+                .or_default()
+                .extend(parsed);
+        }
+    }
+    let (active, expired): (Vec<&Exemption>, Vec<&Exemption>) = exemptions
+        .iter()
+        .partition(|e| e.expires.as_deref().is_none_or(|d| d >= today));
+    notes.expired_exemptions = expired.into_iter().cloned().collect();
+    let mut used = vec![false; active.len()];
+    for f in findings.iter_mut() {
+        let key = (
+            f.subject.kind.clone(),
+            f.subject.namespace.clone(),
+            f.subject.name.clone(),
+        );
+        if let Some((_, reason)) = ignores
+            .get(&key)
+            .and_then(|v| v.iter().find(|(id, _)| *id == f.rule_id))
+        {
+            f.suppressed = Some(Suppression {
+                by: SuppressedBy::Annotation,
+                reason: reason.clone(),
+                expires: None,
+            });
+            continue;
+        }
+        if let Some(i) = active.iter().position(|e| exemption_matches(e, f)) {
+            used[i] = true;
+            f.suppressed = Some(Suppression {
+                by: SuppressedBy::Exemption,
+                reason: active[i].reason.clone(),
+                expires: active[i].expires.clone(),
+            });
+        }
+    }
+    notes.unused_exemptions = active
+        .iter()
+        .zip(used)
+        .filter(|(_, u)| !u)
+        .map(|(e, _)| (*e).clone())
+        .collect();
+    notes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs() {
+        assert!(glob("shop/Deployment/*", "shop/Deployment/web/app"));
+        assert!(glob("*/Pod/debug-*", "default/Pod/debug-shell"));
+        assert!(!glob("shop/Deployment/web", "shop/Deployment/web2"));
+        assert!(glob("*", ""));
+    }
+
+    #[test]
+    fn exemption_files_are_validated() {
+        let ok = "exemptions:\n- rule: POD005\n  subject: shop/*\n  reason: cache\n  expires: 2027-01-01\n";
+        assert_eq!(parse_exemptions("x", ok).unwrap().len(), 1);
+        let bad_rule = "exemptions:\n- rule: NOPE\n  subject: '*'\n  reason: r\n";
+        assert!(
+            parse_exemptions("x", bad_rule)
+                .unwrap_err()
+                .contains("unknown rule")
+        );
+        let bad_date =
+            "exemptions:\n- rule: POD005\n  subject: '*'\n  reason: r\n  expires: tomorrow\n";
+        assert!(
+            parse_exemptions("x", bad_date)
+                .unwrap_err()
+                .contains("YYYY-MM-DD")
+        );
+        let typo = "exemptions:\n- rule: POD005\n  subjet: '*'\n  reason: r\n";
+        assert!(parse_exemptions("x", typo).is_err());
+    }
+
+    #[test]
+    fn ignore_annotations_need_known_rules_and_reasons() {
+        let mut errors = Vec::new();
+        let parsed = parse_ignore(
+            "POD005=cache dir; writable-root-filesystem=dup\nNOPE=x; IMG001",
+            "Pod a",
+            &mut errors,
+        );
+        assert_eq!(parsed.len(), 2);
+        assert_eq!(errors.len(), 2, "{errors:?}");
+    }
+}
