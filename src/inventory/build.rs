@@ -15,11 +15,12 @@ pub fn from_loaded(source: SourceInfo, loaded: Loaded) -> Inventory {
     inv.errors = loaded.errors;
     inv.files_read = loaded.files_read;
     for object in loaded.objects {
-        if let Err(message) = add_object(&mut inv, &object) {
+        if let Err(TypingError { message, pointer }) = add_object(&mut inv, &object) {
             inv.errors.push(LoadError {
                 file: object.origin.file.to_string(),
                 line: Some(object.origin.line),
                 message,
+                pointer: pointer.map(|p| format!("{}{p}", object.origin.pointer)),
             });
         }
     }
@@ -43,29 +44,71 @@ pub fn from_loaded(source: SourceInfo, loaded: Loaded) -> Inventory {
     inv
 }
 
+/// Why an object could not be typed, and where in it.
+struct TypingError {
+    message: String,
+    pointer: Option<String>,
+}
+
+impl From<String> for TypingError {
+    fn from(message: String) -> Self {
+        TypingError {
+            message,
+            pointer: None,
+        }
+    }
+}
+
 /// Deserializes the value at `pointer` with Kubernetes' coercions, naming the failing field.
-fn typed<T: DeserializeOwned>(object: &Value, pointer: &str) -> Result<T, String> {
+fn typed<T: DeserializeOwned>(object: &Value, pointer: &str) -> Result<T, TypingError> {
     let value = object.pointer(pointer).unwrap_or(&Value::Null);
     lenient::from_value_with_path(value).map_err(|(path, e)| {
-        let base = pointer.trim_start_matches('/').replace('/', ".");
-        let field = match (base.is_empty(), path.is_empty()) {
-            (true, true) => "object".to_string(),
-            (true, false) => path,
-            (false, true) => base,
-            (false, false) => format!("{base}.{path}"),
+        let field_pointer = format!("{pointer}{}", path_pointer(&path));
+        let field = crate::findings::dotted_path(&field_pointer);
+        let field = if field.is_empty() {
+            "object".to_string()
+        } else {
+            field
         };
-        format!("invalid {field}: {e}")
+        TypingError {
+            message: format!("invalid {field}: {e}"),
+            pointer: Some(field_pointer),
+        }
     })
 }
 
-fn add_object(inv: &mut Inventory, object: &RawObject) -> Result<(), String> {
+/// `spec.containers[0].image` (serde_path_to_error's form) to `/spec/containers/0/image`.
+fn path_pointer(path: &str) -> String {
+    let mut out = String::new();
+    for part in path.split('.').filter(|p| !p.is_empty()) {
+        let (name, rest) = part.split_once('[').map_or((part, ""), |(n, r)| (n, r));
+        if !name.is_empty() {
+            out.push('/');
+            out.push_str(&name.replace('~', "~0").replace('/', "~1"));
+        }
+        for index in rest
+            .split('[')
+            .map(|i| i.trim_end_matches(']'))
+            .filter(|i| !i.is_empty())
+        {
+            out.push('/');
+            out.push_str(index);
+        }
+    }
+    out
+}
+
+fn add_object(inv: &mut Inventory, object: &RawObject) -> Result<(), TypingError> {
     let value = &object.value;
     let kind = value
         .get("kind")
         .and_then(Value::as_str)
         .filter(|k| !k.is_empty());
     let Some(kind) = kind else {
-        return Err("object has no kind; every Kubernetes object needs apiVersion and kind".into());
+        return Err(String::from(
+            "object has no kind; every Kubernetes object needs apiVersion and kind",
+        )
+        .into());
     };
     let api_version = value
         .get("apiVersion")
@@ -80,7 +123,7 @@ fn add_object(inv: &mut Inventory, object: &RawObject) -> Result<(), String> {
     }
     let meta: ObjectMeta = typed(value, "/metadata")?;
     let Some(name) = meta.name.clone().filter(|n| !n.is_empty()) else {
-        return Err(format!("{kind} has no metadata.name"));
+        return Err(format!("{kind} has no metadata.name").into());
     };
     let namespace = meta.namespace.clone().unwrap_or_default();
     let origin = object.origin.clone();
@@ -107,14 +150,12 @@ fn add_object(inv: &mut Inventory, object: &RawObject) -> Result<(), String> {
             typed(value, wk.template_pointer())?
         };
         let Some(spec) = template.spec else {
-            return Err(format!(
-                "{kind} {name} has no pod {}",
-                if wk == WorkloadKind::Pod {
-                    "spec"
-                } else {
-                    "template spec"
-                }
-            ));
+            let what = if wk == WorkloadKind::Pod {
+                "spec"
+            } else {
+                "template spec"
+            };
+            return Err(format!("{kind} {name} has no pod {what}").into());
         };
         let template_meta = template.metadata.unwrap_or_default();
         let owner = meta

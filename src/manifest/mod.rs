@@ -45,6 +45,10 @@ pub struct LoadError {
     pub file: String,
     pub line: Option<u32>,
     pub message: String,
+    /// JSON pointer of the offending field inside the document, when known; reports use it
+    /// to point at the field's line rather than the object's.
+    #[serde(skip)]
+    pub pointer: Option<String>,
 }
 
 impl fmt::Display for LoadError {
@@ -217,7 +221,7 @@ pub fn load_text(name: &str, text: &str, loaded: &mut Loaded) {
             Err(e) => loaded.errors.push(error_at(
                 name,
                 Some(e.line),
-                format!("invalid YAML (column {}): {}", e.column, e.message),
+                format!("invalid YAML: {}", e.message),
             )),
         }
     }
@@ -255,7 +259,7 @@ fn add_document(file: &Arc<str>, value: Value, line: u32, item_lines: &[u32], lo
                 push_object(file, Value::Object(map), line, String::new(), loaded);
             }
         }
-        Value::Array(items) => {
+        Value::Array(items) if items.iter().all(Value::is_object) => {
             for (i, item) in items.into_iter().enumerate() {
                 push_object(file, item, line, format!("/{i}"), loaded);
             }
@@ -304,6 +308,7 @@ fn error_at(file: &str, line: Option<u32>, message: String) -> LoadError {
         file: file.to_string(),
         line,
         message,
+        pointer: None,
     }
 }
 

@@ -26,6 +26,7 @@ pub fn inventory() -> Inventory {
                 file: name,
                 line: None,
                 message: "not UTF-8".into(),
+                pointer: None,
             }),
         }
     }
