@@ -4,6 +4,7 @@
 use crate::findings::{Finding, SuppressedBy, Suppression};
 use crate::inventory::Inventory;
 use crate::rules;
+use std::collections::HashMap;
 
 /// `kaudit.io/ignore: "POD005=reason; IMG002=reason"` on an object or its pod template.
 pub const IGNORE_ANNOTATION: &str = "kaudit.io/ignore";
@@ -82,6 +83,9 @@ fn is_date(s: &str) -> bool {
             .enumerate()
             .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
 }
+
+/// (kind, namespace, name) of an annotated object.
+type ObjectKey = (String, String, String);
 
 /// What triage found besides suppressing findings.
 #[derive(Debug, Default, Clone, serde::Serialize)]
@@ -163,10 +167,7 @@ pub fn apply(
 ) -> TriageNotes {
     let mut notes = TriageNotes::default();
     // Annotations, keyed by (kind, namespace, name).
-    let mut ignores: std::collections::HashMap<
-        (String, String, String),
-        Vec<(&'static str, String)>,
-    > = Default::default();
+    let mut ignores: HashMap<ObjectKey, Vec<(&'static str, String)>> = Default::default();
     for w in &inv.workloads {
         for annotations in [&w.annotations, &w.template_annotations] {
             if let Some(v) = annotations.get(IGNORE_ANNOTATION) {

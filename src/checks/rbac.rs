@@ -330,7 +330,7 @@ fn grants(inv: &Inventory, b: &BindingInfo, rec: &mut Recorder) {
             .map(|i| {
                 Evidence::at(
                     format!("{}/rules/{i}", role.origin.pointer),
-                    format!("{}", p.what),
+                    p.what.to_string(),
                 )
             })
             .chain([role_evidence.clone(), subjects_evidence.clone()])

@@ -42,8 +42,7 @@ pub fn split_documents(text: &str) -> Vec<DocumentText<'_>> {
     let mut start = 0usize;
     let mut start_line = 1u32;
     let mut offset = 0usize;
-    let mut line_no = 1u32;
-    for line in text.split_inclusive('\n') {
+    for (line_no, line) in (1u32..).zip(text.split_inclusive('\n')) {
         let trimmed = line.trim_end_matches(['\n', '\r']);
         let is_marker = is_marker(trimmed, "---") || is_marker(trimmed, "...");
         if is_marker && offset > start {
@@ -55,7 +54,6 @@ pub fn split_documents(text: &str) -> Vec<DocumentText<'_>> {
             start_line = line_no;
         }
         offset += line.len();
-        line_no += 1;
     }
     if start < text.len() {
         docs.push(DocumentText {
