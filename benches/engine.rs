@@ -1,1 +1,131 @@
-fn main() {}
+//! Engine benchmarks (issue targets): checking 10,000 workloads after parsing (< 100 ms on one
+//! core), and parsing plus checking a 10,000-object manifest folder (< 1 s).
+//!
+//! Run with `cargo bench --bench engine`. Prints the median of several runs; the generated
+//! folder is left in the printed path for comparisons with other tools (checkov).
+
+use kaudit::checks::{self, ScanConfig};
+use kaudit::inventory::Inventory;
+use kaudit::report;
+use kaudit::sources;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+const TARGET: usize = 10_000;
+
+fn median(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+/// Workload documents of the demo cluster, as YAML text.
+fn demo_workload_documents() -> Vec<String> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo");
+    let mut docs = Vec::new();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "yaml")).collect();
+    files.sort();
+    for file in files {
+        let text = std::fs::read_to_string(file).unwrap();
+        for doc in text.split("\n---\n") {
+            let kinds = ["kind: Deployment", "kind: DaemonSet", "kind: StatefulSet", "kind: CronJob", "kind: Job", "kind: Pod\n", "kind: ReplicaSet"];
+            if kinds.iter().any(|k| doc.contains(k)) {
+                docs.push(doc.trim_start_matches("---\n").to_string());
+            }
+        }
+    }
+    docs
+}
+
+/// Writes `TARGET` workload objects (copies of the demo's, renamed) into 500 files.
+fn write_folder(dir: &Path) -> usize {
+    let docs = demo_workload_documents();
+    let per_file = TARGET / 500;
+    let mut n = 0;
+    for f in 0..500 {
+        let mut text = String::new();
+        for _ in 0..per_file {
+            let doc = &docs[n % docs.len()];
+            text.push_str(&doc.replacen("\n  name: ", &format!("\n  name: c{n}-"), 1));
+            text.push_str("\n---\n");
+            n += 1;
+        }
+        std::fs::write(dir.join(format!("workloads-{f:03}.yaml")), text).unwrap();
+    }
+    n
+}
+
+fn main() {
+    let dir = std::env::temp_dir().join("kaudit-bench-10k");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let written = write_folder(&dir);
+    breakdown(&dir);
+    let bytes: u64 = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().metadata().unwrap().len()).sum();
+    println!("generated {written} workload objects in 500 files ({:.1} MB) at {}", bytes as f64 / 1e6, dir.display());
+
+    // Parse once for the check-only measurement; add the demo's namespaces, RBAC and policies.
+    let parsed = sources::from_manifests(std::slice::from_ref(&dir));
+    assert!(parsed.errors.is_empty(), "{:?}", parsed.errors.first());
+    let demo = sources::demo::inventory();
+    let inv = Inventory { workloads: parsed.workloads, ..demo };
+    assert_eq!(inv.workloads.len(), TARGET);
+    let config = ScanConfig { allowed_registries: vec!["registry.acme.example".into()], ..ScanConfig::default() };
+
+    if std::env::var_os("KAUDIT_BENCH_CHECKS_ONLY").is_some() {
+        for _ in 0..20 {
+            std::hint::black_box(checks::run_all(&inv, &config));
+        }
+        return;
+    }
+    let mut findings = 0;
+    let check = median(
+        (0..7)
+            .map(|_| {
+                let t = Instant::now();
+                let (rec, _) = checks::run_all(&inv, &config);
+                findings = rec.findings.len();
+                t.elapsed()
+            })
+            .collect(),
+    );
+    println!("checks only:          {TARGET} workloads in {:>8.1} ms (median of 7), {findings} findings  [target < 100 ms]", check.as_secs_f64() * 1e3);
+
+    let end_to_end = median(
+        (0..5)
+            .map(|_| {
+                let t = Instant::now();
+                let inv = sources::from_manifests(std::slice::from_ref(&dir));
+                let report = report::build(&inv, &config, &[], "2026-01-01");
+                std::hint::black_box(report.findings.len());
+                t.elapsed()
+            })
+            .collect(),
+    );
+    println!("parse + check:        {TARGET} objects    in {:>8.1} ms (median of 5)  [target < 1000 ms]", end_to_end.as_secs_f64() * 1e3);
+
+    let t = Instant::now();
+    let inv = sources::from_manifests(std::slice::from_ref(&dir));
+    let mut report = report::build(&inv, &config, &[], "2026-01-01");
+    report::locate::refine(&mut report, &report::locate::DiskAndDemo);
+    let md = report::markdown::render(&report);
+    let sarif = report::sarif::render(&report);
+    println!(
+        "parse + check + lines + md + sarif: {:>8.1} ms ({} KB md, {} KB sarif)",
+        t.elapsed().as_secs_f64() * 1e3,
+        md.len() / 1024,
+        sarif.len() / 1024
+    );
+}
+
+#[allow(dead_code)]
+fn breakdown(dir: &Path) {
+    let t = Instant::now();
+    let loaded = kaudit::manifest::load_paths(&[dir.to_path_buf()]);
+    let parse = t.elapsed();
+    let t = Instant::now();
+    let inv = kaudit::inventory::build::from_loaded(sources::demo::inventory().source, loaded);
+    println!("breakdown: yaml {:.1} ms, typing {:.1} ms ({} workloads)", parse.as_secs_f64() * 1e3, t.elapsed().as_secs_f64() * 1e3, inv.workloads.len());
+}

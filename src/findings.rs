@@ -2,16 +2,18 @@
 
 use crate::rules::{self, Reference};
 use crate::severity::{Area, Severity};
-use sha2::{Digest, Sha256};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// What a finding is about. For cluster objects: kind, namespace, name and optionally the
 /// container and image.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 pub struct Subject {
-    pub kind: String,
-    pub namespace: String,
-    pub name: String,
+    pub kind: &'static str,
+    /// Shared with the inventory: a workload's findings do not copy its names.
+    pub namespace: Arc<str>,
+    pub name: Arc<str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub container: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -19,9 +21,9 @@ pub struct Subject {
 }
 
 impl Subject {
-    pub fn object(kind: &str, namespace: &str, name: &str) -> Self {
+    pub fn object(kind: &'static str, namespace: impl Into<Arc<str>>, name: impl Into<Arc<str>>) -> Self {
         Subject {
-            kind: kind.into(),
+            kind,
             namespace: namespace.into(),
             name: name.into(),
             container: None,
@@ -44,28 +46,48 @@ impl Subject {
 }
 
 /// A field and the value that made the check fail.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Evidence {
-    /// Dotted field path inside the object: `spec.template.spec.containers[0].securityContext.privileged`.
-    pub path: String,
-    pub value: String,
-    /// JSON pointer of the same field inside the file's document, used to find its line.
-    #[serde(skip)]
+    /// JSON pointer of the field inside the file's document (List position included), used
+    /// to find its line; the dotted path shown to users is derived from it.
     pub pointer: String,
+    pub value: Cow<'static, str>,
     /// Line of the field in the source file, when known.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<u32>,
+    /// A label used instead of the pointer's path for evidence that is not one field.
+    pub label: Option<&'static str>,
 }
 
 impl Evidence {
     /// Evidence at a JSON pointer inside the document (the object's own pointer included).
-    pub fn at(pointer: String, value: impl Into<String>) -> Self {
-        Evidence {
-            path: dotted_path(&pointer),
-            value: value.into(),
-            pointer,
-            line: None,
+    pub fn at(pointer: String, value: impl Into<Cow<'static, str>>) -> Self {
+        Evidence { pointer, value: value.into(), line: None, label: None }
+    }
+
+    /// Evidence about something that is not a single field (`networkpolicies: none`).
+    pub fn labelled(label: &'static str, value: impl Into<Cow<'static, str>>) -> Self {
+        Evidence { pointer: String::new(), value: value.into(), line: None, label: Some(label) }
+    }
+
+    /// Dotted field path inside the object: `spec.template.spec.containers[0].securityContext`.
+    pub fn path(&self) -> String {
+        match self.label {
+            Some(label) => label.to_string(),
+            None => dotted_path(&self.pointer),
         }
+    }
+}
+
+impl serde::Serialize for Evidence {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("path", &self.path())?;
+        map.serialize_entry("value", &self.value)?;
+        if let Some(line) = self.line {
+            map.serialize_entry("line", &line)?;
+        }
+        map.end()
     }
 }
 
@@ -92,7 +114,8 @@ pub fn dotted_path(pointer: &str) -> String {
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Location {
-    pub file: String,
+    /// Shared with the inventory's origin: findings do not copy file names.
+    pub file: std::sync::Arc<str>,
     pub line: u32,
 }
 
@@ -114,20 +137,38 @@ pub struct Suppression {
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Finding {
     /// Stable across runs for the same rule and subject.
-    pub id: String,
+    pub id: FindingId,
     pub rule_id: &'static str,
     pub area: Area,
     pub severity: Severity,
-    pub title: String,
+    pub title: &'static str,
     pub message: String,
     pub subject: Subject,
     pub evidence: Vec<Evidence>,
-    pub remediation: String,
-    pub references: Vec<Reference>,
+    pub remediation: &'static str,
+    /// The rule's references plus its CKS domain.
+    pub references: References,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suppressed: Option<Suppression>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<Location>,
+}
+
+/// A rule's references, serialized with its CKS domain appended as `{"source": "cks"}`.
+#[derive(Debug, Clone, Copy)]
+pub struct References(pub &'static rules::Rule);
+
+impl References {
+    pub fn iter(&self) -> impl Iterator<Item = Reference> {
+        let cks = Reference { source: "cks", id: self.0.cks_domain };
+        self.0.references.iter().copied().chain(std::iter::once(cks))
+    }
+}
+
+impl serde::Serialize for References {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
+    }
 }
 
 impl Finding {
@@ -136,23 +177,33 @@ impl Finding {
     }
 }
 
-/// Stable finding ID: a hash of the rule and the subject (and a discriminator for rules that
-/// can fire several times on one subject).
-pub fn stable_id(rule_id: &str, subject: &Subject, discriminator: &str) -> String {
-    let mut h = Sha256::new();
-    for part in [
-        rule_id,
-        &subject.kind,
-        &subject.namespace,
-        &subject.name,
-        subject.container.as_deref().unwrap_or(""),
-        discriminator,
-    ] {
-        h.update(part.as_bytes());
-        h.update([0u8]);
+/// A finding's stable ID, shown as 16 hex digits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FindingId(pub u64);
+
+impl std::fmt::Display for FindingId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:016x}", self.0)
     }
-    let digest = h.finalize();
-    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
+
+impl serde::Serialize for FindingId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+/// Stable finding ID: a hash of the rule and the subject (and a discriminator for rules that
+/// can fire several times on one subject). FNV-1a, fixed forever so IDs survive upgrades.
+pub fn stable_id(rule_id: &str, subject: &Subject, discriminator: &str) -> FindingId {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in [rule_id, subject.kind, &subject.namespace, &subject.name, subject.container.as_deref().unwrap_or(""), discriminator] {
+        for b in part.bytes().chain(std::iter::once(0)) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    FindingId(h)
 }
 
 /// One rule's tri-state tally over the subjects it was applied to.
@@ -176,7 +227,8 @@ pub struct NotEvaluated {
 #[derive(Debug, Default)]
 pub struct Recorder {
     pub findings: Vec<Finding>,
-    pub coverage: BTreeMap<&'static str, RuleCoverage>,
+    /// Indexed like [`rules::RULES`].
+    coverage: Vec<RuleCoverage>,
 }
 
 /// The per-finding facts a check supplies; the rest comes from the catalog.
@@ -192,29 +244,46 @@ pub struct FindingInput {
 }
 
 impl Recorder {
+    /// A recorder expecting about `findings` findings.
+    pub fn with_capacity(findings: usize) -> Self {
+        Recorder { findings: Vec::with_capacity(findings), coverage: Vec::new() }
+    }
+
+    fn tally(&mut self, rule_id: &str) -> &mut RuleCoverage {
+        if self.coverage.is_empty() {
+            self.coverage = vec![RuleCoverage::default(); rules::RULES.len()];
+        }
+        &mut self.coverage[rules::index(rule_id)]
+    }
+
+    /// Coverage of every rule that was applied at least once, by rule ID.
+    pub fn coverage(&self) -> BTreeMap<&'static str, RuleCoverage> {
+        self.coverage
+            .iter()
+            .zip(rules::RULES)
+            .filter(|(c, _)| c.passed + c.failed > 0 || !c.not_evaluated.is_empty())
+            .map(|(c, r)| (r.id, c.clone()))
+            .collect()
+    }
+
     pub fn pass(&mut self, rule_id: &'static str) {
-        self.coverage.entry(rule_id).or_default().passed += 1;
+        self.tally(rule_id).passed += 1;
     }
 
     pub fn fail(&mut self, rule_id: &'static str, input: FindingInput) {
         let rule = rules::rule(rule_id);
-        self.coverage.entry(rule_id).or_default().failed += 1;
-        let mut references = rule.references.to_vec();
-        references.push(Reference {
-            source: "cks",
-            id: rule.cks_domain,
-        });
+        self.tally(rule_id).failed += 1;
         self.findings.push(Finding {
             id: stable_id(rule_id, &input.subject, &input.discriminator),
             rule_id,
             area: rule.area,
             severity: input.severity.unwrap_or(rule.severity),
-            title: rule.title.to_string(),
+            title: rule.title,
             message: input.message,
             subject: input.subject,
             evidence: input.evidence,
-            remediation: rule.remediation.to_string(),
-            references,
+            remediation: rule.remediation,
+            references: References(rule),
             suppressed: None,
             location: input.location,
         });
@@ -226,11 +295,7 @@ impl Recorder {
         scope: impl Into<String>,
         reason: impl Into<String>,
     ) {
-        self.coverage
-            .entry(rule_id)
-            .or_default()
-            .not_evaluated
-            .push(NotEvaluated {
+        self.tally(rule_id).not_evaluated.push(NotEvaluated {
                 rule_id,
                 scope: scope.into(),
                 reason: reason.into(),
@@ -263,6 +328,6 @@ mod tests {
         let s = Subject::object("Pod", "ns", "p");
         assert_eq!(stable_id("PSS002", &s, ""), stable_id("PSS002", &s, ""));
         assert_ne!(stable_id("PSS002", &s, ""), stable_id("PSS001", &s, ""));
-        assert_eq!(stable_id("PSS002", &s, "").len(), 16);
+        assert_eq!(stable_id("PSS002", &s, "").to_string().len(), 16);
     }
 }

@@ -54,7 +54,7 @@ pub fn run(args: &PssArgs) -> Result<u8, String> {
             }
             TextOrJson::Text => {
                 let object = if w.namespace.is_empty() {
-                    w.name.clone()
+                    w.name.to_string()
                 } else {
                     format!("{}/{}", w.namespace, w.name)
                 };

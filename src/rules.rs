@@ -908,12 +908,49 @@ pub fn find(id_or_name: &str) -> Option<&'static Rule> {
         .find(|r| r.id.eq_ignore_ascii_case(id_or_name) || r.name.eq_ignore_ascii_case(id_or_name))
 }
 
+/// FNV-1a of a rule ID: a cheap, fixed hash for the lookup table below.
+fn id_hash(id: &str) -> usize {
+    let mut h: u32 = 0x811c_9dc5;
+    for b in id.bytes() {
+        h ^= u32::from(b);
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    h as usize
+}
+
+const TABLE_SIZE: usize = 512;
+
+/// Open-addressing table from rule ID to its position in [`RULES`]: checks look rules up
+/// hundreds of thousands of times per scan.
+static BY_ID: std::sync::LazyLock<[u16; TABLE_SIZE]> = std::sync::LazyLock::new(|| {
+    let mut table = [u16::MAX; TABLE_SIZE];
+    for (i, r) in RULES.iter().enumerate() {
+        let mut slot = id_hash(r.id) % TABLE_SIZE;
+        while table[slot] != u16::MAX {
+            slot = (slot + 1) % TABLE_SIZE;
+        }
+        table[slot] = i as u16;
+    }
+    table
+});
+
+/// Position in [`RULES`] of a rule ID written in this crate.
+pub fn index(id: &str) -> usize {
+    let table = &*BY_ID;
+    let mut slot = id_hash(id) % TABLE_SIZE;
+    loop {
+        match table[slot] {
+            // A typo in a rule ID inside kaudit itself; the catalog tests catch it.
+            u16::MAX => panic!("rule {id} is not in the catalog"),
+            i if RULES[i as usize].id == id => return i as usize,
+            _ => slot = (slot + 1) % TABLE_SIZE,
+        }
+    }
+}
+
 /// The rule with this ID; for IDs written in this crate.
 pub fn rule(id: &str) -> &'static Rule {
-    match RULES.iter().find(|r| r.id == id) {
-        Some(rule) => rule,
-        None => panic!("rule {id} is not in the catalog"),
-    }
+    &RULES[index(id)]
 }
 
 /// The PSS rule for a reference check ID.
@@ -945,6 +982,9 @@ mod tests {
             );
         }
         assert_eq!(find("privileged").map(|r| r.id), Some("PSS002"));
+        for (i, r) in RULES.iter().enumerate() {
+            assert_eq!(index(r.id), i);
+        }
         assert_eq!(
             find("pod005").map(|r| r.name),
             Some("writable-root-filesystem")

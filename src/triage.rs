@@ -5,6 +5,7 @@ use crate::findings::{Finding, SuppressedBy, Suppression};
 use crate::inventory::Inventory;
 use crate::rules;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// `kaudit.io/ignore: "POD005=reason; IMG002=reason"` on an object or its pod template.
 pub const IGNORE_ANNOTATION: &str = "kaudit.io/ignore";
@@ -85,7 +86,7 @@ fn is_date(s: &str) -> bool {
 }
 
 /// (kind, namespace, name) of an annotated object.
-type ObjectKey = (String, String, String);
+type ObjectKey = (&'static str, Arc<str>, Arc<str>);
 
 /// What triage found besides suppressing findings.
 #[derive(Debug, Default, Clone, serde::Serialize)]
@@ -174,11 +175,7 @@ pub fn apply(
                 let object = format!("{} {}/{}", w.kind.as_str(), w.namespace, w.name);
                 let parsed = parse_ignore(v, &object, &mut notes.annotation_errors);
                 ignores
-                    .entry((
-                        w.kind.as_str().to_string(),
-                        w.namespace.clone(),
-                        w.name.clone(),
-                    ))
+                    .entry((w.kind.as_str(), w.namespace.clone(), w.name.clone()))
                     .or_default()
                     .extend(parsed);
             }
@@ -192,7 +189,7 @@ pub fn apply(
                 &mut notes.annotation_errors,
             );
             ignores
-                .entry(("Namespace".into(), String::new(), ns.name.clone()))
+                .entry(("Namespace", Arc::from(""), Arc::from(ns.name.as_str())))
                 .or_default()
                 .extend(parsed);
         }
@@ -203,11 +200,7 @@ pub fn apply(
     notes.expired_exemptions = expired.into_iter().cloned().collect();
     let mut used = vec![false; active.len()];
     for f in findings.iter_mut() {
-        let key = (
-            f.subject.kind.clone(),
-            f.subject.namespace.clone(),
-            f.subject.name.clone(),
-        );
+        let key = (f.subject.kind, f.subject.namespace.clone(), f.subject.name.clone());
         if let Some((_, reason)) = ignores
             .get(&key)
             .and_then(|v| v.iter().find(|(id, _)| *id == f.rule_id))

@@ -46,7 +46,7 @@ pub fn run(workloads: &[&Workload], config: &ScanConfig, rec: &mut Recorder) {
                             c.name,
                             describe(w)
                         ),
-                        vec![evidence(w, &pointer, raw)],
+                        vec![evidence(w, &pointer, raw.to_string())],
                     )
                 }),
             );
@@ -61,7 +61,7 @@ pub fn run(workloads: &[&Workload], config: &ScanConfig, rec: &mut Recorder) {
                             c.name,
                             describe(w)
                         ),
-                        vec![evidence(w, &pointer, raw)],
+                        vec![evidence(w, &pointer, raw.to_string())],
                     )
                 }),
             );
@@ -79,7 +79,7 @@ pub fn run(workloads: &[&Workload], config: &ScanConfig, rec: &mut Recorder) {
                             subject.clone(),
                             w,
                             format!("Image {raw} of container {:?} in {} comes from {}, which is not in the allow-list ({})", c.name, describe(w), image.registry, config.allowed_registries.join(", ")),
-                            vec![evidence(w, &pointer, raw)],
+                            vec![evidence(w, &pointer, raw.to_string())],
                         )
                     }),
                 );

@@ -10,6 +10,7 @@ use crate::findings::{Evidence, FindingInput, Location, Recorder, Subject};
 use crate::inventory::containers::ContainerRef;
 use crate::inventory::{Inventory, Workload};
 use crate::pss::Version;
+use std::borrow::Cow;
 
 /// What a scan is asked to do.
 #[derive(Debug, Clone)]
@@ -38,10 +39,12 @@ pub fn run_all(
     inv: &Inventory,
     config: &ScanConfig,
 ) -> (Recorder, Vec<pod_security::NamespaceReport>) {
-    let mut rec = Recorder::default();
+    let mut rec = Recorder::with_capacity(inv.workloads.len() * 16);
     let workloads = audited_workloads(inv);
-    pod_security::run(inv, &workloads, config, &mut rec);
-    let namespaces = pod_security::namespaces(inv, config, &mut rec);
+    let minor = config.pss_version.effective_minor(config.server_minor);
+    let verdicts: Vec<_> = workloads.iter().map(|w| pod_security::verdicts(inv, w, minor)).collect();
+    pod_security::run(&verdicts, config, &mut rec);
+    let namespaces = pod_security::namespaces(inv, &verdicts, config, &mut rec);
     workload::run(inv, &workloads, &mut rec);
     images::run(&workloads, config, &mut rec);
     network::run(inv, &mut rec);
@@ -55,19 +58,19 @@ pub fn audited_workloads(inv: &Inventory) -> Vec<&Workload> {
     let present: std::collections::HashSet<(&str, &str, &str)> = inv
         .workloads
         .iter()
-        .map(|w| (w.kind.as_str(), w.namespace.as_str(), w.name.as_str()))
+        .map(|w| (w.kind.as_str(), &*w.namespace, &*w.name))
         .collect();
     inv.workloads
         .iter()
         .filter(|w| match &w.owner {
-            Some(o) => !present.contains(&(o.kind.as_str(), w.namespace.as_str(), o.name.as_str())),
+            Some(o) => !present.contains(&(o.kind.as_str(), &*w.namespace, o.name.as_str())),
             None => true,
         })
         .collect()
 }
 
 pub(crate) fn workload_subject(w: &Workload) -> Subject {
-    Subject::object(w.kind.as_str(), &w.namespace, &w.name)
+    Subject::object(w.kind.as_str(), w.namespace.clone(), w.name.clone())
 }
 
 pub(crate) fn container_subject(w: &Workload, c: &ContainerRef<'_>) -> Subject {
@@ -80,14 +83,19 @@ pub(crate) fn container_subject(w: &Workload, c: &ContainerRef<'_>) -> Subject {
 
 pub(crate) fn location(w: &Workload) -> Option<Location> {
     Some(Location {
-        file: w.origin.file.to_string(),
+        file: w.origin.file.clone(),
         line: w.origin.line,
     })
 }
 
 /// Evidence at a pod-relative pointer (`/spec/...`) of a workload.
-pub(crate) fn evidence(w: &Workload, pod_pointer: &str, value: impl Into<String>) -> Evidence {
-    Evidence::at(format!("{}{}", w.pointer_prefix(), pod_pointer), value)
+pub(crate) fn evidence(w: &Workload, pod_pointer: &str, value: impl Into<Cow<'static, str>>) -> Evidence {
+    let template = w.kind.template_pointer();
+    let mut pointer = String::with_capacity(w.origin.pointer.len() + template.len() + pod_pointer.len());
+    pointer.push_str(&w.origin.pointer);
+    pointer.push_str(template);
+    pointer.push_str(pod_pointer);
+    Evidence::at(pointer, value)
 }
 
 pub(crate) fn input(
@@ -107,10 +115,20 @@ pub(crate) fn input(
 }
 
 /// `Deployment shop/web` for messages.
-pub(crate) fn describe(w: &Workload) -> String {
-    if w.namespace.is_empty() {
-        format!("{} {}", w.kind.as_str(), w.name)
-    } else {
-        format!("{} {}/{}", w.kind.as_str(), w.namespace, w.name)
+pub(crate) fn describe(w: &Workload) -> Described<'_> {
+    Described(w)
+}
+
+/// Formats as `Deployment shop/web` without building a string first.
+pub(crate) struct Described<'a>(&'a Workload);
+
+impl std::fmt::Display for Described<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let w = self.0;
+        if w.namespace.is_empty() {
+            write!(f, "{} {}", w.kind.as_str(), w.name)
+        } else {
+            write!(f, "{} {}/{}", w.kind.as_str(), w.namespace, w.name)
+        }
     }
 }

@@ -7,7 +7,7 @@ use k8s_openapi::api::networking::v1::NetworkPolicySpec;
 pub fn run(inv: &Inventory, rec: &mut Recorder) {
     let workloads = super::audited_workloads(inv);
     for ns in inv.namespaces.values() {
-        if !workloads.iter().any(|w| w.namespace == ns.name) {
+        if !workloads.iter().any(|w| *w.namespace == *ns.name) {
             continue;
         }
         if !inv.knows_absence_of("NetworkPolicy") {
@@ -39,24 +39,18 @@ pub fn run(inv: &Inventory, rec: &mut Recorder) {
         rec.decide(
             "NET001",
             message.map(|message| FindingInput {
-                subject: Subject::object("Namespace", "", &ns.name),
+                subject: Subject::object("Namespace", "", ns.name.as_str()),
                 message,
-                evidence: vec![Evidence {
-                    path: "networkpolicies".into(),
-                    value: if policies.is_empty() {
-                        "none".into()
+                evidence: vec![Evidence::labelled(
+                    "networkpolicies",
+                    if policies.is_empty() {
+                        "none".to_string()
                     } else {
-                        policies
-                            .iter()
-                            .map(|p| p.name.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                        policies.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ")
                     },
-                    pointer: String::new(),
-                    line: None,
-                }],
+                )],
                 location: ns.origin.as_ref().map(|o| Location {
-                    file: o.file.to_string(),
+                    file: o.file.clone(),
                     line: o.line,
                 }),
                 discriminator: String::new(),

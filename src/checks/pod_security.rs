@@ -3,55 +3,71 @@
 use super::{ScanConfig, describe, evidence, input, workload_subject};
 use crate::findings::{Evidence, FindingInput, Location, Recorder, Subject};
 use crate::inventory::{Inventory, Workload, WorkloadKind};
-use crate::pss::namespace::{BUILTIN_DEFAULT, LABEL_PREFIX, NamespacePolicy, resolve};
-use crate::pss::{self, Level, PodView, Violation};
+use crate::pss::namespace::{BUILTIN_DEFAULT, LABEL_PREFIX, resolve};
+use crate::pss::{self, Level, PodView, Policy, Violation};
 use crate::rules;
 use crate::severity::Severity;
 
-/// Evaluates every workload against both levels at the configured version: baseline checks
-/// report under their baseline rules, restricted-only checks under theirs.
-pub fn run(inv: &Inventory, workloads: &[&Workload], config: &ScanConfig, rec: &mut Recorder) {
-    let minor = config.pss_version.effective_minor(config.server_minor);
-    for w in workloads {
-        let view = PodView::new(Some(&w.template_annotations), &w.spec, inv.source.live);
+/// A workload's PSS results at one minor version, computed once and shared by the
+/// per-workload rules and the namespace views.
+pub struct Verdicts<'a> {
+    pub workload: &'a Workload,
+    pub minor: u32,
+    pub baseline: Vec<Violation>,
+    pub restricted: Vec<Violation>,
+}
+
+impl Verdicts<'_> {
+    pub fn highest_level(&self) -> Level {
+        if self.restricted.is_empty() {
+            Level::Restricted
+        } else if self.baseline.is_empty() {
+            Level::Baseline
+        } else {
+            Level::Privileged
+        }
+    }
+
+    pub fn at(&self, level: Level) -> &[Violation] {
+        match level {
+            Level::Privileged => &[],
+            Level::Baseline => &self.baseline,
+            Level::Restricted => &self.restricted,
+        }
+    }
+}
+
+/// Evaluates a workload at both levels at `minor`.
+pub fn verdicts<'a>(inv: &Inventory, w: &'a Workload, minor: u32) -> Verdicts<'a> {
+    let view = PodView::new(Some(&w.template_annotations), &w.spec, inv.source.live);
+    Verdicts {
+        workload: w,
+        minor,
+        baseline: pss::evaluate(&view, Level::Baseline, minor),
+        restricted: pss::evaluate(&view, Level::Restricted, minor),
+    }
+}
+
+/// Reports every workload's violations at the configured version: baseline checks under
+/// their baseline rules, restricted-only checks under theirs.
+pub fn run(all: &[Verdicts<'_>], config: &ScanConfig, rec: &mut Recorder) {
+    for v in all {
         for level in [Level::Baseline, Level::Restricted] {
-            let policy = format!("{level}:{}", config.pss_version);
-            let violations = pss::evaluate(&view, level, minor);
-            for check in pss::checks_for(level, minor)
-                .iter()
-                .filter(|c| c.level == level)
-            {
-                let Some(rule) = rules::for_pss_check(check.id) else {
-                    continue;
-                };
-                let found = violations.iter().find(|v| v.check == check.id);
-                rec.decide(rule.id, found.map(|v| violation_input(w, v, &policy)));
+            let policy = Policy { level, version: config.pss_version };
+            for check in pss::checks_for(level, v.minor).iter().filter(|c| c.level == level) {
+                let Some(rule) = rules::for_pss_check(check.id) else { continue };
+                let found = v.at(level).iter().find(|x| x.check == check.id);
+                rec.decide(rule.id, found.map(|x| violation_input(v.workload, x, policy)));
             }
         }
     }
 }
 
-fn violation_input(w: &Workload, v: &Violation, policy: &str) -> FindingInput {
-    let verb = if w.kind == WorkloadKind::Pod {
-        "violates"
-    } else {
-        "would violate"
-    };
-    let evidence: Vec<Evidence> = v
-        .spots
-        .iter()
-        .map(|s| evidence(w, s, v.reason.clone()))
-        .collect();
-    let mut i = input(
-        workload_subject(w),
-        w,
-        format!(
-            "{} {verb} PodSecurity \"{policy}\": {}",
-            describe(w),
-            v.text()
-        ),
-        evidence,
-    );
+fn violation_input(w: &Workload, v: &Violation, policy: Policy) -> FindingInput {
+    let verb = if w.kind == WorkloadKind::Pod { "violates" } else { "would violate" };
+    let evidence: Vec<Evidence> = v.spots.iter().map(|s| evidence(w, s, v.reason)).collect();
+    let message = format!("{} {verb} PodSecurity \"{policy}\": {}", describe(w), v.text());
+    let mut i = input(workload_subject(w), w, message, evidence);
     i.discriminator = v.check.to_string();
     i
 }
@@ -79,102 +95,110 @@ pub struct NamespaceReport {
 
 const SYSTEM_NAMESPACES: &[&str] = &["kube-system", "kube-public", "kube-node-lease"];
 
-/// Resolves each namespace's policy (PSA001, PSA003) and checks workloads against what it
-/// enforces (PSA002).
-pub fn namespaces(
-    inv: &Inventory,
-    config: &ScanConfig,
-    rec: &mut Recorder,
-) -> Vec<NamespaceReport> {
+/// Resolves each namespace's policy (PSA001, PSA003), checks workloads against what it
+/// enforces (PSA002) and works out what it could enforce.
+pub fn namespaces(inv: &Inventory, all: &[Verdicts<'_>], config: &ScanConfig, rec: &mut Recorder) -> Vec<NamespaceReport> {
     let mut reports = Vec::new();
-    let audited = super::audited_workloads(inv);
     for ns in inv.namespaces.values() {
         let policy = resolve(Some(&ns.labels), BUILTIN_DEFAULT);
-        let subject = Subject::object("Namespace", "", &ns.name);
-        let location = ns.origin.as_ref().map(|o| Location {
-            file: o.file.to_string(),
-            line: o.line,
-        });
+        let subject = Subject::object("Namespace", "", ns.name.as_str());
+        let location = ns.origin.as_ref().map(|o| Location { file: o.file.clone(), line: o.line });
         let label_evidence = |suffix: &str| {
-            let pointer = ns
-                .origin
-                .as_ref()
-                .map_or(String::new(), |o| o.pointer.clone());
+            let pointer = ns.origin.as_ref().map_or(String::new(), |o| o.pointer.clone());
             let key = format!("{LABEL_PREFIX}{suffix}");
-            let value = ns
-                .labels
-                .get(&key)
-                .cloned()
-                .unwrap_or_else(|| "(not set)".into());
-            Evidence::at(
-                format!("{pointer}/metadata/labels/{}", key.replace('/', "~1")),
-                value,
-            )
+            let value = ns.labels.get(&key).cloned().unwrap_or_else(|| "(not set)".into());
+            Evidence::at(format!("{pointer}/metadata/labels/{}", key.replace('/', "~1")), value)
+        };
+        let namespace_input = |message: String, evidence: Vec<Evidence>, severity: Option<Severity>| FindingInput {
+            subject: subject.clone(),
+            message,
+            evidence,
+            location: location.clone(),
+            discriminator: String::new(),
+            severity,
         };
         rec.decide(
             "PSA003",
-            (!policy.errors.is_empty()).then(|| FindingInput {
-                subject: subject.clone(),
-                message: format!(
-                    "Namespace {} has invalid Pod Security labels: {}",
-                    ns.name,
-                    policy.errors.join("; ")
-                ),
-                evidence: policy
-                    .errors
-                    .iter()
-                    .filter_map(|e| e.split('=').next())
-                    .map(|k| label_evidence(k.trim_start_matches(LABEL_PREFIX)))
-                    .collect(),
-                location: location.clone(),
-                discriminator: String::new(),
-                severity: None,
+            (!policy.errors.is_empty()).then(|| {
+                let bad_labels = policy.errors.iter().filter_map(|e| e.split('=').next());
+                namespace_input(
+                    format!("Namespace {} has invalid Pod Security labels: {}", ns.name, policy.errors.join("; ")),
+                    bad_labels.map(|k| label_evidence(k.trim_start_matches(LABEL_PREFIX))).collect(),
+                    None,
+                )
             }),
         );
-        let in_ns: Vec<&Workload> = audited
-            .iter()
-            .copied()
-            .filter(|w| w.namespace == ns.name)
-            .collect();
-        let report = namespace_report(inv, &ns.name, &policy, &in_ns, config);
+
+        // Verdicts at the version the namespace pins (or the scan's), reused when equal.
+        let version = if policy.enforce.labelled { policy.enforce.policy.version } else { config.pss_version };
+        let minor = version.effective_minor(config.server_minor);
+        let in_ns: Vec<&Verdicts<'_>> = all.iter().filter(|v| *v.workload.namespace == *ns.name).collect();
+        let owned: Vec<Verdicts<'_>> =
+            in_ns.iter().filter(|v| v.minor != minor).map(|v| verdicts(inv, v.workload, minor)).collect();
+        let at_minor: Vec<&Verdicts<'_>> = in_ns.iter().copied().filter(|v| v.minor == minor).chain(owned.iter()).collect();
+
         let enforce = policy.enforce.policy;
+        let mut report = NamespaceReport {
+            name: ns.name.clone(),
+            enforce: enforce.to_string(),
+            audit: policy.audit.policy.to_string(),
+            warn: policy.warn.policy.to_string(),
+            enforce_labelled: policy.enforce.labelled,
+            label_errors: policy.errors.clone(),
+            workloads: at_minor.len(),
+            highest_enforceable: at_minor.iter().map(|v| v.highest_level()).min().unwrap_or(Level::Restricted),
+            violating_enforced: Vec::new(),
+            would_break_baseline: Vec::new(),
+            would_break_restricted: Vec::new(),
+        };
+        for v in &at_minor {
+            let label = format!("{}/{}", v.workload.kind.as_str(), v.workload.name);
+            if !v.baseline.is_empty() {
+                report.would_break_baseline.push(label.clone());
+            }
+            if !v.restricted.is_empty() {
+                report.would_break_restricted.push(label);
+            }
+        }
+
         let not_enforcing = enforce.level == Level::Privileged;
         rec.decide(
             "PSA001",
-            not_enforcing.then(|| FindingInput {
-                subject: subject.clone(),
-                message: format!(
-                    "Namespace {} {}; it could enforce {} today without breaking any of its {} workloads",
-                    ns.name,
-                    if policy.enforce.labelled { "enforces privileged (nothing)" } else { "has no enforce label, so the cluster default (privileged) applies" },
-                    report.highest_enforceable,
-                    report.workloads
-                ),
-                evidence: vec![label_evidence("enforce")],
-                location: location.clone(),
-                discriminator: String::new(),
-                severity: SYSTEM_NAMESPACES.contains(&ns.name.as_str()).then_some(Severity::Low),
+            not_enforcing.then(|| {
+                let state = if policy.enforce.labelled {
+                    "enforces privileged (nothing)"
+                } else {
+                    "has no enforce label, so the cluster default (privileged) applies"
+                };
+                namespace_input(
+                    format!(
+                        "Namespace {} {state}; it could enforce {} today without breaking any of its {} workloads",
+                        ns.name, report.highest_enforceable, report.workloads
+                    ),
+                    vec![label_evidence("enforce")],
+                    SYSTEM_NAMESPACES.contains(&ns.name.as_str()).then_some(Severity::Low),
+                )
             }),
         );
         if !not_enforcing {
-            let minor = enforce.version.effective_minor(config.server_minor);
-            for w in &in_ns {
-                let view = PodView::new(Some(&w.template_annotations), &w.spec, inv.source.live);
-                let violations = pss::evaluate(&view, enforce.level, minor);
+            // The enforce version is the one `at_minor` was evaluated at.
+            for v in &at_minor {
+                let w = v.workload;
+                let violations = v.at(enforce.level);
+                if !violations.is_empty() {
+                    report.violating_enforced.push(format!("{}/{}", w.kind.as_str(), w.name));
+                }
                 rec.decide(
                     "PSA002",
                     (!violations.is_empty()).then(|| {
-                        let mut i = input(
-                            workload_subject(w),
-                            w,
-                            format!(
-                                "{} runs in namespace {} which enforces {enforce}; its pods would be rejected: violates PodSecurity \"{enforce}\": {}",
-                                describe(w),
-                                ns.name,
-                                pss::joined(&violations)
-                            ),
-                            violations.iter().flat_map(|v| v.spots.iter().map(|s| evidence(w, s, v.reason.clone()))).collect(),
+                        let message = format!(
+                            "{} runs in namespace {} which enforces {enforce}; its pods would be rejected: violates PodSecurity \"{enforce}\": {}",
+                            describe(w),
+                            ns.name,
+                            pss::joined(violations)
                         );
+                        let evidence = violations.iter().flat_map(|x| x.spots.iter().map(|s| evidence(w, s, x.reason))).collect();
+                        let mut i = input(workload_subject(w), w, message, evidence);
                         i.discriminator = enforce.to_string();
                         i
                     }),
@@ -184,55 +208,4 @@ pub fn namespaces(
         reports.push(report);
     }
     reports
-}
-
-fn namespace_report(
-    inv: &Inventory,
-    name: &str,
-    policy: &NamespacePolicy,
-    workloads: &[&Workload],
-    config: &ScanConfig,
-) -> NamespaceReport {
-    let version = if policy.enforce.labelled {
-        policy.enforce.policy.version
-    } else {
-        config.pss_version
-    };
-    let minor = version.effective_minor(config.server_minor);
-    let mut highest = Level::Restricted;
-    let mut break_baseline = Vec::new();
-    let mut break_restricted = Vec::new();
-    let mut violating = Vec::new();
-    let enforce = policy.enforce.policy;
-    let enforce_minor = enforce.version.effective_minor(config.server_minor);
-    for w in workloads {
-        let view = PodView::new(Some(&w.template_annotations), &w.spec, inv.source.live);
-        let level = pss::highest_level(&view, minor);
-        highest = highest.min(level);
-        let label = format!("{}/{}", w.kind.as_str(), w.name);
-        if level < Level::Baseline {
-            break_baseline.push(label.clone());
-        }
-        if level < Level::Restricted {
-            break_restricted.push(label.clone());
-        }
-        if enforce.level > Level::Privileged
-            && !pss::evaluate(&view, enforce.level, enforce_minor).is_empty()
-        {
-            violating.push(label);
-        }
-    }
-    NamespaceReport {
-        name: name.to_string(),
-        enforce: policy.enforce.policy.to_string(),
-        audit: policy.audit.policy.to_string(),
-        warn: policy.warn.policy.to_string(),
-        enforce_labelled: policy.enforce.labelled,
-        label_errors: policy.errors.clone(),
-        workloads: workloads.len(),
-        highest_enforceable: highest,
-        violating_enforced: violating,
-        would_break_baseline: break_baseline,
-        would_break_restricted: break_restricted,
-    }
 }

@@ -31,7 +31,7 @@ pub fn run(inv: &Inventory, rec: &mut Recorder) {
 
 fn location(origin: &crate::manifest::Origin) -> Option<Location> {
     Some(Location {
-        file: origin.file.to_string(),
+        file: origin.file.clone(),
         line: origin.line,
     })
 }
@@ -111,7 +111,7 @@ fn wildcards(role: &RoleInfo, rec: &mut Recorder) {
     } else {
         "ClusterRole"
     };
-    let subject = Subject::object(kind, &role.namespace, &role.name);
+    let subject = Subject::object(kind, role.namespace.as_str(), role.name.as_str());
     rec.decide(
         "RBAC001",
         (!evidence.is_empty()).then(|| FindingInput {
@@ -124,7 +124,7 @@ fn wildcards(role: &RoleInfo, rec: &mut Recorder) {
                 },
                 evidence
                     .iter()
-                    .map(|e| e.path.clone())
+                    .map(Evidence::path)
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
@@ -244,7 +244,7 @@ fn grants(inv: &Inventory, b: &BindingInfo, rec: &mut Recorder) {
     } else {
         "ClusterRoleBinding"
     };
-    let subject = Subject::object(kind, &b.namespace, &b.name);
+    let subject = Subject::object(kind, b.namespace.as_str(), b.name.as_str());
     let people: Vec<String> = b
         .subjects
         .iter()

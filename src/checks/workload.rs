@@ -2,28 +2,29 @@
 
 use super::{container_subject, describe, evidence, input, workload_subject};
 use crate::findings::Recorder;
-use crate::inventory::containers::ContainerRef;
+use crate::inventory::containers::{ContainerKind, ContainerRef, containers};
 use crate::inventory::{Inventory, Workload, WorkloadKind};
 use k8s_openapi::api::core::v1::{PodSecurityContext, SecurityContext};
 
 pub fn run(inv: &Inventory, workloads: &[&Workload], rec: &mut Recorder) {
     for w in workloads {
         let pod_sc = w.spec.security_context.as_ref();
-        for c in crate::inventory::containers::containers(&w.spec) {
+        let containers = containers(&w.spec);
+        for c in &containers {
             // Ephemeral containers cannot declare resources or ports; skip the rules that
             // would always fire on them.
-            if c.kind != crate::inventory::containers::ContainerKind::Ephemeral {
-                resources(w, &c, rec);
+            if c.kind != ContainerKind::Ephemeral {
+                resources(w, c, rec);
             }
-            run_as_root(w, &c, pod_sc, rec);
-            low_ids(w, &c, pod_sc, rec);
-            read_only_root(w, &c, rec);
-            net_raw(w, &c, rec);
-            dangerous_caps(w, &c, rec);
-            secrets_in_env(w, &c, rec);
-            ssh_port(w, &c, rec);
+            run_as_root(w, c, pod_sc, rec);
+            low_ids(w, c, pod_sc, rec);
+            read_only_root(w, c, rec);
+            net_raw(w, c, rec);
+            dangerous_caps(w, c, rec);
+            secrets_in_env(w, c, rec);
+            ssh_port(w, c, rec);
         }
-        host_paths(w, rec);
+        host_paths(w, &containers, rec);
         service_account(inv, w, rec);
         host_aliases(w, rec);
         namespace(w, rec);
@@ -401,9 +402,8 @@ fn normalize_path(path: &str) -> String {
     format!("/{}", parts.join("/"))
 }
 
-fn host_paths(w: &Workload, rec: &mut Recorder) {
+fn host_paths(w: &Workload, containers: &[ContainerRef<'_>], rec: &mut Recorder) {
     let volumes = w.spec.volumes.as_deref().unwrap_or(&[]);
-    let containers = crate::inventory::containers::containers(&w.spec);
     for (vi, v) in volumes.iter().enumerate() {
         let Some(hp) = v.host_path.as_ref() else {
             continue;
@@ -522,7 +522,7 @@ fn service_account(inv: &Inventory, w: &Workload, rec: &mut Recorder) {
                 vec![evidence(
                     w,
                     "/spec/serviceAccountName",
-                    name.unwrap_or("(not set)"),
+                    name.unwrap_or("(not set)").to_string(),
                 )],
             )
         }),
@@ -596,7 +596,7 @@ fn host_aliases(w: &Workload, rec: &mut Recorder) {
 }
 
 fn namespace(w: &Workload, rec: &mut Recorder) {
-    let finding = match w.namespace.as_str() {
+    let finding = match &*w.namespace {
         "default" => Some(format!("{} runs in the default namespace", describe(w))),
         "" => Some(format!(
             "{} sets no namespace; applied with kubectl it lands in the context's namespace, usually default",
@@ -614,7 +614,7 @@ fn namespace(w: &Workload, rec: &mut Recorder) {
                 if w.namespace.is_empty() {
                     "(not set)".to_string()
                 } else {
-                    w.namespace.clone()
+                    w.namespace.to_string()
                 },
             ));
             i

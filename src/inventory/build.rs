@@ -27,7 +27,7 @@ pub fn from_loaded(source: SourceInfo, loaded: Loaded) -> Inventory {
     let namespaces_in_use: Vec<String> = inv
         .workloads
         .iter()
-        .map(|w| w.namespace.clone())
+        .map(|w| w.namespace.to_string())
         .chain(inv.service_accounts.iter().map(|s| s.namespace.clone()))
         .filter(|ns| !ns.is_empty())
         .collect();
@@ -169,8 +169,8 @@ fn add_object(inv: &mut Inventory, object: &RawObject) -> Result<(), TypingError
             });
         inv.workloads.push(Workload {
             kind: wk,
-            namespace,
-            name,
+            namespace: namespace.into(),
+            name: name.into(),
             labels,
             annotations: meta.annotations.clone().unwrap_or_default(),
             template_labels: template_meta.labels.unwrap_or_default(),

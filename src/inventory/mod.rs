@@ -77,8 +77,9 @@ pub struct Owner {
 pub struct Workload {
     pub kind: WorkloadKind,
     /// "" when a manifest does not say (kubectl would use the context's namespace).
-    pub namespace: String,
-    pub name: String,
+    /// Shared (`Arc`) with every finding about the workload.
+    pub namespace: std::sync::Arc<str>,
+    pub name: std::sync::Arc<str>,
     pub labels: Labels,
     pub annotations: Labels,
     /// Labels and annotations of the pod template (the pod's own for a Pod).

@@ -182,6 +182,11 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// The pointer a new container frame records: only needed when lines are tracked.
+    fn frame_pointer(&self) -> String {
+        if self.lines.is_some() { self.child_pointer() } else { String::new() }
+    }
+
     fn note_line(&mut self, mark: Marker) {
         let line = mark.line() as u32 + self.line_base;
         if self.doc_line.is_none() {
@@ -290,7 +295,7 @@ impl MarkedEventReceiver for Builder<'_> {
                     return;
                 }
                 self.note_line(mark);
-                let pointer = self.child_pointer();
+                let pointer = self.frame_pointer();
                 self.stack.push(Frame::Seq {
                     items: Vec::new(),
                     anchor,
@@ -303,7 +308,7 @@ impl MarkedEventReceiver for Builder<'_> {
                     return;
                 }
                 self.note_line(mark);
-                let pointer = self.child_pointer();
+                let pointer = self.frame_pointer();
                 self.stack.push(Frame::Map {
                     map: Map::new(),
                     key: None,

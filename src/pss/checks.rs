@@ -212,10 +212,10 @@ fn containers_phrase(names: &[&str]) -> String {
     )
 }
 
-fn violation(reason: impl Into<String>, detail: String, spots: Vec<String>) -> Option<Violation> {
+fn violation(reason: &'static str, detail: String, spots: Vec<String>) -> Option<Violation> {
     Some(Violation {
         check: "",
-        reason: reason.into(),
+        reason,
         detail,
         spots,
     })

@@ -43,7 +43,7 @@ impl<'a> PodView<'a> {
 pub struct Violation {
     /// The reference check ID (`privileged`, `runAsNonRoot`, ...).
     pub check: &'static str,
-    pub reason: String,
+    pub reason: &'static str,
     pub detail: String,
     /// JSON pointers (relative to the pod: `/spec/...`, `/metadata/annotations/...`) of the
     /// offending fields.
@@ -54,7 +54,7 @@ impl Violation {
     /// `reason (detail)`, as it appears in the admission message.
     pub fn text(&self) -> String {
         if self.detail.is_empty() {
-            self.reason.clone()
+            self.reason.to_string()
         } else {
             format!("{} ({})", self.reason, self.detail)
         }

@@ -45,7 +45,7 @@ pub fn render(report: &Report) -> String {
                         out,
                         "      <failure type=\"{}\" message=\"{}\">{}</failure>",
                         f.severity,
-                        xml(&f.title),
+                        xml(f.title),
                         xml(&f.message)
                     );
                 }

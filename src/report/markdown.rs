@@ -243,7 +243,7 @@ fn rule_section(out: &mut String, rule: &Rule, list: &[&Finding]) {
             .evidence
             .iter()
             .take(3)
-            .map(|e| format!("{}: {}", md_code(&e.path), md(&e.value)))
+            .map(|e| format!("{}: {}", md_code(&e.path()), md(&e.value)))
             .collect();
         let location = f.location.as_ref().map_or(String::new(), |l| {
             md_code(&format!("{}:{}", l.file, l.line))

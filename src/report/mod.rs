@@ -110,8 +110,9 @@ pub fn build(
 ) -> Report {
     let (mut rec, namespaces) = checks::run_all(inv, config);
     let triage = triage::apply(&mut rec.findings, inv, exemptions, today);
+    let mut tallies = rec.coverage();
     for f in rec.findings.iter().filter(|f| !f.is_active()) {
-        rec.coverage.entry(f.rule_id).or_default().suppressed += 1;
+        tallies.entry(f.rule_id).or_default().suppressed += 1;
     }
     let mut findings = rec.findings;
     findings.sort_by(|a, b| {
@@ -121,8 +122,7 @@ pub fn build(
             .then_with(|| a.subject.cmp(&b.subject))
             .then_with(|| a.id.cmp(&b.id))
     });
-    let coverage: Vec<CoverageRow> = rec
-        .coverage
+    let coverage: Vec<CoverageRow> = tallies
         .into_iter()
         .map(|(rule_id, tally)| CoverageRow {
             rule_id,
