@@ -25,12 +25,24 @@ fn median(mut samples: Vec<Duration>) -> Duration {
 fn demo_workload_documents() -> Vec<String> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo");
     let mut docs = Vec::new();
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "yaml")).collect();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
     files.sort();
     for file in files {
         let text = std::fs::read_to_string(file).unwrap();
         for doc in text.split("\n---\n") {
-            let kinds = ["kind: Deployment", "kind: DaemonSet", "kind: StatefulSet", "kind: CronJob", "kind: Job", "kind: Pod\n", "kind: ReplicaSet"];
+            let kinds = [
+                "kind: Deployment",
+                "kind: DaemonSet",
+                "kind: StatefulSet",
+                "kind: CronJob",
+                "kind: Job",
+                "kind: Pod\n",
+                "kind: ReplicaSet",
+            ];
             if kinds.iter().any(|k| doc.contains(k)) {
                 docs.push(doc.trim_start_matches("---\n").to_string());
             }
@@ -63,19 +75,32 @@ fn main() {
     std::fs::create_dir_all(&dir).unwrap();
     let written = write_folder(&dir);
     breakdown(&dir);
-    let bytes: u64 = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().metadata().unwrap().len()).sum();
-    println!("generated {written} workload objects in 500 files ({:.1} MB) at {}", bytes as f64 / 1e6, dir.display());
+    let bytes: u64 = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().metadata().unwrap().len())
+        .sum();
+    println!(
+        "generated {written} workload objects in 500 files ({:.1} MB) at {}",
+        bytes as f64 / 1e6,
+        dir.display()
+    );
 
     // Parse once for the check-only measurement; add the demo's namespaces, RBAC and policies.
     let parsed = sources::from_manifests(std::slice::from_ref(&dir));
     assert!(parsed.errors.is_empty(), "{:?}", parsed.errors.first());
     let demo = sources::demo::inventory();
-    let inv = Inventory { workloads: parsed.workloads, ..demo };
+    let inv = Inventory {
+        workloads: parsed.workloads,
+        ..demo
+    };
     assert_eq!(inv.workloads.len(), TARGET);
-    let config = ScanConfig { allowed_registries: vec!["registry.acme.example".into()], ..ScanConfig::default() };
+    let config = ScanConfig {
+        allowed_registries: vec!["registry.acme.example".into()],
+        ..ScanConfig::default()
+    };
 
     if std::env::var_os("KAUDIT_BENCH_CHECKS_ONLY").is_some() {
-        for _ in 0..20 {
+        for _ in 0..60 {
             std::hint::black_box(checks::run_all(&inv, &config));
         }
         return;
@@ -91,7 +116,10 @@ fn main() {
             })
             .collect(),
     );
-    println!("checks only:          {TARGET} workloads in {:>8.1} ms (median of 7), {findings} findings  [target < 100 ms]", check.as_secs_f64() * 1e3);
+    println!(
+        "checks only:          {TARGET} workloads in {:>8.1} ms (median of 7), {findings} findings  [target < 100 ms]",
+        check.as_secs_f64() * 1e3
+    );
 
     let end_to_end = median(
         (0..5)
@@ -104,18 +132,33 @@ fn main() {
             })
             .collect(),
     );
-    println!("parse + check:        {TARGET} objects    in {:>8.1} ms (median of 5)  [target < 1000 ms]", end_to_end.as_secs_f64() * 1e3);
+    println!(
+        "parse + check:        {TARGET} objects    in {:>8.1} ms (median of 5)  [target < 1000 ms]",
+        end_to_end.as_secs_f64() * 1e3
+    );
 
-    let t = Instant::now();
     let inv = sources::from_manifests(std::slice::from_ref(&dir));
     let mut report = report::build(&inv, &config, &[], "2026-01-01");
+    let t = Instant::now();
     report::locate::refine(&mut report, &report::locate::DiskAndDemo);
+    let lines = t.elapsed();
+    let t = Instant::now();
     let md = report::markdown::render(&report);
+    let md_time = t.elapsed();
+    let t = Instant::now();
+    let json = report::json::render(&report);
+    let json_time = t.elapsed();
+    let t = Instant::now();
     let sarif = report::sarif::render(&report);
+    let sarif_time = t.elapsed();
     println!(
-        "parse + check + lines + md + sarif: {:>8.1} ms ({} KB md, {} KB sarif)",
-        t.elapsed().as_secs_f64() * 1e3,
+        "field lines {:.0} ms; markdown {:.0} ms ({} KB); json {:.0} ms ({} KB); sarif {:.0} ms ({} KB)",
+        lines.as_secs_f64() * 1e3,
+        md_time.as_secs_f64() * 1e3,
         md.len() / 1024,
+        json_time.as_secs_f64() * 1e3,
+        json.len() / 1024,
+        sarif_time.as_secs_f64() * 1e3,
         sarif.len() / 1024
     );
 }
@@ -127,5 +170,10 @@ fn breakdown(dir: &Path) {
     let parse = t.elapsed();
     let t = Instant::now();
     let inv = kaudit::inventory::build::from_loaded(sources::demo::inventory().source, loaded);
-    println!("breakdown: yaml {:.1} ms, typing {:.1} ms ({} workloads)", parse.as_secs_f64() * 1e3, t.elapsed().as_secs_f64() * 1e3, inv.workloads.len());
+    println!(
+        "breakdown: yaml {:.1} ms, typing {:.1} ms ({} workloads)",
+        parse.as_secs_f64() * 1e3,
+        t.elapsed().as_secs_f64() * 1e3,
+        inv.workloads.len()
+    );
 }

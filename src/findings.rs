@@ -21,7 +21,11 @@ pub struct Subject {
 }
 
 impl Subject {
-    pub fn object(kind: &'static str, namespace: impl Into<Arc<str>>, name: impl Into<Arc<str>>) -> Self {
+    pub fn object(
+        kind: &'static str,
+        namespace: impl Into<Arc<str>>,
+        name: impl Into<Arc<str>>,
+    ) -> Self {
         Subject {
             kind,
             namespace: namespace.into(),
@@ -61,12 +65,22 @@ pub struct Evidence {
 impl Evidence {
     /// Evidence at a JSON pointer inside the document (the object's own pointer included).
     pub fn at(pointer: String, value: impl Into<Cow<'static, str>>) -> Self {
-        Evidence { pointer, value: value.into(), line: None, label: None }
+        Evidence {
+            pointer,
+            value: value.into(),
+            line: None,
+            label: None,
+        }
     }
 
     /// Evidence about something that is not a single field (`networkpolicies: none`).
     pub fn labelled(label: &'static str, value: impl Into<Cow<'static, str>>) -> Self {
-        Evidence { pointer: String::new(), value: value.into(), line: None, label: Some(label) }
+        Evidence {
+            pointer: String::new(),
+            value: value.into(),
+            line: None,
+            label: Some(label),
+        }
     }
 
     /// Dotted field path inside the object: `spec.template.spec.containers[0].securityContext`.
@@ -160,8 +174,15 @@ pub struct References(pub &'static rules::Rule);
 
 impl References {
     pub fn iter(&self) -> impl Iterator<Item = Reference> {
-        let cks = Reference { source: "cks", id: self.0.cks_domain };
-        self.0.references.iter().copied().chain(std::iter::once(cks))
+        let cks = Reference {
+            source: "cks",
+            id: self.0.cks_domain,
+        };
+        self.0
+            .references
+            .iter()
+            .copied()
+            .chain(std::iter::once(cks))
     }
 }
 
@@ -197,7 +218,14 @@ impl serde::Serialize for FindingId {
 /// can fire several times on one subject). FNV-1a, fixed forever so IDs survive upgrades.
 pub fn stable_id(rule_id: &str, subject: &Subject, discriminator: &str) -> FindingId {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for part in [rule_id, subject.kind, &subject.namespace, &subject.name, subject.container.as_deref().unwrap_or(""), discriminator] {
+    for part in [
+        rule_id,
+        subject.kind,
+        &subject.namespace,
+        &subject.name,
+        subject.container.as_deref().unwrap_or(""),
+        discriminator,
+    ] {
         for b in part.bytes().chain(std::iter::once(0)) {
             h ^= u64::from(b);
             h = h.wrapping_mul(0x0000_0100_0000_01b3);
@@ -246,7 +274,10 @@ pub struct FindingInput {
 impl Recorder {
     /// A recorder expecting about `findings` findings.
     pub fn with_capacity(findings: usize) -> Self {
-        Recorder { findings: Vec::with_capacity(findings), coverage: Vec::new() }
+        Recorder {
+            findings: Vec::with_capacity(findings),
+            coverage: Vec::new(),
+        }
     }
 
     fn tally(&mut self, rule_id: &str) -> &mut RuleCoverage {
@@ -296,10 +327,10 @@ impl Recorder {
         reason: impl Into<String>,
     ) {
         self.tally(rule_id).not_evaluated.push(NotEvaluated {
-                rule_id,
-                scope: scope.into(),
-                reason: reason.into(),
-            });
+            rule_id,
+            scope: scope.into(),
+            reason: reason.into(),
+        });
     }
 
     /// Passes or fails a rule on one subject depending on whether `input` is present.

@@ -200,7 +200,11 @@ pub fn apply(
     notes.expired_exemptions = expired.into_iter().cloned().collect();
     let mut used = vec![false; active.len()];
     for f in findings.iter_mut() {
-        let key = (f.subject.kind, f.subject.namespace.clone(), f.subject.name.clone());
+        let key = (
+            f.subject.kind,
+            f.subject.namespace.clone(),
+            f.subject.name.clone(),
+        );
         if let Some((_, reason)) = ignores
             .get(&key)
             .and_then(|v| v.iter().find(|(id, _)| *id == f.rule_id))

@@ -42,7 +42,10 @@ pub fn run_all(
     let mut rec = Recorder::with_capacity(inv.workloads.len() * 16);
     let workloads = audited_workloads(inv);
     let minor = config.pss_version.effective_minor(config.server_minor);
-    let verdicts: Vec<_> = workloads.iter().map(|w| pod_security::verdicts(inv, w, minor)).collect();
+    let verdicts: Vec<_> = workloads
+        .iter()
+        .map(|w| pod_security::verdicts(inv, w, minor))
+        .collect();
     pod_security::run(&verdicts, config, &mut rec);
     let namespaces = pod_security::namespaces(inv, &verdicts, config, &mut rec);
     workload::run(inv, &workloads, &mut rec);
@@ -89,9 +92,14 @@ pub(crate) fn location(w: &Workload) -> Option<Location> {
 }
 
 /// Evidence at a pod-relative pointer (`/spec/...`) of a workload.
-pub(crate) fn evidence(w: &Workload, pod_pointer: &str, value: impl Into<Cow<'static, str>>) -> Evidence {
+pub(crate) fn evidence(
+    w: &Workload,
+    pod_pointer: &str,
+    value: impl Into<Cow<'static, str>>,
+) -> Evidence {
     let template = w.kind.template_pointer();
-    let mut pointer = String::with_capacity(w.origin.pointer.len() + template.len() + pod_pointer.len());
+    let mut pointer =
+        String::with_capacity(w.origin.pointer.len() + template.len() + pod_pointer.len());
     pointer.push_str(&w.origin.pointer);
     pointer.push_str(template);
     pointer.push_str(pod_pointer);

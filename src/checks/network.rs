@@ -46,7 +46,11 @@ pub fn run(inv: &Inventory, rec: &mut Recorder) {
                     if policies.is_empty() {
                         "none".to_string()
                     } else {
-                        policies.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ")
+                        policies
+                            .iter()
+                            .map(|p| p.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     },
                 )],
                 location: ns.origin.as_ref().map(|o| Location {

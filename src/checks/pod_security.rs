@@ -53,20 +53,35 @@ pub fn verdicts<'a>(inv: &Inventory, w: &'a Workload, minor: u32) -> Verdicts<'a
 pub fn run(all: &[Verdicts<'_>], config: &ScanConfig, rec: &mut Recorder) {
     for v in all {
         for level in [Level::Baseline, Level::Restricted] {
-            let policy = Policy { level, version: config.pss_version };
-            for check in pss::checks_for(level, v.minor).iter().filter(|c| c.level == level) {
-                let Some(rule) = rules::for_pss_check(check.id) else { continue };
+            let policy = Policy {
+                level,
+                version: config.pss_version,
+            };
+            for check in pss::checks_for(level, v.minor)
+                .iter()
+                .filter(|c| c.level == level)
+            {
+                let Some(rule) = rules::for_pss_check(check.id) else {
+                    continue;
+                };
                 let found = v.at(level).iter().find(|x| x.check == check.id);
-                rec.decide(rule.id, found.map(|x| violation_input(v.workload, x, policy)));
+                rec.decide(
+                    rule.id,
+                    found.map(|x| violation_input(v.workload, x, policy)),
+                );
             }
         }
     }
 }
 
 fn violation_input(w: &Workload, v: &Violation, policy: Policy) -> FindingInput {
-    let verb = if w.kind == WorkloadKind::Pod { "violates" } else { "would violate" };
+    let verb = if w.kind == WorkloadKind::Pod {
+        "violates"
+    } else {
+        "would violate"
+    };
     let evidence: Vec<Evidence> = v.spots.iter().map(|s| evidence(w, s, v.reason)).collect();
-    let message = format!("{} {verb} PodSecurity \"{policy}\": {}", describe(w), v.text());
+    let message = format!("{} {verb} PodSecurity \"{policy}\": {v}", describe(w));
     let mut i = input(workload_subject(w), w, message, evidence);
     i.discriminator = v.check.to_string();
     i
@@ -97,45 +112,85 @@ const SYSTEM_NAMESPACES: &[&str] = &["kube-system", "kube-public", "kube-node-le
 
 /// Resolves each namespace's policy (PSA001, PSA003), checks workloads against what it
 /// enforces (PSA002) and works out what it could enforce.
-pub fn namespaces(inv: &Inventory, all: &[Verdicts<'_>], config: &ScanConfig, rec: &mut Recorder) -> Vec<NamespaceReport> {
+pub fn namespaces(
+    inv: &Inventory,
+    all: &[Verdicts<'_>],
+    config: &ScanConfig,
+    rec: &mut Recorder,
+) -> Vec<NamespaceReport> {
     let mut reports = Vec::new();
     for ns in inv.namespaces.values() {
         let policy = resolve(Some(&ns.labels), BUILTIN_DEFAULT);
         let subject = Subject::object("Namespace", "", ns.name.as_str());
-        let location = ns.origin.as_ref().map(|o| Location { file: o.file.clone(), line: o.line });
+        let location = ns.origin.as_ref().map(|o| Location {
+            file: o.file.clone(),
+            line: o.line,
+        });
         let label_evidence = |suffix: &str| {
-            let pointer = ns.origin.as_ref().map_or(String::new(), |o| o.pointer.clone());
+            let pointer = ns
+                .origin
+                .as_ref()
+                .map_or(String::new(), |o| o.pointer.clone());
             let key = format!("{LABEL_PREFIX}{suffix}");
-            let value = ns.labels.get(&key).cloned().unwrap_or_else(|| "(not set)".into());
-            Evidence::at(format!("{pointer}/metadata/labels/{}", key.replace('/', "~1")), value)
+            let value = ns
+                .labels
+                .get(&key)
+                .cloned()
+                .unwrap_or_else(|| "(not set)".into());
+            Evidence::at(
+                format!("{pointer}/metadata/labels/{}", key.replace('/', "~1")),
+                value,
+            )
         };
-        let namespace_input = |message: String, evidence: Vec<Evidence>, severity: Option<Severity>| FindingInput {
-            subject: subject.clone(),
-            message,
-            evidence,
-            location: location.clone(),
-            discriminator: String::new(),
-            severity,
-        };
+        let namespace_input =
+            |message: String, evidence: Vec<Evidence>, severity: Option<Severity>| FindingInput {
+                subject: subject.clone(),
+                message,
+                evidence,
+                location: location.clone(),
+                discriminator: String::new(),
+                severity,
+            };
         rec.decide(
             "PSA003",
             (!policy.errors.is_empty()).then(|| {
                 let bad_labels = policy.errors.iter().filter_map(|e| e.split('=').next());
                 namespace_input(
-                    format!("Namespace {} has invalid Pod Security labels: {}", ns.name, policy.errors.join("; ")),
-                    bad_labels.map(|k| label_evidence(k.trim_start_matches(LABEL_PREFIX))).collect(),
+                    format!(
+                        "Namespace {} has invalid Pod Security labels: {}",
+                        ns.name,
+                        policy.errors.join("; ")
+                    ),
+                    bad_labels
+                        .map(|k| label_evidence(k.trim_start_matches(LABEL_PREFIX)))
+                        .collect(),
                     None,
                 )
             }),
         );
 
         // Verdicts at the version the namespace pins (or the scan's), reused when equal.
-        let version = if policy.enforce.labelled { policy.enforce.policy.version } else { config.pss_version };
+        let version = if policy.enforce.labelled {
+            policy.enforce.policy.version
+        } else {
+            config.pss_version
+        };
         let minor = version.effective_minor(config.server_minor);
-        let in_ns: Vec<&Verdicts<'_>> = all.iter().filter(|v| *v.workload.namespace == *ns.name).collect();
-        let owned: Vec<Verdicts<'_>> =
-            in_ns.iter().filter(|v| v.minor != minor).map(|v| verdicts(inv, v.workload, minor)).collect();
-        let at_minor: Vec<&Verdicts<'_>> = in_ns.iter().copied().filter(|v| v.minor == minor).chain(owned.iter()).collect();
+        let in_ns: Vec<&Verdicts<'_>> = all
+            .iter()
+            .filter(|v| *v.workload.namespace == *ns.name)
+            .collect();
+        let owned: Vec<Verdicts<'_>> = in_ns
+            .iter()
+            .filter(|v| v.minor != minor)
+            .map(|v| verdicts(inv, v.workload, minor))
+            .collect();
+        let at_minor: Vec<&Verdicts<'_>> = in_ns
+            .iter()
+            .copied()
+            .filter(|v| v.minor == minor)
+            .chain(owned.iter())
+            .collect();
 
         let enforce = policy.enforce.policy;
         let mut report = NamespaceReport {
@@ -146,7 +201,11 @@ pub fn namespaces(inv: &Inventory, all: &[Verdicts<'_>], config: &ScanConfig, re
             enforce_labelled: policy.enforce.labelled,
             label_errors: policy.errors.clone(),
             workloads: at_minor.len(),
-            highest_enforceable: at_minor.iter().map(|v| v.highest_level()).min().unwrap_or(Level::Restricted),
+            highest_enforceable: at_minor
+                .iter()
+                .map(|v| v.highest_level())
+                .min()
+                .unwrap_or(Level::Restricted),
             violating_enforced: Vec::new(),
             would_break_baseline: Vec::new(),
             would_break_restricted: Vec::new(),
@@ -186,7 +245,9 @@ pub fn namespaces(inv: &Inventory, all: &[Verdicts<'_>], config: &ScanConfig, re
                 let w = v.workload;
                 let violations = v.at(enforce.level);
                 if !violations.is_empty() {
-                    report.violating_enforced.push(format!("{}/{}", w.kind.as_str(), w.name));
+                    report
+                        .violating_enforced
+                        .push(format!("{}/{}", w.kind.as_str(), w.name));
                 }
                 rec.decide(
                     "PSA002",

@@ -9,19 +9,73 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+/// One object, typed: what it adds to the inventory.
+enum Typed {
+    /// Read but not audited (a Service, a CRD instance; Secrets, whose values are dropped).
+    Unaudited,
+    Namespace(NamespaceInfo),
+    Workload(Box<Workload>),
+    ServiceAccount(ServiceAccountInfo),
+    Role(RoleInfo),
+    Binding(BindingInfo),
+    NetworkPolicy(NetworkPolicyInfo),
+    Admission(AdmissionPolicy),
+}
+
+/// An object's kind (when it has one) and what typing it gave.
+type Outcome = (Option<String>, Result<Typed, TypingError>);
+
 /// Builds an inventory from what was read; objects that cannot be typed become errors.
+/// Typing runs on all cores; the inventory keeps input order.
 pub fn from_loaded(source: SourceInfo, loaded: Loaded) -> Inventory {
     let mut inv = Inventory::empty(source);
     inv.errors = loaded.errors;
     inv.files_read = loaded.files_read;
-    for object in loaded.objects {
-        if let Err(TypingError { message, pointer }) = add_object(&mut inv, &object) {
-            inv.errors.push(LoadError {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8);
+    let chunk = loaded.objects.len().div_ceil(threads).max(256);
+    let outcomes: Vec<Vec<Outcome>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = loaded
+            .objects
+            .chunks(chunk)
+            .map(|objects| scope.spawn(move || objects.iter().map(type_object).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    vec![(
+                        None,
+                        Err(String::from("internal error while typing objects").into()),
+                    )]
+                })
+            })
+            .collect()
+    });
+    for ((kind, outcome), object) in outcomes.into_iter().flatten().zip(&loaded.objects) {
+        if let Some(kind) = &kind {
+            inv.kinds_seen.insert(kind.clone());
+        }
+        match outcome {
+            Ok(Typed::Unaudited) => {
+                *inv.unaudited.entry(kind.unwrap_or_default()).or_default() += 1
+            }
+            Ok(Typed::Namespace(ns)) => {
+                inv.namespaces.insert(ns.name.clone(), ns);
+            }
+            Ok(Typed::Workload(w)) => inv.workloads.push(*w),
+            Ok(Typed::ServiceAccount(sa)) => inv.service_accounts.push(sa),
+            Ok(Typed::Role(r)) => inv.roles.push(r),
+            Ok(Typed::Binding(b)) => inv.bindings.push(b),
+            Ok(Typed::NetworkPolicy(p)) => inv.network_policies.push(p),
+            Ok(Typed::Admission(a)) => inv.admission_policies.push(a),
+            Err(TypingError { message, pointer }) => inv.errors.push(LoadError {
                 file: object.origin.file.to_string(),
                 line: Some(object.origin.line),
                 message,
                 pointer: pointer.map(|p| format!("{}{p}", object.origin.pointer)),
-            });
+            }),
         }
     }
     let namespaces_in_use: Vec<String> = inv
@@ -42,6 +96,17 @@ pub fn from_loaded(source: SourceInfo, loaded: Loaded) -> Inventory {
             });
     }
     inv
+}
+
+fn type_object(object: &RawObject) -> Outcome {
+    let kind = object
+        .value
+        .get("kind")
+        .and_then(Value::as_str)
+        .filter(|k| !k.is_empty())
+        .map(str::to_string);
+    let outcome = type_known(object, kind.as_deref());
+    (kind, outcome)
 }
 
 /// Why an object could not be typed, and where in it.
@@ -98,12 +163,8 @@ fn path_pointer(path: &str) -> String {
     out
 }
 
-fn add_object(inv: &mut Inventory, object: &RawObject) -> Result<(), TypingError> {
+fn type_known(object: &RawObject, kind: Option<&str>) -> Result<Typed, TypingError> {
     let value = &object.value;
-    let kind = value
-        .get("kind")
-        .and_then(Value::as_str)
-        .filter(|k| !k.is_empty());
     let Some(kind) = kind else {
         return Err(String::from(
             "object has no kind; every Kubernetes object needs apiVersion and kind",
@@ -115,11 +176,9 @@ fn add_object(inv: &mut Inventory, object: &RawObject) -> Result<(), TypingError
         .and_then(Value::as_str)
         .unwrap_or("")
         .to_string();
-    inv.kinds_seen.insert(kind.to_string());
     if kind == "Secret" {
         // Never keep Secret values; only count that the object was there.
-        *inv.unaudited.entry("Secret".into()).or_default() += 1;
-        return Ok(());
+        return Ok(Typed::Unaudited);
     }
     let meta: ObjectMeta = typed(value, "/metadata")?;
     let Some(name) = meta.name.clone().filter(|n| !n.is_empty()) else {
@@ -167,7 +226,7 @@ fn add_object(inv: &mut Inventory, object: &RawObject) -> Result<(), TypingError
                 kind: o.kind.clone(),
                 name: o.name.clone(),
             });
-        inv.workloads.push(Workload {
+        return Ok(Typed::Workload(Box::new(Workload {
             kind: wk,
             namespace: namespace.into(),
             name: name.into(),
@@ -179,33 +238,27 @@ fn add_object(inv: &mut Inventory, object: &RawObject) -> Result<(), TypingError
             owner,
             running_image_ids: running_image_ids(value),
             origin,
-        });
-        return Ok(());
+        })));
     }
-    match (kind, api_version.split('/').next().unwrap_or("")) {
-        ("Namespace", _) => {
-            inv.namespaces.insert(
-                name.clone(),
-                NamespaceInfo {
-                    name,
-                    labels,
-                    annotations: meta.annotations.unwrap_or_default(),
-                    origin: Some(origin),
-                },
-            );
-        }
+    Ok(match (kind, api_version.split('/').next().unwrap_or("")) {
+        ("Namespace", _) => Typed::Namespace(NamespaceInfo {
+            name,
+            labels,
+            annotations: meta.annotations.unwrap_or_default(),
+            origin: Some(origin),
+        }),
         ("ServiceAccount", _) => {
             let sa: ServiceAccount = typed(value, "")?;
-            inv.service_accounts.push(ServiceAccountInfo {
+            Typed::ServiceAccount(ServiceAccountInfo {
                 namespace,
                 name,
                 automount_token: sa.automount_service_account_token,
                 origin,
-            });
+            })
         }
         ("Role" | "ClusterRole", "rbac.authorization.k8s.io") => {
             let rules = typed::<Option<Vec<_>>>(value, "/rules")?.unwrap_or_default();
-            inv.roles.push(RoleInfo {
+            Typed::Role(RoleInfo {
                 kind: if kind == "Role" {
                     RoleKind::Role
                 } else {
@@ -220,12 +273,12 @@ fn add_object(inv: &mut Inventory, object: &RawObject) -> Result<(), TypingError
                 labels,
                 rules,
                 origin,
-            });
+            })
         }
         ("RoleBinding" | "ClusterRoleBinding", "rbac.authorization.k8s.io") => {
             let role_ref = typed(value, "/roleRef")?;
             let subjects = typed::<Option<Vec<_>>>(value, "/subjects")?.unwrap_or_default();
-            inv.bindings.push(BindingInfo {
+            Typed::Binding(BindingInfo {
                 kind: if kind == "RoleBinding" {
                     BindingKind::RoleBinding
                 } else {
@@ -241,31 +294,28 @@ fn add_object(inv: &mut Inventory, object: &RawObject) -> Result<(), TypingError
                 role_ref,
                 subjects,
                 origin,
-            });
+            })
         }
         ("NetworkPolicy", "networking.k8s.io") => {
             let spec = typed::<Option<_>>(value, "/spec")?.unwrap_or_default();
-            inv.network_policies.push(NetworkPolicyInfo {
+            Typed::NetworkPolicy(NetworkPolicyInfo {
                 namespace,
                 name,
                 spec,
                 origin,
-            });
+            })
         }
         ("ClusterPolicy" | "Policy", "kyverno.io")
-        | ("ClusterImagePolicy", "policy.sigstore.dev") => {
-            inv.admission_policies.push(AdmissionPolicy {
-                api_version,
-                kind: kind.to_string(),
-                namespace,
-                name,
-                value: value.clone(),
-                origin,
-            });
-        }
-        _ => *inv.unaudited.entry(kind.to_string()).or_default() += 1,
-    }
-    Ok(())
+        | ("ClusterImagePolicy", "policy.sigstore.dev") => Typed::Admission(AdmissionPolicy {
+            api_version,
+            kind: kind.to_string(),
+            namespace,
+            name,
+            value: value.clone(),
+            origin,
+        }),
+        _ => Typed::Unaudited,
+    })
 }
 
 fn running_image_ids(pod: &Value) -> BTreeMap<String, String> {

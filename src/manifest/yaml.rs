@@ -71,7 +71,7 @@ fn is_marker(line: &str, marker: &str) -> bool {
 
 /// Parses one document. Returns `Ok(None)` for an empty document (only comments or markers).
 pub fn parse_document(doc: DocumentText<'_>) -> Result<Option<YamlDoc>, YamlError> {
-    let mut builder = Builder::new(doc.first_line - 1, None);
+    let mut builder = Builder::new(doc.first_line - 1);
     let mut parser = Parser::new_from_str(doc.text);
     parser.load(&mut builder, true).map_err(|e| YamlError {
         line: e.marker().line() as u32 + doc.first_line - 1,
@@ -88,50 +88,21 @@ pub fn parse_document(doc: DocumentText<'_>) -> Result<Option<YamlDoc>, YamlErro
         .filter(|d| !d.value.is_null()))
 }
 
-/// Lines of every node of a document, by JSON pointer (`/spec/containers/0/image`).
-/// `None` when the document does not parse.
-pub fn line_index(doc: DocumentText<'_>) -> Option<HashMap<String, u32>> {
-    let mut lines = HashMap::new();
-    let mut builder = Builder::new(doc.first_line - 1, Some(&mut lines));
-    let mut parser = Parser::new_from_str(doc.text);
-    parser.load(&mut builder, true).ok()?;
-    drop(builder);
-    Some(lines)
-}
-
-/// The line of the node at `pointer` in a document, or of its nearest ancestor that exists.
-pub fn locate(doc: DocumentText<'_>, pointer: &str) -> Option<u32> {
-    lookup_line(&line_index(doc)?, pointer)
-}
-
-/// The line of `pointer` in an index from [`line_index`], or of its nearest ancestor.
-pub fn lookup_line(lines: &HashMap<String, u32>, pointer: &str) -> Option<u32> {
-    let mut p = pointer;
-    loop {
-        if let Some(line) = lines.get(p) {
-            return Some(*line);
-        }
-        p = &p[..p.rfind('/')?];
-    }
-}
-
 enum Frame {
     Seq {
         items: Vec<Value>,
         anchor: usize,
-        pointer: String,
     },
     Map {
         map: Map<String, Value>,
         key: Option<String>,
         anchor: usize,
-        pointer: String,
         /// Keys that came from a `<<` merge: the mapping's own keys may override them.
         merged: Vec<String>,
     },
 }
 
-struct Builder<'a> {
+struct Builder {
     line_base: u32,
     stack: Vec<Frame>,
     anchors: HashMap<usize, Value>,
@@ -139,11 +110,10 @@ struct Builder<'a> {
     doc_line: Option<u32>,
     item_lines: Vec<u32>,
     error: Option<YamlError>,
-    lines: Option<&'a mut HashMap<String, u32>>,
 }
 
-impl<'a> Builder<'a> {
-    fn new(line_base: u32, lines: Option<&'a mut HashMap<String, u32>>) -> Self {
+impl Builder {
+    fn new(line_base: u32) -> Self {
         Builder {
             line_base,
             stack: Vec::new(),
@@ -152,7 +122,6 @@ impl<'a> Builder<'a> {
             doc_line: None,
             item_lines: Vec::new(),
             error: None,
-            lines,
         }
     }
 
@@ -164,27 +133,6 @@ impl<'a> Builder<'a> {
                 message,
             });
         }
-    }
-
-    /// The pointer of the node about to be added to the innermost container.
-    fn child_pointer(&self) -> String {
-        match self.stack.last() {
-            None => String::new(),
-            Some(Frame::Seq { items, pointer, .. }) => format!("{pointer}/{}", items.len()),
-            Some(Frame::Map {
-                key: Some(k),
-                pointer,
-                ..
-            }) => {
-                format!("{pointer}/{}", k.replace('~', "~0").replace('/', "~1"))
-            }
-            Some(Frame::Map { pointer, .. }) => pointer.clone(),
-        }
-    }
-
-    /// The pointer a new container frame records: only needed when lines are tracked.
-    fn frame_pointer(&self) -> String {
-        if self.lines.is_some() { self.child_pointer() } else { String::new() }
     }
 
     fn note_line(&mut self, mark: Marker) {
@@ -199,12 +147,6 @@ impl<'a> Builder<'a> {
             && k == "items"
         {
             self.item_lines.push(line);
-        }
-        if self.lines.is_some() {
-            let pointer = self.child_pointer();
-            if let Some(lines) = self.lines.as_deref_mut() {
-                lines.entry(pointer).or_insert(line);
-            }
         }
     }
 
@@ -271,7 +213,7 @@ fn merge_into(map: &mut Map<String, Value>, merged: &mut Vec<String>, value: Val
     }
 }
 
-impl MarkedEventReceiver for Builder<'_> {
+impl MarkedEventReceiver for Builder {
     fn on_event(&mut self, ev: Event, mark: Marker) {
         if self.error.is_some() {
             return;
@@ -295,11 +237,9 @@ impl MarkedEventReceiver for Builder<'_> {
                     return;
                 }
                 self.note_line(mark);
-                let pointer = self.frame_pointer();
                 self.stack.push(Frame::Seq {
                     items: Vec::new(),
                     anchor,
-                    pointer,
                 });
             }
             Event::MappingStart(anchor, _) => {
@@ -308,12 +248,10 @@ impl MarkedEventReceiver for Builder<'_> {
                     return;
                 }
                 self.note_line(mark);
-                let pointer = self.frame_pointer();
                 self.stack.push(Frame::Map {
                     map: Map::new(),
                     key: None,
                     anchor,
-                    pointer,
                     merged: Vec::new(),
                 });
             }
@@ -464,18 +402,10 @@ mod tests {
     }
 
     #[test]
-    fn list_item_lines_and_locate() {
+    fn list_item_lines() {
         let text = "apiVersion: v1\nkind: List\nitems:\n- kind: Pod\n  metadata:\n    name: a\n- kind: Pod\n  spec:\n    containers:\n    - name: c\n      image: x\n";
         let docs = split_documents(text);
         let doc = parse_document(docs[0]).unwrap().unwrap();
         assert_eq!(doc.item_lines, vec![4, 7]);
-        assert_eq!(
-            locate(docs[0], "/items/1/spec/containers/0/image"),
-            Some(11)
-        );
-        assert_eq!(
-            locate(docs[0], "/items/1/spec/containers/0/missing"),
-            Some(10)
-        );
     }
 }

@@ -53,10 +53,16 @@ pub struct Violation {
 impl Violation {
     /// `reason (detail)`, as it appears in the admission message.
     pub fn text(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl std::fmt::Display for Violation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         if self.detail.is_empty() {
-            self.reason.to_string()
+            f.write_str(self.reason)
         } else {
-            format!("{} ({})", self.reason, self.detail)
+            write!(f, "{} ({})", self.reason, self.detail)
         }
     }
 }

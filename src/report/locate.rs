@@ -1,14 +1,14 @@
 //! Finds the file line of each piece of evidence, so reports and SARIF point at the field,
-//! not just the object. Reads the source files again (the engine itself does no I/O); each
-//! file is split and each document indexed once.
+//! not just the object. Reads the source files again (the engine itself does no I/O), one
+//! pass per document over only the fields asked for, files in parallel.
 
 use super::Report;
+use crate::manifest::lines::lines_of;
 use crate::manifest::yaml::{self, DocumentText};
-use std::collections::HashMap;
-use std::ops::Range;
+use std::collections::{BTreeMap, HashMap};
 
 /// Where the text of a source file comes from (disk, or the embedded demo).
-pub trait TextSource {
+pub trait TextSource: Sync {
     fn text(&self, file: &str) -> Option<String>;
 }
 
@@ -24,24 +24,51 @@ impl TextSource for DiskAndDemo {
     }
 }
 
+/// Per file: object line -> pointers wanted inside that object's document.
+type Requests = BTreeMap<String, BTreeMap<u32, Vec<String>>>;
+/// Per file: object line -> pointer -> line.
+type Answers = HashMap<String, FileAnswers>;
+type FileAnswers = HashMap<u32, HashMap<String, u32>>;
+
 /// Fills `evidence[].line`, moves each finding's location to its first located field, and
 /// points input errors at the offending field.
 pub fn refine(report: &mut Report, source: &dyn TextSource) {
-    let mut lines = Lines {
-        source,
-        files: HashMap::new(),
-        indexes: HashMap::new(),
-    };
+    let mut requests: Requests = BTreeMap::new();
+    for f in &report.findings {
+        let Some(loc) = &f.location else { continue };
+        let wanted = requests
+            .entry(loc.file.to_string())
+            .or_default()
+            .entry(loc.line)
+            .or_default();
+        wanted.extend(
+            f.evidence
+                .iter()
+                .filter(|e| !e.pointer.is_empty())
+                .map(|e| e.pointer.clone()),
+        );
+    }
+    for e in &report.input_errors {
+        if let (Some(line), Some(pointer)) = (e.line, &e.pointer) {
+            requests
+                .entry(e.file.clone())
+                .or_default()
+                .entry(line)
+                .or_default()
+                .push(pointer.clone());
+        }
+    }
+    let answers = answer(requests, source);
     for f in &mut report.findings {
         let Some(loc) = f.location.as_mut() else {
             continue;
         };
+        let Some(file) = answers.get(&*loc.file) else {
+            continue;
+        };
         let mut first = None;
         for e in &mut f.evidence {
-            if e.pointer.is_empty() {
-                continue;
-            }
-            e.line = lines.line_of(&loc.file, loc.line, &e.pointer);
+            e.line = file.get(&loc.line).and_then(|m| m.get(&e.pointer)).copied();
             first = first.or(e.line);
         }
         if let Some(line) = first {
@@ -49,8 +76,12 @@ pub fn refine(report: &mut Report, source: &dyn TextSource) {
         }
     }
     for e in &mut report.input_errors {
-        if let (Some(line), Some(pointer)) = (e.line, e.pointer.as_deref()) {
-            e.line = lines.line_of(&e.file, line, pointer).or(Some(line));
+        if let (Some(line), Some(pointer)) = (e.line, &e.pointer) {
+            let found = answers
+                .get(&e.file)
+                .and_then(|f| f.get(&line))
+                .and_then(|m| m.get(pointer));
+            e.line = found.copied().or(Some(line));
         }
     }
     report
@@ -58,52 +89,65 @@ pub fn refine(report: &mut Report, source: &dyn TextSource) {
         .sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
 }
 
-/// A file's text and its documents as (first line, byte range).
-type SplitFile = (String, Vec<(u32, Range<usize>)>);
-
-/// Per-file texts and per-document line indexes, each computed once.
-struct Lines<'a> {
-    source: &'a dyn TextSource,
-    files: HashMap<String, Option<SplitFile>>,
-    indexes: HashMap<(String, u32), HashMap<String, u32>>,
-}
-
-impl Lines<'_> {
-    /// The line of `pointer` in the document of `file` that holds `object_line`.
-    fn line_of(&mut self, file: &str, object_line: u32, pointer: &str) -> Option<u32> {
-        let source = self.source;
-        let entry = self
-            .files
-            .entry(file.to_string())
-            .or_insert_with(|| source.text(file).map(split));
-        let (text, docs) = entry.as_ref()?;
-        // The document holding the object: the last one starting at or before its line.
-        let i = docs
-            .partition_point(|(first, _)| *first <= object_line)
-            .checked_sub(1)?;
-        let (first_line, range) = docs[i].clone();
-        let index = self
-            .indexes
-            .entry((file.to_string(), first_line))
-            .or_insert_with(|| {
-                yaml::line_index(DocumentText {
-                    first_line,
-                    text: &text[range],
+fn answer(requests: Requests, source: &dyn TextSource) -> Answers {
+    let files: Vec<(String, BTreeMap<u32, Vec<String>>)> = requests.into_iter().collect();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8);
+    let chunk = files.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = files
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|(file, objects)| (file.clone(), answer_file(source, file, objects)))
+                        .collect::<Vec<_>>()
                 })
-                .unwrap_or_default()
-            });
-        yaml::lookup_line(index, pointer)
-    }
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    })
 }
 
-fn split(text: String) -> SplitFile {
-    let base = text.as_ptr() as usize;
-    let docs = yaml::split_documents(&text)
-        .iter()
-        .map(|d| {
-            let start = d.text.as_ptr() as usize - base;
-            (d.first_line, start..start + d.text.len())
-        })
-        .collect();
-    (text, docs)
+fn answer_file(
+    source: &dyn TextSource,
+    file: &str,
+    objects: &BTreeMap<u32, Vec<String>>,
+) -> FileAnswers {
+    let mut out = FileAnswers::new();
+    let Some(text) = source.text(file) else {
+        return out;
+    };
+    let docs = yaml::split_documents(&text);
+    // Objects of one document (List entries) are answered in one pass over it.
+    let mut by_doc: BTreeMap<usize, Vec<(u32, &String)>> = BTreeMap::new();
+    for (line, pointers) in objects {
+        let Some(i) = docs
+            .partition_point(|d| d.first_line <= *line)
+            .checked_sub(1)
+        else {
+            continue;
+        };
+        by_doc
+            .entry(i)
+            .or_default()
+            .extend(pointers.iter().map(|p| (*line, p)));
+    }
+    for (i, wanted) in by_doc {
+        let doc: DocumentText<'_> = docs[i];
+        let pointers: Vec<&str> = wanted.iter().map(|(_, p)| p.as_str()).collect();
+        let lines = lines_of(doc, &pointers);
+        for (object_line, pointer) in wanted {
+            if let Some(line) = lines.get(pointer.as_str()) {
+                out.entry(object_line)
+                    .or_default()
+                    .insert(pointer.clone(), *line);
+            }
+        }
+    }
+    out
 }

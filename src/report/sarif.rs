@@ -1,13 +1,15 @@
 //! SARIF 2.1.0 for code scanning: one run, every catalog rule, one result per finding with
 //! the file and line of the offending field, a stable fingerprint, and suppressions kept as
-//! suppressions rather than dropped.
+//! suppressions rather than dropped. Serialized from borrowed structs: reports can hold
+//! hundreds of thousands of results.
 
 use super::Report;
 use crate::findings::{Finding, SuppressedBy};
-use crate::rules::RULES;
+use crate::rules::{self, RULES, Rule};
 use crate::sanitize::strip_controls;
 use crate::severity::Severity;
-use serde_json::{Value, json};
+use serde::Serialize;
+use std::borrow::Cow;
 
 pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 const INFO_URI: &str = "https://github.com/kaudit/kaudit";
@@ -35,92 +37,313 @@ fn uri(path: &str) -> String {
     out
 }
 
-pub fn render(report: &Report) -> String {
-    let rules: Vec<Value> = RULES
-        .iter()
-        .map(|r| {
-            let mut tags = vec![
-                "security".to_string(),
-                "kubernetes".to_string(),
-                r.area.as_str().to_string(),
-            ];
-            tags.extend(
-                r.references
-                    .iter()
-                    .filter(|x| x.source == "cis")
-                    .map(|x| format!("CIS-{}", x.id)),
-            );
-            json!({
-                "id": r.id,
-                "name": r.name,
-                "shortDescription": {"text": r.title},
-                "fullDescription": {"text": r.rationale},
-                "helpUri": r.doc_url,
-                "help": {"text": r.remediation, "markdown": r.remediation},
-                "defaultConfiguration": {"level": level(r.severity)},
-                "properties": {
-                    "tags": tags,
-                    "precision": "high",
-                    "security-severity": r.severity.security_severity(),
-                    "cks-domain": r.cks_domain,
-                    "references": r.references,
-                }
-            })
-        })
-        .collect();
-    let results: Vec<Value> = report.findings.iter().map(result).collect();
-    let notifications: Vec<Value> = report
-        .not_evaluated
-        .iter()
-        .map(|n| json!({"level": "warning", "message": {"text": format!("{} not evaluated for {}: {}", n.rule_id, strip_controls(&n.scope), strip_controls(&n.reason))}, "descriptor": {"id": n.rule_id}}))
-        .chain(report.input_errors.iter().map(|e| {
-            let mut v = json!({"level": "error", "message": {"text": strip_controls(&e.to_string())}});
-            if let Some(line) = e.line {
-                v["locations"] = json!([{"physicalLocation": {"artifactLocation": {"uri": uri(&e.file)}, "region": {"startLine": line}}}]);
-            }
-            v
-        }))
-        .collect();
-    let doc = json!({
-        "$schema": SCHEMA,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {"name": "kaudit", "version": report.tool.version, "informationUri": INFO_URI, "rules": rules}},
-            "automationDetails": {"id": format!("kaudit/{}/", report.source.kind)},
-            "invocations": [{"executionSuccessful": true, "toolExecutionNotifications": notifications}],
-            "results": results,
-        }]
-    });
-    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
-    s.push('\n');
-    s
+#[derive(Serialize)]
+struct Log<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: [Run<'a>; 1],
 }
 
-fn result(f: &Finding) -> Value {
-    let rule_index = RULES.iter().position(|r| r.id == f.rule_id).unwrap_or(0);
-    let mut v = json!({
-        "ruleId": f.rule_id,
-        "ruleIndex": rule_index,
-        "level": level(f.severity),
-        "message": {"text": strip_controls(&f.message)},
-        "logicalLocations": [{"fullyQualifiedName": strip_controls(&f.subject.path()), "kind": "resource"}],
-        "partialFingerprints": {"kauditFindingId/v1": f.id},
-        "properties": {"security-severity": f.severity.security_severity(), "area": f.area.as_str()},
-    });
-    if let Some(loc) = &f.location {
-        v["locations"] = json!([{
-            "physicalLocation": {"artifactLocation": {"uri": uri(&loc.file)}, "region": {"startLine": loc.line}},
-            "logicalLocations": [{"fullyQualifiedName": strip_controls(&f.subject.path()), "kind": "resource"}],
-        }]);
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Run<'a> {
+    tool: Tool,
+    automation_details: Id,
+    invocations: [Invocation; 1],
+    results: Vec<SarifResult<'a>>,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    driver: Driver,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Driver {
+    name: &'static str,
+    version: &'static str,
+    information_uri: &'static str,
+    rules: Vec<SarifRule>,
+}
+
+#[derive(Serialize)]
+struct Id {
+    id: String,
+}
+
+#[derive(Serialize)]
+struct Text<'a> {
+    text: Cow<'a, str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifRule {
+    id: &'static str,
+    name: &'static str,
+    short_description: Text<'static>,
+    full_description: Text<'static>,
+    help_uri: &'static str,
+    help: Help,
+    default_configuration: Level,
+    properties: RuleProperties,
+}
+
+#[derive(Serialize)]
+struct Help {
+    text: &'static str,
+    markdown: &'static str,
+}
+
+#[derive(Serialize)]
+struct Level {
+    level: &'static str,
+}
+
+#[derive(Serialize)]
+struct RuleProperties {
+    tags: Vec<String>,
+    precision: &'static str,
+    #[serde(rename = "security-severity")]
+    security_severity: &'static str,
+    #[serde(rename = "cks-domain")]
+    cks_domain: &'static str,
+    references: &'static [rules::Reference],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Invocation {
+    execution_successful: bool,
+    tool_execution_notifications: Vec<Notification>,
+}
+
+#[derive(Serialize)]
+struct Notification {
+    level: &'static str,
+    message: Text<'static>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    descriptor: Option<Id>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    locations: Vec<Location>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifResult<'a> {
+    rule_id: &'static str,
+    rule_index: usize,
+    level: &'static str,
+    message: Text<'a>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    locations: Vec<Location>,
+    logical_locations: [LogicalLocation; 1],
+    partial_fingerprints: Fingerprints,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    suppressions: Vec<Suppression<'a>>,
+    properties: ResultProperties,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Location {
+    physical_location: PhysicalLocation,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PhysicalLocation {
+    artifact_location: ArtifactLocation,
+    region: Region,
+}
+
+#[derive(Serialize)]
+struct ArtifactLocation {
+    uri: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Region {
+    start_line: u32,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LogicalLocation {
+    fully_qualified_name: String,
+    kind: &'static str,
+}
+
+#[derive(Serialize)]
+struct Fingerprints {
+    #[serde(rename = "kauditFindingId/v1")]
+    id: String,
+}
+
+#[derive(Serialize)]
+struct Suppression<'a> {
+    kind: &'static str,
+    status: &'static str,
+    justification: Cow<'a, str>,
+}
+
+#[derive(Serialize)]
+struct ResultProperties {
+    #[serde(rename = "security-severity")]
+    security_severity: &'static str,
+    area: &'static str,
+}
+
+fn sarif_rule(r: &'static Rule) -> SarifRule {
+    let mut tags = vec![
+        "security".to_string(),
+        "kubernetes".to_string(),
+        r.area.as_str().to_string(),
+    ];
+    tags.extend(
+        r.references
+            .iter()
+            .filter(|x| x.source == "cis")
+            .map(|x| format!("CIS-{}", x.id)),
+    );
+    SarifRule {
+        id: r.id,
+        name: r.name,
+        short_description: Text {
+            text: Cow::Borrowed(r.title),
+        },
+        full_description: Text {
+            text: Cow::Borrowed(r.rationale),
+        },
+        help_uri: r.doc_url,
+        help: Help {
+            text: r.remediation,
+            markdown: r.remediation,
+        },
+        default_configuration: Level {
+            level: level(r.severity),
+        },
+        properties: RuleProperties {
+            tags,
+            precision: "high",
+            security_severity: r.severity.security_severity(),
+            cks_domain: r.cks_domain,
+            references: r.references,
+        },
     }
-    if let Some(s) = &f.suppressed {
-        let kind = match s.by {
-            SuppressedBy::Annotation => "inSource",
-            SuppressedBy::Exemption => "external",
-        };
-        v["suppressions"] = json!([{"kind": kind, "status": "accepted", "justification": strip_controls(&s.reason)}]);
+}
+
+fn location(file: &str, line: u32) -> Location {
+    Location {
+        physical_location: PhysicalLocation {
+            artifact_location: ArtifactLocation { uri: uri(file) },
+            region: Region { start_line: line },
+        },
     }
-    v
+}
+
+fn result(f: &Finding) -> SarifResult<'_> {
+    let suppressions = f
+        .suppressed
+        .iter()
+        .map(|s| Suppression {
+            kind: match s.by {
+                SuppressedBy::Annotation => "inSource",
+                SuppressedBy::Exemption => "external",
+            },
+            status: "accepted",
+            justification: strip_controls(&s.reason),
+        })
+        .collect();
+    SarifResult {
+        rule_id: f.rule_id,
+        rule_index: rules::index(f.rule_id),
+        level: level(f.severity),
+        message: Text {
+            text: strip_controls(&f.message),
+        },
+        locations: f
+            .location
+            .iter()
+            .map(|l| location(&l.file, l.line))
+            .collect(),
+        logical_locations: [LogicalLocation {
+            fully_qualified_name: strip_controls(&f.subject.path()).into_owned(),
+            kind: "resource",
+        }],
+        partial_fingerprints: Fingerprints {
+            id: f.id.to_string(),
+        },
+        suppressions,
+        properties: ResultProperties {
+            security_severity: f.severity.security_severity(),
+            area: f.area.as_str(),
+        },
+    }
+}
+
+pub fn render(report: &Report) -> String {
+    let notifications = report
+        .not_evaluated
+        .iter()
+        .map(|n| Notification {
+            level: "warning",
+            message: Text {
+                text: Cow::Owned(format!(
+                    "{} not evaluated for {}: {}",
+                    n.rule_id,
+                    strip_controls(&n.scope),
+                    strip_controls(&n.reason)
+                )),
+            },
+            descriptor: Some(Id {
+                id: n.rule_id.to_string(),
+            }),
+            locations: Vec::new(),
+        })
+        .chain(report.input_errors.iter().map(|e| {
+            Notification {
+                level: "error",
+                message: Text {
+                    text: Cow::Owned(strip_controls(&e.to_string()).into_owned()),
+                },
+                descriptor: None,
+                locations: e
+                    .line
+                    .map(|line| location(&e.file, line))
+                    .into_iter()
+                    .collect(),
+            }
+        }))
+        .collect();
+    let log = Log {
+        schema: SCHEMA,
+        version: "2.1.0",
+        runs: [Run {
+            tool: Tool {
+                driver: Driver {
+                    name: "kaudit",
+                    version: report.tool.version,
+                    information_uri: INFO_URI,
+                    rules: RULES.iter().map(sarif_rule).collect(),
+                },
+            },
+            automation_details: Id {
+                id: format!("kaudit/{}/", report.source.kind),
+            },
+            invocations: [Invocation {
+                execution_successful: true,
+                tool_execution_notifications: notifications,
+            }],
+            results: report.findings.iter().map(result).collect(),
+        }],
+    };
+    let mut s = serde_json::to_string_pretty(&log).unwrap_or_default();
+    s.push('\n');
+    s
 }
 
 #[cfg(test)]
