@@ -281,26 +281,24 @@ pub fn build_report(source: &SourceArgs, audit: &AuditArgs) -> Result<Report, St
 
 fn scan_cmd(source: &SourceArgs, args: &ScanArgs) -> Result<u8, String> {
     let report = build_report(source, &args.audit)?;
-    let rendered = match args.format {
-        Format::Md => report::markdown::render(&report),
-        Format::Json => report::json::render(&report),
-        Format::Sarif => report::sarif::render(&report),
-        Format::Junit => report::junit::render(&report),
-        Format::Html => {
-            return Err("--format html is not available yet; use md, json, sarif or junit".into());
-        }
-    };
+    if args.format == Format::Html {
+        return Err("--format html is not available yet; use md, json, sarif or junit".into());
+    }
     match &args.output {
         Some(path) => {
-            std::fs::write(path, rendered)
+            let file = std::fs::File::create(path)
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            let mut out = std::io::BufWriter::new(file);
+            write_report(&report, args.format, &mut out)
+                .and_then(|()| out.flush())
                 .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
             eprint!("{}", report::text::summary(&report));
             eprintln!("report written to {}", path.display());
         }
         None => {
-            let mut stdout = std::io::stdout().lock();
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
             // A closed pipe (`| head`) is not an error worth a message.
-            let _ = stdout.write_all(rendered.as_bytes());
+            let _ = write_report(&report, args.format, &mut out).and_then(|()| out.flush());
         }
     }
     for e in report.input_errors.iter().take(20) {
@@ -315,6 +313,16 @@ fn scan_cmd(source: &SourceArgs, args: &ScanArgs) -> Result<u8, String> {
         return Ok(EXIT_INCOMPLETE);
     }
     Ok(EXIT_OK)
+}
+
+fn write_report(report: &Report, format: Format, out: &mut dyn Write) -> std::io::Result<()> {
+    match format {
+        Format::Md => out.write_all(report::markdown::render(report).as_bytes()),
+        Format::Json => report::json::write(report, out),
+        Format::Sarif => report::sarif::write(report, out),
+        Format::Junit => out.write_all(report::junit::render(report).as_bytes()),
+        Format::Html => Err(std::io::Error::other("--format html is not available yet")),
+    }
 }
 
 /// Today's date in UTC as `YYYY-MM-DD` (for exemption expiry).

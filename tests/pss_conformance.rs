@@ -33,7 +33,16 @@ fn every_upstream_fixture_is_classified_as_upstream_expects() {
         let pod: Pod = lenient::from_value(&loaded.objects[0].value).unwrap();
         let spec = pod.spec.clone().unwrap();
         let view = PodView::new(pod.metadata.annotations.as_ref(), &spec, false);
-        let violations = pss::evaluate(&view, level, version.effective_minor(None));
+        let minor = version.effective_minor(None);
+        let violations = pss::evaluate(&view, level, minor);
+        // The one-pass evaluation the scan uses must agree with the per-level one.
+        let (baseline, restricted) = pss::evaluate_both(&view, minor);
+        let both = if level == Level::Baseline {
+            baseline
+        } else {
+            restricted
+        };
+        assert_eq!(both, violations, "{path}: evaluate_both disagrees");
         let message = pss::joined(&violations);
         checked += 1;
         match expect {

@@ -4,8 +4,11 @@ use super::{ScanConfig, container_subject, describe, evidence, input};
 use crate::findings::Recorder;
 use crate::image_ref::{ImageRef, allowed_by};
 use crate::inventory::Workload;
+use std::collections::HashMap;
 
 pub fn run(workloads: &[&Workload], config: &ScanConfig, rec: &mut Recorder) {
+    // The same image runs in many workloads: parse each reference once.
+    let mut parsed: HashMap<&str, Option<ImageRef>> = HashMap::new();
     for w in workloads {
         for c in crate::inventory::containers::containers(&w.spec) {
             let pointer = format!("{}/image", c.pointer());
@@ -19,7 +22,11 @@ pub fn run(workloads: &[&Workload], config: &ScanConfig, rec: &mut Recorder) {
                 }
                 continue;
             };
-            let Some(image) = ImageRef::parse(raw) else {
+            let Some(image) = parsed
+                .entry(raw)
+                .or_insert_with(|| ImageRef::parse(raw))
+                .clone()
+            else {
                 for rule in ["IMG001", "IMG002", "IMG003", "IMG004"] {
                     rec.not_evaluated(
                         rule,
@@ -29,7 +36,7 @@ pub fn run(workloads: &[&Workload], config: &ScanConfig, rec: &mut Recorder) {
                 }
                 continue;
             };
-            let subject = container_subject(w, &c);
+            let subject = || container_subject(w, &c);
             rec.decide(
                 "IMG001",
                 image.has_mutable_default_tag().then(|| {
@@ -39,7 +46,7 @@ pub fn run(workloads: &[&Workload], config: &ScanConfig, rec: &mut Recorder) {
                         "uses the latest tag"
                     };
                     input(
-                        subject.clone(),
+                        subject(),
                         w,
                         format!(
                             "Image {raw} of container {:?} in {} {what}",
@@ -54,7 +61,7 @@ pub fn run(workloads: &[&Workload], config: &ScanConfig, rec: &mut Recorder) {
                 "IMG002",
                 (!image.is_pinned()).then(|| {
                     input(
-                        subject.clone(),
+                        subject(),
                         w,
                         format!(
                             "Image {raw} of container {:?} in {} is not pinned by digest",
@@ -76,7 +83,7 @@ pub fn run(workloads: &[&Workload], config: &ScanConfig, rec: &mut Recorder) {
                     "IMG003",
                     (!allowed_by(&image, &config.allowed_registries)).then(|| {
                         input(
-                            subject.clone(),
+                            subject(),
                             w,
                             format!("Image {raw} of container {:?} in {} comes from {}, which is not in the allow-list ({})", c.name, describe(w), image.registry, config.allowed_registries.join(", ")),
                             vec![evidence(w, &pointer, raw.to_string())],
@@ -99,7 +106,7 @@ pub fn run(workloads: &[&Workload], config: &ScanConfig, rec: &mut Recorder) {
                 bad.then(|| {
                     let how = if c.image_pull_policy.is_some() { "" } else { " (defaulted)" };
                     input(
-                        subject.clone(),
+                        subject(),
                         w,
                         format!("Image {raw} of container {:?} in {} is a mutable reference pulled with imagePullPolicy {effective}{how}", c.name, describe(w)),
                         vec![evidence(w, &format!("{}/imagePullPolicy", c.pointer()), format!("{effective}{how}"))],

@@ -40,11 +40,12 @@ impl Verdicts<'_> {
 /// Evaluates a workload at both levels at `minor`.
 pub fn verdicts<'a>(inv: &Inventory, w: &'a Workload, minor: u32) -> Verdicts<'a> {
     let view = PodView::new(Some(&w.template_annotations), &w.spec, inv.source.live);
+    let (baseline, restricted) = pss::evaluate_both(&view, minor);
     Verdicts {
         workload: w,
         minor,
-        baseline: pss::evaluate(&view, Level::Baseline, minor),
-        restricted: pss::evaluate(&view, Level::Restricted, minor),
+        baseline,
+        restricted,
     }
 }
 

@@ -117,6 +117,29 @@ pub fn evaluate(pod: &PodView<'_>, level: Level, minor: u32) -> Vec<Violation> {
         .collect()
 }
 
+/// Evaluates a pod at both levels in one pass: restricted is baseline (minus the checks a
+/// restricted check overrides) plus the restricted checks, so baseline checks run once.
+/// Returns (baseline, restricted) violations, each in reference order.
+pub fn evaluate_both(pod: &PodView<'_>, minor: u32) -> (Vec<Violation>, Vec<Violation>) {
+    let baseline = evaluate(pod, Level::Baseline, minor);
+    let restricted_checks = checks_for(Level::Restricted, minor);
+    let mut restricted: Vec<Violation> = baseline
+        .iter()
+        .filter(|v| restricted_checks.iter().any(|c| c.id == v.check))
+        .cloned()
+        .collect();
+    for check in restricted_checks
+        .iter()
+        .filter(|c| c.level == Level::Restricted)
+    {
+        if let Some(mut v) = (check.run)(pod, minor) {
+            v.check = check.id;
+            restricted.push(v);
+        }
+    }
+    (baseline, restricted)
+}
+
 /// All violations joined as the admission message body: `reason (detail), reason2 (...)`.
 pub fn joined(violations: &[Violation]) -> String {
     violations

@@ -285,7 +285,19 @@ fn result(f: &Finding) -> SarifResult<'_> {
     }
 }
 
+/// Streams the SARIF log.
+pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &log(report))?;
+    out.write_all(b"\n")
+}
+
 pub fn render(report: &Report) -> String {
+    let mut buf = Vec::new();
+    let _ = write(report, &mut buf);
+    String::from_utf8(buf).unwrap_or_default()
+}
+
+fn log(report: &Report) -> Log<'_> {
     let notifications = report
         .not_evaluated
         .iter()
@@ -319,7 +331,7 @@ pub fn render(report: &Report) -> String {
             }
         }))
         .collect();
-    let log = Log {
+    Log {
         schema: SCHEMA,
         version: "2.1.0",
         runs: [Run {
@@ -340,10 +352,7 @@ pub fn render(report: &Report) -> String {
             }],
             results: report.findings.iter().map(result).collect(),
         }],
-    };
-    let mut s = serde_json::to_string_pretty(&log).unwrap_or_default();
-    s.push('\n');
-    s
+    }
 }
 
 #[cfg(test)]
