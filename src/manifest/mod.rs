@@ -81,6 +81,11 @@ enum Input {
 /// `.json` files (hidden entries skipped); a file named explicitly is read whatever its name.
 /// Files are parsed on all cores; the result is in input order whatever the thread count.
 pub fn load_paths(paths: &[PathBuf]) -> Loaded {
+    load_paths_limited(paths, MAX_FILE_BYTES)
+}
+
+/// [`load_paths`] with a different limit on the size of one file.
+pub fn load_paths_limited(paths: &[PathBuf], max_file_bytes: u64) -> Loaded {
     let mut inputs = Vec::new();
     for path in paths {
         if path.as_os_str() == "-" {
@@ -102,13 +107,13 @@ pub fn load_paths(paths: &[PathBuf]) -> Loaded {
         .clamp(1, 8)
         .min(inputs.len().max(1));
     if threads == 1 {
-        return load_inputs(&inputs);
+        return load_inputs(&inputs, max_file_bytes);
     }
     let chunk = inputs.len().div_ceil(threads);
     let parts: Vec<Loaded> = std::thread::scope(|scope| {
         let handles: Vec<_> = inputs
             .chunks(chunk)
-            .map(|c| scope.spawn(move || load_inputs(c)))
+            .map(|c| scope.spawn(move || load_inputs(c, max_file_bytes)))
             .collect();
         handles
             .into_iter()
@@ -135,11 +140,11 @@ fn panicked_loader() -> Loaded {
     loaded
 }
 
-fn load_inputs(inputs: &[Input]) -> Loaded {
+fn load_inputs(inputs: &[Input], max_file_bytes: u64) -> Loaded {
     let mut loaded = Loaded::default();
     for input in inputs {
         match input {
-            Input::File(path) => load_file(path, &mut loaded),
+            Input::File(path) => load_file(path, max_file_bytes, &mut loaded),
             Input::Stdin => {
                 let mut text = String::new();
                 match std::io::Read::read_to_string(&mut std::io::stdin(), &mut text) {
@@ -193,14 +198,30 @@ fn has_manifest_extension(path: &Path) -> bool {
     )
 }
 
-fn load_file(path: &Path, loaded: &mut Loaded) {
+/// `1.5 KiB`, `256 MiB`: sizes in messages.
+fn human_bytes(n: u64) -> String {
+    let units = ["bytes", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = n as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < units.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{n} bytes")
+    } else {
+        format!("{value:.1} {}", units[unit])
+    }
+}
+
+fn load_file(path: &Path, max_file_bytes: u64, loaded: &mut Loaded) {
     let name = path.display().to_string();
     match std::fs::metadata(path) {
-        Ok(meta) if meta.len() > MAX_FILE_BYTES => {
+        Ok(meta) if meta.len() > max_file_bytes => {
             let msg = format!(
-                "file is {} MiB, over the {} MiB limit for one manifest file; split it",
-                meta.len() / (1024 * 1024),
-                MAX_FILE_BYTES / (1024 * 1024)
+                "file is {}, over the {} limit for one manifest file; split it (the rest of the input is still read)",
+                human_bytes(meta.len()),
+                human_bytes(max_file_bytes)
             );
             loaded.errors.push(error_at(&name, None, msg));
             return;
@@ -376,6 +397,34 @@ fn error_at(file: &str, line: Option<u32>, message: String) -> LoadError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn oversized_files_are_refused_and_the_rest_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("big.yaml"),
+            format!(
+                "kind: ConfigMap\nmetadata: {{name: big}}\ndata: {{x: '{}'}}\n",
+                "a".repeat(4000)
+            ),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("small.yaml"),
+            "kind: Pod\nmetadata: {name: small}\n",
+        )
+        .unwrap();
+        let loaded = load_paths_limited(&[dir.path().to_path_buf()], 2048);
+        assert_eq!(loaded.objects.len(), 1);
+        assert_eq!(loaded.errors.len(), 1);
+        assert!(
+            loaded.errors[0]
+                .message
+                .starts_with("file is 4.0 KiB, over the 2.0 KiB limit"),
+            "{}",
+            loaded.errors[0]
+        );
+    }
 
     #[test]
     fn reads_lists_json_and_reports_bad_documents() {
