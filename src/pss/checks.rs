@@ -394,6 +394,47 @@ fn host_ports(pod: &PodView<'_>, _: u32) -> Option<Violation> {
 
 const APPARMOR_ANNOTATION_PREFIX: &str = "container.apparmor.security.beta.kubernetes.io/";
 
+/// Invalid profile types set at pod level and on containers (AppArmor, seccomp): the
+/// setters (`pod`, `containers "a", "b"`), the sorted bad values, and the offending fields.
+struct BadProfiles<'a> {
+    setters: Vec<String>,
+    values: BTreeSet<&'a str>,
+    spots: Vec<String>,
+}
+
+fn bad_profiles<'a>(
+    pod: &PodView<'a>,
+    pod_type: Option<&'a str>,
+    container_type: impl Fn(&'a SecurityContext) -> Option<&'a str>,
+    field: &str,
+    valid: fn(&str) -> bool,
+) -> BadProfiles<'a> {
+    let mut bad = BadProfiles {
+        setters: Vec::new(),
+        values: BTreeSet::new(),
+        spots: Vec::new(),
+    };
+    if let Some(t) = pod_type.filter(|t| !valid(t)) {
+        bad.setters.push("pod".to_string());
+        bad.values.insert(t);
+        bad.spots
+            .push(format!("/spec/securityContext/{field}/type"));
+    }
+    let mut names = Vec::new();
+    for c in &pod.containers {
+        if let Some(t) = sc(c).and_then(&container_type).filter(|t| !valid(t)) {
+            names.push(c.name);
+            bad.values.insert(t);
+            bad.spots
+                .push(format!("{}/securityContext/{field}/type", c.pointer()));
+        }
+    }
+    if !names.is_empty() {
+        bad.setters.push(containers_phrase(&names));
+    }
+    bad
+}
+
 fn app_armor_profile(pod: &PodView<'_>, _: u32) -> Option<Violation> {
     fn valid_type(t: &str) -> bool {
         matches!(t, "RuntimeDefault" | "Localhost")
@@ -401,36 +442,23 @@ fn app_armor_profile(pod: &PodView<'_>, _: u32) -> Option<Violation> {
     fn valid_annotation(v: &str) -> bool {
         v.is_empty() || v == "runtime/default" || v.starts_with("localhost/")
     }
-    let mut setters = Vec::new();
-    let mut values = BTreeSet::new();
-    let mut spots = Vec::new();
-    if let Some(profile) = pod
+    let pod_type = pod
         .spec
         .security_context
         .as_ref()
         .and_then(|s| s.app_armor_profile.as_ref())
-        && !valid_type(&profile.type_)
-    {
-        setters.push("pod".to_string());
-        values.insert(profile.type_.clone());
-        spots.push("/spec/securityContext/appArmorProfile/type".to_string());
-    }
-    let mut names = Vec::new();
-    for c in &pod.containers {
-        if let Some(profile) = sc(c).and_then(|s| s.app_armor_profile.as_ref())
-            && !valid_type(&profile.type_)
-        {
-            names.push(c.name);
-            values.insert(profile.type_.clone());
-            spots.push(format!(
-                "{}/securityContext/appArmorProfile/type",
-                c.pointer()
-            ));
-        }
-    }
-    if !names.is_empty() {
-        setters.push(containers_phrase(&names));
-    }
+        .map(|p| p.type_.as_str());
+    let BadProfiles {
+        mut setters,
+        values,
+        mut spots,
+    } = bad_profiles(
+        pod,
+        pod_type,
+        |s| s.app_armor_profile.as_ref().map(|p| p.type_.as_str()),
+        "appArmorProfile",
+        valid_type,
+    );
     let mut annotations = Vec::new();
     for (k, v) in pod.annotations.into_iter().flatten() {
         if k.starts_with(APPARMOR_ANNOTATION_PREFIX) && !valid_annotation(v) {
@@ -444,7 +472,7 @@ fn app_armor_profile(pod: &PodView<'_>, _: u32) -> Option<Violation> {
     if setters.is_empty() && annotations.is_empty() {
         return None;
     }
-    let mut bad_values: Vec<String> = values.into_iter().collect();
+    let mut bad_values: Vec<String> = values.into_iter().map(str::to_string).collect();
     if !annotations.is_empty() {
         annotations.sort();
         setters.push(pluralize("annotation", "annotations", annotations.len()).to_string());
@@ -591,36 +619,23 @@ fn seccomp_baseline(pod: &PodView<'_>, minor: u32) -> Option<Violation> {
     if minor < 19 {
         return seccomp_baseline_annotations(pod);
     }
-    let mut setters = Vec::new();
-    let mut values = BTreeSet::new();
-    let mut spots = Vec::new();
-    if let Some(profile) = pod
+    let pod_type = pod
         .spec
         .security_context
         .as_ref()
         .and_then(|s| s.seccomp_profile.as_ref())
-        && !valid_seccomp_type(&profile.type_)
-    {
-        setters.push("pod".to_string());
-        values.insert(profile.type_.as_str());
-        spots.push("/spec/securityContext/seccompProfile/type".to_string());
-    }
-    let mut names = Vec::new();
-    for c in &pod.containers {
-        if let Some(profile) = sc(c).and_then(|s| s.seccomp_profile.as_ref())
-            && !valid_seccomp_type(&profile.type_)
-        {
-            names.push(c.name);
-            values.insert(profile.type_.as_str());
-            spots.push(format!(
-                "{}/securityContext/seccompProfile/type",
-                c.pointer()
-            ));
-        }
-    }
-    if !names.is_empty() {
-        setters.push(containers_phrase(&names));
-    }
+        .map(|p| p.type_.as_str());
+    let BadProfiles {
+        setters,
+        values,
+        spots,
+    } = bad_profiles(
+        pod,
+        pod_type,
+        |s| s.seccomp_profile.as_ref().map(|p| p.type_.as_str()),
+        "seccompProfile",
+        valid_seccomp_type,
+    );
     if setters.is_empty() {
         return None;
     }
@@ -951,67 +966,87 @@ fn allow_privilege_escalation(pod: &PodView<'_>, minor: u32) -> Option<Violation
     )
 }
 
-fn run_as_non_root(pod: &PodView<'_>, minor: u32) -> Option<Violation> {
-    if minor >= 35 && user_namespaced(pod) {
-        return None;
-    }
-    let mut setters = Vec::new();
-    let mut spots = Vec::new();
-    let mut pod_non_root = false;
-    if let Some(v) = pod
-        .spec
-        .security_context
-        .as_ref()
-        .and_then(|s| s.run_as_non_root)
-    {
-        if v {
-            pod_non_root = true;
-        } else {
-            setters.push("pod".to_string());
-            spots.push("/spec/securityContext/runAsNonRoot".to_string());
-        }
+/// Checks that need a good value on every container, which a good pod-level value
+/// supplies (runAsNonRoot, restricted seccomp). Explicitly bad settings are reported first;
+/// containers relying on an unset pod value only when nothing is explicitly bad.
+struct Required<'a> {
+    /// `pod` and/or `containers "a"` that set a bad value.
+    setters: Vec<String>,
+    spots: Vec<String>,
+    /// Containers that set nothing while the pod sets nothing good.
+    implicit: Vec<&'a str>,
+    implicit_spots: Vec<String>,
+}
+
+/// `pod_ok`/`container_ok`: `Some(true)` good value, `Some(false)` bad value, `None` unset.
+fn required<'a>(
+    pod: &PodView<'a>,
+    pod_ok: Option<bool>,
+    container_ok: impl Fn(&ContainerRef<'a>) -> Option<bool>,
+    field: &str,
+) -> Required<'a> {
+    let mut r = Required {
+        setters: Vec::new(),
+        spots: Vec::new(),
+        implicit: Vec::new(),
+        implicit_spots: Vec::new(),
+    };
+    if pod_ok == Some(false) {
+        r.setters.push("pod".to_string());
+        r.spots.push(format!("/spec/securityContext/{field}"));
     }
     let mut explicit = Vec::new();
-    let mut implicit = Vec::new();
-    let mut implicit_spots = Vec::new();
     for c in &pod.containers {
-        match sc(c).and_then(|s| s.run_as_non_root) {
+        match container_ok(c) {
             Some(false) => {
                 explicit.push(c.name);
-                spots.push(format!("{}/securityContext/runAsNonRoot", c.pointer()));
+                r.spots
+                    .push(format!("{}/securityContext/{field}", c.pointer()));
             }
             Some(true) => {}
-            None if !pod_non_root => {
-                implicit.push(c.name);
-                implicit_spots.push(c.pointer());
+            None if pod_ok != Some(true) => {
+                r.implicit.push(c.name);
+                r.implicit_spots.push(c.pointer());
             }
             None => {}
         }
     }
     if !explicit.is_empty() {
-        setters.push(containers_phrase(&explicit));
+        r.setters.push(containers_phrase(&explicit));
     }
-    if !setters.is_empty() {
-        return violation(
-            "runAsNonRoot != true",
-            format!(
-                "{} must not set securityContext.runAsNonRoot=false",
-                setters.join(" and ")
-            ),
-            spots,
-        );
-    }
-    if implicit.is_empty() {
+    r
+}
+
+fn run_as_non_root(pod: &PodView<'_>, minor: u32) -> Option<Violation> {
+    if minor >= 35 && user_namespaced(pod) {
         return None;
     }
-    violation(
-        "runAsNonRoot != true",
-        format!(
-            "pod or {} must set securityContext.runAsNonRoot=true",
-            containers_phrase(&implicit)
-        ),
-        implicit_spots,
-    )
+    let pod_ok = pod
+        .spec
+        .security_context
+        .as_ref()
+        .and_then(|s| s.run_as_non_root);
+    let r = required(
+        pod,
+        pod_ok,
+        |c| sc(c).and_then(|s| s.run_as_non_root),
+        "runAsNonRoot",
+    );
+    if !r.setters.is_empty() {
+        let detail = format!(
+            "{} must not set securityContext.runAsNonRoot=false",
+            r.setters.join(" and ")
+        );
+        return violation("runAsNonRoot != true", detail, r.spots);
+    }
+    if r.implicit.is_empty() {
+        return None;
+    }
+    let detail = format!(
+        "pod or {} must set securityContext.runAsNonRoot=true",
+        containers_phrase(&r.implicit)
+    );
+    violation("runAsNonRoot != true", detail, r.implicit_spots)
 }
 
 fn run_as_user(pod: &PodView<'_>, minor: u32) -> Option<Violation> {
@@ -1053,74 +1088,51 @@ fn run_as_user(pod: &PodView<'_>, minor: u32) -> Option<Violation> {
     )
 }
 
+fn seccomp_type(s: &SecurityContext) -> Option<&str> {
+    s.seccomp_profile.as_ref().map(|p| p.type_.as_str())
+}
+
 fn seccomp_restricted(pod: &PodView<'_>, minor: u32) -> Option<Violation> {
     if minor >= 25 && is_windows(pod) {
         return None;
     }
-    let mut setters = Vec::new();
-    let mut values = BTreeSet::new();
-    let mut spots = Vec::new();
-    let mut pod_set = false;
-    if let Some(profile) = pod
+    let pod_type = pod
         .spec
         .security_context
         .as_ref()
         .and_then(|s| s.seccomp_profile.as_ref())
-    {
-        if valid_seccomp_type(&profile.type_) {
-            pod_set = true;
-        } else {
-            setters.push("pod".to_string());
-            values.insert(profile.type_.as_str());
-            spots.push("/spec/securityContext/seccompProfile/type".to_string());
-        }
-    }
-    let mut explicit = Vec::new();
-    let mut implicit = Vec::new();
-    let mut implicit_spots = Vec::new();
-    for c in &pod.containers {
-        match sc(c).and_then(|s| s.seccomp_profile.as_ref()) {
-            Some(profile) if !valid_seccomp_type(&profile.type_) => {
-                explicit.push(c.name);
-                values.insert(profile.type_.as_str());
-                spots.push(format!(
-                    "{}/securityContext/seccompProfile/type",
-                    c.pointer()
-                ));
-            }
-            Some(_) => {}
-            None if !pod_set => {
-                implicit.push(c.name);
-                implicit_spots.push(c.pointer());
-            }
-            None => {}
-        }
-    }
-    if !explicit.is_empty() {
-        setters.push(containers_phrase(&explicit));
-    }
-    if !setters.is_empty() {
-        return violation(
-            "seccompProfile",
-            format!(
-                "{} must not set securityContext.seccompProfile.type to {}",
-                setters.join(" and "),
-                join_quote(&values)
-            ),
-            spots,
+        .map(|p| p.type_.as_str());
+    let r = required(
+        pod,
+        pod_type.map(valid_seccomp_type),
+        |c| sc(c).and_then(seccomp_type).map(valid_seccomp_type),
+        "seccompProfile/type",
+    );
+    if !r.setters.is_empty() {
+        let container_types = pod
+            .containers
+            .iter()
+            .filter_map(|c| sc(c).and_then(seccomp_type));
+        let values: BTreeSet<&str> = pod_type
+            .into_iter()
+            .chain(container_types)
+            .filter(|t| !valid_seccomp_type(t))
+            .collect();
+        let detail = format!(
+            "{} must not set securityContext.seccompProfile.type to {}",
+            r.setters.join(" and "),
+            join_quote(&values)
         );
+        return violation("seccompProfile", detail, r.spots);
     }
-    if implicit.is_empty() {
+    if r.implicit.is_empty() {
         return None;
     }
-    violation(
-        "seccompProfile",
-        format!(
-            "pod or {} must set securityContext.seccompProfile.type to \"RuntimeDefault\" or \"Localhost\"",
-            containers_phrase(&implicit)
-        ),
-        implicit_spots,
-    )
+    let detail = format!(
+        "pod or {} must set securityContext.seccompProfile.type to \"RuntimeDefault\" or \"Localhost\"",
+        containers_phrase(&r.implicit)
+    );
+    violation("seccompProfile", detail, r.implicit_spots)
 }
 
 fn capabilities_restricted(pod: &PodView<'_>, minor: u32) -> Option<Violation> {
