@@ -5,14 +5,13 @@
 //! (or a PSS violation for `kaudit pss`); 2 usage or tool error; 3 audit incomplete and
 //! `--fail-on-incomplete` set.
 
-use crate::checks::ScanConfig;
 use crate::inventory::Inventory;
 use crate::pss::{Level, Version};
 use crate::report::{self, Report};
 use crate::severity::Severity;
-use crate::{pss_cmd, rules_cmd, sources, triage};
+use crate::{pss_cmd, rules_cmd, sources};
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -28,6 +27,10 @@ pub struct Cli {
     pub command: Option<Command>,
     #[command(flatten)]
     pub source: SourceArgs,
+    #[command(flatten)]
+    pub audit: AuditArgs,
+    #[command(flatten)]
+    pub tui: TuiArgs,
 }
 
 const EXIT_HELP: &str = "Exit codes: 0 nothing at/above --fail-on; 1 findings at/above --fail-on (or PSS violations); 2 usage or tool error; 3 audit incomplete with --fail-on-incomplete.";
@@ -42,6 +45,20 @@ pub enum Command {
     Pss(PssArgs),
     /// List the rule catalog.
     Rules(RulesArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct TuiArgs {
+    /// Colour theme: dark, light or mono (NO_COLOR selects mono).
+    #[arg(long, global = true, value_parser = parse_theme)]
+    pub theme: Option<crate::tui::theme::ThemeName>,
+    /// Let the TUI take the mouse (off by default so terminal text selection keeps working).
+    #[arg(long, global = true)]
+    pub mouse: bool,
+}
+
+fn parse_theme(s: &str) -> Result<crate::tui::theme::ThemeName, String> {
+    s.parse()
 }
 
 #[derive(Args, Debug, Default, Clone)]
@@ -66,29 +83,27 @@ pub struct SourceArgs {
 #[derive(Args, Debug, Clone)]
 pub struct AuditArgs {
     /// Pod Security Standards version for the PSS rules: latest or v1.N.
-    #[arg(long, default_value = "latest", value_parser = parse_version)]
+    #[arg(long, global = true, default_value = "latest", value_parser = parse_version)]
     pub pss_version: Version,
     /// Registries images may come from (`registry.example.com`, `registry.example.com/team`, `*.example.com`); repeatable.
-    #[arg(long = "allowed-registry", value_name = "REGISTRY")]
+    #[arg(long = "allowed-registry", global = true, value_name = "REGISTRY")]
     pub allowed_registries: Vec<String>,
-    /// Exemptions file (YAML: rule, subject pattern, reason, expires).
-    #[arg(long, value_name = "FILE")]
+    /// Exemptions file (YAML: rule, subject pattern, reason, expires). The TUI writes
+    /// suppressions here (default: exemptions.yaml in kaudit's config folder).
+    #[arg(long, global = true, value_name = "FILE")]
     pub exemptions: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
 pub struct DemoArgs {
-    #[command(flatten)]
-    pub audit: AuditArgs,
-    /// Report format for the demo audit.
-    #[arg(long, value_enum, default_value_t = Format::Md)]
-    pub format: Format,
+    /// Print the demo audit as a report in this format instead of opening the TUI (the
+    /// default when standard output is not a terminal is md).
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
 }
 
 #[derive(Args, Debug)]
 pub struct ScanArgs {
-    #[command(flatten)]
-    pub audit: AuditArgs,
     /// Report format.
     #[arg(long, value_enum, default_value_t = Format::Md)]
     pub format: Format,
@@ -178,17 +193,97 @@ fn run(cli: Cli) -> Result<u8, String> {
                 demo: true,
                 ..SourceArgs::default()
             };
-            let scan = ScanArgs {
-                audit: args.audit,
-                format: args.format,
-                output: None,
-                fail_on: None,
-                fail_on_incomplete: false,
-            };
-            scan_cmd(&source, &scan)
+            let interactive = std::io::stdout().is_terminal() && std::io::stdin().is_terminal();
+            match args.format {
+                None if interactive => tui(source, cli.audit, &cli.tui),
+                format => {
+                    let scan = ScanArgs {
+                        format: format.unwrap_or(Format::Md),
+                        output: None,
+                        fail_on: None,
+                        fail_on_incomplete: false,
+                    };
+                    scan_cmd(&source, &cli.audit, &scan)
+                }
+            }
         }
-        Some(Command::Scan(args)) => scan_cmd(&cli.source, &args),
-        None => Err(no_live_cluster_yet(&cli.source)),
+        Some(Command::Scan(args)) => scan_cmd(&cli.source, &cli.audit, &args),
+        None => {
+            let has_source = cli.source.demo
+                || !cli.source.manifests.is_empty()
+                || cli.source.snapshot.is_some();
+            if !has_source {
+                return Err(no_live_cluster_yet(&cli.source));
+            }
+            if !std::io::stdout().is_terminal() {
+                return Err(
+                    "the interactive view needs a terminal; use `kaudit scan` for a report".into(),
+                );
+            }
+            tui(cli.source, cli.audit, &cli.tui)
+        }
+    }
+}
+
+/// kaudit's folders: `KAUDIT_CONFIG_DIR` / `KAUDIT_DATA_DIR` or the platform's.
+pub fn config_dir() -> Option<PathBuf> {
+    std::env::var_os("KAUDIT_CONFIG_DIR")
+        .map(PathBuf::from)
+        .or_else(|| {
+            directories::ProjectDirs::from("", "", "kaudit").map(|d| d.config_dir().to_path_buf())
+        })
+}
+
+pub fn data_dir() -> Option<PathBuf> {
+    std::env::var_os("KAUDIT_DATA_DIR")
+        .map(PathBuf::from)
+        .or_else(|| {
+            directories::ProjectDirs::from("", "", "kaudit")
+                .map(|d| d.data_local_dir().to_path_buf())
+        })
+}
+
+fn tui(source: SourceArgs, mut audit: AuditArgs, args: &TuiArgs) -> Result<u8, String> {
+    use crate::tui::theme::ThemeName;
+    let theme = match args.theme {
+        Some(t) => t,
+        None if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) => ThemeName::Mono,
+        None => ThemeName::Dark,
+    };
+    // Suppressions made in the TUI go to --exemptions, or to the default file, which is then
+    // also read at start.
+    let exemptions_path = match &audit.exemptions {
+        Some(p) => p.clone(),
+        None => config_dir()
+            .unwrap_or_else(|| PathBuf::from("."))
+            .join("exemptions.yaml"),
+    };
+    if audit.exemptions.is_none() && exemptions_path.exists() {
+        audit.exemptions = Some(exemptions_path.clone());
+    }
+    let label = source_label(&source);
+    let options = crate::tui::run::Options {
+        theme,
+        mouse: args.mouse,
+        exemptions_path,
+        export_dir: PathBuf::from("."),
+        log_path: data_dir().map(|d| d.join("kaudit.log")),
+    };
+    crate::tui::run::run(source, audit, options, label)
+}
+
+fn source_label(source: &SourceArgs) -> String {
+    if source.demo {
+        "demo (embedded Acme Shop cluster)".into()
+    } else if let Some(s) = &source.snapshot {
+        format!("snapshot {}", s.display())
+    } else {
+        let paths: Vec<String> = source
+            .manifests
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
+        format!("manifests {}", paths.join(", "))
     }
 }
 
@@ -238,49 +333,13 @@ pub fn load_source(source: &SourceArgs) -> Result<Inventory, String> {
     Err(no_live_cluster_yet(source))
 }
 
-fn scan_config(audit: &AuditArgs, demo: bool) -> ScanConfig {
-    let mut allowed = audit.allowed_registries.clone();
-    if demo && allowed.is_empty() {
-        allowed = sources::demo::ALLOWED_REGISTRIES
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-    }
-    ScanConfig {
-        pss_version: audit.pss_version,
-        server_minor: None,
-        allowed_registries: allowed,
-    }
-}
-
-/// Builds the report for a source (also used by the TUI and tests).
+/// Builds the report for a source (also used by tests).
 pub fn build_report(source: &SourceArgs, audit: &AuditArgs) -> Result<Report, String> {
-    let inv = load_source(source)?;
-    let exemptions = match &audit.exemptions {
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| format!("exemptions file {}: {e}", path.display()))?;
-            triage::parse_exemptions(&path.display().to_string(), &text)?
-        }
-        None => Vec::new(),
-    };
-    if inv.workloads.is_empty()
-        && inv.namespaces.is_empty()
-        && inv.roles.is_empty()
-        && inv.bindings.is_empty()
-        && !inv.errors.is_empty()
-    {
-        let errors: Vec<String> = inv.errors.iter().take(10).map(|e| e.to_string()).collect();
-        return Err(format!("nothing could be read:\n  {}", errors.join("\n  ")));
-    }
-    let config = scan_config(audit, source.demo);
-    let mut report = report::build(&inv, &config, &exemptions, &today());
-    report::locate::refine(&mut report, &report::locate::DiskAndDemo);
-    Ok(report)
+    crate::audit::run(source, audit).map(|a| a.report)
 }
 
-fn scan_cmd(source: &SourceArgs, args: &ScanArgs) -> Result<u8, String> {
-    let report = build_report(source, &args.audit)?;
+fn scan_cmd(source: &SourceArgs, audit: &AuditArgs, args: &ScanArgs) -> Result<u8, String> {
+    let report = build_report(source, audit)?;
     if args.format == Format::Html {
         return Err("--format html is not available yet; use md, json, sarif or junit".into());
     }

@@ -1,5 +1,6 @@
 //! kaudit: audit the software supply chain and workload security of a Kubernetes cluster.
 
+pub mod audit;
 pub mod checks;
 pub mod cli;
 pub mod findings;
@@ -15,3 +16,4 @@ pub mod sanitize;
 pub mod severity;
 pub mod sources;
 pub mod triage;
+pub mod tui;

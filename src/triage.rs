@@ -88,6 +88,33 @@ fn is_date(s: &str) -> bool {
 /// (kind, namespace, name) of an annotated object.
 type ObjectKey = (&'static str, Arc<str>, Arc<str>);
 
+/// Writes an exemptions file that [`parse_exemptions`] reads back. Strings are written as
+/// double-quoted (JSON-escaped) scalars, which YAML reads verbatim.
+pub fn render_exemptions(exemptions: &[Exemption]) -> String {
+    let q = |s: &str| serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into());
+    let mut out = String::from(
+        "# kaudit exemptions: findings accepted with a reason (kaudit --exemptions FILE).\n# Written by kaudit; edit freely. subject: namespace/Kind/name[/container], * matches anything.\nexemptions:\n",
+    );
+    if exemptions.is_empty() {
+        out = out.replace("exemptions:\n", "exemptions: []\n");
+    }
+    for e in exemptions {
+        out.push_str(&format!(
+            "- rule: {}\n  subject: {}\n  reason: {}\n",
+            q(&e.rule),
+            q(&e.subject),
+            q(&e.reason)
+        ));
+        if let Some(x) = &e.expires {
+            out.push_str(&format!("  expires: {}\n", q(x)));
+        }
+        if let Some(x) = &e.owner {
+            out.push_str(&format!("  owner: {}\n", q(x)));
+        }
+    }
+    out
+}
+
 /// What triage found besides suppressing findings.
 #[derive(Debug, Default, Clone, serde::Serialize)]
 pub struct TriageNotes {
@@ -120,7 +147,8 @@ fn glob(pattern: &str, text: &str) -> bool {
     p[pi..].iter().all(|c| *c == '*')
 }
 
-fn exemption_matches(e: &Exemption, f: &Finding) -> bool {
+/// Whether an exemption applies to a finding (rule ID or name, and subject pattern).
+pub fn exemption_matches(e: &Exemption, f: &Finding) -> bool {
     let rule_ok = rules::find(&e.rule).is_some_and(|r| r.id == f.rule_id);
     let path = f.subject.path();
     let object_path = crate::findings::Subject {
@@ -237,6 +265,35 @@ pub fn apply(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn exemptions_round_trip() {
+        let list = vec![
+            Exemption {
+                rule: "POD005".into(),
+                subject: "shop/Deployment/web/app".into(),
+                reason: "cache: \"tmp\" # not a comment".into(),
+                expires: Some("2027-01-01".into()),
+                owner: None,
+            },
+            Exemption {
+                rule: "IMG002".into(),
+                subject: "*".into(),
+                reason: "multi\nline".into(),
+                expires: None,
+                owner: Some("ops".into()),
+            },
+        ];
+        assert_eq!(
+            parse_exemptions("x", &render_exemptions(&list)).unwrap(),
+            list
+        );
+        assert!(
+            parse_exemptions("x", &render_exemptions(&[]))
+                .unwrap()
+                .is_empty()
+        );
+    }
 
     #[test]
     fn globs() {

@@ -1,0 +1,90 @@
+//! One audit session: the inventory of a source, the configuration, the exemptions and the
+//! resulting report. Shared by `kaudit scan` and the TUI.
+
+use crate::checks::ScanConfig;
+use crate::cli::{AuditArgs, SourceArgs, load_source, today};
+use crate::inventory::Inventory;
+use crate::report::{self, Report};
+use crate::sources;
+use crate::triage::{self, Exemption};
+use std::path::PathBuf;
+
+pub struct Audit {
+    pub inventory: Inventory,
+    pub config: ScanConfig,
+    pub exemptions: Vec<Exemption>,
+    /// Where exemptions are read from and written to (the TUI's `s` key).
+    pub exemptions_path: Option<PathBuf>,
+    pub report: Report,
+    /// `YYYY-MM-DD` the audit was made (exemption expiry).
+    pub today: String,
+}
+
+impl Audit {
+    /// Re-runs the checks (after an exemption was added or removed, or the PSS version changed).
+    pub fn rerun(&mut self) {
+        self.report = build(&self.inventory, &self.config, &self.exemptions, &self.today);
+    }
+}
+
+fn build(inv: &Inventory, config: &ScanConfig, exemptions: &[Exemption], today: &str) -> Report {
+    let mut report = report::build(inv, config, exemptions, today);
+    report::locate::refine(&mut report, &report::locate::DiskAndDemo);
+    report
+}
+
+/// Reads the exemptions file; a missing file is an empty list only when it is the default
+/// one the TUI may create.
+pub fn read_exemptions(path: &std::path::Path) -> Result<Vec<Exemption>, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("exemptions file {}: {e}", path.display()))?;
+    triage::parse_exemptions(&path.display().to_string(), &text)
+}
+
+pub fn scan_config(audit: &AuditArgs, demo: bool) -> ScanConfig {
+    let mut allowed = audit.allowed_registries.clone();
+    if demo && allowed.is_empty() {
+        allowed = sources::demo::ALLOWED_REGISTRIES
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+    }
+    ScanConfig {
+        pss_version: audit.pss_version,
+        server_minor: None,
+        allowed_registries: allowed,
+    }
+}
+
+/// Loads the source and runs every check.
+pub fn run(source: &SourceArgs, audit: &AuditArgs) -> Result<Audit, String> {
+    let inventory = load_source(source)?;
+    let exemptions = match &audit.exemptions {
+        Some(path) => read_exemptions(path)?,
+        None => Vec::new(),
+    };
+    let nothing_read = inventory.workloads.is_empty()
+        && inventory.namespaces.is_empty()
+        && inventory.roles.is_empty()
+        && inventory.bindings.is_empty();
+    if nothing_read && !inventory.errors.is_empty() {
+        let errors: Vec<String> = inventory
+            .errors
+            .iter()
+            .take(10)
+            .map(|e| e.to_string())
+            .collect();
+        return Err(format!("nothing could be read:\n  {}", errors.join("\n  ")));
+    }
+    let config = scan_config(audit, source.demo);
+    let today = today();
+    let report = build(&inventory, &config, &exemptions, &today);
+    Ok(Audit {
+        inventory,
+        config,
+        exemptions,
+        exemptions_path: audit.exemptions.clone(),
+        report,
+        today,
+    })
+}

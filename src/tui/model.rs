@@ -1,0 +1,262 @@
+//! View models: the tables the views show, computed from an audit once (and again after a
+//! re-run), never on the draw path. Every string from the cluster is sanitized here.
+
+use super::filter::haystack;
+use crate::audit::Audit;
+use crate::image_ref::ImageRef;
+use crate::inventory::containers::containers;
+use crate::pss::{self, Level, PodView, Version};
+use crate::rules::RULES;
+use crate::sanitize::strip_controls;
+use crate::severity::{Area, Severity};
+use std::collections::BTreeMap;
+
+/// One finding as a table row.
+#[derive(Debug, Clone)]
+pub struct FindingRow {
+    /// Index in `report.findings`.
+    pub index: usize,
+    pub severity: Severity,
+    pub rule_id: &'static str,
+    pub area: Area,
+    pub namespace: String,
+    pub object: String,
+    pub message: String,
+    pub suppressed: bool,
+    pub hay: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct ImageRow {
+    pub image: String,
+    pub registry: String,
+    pub pinning: &'static str,
+    pub pull_policies: String,
+    pub workloads: Vec<String>,
+    pub findings: usize,
+    pub worst: Option<Severity>,
+    pub hay: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct NamespaceRow {
+    pub name: String,
+    pub enforce: String,
+    pub warn: String,
+    pub audit: String,
+    pub labelled: bool,
+    pub workloads: usize,
+    pub highest: Level,
+    pub violating: usize,
+    pub hay: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct WorkloadPssRow {
+    pub namespace: String,
+    pub object: String,
+    pub baseline: Vec<String>,
+    pub restricted: Vec<String>,
+    pub hay: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct RuleRow {
+    pub rule: &'static crate::rules::Rule,
+    pub findings: usize,
+    pub hay: String,
+}
+
+/// Everything the views show, derived from one audit.
+#[derive(Debug, Clone, Default)]
+pub struct Model {
+    pub findings: Vec<FindingRow>,
+    pub images: Vec<ImageRow>,
+    pub namespaces: Vec<NamespaceRow>,
+    pub workloads: Vec<WorkloadPssRow>,
+    pub pss_version: Option<Version>,
+    pub rules: Vec<RuleRow>,
+}
+
+fn clean(s: &str) -> String {
+    strip_controls(s).into_owned()
+}
+
+impl Model {
+    pub fn build(audit: &Audit, pss_version: Version) -> Model {
+        let report = &audit.report;
+        let findings: Vec<FindingRow> = report
+            .findings
+            .iter()
+            .enumerate()
+            .map(|(index, f)| {
+                let s = &f.subject;
+                let mut object = format!("{}/{}", s.kind, clean(&s.name));
+                if let Some(c) = &s.container {
+                    object.push_str(&format!(" [{}]", clean(c)));
+                }
+                let message = clean(&f.message);
+                let namespace = clean(&s.namespace);
+                let hay = haystack(&[
+                    f.severity.as_str(),
+                    f.rule_id,
+                    f.area.as_str(),
+                    &namespace,
+                    &object,
+                    &message,
+                ]);
+                FindingRow {
+                    index,
+                    severity: f.severity,
+                    rule_id: f.rule_id,
+                    area: f.area,
+                    namespace,
+                    object,
+                    message,
+                    suppressed: !f.is_active(),
+                    hay,
+                }
+            })
+            .collect();
+        let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+        for f in report.findings.iter().filter(|f| f.is_active()) {
+            *counts.entry(f.rule_id).or_default() += 1;
+        }
+        let rules = RULES
+            .iter()
+            .map(|rule| RuleRow {
+                rule,
+                findings: counts.get(rule.id).copied().unwrap_or(0),
+                hay: haystack(&[
+                    rule.id,
+                    rule.name,
+                    rule.title,
+                    rule.area.as_str(),
+                    rule.severity.as_str(),
+                    rule.cks_domain,
+                ]),
+            })
+            .collect();
+        let namespaces = report
+            .namespaces
+            .iter()
+            .map(|n| NamespaceRow {
+                name: clean(&n.name),
+                enforce: clean(&n.enforce),
+                warn: clean(&n.warn),
+                audit: clean(&n.audit),
+                labelled: n.enforce_labelled,
+                workloads: n.workloads,
+                highest: n.highest_enforceable,
+                violating: n.violating_enforced.len(),
+                hay: haystack(&[&n.name, &n.enforce, n.highest_enforceable.as_str()]),
+            })
+            .collect();
+        let mut model = Model {
+            findings,
+            images: images(audit),
+            namespaces,
+            workloads: Vec::new(),
+            pss_version: None,
+            rules,
+        };
+        model.set_pss_version(audit, pss_version);
+        model
+    }
+
+    /// Re-evaluates every workload at another policy version (in place, no re-scan).
+    pub fn set_pss_version(&mut self, audit: &Audit, version: Version) {
+        let minor = version.effective_minor(audit.config.server_minor);
+        self.workloads = crate::checks::audited_workloads(&audit.inventory)
+            .into_iter()
+            .map(|w| {
+                let view = PodView::new(
+                    Some(&w.template_annotations),
+                    &w.spec,
+                    audit.inventory.source.live,
+                );
+                let (baseline, restricted) = pss::evaluate_both(&view, minor);
+                let namespace = clean(&w.namespace);
+                let object = format!("{}/{}", w.kind.as_str(), clean(&w.name));
+                let hay = haystack(&[&namespace, &object]);
+                WorkloadPssRow {
+                    namespace,
+                    object,
+                    baseline: baseline.iter().map(|v| clean(&v.text())).collect(),
+                    restricted: restricted.iter().map(|v| clean(&v.text())).collect(),
+                    hay,
+                }
+            })
+            .collect();
+        self.pss_version = Some(version);
+    }
+}
+
+/// Unique images with the workloads that run them.
+fn images(audit: &Audit) -> Vec<ImageRow> {
+    let mut by_image: BTreeMap<String, ImageRow> = BTreeMap::new();
+    for w in crate::checks::audited_workloads(&audit.inventory) {
+        for c in containers(&w.spec) {
+            let Some(raw) = c.image.filter(|i| !i.is_empty()) else {
+                continue;
+            };
+            let parsed = ImageRef::parse(raw);
+            let row = by_image.entry(raw.to_string()).or_insert_with(|| ImageRow {
+                image: clean(raw),
+                registry: parsed
+                    .as_ref()
+                    .map_or("(invalid reference)".into(), |p| clean(&p.registry)),
+                pinning: match &parsed {
+                    Some(p) if p.is_pinned() => "digest",
+                    Some(p) if p.has_mutable_default_tag() => "latest",
+                    Some(_) => "tag",
+                    None => "-",
+                },
+                pull_policies: String::new(),
+                workloads: Vec::new(),
+                findings: 0,
+                worst: None,
+                hay: String::new(),
+            });
+            let label = format!(
+                "{}/{}/{}",
+                clean(&w.namespace),
+                w.kind.as_str(),
+                clean(&w.name)
+            );
+            if !row.workloads.contains(&label) {
+                row.workloads.push(label);
+            }
+            let policy = c.image_pull_policy.unwrap_or("(default)");
+            if !row.pull_policies.split(", ").any(|p| p == policy) {
+                if !row.pull_policies.is_empty() {
+                    row.pull_policies.push_str(", ");
+                }
+                row.pull_policies.push_str(policy);
+            }
+        }
+    }
+    for f in audit
+        .report
+        .findings
+        .iter()
+        .filter(|f| f.area == Area::Images && f.is_active())
+    {
+        if let Some(row) = f.subject.image.as_deref().and_then(|i| by_image.get_mut(i)) {
+            row.findings += 1;
+            row.worst = row.worst.max(Some(f.severity));
+        }
+    }
+    by_image
+        .into_values()
+        .map(|mut row| {
+            row.hay = haystack(&[
+                &row.image,
+                &row.registry,
+                row.pinning,
+                &row.workloads.join(" "),
+            ]);
+            row
+        })
+        .collect()
+}

@@ -1,0 +1,436 @@
+//! The runtime: terminal setup and restore (also on panic), the background loader and input
+//! threads, the event loop with coalesced rendering, and the effects `update` asks for.
+
+use super::app::{App, Effect, Event, ExportFormat, ExportScope};
+use super::theme::{Theme, ThemeName};
+use super::ui;
+use crate::audit::{self, Audit};
+use crate::cli::{AuditArgs, SourceArgs};
+use crate::manifest::yaml;
+use crate::report::locate::{DiskAndDemo, TextSource};
+use crate::triage::{self, Exemption};
+use crossterm::event::{
+    self as term_event, DisableMouseCapture, EnableMouseCapture, Event as TermEvent,
+};
+use crossterm::execute;
+use crossterm::terminal::{
+    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+};
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::time::{Duration, Instant};
+
+/// Minimum time between two frames: input bursts are drained and drawn once.
+const FRAME: Duration = Duration::from_millis(16);
+const TICK: Duration = Duration::from_millis(250);
+
+pub struct Options {
+    pub theme: ThemeName,
+    pub mouse: bool,
+    /// Where `s` writes exemptions.
+    pub exemptions_path: PathBuf,
+    /// Where `e` writes reports.
+    pub export_dir: PathBuf,
+    pub log_path: Option<PathBuf>,
+}
+
+/// Appends a line to the log file; the TUI owns the terminal, so nothing goes to it.
+pub struct Log(Option<std::fs::File>);
+
+impl Log {
+    pub fn open(path: Option<&PathBuf>) -> Log {
+        let file = path.and_then(|p| {
+            if let Some(dir) = p.parent() {
+                let _ = std::fs::create_dir_all(dir);
+            }
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(p)
+                .ok()
+        });
+        Log(file)
+    }
+
+    pub fn line(&mut self, message: &str) {
+        if let Some(f) = &mut self.0 {
+            let secs = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs());
+            let _ = writeln!(f, "{} {message}", timestamp(secs));
+        }
+    }
+}
+
+/// `2026-11-26T17:34:09Z`.
+pub fn timestamp(secs: u64) -> String {
+    let (h, m, s) = ((secs / 3600) % 24, (secs / 60) % 60, secs % 60);
+    format!(
+        "{}T{h:02}:{m:02}:{s:02}Z",
+        crate::cli::civil_date(secs / 86_400)
+    )
+}
+
+/// Restores the terminal when dropped, whatever happened.
+struct TerminalGuard {
+    mouse: bool,
+}
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        restore_terminal(self.mouse);
+    }
+}
+
+fn restore_terminal(mouse: bool) {
+    let _ = disable_raw_mode();
+    let mut out = std::io::stdout();
+    if mouse {
+        let _ = execute!(out, DisableMouseCapture);
+    }
+    let _ = execute!(out, LeaveAlternateScreen, crossterm::cursor::Show);
+}
+
+pub fn run(
+    source: SourceArgs,
+    audit_args: AuditArgs,
+    options: Options,
+    source_label: String,
+) -> Result<u8, String> {
+    let mut log = Log::open(options.log_path.as_ref());
+    log.line(&format!("start: {source_label}"));
+    let started = Instant::now();
+
+    enable_raw_mode().map_err(|e| format!("cannot use the terminal: {e}"))?;
+    let _guard = TerminalGuard {
+        mouse: options.mouse,
+    };
+    let mouse = options.mouse;
+    let previous_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore_terminal(mouse);
+        previous_hook(info);
+    }));
+    let mut stdout = std::io::stdout();
+    execute!(stdout, EnterAlternateScreen).map_err(|e| e.to_string())?;
+    if options.mouse {
+        execute!(stdout, EnableMouseCapture).map_err(|e| e.to_string())?;
+    }
+    let mut terminal = Terminal::new(CrosstermBackend::new(stdout)).map_err(|e| e.to_string())?;
+    let size = terminal.size().map_err(|e| e.to_string())?;
+    let mut app = App::new(
+        Theme::new(options.theme),
+        source_label,
+        (size.width, size.height),
+    );
+    terminal
+        .draw(|f| ui::draw(f, &app))
+        .map_err(|e| e.to_string())?;
+    log.line(&format!(
+        "first frame after {} ms",
+        started.elapsed().as_millis()
+    ));
+
+    let (tx, rx) = mpsc::channel();
+    spawn_loader(tx.clone(), source, audit_args);
+    spawn_input(tx.clone());
+    let result = event_loop(&mut terminal, &mut app, &rx, &options, &mut log, started);
+    log.line("quit");
+    result
+}
+
+fn spawn_loader(tx: Sender<Event>, source: SourceArgs, audit_args: AuditArgs) {
+    std::thread::spawn(move || {
+        let _ = tx.send(Event::Progress(
+            "reading the source and running every check".into(),
+        ));
+        let result = audit::run(&source, &audit_args);
+        let _ = tx.send(Event::Loaded(Box::new(result)));
+    });
+}
+
+fn spawn_input(tx: Sender<Event>) {
+    std::thread::spawn(move || {
+        loop {
+            let event = match term_event::read() {
+                Ok(TermEvent::Key(k)) if k.kind != crossterm::event::KeyEventKind::Release => {
+                    Event::Key(k)
+                }
+                Ok(TermEvent::Resize(w, h)) => Event::Resize(w, h),
+                Ok(_) => continue,
+                Err(_) => break,
+            };
+            if tx.send(event).is_err() {
+                break;
+            }
+        }
+    });
+}
+
+fn event_loop(
+    terminal: &mut Terminal<CrosstermBackend<std::io::Stdout>>,
+    app: &mut App,
+    rx: &Receiver<Event>,
+    options: &Options,
+    log: &mut Log,
+    started: Instant,
+) -> Result<u8, String> {
+    let mut loaded_at: Option<Instant> = None;
+    let mut last_tick = Instant::now();
+    let mut last_draw = Instant::now();
+    let mut dirty = false;
+    loop {
+        let wait = if dirty {
+            FRAME.saturating_sub(last_draw.elapsed())
+        } else {
+            TICK.saturating_sub(last_tick.elapsed())
+        };
+        let first = match rx.recv_timeout(wait) {
+            Ok(e) => Some(e),
+            Err(RecvTimeoutError::Timeout) => None,
+            Err(RecvTimeoutError::Disconnected) => return Ok(0),
+        };
+        // Drain everything pending before drawing once.
+        let mut events: Vec<Event> = first.into_iter().collect();
+        events.extend(rx.try_iter());
+        if last_tick.elapsed() >= TICK {
+            last_tick = Instant::now();
+            events.push(Event::Tick {
+                data_age_secs: loaded_at.map_or(0, |t| t.elapsed().as_secs()),
+            });
+        }
+        for event in events {
+            if let Event::Loaded(result) = &event {
+                loaded_at = Some(Instant::now());
+                match result.as_ref() {
+                    Ok(a) => log.line(&format!(
+                        "loaded in {} ms: {} findings",
+                        started.elapsed().as_millis(),
+                        a.report.findings.len()
+                    )),
+                    Err(e) => log.line(&format!("load failed: {e}")),
+                }
+            }
+            if let Some(effect) = app.update(event) {
+                if effect == Effect::Quit {
+                    return Ok(0);
+                }
+                let follow_up = perform(app, effect, options, log);
+                if let Some(e) = follow_up {
+                    app.update(e);
+                }
+            }
+            dirty = true;
+        }
+        if app.quit {
+            return Ok(0);
+        }
+        if dirty && last_draw.elapsed() >= FRAME {
+            terminal
+                .draw(|f| ui::draw(f, app))
+                .map_err(|e| e.to_string())?;
+            last_draw = Instant::now();
+            dirty = false;
+        }
+    }
+}
+
+/// Carries out an effect; returns the event that reports its outcome.
+pub fn perform(app: &mut App, effect: Effect, options: &Options, log: &mut Log) -> Option<Event> {
+    match effect {
+        Effect::Quit => None,
+        Effect::LoadYaml { finding } => {
+            let audit = app.audit.as_ref()?;
+            let loc = audit.report.findings.get(finding)?.location.clone()?;
+            let text = DiskAndDemo.text(&loc.file)?;
+            let docs = yaml::split_documents(&text);
+            let doc = docs.iter().rev().find(|d| d.first_line <= loc.line)?;
+            let lines = doc.text.lines().map(str::to_string).collect();
+            Some(Event::Yaml {
+                finding,
+                first_line: doc.first_line,
+                lines,
+            })
+        }
+        Effect::Export {
+            format,
+            findings,
+            scope,
+        } => {
+            let audit = app.audit.as_ref()?;
+            let result = export(
+                audit,
+                format,
+                findings.as_deref(),
+                scope,
+                &options.export_dir,
+            );
+            let (Ok(m) | Err(m)) = &result;
+            log.line(m);
+            Some(Event::Done(result))
+        }
+        Effect::Suppress { finding, reason } => {
+            let shown = app.shown_finding_id();
+            let mut audit = app.audit.take()?;
+            let result = suppress(&mut audit, finding, reason, &options.exemptions_path);
+            Some(finish_rerun(app, audit, result, shown, log))
+        }
+        Effect::Unsuppress { finding } => {
+            let shown = app.shown_finding_id();
+            let mut audit = app.audit.take()?;
+            let result = unsuppress(&mut audit, finding, &options.exemptions_path);
+            Some(finish_rerun(app, audit, result, shown, log))
+        }
+    }
+}
+
+fn finish_rerun(
+    app: &mut App,
+    audit: Audit,
+    result: Result<String, String>,
+    shown: Option<crate::findings::FindingId>,
+    log: &mut Log,
+) -> Event {
+    match result {
+        Ok(message) => {
+            log.line(&message);
+            Event::Rerun(Box::new(audit), message, shown)
+        }
+        Err(e) => {
+            log.line(&e);
+            app.audit = Some(audit);
+            Event::Done(Err(e))
+        }
+    }
+}
+
+fn export(
+    audit: &Audit,
+    format: ExportFormat,
+    findings: Option<&[usize]>,
+    scope: ExportScope,
+    dir: &std::path::Path,
+) -> Result<String, String> {
+    let mut report = audit.report.clone();
+    if let Some(keep) = findings {
+        let keep: std::collections::HashSet<usize> = keep.iter().copied().collect();
+        let mut i = 0;
+        report.findings.retain(|_| {
+            let k = keep.contains(&i);
+            i += 1;
+            k
+        });
+        report.source.description = format!(
+            "{} ({}, {} findings)",
+            report.source.description,
+            scope.label(),
+            report.findings.len()
+        );
+    }
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let stamp = timestamp(secs)
+        .replace([':', '-'], "")
+        .replace('T', "-")
+        .trim_end_matches('Z')
+        .to_string();
+    let path = dir.join(format!("kaudit-report-{stamp}.{}", format.extension()));
+    let file = std::fs::File::create(&path)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    let mut out = std::io::BufWriter::new(file);
+    let written = match format {
+        ExportFormat::Md => out.write_all(crate::report::markdown::render(&report).as_bytes()),
+        ExportFormat::Json => crate::report::json::write(&report, &mut out),
+        ExportFormat::Sarif => crate::report::sarif::write(&report, &mut out),
+    };
+    written
+        .and_then(|()| out.flush())
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(format!(
+        "wrote {} ({} findings, {})",
+        path.display(),
+        report.findings.len(),
+        scope.label()
+    ))
+}
+
+fn write_exemptions(path: &std::path::Path, list: &[Exemption]) -> Result<(), String> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    std::fs::write(path, triage::render_exemptions(list))
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// Reads the file fresh (another kaudit may have written it), adds the entry, re-runs.
+fn suppress(
+    audit: &mut Audit,
+    finding: usize,
+    reason: String,
+    path: &std::path::Path,
+) -> Result<String, String> {
+    let f = audit
+        .report
+        .findings
+        .get(finding)
+        .ok_or("that finding no longer exists")?;
+    let mut list = if path.exists() {
+        audit::read_exemptions(path)?
+    } else {
+        Vec::new()
+    };
+    let owner = std::env::var("USER").ok().filter(|u| !u.is_empty());
+    list.push(Exemption {
+        rule: f.rule_id.to_string(),
+        subject: f.subject.path(),
+        reason,
+        expires: None,
+        owner,
+    });
+    let label = format!("{} on {}", f.rule_id, f.subject.path());
+    write_exemptions(path, &list)?;
+    audit.exemptions = list;
+    audit.rerun();
+    Ok(format!(
+        "suppressed {label}; written to {} (s again undoes)",
+        path.display()
+    ))
+}
+
+fn unsuppress(audit: &mut Audit, finding: usize, path: &std::path::Path) -> Result<String, String> {
+    let f = audit
+        .report
+        .findings
+        .get(finding)
+        .ok_or("that finding no longer exists")?
+        .clone();
+    let mut list = if path.exists() {
+        audit::read_exemptions(path)?
+    } else {
+        audit.exemptions.clone()
+    };
+    let before = list.len();
+    list.retain(|e| !triage::exemption_matches(e, &f));
+    if list.len() == before {
+        return Err(format!(
+            "no exemption in {} matches {} on {}; it may come from another --exemptions file",
+            path.display(),
+            f.rule_id,
+            f.subject.path()
+        ));
+    }
+    write_exemptions(path, &list)?;
+    audit.exemptions = list;
+    audit.rerun();
+    Ok(format!(
+        "{} on {} is no longer suppressed ({} updated)",
+        f.rule_id,
+        f.subject.path(),
+        path.display()
+    ))
+}

@@ -1,0 +1,149 @@
+//! One function per view; each draws a prepared table or text into its area.
+
+mod detail;
+pub mod overlays;
+mod tables;
+
+use super::app::{App, Pane, View};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Wrap};
+
+pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
+    match app.view {
+        View::Dashboard => tables::dashboard(frame, app, area),
+        View::Images => tables::images(frame, app, area),
+        View::Pss => tables::pss(frame, app, area),
+        View::Findings => tables::findings(frame, app, area),
+        View::Rules => tables::rules(frame, app, area),
+        View::Detail(i) => detail::finding(frame, app, area, i),
+        View::Rule(i) => detail::rule(frame, app, area, i),
+        View::Audit => needs_input(
+            frame,
+            app,
+            area,
+            "Audit log",
+            &[
+                "No audit log was given, so nothing here is evaluated.",
+                "",
+                "API server audit logs live on the control-plane nodes (the API does not serve them).",
+                "Copy them off a node and pass them with --audit-log PATH (files, folders, rotated and",
+                "gzipped sets). Audit log analysis arrives in a later kaudit release.",
+            ],
+        ),
+        View::Signatures => needs_input(
+            frame,
+            app,
+            area,
+            "Signatures",
+            &[
+                "No signature verification ran, so nothing here is evaluated.",
+                "",
+                "Pass the cosign public keys to trust with --key FILE (repeatable); kaudit then checks",
+                "each image's signatures in its registry and whether an admission policy (Kyverno,",
+                "Sigstore policy-controller) enforces them where the image runs.",
+                "Signature checks arrive in a later kaudit release.",
+            ],
+        ),
+    }
+}
+
+fn needs_input(frame: &mut Frame, app: &App, area: Rect, title: &str, text: &[&str]) {
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(app.theme.border)
+        .title(Span::styled(
+            format!(" {title}: not evaluated "),
+            app.theme.title,
+        ));
+    let lines: Vec<Line> = text.iter().map(|l| Line::raw(*l)).collect();
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        area,
+    );
+}
+
+/// A bordered table of the pane's visible rows: only rows in the window are built.
+/// A table's column headings and widths.
+pub(super) struct Columns<'a> {
+    pub header: &'a [&'a str],
+    pub widths: &'a [Constraint],
+}
+
+pub(super) fn table<'a>(
+    frame: &mut Frame,
+    app: &App,
+    area: Rect,
+    title: String,
+    pane: &Pane,
+    columns: Columns<'a>,
+    row: impl Fn(usize) -> Vec<Cell<'a>>,
+) {
+    let Columns { header, widths } = columns;
+    let t = &app.theme;
+    let height = area.height.saturating_sub(3) as usize;
+    let mut offset = pane.offset.min(pane.rows.len().saturating_sub(height));
+    if pane.selected < offset {
+        offset = pane.selected;
+    } else if pane.selected >= offset + height {
+        offset = pane.selected + 1 - height.max(1);
+    }
+    let rows: Vec<Row> = pane
+        .rows
+        .iter()
+        .enumerate()
+        .skip(offset)
+        .take(height)
+        .map(|(i, r)| {
+            let style = if i == pane.selected {
+                t.selected
+            } else {
+                Style::default()
+            };
+            Row::new(row(*r)).style(style)
+        })
+        .collect();
+    let position = if pane.rows.is_empty() {
+        "0/0".to_string()
+    } else {
+        format!("{}/{}", pane.selected + 1, pane.rows.len())
+    };
+    let filter = if pane.filter.is_empty() {
+        String::new()
+    } else {
+        format!(" </{}>", crate::sanitize::strip_controls(&pane.filter))
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.border)
+        .title(Span::styled(
+            format!(" {title} [{position}]{filter} "),
+            t.title,
+        ));
+    let header = Row::new(header.iter().map(|h| Cell::from(*h))).style(t.header);
+    frame.render_widget(
+        Table::new(rows, widths)
+            .header(header)
+            .block(block)
+            .column_spacing(1),
+        area,
+    );
+    if pane.rows.is_empty() {
+        let inner = Rect {
+            x: area.x + 2,
+            y: area.y + 2,
+            width: area.width.saturating_sub(4),
+            height: 1,
+        };
+        let text = if pane.filter.is_empty() {
+            "nothing here"
+        } else {
+            "no rows match the filter (esc clears it)"
+        };
+        frame.render_widget(Paragraph::new(text).style(t.dim), inner);
+    }
+}

@@ -1,0 +1,158 @@
+//! Pop-ups: help (generated from the keymap table), the export dialog, the reason prompt.
+
+use crate::tui::app::{App, ExportFormat, ExportScope};
+use crate::tui::keymap::{KEYMAP, Scope};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let w = width.min(area.width);
+    let h = height.min(area.height);
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}
+
+fn popup<'a>(app: &App, title: &str) -> Block<'a> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(app.theme.key)
+        .title(Span::styled(format!(" {title} "), app.theme.title))
+}
+
+pub fn help(frame: &mut Frame, app: &App, area: Rect, scroll: u16) {
+    let t = &app.theme;
+    let mut lines = Vec::new();
+    for (scope, title) in [
+        (Scope::Global, "Everywhere"),
+        (Scope::Table, "Tables"),
+        (Scope::Findings, "Findings"),
+        (Scope::Detail, "Finding detail"),
+        (Scope::Pss, "Pod security"),
+    ] {
+        lines.push(Line::styled(title, t.header));
+        let mut seen: Vec<&str> = Vec::new();
+        for bd in KEYMAP.iter().filter(|b| b.scope == scope) {
+            if seen.contains(&bd.help) {
+                // Several keys, one action: list them together.
+                continue;
+            }
+            seen.push(bd.help);
+            let keys: Vec<&str> = KEYMAP
+                .iter()
+                .filter(|x| x.scope == scope && x.help == bd.help)
+                .map(|x| x.label)
+                .collect();
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {:<22}", keys.join(", ")), t.key),
+                Span::raw(bd.help),
+            ]));
+        }
+        lines.push(Line::raw(""));
+    }
+    lines.push(Line::styled("Commands", t.header));
+    for (cmd, what) in [
+        (":dashboard", "scores, top findings, what was not evaluated"),
+        (":images", "images and the workloads running them"),
+        (":pss", "namespaces' Pod Security and workloads x level"),
+        (
+            ":findings [area|severity]",
+            "every finding, e.g. :findings rbac, :findings high",
+        ),
+        (":audit  :sig", "audit log and signature views"),
+        (":rules", "the rule catalog"),
+        (":ns NAME  :ns all", "limit every view to one namespace"),
+        (":ctx NAME", "switch kubeconfig context (live clusters)"),
+        (":q", "quit"),
+    ] {
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {cmd:<26}"), t.key),
+            Span::raw(what),
+        ]));
+    }
+    let rect = centered(area, 90, area.height);
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(popup(app, "Help (esc closes)"))
+            .scroll((scroll, 0)),
+        rect,
+    );
+}
+
+pub fn export(
+    frame: &mut Frame,
+    app: &App,
+    area: Rect,
+    format: ExportFormat,
+    scope: ExportScope,
+    field: u8,
+) {
+    let t = &app.theme;
+    let choice = |selected: bool, text: &str| {
+        if selected {
+            Span::styled(format!("[{text}]"), t.selected)
+        } else {
+            Span::raw(format!(" {text} "))
+        }
+    };
+    let marker = |f: u8| {
+        if field == f {
+            Span::styled("> ", t.key)
+        } else {
+            Span::raw("  ")
+        }
+    };
+    let mut format_line = vec![marker(0), Span::raw("Format: ")];
+    format_line.extend(
+        ExportFormat::ALL
+            .iter()
+            .map(|f| choice(*f == format, f.extension())),
+    );
+    let mut scope_line = vec![marker(1), Span::raw("Scope:  ")];
+    scope_line.extend(
+        ExportScope::ALL
+            .iter()
+            .map(|s| choice(*s == scope, s.label())),
+    );
+    let lines = vec![
+        Line::from(format_line),
+        Line::from(scope_line),
+        Line::raw(""),
+        Line::styled(
+            "  enter writes kaudit-report-<time>.<ext> in the current folder",
+            t.dim,
+        ),
+    ];
+    let rect = centered(area, 72, 7);
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(lines).block(popup(app, "Export report")),
+        rect,
+    );
+}
+
+pub fn reason(frame: &mut Frame, app: &App, area: Rect, text: &str) {
+    let t = &app.theme;
+    let lines = vec![
+        Line::raw("Why is this finding accepted? The reason is written to the exemptions file."),
+        Line::from(vec![
+            Span::styled("> ", t.key),
+            Span::raw(text.to_string()),
+            Span::styled("_", t.key),
+        ]),
+    ];
+    let rect = centered(area, 78, 5);
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(popup(app, "Suppress finding"))
+            .wrap(Wrap { trim: false }),
+        rect,
+    );
+}

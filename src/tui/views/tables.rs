@@ -1,0 +1,532 @@
+//! The table views: dashboard, images, pod security, findings, rules.
+
+use super::{Columns, table};
+use crate::pss::Level;
+use crate::severity::{Area, Severity};
+use crate::tui::app::App;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Wrap};
+
+/// A severity as a word (never only a colour).
+fn sev_cell(app: &App, s: Severity, narrow: bool) -> Cell<'static> {
+    let word = if narrow {
+        match s {
+            Severity::Critical => "CRIT",
+            Severity::Medium => "MED",
+            other => other.label(),
+        }
+    } else {
+        s.label()
+    };
+    Cell::from(Span::styled(word, app.theme.severity(s)))
+}
+
+pub fn dashboard(frame: &mut Frame, app: &App, area: Rect) {
+    let Some(audit) = &app.audit else { return };
+    let t = &app.theme;
+    let report = &audit.report;
+    let notes_height = if area.height > 30 { 8 } else { 4 };
+    let [scores, top, notes] = Layout::vertical([
+        Constraint::Length(9),
+        Constraint::Min(4),
+        Constraint::Length(notes_height),
+    ])
+    .areas(area);
+    let narrow = area.width < 100;
+    let rows: Vec<Row> = report
+        .summary
+        .areas
+        .iter()
+        .map(|a| {
+            let n = |s: Severity| a.findings.get(&s).copied().unwrap_or(0).to_string();
+            let coverage = match a.coverage {
+                Some(c) if a.not_evaluated > 0 => format!("{c}% ({} n/e)", a.not_evaluated),
+                Some(c) => format!("{c}%"),
+                None => "not evaluated".into(),
+            };
+            Row::new(vec![
+                Cell::from(a.area.title()),
+                Cell::from(a.score.map_or("-".into(), |s| s.to_string())),
+                Cell::from(Span::styled(
+                    a.grade.map_or("-".into(), |g| g.to_string()),
+                    t.grade(a.grade),
+                )),
+                Cell::from(Span::styled(
+                    n(Severity::Critical),
+                    t.severity(Severity::Critical),
+                )),
+                Cell::from(Span::styled(n(Severity::High), t.severity(Severity::High))),
+                Cell::from(Span::styled(
+                    n(Severity::Medium),
+                    t.severity(Severity::Medium),
+                )),
+                Cell::from(Span::styled(n(Severity::Low), t.severity(Severity::Low))),
+                Cell::from(a.suppressed.to_string()),
+                Cell::from(coverage),
+            ])
+        })
+        .collect();
+    let header = Row::new(if narrow {
+        vec![
+            "AREA", "SCORE", "GR", "CRIT", "HIGH", "MED", "LOW", "SUP", "COVERAGE",
+        ]
+    } else {
+        vec![
+            "AREA",
+            "SCORE",
+            "GRADE",
+            "CRITICAL",
+            "HIGH",
+            "MEDIUM",
+            "LOW",
+            "SUPPRESSED",
+            "COVERAGE",
+        ]
+    })
+    .style(t.header);
+    let widths = [
+        Constraint::Length(13),
+        Constraint::Length(5),
+        Constraint::Length(if narrow { 2 } else { 5 }),
+        Constraint::Length(if narrow { 4 } else { 8 }),
+        Constraint::Length(if narrow { 4 } else { 6 }),
+        Constraint::Length(if narrow { 4 } else { 6 }),
+        Constraint::Length(if narrow { 4 } else { 6 }),
+        Constraint::Length(if narrow { 4 } else { 10 }),
+        Constraint::Min(10),
+    ];
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.border)
+        .title(Span::styled(" Score by area ", t.title));
+    frame.render_widget(Table::new(rows, widths).header(header).block(block), scores);
+
+    let m = &app.model;
+    table(
+        frame,
+        app,
+        top,
+        "Top findings".into(),
+        &app.dashboard,
+        Columns {
+            header: &["SEVERITY", "RULE", "OBJECT", "FINDING"],
+            widths: &[
+                Constraint::Length(if narrow { 5 } else { 9 }),
+                Constraint::Length(7),
+                Constraint::Percentage(30),
+                Constraint::Min(10),
+            ],
+        },
+        |r| {
+            let f = &m.findings[r];
+            let object = if f.namespace.is_empty() {
+                f.object.clone()
+            } else {
+                format!("{}/{}", f.namespace, f.object)
+            };
+            vec![
+                sev_cell(app, f.severity, narrow),
+                Cell::from(f.rule_id),
+                Cell::from(object),
+                Cell::from(f.message.clone()),
+            ]
+        },
+    );
+
+    let mut lines = Vec::new();
+    let mut reasons: Vec<String> = report
+        .not_evaluated
+        .iter()
+        .map(|n| format!("{}: {}", n.rule_id, n.reason))
+        .collect();
+    reasons.dedup();
+    if !reasons.is_empty() {
+        lines.push(Line::from(vec![
+            Span::styled("Not evaluated: ", t.key),
+            Span::raw(format!("{} checks; ", report.not_evaluated.len())),
+            Span::raw(reasons.into_iter().take(3).collect::<Vec<_>>().join("; ")),
+        ]));
+    }
+    if !report.input_errors.is_empty() {
+        lines.push(Line::from(vec![
+            Span::styled("Unreadable: ", t.bad),
+            Span::raw(format!(
+                "{} objects or files (see the report's Limitations)",
+                report.input_errors.len()
+            )),
+        ]));
+    }
+    let next: Vec<&str> = [
+        (
+            report
+                .summary
+                .areas
+                .iter()
+                .any(|a| a.area == Area::AuditLog && a.coverage.is_none()),
+            "pass --audit-log to analyse audit logs",
+        ),
+        (
+            report
+                .summary
+                .areas
+                .iter()
+                .any(|a| a.area == Area::Signatures && a.coverage.is_none()),
+            "pass --key to verify image signatures",
+        ),
+        (
+            true,
+            "press e to export a report, : for commands, ? for help",
+        ),
+    ]
+    .into_iter()
+    .filter(|(show, _)| *show)
+    .map(|(_, s)| s)
+    .collect();
+    lines.push(Line::from(vec![
+        Span::styled("Next: ", t.key),
+        Span::raw(next.join("; ")),
+    ]));
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.border)
+        .title(Span::styled(" Coverage and next steps ", t.title));
+    frame.render_widget(
+        Paragraph::new(lines).block(block).wrap(Wrap { trim: true }),
+        notes,
+    );
+}
+
+pub fn images(frame: &mut Frame, app: &App, area: Rect) {
+    let m = &app.model;
+    let narrow = area.width < 100;
+    let widths = if narrow {
+        vec![
+            Constraint::Min(20),
+            Constraint::Length(6),
+            Constraint::Length(9),
+            Constraint::Length(4),
+            Constraint::Length(8),
+        ]
+    } else {
+        vec![
+            Constraint::Min(30),
+            Constraint::Length(22),
+            Constraint::Length(6),
+            Constraint::Length(14),
+            Constraint::Length(9),
+            Constraint::Length(9),
+            Constraint::Length(7),
+            Constraint::Length(7),
+        ]
+    };
+    let header: &[&str] = if narrow {
+        &["IMAGE", "PIN", "WORKLOADS", "FIND", "SEVERITY"]
+    } else {
+        &[
+            "IMAGE",
+            "REGISTRY",
+            "PIN",
+            "PULL POLICY",
+            "WORKLOADS",
+            "FINDINGS",
+            "VULNS",
+            "SIGNED",
+        ]
+    };
+    table(
+        frame,
+        app,
+        area,
+        "Images".into(),
+        &app.images,
+        Columns {
+            header,
+            widths: &widths,
+        },
+        |r| {
+            let i = &m.images[r];
+            let worst = i.worst.map_or(Cell::from("-"), |s| sev_cell(app, s, true));
+            if narrow {
+                vec![
+                    Cell::from(i.image.clone()),
+                    Cell::from(i.pinning),
+                    Cell::from(i.workloads.len().to_string()),
+                    Cell::from(i.findings.to_string()),
+                    worst,
+                ]
+            } else {
+                vec![
+                    Cell::from(i.image.clone()),
+                    Cell::from(i.registry.clone()),
+                    Cell::from(i.pinning),
+                    Cell::from(i.pull_policies.clone()),
+                    Cell::from(i.workloads.len().to_string()),
+                    Cell::from(Line::from(vec![
+                        Span::raw(format!("{} ", i.findings)),
+                        Span::styled(
+                            i.worst.map_or("", |s| s.label()),
+                            i.worst.map_or(Style::default(), |s| app.theme.severity(s)),
+                        ),
+                    ])),
+                    Cell::from(Span::styled("n/e", app.theme.dim)),
+                    Cell::from(Span::styled("n/e", app.theme.dim)),
+                ]
+            }
+        },
+    );
+}
+
+pub fn pss(frame: &mut Frame, app: &App, area: Rect) {
+    let m = &app.model;
+    let t = &app.theme;
+    let level_cell = |l: Level| match l {
+        Level::Restricted => Cell::from(Span::styled("restricted", t.good)),
+        Level::Baseline => Cell::from("baseline"),
+        Level::Privileged => Cell::from(Span::styled("privileged", t.bad)),
+    };
+    if app.pss_workloads {
+        let version = app.pss_version;
+        let verdict = |v: &[String]| -> Cell<'static> {
+            match v.first() {
+                None => Cell::from(Span::styled("pass", t.good)),
+                Some(first) => Cell::from(Line::from(vec![
+                    Span::styled(format!("FAIL {} ", v.len()), t.bad),
+                    Span::raw(first.clone()),
+                ])),
+            }
+        };
+        table(
+            frame,
+            app,
+            area,
+            format!("Workloads x level at {version} (v: version, w: namespaces)"),
+            &app.workloads,
+            Columns {
+                header: &["NAMESPACE", "WORKLOAD", "BASELINE", "RESTRICTED"],
+                widths: &[
+                    Constraint::Length(12),
+                    Constraint::Percentage(25),
+                    Constraint::Percentage(30),
+                    Constraint::Min(10),
+                ],
+            },
+            |r| {
+                let w = &m.workloads[r];
+                vec![
+                    Cell::from(w.namespace.clone()),
+                    Cell::from(w.object.clone()),
+                    verdict(&w.baseline),
+                    verdict(&w.restricted),
+                ]
+            },
+        );
+        return;
+    }
+    table(
+        frame,
+        app,
+        area,
+        "Namespaces (w: workloads x level)".into(),
+        &app.namespaces,
+        Columns {
+            header: &[
+                "NAMESPACE",
+                "ENFORCE",
+                "WARN",
+                "AUDIT",
+                "WORKLOADS",
+                "COULD ENFORCE",
+                "VIOLATING",
+            ],
+            widths: &[
+                Constraint::Min(12),
+                Constraint::Length(20),
+                Constraint::Length(18),
+                Constraint::Length(18),
+                Constraint::Length(9),
+                Constraint::Length(13),
+                Constraint::Length(9),
+            ],
+        },
+        |r| {
+            let n = &m.namespaces[r];
+            let enforce = if n.labelled {
+                n.enforce.clone()
+            } else {
+                format!("{} (default)", n.enforce)
+            };
+            let violating = if n.violating > 0 {
+                Cell::from(Span::styled(n.violating.to_string(), t.bad))
+            } else {
+                Cell::from("0")
+            };
+            vec![
+                Cell::from(n.name.clone()),
+                Cell::from(enforce),
+                Cell::from(n.warn.clone()),
+                Cell::from(n.audit.clone()),
+                Cell::from(n.workloads.to_string()),
+                level_cell(n.highest),
+                violating,
+            ]
+        },
+    );
+}
+
+pub fn findings(frame: &mut Frame, app: &App, area: Rect) {
+    let m = &app.model;
+    let narrow = area.width < 100;
+    if app.grouped {
+        table(
+            frame,
+            app,
+            area,
+            "Findings by rule (t: flat list, enter: the rule's findings)".into(),
+            &app.rule_groups,
+            Columns {
+                header: &["RULE", "SEVERITY", "FINDINGS", "TITLE"],
+                widths: &[
+                    Constraint::Length(7),
+                    Constraint::Length(9),
+                    Constraint::Length(8),
+                    Constraint::Min(10),
+                ],
+            },
+            |r| {
+                let rule = &m.rules[r];
+                vec![
+                    Cell::from(rule.rule.id),
+                    sev_cell(app, rule.rule.severity, false),
+                    Cell::from(rule.findings.to_string()),
+                    Cell::from(rule.rule.title),
+                ]
+            },
+        );
+        return;
+    }
+    let sort = match app.sort {
+        crate::tui::app::SortKey::Severity => "severity",
+        crate::tui::app::SortKey::Rule => "rule",
+        crate::tui::app::SortKey::Namespace => "namespace",
+        crate::tui::app::SortKey::Object => "object",
+    };
+    let widths = if narrow {
+        vec![
+            Constraint::Length(5),
+            Constraint::Length(7),
+            Constraint::Percentage(35),
+            Constraint::Min(10),
+        ]
+    } else {
+        vec![
+            Constraint::Length(9),
+            Constraint::Length(7),
+            Constraint::Length(12),
+            Constraint::Percentage(28),
+            Constraint::Min(20),
+        ]
+    };
+    let header: &[&str] = if narrow {
+        &["SEV", "RULE", "OBJECT", "FINDING"]
+    } else {
+        &["SEVERITY", "RULE", "NAMESPACE", "OBJECT", "FINDING"]
+    };
+    table(
+        frame,
+        app,
+        area,
+        format!("Findings by {sort}"),
+        &app.findings,
+        Columns {
+            header,
+            widths: &widths,
+        },
+        |r| {
+            let f = &m.findings[r];
+            let message = if f.suppressed {
+                format!("[suppressed] {}", f.message)
+            } else {
+                f.message.clone()
+            };
+            let mut cells = vec![sev_cell(app, f.severity, narrow), Cell::from(f.rule_id)];
+            if narrow {
+                let object = if f.namespace.is_empty() {
+                    f.object.clone()
+                } else {
+                    format!("{}/{}", f.namespace, f.object)
+                };
+                cells.push(Cell::from(object));
+            } else {
+                cells.push(Cell::from(f.namespace.clone()));
+                cells.push(Cell::from(f.object.clone()));
+            }
+            cells.push(if f.suppressed {
+                Cell::from(Span::styled(message, app.theme.dim))
+            } else {
+                Cell::from(message)
+            });
+            cells
+        },
+    );
+}
+
+pub fn rules(frame: &mut Frame, app: &App, area: Rect) {
+    let m = &app.model;
+    let narrow = area.width < 100;
+    let widths = if narrow {
+        vec![
+            Constraint::Length(7),
+            Constraint::Length(5),
+            Constraint::Length(4),
+            Constraint::Min(10),
+        ]
+    } else {
+        vec![
+            Constraint::Length(7),
+            Constraint::Length(9),
+            Constraint::Length(12),
+            Constraint::Length(8),
+            Constraint::Min(20),
+            Constraint::Length(38),
+        ]
+    };
+    let header: &[&str] = if narrow {
+        &["ID", "SEV", "#", "TITLE"]
+    } else {
+        &["ID", "SEVERITY", "AREA", "FINDINGS", "TITLE", "CKS DOMAIN"]
+    };
+    table(
+        frame,
+        app,
+        area,
+        "Rules".into(),
+        &app.rules,
+        Columns {
+            header,
+            widths: &widths,
+        },
+        |r| {
+            let rule = &m.rules[r];
+            if narrow {
+                vec![
+                    Cell::from(rule.rule.id),
+                    sev_cell(app, rule.rule.severity, true),
+                    Cell::from(rule.findings.to_string()),
+                    Cell::from(rule.rule.title),
+                ]
+            } else {
+                vec![
+                    Cell::from(rule.rule.id),
+                    sev_cell(app, rule.rule.severity, false),
+                    Cell::from(rule.rule.area.as_str()),
+                    Cell::from(rule.findings.to_string()),
+                    Cell::from(rule.rule.title),
+                    Cell::from(rule.rule.cks_domain),
+                ]
+            }
+        },
+    );
+}

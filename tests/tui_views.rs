@@ -1,0 +1,260 @@
+//! Every view of the TUI, rendered from the demo cluster at 80x24 and 160x48 and compared
+//! with the snapshots in `tests/snapshots/` (insta). Also the key handling of `App::update`.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use kaudit::cli::{AuditArgs, SourceArgs};
+use kaudit::pss::Version;
+use kaudit::tui::app::{App, Effect, Event, Input, View};
+use kaudit::tui::theme::{Theme, ThemeName};
+use kaudit::tui::{run, ui};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use std::path::PathBuf;
+
+fn demo_app(size: (u16, u16)) -> App {
+    let source = SourceArgs {
+        demo: true,
+        ..SourceArgs::default()
+    };
+    let audit_args = AuditArgs {
+        pss_version: Version::Latest,
+        allowed_registries: Vec::new(),
+        exemptions: None,
+    };
+    let audit = kaudit::audit::run(&source, &audit_args).expect("the demo audits");
+    let mut app = App::new(
+        Theme::new(ThemeName::Dark),
+        "demo (embedded Acme Shop cluster)".into(),
+        size,
+    );
+    app.update(Event::Loaded(Box::new(Ok(audit))));
+    app
+}
+
+fn options(dir: &std::path::Path) -> run::Options {
+    run::Options {
+        theme: ThemeName::Dark,
+        mouse: false,
+        exemptions_path: dir.join("exemptions.yaml"),
+        export_dir: dir.to_path_buf(),
+        log_path: None,
+    }
+}
+
+fn key(app: &mut App, code: KeyCode) -> Option<Effect> {
+    app.update(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+}
+
+fn keys(app: &mut App, text: &str) {
+    for c in text.chars() {
+        key(app, KeyCode::Char(c));
+    }
+}
+
+/// Applies events and carries out their effects as the runtime would.
+fn press(app: &mut App, code: KeyCode, dir: &std::path::Path) {
+    if let Some(effect) = key(app, code) {
+        let mut log = run::Log::open(None);
+        if let Some(event) = run::perform(app, effect, &options(dir), &mut log) {
+            app.update(event);
+        }
+    }
+}
+
+fn screen(app: &App) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(app.size.0, app.size.1)).unwrap();
+    terminal.draw(|f| ui::draw(f, app)).unwrap();
+    let buffer = terminal.backend().buffer();
+    let mut out = String::new();
+    for y in 0..buffer.area.height {
+        let line: String = (0..buffer.area.width)
+            .map(|x| buffer[(x, y)].symbol().to_string())
+            .collect();
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// Drives the app to each view and snapshots it at one size.
+fn snapshot_views(size: (u16, u16), suffix: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = demo_app(size);
+    let snap =
+        |name: &str, app: &App| insta::assert_snapshot!(format!("{name}_{suffix}"), screen(app));
+
+    snap("dashboard", &app);
+    key(&mut app, KeyCode::Tab);
+    snap("images", &app);
+    key(&mut app, KeyCode::Tab);
+    snap("pss_namespaces", &app);
+    keys(&mut app, "w");
+    snap("pss_workloads", &app);
+    keys(&mut app, "v");
+    snap("pss_workloads_v1_37", &app);
+    key(&mut app, KeyCode::Tab);
+    snap("findings", &app);
+    keys(&mut app, "t");
+    snap("findings_by_rule", &app);
+    keys(&mut app, "t/rbac");
+    key(&mut app, KeyCode::Enter);
+    snap("findings_filtered", &app);
+    press(&mut app, KeyCode::Enter, dir.path());
+    snap("finding_detail", &app);
+    keys(&mut app, "e");
+    snap("export_dialog", &app);
+    key(&mut app, KeyCode::Esc);
+    keys(&mut app, "?");
+    snap("help", &app);
+    key(&mut app, KeyCode::Esc);
+    for (cmd, name) in [
+        ("audit", "audit_log"),
+        ("sig", "signatures"),
+        ("rules", "rules"),
+    ] {
+        keys(&mut app, &format!(":{cmd}"));
+        key(&mut app, KeyCode::Enter);
+        snap(name, &app);
+    }
+    key(&mut app, KeyCode::Enter);
+    snap("rule_detail", &app);
+}
+
+#[test]
+fn views_at_80x24() {
+    snapshot_views((80, 24), "80x24");
+}
+
+#[test]
+fn views_at_160x48() {
+    snapshot_views((160, 48), "160x48");
+}
+
+#[test]
+fn navigation_filter_and_back() {
+    let mut app = demo_app((120, 40));
+    keys(&mut app, ":findings");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.view, View::Findings);
+    let all = app.findings.rows.len();
+    keys(&mut app, "/pod008");
+    assert!(matches!(app.input, Input::Filter(_)));
+    assert_eq!(app.findings.rows.len(), 1, "filtering happens as you type");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.input, Input::None);
+    assert_eq!(app.findings.filter, "pod008");
+    // Esc first clears the filter, then goes back.
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.findings.rows.len(), all);
+    assert_eq!(app.view, View::Findings);
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.view, View::Dashboard);
+    // Moving never leaves the table.
+    keys(&mut app, ":findings");
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::End);
+    assert_eq!(app.findings.selected, all - 1);
+    key(&mut app, KeyCode::Down);
+    assert_eq!(app.findings.selected, all - 1);
+    key(&mut app, KeyCode::Home);
+    key(&mut app, KeyCode::Up);
+    assert_eq!(app.findings.selected, 0);
+    keys(&mut app, "-");
+    assert_eq!(app.view, View::Dashboard, "- returns to the previous view");
+}
+
+#[test]
+fn command_bar_completes_and_reports_unknown_commands() {
+    let mut app = demo_app((120, 40));
+    keys(&mut app, ":ru");
+    key(&mut app, KeyCode::Tab);
+    assert_eq!(app.input, Input::Command("rules".into()));
+    key(&mut app, KeyCode::Esc);
+    keys(&mut app, ":ns pay");
+    key(&mut app, KeyCode::Tab);
+    assert_eq!(app.input, Input::Command("ns payments".into()));
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.namespace.as_deref(), Some("payments"));
+    keys(&mut app, ":findings");
+    key(&mut app, KeyCode::Enter);
+    assert!(app.findings.rows.is_empty(), "payments has no findings");
+    keys(&mut app, ":nope");
+    key(&mut app, KeyCode::Enter);
+    assert!(
+        app.status
+            .as_deref()
+            .unwrap_or("")
+            .contains("unknown command")
+    );
+    keys(&mut app, ":q");
+    assert_eq!(key(&mut app, KeyCode::Enter), Some(Effect::Quit));
+}
+
+#[test]
+fn suppress_needs_a_reason_writes_the_file_and_is_reversible() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = demo_app((120, 40));
+    keys(&mut app, ":findings");
+    key(&mut app, KeyCode::Enter);
+    keys(&mut app, "/pod008");
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Enter);
+    let View::Detail(i) = app.view else {
+        panic!("detail expected")
+    };
+    keys(&mut app, "s");
+    assert!(matches!(app.input, Input::Reason { .. }));
+    assert_eq!(
+        key(&mut app, KeyCode::Enter),
+        None,
+        "an empty reason is refused"
+    );
+    keys(&mut app, "kaniko migration in Q1");
+    press(&mut app, KeyCode::Enter, dir.path());
+    let written = std::fs::read_to_string(dir.path().join("exemptions.yaml")).unwrap();
+    assert!(
+        written.contains("rule: \"POD008\"") && written.contains("kaniko migration in Q1"),
+        "{written}"
+    );
+    let View::Detail(j) = app.view else {
+        panic!("still on the detail")
+    };
+    let f = &app.audit.as_ref().unwrap().report.findings[j];
+    assert_eq!(
+        f.rule_id, "POD008",
+        "the detail follows its finding across the re-run ({i} -> {j})"
+    );
+    assert!(f.suppressed.is_some());
+    press(&mut app, KeyCode::Char('s'), dir.path());
+    let f = &app.audit.as_ref().unwrap().report.findings[j];
+    assert!(f.suppressed.is_none(), "s again undoes");
+    assert!(
+        !std::fs::read_to_string(dir.path().join("exemptions.yaml"))
+            .unwrap()
+            .contains("POD008")
+    );
+}
+
+#[test]
+fn export_writes_the_chosen_scope() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = demo_app((120, 40));
+    keys(&mut app, ":findings");
+    key(&mut app, KeyCode::Enter);
+    keys(&mut app, "/rbac002");
+    key(&mut app, KeyCode::Enter);
+    keys(&mut app, "e");
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Right);
+    key(&mut app, KeyCode::Right); // scope: this filter
+    press(&mut app, KeyCode::Enter, dir.path());
+    let status = app.status.clone().unwrap_or_default();
+    assert!(status.contains("2 findings, this filter"), "{status}");
+    let file: PathBuf = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "md"))
+        .unwrap();
+    let md = std::fs::read_to_string(file).unwrap();
+    assert!(md.contains("RBAC002") && !md.contains("PSS002"));
+}
