@@ -1,0 +1,94 @@
+//! Regenerates `screenshots/*.png` (and the `.svg` sources) from the demo cluster:
+//! `cargo run --example screenshots`. Needs `rsvg-convert` (Debian: librsvg2-bin) for PNG.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use kaudit::cli::{AuditArgs, SourceArgs};
+use kaudit::pss::Version;
+use kaudit::tui::app::{App, Event};
+use kaudit::tui::theme::{Theme, ThemeName};
+use kaudit::tui::{run, svg, ui};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use std::path::Path;
+use std::process::Command;
+
+fn press(app: &mut App, keys: &str) {
+    for c in keys.chars() {
+        let code = match c {
+            '\n' => KeyCode::Enter,
+            '\t' => KeyCode::Tab,
+            c => KeyCode::Char(c),
+        };
+        if let Some(effect) = app.update(Event::Key(KeyEvent::new(code, KeyModifiers::NONE))) {
+            let options = run::Options {
+                theme: ThemeName::Dark,
+                mouse: false,
+                exemptions_path: std::env::temp_dir().join("kaudit-shots.yaml"),
+                export_dir: std::env::temp_dir(),
+                log_path: None,
+            };
+            if let Some(event) = run::perform(app, effect, &options, &mut run::Log::open(None)) {
+                app.update(event);
+            }
+        }
+    }
+}
+
+fn shot(app: &App, name: &str, out: &Path) -> Result<(), String> {
+    let mut terminal =
+        Terminal::new(TestBackend::new(app.size.0, app.size.1)).map_err(|e| e.to_string())?;
+    terminal
+        .draw(|f| ui::draw(f, app))
+        .map_err(|e| e.to_string())?;
+    // The SVG is an intermediate; only the PNG is kept in the repository.
+    let svg_path = std::env::temp_dir().join(format!("kaudit-{name}.svg"));
+    std::fs::write(&svg_path, svg::render(terminal.backend().buffer()))
+        .map_err(|e| e.to_string())?;
+    let png = out.join(format!("{name}.png"));
+    let status = Command::new("rsvg-convert")
+        .arg("-o")
+        .arg(&png)
+        .arg(&svg_path)
+        .status();
+    match status {
+        Ok(s) if s.success() => {
+            println!("wrote {}", png.display());
+            Ok(())
+        }
+        _ => Err(format!(
+            "rsvg-convert failed or is missing (Debian: apt-get install librsvg2-bin); the SVG is at {}",
+            svg_path.display()
+        )),
+    }
+}
+
+fn main() -> Result<(), String> {
+    let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("screenshots");
+    std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
+    let source = SourceArgs {
+        demo: true,
+        ..SourceArgs::default()
+    };
+    let args = AuditArgs {
+        pss_version: Version::Latest,
+        allowed_registries: Vec::new(),
+        exemptions: None,
+    };
+    let audit = kaudit::audit::run(&source, &args)?;
+    let mut app = App::new(
+        Theme::new(ThemeName::Dark),
+        "demo (embedded Acme Shop cluster)".into(),
+        (130, 36),
+    );
+    app.update(Event::Loaded(Box::new(Ok(audit))));
+    shot(&app, "dashboard", &out)?;
+    press(&mut app, ":pss\nw");
+    shot(&app, "pod-security", &out)?;
+    press(&mut app, ":findings\n");
+    shot(&app, "findings", &out)?;
+    press(&mut app, "/pod008\n\n");
+    shot(&app, "finding-detail", &out)?;
+    press(&mut app, ":images\n");
+    shot(&app, "images", &out)?;
+    Ok(())
+}

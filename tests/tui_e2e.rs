@@ -1,0 +1,131 @@
+//! The real binary in a real terminal (tmux): start the demo, go to a finding, filter, open
+//! it, export Markdown, quit; check the screen at each step and the exported file.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+struct Tmux {
+    socket: std::path::PathBuf,
+}
+
+impl Tmux {
+    fn run(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .arg("-S")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("tmux runs");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn screen(&self) -> String {
+        self.run(&["capture-pane", "-p", "-t", "kaudit"])
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "kaudit"];
+        args.extend_from_slice(keys);
+        self.run(&args);
+    }
+
+    /// Waits until the screen shows `text`; panics with the screen after 10 seconds.
+    fn wait_for(&self, text: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen();
+            if screen.contains(text) {
+                return screen;
+            }
+            if start.elapsed() > Duration::from_secs(10) {
+                panic!("{text:?} never appeared; the screen was:\n{screen}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .arg("-S")
+            .arg(&self.socket)
+            .arg("kill-server")
+            .output();
+    }
+}
+
+fn tmux_available() -> bool {
+    Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+#[test]
+fn demo_session_in_a_real_terminal() {
+    if !tmux_available() {
+        assert!(
+            std::env::var_os("KAUDIT_REQUIRE_E2E").is_none(),
+            "tmux is required (KAUDIT_REQUIRE_E2E is set)"
+        );
+        eprintln!("\n*** SKIPPED demo_session_in_a_real_terminal: tmux is not installed ***\n");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let tmux = Tmux {
+        socket: dir.path().join("tmux.sock"),
+    };
+    let bin = env!("CARGO_BIN_EXE_kaudit");
+    let cwd = dir.path().to_str().unwrap();
+    let command = format!(
+        "env KAUDIT_CONFIG_DIR={cwd}/config KAUDIT_DATA_DIR={cwd}/data TERM=xterm-256color {bin} demo; echo KAUDIT-EXITED-$?; sleep 30"
+    );
+    tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "kaudit",
+        "-x",
+        "100",
+        "-y",
+        "30",
+        "-c",
+        cwd,
+        &command,
+    ]);
+
+    tmux.wait_for("Score by area");
+    tmux.keys(&[":findings", "Enter"]);
+    tmux.wait_for("Findings by severity");
+    tmux.keys(&["/", "pod008", "Enter"]);
+    tmux.wait_for("[1/1] </pod008>");
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("Container runtime socket mounted");
+    assert!(screen.contains("/var/run/docker.sock"), "{screen}");
+    assert!(
+        screen.contains(">           path: /var/run/docker.sock"),
+        "the YAML marks the offending line:\n{screen}"
+    );
+    tmux.keys(&["e"]);
+    tmux.wait_for("Export report");
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("wrote ./kaudit-report-");
+    let exported: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+        .collect();
+    assert_eq!(exported.len(), 1, "{screen}");
+    let md = std::fs::read_to_string(&exported[0]).unwrap();
+    assert!(md.starts_with("# kaudit report") && md.contains("POD008"));
+    tmux.keys(&["q"]);
+    let screen = tmux.wait_for("KAUDIT-EXITED-0");
+    // The terminal is back to normal: the shell's output is on the main screen.
+    assert!(!screen.contains("Score by area"), "{screen}");
+    assert!(
+        Path::new(&format!("{cwd}/data/kaudit.log")).exists(),
+        "the log goes to the data folder, not the screen"
+    );
+}
