@@ -8,65 +8,19 @@ use kaudit::checks::{self, ScanConfig};
 use kaudit::inventory::Inventory;
 use kaudit::report;
 use kaudit::sources;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-const TARGET: usize = 10_000;
+mod common;
+
+use common::{TARGET, write_folder};
 
 fn median(mut samples: Vec<Duration>) -> Duration {
     samples.sort();
     samples[samples.len() / 2]
-}
-
-/// Workload documents of the demo cluster, as YAML text.
-fn demo_workload_documents() -> Vec<String> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo");
-    let mut docs = Vec::new();
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
-        .collect();
-    files.sort();
-    for file in files {
-        let text = std::fs::read_to_string(file).unwrap();
-        for doc in text.split("\n---\n") {
-            let kinds = [
-                "kind: Deployment",
-                "kind: DaemonSet",
-                "kind: StatefulSet",
-                "kind: CronJob",
-                "kind: Job",
-                "kind: Pod\n",
-                "kind: ReplicaSet",
-            ];
-            if kinds.iter().any(|k| doc.contains(k)) {
-                docs.push(doc.trim_start_matches("---\n").to_string());
-            }
-        }
-    }
-    docs
-}
-
-/// Writes `TARGET` workload objects (copies of the demo's, renamed) into 500 files.
-fn write_folder(dir: &Path) -> usize {
-    let docs = demo_workload_documents();
-    let per_file = TARGET / 500;
-    let mut n = 0;
-    for f in 0..500 {
-        let mut text = String::new();
-        for _ in 0..per_file {
-            let doc = &docs[n % docs.len()];
-            text.push_str(&doc.replacen("\n  name: ", &format!("\n  name: c{n}-"), 1));
-            text.push_str("\n---\n");
-            n += 1;
-        }
-        std::fs::write(dir.join(format!("workloads-{f:03}.yaml")), text).unwrap();
-    }
-    n
 }
 
 fn main() {

@@ -271,6 +271,50 @@ pub struct App {
     pub detail_scroll: u16,
     pub data_age_secs: u64,
     pub quit: bool,
+    /// Findings in the current sort order (and namespace), and the filter results built on it.
+    findings_order: (Option<(SortKey, Option<String>)>, Vec<usize>),
+    findings_narrowing: Narrowing,
+}
+
+/// Filter results by query, so typing one more letter searches only the rows the shorter
+/// query matched, and backspace reuses a stored result. Queries that extend a previous one
+/// can only match fewer rows: every term must still match.
+#[derive(Debug, Default)]
+pub struct Narrowing {
+    stack: Vec<(String, Vec<usize>)>,
+}
+
+impl Narrowing {
+    pub fn clear(&mut self) {
+        self.stack.clear();
+    }
+
+    pub fn narrow(
+        &mut self,
+        query: &str,
+        all: &[usize],
+        matches: impl Fn(usize) -> bool,
+    ) -> Vec<usize> {
+        while self
+            .stack
+            .last()
+            .is_some_and(|(q, _)| !query.starts_with(q.as_str()))
+        {
+            self.stack.pop();
+        }
+        if query.trim().is_empty() {
+            return all.to_vec();
+        }
+        if let Some((q, rows)) = self.stack.last()
+            && q == query
+        {
+            return rows.clone();
+        }
+        let base = self.stack.last().map_or(all, |(_, rows)| rows.as_slice());
+        let rows: Vec<usize> = base.iter().copied().filter(|i| matches(*i)).collect();
+        self.stack.push((query.to_string(), rows.clone()));
+        rows
+    }
 }
 
 /// Rows a table shows below its header, from the terminal height (header 2, tabs 1,
@@ -312,6 +356,8 @@ impl App {
             detail_scroll: 0,
             data_age_secs: 0,
             quit: false,
+            findings_order: (None, Vec::new()),
+            findings_narrowing: Narrowing::default(),
         }
     }
 
@@ -319,6 +365,7 @@ impl App {
     pub fn set_audit(&mut self, audit: Audit) {
         self.pss_version = audit.config.pss_version;
         self.model = Model::build(&audit, self.pss_version);
+        self.findings_order = (None, Vec::new());
         self.audit = Some(audit);
         self.load = LoadState::Ready;
         self.refresh_all();
@@ -388,31 +435,41 @@ impl App {
                 (rows, self.workloads.filter.clone())
             }
             PaneId::Findings => {
-                let t = filter::terms(&self.findings.filter);
-                let mut rows: Vec<usize> = (0..m.findings.len())
-                    .filter(|i| {
-                        filter::matches(&t, &m.findings[*i].hay) && in_ns(&m.findings[*i].namespace)
-                    })
-                    .collect();
-                let f = &m.findings;
-                match self.sort {
-                    // The report is already ordered by severity, rule and subject.
-                    SortKey::Severity => {}
-                    SortKey::Rule => rows.sort_by(|a, b| {
-                        f[*a]
-                            .rule_id
-                            .cmp(f[*b].rule_id)
-                            .then(f[*b].severity.cmp(&f[*a].severity))
-                    }),
-                    SortKey::Namespace => rows.sort_by(|a, b| {
-                        f[*a]
-                            .namespace
-                            .cmp(&f[*b].namespace)
-                            .then(f[*b].severity.cmp(&f[*a].severity))
-                    }),
-                    SortKey::Object => rows.sort_by(|a, b| f[*a].object.cmp(&f[*b].object)),
+                // All findings in sort order, computed once per sort and namespace; then each
+                // keystroke only narrows the previous result (see `Narrowing`).
+                let key = (self.sort, self.namespace.clone());
+                if self.findings_order.0 != Some(key.clone()) {
+                    let f = &m.findings;
+                    let mut order: Vec<usize> =
+                        (0..f.len()).filter(|i| in_ns(&f[*i].namespace)).collect();
+                    match self.sort {
+                        // The report is already ordered by severity, rule and subject.
+                        SortKey::Severity => {}
+                        SortKey::Rule => order.sort_by(|a, b| {
+                            f[*a]
+                                .rule_id
+                                .cmp(f[*b].rule_id)
+                                .then(f[*b].severity.cmp(&f[*a].severity))
+                        }),
+                        SortKey::Namespace => order.sort_by(|a, b| {
+                            f[*a]
+                                .namespace
+                                .cmp(&f[*b].namespace)
+                                .then(f[*b].severity.cmp(&f[*a].severity))
+                        }),
+                        SortKey::Object => order.sort_by(|a, b| f[*a].object.cmp(&f[*b].object)),
+                    }
+                    self.findings_order = (Some(key), order);
+                    self.findings_narrowing.clear();
                 }
-                (rows, self.findings.filter.clone())
+                let query = self.findings.filter.clone();
+                let terms = filter::terms(&query);
+                let rows = self
+                    .findings_narrowing
+                    .narrow(&query, &self.findings_order.1, |i| {
+                        filter::matches(&terms, &m.findings[i].hay)
+                    });
+                (rows, query)
             }
             PaneId::RuleGroups => {
                 let t = filter::terms(&self.rule_groups.filter);

@@ -201,7 +201,7 @@ pub fn dashboard(frame: &mut Frame, app: &App, area: Rect) {
 
 pub fn images(frame: &mut Frame, app: &App, area: Rect) {
     let m = &app.model;
-    let narrow = area.width < 100;
+    let narrow = area.width < 115;
     let widths = if narrow {
         vec![
             Constraint::Min(20),
@@ -325,14 +325,12 @@ pub fn pss(frame: &mut Frame, app: &App, area: Rect) {
         );
         return;
     }
-    table(
-        frame,
-        app,
-        area,
-        "Namespaces (w: workloads x level)".into(),
-        &app.namespaces,
-        Columns {
-            header: &[
+    // Column sets that fit: the layout solver gives unstable widths when constraints
+    // overflow the area.
+    let wide = area.width >= 110;
+    let (header, widths): (&[&str], Vec<Constraint>) = if wide {
+        (
+            &[
                 "NAMESPACE",
                 "ENFORCE",
                 "WARN",
@@ -341,7 +339,7 @@ pub fn pss(frame: &mut Frame, app: &App, area: Rect) {
                 "COULD ENFORCE",
                 "VIOLATING",
             ],
-            widths: &[
+            vec![
                 Constraint::Min(12),
                 Constraint::Length(20),
                 Constraint::Length(18),
@@ -350,6 +348,28 @@ pub fn pss(frame: &mut Frame, app: &App, area: Rect) {
                 Constraint::Length(13),
                 Constraint::Length(9),
             ],
+        )
+    } else {
+        (
+            &["NAMESPACE", "ENFORCE", "WL", "COULD ENF.", "VIOL."],
+            vec![
+                Constraint::Min(10),
+                Constraint::Length(24),
+                Constraint::Length(3),
+                Constraint::Length(10),
+                Constraint::Length(5),
+            ],
+        )
+    };
+    table(
+        frame,
+        app,
+        area,
+        "Namespaces (w: workloads x level)".into(),
+        &app.namespaces,
+        Columns {
+            header,
+            widths: &widths,
         },
         |r| {
             let n = &m.namespaces[r];
@@ -363,15 +383,25 @@ pub fn pss(frame: &mut Frame, app: &App, area: Rect) {
             } else {
                 Cell::from("0")
             };
-            vec![
-                Cell::from(n.name.clone()),
-                Cell::from(enforce),
-                Cell::from(n.warn.clone()),
-                Cell::from(n.audit.clone()),
-                Cell::from(n.workloads.to_string()),
-                level_cell(n.highest),
-                violating,
-            ]
+            if wide {
+                vec![
+                    Cell::from(n.name.clone()),
+                    Cell::from(enforce),
+                    Cell::from(n.warn.clone()),
+                    Cell::from(n.audit.clone()),
+                    Cell::from(n.workloads.to_string()),
+                    level_cell(n.highest),
+                    violating,
+                ]
+            } else {
+                vec![
+                    Cell::from(n.name.clone()),
+                    Cell::from(enforce),
+                    Cell::from(n.workloads.to_string()),
+                    level_cell(n.highest),
+                    violating,
+                ]
+            }
         },
     );
 }
