@@ -354,7 +354,7 @@ pub fn pss(frame: &mut Frame, app: &App, area: Rect) {
             &["NAMESPACE", "ENFORCE", "WL", "COULD ENF.", "VIOL."],
             vec![
                 Constraint::Min(10),
-                Constraint::Length(24),
+                Constraint::Length(28),
                 Constraint::Length(3),
                 Constraint::Length(10),
                 Constraint::Length(5),
