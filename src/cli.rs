@@ -45,6 +45,8 @@ pub enum Command {
     Pss(PssArgs),
     /// List the rule catalog.
     Rules(RulesArgs),
+    /// Print the TUI's keys as a Markdown table (the README's table comes from here).
+    Keys,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -188,6 +190,10 @@ fn run(cli: Cli) -> Result<u8, String> {
     match cli.command {
         Some(Command::Rules(args)) => rules_cmd::run(args.format == TextOrJson::Json),
         Some(Command::Pss(args)) => pss_cmd::run(&args),
+        Some(Command::Keys) => {
+            print!("{}", crate::tui::keymap::markdown());
+            Ok(EXIT_OK)
+        }
         Some(Command::Demo(args)) => {
             let source = SourceArgs {
                 demo: true,

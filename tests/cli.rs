@@ -408,3 +408,14 @@ fn markdown_report_has_summary_namespaces_and_remediation() {
         }
     }
 }
+
+#[test]
+fn readme_keys_table_is_the_keymap() {
+    let keys = String::from_utf8(kaudit(&["keys"]).stdout).unwrap();
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    assert!(
+        readme.contains(&keys),
+        "README.md's key table is out of date: paste the output of `kaudit keys`"
+    );
+}

@@ -318,6 +318,36 @@ pub fn hints(scopes: &[Scope]) -> Vec<(&'static str, &'static str)> {
     out
 }
 
+/// The keymap as a Markdown table, for the README (`kaudit keys`).
+pub fn markdown() -> String {
+    let mut out = String::from("| keys | where | what |\n| --- | --- | --- |\n");
+    let mut done: Vec<(&str, &str)> = Vec::new();
+    for bd in KEYMAP {
+        let scope = match bd.scope {
+            Scope::Global => "everywhere",
+            Scope::Table => "tables",
+            Scope::Findings => "findings",
+            Scope::Detail => "finding detail",
+            Scope::Pss => "pod security",
+        };
+        if done.contains(&(scope, bd.help)) {
+            continue;
+        }
+        done.push((scope, bd.help));
+        let keys: Vec<String> = KEYMAP
+            .iter()
+            .filter(|x| x.scope == bd.scope && x.help == bd.help)
+            .map(|x| format!("`{}`", x.label))
+            .collect();
+        out.push_str(&format!(
+            "| {} | {scope} | {} |\n",
+            keys.join(" "),
+            bd.help.replace('|', "\\|")
+        ));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,7 +10,8 @@ use crate::manifest::yaml;
 use crate::report::locate::{DiskAndDemo, TextSource};
 use crate::triage::{self, Exemption};
 use crossterm::event::{
-    self as term_event, DisableMouseCapture, EnableMouseCapture, Event as TermEvent,
+    self as term_event, DisableMouseCapture, EnableMouseCapture, Event as TermEvent, KeyCode,
+    KeyEvent, KeyModifiers, MouseEventKind,
 };
 use crossterm::execute;
 use crossterm::terminal::{
@@ -160,6 +161,16 @@ fn spawn_input(tx: Sender<Event>) {
                     Event::Key(k)
                 }
                 Ok(TermEvent::Resize(w, h)) => Event::Resize(w, h),
+                // With --mouse, the wheel scrolls like j/k.
+                Ok(TermEvent::Mouse(m)) => match m.kind {
+                    MouseEventKind::ScrollDown => {
+                        Event::Key(KeyEvent::new(KeyCode::Down, KeyModifiers::NONE))
+                    }
+                    MouseEventKind::ScrollUp => {
+                        Event::Key(KeyEvent::new(KeyCode::Up, KeyModifiers::NONE))
+                    }
+                    _ => continue,
+                },
                 Ok(_) => continue,
                 Err(_) => break,
             };
