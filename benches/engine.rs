@@ -24,7 +24,7 @@ fn median(mut samples: Vec<Duration>) -> Duration {
 }
 
 fn main() {
-    let dir = std::env::temp_dir().join("kaudit-bench-10k");
+    let dir = std::env::temp_dir().join("kaudit-bench-engine-10k");
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let written = write_folder(&dir);

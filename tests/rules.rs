@@ -143,7 +143,13 @@ fn image_rules() {
     let containers = |rule: &str| -> Vec<String> {
         f.iter()
             .filter(|x| x.rule_id == rule)
-            .map(|x| x.subject.container.clone().unwrap())
+            .map(|x| {
+                x.subject
+                    .container
+                    .as_deref()
+                    .unwrap_or_default()
+                    .to_string()
+            })
             .collect()
     };
     assert_eq!(containers("IMG001"), ["a"]);

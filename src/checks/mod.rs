@@ -77,9 +77,10 @@ pub(crate) fn workload_subject(w: &Workload) -> Subject {
 }
 
 pub(crate) fn container_subject(w: &Workload, c: &ContainerRef<'_>) -> Subject {
+    let id = w.container_ids.get(c.pos);
     Subject {
-        container: Some(c.name.to_string()),
-        image: c.image.map(str::to_string),
+        container: Some(id.map_or_else(|| c.name.into(), |i| i.name.clone())),
+        image: id.map_or_else(|| c.image.map(Into::into), |i| i.image.clone()),
         ..workload_subject(w)
     }
 }

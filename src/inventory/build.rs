@@ -217,6 +217,13 @@ fn type_known(object: &RawObject, kind: Option<&str>) -> Result<Typed, TypingErr
             return Err(format!("{kind} {name} has no pod {what}").into());
         };
         let template_meta = template.metadata.unwrap_or_default();
+        let container_ids = containers::containers(&spec)
+            .iter()
+            .map(|c| ContainerId {
+                name: c.name.into(),
+                image: c.image.map(Into::into),
+            })
+            .collect();
         let owner = meta
             .owner_references
             .iter()
@@ -236,6 +243,7 @@ fn type_known(object: &RawObject, kind: Option<&str>) -> Result<Typed, TypingErr
             template_annotations: template_meta.annotations.unwrap_or_default(),
             spec,
             owner,
+            container_ids,
             running_image_ids: running_image_ids(value),
             origin,
         })));

@@ -32,6 +32,8 @@ impl ContainerKind {
 pub struct ContainerRef<'a> {
     pub kind: ContainerKind,
     pub index: usize,
+    /// Position in visit order over all kinds (matches `Workload::container_ids`).
+    pub pos: usize,
     pub name: &'a str,
     pub image: Option<&'a str>,
     pub image_pull_policy: Option<&'a str>,
@@ -59,10 +61,11 @@ fn slice<T>(v: &Option<Vec<T>>) -> &[T] {
 /// Builds a [`ContainerRef`] from `Container` or `EphemeralContainer`, which share these
 /// fields but no trait.
 macro_rules! container_ref {
-    ($kind:expr, $index:expr, $c:expr) => {
+    ($kind:expr, $index:expr, $pos:expr, $c:expr) => {
         ContainerRef {
             kind: $kind,
             index: $index,
+            pos: $pos,
             name: &$c.name,
             image: $c.image.as_deref(),
             image_pull_policy: $c.image_pull_policy.as_deref(),
@@ -86,13 +89,13 @@ macro_rules! container_ref {
 pub fn containers(spec: &PodSpec) -> Vec<ContainerRef<'_>> {
     let mut out = Vec::with_capacity(spec.containers.len() + 2);
     for (i, c) in slice(&spec.init_containers).iter().enumerate() {
-        out.push(container_ref!(ContainerKind::Init, i, c));
+        out.push(container_ref!(ContainerKind::Init, i, out.len(), c));
     }
     for (i, c) in spec.containers.iter().enumerate() {
-        out.push(container_ref!(ContainerKind::Regular, i, c));
+        out.push(container_ref!(ContainerKind::Regular, i, out.len(), c));
     }
     for (i, c) in slice(&spec.ephemeral_containers).iter().enumerate() {
-        out.push(container_ref!(ContainerKind::Ephemeral, i, c));
+        out.push(container_ref!(ContainerKind::Ephemeral, i, out.len(), c));
     }
     out
 }

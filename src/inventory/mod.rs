@@ -87,6 +87,8 @@ pub struct Workload {
     pub template_annotations: Labels,
     pub spec: PodSpec,
     pub owner: Option<Owner>,
+    /// Each container's name and image in visit order, shared (`Arc`) with findings.
+    pub container_ids: Vec<ContainerId>,
     /// Digests actually running (`status.containerStatuses[].imageID`), by container name.
     pub running_image_ids: BTreeMap<String, String>,
     pub origin: Origin,
@@ -97,6 +99,13 @@ impl Workload {
     pub fn pointer_prefix(&self) -> String {
         format!("{}{}", self.origin.pointer, self.kind.template_pointer())
     }
+}
+
+/// A container's name and image, for findings about it.
+#[derive(Debug, Clone)]
+pub struct ContainerId {
+    pub name: std::sync::Arc<str>,
+    pub image: Option<std::sync::Arc<str>>,
 }
 
 #[derive(Debug, Clone)]
