@@ -978,6 +978,29 @@ struct Required<'a> {
     implicit_spots: Vec<String>,
 }
 
+impl Required<'_> {
+    /// The violation: explicit settings first (`explicit` gets the setters), else the
+    /// containers relying on an unset pod value (`implicit` gets the containers phrase).
+    fn violation(
+        self,
+        reason: &'static str,
+        explicit: impl FnOnce(String) -> String,
+        implicit: impl FnOnce(String) -> String,
+    ) -> Option<Violation> {
+        if !self.setters.is_empty() {
+            return violation(reason, explicit(self.setters.join(" and ")), self.spots);
+        }
+        if self.implicit.is_empty() {
+            return None;
+        }
+        violation(
+            reason,
+            implicit(containers_phrase(&self.implicit)),
+            self.implicit_spots,
+        )
+    }
+}
+
 /// `pod_ok`/`container_ok`: `Some(true)` good value, `Some(false)` bad value, `None` unset.
 fn required<'a>(
     pod: &PodView<'a>,
@@ -1032,21 +1055,11 @@ fn run_as_non_root(pod: &PodView<'_>, minor: u32) -> Option<Violation> {
         |c| sc(c).and_then(|s| s.run_as_non_root),
         "runAsNonRoot",
     );
-    if !r.setters.is_empty() {
-        let detail = format!(
-            "{} must not set securityContext.runAsNonRoot=false",
-            r.setters.join(" and ")
-        );
-        return violation("runAsNonRoot != true", detail, r.spots);
-    }
-    if r.implicit.is_empty() {
-        return None;
-    }
-    let detail = format!(
-        "pod or {} must set securityContext.runAsNonRoot=true",
-        containers_phrase(&r.implicit)
-    );
-    violation("runAsNonRoot != true", detail, r.implicit_spots)
+    r.violation(
+        "runAsNonRoot != true",
+        |setters| format!("{setters} must not set securityContext.runAsNonRoot=false"),
+        |containers| format!("pod or {containers} must set securityContext.runAsNonRoot=true"),
+    )
 }
 
 fn run_as_user(pod: &PodView<'_>, minor: u32) -> Option<Violation> {
@@ -1108,31 +1121,21 @@ fn seccomp_restricted(pod: &PodView<'_>, minor: u32) -> Option<Violation> {
         |c| sc(c).and_then(seccomp_type).map(valid_seccomp_type),
         "seccompProfile/type",
     );
-    if !r.setters.is_empty() {
-        let container_types = pod
-            .containers
-            .iter()
-            .filter_map(|c| sc(c).and_then(seccomp_type));
-        let values: BTreeSet<&str> = pod_type
-            .into_iter()
-            .chain(container_types)
-            .filter(|t| !valid_seccomp_type(t))
-            .collect();
-        let detail = format!(
-            "{} must not set securityContext.seccompProfile.type to {}",
-            r.setters.join(" and "),
-            join_quote(&values)
-        );
-        return violation("seccompProfile", detail, r.spots);
-    }
-    if r.implicit.is_empty() {
-        return None;
-    }
-    let detail = format!(
-        "pod or {} must set securityContext.seccompProfile.type to \"RuntimeDefault\" or \"Localhost\"",
-        containers_phrase(&r.implicit)
-    );
-    violation("seccompProfile", detail, r.implicit_spots)
+    // The bad values are named only when something sets one explicitly.
+    let container_types = pod
+        .containers
+        .iter()
+        .filter_map(|c| sc(c).and_then(seccomp_type));
+    let values: BTreeSet<&str> = pod_type
+        .into_iter()
+        .chain(container_types)
+        .filter(|t| !valid_seccomp_type(t))
+        .collect();
+    r.violation(
+        "seccompProfile",
+        |setters| format!("{setters} must not set securityContext.seccompProfile.type to {}", join_quote(&values)),
+        |containers| format!("pod or {containers} must set securityContext.seccompProfile.type to \"RuntimeDefault\" or \"Localhost\""),
+    )
 }
 
 fn capabilities_restricted(pod: &PodView<'_>, minor: u32) -> Option<Violation> {

@@ -771,13 +771,17 @@ impl App {
         None
     }
 
+    /// The scroll position keys move in a text view (finding or rule detail).
+    fn text_scroll(&mut self) -> Option<&mut u16> {
+        match self.view {
+            View::Detail(_) if self.yaml.focused => Some(&mut self.yaml.scroll),
+            View::Detail(_) | View::Rule(_) => Some(&mut self.detail_scroll),
+            _ => None,
+        }
+    }
+
     fn move_by(&mut self, delta: isize) {
-        if let View::Detail(_) = self.view {
-            let target = if self.yaml.focused {
-                &mut self.yaml.scroll
-            } else {
-                &mut self.detail_scroll
-            };
+        if let Some(target) = self.text_scroll() {
             *target = (*target as isize + delta).clamp(0, u16::MAX as isize) as u16;
             return;
         }
@@ -795,12 +799,7 @@ impl App {
     }
 
     fn move_to(&mut self, index: isize) {
-        if let View::Detail(_) = self.view {
-            let target = if self.yaml.focused {
-                &mut self.yaml.scroll
-            } else {
-                &mut self.detail_scroll
-            };
+        if let Some(target) = self.text_scroll() {
             *target = if index == 0 { 0 } else { u16::MAX / 2 };
             return;
         }
@@ -832,6 +831,7 @@ impl App {
             }
             PaneId::Rules => {
                 let row = *self.rules.rows.get(self.rules.selected)?;
+                self.detail_scroll = 0;
                 self.go(View::Rule(row));
                 None
             }
