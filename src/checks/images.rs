@@ -4,13 +4,19 @@ use super::{ScanConfig, container_subject, describe, evidence, input};
 use crate::findings::Recorder;
 use crate::image_ref::{ImageRef, allowed_by};
 use crate::inventory::Workload;
+use crate::pss::PodView;
 use std::collections::HashMap;
 
-pub fn run(workloads: &[&Workload], config: &ScanConfig, rec: &mut Recorder) {
+pub fn run(
+    workloads: &[&Workload],
+    views: &[PodView<'_>],
+    config: &ScanConfig,
+    rec: &mut Recorder,
+) {
     // The same image runs in many workloads: parse each reference once.
     let mut parsed: HashMap<&str, Option<ImageRef>> = HashMap::new();
-    for w in workloads {
-        for c in crate::inventory::containers::containers(&w.spec) {
+    for (w, view) in workloads.iter().zip(views) {
+        for c in &view.containers {
             let pointer = format!("{}/image", c.pointer());
             let Some(raw) = c.image.filter(|i| !i.is_empty()) else {
                 for rule in ["IMG001", "IMG002", "IMG003", "IMG004"] {
@@ -36,7 +42,7 @@ pub fn run(workloads: &[&Workload], config: &ScanConfig, rec: &mut Recorder) {
                 }
                 continue;
             };
-            let subject = || container_subject(w, &c);
+            let subject = || container_subject(w, c);
             rec.decide(
                 "IMG001",
                 image.has_mutable_default_tag().then(|| {

@@ -9,7 +9,7 @@ pub mod workload;
 use crate::findings::{Evidence, FindingInput, Location, Recorder, Subject};
 use crate::inventory::containers::ContainerRef;
 use crate::inventory::{Inventory, Workload};
-use crate::pss::Version;
+use crate::pss::{PodView, Version};
 use std::borrow::Cow;
 
 /// What a scan is asked to do.
@@ -41,16 +41,22 @@ pub fn run_all(
 ) -> (Recorder, Vec<pod_security::NamespaceReport>) {
     let mut rec = Recorder::with_capacity(inv.workloads.len() * 16);
     let workloads = audited_workloads(inv);
+    // Each workload's containers are listed once and shared by every check.
+    let views: Vec<PodView<'_>> = workloads
+        .iter()
+        .map(|w| PodView::new(Some(&w.template_annotations), &w.spec, inv.source.live))
+        .collect();
     let minor = config.pss_version.effective_minor(config.server_minor);
     let verdicts: Vec<_> = workloads
         .iter()
-        .map(|w| pod_security::verdicts(inv, w, minor))
+        .zip(&views)
+        .map(|(w, view)| pod_security::verdicts_of(w, view, minor))
         .collect();
     pod_security::run(&verdicts, config, &mut rec);
     let namespaces = pod_security::namespaces(inv, &verdicts, config, &mut rec);
-    workload::run(inv, &workloads, &mut rec);
-    images::run(&workloads, config, &mut rec);
-    network::run(inv, &mut rec);
+    workload::run(inv, &workloads, &views, &mut rec);
+    images::run(&workloads, &views, config, &mut rec);
+    network::run(inv, &workloads, &mut rec);
     rbac::run(inv, &mut rec);
     (rec, namespaces)
 }

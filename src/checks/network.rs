@@ -4,8 +4,7 @@ use crate::findings::{Evidence, FindingInput, Location, Recorder, Subject};
 use crate::inventory::{Inventory, NetworkPolicyInfo};
 use k8s_openapi::api::networking::v1::NetworkPolicySpec;
 
-pub fn run(inv: &Inventory, rec: &mut Recorder) {
-    let workloads = super::audited_workloads(inv);
+pub fn run(inv: &Inventory, workloads: &[&crate::inventory::Workload], rec: &mut Recorder) {
     for ns in inv.namespaces.values() {
         if !workloads.iter().any(|w| *w.namespace == *ns.name) {
             continue;

@@ -40,7 +40,12 @@ impl Verdicts<'_> {
 /// Evaluates a workload at both levels at `minor`.
 pub fn verdicts<'a>(inv: &Inventory, w: &'a Workload, minor: u32) -> Verdicts<'a> {
     let view = PodView::new(Some(&w.template_annotations), &w.spec, inv.source.live);
-    let (baseline, restricted) = pss::evaluate_both(&view, minor);
+    verdicts_of(w, &view, minor)
+}
+
+/// [`verdicts`] with the workload's view already built.
+pub fn verdicts_of<'a>(w: &'a Workload, view: &PodView<'_>, minor: u32) -> Verdicts<'a> {
+    let (baseline, restricted) = pss::evaluate_both(view, minor);
     Verdicts {
         workload: w,
         minor,

@@ -2,15 +2,16 @@
 
 use super::{container_subject, describe, evidence, input, workload_subject};
 use crate::findings::Recorder;
-use crate::inventory::containers::{ContainerKind, ContainerRef, containers};
+use crate::inventory::containers::{ContainerKind, ContainerRef};
 use crate::inventory::{Inventory, Workload, WorkloadKind};
+use crate::pss::PodView;
 use k8s_openapi::api::core::v1::{PodSecurityContext, SecurityContext};
 
-pub fn run(inv: &Inventory, workloads: &[&Workload], rec: &mut Recorder) {
-    for w in workloads {
+pub fn run(inv: &Inventory, workloads: &[&Workload], views: &[PodView<'_>], rec: &mut Recorder) {
+    for (w, view) in workloads.iter().zip(views) {
         let pod_sc = w.spec.security_context.as_ref();
-        let containers = containers(&w.spec);
-        for c in &containers {
+        let containers = &view.containers;
+        for c in containers {
             // Ephemeral containers cannot declare resources or ports; skip the rules that
             // would always fire on them.
             if c.kind != ContainerKind::Ephemeral {
@@ -24,7 +25,7 @@ pub fn run(inv: &Inventory, workloads: &[&Workload], rec: &mut Recorder) {
             secrets_in_env(w, c, rec);
             ssh_port(w, c, rec);
         }
-        host_paths(w, &containers, rec);
+        host_paths(w, containers, rec);
         service_account(inv, w, rec);
         host_aliases(w, rec);
         namespace(w, rec);
