@@ -346,9 +346,6 @@ pub fn build_report(source: &SourceArgs, audit: &AuditArgs) -> Result<Report, St
 
 fn scan_cmd(source: &SourceArgs, audit: &AuditArgs, args: &ScanArgs) -> Result<u8, String> {
     let report = build_report(source, audit)?;
-    if args.format == Format::Html {
-        return Err("--format html is not available yet; use md, json, sarif or junit".into());
-    }
     match &args.output {
         Some(path) => {
             let file = std::fs::File::create(path)
@@ -386,7 +383,7 @@ fn write_report(report: &Report, format: Format, out: &mut dyn Write) -> std::io
         Format::Json => report::json::write(report, out),
         Format::Sarif => report::sarif::write(report, out),
         Format::Junit => out.write_all(report::junit::render(report).as_bytes()),
-        Format::Html => Err(std::io::Error::other("--format html is not available yet")),
+        Format::Html => out.write_all(report::html::render(report).as_bytes()),
     }
 }
 

@@ -419,3 +419,33 @@ fn readme_keys_table_is_the_keymap() {
         "README.md's key table is out of date: paste the output of `kaudit keys`"
     );
 }
+
+#[test]
+fn html_and_junit_reports_escape_cluster_strings() {
+    let out = kaudit(&[
+        "scan",
+        "--manifests",
+        "tests/fixtures/scan/hostile.yaml",
+        "--format",
+        "html",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let html = String::from_utf8(out.stdout).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>") && html.ends_with("</html>\n"));
+    assert!(
+        !html.contains("<img") && html.contains("&lt;img"),
+        "cluster strings are escaped"
+    );
+    assert!(!html.contains('\u{1b}'));
+    assert!(!html.contains("<script"), "no scripts in the report");
+    let out = kaudit(&[
+        "scan",
+        "--manifests",
+        "tests/fixtures/scan/hostile.yaml",
+        "--format",
+        "junit",
+    ]);
+    let xml = String::from_utf8(out.stdout).unwrap();
+    assert!(xml.starts_with("<?xml") && xml.contains("<testsuite name=\"pod-security\""));
+    assert!(!xml.contains("<img") && !xml.contains('\u{1b}'));
+}

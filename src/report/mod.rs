@@ -1,5 +1,6 @@
 //! Reports: the serializable result of a scan, and its renderings (Markdown, JSON, SARIF).
 
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod locate;
