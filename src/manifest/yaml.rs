@@ -88,6 +88,19 @@ pub fn parse_document(doc: DocumentText<'_>) -> Result<Option<YamlDoc>, YamlErro
         .filter(|d| !d.value.is_null()))
 }
 
+/// Limits on one document: far beyond any real manifest, low enough to refuse hostile input
+/// (deep nesting would overflow the stack later; alias bombs would exhaust memory).
+pub const MAX_DEPTH: usize = 512;
+pub const MAX_NODES: usize = 5_000_000;
+
+fn node_count(v: &Value) -> usize {
+    match v {
+        Value::Array(items) => 1 + items.iter().map(node_count).sum::<usize>(),
+        Value::Object(map) => 1 + map.values().map(node_count).sum::<usize>(),
+        _ => 1,
+    }
+}
+
 enum Frame {
     Seq {
         items: Vec<Value>,
@@ -105,7 +118,10 @@ enum Frame {
 struct Builder {
     line_base: u32,
     stack: Vec<Frame>,
-    anchors: HashMap<usize, Value>,
+    /// Anchored values and how many nodes each holds (aliases copy them).
+    anchors: HashMap<usize, (Value, usize)>,
+    /// Nodes built so far, aliases expanded: bounded, so an alias bomb cannot exhaust memory.
+    nodes: usize,
     docs: Vec<YamlDoc>,
     doc_line: Option<u32>,
     item_lines: Vec<u32>,
@@ -118,6 +134,7 @@ impl Builder {
             line_base,
             stack: Vec::new(),
             anchors: HashMap::new(),
+            nodes: 0,
             docs: Vec::new(),
             doc_line: None,
             item_lines: Vec::new(),
@@ -152,7 +169,8 @@ impl Builder {
 
     fn push_value(&mut self, value: Value, anchor: usize, mark: Marker) {
         if anchor > 0 {
-            self.anchors.insert(anchor, value.clone());
+            let size = node_count(&value);
+            self.anchors.insert(anchor, (value.clone(), size));
         }
         match self.stack.last_mut() {
             None => {
@@ -188,6 +206,20 @@ impl Builder {
                 }
             },
         }
+    }
+
+    /// Accounts for a new container node; false (with an error) past the limits.
+    fn grow(&mut self, mark: Marker) -> bool {
+        self.nodes += 1;
+        if self.stack.len() >= MAX_DEPTH {
+            self.fail(mark, format!("nesting deeper than {MAX_DEPTH} levels"));
+            return false;
+        }
+        if self.nodes > MAX_NODES {
+            self.fail(mark, format!("document has more than {MAX_NODES} nodes"));
+            return false;
+        }
+        true
     }
 
     fn expecting_key(&self) -> bool {
@@ -236,6 +268,9 @@ impl MarkedEventReceiver for Builder {
                     self.fail(mark, "complex mapping keys are not supported".into());
                     return;
                 }
+                if !self.grow(mark) {
+                    return;
+                }
                 self.note_line(mark);
                 self.stack.push(Frame::Seq {
                     items: Vec::new(),
@@ -245,6 +280,9 @@ impl MarkedEventReceiver for Builder {
             Event::MappingStart(anchor, _) => {
                 if self.expecting_key() {
                     self.fail(mark, "complex mapping keys are not supported".into());
+                    return;
+                }
+                if !self.grow(mark) {
                     return;
                 }
                 self.note_line(mark);
@@ -266,7 +304,11 @@ impl MarkedEventReceiver for Builder {
                 }
             }
             Event::Alias(id) => match self.anchors.get(&id).cloned() {
-                Some(value) => {
+                Some((_, size)) if self.nodes + size > MAX_NODES => {
+                    self.fail(mark, format!("aliases expand the document past {MAX_NODES} nodes; refusing to expand it (alias bomb?)"));
+                }
+                Some((value, size)) => {
+                    self.nodes += size;
                     if !self.expecting_key() {
                         self.note_line(mark);
                     }
@@ -391,6 +433,27 @@ mod tests {
         assert!(parse_document(docs[0]).is_ok());
         let err = parse_document(docs[1]).unwrap_err();
         assert!(err.line >= 3, "{err:?}");
+    }
+
+    #[test]
+    fn alias_bombs_and_deep_nesting_are_refused() {
+        let mut bomb = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..9 {
+            let prev = i - 1;
+            bomb.push_str(&format!("a{i}: &a{i} [*a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}]\n"));
+        }
+        let err = parse_document(split_documents(&bomb)[0]).unwrap_err();
+        assert!(err.message.contains("alias bomb"), "{err:?}");
+        let deep = format!(
+            "{}{}",
+            "[".repeat(MAX_DEPTH + 10),
+            "]".repeat(MAX_DEPTH + 10)
+        );
+        let err = parse_document(split_documents(&deep)[0]).unwrap_err();
+        assert!(
+            err.message.contains("nesting deeper") || err.message.contains("recursion limit"),
+            "{err:?}"
+        );
     }
 
     #[test]
