@@ -47,6 +47,8 @@ pub enum Command {
     Rules(RulesArgs),
     /// Print the TUI's keys as a Markdown table (the README's table comes from here).
     Keys,
+    /// Print every folder and file kaudit uses.
+    Info,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -190,6 +192,23 @@ fn run(cli: Cli) -> Result<u8, String> {
     match cli.command {
         Some(Command::Rules(args)) => rules_cmd::run(args.format == TextOrJson::Json),
         Some(Command::Pss(args)) => pss_cmd::run(&args),
+        Some(Command::Info) => {
+            let show =
+                |p: Option<PathBuf>| p.map_or("(unknown)".to_string(), |p| p.display().to_string());
+            println!("version:     {}", env!("CARGO_PKG_VERSION"));
+            println!("config:      {}  (KAUDIT_CONFIG_DIR)", show(config_dir()));
+            println!(
+                "exemptions:  {}  (default for the TUI's s key; --exemptions FILE)",
+                show(config_dir().map(|d| d.join("exemptions.yaml")))
+            );
+            println!("data:        {}  (KAUDIT_DATA_DIR)", show(data_dir()));
+            println!(
+                "log:         {}",
+                show(data_dir().map(|d| d.join("kaudit.log")))
+            );
+            println!("exports:     the current folder (e in the TUI)");
+            Ok(EXIT_OK)
+        }
         Some(Command::Keys) => {
             print!("{}", crate::tui::keymap::markdown());
             Ok(EXIT_OK)

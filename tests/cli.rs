@@ -449,3 +449,18 @@ fn html_and_junit_reports_escape_cluster_strings() {
     assert!(xml.starts_with("<?xml") && xml.contains("<testsuite name=\"pod-security\""));
     assert!(!xml.contains("<img") && !xml.contains('\u{1b}'));
 }
+
+#[test]
+fn info_prints_every_path() {
+    let out = Command::new(env!("CARGO_BIN_EXE_kaudit"))
+        .arg("info")
+        .env("KAUDIT_CONFIG_DIR", "/cfg")
+        .env("KAUDIT_DATA_DIR", "/data")
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("/cfg/exemptions.yaml") && text.contains("/data/kaudit.log"),
+        "{text}"
+    );
+}
