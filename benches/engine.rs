@@ -53,6 +53,7 @@ fn main() {
         ..ScanConfig::default()
     };
 
+    stages(&inv, &config);
     if std::env::var_os("KAUDIT_BENCH_CHECKS_ONLY").is_some() {
         for _ in 0..60 {
             std::hint::black_box(checks::run_all(&inv, &config));
@@ -139,5 +140,54 @@ fn breakdown(dir: &Path) {
         parse.as_secs_f64() * 1e3,
         t.elapsed().as_secs_f64() * 1e3,
         inv.workloads.len()
+    );
+}
+
+/// Time of each stage of `run_all`, to see where checking goes.
+fn stages(inv: &Inventory, config: &ScanConfig) {
+    use kaudit::checks::{audited_workloads, images, network, pod_security, rbac, workload};
+    use kaudit::findings::Recorder;
+    use kaudit::pss::PodView;
+    let mut rec = Recorder::with_capacity(inv.workloads.len() * 16);
+    let t = Instant::now();
+    let workloads = audited_workloads(inv);
+    let views: Vec<PodView<'_>> = workloads
+        .iter()
+        .map(|w| PodView::new(Some(&w.template_annotations), &w.spec, false))
+        .collect();
+    let prep = t.elapsed();
+    let t = Instant::now();
+    let minor = config.pss_version.effective_minor(None);
+    let verdicts: Vec<_> = workloads
+        .iter()
+        .zip(&views)
+        .map(|(w, v)| pod_security::verdicts_of(w, v, minor))
+        .collect();
+    let pss_eval = t.elapsed();
+    let t = Instant::now();
+    pod_security::run(&verdicts, config, &mut rec);
+    let pss_findings = t.elapsed();
+    let t = Instant::now();
+    let _ = pod_security::namespaces(inv, &verdicts, config, &mut rec);
+    let ns = t.elapsed();
+    let t = Instant::now();
+    workload::run(inv, &workloads, &views, &mut rec);
+    let wl = t.elapsed();
+    let t = Instant::now();
+    images::run(&workloads, &views, config, &mut rec);
+    let img = t.elapsed();
+    let t = Instant::now();
+    network::run(inv, &workloads, &mut rec);
+    rbac::run(inv, &mut rec);
+    let rest = t.elapsed();
+    println!(
+        "stages: views {:.1}, PSS evaluation {:.1}, PSS findings {:.1}, namespaces {:.1}, workload rules {:.1}, image rules {:.1}, network+rbac {:.1} ms",
+        prep.as_secs_f64() * 1e3,
+        pss_eval.as_secs_f64() * 1e3,
+        pss_findings.as_secs_f64() * 1e3,
+        ns.as_secs_f64() * 1e3,
+        wl.as_secs_f64() * 1e3,
+        img.as_secs_f64() * 1e3,
+        rest.as_secs_f64() * 1e3
     );
 }

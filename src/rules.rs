@@ -955,12 +955,24 @@ pub fn rule(id: &str) -> &'static Rule {
 
 /// The PSS rule for a reference check ID.
 pub fn for_pss_check(check: &str) -> Option<&'static Rule> {
-    RULES.iter().find(|r| {
-        r.id.starts_with("PSS")
-            && r.references
-                .first()
-                .is_some_and(|x| x.source == "pss" && x.id == check)
-    })
+    // Asked for every check of every workload: a table built once.
+    static BY_CHECK: std::sync::LazyLock<Vec<(&'static str, &'static Rule)>> =
+        std::sync::LazyLock::new(|| {
+            RULES
+                .iter()
+                .filter(|r| r.id.starts_with("PSS"))
+                .filter_map(|r| {
+                    r.references
+                        .first()
+                        .filter(|x| x.source == "pss")
+                        .map(|x| (x.id, r))
+                })
+                .collect()
+        });
+    BY_CHECK
+        .iter()
+        .find(|(id, _)| *id == check)
+        .map(|(_, r)| *r)
 }
 
 #[cfg(test)]

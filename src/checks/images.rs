@@ -55,8 +55,8 @@ pub fn run(
                         subject(),
                         w,
                         format!(
-                            "Image {raw} of container {:?} in {} {what}",
-                            c.name,
+                            "Image {raw} of container {} in {} {what}",
+                            super::Quoted(c.name),
                             describe(w)
                         ),
                         vec![evidence(w, &pointer, raw.to_string())],
@@ -70,8 +70,8 @@ pub fn run(
                         subject(),
                         w,
                         format!(
-                            "Image {raw} of container {:?} in {} is not pinned by digest",
-                            c.name,
+                            "Image {raw} of container {} in {} is not pinned by digest",
+                            super::Quoted(c.name),
                             describe(w)
                         ),
                         vec![evidence(w, &pointer, raw.to_string())],
@@ -91,7 +91,7 @@ pub fn run(
                         input(
                             subject(),
                             w,
-                            format!("Image {raw} of container {:?} in {} comes from {}, which is not in the allow-list ({})", c.name, describe(w), image.registry, config.allowed_registries.join(", ")),
+                            format!("Image {raw} of container {} in {} comes from {}, which is not in the allow-list ({})", super::Quoted(c.name), describe(w), image.registry, config.allowed_registries.join(", ")),
                             vec![evidence(w, &pointer, raw.to_string())],
                         )
                     }),
@@ -114,7 +114,7 @@ pub fn run(
                     input(
                         subject(),
                         w,
-                        format!("Image {raw} of container {:?} in {} is a mutable reference pulled with imagePullPolicy {effective}{how}", c.name, describe(w)),
+                        format!("Image {raw} of container {} in {} is a mutable reference pulled with imagePullPolicy {effective}{how}", super::Quoted(c.name), describe(w)),
                         vec![evidence(w, &format!("{}/imagePullPolicy", c.pointer()), format!("{effective}{how}"))],
                     )
                 }),

@@ -134,6 +134,19 @@ pub(crate) fn describe(w: &Workload) -> Described<'_> {
     Described(w)
 }
 
+/// `"name"` for messages: Go-style quoting like `{:?}` but without its per-character Unicode
+/// checks (names are sanitized for display later anyway).
+pub(crate) struct Quoted<'a>(pub &'a str);
+
+impl std::fmt::Display for Quoted<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if !self.0.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
+            return write!(f, "\"{}\"", self.0);
+        }
+        write!(f, "{:?}", self.0)
+    }
+}
+
 /// Formats as `Deployment shop/web` without building a string first.
 pub(crate) struct Described<'a>(&'a Workload);
 

@@ -60,8 +60,8 @@ fn resources(w: &Workload, c: &ContainerRef<'_>, rec: &mut Recorder) {
                     container_subject(w, c),
                     w,
                     format!(
-                        "Container {:?} of {} has no {} {kind}",
-                        c.name,
+                        "Container {} of {} has no {} {kind}",
+                        super::Quoted(c.name),
                         describe(w),
                         missing.join(" or ")
                     ),
@@ -109,7 +109,11 @@ fn run_as_root(
             let mut i = input(
                 container_subject(w, c),
                 w,
-                format!("Container {:?} of {} {what}", c.name, describe(w)),
+                format!(
+                    "Container {} of {} {what}",
+                    super::Quoted(c.name),
+                    describe(w)
+                ),
                 vec![evidence(w, &pointer, value)],
             );
             if uid == Some(0) {
@@ -158,8 +162,8 @@ fn low_ids(
                 container_subject(w, c),
                 w,
                 format!(
-                    "Container {:?} of {}: {} (want 10000 or more)",
-                    c.name,
+                    "Container {} of {}: {} (want 10000 or more)",
+                    super::Quoted(c.name),
                     describe(w),
                     problems.join(", ")
                 ),
@@ -178,8 +182,8 @@ fn read_only_root(w: &Workload, c: &ContainerRef<'_>, rec: &mut Recorder) {
                 container_subject(w, c),
                 w,
                 format!(
-                    "Container {:?} of {} has a writable root filesystem",
-                    c.name,
+                    "Container {} of {} has a writable root filesystem",
+                    super::Quoted(c.name),
                     describe(w)
                 ),
                 vec![evidence(
@@ -223,7 +227,11 @@ fn net_raw(w: &Workload, c: &ContainerRef<'_>, rec: &mut Recorder) {
             input(
                 container_subject(w, c),
                 w,
-                format!("Container {:?} of {} {what}", c.name, describe(w)),
+                format!(
+                    "Container {} of {} {what}",
+                    super::Quoted(c.name),
+                    describe(w)
+                ),
                 vec![evidence(
                     w,
                     &format!("{}/securityContext/capabilities", c.pointer()),
@@ -261,8 +269,8 @@ fn dangerous_caps(w: &Workload, c: &ContainerRef<'_>, rec: &mut Recorder) {
                 container_subject(w, c),
                 w,
                 format!(
-                    "Container {:?} of {} adds {}",
-                    c.name,
+                    "Container {} of {} adds {}",
+                    super::Quoted(c.name),
                     describe(w),
                     bad.join(", ")
                 ),
@@ -314,8 +322,8 @@ fn secrets_in_env(w: &Workload, c: &ContainerRef<'_>, rec: &mut Recorder) {
                 container_subject(w, c),
                 w,
                 format!(
-                    "Container {:?} of {} reads secrets into its environment: {}",
-                    c.name,
+                    "Container {} of {} reads secrets into its environment: {}",
+                    super::Quoted(c.name),
                     describe(w),
                     names.join(", ")
                 ),
@@ -336,8 +344,8 @@ fn ssh_port(w: &Workload, c: &ContainerRef<'_>, rec: &mut Recorder) {
                 container_subject(w, c),
                 w,
                 format!(
-                    "Container {:?} of {} exposes port {} (SSH)",
-                    c.name,
+                    "Container {} of {} exposes port {} (SSH)",
+                    super::Quoted(c.name),
                     describe(w),
                     p.container_port
                 ),
