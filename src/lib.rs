@@ -1,6 +1,7 @@
 //! kaudit: audit the software supply chain and workload security of a Kubernetes cluster.
 
 pub mod audit;
+pub mod auditlog;
 pub mod checks;
 pub mod cli;
 pub mod findings;

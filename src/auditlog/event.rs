@@ -1,0 +1,221 @@
+//! The `audit.k8s.io/v1` Event, as far as kaudit reads it. Tolerant: every field is optional
+//! (failed-authentication events have an empty user; test fixtures drop apiVersion/kind;
+//! v1beta1 events carry `timestamp` instead of `requestReceivedTimestamp`). Response bodies
+//! are skipped: detections do not need them and they are the bulk of a log.
+
+use serde::Deserialize;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct UserInfo {
+    #[serde(default)]
+    pub username: String,
+    #[serde(default)]
+    pub uid: String,
+    #[serde(default)]
+    pub groups: Vec<String>,
+    #[serde(default)]
+    pub extra: BTreeMap<String, Vec<String>>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ObjectRef {
+    #[serde(default)]
+    pub resource: String,
+    #[serde(default)]
+    pub namespace: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub api_group: String,
+    #[serde(default)]
+    pub api_version: String,
+    #[serde(default)]
+    pub subresource: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+pub struct Status {
+    #[serde(default)]
+    pub code: Option<i64>,
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub reason: String,
+    #[serde(default)]
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+pub struct LegacyMeta {
+    #[serde(default, rename = "creationTimestamp")]
+    pub creation_timestamp: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditEvent {
+    #[serde(default)]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub api_version: Option<String>,
+    #[serde(default, rename = "auditID")]
+    pub audit_id: String,
+    #[serde(default)]
+    pub stage: String,
+    #[serde(default)]
+    pub level: String,
+    #[serde(default, rename = "requestURI")]
+    pub request_uri: String,
+    #[serde(default)]
+    pub verb: String,
+    #[serde(default)]
+    pub user: UserInfo,
+    #[serde(default)]
+    pub impersonated_user: Option<UserInfo>,
+    #[serde(default, rename = "sourceIPs")]
+    pub source_ips: Vec<String>,
+    #[serde(default)]
+    pub user_agent: String,
+    #[serde(default)]
+    pub object_ref: Option<ObjectRef>,
+    #[serde(default)]
+    pub response_status: Option<Status>,
+    #[serde(default)]
+    pub request_object: Option<Value>,
+    #[serde(default)]
+    pub request_received_timestamp: Option<String>,
+    #[serde(default)]
+    pub stage_timestamp: Option<String>,
+    /// v1beta1 only.
+    #[serde(default)]
+    pub timestamp: Option<String>,
+    #[serde(default)]
+    pub metadata: Option<LegacyMeta>,
+    #[serde(default)]
+    pub annotations: BTreeMap<String, String>,
+}
+
+impl AuditEvent {
+    /// When the request arrived (v1), else the legacy timestamps.
+    pub fn time(&self) -> Option<&str> {
+        self.request_received_timestamp
+            .as_deref()
+            .or(self.stage_timestamp.as_deref())
+            .or(self.timestamp.as_deref())
+            .or(self
+                .metadata
+                .as_ref()
+                .and_then(|m| m.creation_timestamp.as_deref()))
+    }
+
+    /// Whether this looks like an audit event at all (and not some other JSON document).
+    pub fn is_plausible(&self) -> bool {
+        let kind_ok = self.kind.as_deref().is_none_or(|k| k == "Event");
+        kind_ok
+            && (!self.audit_id.is_empty() || !self.verb.is_empty() || !self.request_uri.is_empty())
+    }
+
+    pub fn code(&self) -> Option<i64> {
+        self.response_status.as_ref().and_then(|s| s.code)
+    }
+}
+
+/// RFC 3339 time as (seconds since the epoch, nanoseconds), for windows and ordering.
+/// `None` for anything else.
+pub fn parse_time(s: &str) -> Option<(i64, u32)> {
+    let b = s.as_bytes();
+    if b.len() < 20
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !matches!(b[10], b'T' | b't' | b' ')
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<i64> { s.get(r)?.parse().ok() };
+    let (y, mo, d, h, mi, se) = (
+        num(0..4)?,
+        num(5..7)?,
+        num(8..10)?,
+        num(11..13)?,
+        num(14..16)?,
+        num(17..19)?,
+    );
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || se > 60 {
+        return None;
+    }
+    let mut i = 19;
+    let mut nanos: u32 = 0;
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        let start = i;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        let frac = &s[start..i];
+        let digits: String = frac.chars().chain(std::iter::repeat('0')).take(9).collect();
+        nanos = digits.parse().ok()?;
+    }
+    let offset = match b.get(i)? {
+        b'Z' | b'z' if i + 1 == b.len() => 0,
+        b'+' | b'-' if b.len() == i + 6 && b[i + 3] == b':' => {
+            let sign = if b[i] == b'+' { 1 } else { -1 };
+            sign * (num(i + 1..i + 3)? * 3600 + num(i + 4..i + 6)? * 60)
+        }
+        _ => return None,
+    };
+    // Days from civil (Howard Hinnant).
+    let (yy, mm) = if mo <= 2 {
+        (y - 1, mo + 9)
+    } else {
+        (y, mo - 3)
+    };
+    let era = yy.div_euclid(400);
+    let yoe = yy - era * 400;
+    let doy = (153 * mm + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some((days * 86_400 + h * 3600 + mi * 60 + se - offset, nanos))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times() {
+        assert_eq!(parse_time("1970-01-01T00:00:00Z"), Some((0, 0)));
+        assert_eq!(
+            parse_time("2024-08-14T05:40:56.794659Z"),
+            Some((1_723_614_056, 794_659_000))
+        );
+        assert_eq!(
+            parse_time("2024-08-14T07:40:56+02:00"),
+            parse_time("2024-08-14T05:40:56Z")
+        );
+        for bad in [
+            "",
+            "2024-13-01T00:00:00Z",
+            "yesterday",
+            "2024-08-14T05:40:56",
+            "2024-08-14T05:40:56Zjunk",
+        ] {
+            assert_eq!(parse_time(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn tolerant_events() {
+        let e: AuditEvent =
+            serde_json::from_str(r#"{"auditID":"a","verb":"get","user":{},"extra":1}"#).unwrap();
+        assert!(e.is_plausible());
+        let not: AuditEvent = serde_json::from_str(r#"{"kind":"Pod","metadata":{}}"#).unwrap();
+        assert!(!not.is_plausible());
+        assert!(serde_json::from_str::<AuditEvent>(r#"{"kind": 0}"#).is_err());
+    }
+}

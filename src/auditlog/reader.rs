@@ -1,0 +1,507 @@
+//! Reading audit logs: files, folders and globs; JSON lines, gzip, rotated sets in time order,
+//! webhook `EventList` batches, single-event JSON or YAML files. Streaming with bounded memory:
+//! one line at a time, lines over a limit skipped. Nothing is fatal: a malformed line, a
+//! truncated gzip or an unreadable file is counted and reported with file and line.
+
+use super::event::{AuditEvent, parse_time};
+use serde_json::Value;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+/// Lines longer than this are skipped (and reported), never held in memory.
+pub const MAX_LINE: usize = 16 * 1024 * 1024;
+/// Whole-document files (pretty JSON, YAML) larger than this are refused.
+pub const MAX_DOCUMENT: u64 = 256 * 1024 * 1024;
+/// Problems kept with their place; beyond this only counted.
+pub const MAX_PROBLEMS: usize = 200;
+
+/// Where an event was read.
+#[derive(Debug, Clone, Copy)]
+pub struct Place<'a> {
+    pub file: &'a str,
+    pub line: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Problem {
+    pub file: String,
+    pub line: Option<u64>,
+    pub message: String,
+}
+
+/// What reading found, besides the events.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Stats {
+    pub files: u64,
+    pub bytes: u64,
+    pub lines: u64,
+    pub events: u64,
+    pub outside_window: u64,
+    /// Well-formed JSON that is not an audit event.
+    pub not_events: u64,
+    pub malformed: u64,
+    pub problems: Vec<Problem>,
+    pub problems_dropped: u64,
+}
+
+impl Stats {
+    fn problem(&mut self, file: &str, line: Option<u64>, message: String) {
+        if self.problems.len() < MAX_PROBLEMS {
+            self.problems.push(Problem {
+                file: file.to_string(),
+                line,
+                message,
+            });
+        } else {
+            self.problems_dropped += 1;
+        }
+    }
+}
+
+/// `--since` / `--until`: events outside are skipped (counted).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Window {
+    pub since: Option<(i64, u32)>,
+    pub until: Option<(i64, u32)>,
+}
+
+impl Window {
+    fn contains(&self, event: &AuditEvent) -> bool {
+        if self.since.is_none() && self.until.is_none() {
+            return true;
+        }
+        match event.time().and_then(parse_time) {
+            Some(t) => self.since.is_none_or(|s| t >= s) && self.until.is_none_or(|u| t < u),
+            None => false,
+        }
+    }
+}
+
+/// Expands paths into files in reading order: folders recursively, `*`/`?` globs in the last
+/// component, rotated sets oldest first with the active file last.
+pub fn expand(paths: &[PathBuf], stats: &mut Stats) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for path in paths {
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if name.contains(['*', '?']) {
+            let dir = path
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            match std::fs::read_dir(dir) {
+                Ok(entries) => {
+                    let matched: Vec<PathBuf> = entries
+                        .filter_map(|e| e.ok().map(|e| e.path()))
+                        .filter(|p| {
+                            p.is_file()
+                                && p.file_name()
+                                    .and_then(|n| n.to_str())
+                                    .is_some_and(|n| glob(name, n))
+                        })
+                        .collect();
+                    if matched.is_empty() {
+                        stats.problem(&path.display().to_string(), None, "no file matches".into());
+                    }
+                    files.extend(matched);
+                }
+                Err(e) => stats.problem(&dir.display().to_string(), None, e.to_string()),
+            }
+        } else if path.is_dir() {
+            walk(path, &mut files, stats);
+        } else if path.exists() {
+            files.push(path.clone());
+        } else {
+            stats.problem(
+                &path.display().to_string(),
+                None,
+                "no such file or folder".into(),
+            );
+        }
+    }
+    order(files)
+}
+
+fn walk(dir: &Path, files: &mut Vec<PathBuf>, stats: &mut Stats) {
+    match std::fs::read_dir(dir) {
+        Ok(entries) => {
+            for p in entries.filter_map(|e| e.ok().map(|e| e.path())) {
+                let hidden = p
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with('.'));
+                if hidden {
+                    continue;
+                }
+                if p.is_dir() {
+                    walk(&p, files, stats);
+                } else {
+                    files.push(p);
+                }
+            }
+        }
+        Err(e) => stats.problem(&dir.display().to_string(), None, e.to_string()),
+    }
+}
+
+fn glob(pattern: &str, name: &str) -> bool {
+    fn go(p: &[u8], n: &[u8]) -> bool {
+        match (p.first(), n.first()) {
+            (None, None) => true,
+            (Some(b'*'), _) => go(&p[1..], n) || (!n.is_empty() && go(p, &n[1..])),
+            (Some(b'?'), Some(_)) => go(&p[1..], &n[1..]),
+            (Some(a), Some(b)) if a == b => go(&p[1..], &n[1..]),
+            _ => false,
+        }
+    }
+    go(pattern.as_bytes(), name.as_bytes())
+}
+
+/// The lumberjack backup timestamp in a file name (`audit-2024-01-02T03-04-05.678.log.gz`)
+/// and the name without it (`audit.log`), which groups a rotated set.
+pub fn rotation_key(name: &str) -> (String, Option<String>) {
+    let bytes = name.as_bytes();
+    // -YYYY-MM-DDTHH-MM-SS.mmm is 24 bytes.
+    for i in 0..bytes.len().saturating_sub(23) {
+        let s = &name[i..i + 24];
+        let b = s.as_bytes();
+        let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+        if b[0] == b'-'
+            && digits(1..5)
+            && b[5] == b'-'
+            && digits(6..8)
+            && b[8] == b'-'
+            && digits(9..11)
+            && b[11] == b'T'
+            && digits(12..14)
+            && b[14] == b'-'
+            && digits(15..17)
+            && b[17] == b'-'
+            && digits(18..20)
+            && b[20] == b'.'
+            && digits(21..24)
+        {
+            let base = format!("{}{}", &name[..i], &name[i + 24..]);
+            return (
+                base.trim_end_matches(".gz").to_string(),
+                Some(s[1..].to_string()),
+            );
+        }
+    }
+    (name.trim_end_matches(".gz").to_string(), None)
+}
+
+fn order(mut files: Vec<PathBuf>) -> Vec<PathBuf> {
+    files.sort_by_cached_key(|p| {
+        let dir = p.parent().map(Path::to_path_buf).unwrap_or_default();
+        let name = p
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("")
+            .to_string();
+        let (base, stamp) = rotation_key(&name);
+        // Backups (with a time stamp) oldest first, then the active file.
+        (dir, base, stamp.is_none(), stamp, name)
+    });
+    files.dedup();
+    files
+}
+
+/// Reads every event under `paths`, calling `on_event` for each one inside the window.
+pub fn read(
+    paths: &[PathBuf],
+    window: &Window,
+    mut on_event: impl FnMut(AuditEvent, Place<'_>),
+) -> Stats {
+    let mut stats = Stats::default();
+    for file in expand(paths, &mut stats) {
+        read_file(&file, window, &mut stats, &mut on_event);
+    }
+    stats
+}
+
+fn open(path: &Path) -> std::io::Result<Box<dyn BufRead>> {
+    let mut file = std::fs::File::open(path)?;
+    let mut magic = [0u8; 2];
+    let n = file.read(&mut magic)?;
+    let file = std::fs::File::open(path)?;
+    if n == 2 && magic == [0x1f, 0x8b] {
+        Ok(Box::new(BufReader::with_capacity(
+            1 << 20,
+            flate2::read::MultiGzDecoder::new(BufReader::new(file)),
+        )))
+    } else {
+        Ok(Box::new(BufReader::with_capacity(1 << 20, file)))
+    }
+}
+
+fn read_file(
+    path: &Path,
+    window: &Window,
+    stats: &mut Stats,
+    on_event: &mut impl FnMut(AuditEvent, Place<'_>),
+) {
+    let name = path.display().to_string();
+    let mut reader = match open(path) {
+        Ok(r) => r,
+        Err(e) => return stats.problem(&name, None, format!("cannot read: {e}")),
+    };
+    stats.files += 1;
+    let yaml = matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("yaml" | "yml")
+    );
+    let mut buf = Vec::with_capacity(64 * 1024);
+    let mut line_no = 0u64;
+    let mut first = true;
+    // A file that starts with lines that are not JSON is not an audit log (a README in a
+    // log folder): one problem for the file, not one per line.
+    let mut leading_garbage = Vec::new();
+    let mut seen_json = false;
+    loop {
+        buf.clear();
+        let (read, too_long) = match read_line(&mut reader, &mut buf) {
+            Ok(r) => r,
+            Err(e) => {
+                let what = if e.kind() == std::io::ErrorKind::UnexpectedEof {
+                    "truncated gzip"
+                } else {
+                    "read error"
+                };
+                stats.malformed += 1;
+                stats.problem(
+                    &name,
+                    Some(line_no + 1),
+                    format!("{what}: {e}; events before this point were read"),
+                );
+                return;
+            }
+        };
+        if read == 0 {
+            flush_garbage(&name, &mut leading_garbage, stats);
+            return;
+        }
+        line_no += 1;
+        stats.bytes += read as u64;
+        stats.lines += 1;
+        if too_long {
+            stats.malformed += 1;
+            stats.problem(
+                &name,
+                Some(line_no),
+                format!(
+                    "line of {read} bytes is longer than {} MiB; skipped",
+                    MAX_LINE >> 20
+                ),
+            );
+            continue;
+        }
+        let text = trim(&buf);
+        if text.is_empty() {
+            continue;
+        }
+        let whole_document = first
+            && (yaml || (matches!(text.first(), Some(b'{' | b'[')) && !is_complete_json(text)));
+        if whole_document {
+            // Pretty-printed JSON, YAML, an EventList over many lines: read the whole file.
+            let mut rest = buf.clone();
+            if let Err(e) = Read::take(&mut reader, MAX_DOCUMENT).read_to_end(&mut rest) {
+                stats.malformed += 1;
+                return stats.problem(&name, None, format!("read error: {e}"));
+            }
+            stats.bytes += (rest.len() - buf.len()) as u64;
+            if rest.len() as u64 >= MAX_DOCUMENT {
+                stats.malformed += 1;
+                return stats.problem(
+                    &name,
+                    None,
+                    format!(
+                        "a single document over {} MiB; not read",
+                        MAX_DOCUMENT >> 20
+                    ),
+                );
+            }
+            return read_document(&name, &rest, yaml, window, stats, on_event);
+        }
+        first = false;
+        match serde_json::from_slice::<Value>(text) {
+            Ok(value) => {
+                seen_json = true;
+                flush_garbage(&name, &mut leading_garbage, stats);
+                deliver(
+                    value,
+                    Place {
+                        file: &name,
+                        line: line_no,
+                    },
+                    window,
+                    stats,
+                    on_event,
+                )
+            }
+            Err(e) if !seen_json => {
+                leading_garbage.push((line_no, format!("not JSON: {e}")));
+                if leading_garbage.len() == GARBAGE_LINES {
+                    stats.not_events += 1;
+                    return stats.problem(&name, None, format!("not an audit log: its first {GARBAGE_LINES} lines are not JSON; skipped"));
+                }
+            }
+            Err(e) => {
+                stats.malformed += 1;
+                stats.problem(&name, Some(line_no), format!("not JSON: {e}"));
+            }
+        }
+    }
+}
+
+fn flush_garbage(name: &str, garbage: &mut Vec<(u64, String)>, stats: &mut Stats) {
+    for (line, message) in garbage.drain(..) {
+        stats.malformed += 1;
+        stats.problem(name, Some(line), message);
+    }
+}
+
+/// Lines of non-JSON at the start of a file after which it is taken for something else.
+const GARBAGE_LINES: usize = 5;
+
+/// Whether a line holds a whole JSON value (as opposed to the start of a pretty-printed one).
+fn is_complete_json(text: &[u8]) -> bool {
+    match serde_json::from_slice::<serde::de::IgnoredAny>(text) {
+        Ok(_) => true,
+        Err(e) => !e.is_eof(),
+    }
+}
+
+fn read_document(
+    name: &str,
+    text: &[u8],
+    yaml: bool,
+    window: &Window,
+    stats: &mut Stats,
+    on_event: &mut impl FnMut(AuditEvent, Place<'_>),
+) {
+    if !yaml {
+        match serde_json::from_slice::<Value>(text) {
+            Ok(value) => deliver(
+                value,
+                Place {
+                    file: name,
+                    line: 1,
+                },
+                window,
+                stats,
+                on_event,
+            ),
+            Err(e) => {
+                stats.malformed += 1;
+                stats.problem(name, Some(e.line() as u64), format!("not JSON: {e}"));
+            }
+        }
+        return;
+    }
+    let Ok(text) = std::str::from_utf8(text) else {
+        stats.malformed += 1;
+        return stats.problem(name, None, "YAML file is not UTF-8".into());
+    };
+    for doc in crate::manifest::yaml::split_documents(text) {
+        match crate::manifest::yaml::parse_document(doc) {
+            Ok(Some(parsed)) => deliver(
+                parsed.value,
+                Place {
+                    file: name,
+                    line: parsed.line as u64,
+                },
+                window,
+                stats,
+                on_event,
+            ),
+            Ok(None) => {}
+            Err(e) => {
+                stats.malformed += 1;
+                stats.problem(
+                    name,
+                    Some(e.line as u64),
+                    format!("not YAML: {}", e.message),
+                );
+            }
+        }
+    }
+}
+
+/// One JSON value: an Event, an EventList (webhook batch) or something else.
+fn deliver(
+    value: Value,
+    place: Place<'_>,
+    window: &Window,
+    stats: &mut Stats,
+    on_event: &mut impl FnMut(AuditEvent, Place<'_>),
+) {
+    let is_list = value.get("kind").and_then(Value::as_str) == Some("EventList");
+    let items = match value {
+        Value::Object(mut map) if is_list => match map.remove("items") {
+            Some(Value::Array(items)) => items,
+            _ => {
+                stats.not_events += 1;
+                return;
+            }
+        },
+        other => vec![other],
+    };
+    for item in items {
+        match serde_json::from_value::<AuditEvent>(item) {
+            Ok(event) if event.is_plausible() => {
+                if window.contains(&event) {
+                    stats.events += 1;
+                    on_event(event, place);
+                } else {
+                    stats.outside_window += 1;
+                }
+            }
+            Ok(_) => stats.not_events += 1,
+            Err(e) => {
+                stats.malformed += 1;
+                stats.problem(
+                    place.file,
+                    Some(place.line),
+                    format!("not an audit event: {e}"),
+                );
+            }
+        }
+    }
+}
+
+fn trim(buf: &[u8]) -> &[u8] {
+    let start = buf
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(buf.len());
+    let end = buf
+        .iter()
+        .rposition(|b| !b.is_ascii_whitespace())
+        .map_or(start, |i| i + 1);
+    &buf[start..end.max(start)]
+}
+
+/// Reads one line into `buf` (without keeping more than MAX_LINE bytes). Returns the bytes
+/// consumed and whether the line was too long (then `buf` holds only its start).
+fn read_line(reader: &mut dyn BufRead, buf: &mut Vec<u8>) -> std::io::Result<(usize, bool)> {
+    let mut total = 0;
+    loop {
+        let available = reader.fill_buf()?;
+        if available.is_empty() {
+            return Ok((total, total > MAX_LINE));
+        }
+        let (used, done) = match available.iter().position(|b| *b == b'\n') {
+            Some(i) => (i + 1, true),
+            None => (available.len(), false),
+        };
+        if buf.len() < MAX_LINE {
+            let keep = used.min(MAX_LINE - buf.len());
+            buf.extend_from_slice(&available[..keep]);
+        }
+        reader.consume(used);
+        total += used;
+        if done {
+            return Ok((total, total > MAX_LINE));
+        }
+    }
+}
