@@ -112,7 +112,11 @@ pub fn dashboard(frame: &mut Frame, app: &App, area: Rect) {
         "Top findings".into(),
         &app.dashboard,
         Columns {
-            header: &["SEVERITY", "RULE", "OBJECT", "FINDING"],
+            header: if narrow {
+                &["SEV", "RULE", "OBJECT", "FINDING"]
+            } else {
+                &["SEVERITY", "RULE", "OBJECT", "FINDING"]
+            },
             widths: &[
                 Constraint::Length(if narrow { 5 } else { 9 }),
                 Constraint::Length(7),
