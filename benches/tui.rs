@@ -5,7 +5,6 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kaudit::cli::{AuditArgs, SourceArgs};
-use kaudit::pss::Version;
 use kaudit::tui::app::{App, Event};
 use kaudit::tui::theme::{Theme, ThemeName};
 use kaudit::tui::ui;
@@ -32,11 +31,7 @@ fn key(app: &mut App, code: KeyCode) {
 }
 
 fn audit_args() -> AuditArgs {
-    AuditArgs {
-        pss_version: Version::Latest,
-        allowed_registries: Vec::new(),
-        exemptions: None,
-    }
+    AuditArgs::default()
 }
 
 fn main() {

@@ -3,7 +3,6 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kaudit::cli::{AuditArgs, SourceArgs};
-use kaudit::pss::Version;
 use kaudit::tui::app::{App, Event};
 use kaudit::tui::theme::{Theme, ThemeName};
 use kaudit::tui::{run, svg, ui};
@@ -69,11 +68,7 @@ fn main() -> Result<(), String> {
         demo: true,
         ..SourceArgs::default()
     };
-    let args = AuditArgs {
-        pss_version: Version::Latest,
-        allowed_registries: Vec::new(),
-        exemptions: None,
-    };
+    let args = AuditArgs::default();
     let audit = kaudit::audit::run(&source, &args)?;
     let mut app = App::new(
         Theme::new(ThemeName::Dark),

@@ -1,8 +1,11 @@
 //! One audit session: the inventory of a source, the configuration, the exemptions and the
 //! resulting report. Shared by `kaudit scan` and the TUI.
 
+use crate::auditlog::detect::AuditConfig;
+use crate::auditlog::reader::{Stats, Window};
 use crate::checks::ScanConfig;
 use crate::cli::{AuditArgs, SourceArgs, load_source, today};
+use crate::findings::Recorder;
 use crate::inventory::Inventory;
 use crate::report::{self, Report};
 use crate::sources;
@@ -18,19 +21,86 @@ pub struct Audit {
     pub report: Report,
     /// `YYYY-MM-DD` the audit was made (exemption expiry).
     pub today: String,
+    /// The audit log analysis, when logs were given (or the demo's).
+    pub audit_log: Option<(Recorder, Stats)>,
 }
 
 impl Audit {
     /// Re-runs the checks (after an exemption was added or removed, or the PSS version changed).
     pub fn rerun(&mut self) {
-        self.report = build(&self.inventory, &self.config, &self.exemptions, &self.today);
+        self.report = build(
+            &self.inventory,
+            &self.config,
+            &self.exemptions,
+            &self.today,
+            true,
+            self.audit_log.clone(),
+        );
     }
 }
 
-fn build(inv: &Inventory, config: &ScanConfig, exemptions: &[Exemption], today: &str) -> Report {
-    let mut report = report::build(inv, config, exemptions, today);
+fn build(
+    inv: &Inventory,
+    config: &ScanConfig,
+    exemptions: &[Exemption],
+    today: &str,
+    cluster: bool,
+    audit: Option<(Recorder, Stats)>,
+) -> Report {
+    let mut report = report::build_with(inv, config, exemptions, today, cluster, audit);
     report::locate::refine(&mut report, &report::locate::DiskAndDemo);
     report
+}
+
+/// The audit logs of `audit_logs` (or, for the demo, its embedded log).
+fn analyze_logs(audit: &AuditArgs, demo: bool) -> Option<(Recorder, Stats)> {
+    let window = Window {
+        since: audit.since,
+        until: audit.until,
+    };
+    if !audit.audit_logs.is_empty() {
+        return Some(crate::auditlog::analyze(
+            &audit.audit_logs,
+            &window,
+            AuditConfig::default(),
+        ));
+    }
+    demo.then(|| {
+        crate::auditlog::analyze_bytes(
+            "demo/audit.log",
+            sources::demo::audit_log(),
+            &window,
+            AuditConfig::default(),
+        )
+    })
+}
+
+/// `kaudit audit-log`: the logs alone, no cluster.
+pub fn run_audit_log_only(audit: &AuditArgs) -> Result<Report, String> {
+    let inventory = Inventory::empty(crate::inventory::SourceInfo {
+        kind: "audit-log".into(),
+        description: audit
+            .audit_logs
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
+        complete: false,
+        live: false,
+    });
+    let exemptions = match &audit.exemptions {
+        Some(path) => read_exemptions(path)?,
+        None => Vec::new(),
+    };
+    let logs = analyze_logs(audit, false);
+    Ok(build(
+        &inventory,
+        &scan_config(audit, false),
+        &exemptions,
+        &today(),
+        false,
+        logs,
+    ))
 }
 
 /// Reads the exemptions file; a missing file is an empty list only when it is the default
@@ -78,7 +148,15 @@ pub fn run(source: &SourceArgs, audit: &AuditArgs) -> Result<Audit, String> {
     }
     let config = scan_config(audit, source.demo);
     let today = today();
-    let report = build(&inventory, &config, &exemptions, &today);
+    let audit_log = analyze_logs(audit, source.demo);
+    let report = build(
+        &inventory,
+        &config,
+        &exemptions,
+        &today,
+        true,
+        audit_log.clone(),
+    );
     Ok(Audit {
         inventory,
         config,
@@ -86,5 +164,6 @@ pub fn run(source: &SourceArgs, audit: &AuditArgs) -> Result<Audit, String> {
         exemptions_path: audit.exemptions.clone(),
         report,
         today,
+        audit_log,
     })
 }

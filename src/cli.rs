@@ -43,6 +43,8 @@ pub enum Command {
     Scan(ScanArgs),
     /// Evaluate manifests against a Pod Security Standards level and version, like the admission plugin.
     Pss(PssArgs),
+    /// Analyse API server audit logs (no cluster needed).
+    AuditLog(AuditLogArgs),
     /// List the rule catalog.
     Rules(RulesArgs),
     /// Print the TUI's keys as a Markdown table (the README's table comes from here).
@@ -92,6 +94,16 @@ pub struct AuditArgs {
     /// Registries images may come from (`registry.example.com`, `registry.example.com/team`, `*.example.com`); repeatable.
     #[arg(long = "allowed-registry", global = true, value_name = "REGISTRY")]
     pub allowed_registries: Vec<String>,
+    /// API server audit log to analyse: file, folder or glob; JSON lines, gzip, rotated sets,
+    /// webhook batches (repeatable).
+    #[arg(long = "audit-log", global = true, value_name = "PATH")]
+    pub audit_logs: Vec<PathBuf>,
+    /// Only audit events at or after this time (RFC 3339, e.g. 2026-11-20T00:00:00Z).
+    #[arg(long, global = true, value_parser = parse_instant)]
+    pub since: Option<(i64, u32)>,
+    /// Only audit events before this time (RFC 3339).
+    #[arg(long, global = true, value_parser = parse_instant)]
+    pub until: Option<(i64, u32)>,
     /// Exemptions file (YAML: rule, subject pattern, reason, expires). The TUI writes
     /// suppressions here (default: exemptions.yaml in kaudit's config folder).
     #[arg(long, global = true, value_name = "FILE")]
@@ -120,6 +132,28 @@ pub struct ScanArgs {
     /// Exit 3 when something could not be evaluated or read.
     #[arg(long)]
     pub fail_on_incomplete: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct AuditLogArgs {
+    #[arg(long, value_enum, default_value_t = AuditFormat::Text)]
+    pub format: AuditFormat,
+    /// Write the report to FILE instead of standard output.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit 1 when an unsuppressed finding at or above this severity exists.
+    #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
+    pub fail_on: Option<Severity>,
+    /// Log files, folders or globs.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum AuditFormat {
+    Text,
+    Json,
+    Md,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -159,6 +193,24 @@ pub enum TextOrJson {
 pub struct RulesArgs {
     #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
     pub format: TextOrJson,
+}
+
+impl Default for AuditArgs {
+    fn default() -> Self {
+        AuditArgs {
+            pss_version: Version::Latest,
+            allowed_registries: Vec::new(),
+            audit_logs: Vec::new(),
+            since: None,
+            until: None,
+            exemptions: None,
+        }
+    }
+}
+
+fn parse_instant(s: &str) -> Result<(i64, u32), String> {
+    crate::auditlog::event::parse_time(s)
+        .ok_or_else(|| format!("invalid time {s:?}: use RFC 3339, e.g. 2026-11-20T00:00:00Z"))
 }
 
 fn parse_version(s: &str) -> Result<Version, String> {
@@ -233,6 +285,7 @@ fn run(cli: Cli) -> Result<u8, String> {
             }
         }
         Some(Command::Scan(args)) => scan_cmd(&cli.source, &cli.audit, &args),
+        Some(Command::AuditLog(args)) => audit_log_cmd(&cli.audit, &args),
         None => {
             let has_source = cli.source.demo
                 || !cli.source.manifests.is_empty()
@@ -404,6 +457,34 @@ fn write_report(report: &Report, format: Format, out: &mut dyn Write) -> std::io
         Format::Junit => out.write_all(report::junit::render(report).as_bytes()),
         Format::Html => out.write_all(report::html::render(report).as_bytes()),
     }
+}
+
+fn audit_log_cmd(audit: &AuditArgs, args: &AuditLogArgs) -> Result<u8, String> {
+    let mut audit = audit.clone();
+    audit.audit_logs.extend(args.paths.iter().cloned());
+    let report = crate::audit::run_audit_log_only(&audit)?;
+    let rendered = match args.format {
+        AuditFormat::Md => report::markdown::render(&report),
+        AuditFormat::Json => report::json::render(&report),
+        AuditFormat::Text => report::text::audit_log(&report),
+    };
+    match &args.output {
+        Some(path) => std::fs::write(path, rendered)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?,
+        None => {
+            let _ = std::io::stdout().lock().write_all(rendered.as_bytes());
+        }
+    }
+    if let Some(stats) = &report.audit_log
+        && stats.events == 0
+        && stats.malformed + stats.not_events > 0
+    {
+        return Err("no audit event could be read (see the problems above)".into());
+    }
+    Ok(match args.fail_on {
+        Some(threshold) if report.count_at_or_above(threshold) > 0 => EXIT_FINDINGS,
+        _ => EXIT_OK,
+    })
 }
 
 /// Today's date in UTC as `YYYY-MM-DD` (for exemption expiry).

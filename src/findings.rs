@@ -18,6 +18,20 @@ pub struct Subject {
     pub container: Option<Arc<str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub image: Option<Arc<str>>,
+    /// For audit-log findings: the request behind it.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub event: Option<Box<EventSubject>>,
+}
+
+/// The audit event a finding is about: `{"audit_id", "user", "verb", "resource", "timestamp"}`
+/// next to the object's namespace and name.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct EventSubject {
+    pub audit_id: String,
+    pub user: String,
+    pub verb: String,
+    pub resource: String,
+    pub timestamp: String,
 }
 
 impl Subject {
@@ -32,6 +46,7 @@ impl Subject {
             name: name.into(),
             container: None,
             image: None,
+            event: None,
         }
     }
 
@@ -252,7 +267,7 @@ pub struct NotEvaluated {
 }
 
 /// Collects what checks decide: a pass, a finding, or "not evaluated".
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Recorder {
     pub findings: Vec<Finding>,
     /// Indexed like [`rules::RULES`].
@@ -287,6 +302,21 @@ impl Recorder {
         &mut self.coverage[rules::index(rule_id)]
     }
 
+    /// Adds another recorder's findings and tallies (the audit log's to the cluster's).
+    pub fn merge(&mut self, other: Recorder) {
+        self.findings.extend(other.findings);
+        for (i, c) in other.coverage.into_iter().enumerate() {
+            if self.coverage.is_empty() {
+                self.coverage = vec![RuleCoverage::default(); rules::RULES.len()];
+            }
+            let mine = &mut self.coverage[i];
+            mine.passed += c.passed;
+            mine.failed += c.failed;
+            mine.suppressed += c.suppressed;
+            mine.not_evaluated.extend(c.not_evaluated);
+        }
+    }
+
     /// Coverage of every rule that was applied at least once, by rule ID.
     pub fn coverage(&self) -> BTreeMap<&'static str, RuleCoverage> {
         self.coverage
@@ -295,6 +325,11 @@ impl Recorder {
             .filter(|(c, _)| c.passed + c.failed > 0 || !c.not_evaluated.is_empty())
             .map(|(c, r)| (r.id, c.clone()))
             .collect()
+    }
+
+    /// `n` subjects passed `rule_id` (audit rules count events, not objects).
+    pub fn pass_many(&mut self, rule_id: &'static str, n: u64) {
+        self.tally(rule_id).passed += n;
     }
 
     pub fn pass(&mut self, rule_id: &'static str) {

@@ -234,6 +234,26 @@ fn open(path: &Path) -> std::io::Result<Box<dyn BufRead>> {
     }
 }
 
+/// Reads a log held in memory (the embedded demo's), under the given name.
+pub fn read_bytes(
+    name: &str,
+    bytes: &[u8],
+    window: &Window,
+    mut on_event: impl FnMut(AuditEvent, Place<'_>),
+) -> Stats {
+    let mut stats = Stats::default();
+    let yaml = name.ends_with(".yaml") || name.ends_with(".yml");
+    read_stream(
+        name.to_string(),
+        Box::new(bytes),
+        yaml,
+        window,
+        &mut stats,
+        &mut on_event,
+    );
+    stats
+}
+
 fn read_file(
     path: &Path,
     window: &Window,
@@ -241,15 +261,26 @@ fn read_file(
     on_event: &mut impl FnMut(AuditEvent, Place<'_>),
 ) {
     let name = path.display().to_string();
-    let mut reader = match open(path) {
+    let reader = match open(path) {
         Ok(r) => r,
         Err(e) => return stats.problem(&name, None, format!("cannot read: {e}")),
     };
-    stats.files += 1;
     let yaml = matches!(
         path.extension().and_then(|e| e.to_str()),
         Some("yaml" | "yml")
     );
+    read_stream(name, reader, yaml, window, stats, on_event);
+}
+
+fn read_stream(
+    name: String,
+    mut reader: Box<dyn BufRead + '_>,
+    yaml: bool,
+    window: &Window,
+    stats: &mut Stats,
+    on_event: &mut impl FnMut(AuditEvent, Place<'_>),
+) {
+    stats.files += 1;
     let mut buf = Vec::with_capacity(64 * 1024);
     let mut line_no = 0u64;
     let mut first = true;

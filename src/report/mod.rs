@@ -86,6 +86,9 @@ pub struct Report {
     /// Objects read but not audited, by kind (Secrets are counted, never read).
     pub unaudited: BTreeMap<String, usize>,
     pub triage: TriageNotes,
+    /// What reading the audit logs found, when logs were given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audit_log: Option<crate::auditlog::reader::Stats>,
 }
 
 impl Report {
@@ -109,7 +112,28 @@ pub fn build(
     exemptions: &[Exemption],
     today: &str,
 ) -> Report {
-    let (mut rec, namespaces) = checks::run_all(inv, config);
+    build_with(inv, config, exemptions, today, true, None)
+}
+
+/// [`build`], optionally without the cluster checks (an audit-log-only run) and with the
+/// findings of an audit log analysis.
+pub fn build_with(
+    inv: &Inventory,
+    config: &ScanConfig,
+    exemptions: &[Exemption],
+    today: &str,
+    cluster: bool,
+    audit: Option<(crate::findings::Recorder, crate::auditlog::reader::Stats)>,
+) -> Report {
+    let (mut rec, namespaces) = if cluster {
+        checks::run_all(inv, config)
+    } else {
+        Default::default()
+    };
+    let audit_stats = audit.map(|(audit_rec, stats)| {
+        rec.merge(audit_rec);
+        stats
+    });
     let triage = triage::apply(&mut rec.findings, inv, exemptions, today);
     let mut tallies = rec.coverage();
     for f in rec.findings.iter().filter(|f| !f.is_active()) {
@@ -148,6 +172,7 @@ pub fn build(
         input_errors: inv.errors.clone(),
         unaudited: inv.unaudited.clone(),
         triage,
+        audit_log: audit_stats,
     }
 }
 

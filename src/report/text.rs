@@ -49,3 +49,54 @@ pub fn summary(report: &Report) -> String {
     );
     out
 }
+
+/// `kaudit audit-log --format text`: what was read, then one line per finding.
+pub fn audit_log(report: &Report) -> String {
+    let mut out = String::new();
+    if let Some(s) = &report.audit_log {
+        let _ = writeln!(
+            out,
+            "read {} events from {} files ({} lines, {} bytes); {} outside the time window, {} not audit events, {} malformed",
+            s.events, s.files, s.lines, s.bytes, s.outside_window, s.not_events, s.malformed
+        );
+        for p in &s.problems {
+            let place = p.line.map_or(String::new(), |l| format!(":{l}"));
+            let _ = writeln!(
+                out,
+                "  problem: {}{place}: {}",
+                strip_controls(&p.file),
+                strip_controls(&p.message)
+            );
+        }
+        if s.problems_dropped > 0 {
+            let _ = writeln!(out, "  ... and {} more problems", s.problems_dropped);
+        }
+    }
+    for n in &report.not_evaluated {
+        let _ = writeln!(
+            out,
+            "not evaluated: {} ({}): {}",
+            n.rule_id,
+            strip_controls(&n.scope),
+            strip_controls(&n.reason)
+        );
+    }
+    let active: Vec<_> = report.findings.iter().filter(|f| f.is_active()).collect();
+    let _ = writeln!(out, "{} findings", active.len());
+    for f in active {
+        let when = f
+            .subject
+            .event
+            .as_ref()
+            .map_or("", |e| e.timestamp.as_str());
+        let _ = writeln!(
+            out,
+            "{:<8} {} {} {}",
+            f.severity.label(),
+            f.rule_id,
+            strip_controls(when),
+            strip_controls(&f.message)
+        );
+    }
+    out
+}

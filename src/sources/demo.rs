@@ -41,6 +41,11 @@ pub fn inventory() -> Inventory {
     )
 }
 
+/// The demo cluster's audit log: an attack story among ordinary controller traffic.
+pub fn audit_log() -> &'static [u8] {
+    DEMO.get_file("audit.log").map_or(&[], |f| f.contents())
+}
+
 /// The text of a demo file, for finding lines of fields.
 pub fn file_text(name: &str) -> Option<&'static str> {
     DEMO.get_file(name.strip_prefix("demo/")?)?.contents_utf8()

@@ -59,7 +59,8 @@ impl View {
             View::Pss => &[Scope::Pss, Scope::Table, Scope::Global],
             View::Images | View::Rules | View::Dashboard => &[Scope::Table, Scope::Global],
             View::Detail(_) => &[Scope::Detail, Scope::Global],
-            View::Audit | View::Signatures | View::Rule(_) => &[Scope::Global],
+            View::Audit => &[Scope::Table, Scope::Global],
+            View::Signatures | View::Rule(_) => &[Scope::Global],
         }
     }
 }
@@ -812,6 +813,15 @@ impl App {
     }
 
     fn enter(&mut self) -> Option<Effect> {
+        if self.view == View::Audit {
+            // The audit log's findings, in the findings view.
+            self.findings.filter = "audit-log".into();
+            self.findings.selected = 0;
+            self.grouped = false;
+            self.refresh(PaneId::Findings);
+            self.go(View::Findings);
+            return None;
+        }
         match self.active_pane()? {
             PaneId::Findings | PaneId::Dashboard => {
                 let finding = self.current_finding()?;

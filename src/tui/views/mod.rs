@@ -20,6 +20,14 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         View::Rules => tables::rules(frame, app, area),
         View::Detail(i) => detail::finding(frame, app, area, i),
         View::Rule(i) => detail::rule(frame, app, area, i),
+        View::Audit
+            if app
+                .audit
+                .as_ref()
+                .is_some_and(|a| a.report.audit_log.is_some()) =>
+        {
+            audit_log(frame, app, area)
+        }
         View::Audit => needs_input(
             frame,
             app,
@@ -48,6 +56,85 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             ],
         ),
     }
+}
+
+/// What the audit logs held: reading statistics and findings by rule; enter lists them.
+fn audit_log(frame: &mut Frame, app: &App, area: Rect) {
+    let Some(audit) = &app.audit else { return };
+    let Some(stats) = &audit.report.audit_log else {
+        return;
+    };
+    let t = &app.theme;
+    let mut lines = vec![
+        Line::raw(format!(
+            "{} events read from {} files ({} lines); {} outside the time window, {} not audit events, {} malformed.",
+            stats.events,
+            stats.files,
+            stats.lines,
+            stats.outside_window,
+            stats.not_events,
+            stats.malformed
+        )),
+        Line::raw(""),
+    ];
+    for p in stats.problems.iter().take(5) {
+        let place = p.line.map_or(String::new(), |l| format!(":{l}"));
+        lines.push(Line::styled(
+            format!(
+                "problem: {}{place}: {}",
+                crate::sanitize::strip_controls(&p.file),
+                crate::sanitize::strip_controls(&p.message)
+            ),
+            t.bad,
+        ));
+    }
+    let mut by_rule: std::collections::BTreeMap<&str, (usize, crate::severity::Severity)> =
+        Default::default();
+    for f in audit
+        .report
+        .findings
+        .iter()
+        .filter(|f| f.area == crate::severity::Area::AuditLog && f.is_active())
+    {
+        let e = by_rule.entry(f.rule_id).or_insert((0, f.severity));
+        e.0 += 1;
+        e.1 = e.1.max(f.severity);
+    }
+    lines.push(Line::styled(
+        "Findings by rule (enter lists them)",
+        t.header,
+    ));
+    for (rule, (n, sev)) in &by_rule {
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {:<9}", sev.label()), t.severity(*sev)),
+            Span::raw(format!(
+                "{rule}  {n:>4}  {}",
+                crate::rules::rule(rule).title
+            )),
+        ]));
+    }
+    for n in audit
+        .report
+        .not_evaluated
+        .iter()
+        .filter(|n| n.rule_id.starts_with("AUD"))
+    {
+        lines.push(Line::styled(
+            format!("not evaluated: {}: {}", n.rule_id, n.reason),
+            t.dim,
+        ));
+    }
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.border)
+        .title(Span::styled(" Audit log ", t.title));
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false })
+            .scroll((app.detail_scroll, 0)),
+        area,
+    );
 }
 
 fn needs_input(frame: &mut Frame, app: &App, area: Rect, title: &str, text: &[&str]) {

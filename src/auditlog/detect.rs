@@ -1,0 +1,781 @@
+//! Detections over audit events. Each event is looked at once, in time order; request-level
+//! facts (exec, secret reads, bindings, pod specs) are judged on the event itself, bursts of
+//! denials over a sliding window per identity and source address.
+
+use super::event::{AuditEvent, parse_time};
+use super::reader::Place;
+use crate::findings::{EventSubject, Evidence, FindingInput, Location, Recorder, Subject};
+use crate::severity::Severity;
+use serde_json::Value;
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::Arc;
+
+/// Allow-lists, with defaults for the control plane's own identities.
+#[derive(Debug, Clone)]
+pub struct AuditConfig {
+    /// Users whose activity never raises a finding (exact names).
+    pub allowed_users: Vec<String>,
+    /// Denied requests per identity and address within `burst_window_secs` that make a burst.
+    pub burst_threshold: usize,
+    pub burst_window_secs: i64,
+}
+
+impl Default for AuditConfig {
+    fn default() -> Self {
+        AuditConfig {
+            allowed_users: Vec::new(),
+            burst_threshold: 10,
+            burst_window_secs: 300,
+        }
+    }
+}
+
+/// Host paths whose mount gives a pod its node (Falco's list, plus the usual runtime sockets).
+const SENSITIVE_MOUNTS: &[&str] = &[
+    "/",
+    "/proc",
+    "/etc",
+    "/root",
+    "/var/run/docker.sock",
+    "/run/docker.sock",
+    "/var/run/crio/crio.sock",
+    "/run/containerd/containerd.sock",
+    "/var/run/containerd/containerd.sock",
+    "/home/admin",
+    "/var/lib/kubelet",
+    "/var/lib/kubelet/pki",
+    "/etc/kubernetes",
+    "/etc/kubernetes/manifests",
+];
+
+const CREDENTIAL_WORDS: &[&str] = &[
+    "aws_access_key_id",
+    "aws-access-key-id",
+    "aws_s3_access_key_id",
+    "aws-s3-access-key-id",
+    "password",
+    "passphrase",
+];
+
+/// Image registries of cluster add-ons that legitimately run in kube-system.
+const SYSTEM_IMAGE_PREFIXES: &[&str] = &[
+    "registry.k8s.io/",
+    "k8s.gcr.io/",
+    "gke.gcr.io/",
+    "mcr.microsoft.com/oss/kubernetes/",
+    "602401143452.dkr.ecr.",
+];
+
+pub struct Detector {
+    config: AuditConfig,
+    /// (rule, auditID) pairs already reported: one request has up to four stage events.
+    seen: HashSet<(&'static str, String)>,
+    denied: HashMap<(String, String), VecDeque<i64>>,
+    bursts_reported: HashSet<(String, String)>,
+    /// Pod creations whose spec was not logged (audit level below Request).
+    pods_without_body: u64,
+    events: u64,
+}
+
+fn is_system(user: &str) -> bool {
+    user.starts_with("system:") && user != "system:anonymous"
+}
+
+/// Decodes `%xx` and `+` in a query value; malformed escapes stay as they are.
+fn url_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+            (b'+', _) => out.push(b' '),
+            (b, _) => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// All values of a query parameter, decoded.
+pub fn query_values(uri: &str, key: &str) -> Vec<String> {
+    let Some((_, query)) = uri.split_once('?') else {
+        return Vec::new();
+    };
+    query
+        .split('&')
+        .filter_map(|pair| pair.split_once('=').or(Some((pair, ""))))
+        .filter(|(k, _)| *k == key)
+        .map(|(_, v)| url_decode(v))
+        .collect()
+}
+
+fn containers(spec: &Value) -> impl Iterator<Item = &Value> {
+    ["initContainers", "containers", "ephemeralContainers"]
+        .into_iter()
+        .flat_map(move |f| spec.get(f).and_then(Value::as_array).into_iter().flatten())
+}
+
+impl Detector {
+    pub fn new(config: AuditConfig) -> Self {
+        Detector {
+            config,
+            seen: HashSet::new(),
+            denied: HashMap::new(),
+            bursts_reported: HashSet::new(),
+            pods_without_body: 0,
+            events: 0,
+        }
+    }
+
+    /// Judges one event.
+    pub fn observe(&mut self, e: &AuditEvent, place: Place<'_>, rec: &mut Recorder) {
+        self.events += 1;
+        let user = e.user.username.as_str();
+        if self.config.allowed_users.iter().any(|u| u == user) {
+            return;
+        }
+        let obj = e.object_ref.clone().unwrap_or_default();
+        let code = e.code();
+        let ok = code.is_some_and(|c| (200..300).contains(&c));
+        let final_stage = e.stage.is_empty() || e.stage == "ResponseComplete";
+        let report = |this: &mut Self,
+                      rec: &mut Recorder,
+                      rule: &'static str,
+                      message: String,
+                      evidence: Vec<Evidence>,
+                      severity: Option<Severity>| {
+            if !this.seen.insert((rule, e.audit_id.clone())) && !e.audit_id.is_empty() {
+                return;
+            }
+            rec.fail(rule, input(e, place, message, evidence, severity));
+        };
+
+        // Exec / attach: long-running, seen at ResponseStarted (code 101) or completed.
+        if obj.resource == "pods"
+            && matches!(obj.subresource.as_str(), "exec" | "attach")
+            && matches!(e.verb.as_str(), "create" | "get")
+            && e.stage != "RequestReceived"
+            && code.is_none_or(|c| c < 400)
+        {
+            let command = query_values(&e.request_uri, "command").join(" ");
+            let container = query_values(&e.request_uri, "container").join(",");
+            let what = if obj.subresource == "exec" {
+                format!(
+                    "ran {:?}",
+                    if command.is_empty() {
+                        "(no command)".to_string()
+                    } else {
+                        command.clone()
+                    }
+                )
+            } else {
+                "attached".to_string()
+            };
+            let severity = (command.contains("sh")
+                || command.contains("token")
+                || command.contains("curl")
+                || command.contains("wget"))
+            .then_some(Severity::High);
+            report(
+                self,
+                rec,
+                "AUD001",
+                format!(
+                    "{user} {what} in pod {}/{} (container {container})",
+                    obj.namespace, obj.name
+                ),
+                vec![Evidence::labelled("requestURI", e.request_uri.clone())],
+                severity,
+            );
+        }
+        if (obj.resource == "pods" && obj.subresource == "portforward")
+            || (matches!(obj.resource.as_str(), "pods" | "services") && obj.subresource == "proxy")
+        {
+            report(
+                self,
+                rec,
+                "AUD002",
+                format!(
+                    "{user} opened {} to {} {}/{}",
+                    obj.subresource, obj.resource, obj.namespace, obj.name
+                ),
+                vec![Evidence::labelled("requestURI", e.request_uri.clone())],
+                None,
+            );
+        }
+        // Anonymous access allowed, health endpoints excepted.
+        let health = ["/healthz", "/livez", "/readyz", "/version"]
+            .iter()
+            .any(|p| {
+                e.request_uri == *p
+                    || e.request_uri.starts_with(&format!("{p}?"))
+                    || e.request_uri.starts_with(&format!("{p}/"))
+            });
+        let allowed = e
+            .annotations
+            .get("authorization.k8s.io/decision")
+            .map_or(ok || code.is_none_or(|c| c < 400), |d| d == "allow");
+        if (user == "system:anonymous"
+            || e.user.groups.iter().any(|g| g == "system:unauthenticated"))
+            && allowed
+            && !health
+            && final_stage
+        {
+            report(
+                self,
+                rec,
+                "AUD003",
+                format!("anonymous {} {} was allowed", e.verb, e.request_uri),
+                vec![Evidence::labelled("user", user.to_string())],
+                None,
+            );
+        }
+        // Secret reads by people and workloads.
+        if obj.resource == "secrets"
+            && matches!(e.verb.as_str(), "get" | "list" | "watch")
+            && ok
+            && final_stage
+            && !is_system(user)
+            && !user.starts_with("system:serviceaccount:kube-system:")
+        {
+            let cluster_wide = obj.namespace.is_empty() && e.verb != "get";
+            let target = if obj.name.is_empty() {
+                format!(
+                    "secrets in {}",
+                    if obj.namespace.is_empty() {
+                        "every namespace".to_string()
+                    } else {
+                        format!("namespace {}", obj.namespace)
+                    }
+                )
+            } else {
+                format!("secret {}/{}", obj.namespace, obj.name)
+            };
+            report(
+                self,
+                rec,
+                "AUD004",
+                format!("{user} {} {target}", e.verb),
+                vec![Evidence::labelled("requestURI", e.request_uri.clone())],
+                cluster_wide.then_some(Severity::Critical),
+            );
+        }
+        let body = e.request_object.as_ref();
+        let writes = matches!(e.verb.as_str(), "create" | "update" | "patch");
+        // cluster-admin bindings (ClusterRoleBindings and RoleBindings).
+        if matches!(
+            obj.resource.as_str(),
+            "clusterrolebindings" | "rolebindings"
+        ) && writes
+            && final_stage
+            && code.is_none_or(|c| c < 400)
+            && let Some(role) = body
+                .and_then(|b| b.pointer("/roleRef/name"))
+                .and_then(Value::as_str)
+                .filter(|r| *r == "cluster-admin")
+        {
+            let subjects: Vec<String> = body
+                .and_then(|b| b.get("subjects"))
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .map(|s| {
+                    format!(
+                        "{} {}",
+                        s.get("kind").and_then(Value::as_str).unwrap_or("?"),
+                        s.get("name").and_then(Value::as_str).unwrap_or("?")
+                    )
+                })
+                .collect();
+            report(
+                self,
+                rec,
+                "AUD005",
+                format!(
+                    "{user} bound {role} to {} ({} {})",
+                    subjects.join(", "),
+                    obj.resource,
+                    obj.name
+                ),
+                vec![Evidence::labelled(
+                    "requestObject.roleRef.name",
+                    role.to_string(),
+                )],
+                None,
+            );
+        }
+        // Roles with wildcards, pods/exec or escalation verbs.
+        if matches!(obj.resource.as_str(), "clusterroles" | "roles")
+            && writes
+            && final_stage
+            && code.is_none_or(|c| c < 400)
+        {
+            let mut risky = Vec::new();
+            for rule in body
+                .and_then(|b| b.get("rules"))
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                let list = |k: &str| -> Vec<String> {
+                    rule.get(k)
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                        .filter_map(Value::as_str)
+                        .map(str::to_string)
+                        .collect()
+                };
+                let (verbs, resources) = (list("verbs"), list("resources"));
+                if verbs.iter().any(|v| v == "*") || resources.iter().any(|r| r == "*") {
+                    risky.push("wildcards".to_string());
+                }
+                if resources
+                    .iter()
+                    .any(|r| r == "pods/exec" || r == "pods/attach")
+                {
+                    risky.push("pods/exec".to_string());
+                }
+                risky.extend(
+                    verbs
+                        .iter()
+                        .filter(|v| matches!(v.as_str(), "escalate" | "bind" | "impersonate"))
+                        .cloned(),
+                );
+            }
+            risky.sort();
+            risky.dedup();
+            // The control plane maintains its own system: roles.
+            let control_plane = is_system(user) && obj.name.starts_with("system:");
+            if !risky.is_empty() && !control_plane {
+                report(
+                    self,
+                    rec,
+                    "AUD006",
+                    format!(
+                        "{user} {} {} {} with {}",
+                        e.verb,
+                        obj.resource.trim_end_matches('s'),
+                        obj.name,
+                        risky.join(", ")
+                    ),
+                    vec![Evidence::labelled("requestObject.rules", risky.join(", "))],
+                    None,
+                );
+            }
+        }
+        // Pod specs (creates of pods; workload templates go through their pods).
+        if obj.resource == "pods" && obj.subresource.is_empty() && e.verb == "create" && final_stage
+        {
+            match body.and_then(|b| b.get("spec")) {
+                None if e.level == "Metadata" || e.level.is_empty() => self.pods_without_body += 1,
+                None => {}
+                Some(spec) => self.pod_spec(e, place, spec, &obj.namespace, rec),
+            }
+        }
+        if obj.resource == "services"
+            && e.verb == "create"
+            && final_stage
+            && body
+                .and_then(|b| b.pointer("/spec/type"))
+                .and_then(Value::as_str)
+                == Some("NodePort")
+        {
+            report(
+                self,
+                rec,
+                "AUD009",
+                format!(
+                    "{user} created NodePort service {}/{}",
+                    obj.namespace, obj.name
+                ),
+                vec![Evidence::labelled("requestObject.spec.type", "NodePort")],
+                None,
+            );
+        }
+        if obj.resource == "configmaps" && writes && final_stage {
+            let data = body
+                .and_then(|b| b.get("data"))
+                .map(|d| d.to_string().to_ascii_lowercase())
+                .unwrap_or_default();
+            if let Some(word) = CREDENTIAL_WORDS.iter().find(|w| data.contains(*w)) {
+                report(
+                    self,
+                    rec,
+                    "AUD010",
+                    format!(
+                        "{user} wrote configmap {}/{} containing {word:?}",
+                        obj.namespace, obj.name
+                    ),
+                    vec![Evidence::labelled("requestObject.data", word.to_string())],
+                    None,
+                );
+            }
+        }
+        if obj.resource == "serviceaccounts"
+            && obj.subresource.is_empty()
+            && e.verb == "create"
+            && ok
+            && matches!(obj.namespace.as_str(), "kube-system" | "kube-public")
+            && !is_system(user)
+        {
+            let name = if obj.name.is_empty() {
+                body.and_then(|b| b.pointer("/metadata/name"))
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string()
+            } else {
+                obj.name.clone()
+            };
+            report(
+                self,
+                rec,
+                "AUD012",
+                format!("{user} created service account {}/{name}", obj.namespace),
+                vec![Evidence::labelled(
+                    "objectRef.namespace",
+                    obj.namespace.clone(),
+                )],
+                None,
+            );
+        }
+        if obj.resource == "pods"
+            && obj.subresource == "ephemeralcontainers"
+            && matches!(e.verb.as_str(), "update" | "patch" | "create")
+            && final_stage
+        {
+            report(
+                self,
+                rec,
+                "AUD013",
+                format!(
+                    "{user} added an ephemeral container to pod {}/{}",
+                    obj.namespace, obj.name
+                ),
+                vec![Evidence::labelled(
+                    "objectRef.subresource",
+                    "ephemeralcontainers",
+                )],
+                None,
+            );
+        }
+        if obj.resource == "events"
+            && matches!(e.verb.as_str(), "delete" | "deletecollection")
+            && final_stage
+            && user != "system:serviceaccount:kube-system:namespace-controller"
+        {
+            report(
+                self,
+                rec,
+                "AUD014",
+                format!(
+                    "{user} deleted events in {}",
+                    if obj.namespace.is_empty() {
+                        "every namespace".to_string()
+                    } else {
+                        format!("namespace {}", obj.namespace)
+                    }
+                ),
+                vec![Evidence::labelled("requestURI", e.request_uri.clone())],
+                None,
+            );
+        }
+        if let Some(imp) = &e.impersonated_user
+            && final_stage
+        {
+            report(
+                self,
+                rec,
+                "AUD016",
+                format!(
+                    "{user} acted as {} ({} {})",
+                    imp.username, e.verb, e.request_uri
+                ),
+                vec![Evidence::labelled("impersonatedUser", imp.username.clone())],
+                None,
+            );
+        }
+        if obj.resource == "serviceaccounts"
+            && obj.subresource == "token"
+            && e.verb == "create"
+            && ok
+            && !user.starts_with("system:node:")
+            && !is_system(user)
+        {
+            report(
+                self,
+                rec,
+                "AUD017",
+                format!(
+                    "{user} minted a token for service account {}/{}",
+                    obj.namespace, obj.name
+                ),
+                vec![Evidence::labelled(
+                    "objectRef",
+                    format!("serviceaccounts/{}/token", obj.name),
+                )],
+                None,
+            );
+        }
+        if let Some(v) = e
+            .annotations
+            .get("pod-security.kubernetes.io/audit-violations")
+        {
+            report(
+                self,
+                rec,
+                "AUD018",
+                format!(
+                    "{} {}/{} by {user}: {v}",
+                    obj.resource, obj.namespace, obj.name
+                ),
+                vec![Evidence::labelled(
+                    "annotations.pod-security.kubernetes.io/audit-violations",
+                    v.clone(),
+                )],
+                None,
+            );
+        }
+        self.denials(e, place, code, rec);
+    }
+
+    fn pod_spec(
+        &mut self,
+        e: &AuditEvent,
+        place: Place<'_>,
+        spec: &Value,
+        namespace: &str,
+        rec: &mut Recorder,
+    ) {
+        let user = &e.user.username;
+        let name = e
+            .request_object
+            .as_ref()
+            .and_then(|b| {
+                b.pointer("/metadata/name")
+                    .or(b.pointer("/metadata/generateName"))
+            })
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let mut flags = Vec::new();
+        for c in containers(spec) {
+            if c.pointer("/securityContext/privileged")
+                .and_then(Value::as_bool)
+                == Some(true)
+            {
+                flags.push(format!(
+                    "privileged container {}",
+                    c.get("name").and_then(Value::as_str).unwrap_or("?")
+                ));
+            }
+        }
+        for ns in ["hostNetwork", "hostPID", "hostIPC"] {
+            if spec.get(ns).and_then(Value::as_bool) == Some(true) {
+                flags.push(format!("{ns}=true"));
+            }
+        }
+        if !flags.is_empty() && self.seen.insert(("AUD007", e.audit_id.clone())) {
+            rec.fail(
+                "AUD007",
+                input(
+                    e,
+                    place,
+                    format!(
+                        "{user} created pod {namespace}/{name} with {}",
+                        flags.join(", ")
+                    ),
+                    vec![Evidence::labelled("requestObject.spec", flags.join(", "))],
+                    None,
+                ),
+            );
+        }
+        let mounts: Vec<&str> = spec
+            .get("volumes")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v.pointer("/hostPath/path").and_then(Value::as_str))
+            .filter(|p| SENSITIVE_MOUNTS.contains(&p.trim_end_matches('/').max("/")))
+            .collect();
+        if !mounts.is_empty() && self.seen.insert(("AUD008", e.audit_id.clone())) {
+            rec.fail(
+                "AUD008",
+                input(
+                    e,
+                    place,
+                    format!(
+                        "{user} created pod {namespace}/{name} mounting {}",
+                        mounts.join(", ")
+                    ),
+                    vec![Evidence::labelled(
+                        "requestObject.spec.volumes",
+                        mounts.join(", "),
+                    )],
+                    None,
+                ),
+            );
+        }
+        if matches!(namespace, "kube-system" | "kube-public") {
+            let images: Vec<&str> = containers(spec)
+                .filter_map(|c| c.get("image").and_then(Value::as_str))
+                .collect();
+            let foreign: Vec<&str> = images
+                .iter()
+                .copied()
+                .filter(|i| !SYSTEM_IMAGE_PREFIXES.iter().any(|p| i.starts_with(p)))
+                .collect();
+            if !foreign.is_empty() && self.seen.insert(("AUD011", e.audit_id.clone())) {
+                rec.fail(
+                    "AUD011",
+                    input(
+                        e,
+                        place,
+                        format!(
+                            "{user} created pod {namespace}/{name} with image {}",
+                            foreign.join(", ")
+                        ),
+                        vec![Evidence::labelled(
+                            "requestObject.spec.containers.image",
+                            foreign.join(", "),
+                        )],
+                        None,
+                    ),
+                );
+            }
+        }
+    }
+
+    fn denials(&mut self, e: &AuditEvent, place: Place<'_>, code: Option<i64>, rec: &mut Recorder) {
+        if !matches!(code, Some(401 | 403)) || e.stage == "RequestReceived" {
+            return;
+        }
+        let Some(t) = e.time().and_then(parse_time).map(|t| t.0) else {
+            return;
+        };
+        let who = if e.user.username.is_empty() {
+            "(unauthenticated)".to_string()
+        } else {
+            e.user.username.clone()
+        };
+        let ip = e.source_ips.last().cloned().unwrap_or_default();
+        let key = (who.clone(), ip.clone());
+        let window = self.denied.entry(key.clone()).or_default();
+        window.push_back(t);
+        while window
+            .front()
+            .is_some_and(|f| t - f > self.config.burst_window_secs)
+        {
+            window.pop_front();
+        }
+        if window.len() >= self.config.burst_threshold && self.bursts_reported.insert(key) {
+            let n = window.len();
+            let mut i = input(
+                e,
+                place,
+                format!(
+                    "{n} denied requests (401/403) for {who} from {ip} within {} s",
+                    self.config.burst_window_secs
+                ),
+                vec![Evidence::labelled(
+                    "responseStatus.code",
+                    format!("{n}x 401/403"),
+                )],
+                None,
+            );
+            i.discriminator = format!("{who}@{ip}");
+            rec.fail("AUD015", i);
+        }
+    }
+
+    /// Adds the events that passed each rule, and what the log could not show (too low an
+    /// audit level), to coverage.
+    pub fn finish(self, rec: &mut Recorder) -> u64 {
+        for rule in crate::rules::RULES
+            .iter()
+            .filter(|r| r.area == crate::severity::Area::AuditLog)
+        {
+            let failed = rec.findings.iter().filter(|f| f.rule_id == rule.id).count() as u64;
+            rec.pass_many(rule.id, self.events.saturating_sub(failed));
+        }
+        if self.pods_without_body > 0 {
+            let reason = format!(
+                "{} pod creations were logged at Metadata level, without the pod spec; log pods at Request level",
+                self.pods_without_body
+            );
+            for rule in ["AUD007", "AUD008", "AUD011"] {
+                rec.not_evaluated(rule, "pod creations", reason.clone());
+            }
+        }
+        self.events
+    }
+}
+
+fn input(
+    e: &AuditEvent,
+    place: Place<'_>,
+    message: String,
+    evidence: Vec<Evidence>,
+    severity: Option<Severity>,
+) -> FindingInput {
+    let obj = e.object_ref.clone().unwrap_or_default();
+    let resource = if obj.subresource.is_empty() {
+        obj.resource.clone()
+    } else {
+        format!("{}/{}", obj.resource, obj.subresource)
+    };
+    let subject = Subject {
+        kind: "AuditEvent",
+        namespace: Arc::from(obj.namespace.as_str()),
+        name: Arc::from(if obj.name.is_empty() {
+            e.request_uri.as_str()
+        } else {
+            obj.name.as_str()
+        }),
+        container: None,
+        image: None,
+        event: Some(Box::new(EventSubject {
+            audit_id: e.audit_id.clone(),
+            user: e.user.username.clone(),
+            verb: e.verb.clone(),
+            resource,
+            timestamp: e.time().unwrap_or("").to_string(),
+        })),
+    };
+    FindingInput {
+        subject,
+        message,
+        evidence,
+        location: Some(Location {
+            file: Arc::from(place.file),
+            line: place.line as u32,
+        }),
+        discriminator: e.audit_id.clone(),
+        severity,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_parameters() {
+        let uri = "/api/v1/namespaces/a/pods/b/exec?command=sh&command=-c&command=cat%20%2Fvar%2Frun%2Fsecrets&container=app&stdin=true";
+        assert_eq!(
+            query_values(uri, "command"),
+            ["sh", "-c", "cat /var/run/secrets"]
+        );
+        assert_eq!(query_values(uri, "container"), ["app"]);
+        assert!(query_values("/api", "command").is_empty());
+        assert_eq!(url_decode("100%"), "100%");
+    }
+}
