@@ -85,5 +85,7 @@ fn main() -> Result<(), String> {
     shot(&app, "finding-detail", &out)?;
     press(&mut app, ":images\n");
     shot(&app, "images", &out)?;
+    press(&mut app, ":audit\n");
+    shot(&app, "audit-log", &out)?;
     Ok(())
 }

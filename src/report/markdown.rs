@@ -181,6 +181,20 @@ fn area_section(out: &mut String, r: &Report, area: Area) {
     if area == Area::PodSecurity {
         namespaces(out, r);
     }
+    if let (Area::AuditLog, Some(s)) = (area, &r.audit_log) {
+        let _ = writeln!(
+            out,
+            "{} events read from {} files ({} lines); {} outside the time window, {} not audit events, {} malformed.\n",
+            s.events, s.files, s.lines, s.outside_window, s.not_events, s.malformed
+        );
+        for p in s.problems.iter().take(50) {
+            let place = p.line.map_or(p.file.clone(), |l| format!("{}:{l}", p.file));
+            let _ = writeln!(out, "- {}: {}", md_code(&place), md(&p.message));
+        }
+        if !s.problems.is_empty() {
+            let _ = writeln!(out);
+        }
+    }
     if findings.is_empty() {
         let evaluated = r
             .coverage

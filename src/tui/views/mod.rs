@@ -37,8 +37,8 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
                 "No audit log was given, so nothing here is evaluated.",
                 "",
                 "API server audit logs live on the control-plane nodes (the API does not serve them).",
-                "Copy them off a node and pass them with --audit-log PATH (files, folders, rotated and",
-                "gzipped sets). Audit log analysis arrives in a later kaudit release.",
+                "Copy them off a node and pass them with --audit-log PATH (files, folders, globs,",
+                "rotated and gzipped sets, webhook batches); --since and --until limit the window.",
             ],
         ),
         View::Signatures => needs_input(

@@ -165,11 +165,7 @@ pub fn dashboard(frame: &mut Frame, app: &App, area: Rect) {
     }
     let next: Vec<&str> = [
         (
-            report
-                .summary
-                .areas
-                .iter()
-                .any(|a| a.area == Area::AuditLog && a.coverage.is_none()),
+            report.audit_log.is_none(),
             "pass --audit-log to analyse audit logs",
         ),
         (
