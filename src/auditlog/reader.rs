@@ -354,6 +354,24 @@ fn read_stream(
             return read_document(&name, &rest, yaml, window, stats, on_event);
         }
         first = false;
+        // The common case first: one event per line, parsed straight into its type.
+        if let Ok(event) = serde_json::from_slice::<AuditEvent>(text)
+            && event.kind.as_deref() != Some("EventList")
+        {
+            seen_json = true;
+            flush_garbage(&name, &mut leading_garbage, stats);
+            deliver_event(
+                event,
+                Place {
+                    file: &name,
+                    line: line_no,
+                },
+                window,
+                stats,
+                on_event,
+            );
+            continue;
+        }
         match serde_json::from_slice::<Value>(text) {
             Ok(value) => {
                 seen_json = true;
@@ -459,6 +477,23 @@ fn read_document(
 }
 
 /// One JSON value: an Event, an EventList (webhook batch) or something else.
+fn deliver_event(
+    event: AuditEvent,
+    place: Place<'_>,
+    window: &Window,
+    stats: &mut Stats,
+    on_event: &mut impl FnMut(AuditEvent, Place<'_>),
+) {
+    if !event.is_plausible() {
+        stats.not_events += 1;
+    } else if window.contains(&event) {
+        stats.events += 1;
+        on_event(event, place);
+    } else {
+        stats.outside_window += 1;
+    }
+}
+
 fn deliver(
     value: Value,
     place: Place<'_>,
@@ -479,15 +514,7 @@ fn deliver(
     };
     for item in items {
         match serde_json::from_value::<AuditEvent>(item) {
-            Ok(event) if event.is_plausible() => {
-                if window.contains(&event) {
-                    stats.events += 1;
-                    on_event(event, place);
-                } else {
-                    stats.outside_window += 1;
-                }
-            }
-            Ok(_) => stats.not_events += 1,
+            Ok(event) => deliver_event(event, place, window, stats, on_event),
             Err(e) => {
                 stats.malformed += 1;
                 stats.problem(
