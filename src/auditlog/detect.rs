@@ -77,7 +77,13 @@ pub struct Detector {
     events: u64,
 }
 
+/// The control plane's own identities: `system:` users (nodes, scheduler, controller
+/// manager) and kube-system's service accounts. Other service accounts are workloads, whose
+/// stolen tokens are exactly what detections look for.
 fn is_system(user: &str) -> bool {
+    if let Some(sa) = user.strip_prefix("system:serviceaccount:") {
+        return sa.starts_with("kube-system:");
+    }
     user.starts_with("system:") && user != "system:anonymous"
 }
 
@@ -245,7 +251,6 @@ impl Detector {
             && ok
             && final_stage
             && !is_system(user)
-            && !user.starts_with("system:serviceaccount:kube-system:")
         {
             let cluster_wide = obj.namespace.is_empty() && e.verb != "get";
             let target = if obj.name.is_empty() {
@@ -766,6 +771,19 @@ fn input(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_plane_identities() {
+        assert!(is_system("system:kube-scheduler") && is_system("system:node:worker-1"));
+        assert!(is_system(
+            "system:serviceaccount:kube-system:replicaset-controller"
+        ));
+        assert!(
+            !is_system("system:serviceaccount:shop:storefront"),
+            "workload tokens are watched"
+        );
+        assert!(!is_system("system:anonymous") && !is_system("jane@acme.example"));
+    }
 
     #[test]
     fn query_parameters() {
