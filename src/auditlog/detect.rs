@@ -186,11 +186,18 @@ impl Detector {
             } else {
                 "attached".to_string()
             };
-            let severity = (command.contains("sh")
-                || command.contains("token")
-                || command.contains("curl")
-                || command.contains("wget"))
-            .then_some(Severity::High);
+            // Reading credentials or reaching out of the cluster from inside a pod is the
+            // post-exploitation pattern; raise it.
+            let severity = [
+                "/var/run/secrets",
+                "serviceaccount/token",
+                "169.254.169.254",
+                "curl ",
+                "wget ",
+            ]
+            .iter()
+            .any(|s| command.contains(s))
+            .then_some(Severity::Critical);
             report(
                 self,
                 rec,
