@@ -354,38 +354,24 @@ fn read_stream(
             return read_document(&name, &rest, yaml, window, stats, on_event);
         }
         first = false;
-        // The common case first: one event per line, parsed straight into its type.
-        if let Ok(event) = serde_json::from_slice::<AuditEvent>(text)
-            && event.kind.as_deref() != Some("EventList")
-        {
-            seen_json = true;
-            flush_garbage(&name, &mut leading_garbage, stats);
-            deliver_event(
-                event,
-                Place {
-                    file: &name,
-                    line: line_no,
-                },
-                window,
-                stats,
-                on_event,
-            );
-            continue;
-        }
-        match serde_json::from_slice::<Value>(text) {
-            Ok(value) => {
+        // The common case first: one event per line, parsed straight into its type; other
+        // JSON (a batch, something else) through a generic value.
+        let parsed = match serde_json::from_slice::<AuditEvent>(text) {
+            Ok(event) if event.kind.as_deref() != Some("EventList") => Ok(Json::Event(event)),
+            _ => serde_json::from_slice::<Value>(text).map(Json::Value),
+        };
+        match parsed {
+            Ok(json) => {
                 seen_json = true;
                 flush_garbage(&name, &mut leading_garbage, stats);
-                deliver(
-                    value,
-                    Place {
-                        file: &name,
-                        line: line_no,
-                    },
-                    window,
-                    stats,
-                    on_event,
-                )
+                let place = Place {
+                    file: &name,
+                    line: line_no,
+                };
+                match json {
+                    Json::Event(event) => deliver_event(event, place, window, stats, on_event),
+                    Json::Value(value) => deliver(value, place, window, stats, on_event),
+                }
             }
             Err(e) if !seen_json => {
                 leading_garbage.push((line_no, format!("not JSON: {e}")));
@@ -400,6 +386,12 @@ fn read_stream(
             }
         }
     }
+}
+
+/// One line's JSON: an event, or any other value.
+enum Json {
+    Event(AuditEvent),
+    Value(Value),
 }
 
 fn flush_garbage(name: &str, garbage: &mut Vec<(u64, String)>, stats: &mut Stats) {
