@@ -77,17 +77,18 @@ fn analyze_logs(audit: &AuditArgs, demo: bool) -> Option<(Recorder, Stats)> {
 
 /// `kaudit audit-log`: the logs alone, no cluster.
 pub fn run_audit_log_only(audit: &AuditArgs) -> Result<Report, String> {
-    let inventory = Inventory::empty(crate::inventory::SourceInfo {
-        kind: "audit-log".into(),
-        description: audit
-            .audit_logs
-            .iter()
-            .map(|p| p.display().to_string())
-            .collect::<Vec<_>>()
-            .join(", "),
-        complete: false,
-        live: false,
-    });
+    let description = audit
+        .audit_logs
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let inventory = Inventory::empty(crate::inventory::SourceInfo::new(
+        "audit-log",
+        description,
+        false,
+        false,
+    ));
     let exemptions = match &audit.exemptions {
         Some(path) => read_exemptions(path)?,
         None => Vec::new(),
@@ -146,7 +147,8 @@ pub fn run(source: &SourceArgs, audit: &AuditArgs) -> Result<Audit, String> {
             .collect();
         return Err(format!("nothing could be read:\n  {}", errors.join("\n  ")));
     }
-    let config = scan_config(audit, source.demo);
+    let mut config = scan_config(audit, source.demo);
+    config.server_minor = inventory.source.server_minor();
     let today = today();
     let audit_log = analyze_logs(audit, source.demo);
     let report = build(

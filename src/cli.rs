@@ -51,6 +51,16 @@ pub enum Command {
     Keys,
     /// Print every folder and file kaudit uses.
     Info,
+    /// Read the cluster and save what was read (never Secret data) for an offline audit
+    /// with `--snapshot FILE`.
+    Snapshot(SnapshotArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct SnapshotArgs {
+    /// The file to write (JSON, a `kind: List` with a kaudit header).
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: PathBuf,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -81,9 +91,60 @@ pub struct SourceArgs {
     /// Kubeconfig context (live clusters).
     #[arg(long, value_name = "NAME", global = true)]
     pub context: Option<String>,
-    /// Kubeconfig file (live clusters).
+    /// Kubeconfig file (live clusters); without it, KUBECONFIG or ~/.kube/config, as kubectl.
     #[arg(long, value_name = "FILE", global = true)]
     pub kubeconfig: Option<PathBuf>,
+    /// Kubeconfig cluster to use instead of the context's.
+    #[arg(long, value_name = "NAME", global = true)]
+    pub cluster: Option<String>,
+    /// Kubeconfig user to use instead of the context's.
+    #[arg(long, value_name = "NAME", global = true)]
+    pub user: Option<String>,
+    /// Audit only this namespace (repeatable or comma-separated); cluster-scoped objects
+    /// such as ClusterRoles are still read. The default is every namespace.
+    #[arg(
+        short = 'n',
+        long = "namespace",
+        value_name = "NAME",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub namespaces: Vec<String>,
+    /// Audit every namespace (the default; accepted for kubectl habits).
+    #[arg(
+        short = 'A',
+        long = "all-namespaces",
+        global = true,
+        conflicts_with = "namespaces"
+    )]
+    pub all_namespaces: bool,
+    /// Time-out of one API request, in seconds (kubectl's --request-timeout).
+    #[arg(long, value_name = "SECONDS", default_value_t = 30, global = true)]
+    pub request_timeout: u64,
+}
+
+impl SourceArgs {
+    /// True when no offline source was chosen: the audit reads the kubeconfig's cluster.
+    pub fn is_live(&self) -> bool {
+        !self.demo && self.manifests.is_empty() && self.snapshot.is_none()
+    }
+
+    pub fn live_options(&self) -> crate::live::LiveOptions {
+        crate::live::LiveOptions {
+            kubeconfig: self.kubeconfig.clone(),
+            context: self.context.clone(),
+            cluster: self.cluster.clone(),
+            user: self.user.clone(),
+            namespaces: self
+                .namespaces
+                .iter()
+                .map(|n| n.trim().to_string())
+                .filter(|n| !n.is_empty())
+                .collect(),
+            request_timeout: std::time::Duration::from_secs(self.request_timeout.max(1)),
+            ..crate::live::LiveOptions::default()
+        }
+    }
 }
 
 #[derive(Args, Debug, Clone)]
@@ -286,16 +347,11 @@ fn run(cli: Cli) -> Result<u8, String> {
         }
         Some(Command::Scan(args)) => scan_cmd(&cli.source, &cli.audit, &args),
         Some(Command::AuditLog(args)) => audit_log_cmd(&cli.audit, &args),
+        Some(Command::Snapshot(args)) => snapshot_cmd(&cli.source, &args),
         None => {
-            let has_source = cli.source.demo
-                || !cli.source.manifests.is_empty()
-                || cli.source.snapshot.is_some();
-            if !has_source {
-                return Err(no_live_cluster_yet(&cli.source));
-            }
             if !std::io::stdout().is_terminal() {
                 return Err(
-                    "the interactive view needs a terminal; use `kaudit scan` for a report".into(),
+                    "the interactive view needs a terminal; use `kaudit scan` for a report on the current kubeconfig context (or `kaudit scan --manifests PATH` / `--demo`)".into(),
                 );
             }
             tui(cli.source, cli.audit, &cli.tui)
@@ -351,7 +407,13 @@ fn tui(source: SourceArgs, mut audit: AuditArgs, args: &TuiArgs) -> Result<u8, S
 }
 
 fn source_label(source: &SourceArgs) -> String {
-    if source.demo {
+    if source.is_live() {
+        let context = source
+            .context
+            .as_deref()
+            .map_or("current context".to_string(), |c| format!("context {c}"));
+        format!("cluster ({context}, read-only)")
+    } else if source.demo {
         "demo (embedded Acme Shop cluster)".into()
     } else if let Some(s) = &source.snapshot {
         format!("snapshot {}", s.display())
@@ -365,16 +427,50 @@ fn source_label(source: &SourceArgs) -> String {
     }
 }
 
-fn no_live_cluster_yet(source: &SourceArgs) -> String {
-    let what = source
-        .context
-        .as_deref()
-        .map_or("the current kubeconfig context".to_string(), |c| {
-            format!("context {c:?}")
-        });
-    format!(
-        "auditing {what} needs live-cluster support, which this build does not have yet; use `kaudit scan --manifests PATH`, `kaudit scan --demo` or `kaudit demo`"
-    )
+fn snapshot_cmd(source: &SourceArgs, args: &SnapshotArgs) -> Result<u8, String> {
+    if !source.is_live() {
+        return Err(
+            "a snapshot is taken of a live cluster; drop --demo/--manifests/--snapshot".into(),
+        );
+    }
+    let read = crate::live::read_cluster(&source.live_options())?;
+    // Written to a temporary name first so an interrupted run never leaves half a file
+    // where a good snapshot was.
+    let partial = args.output.with_extension("partial");
+    let write = || -> std::io::Result<()> {
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&partial)?);
+        crate::live::snapshot::write(&read, &now_rfc3339(), &mut out)?;
+        out.flush()?;
+        std::fs::rename(&partial, &args.output)
+    };
+    write().map_err(|e| {
+        let _ = std::fs::remove_file(&partial);
+        format!("cannot write {}: {e}", args.output.display())
+    })?;
+    eprintln!(
+        "snapshot of context {} written to {}: {} objects in {} lists, {} not readable",
+        read.context,
+        args.output.display(),
+        read.stats.objects,
+        read.stats.lists,
+        read.gaps.len()
+    );
+    for note in &read.notes {
+        eprintln!("kaudit: {note}");
+    }
+    for gap in read.gaps.iter().take(20) {
+        eprintln!("kaudit: not read: {}: {}", gap.scope(), gap.reason);
+    }
+    Ok(EXIT_OK)
+}
+
+/// The current time as RFC 3339 UTC, to the second.
+pub fn now_rfc3339() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let (h, m, s) = (secs / 3600 % 24, secs / 60 % 60, secs % 60);
+    format!("{}T{h:02}:{m:02}:{s:02}Z", civil_date(secs / 86_400))
 }
 
 /// The inventory for the chosen source.
@@ -400,15 +496,23 @@ pub fn load_source(source: &SourceArgs) -> Result<Inventory, String> {
                 snapshot.display()
             ));
         }
+        let header = std::fs::read_to_string(snapshot)
+            .ok()
+            .map(|text| crate::live::snapshot::read_header(&text))
+            .transpose()?
+            .flatten();
         let mut inv = sources::from_manifests(std::slice::from_ref(snapshot));
         inv.source.kind = "snapshot".into();
         inv.source.complete = true;
+        if let Some(header) = header {
+            crate::live::snapshot::apply_header(&mut inv, header);
+        }
         return Ok(inv);
     }
     if !source.manifests.is_empty() {
         return Ok(sources::from_manifests(&source.manifests));
     }
-    Err(no_live_cluster_yet(source))
+    crate::live::read_cluster(&source.live_options()).map(|read| read.into_inventory())
 }
 
 /// Builds the report for a source (also used by tests).

@@ -7,6 +7,7 @@ pub mod cli;
 pub mod findings;
 pub mod image_ref;
 pub mod inventory;
+pub mod live;
 pub mod manifest;
 pub mod pss;
 pub mod pss_cmd;

@@ -10,12 +10,7 @@ fn scan_with(yaml: &str, complete: bool, allowed: &[&str]) -> Vec<Finding> {
     let mut loaded = Loaded::default();
     load_text("t.yaml", yaml, &mut loaded);
     assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
-    let source = SourceInfo {
-        kind: "manifests".into(),
-        description: "test".into(),
-        complete,
-        live: false,
-    };
+    let source = SourceInfo::new("manifests", "test", complete, false);
     let inv = build::from_loaded(source, loaded);
     assert!(inv.errors.is_empty(), "{:?}", inv.errors);
     let config = ScanConfig {

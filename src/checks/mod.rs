@@ -58,7 +58,31 @@ pub fn run_all(
     images::run(&workloads, &views, config, &mut rec);
     network::run(inv, &workloads, &mut rec);
     rbac::run(inv, &mut rec);
+    access_gaps(inv, &mut rec);
     (rec, namespaces)
+}
+
+/// What a live read could not see makes the rules that depend on it "not evaluated" there:
+/// a 403 on pods in `web` is no evidence that `web`'s pods are fine.
+fn access_gaps(inv: &Inventory, rec: &mut Recorder) {
+    use crate::live::resources::{RESOURCES, dependent_rules};
+    for gap in &inv.access_gaps {
+        let Some(resource) = RESOURCES.iter().find(|r| r.display() == gap.resource) else {
+            continue;
+        };
+        let prefixes = dependent_rules(resource);
+        let missing = if gap.verb.is_empty() {
+            String::new()
+        } else {
+            format!(" (missing verb {} on {})", gap.verb, gap.resource)
+        };
+        for rule in crate::rules::RULES
+            .iter()
+            .filter(|r| prefixes.iter().any(|p| r.id.starts_with(p)))
+        {
+            rec.not_evaluated(rule.id, gap.scope(), format!("{}{missing}", gap.reason));
+        }
+    }
 }
 
 /// Workloads to audit: every one, except those whose controller is also in the inventory

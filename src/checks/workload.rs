@@ -538,6 +538,22 @@ fn service_account(inv: &Inventory, w: &Workload, rec: &mut Recorder) {
     );
     let sa_name = name.unwrap_or("default");
     let sa = inv.service_account(&w.namespace, sa_name);
+    // Whether the token is mounted may hang on a service account kaudit was not allowed
+    // to read.
+    if w.spec.automount_service_account_token.is_none()
+        && sa.is_none()
+        && let Some(gap) = inv.unreadable("serviceaccounts", &w.namespace)
+    {
+        rec.not_evaluated(
+            "POD011",
+            format!("{} {}/{}", w.kind.as_str(), w.namespace, w.name),
+            format!(
+                "service account {sa_name} could not be read: {}",
+                gap.reason
+            ),
+        );
+        return;
+    }
     let (mounted, why) = match (
         w.spec.automount_service_account_token,
         sa.and_then(|s| s.automount_token),

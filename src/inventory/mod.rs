@@ -24,6 +24,40 @@ pub struct SourceInfo {
     pub complete: bool,
     /// True when objects come from the API server (defaulting has run).
     pub live: bool,
+    /// The API server's version (`v1.31.2`), for live clusters and their snapshots.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server_version: Option<String>,
+    /// What the user must know about the source: a narrowed scope, a fallback.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+impl SourceInfo {
+    /// A source with nothing more to say than its kind and description.
+    pub fn new(kind: &str, description: impl Into<String>, complete: bool, live: bool) -> Self {
+        SourceInfo {
+            kind: kind.into(),
+            description: description.into(),
+            complete,
+            live,
+            server_version: None,
+            notes: Vec::new(),
+        }
+    }
+
+    /// The server's minor version (`v1.31.2` is 31), which caps the PSS `latest`.
+    pub fn server_minor(&self) -> Option<u32> {
+        let v = self.server_version.as_deref()?;
+        let rest = v.strip_prefix('v').unwrap_or(v);
+        let mut parts = rest.split('.');
+        let _major = parts.next()?;
+        let minor: String = parts
+            .next()?
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        minor.parse().ok()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
@@ -204,6 +238,8 @@ pub struct Inventory {
     /// from "not looked at".
     pub kinds_seen: std::collections::BTreeSet<String>,
     pub files_read: usize,
+    /// What a live read was not allowed (or able) to read; its rules are "not evaluated".
+    pub access_gaps: Vec<crate::live::AccessGap>,
 }
 
 impl Inventory {
@@ -221,6 +257,7 @@ impl Inventory {
             errors: Vec::new(),
             kinds_seen: Default::default(),
             files_read: 0,
+            access_gaps: Vec::new(),
         }
     }
 
@@ -233,5 +270,14 @@ impl Inventory {
     /// True when the inventory can say that no object of `kind` exists.
     pub fn knows_absence_of(&self, kind: &str) -> bool {
         self.source.complete || self.kinds_seen.contains(kind)
+    }
+
+    /// The gap that keeps `resource` (plural name, `serviceaccounts`) in `namespace` from
+    /// being read, if any.
+    pub fn unreadable(&self, resource: &str, namespace: &str) -> Option<&crate::live::AccessGap> {
+        self.access_gaps.iter().find(|g| {
+            g.resource.split('.').next() == Some(resource)
+                && g.namespace.as_deref().is_none_or(|n| n == namespace)
+        })
     }
 }

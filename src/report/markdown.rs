@@ -35,6 +35,12 @@ fn header(out: &mut String, r: &Report) {
         md(&r.summary.pss_version),
         r.tool.version
     );
+    if let Some(v) = &r.source.server_version {
+        let _ = writeln!(out, "**API server:** {} (read-only audit)\n", md(v));
+    }
+    for note in &r.source.notes {
+        let _ = writeln!(out, "> **Note:** {}\n", md(note));
+    }
 }
 
 fn severity_counts(m: &BTreeMap<Severity, u64>) -> [u64; 5] {
@@ -205,6 +211,12 @@ fn area_section(out: &mut String, r: &Report, area: Area) {
             "{}\n",
             if evaluated {
                 "No findings."
+            } else if r
+                .not_evaluated
+                .iter()
+                .any(|n| rules::rule(n.rule_id).area == area)
+            {
+                "Not evaluated: its checks could not run (see Limitations)."
             } else {
                 "Not evaluated in this run."
             }

@@ -31,12 +31,7 @@ pub fn inventory() -> Inventory {
         }
     }
     build::from_loaded(
-        SourceInfo {
-            kind: "demo".into(),
-            description: "embedded demo cluster (Acme Shop)".into(),
-            complete: true,
-            live: false,
-        },
+        SourceInfo::new("demo", "embedded demo cluster (Acme Shop)", true, false),
         loaded,
     )
 }

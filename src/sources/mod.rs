@@ -15,12 +15,7 @@ pub fn from_manifests(paths: &[PathBuf]) -> Inventory {
         .collect::<Vec<_>>()
         .join(", ");
     build::from_loaded(
-        SourceInfo {
-            kind: "manifests".into(),
-            description,
-            complete: false,
-            live: false,
-        },
+        SourceInfo::new("manifests", description, false, false),
         loaded,
     )
 }

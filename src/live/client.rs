@@ -1,0 +1,325 @@
+//! The only code that talks to the API server. Its whole vocabulary is GET (reads, lists,
+//! watches) and POST of a SelfSubjectAccessReview, which changes nothing: kaudit cannot
+//! create, patch or delete an object because no such request can be built here.
+
+use super::error::ApiError;
+use super::kubeconfig::LiveOptions;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use std::time::Duration;
+
+pub struct ReadOnlyClient {
+    client: kube::Client,
+    server: String,
+    timeout: Duration,
+    retries: u32,
+    page_size: u32,
+}
+
+/// One list, every page of it.
+#[derive(Debug, Default)]
+pub struct Listed {
+    pub items: Vec<Value>,
+    pub resource_version: String,
+    pub pages: u32,
+    /// Times the server throttled or failed and the request was tried again.
+    pub retried: u32,
+    /// The continue token expired (410) and the list was read again from the start.
+    pub restarted: bool,
+}
+
+#[derive(Deserialize)]
+struct Page {
+    #[serde(default)]
+    metadata: PageMeta,
+    #[serde(default)]
+    items: Option<Vec<Value>>,
+}
+
+#[derive(Deserialize, Default)]
+struct PageMeta {
+    #[serde(rename = "continue", default)]
+    continue_token: Option<String>,
+    #[serde(rename = "resourceVersion", default)]
+    resource_version: Option<String>,
+}
+
+/// Whether the user may do something, as the server decided.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Access {
+    pub allowed: bool,
+    /// The authorizer's explanation, when it gave one.
+    pub reason: String,
+}
+
+impl ReadOnlyClient {
+    pub fn new(client: kube::Client, server: String, options: &LiveOptions) -> Self {
+        ReadOnlyClient {
+            client,
+            server,
+            timeout: options.request_timeout,
+            retries: options.retries,
+            page_size: options.page_size.max(1),
+        }
+    }
+
+    pub fn server(&self) -> &str {
+        &self.server
+    }
+
+    /// GET `path` (with its query) as JSON, retrying throttling and 5xx with backoff.
+    pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ApiError> {
+        self.get_counting(path, &mut 0).await
+    }
+
+    async fn get_counting<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        retried: &mut u32,
+    ) -> Result<T, ApiError> {
+        let mut attempt = 0;
+        loop {
+            let request = http::Request::get(path)
+                .header(http::header::ACCEPT, "application/json")
+                .body(Vec::new())
+                .map_err(|e| ApiError::Decode(format!("bad request path {path:?}: {e}")))?;
+            let error = match self.send::<T>(request).await {
+                Ok(value) => return Ok(value),
+                Err(e) => e,
+            };
+            if !error.is_retryable() || attempt >= self.retries {
+                return Err(error);
+            }
+            attempt += 1;
+            *retried += 1;
+            tokio::time::sleep(backoff(attempt, &error)).await;
+        }
+    }
+
+    /// Sends one request under the overall time-out (a server that trickles bytes would
+    /// otherwise never time out).
+    async fn send<T: DeserializeOwned>(
+        &self,
+        request: http::Request<Vec<u8>>,
+    ) -> Result<T, ApiError> {
+        match tokio::time::timeout(self.timeout, self.client.request_text(request)).await {
+            Err(_) => Err(ApiError::Timeout(self.timeout)),
+            Ok(Err(e)) => Err(match ApiError::from_kube(e) {
+                ApiError::Timeout(_) => ApiError::Timeout(self.timeout),
+                other => other,
+            }),
+            Ok(Ok(text)) => serde_json::from_str(&text)
+                .map_err(|e| ApiError::Decode(format!("{e} in the answer to {}", "a GET"))),
+        }
+    }
+
+    /// Lists `path` page by page (`limit`/`continue`). When the continue token expires
+    /// mid-way (410 Gone), the list starts over once, as client-go's pager does.
+    pub async fn list(&self, path: &str) -> Result<Listed, ApiError> {
+        let mut listed = Listed::default();
+        let mut token: Option<String> = None;
+        loop {
+            let mut query = format!("{path}?limit={}", self.page_size);
+            if let Some(t) = &token {
+                query.push_str("&continue=");
+                query.push_str(&percent_encode(t));
+            }
+            let page: Page = match self.get_counting(&query, &mut listed.retried).await {
+                Ok(page) => page,
+                Err(e) if e.code() == Some(410) && token.is_some() && !listed.restarted => {
+                    listed.restarted = true;
+                    listed.items.clear();
+                    token = None;
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            listed.pages += 1;
+            listed.items.extend(page.items.unwrap_or_default());
+            if let Some(rv) = page.metadata.resource_version {
+                listed.resource_version = rv;
+            }
+            match page.metadata.continue_token.filter(|t| !t.is_empty()) {
+                Some(next) => token = Some(next),
+                None => return Ok(listed),
+            }
+        }
+    }
+
+    /// Asks the server whether the current user may `verb` `resource` (in `namespace`, or
+    /// in every namespace when `None`). A SelfSubjectAccessReview is evaluated and
+    /// returned; nothing is stored.
+    pub async fn may(
+        &self,
+        verb: &str,
+        group: &str,
+        resource: &str,
+        namespace: Option<&str>,
+    ) -> Result<Access, ApiError> {
+        let review = serde_json::json!({
+            "apiVersion": "authorization.k8s.io/v1",
+            "kind": "SelfSubjectAccessReview",
+            "spec": {"resourceAttributes": {
+                "verb": verb,
+                "group": group,
+                "resource": resource,
+                "namespace": namespace.unwrap_or(""),
+            }}
+        });
+        let body = serde_json::to_vec(&review).map_err(|e| ApiError::Decode(e.to_string()))?;
+        let mut attempt = 0;
+        loop {
+            let request =
+                http::Request::post("/apis/authorization.k8s.io/v1/selfsubjectaccessreviews")
+                    .header(http::header::CONTENT_TYPE, "application/json")
+                    .header(http::header::ACCEPT, "application/json")
+                    .body(body.clone())
+                    .map_err(|e| ApiError::Decode(e.to_string()))?;
+            match self.send::<Value>(request).await {
+                Ok(answer) => {
+                    let status = answer.get("status");
+                    let flag = |k: &str| {
+                        status
+                            .and_then(|s| s.get(k))
+                            .and_then(Value::as_bool)
+                            .unwrap_or(false)
+                    };
+                    let text = |k: &str| {
+                        status
+                            .and_then(|s| s.get(k))
+                            .and_then(Value::as_str)
+                            .unwrap_or("")
+                            .to_string()
+                    };
+                    let reason = [text("reason"), text("evaluationError")]
+                        .into_iter()
+                        .filter(|s| !s.is_empty())
+                        .collect::<Vec<_>>()
+                        .join("; ");
+                    return Ok(Access {
+                        allowed: flag("allowed") && !flag("denied"),
+                        reason,
+                    });
+                }
+                Err(e) if e.is_retryable() && attempt < self.retries => {
+                    attempt += 1;
+                    tokio::time::sleep(backoff(attempt, &e)).await;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Opens a watch from `resource_version`: newline-delimited JSON events until the
+    /// server ends the stream or `timeout_seconds` pass.
+    pub async fn watch(
+        &self,
+        path: &str,
+        resource_version: &str,
+        timeout_seconds: u32,
+    ) -> Result<impl futures_util::Stream<Item = Result<WatchEvent, ApiError>> + use<>, ApiError>
+    {
+        use futures_util::StreamExt;
+        let query = format!(
+            "{path}?watch=1&allowWatchBookmarks=true&resourceVersion={}&timeoutSeconds={timeout_seconds}",
+            percent_encode(resource_version)
+        );
+        let request = http::Request::get(query.as_str())
+            .body(Vec::new())
+            .map_err(|e| ApiError::Decode(e.to_string()))?;
+        let events =
+            tokio::time::timeout(self.timeout, self.client.request_events::<Value>(request))
+                .await
+                .map_err(|_| ApiError::Timeout(self.timeout))?
+                .map_err(ApiError::from_kube)?;
+        Ok(events.map(|event| {
+            use kube::api::WatchEvent as E;
+            match event {
+                Ok(E::Added(v)) => Ok(WatchEvent::Upsert(v)),
+                Ok(E::Modified(v)) => Ok(WatchEvent::Upsert(v)),
+                Ok(E::Deleted(v)) => Ok(WatchEvent::Delete(v)),
+                Ok(E::Bookmark(b)) => Ok(WatchEvent::Bookmark(b.metadata.resource_version)),
+                Ok(E::Error(status)) => Err(ApiError::Status {
+                    code: status.code,
+                    reason: status.reason,
+                    message: status.message,
+                    retry_after: None,
+                }),
+                Err(e) => Err(ApiError::from_kube(e)),
+            }
+        }))
+    }
+}
+
+/// One change seen by a watch.
+#[derive(Debug, Clone)]
+pub enum WatchEvent {
+    Upsert(Value),
+    Delete(Value),
+    Bookmark(String),
+}
+
+/// 250 ms, 500 ms, 1 s, ... capped at 5 s; the server's `retryAfterSeconds` when it is
+/// longer (also capped, so a hostile server cannot park kaudit).
+fn backoff(attempt: u32, error: &ApiError) -> Duration {
+    let ours = Duration::from_millis(250u64 << attempt.saturating_sub(1).min(5));
+    let theirs = match error {
+        ApiError::Status {
+            retry_after: Some(s),
+            ..
+        } => Duration::from_secs(u64::from(*s)),
+        _ => Duration::ZERO,
+    };
+    ours.max(theirs).min(Duration::from_secs(5))
+}
+
+/// Percent-encodes a query value (continue tokens are base64 with `=` and `/`).
+fn percent_encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn continue_tokens_are_encoded() {
+        assert_eq!(percent_encode("eyJ2Ijo=/+"), "eyJ2Ijo%3D%2F%2B");
+    }
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        let e = ApiError::Status {
+            code: 503,
+            reason: String::new(),
+            message: String::new(),
+            retry_after: None,
+        };
+        assert_eq!(backoff(1, &e), Duration::from_millis(250));
+        assert_eq!(backoff(2, &e), Duration::from_millis(500));
+        assert_eq!(backoff(9, &e), Duration::from_secs(5));
+        let slow = ApiError::Status {
+            code: 429,
+            reason: String::new(),
+            message: String::new(),
+            retry_after: Some(2),
+        };
+        assert_eq!(backoff(1, &slow), Duration::from_secs(2));
+        let hostile = ApiError::Status {
+            code: 429,
+            reason: String::new(),
+            message: String::new(),
+            retry_after: Some(100_000),
+        };
+        assert_eq!(backoff(1, &hostile), Duration::from_secs(5));
+    }
+}

@@ -1,0 +1,30 @@
+//! Live clusters through kube-rs: kubeconfig resolution like kubectl, an access probe, paged
+//! reads with bounded concurrency, and the inventory they make.
+//!
+//! Read-only by construction: [`client::ReadOnlyClient`] is the only thing here that talks to
+//! the API server, and it can send GET requests and SelfSubjectAccessReviews, nothing else.
+//! Secrets are never requested, not even their names.
+
+pub mod client;
+pub mod error;
+pub mod kubeconfig;
+pub mod read;
+pub mod resources;
+pub mod snapshot;
+
+pub use error::ApiError;
+pub use kubeconfig::{Connection, LiveOptions};
+pub use read::{AccessGap, ClusterRead};
+
+/// Connects and reads the cluster: the synchronous entry point for `scan` and the TUI.
+pub fn read_cluster(options: &LiveOptions) -> Result<ClusterRead, String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the network runtime: {e}"))?;
+    runtime.block_on(async {
+        let connection = kubeconfig::connect(options).await?;
+        read::read(&connection, options).await
+    })
+}

@@ -1,0 +1,384 @@
+//! Reading a cluster: server version, discovery, an access probe, then every list in
+//! pages with bounded concurrency. What cannot be read becomes an [`AccessGap`], which the
+//! checks report as "not evaluated", never as a pass.
+
+use super::client::{Listed, ReadOnlyClient};
+use super::error::ApiError;
+use super::kubeconfig::{Connection, LiveOptions};
+use super::resources::{NAMESPACES, RESOURCES, Resource};
+use crate::inventory::{Inventory, SourceInfo, build};
+use crate::manifest::{Loaded, Origin, RawObject};
+use futures_util::StreamExt;
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+/// Something kaudit was not allowed (or not able) to read.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AccessGap {
+    /// `pods`, `deployments.apps`, ...
+    pub resource: String,
+    /// The namespace, or `None` for all namespaces / a cluster-scoped resource.
+    pub namespace: Option<String>,
+    /// The verb that was missing (`list`, `get`), or empty when the read failed otherwise.
+    pub verb: String,
+    /// What the server said.
+    pub reason: String,
+}
+
+impl AccessGap {
+    pub fn scope(&self) -> String {
+        match &self.namespace {
+            Some(ns) => format!("{} in namespace {ns}", self.resource),
+            None => format!("{} (all namespaces)", self.resource),
+        }
+    }
+}
+
+/// What a read produced, before it is typed into an inventory.
+pub struct ClusterRead {
+    pub loaded: Loaded,
+    pub context: String,
+    pub server: String,
+    /// `v1.31.2`, when `/version` answered.
+    pub server_version: Option<String>,
+    pub gaps: Vec<AccessGap>,
+    /// Kinds that were listed completely in the audited scope.
+    pub kinds_listed: BTreeSet<String>,
+    /// Said in the header: a narrowed scope, a fallback.
+    pub notes: Vec<String>,
+    /// The namespaces audited (`None`: all).
+    pub scope: Option<Vec<String>>,
+    pub stats: ReadStats,
+}
+
+#[derive(Debug, Default, Clone, serde::Serialize, serde::Deserialize)]
+pub struct ReadStats {
+    pub lists: u32,
+    pub pages: u32,
+    pub retried: u32,
+    pub restarted_lists: u32,
+    pub objects: usize,
+}
+
+impl ClusterRead {
+    pub fn into_inventory(self) -> Inventory {
+        let complete = self.gaps.is_empty() && self.scope.is_none();
+        let mut description = format!("context {} ({})", self.context, self.server);
+        if let Some(scope) = &self.scope {
+            description.push_str(&format!(", namespaces {}", scope.join(", ")));
+        }
+        let mut inventory = build::from_loaded(
+            SourceInfo {
+                kind: "live".into(),
+                description,
+                complete,
+                live: true,
+                server_version: self.server_version,
+                notes: self.notes,
+            },
+            self.loaded,
+        );
+        inventory.kinds_seen.extend(self.kinds_listed);
+        inventory.access_gaps = self.gaps;
+        inventory
+    }
+}
+
+/// One list to make: a resource, cluster-wide or in one namespace.
+#[derive(Clone)]
+struct Job {
+    resource: Resource,
+    namespace: Option<String>,
+}
+
+pub async fn read(connection: &Connection, options: &LiveOptions) -> Result<ClusterRead, String> {
+    let client = &connection.client;
+    let fatal = |what: &str, e: ApiError| {
+        format!(
+            "context {} ({}): {what}: {e}",
+            connection.context, connection.server
+        )
+    };
+    // The version answers for anyone who may talk to the server at all, so its failure
+    // (other than a 403 in a locked-down cluster) means nothing else will work either.
+    let server_version = match client.get::<Value>("/version").await {
+        Ok(v) => v
+            .get("gitVersion")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        Err(e) if e.is_forbidden() => None,
+        Err(e) => return Err(fatal("reading /version", e)),
+    };
+    let mut notes = Vec::new();
+    let groups = match client.get::<Value>("/apis").await {
+        Ok(list) => served_group_versions(&list),
+        Err(e) if e.is_forbidden() => {
+            notes.push(format!(
+                "API discovery is forbidden ({e}); optional policy and report resources were not looked for"
+            ));
+            BTreeSet::new()
+        }
+        Err(e) => return Err(fatal("API discovery", e)),
+    };
+
+    let mut gaps = Vec::new();
+    let mut loaded = Loaded::default();
+    let mut kinds_listed = BTreeSet::new();
+    let mut stats = ReadStats::default();
+    let origin_base = format!("cluster:{}", connection.context);
+
+    // The namespaces in scope: the ones asked for, all of them, or (when they cannot be
+    // listed) the context's own.
+    let scope: Option<Vec<String>> = if options.namespaces.is_empty() {
+        match read_list(
+            client,
+            &Job {
+                resource: NAMESPACES,
+                namespace: None,
+            },
+        )
+        .await
+        {
+            Ok(listed) => {
+                kinds_listed.insert(NAMESPACES.kind.to_string());
+                add_items(&mut loaded, &mut stats, &NAMESPACES, listed, &origin_base);
+                None
+            }
+            Err(e) if e.is_forbidden() => {
+                let ns = connection.default_namespace.clone();
+                notes.push(format!(
+                    "namespaces cannot be listed ({e}); auditing only namespace {ns} (the context's); add -n NAME for others"
+                ));
+                gaps.push(gap(&NAMESPACES, None, "list", &e));
+                Some(vec![ns])
+            }
+            Err(e) => return Err(fatal("listing namespaces", e)),
+        }
+    } else {
+        Some(options.namespaces.clone())
+    };
+    if let Some(namespaces) = &scope {
+        for ns in namespaces {
+            let path = format!("/api/v1/namespaces/{ns}");
+            match client.get::<Value>(&path).await {
+                Ok(object) => add_items(
+                    &mut loaded,
+                    &mut stats,
+                    &NAMESPACES,
+                    Listed {
+                        items: vec![object],
+                        ..Listed::default()
+                    },
+                    &origin_base,
+                ),
+                Err(e) if matches!(e.code(), Some(403 | 404)) => {
+                    if e.code() == Some(404) {
+                        notes.push(format!("namespace {ns} does not exist"));
+                    }
+                    gaps.push(gap(&NAMESPACES, Some(ns), "get", &e));
+                }
+                Err(e) => return Err(fatal(&format!("reading namespace {ns}"), e)),
+            }
+        }
+    }
+
+    // Every other resource: probe cluster-wide access first, then list cluster-wide or,
+    // where only some namespaces are readable, namespace by namespace.
+    let wanted: Vec<Resource> = RESOURCES
+        .iter()
+        .copied()
+        .filter(|r| *r != NAMESPACES)
+        .filter(|r| !r.optional || groups.contains(&r.api_version()))
+        .collect();
+    let namespace_names: Vec<String> = match &scope {
+        Some(s) => s.clone(),
+        None => loaded
+            .objects
+            .iter()
+            .filter_map(|o| o.value.pointer("/metadata/name").and_then(Value::as_str))
+            .map(str::to_string)
+            .collect(),
+    };
+    let all_namespaces = scope.is_none();
+    let probes = futures_util::stream::iter(wanted.iter().map(|r| async move {
+        let access = if all_namespaces || !r.namespaced {
+            client.may("list", r.group, r.plural, None).await.ok()
+        } else {
+            None
+        };
+        (*r, access)
+    }))
+    .buffer_unordered(options.concurrency.max(1))
+    .collect::<Vec<_>>()
+    .await;
+    let mut jobs = Vec::new();
+    for resource in &wanted {
+        let access = probes
+            .iter()
+            .find(|(r, _)| r == resource)
+            .and_then(|(_, a)| a.clone());
+        let cluster_wide_allowed = access.as_ref().is_none_or(|a| a.allowed);
+        match (&scope, resource.namespaced) {
+            (None, _) | (Some(_), false) if cluster_wide_allowed => jobs.push(Job {
+                resource: *resource,
+                namespace: None,
+            }),
+            (_, false) => gaps.push(AccessGap {
+                resource: resource.display(),
+                namespace: None,
+                verb: "list".into(),
+                reason: denial(access.as_ref().map(|a| a.reason.as_str())),
+            }),
+            (_, true) => jobs.extend(namespace_names.iter().map(|ns| Job {
+                resource: *resource,
+                namespace: Some(ns.clone()),
+            })),
+        }
+    }
+
+    let results = futures_util::stream::iter(jobs.into_iter().map(|job| async move {
+        let result = read_list(client, &job).await;
+        (job, result)
+    }))
+    .buffer_unordered(options.concurrency.max(1))
+    .collect::<Vec<_>>()
+    .await;
+    // Fallback lists per namespace for resources denied cluster-wide at list time.
+    let mut retry_per_namespace = Vec::new();
+    let mut ordered = results;
+    ordered.sort_by_key(|(job, _)| {
+        (
+            RESOURCES.iter().position(|r| *r == job.resource),
+            job.namespace.clone(),
+        )
+    });
+    for (job, result) in ordered {
+        match result {
+            Ok(listed) => {
+                if job.namespace.is_none() {
+                    kinds_listed.insert(job.resource.kind.to_string());
+                }
+                add_items(&mut loaded, &mut stats, &job.resource, listed, &origin_base);
+            }
+            Err(e) if e.is_forbidden() && job.namespace.is_none() && job.resource.namespaced => {
+                retry_per_namespace.push(job.resource);
+            }
+            Err(e) if matches!(e.code(), Some(403 | 404)) => {
+                gaps.push(gap(&job.resource, job.namespace.as_deref(), "list", &e))
+            }
+            Err(e) => return Err(fatal(&format!("listing {}", job.resource.display()), e)),
+        }
+    }
+    for resource in retry_per_namespace {
+        for ns in &namespace_names {
+            let job = Job {
+                resource,
+                namespace: Some(ns.clone()),
+            };
+            match read_list(client, &job).await {
+                Ok(listed) => add_items(&mut loaded, &mut stats, &resource, listed, &origin_base),
+                Err(e) if matches!(e.code(), Some(403 | 404)) => {
+                    gaps.push(gap(&resource, Some(ns), "list", &e))
+                }
+                Err(e) => return Err(fatal(&format!("listing {}", resource.display()), e)),
+            }
+        }
+    }
+    Ok(ClusterRead {
+        loaded,
+        context: connection.context.clone(),
+        server: connection.server.clone(),
+        server_version,
+        gaps,
+        kinds_listed,
+        notes,
+        scope,
+        stats,
+    })
+}
+
+async fn read_list(client: &ReadOnlyClient, job: &Job) -> Result<Listed, ApiError> {
+    client
+        .list(&job.resource.path(job.namespace.as_deref()))
+        .await
+}
+
+fn gap(resource: &Resource, namespace: Option<&str>, verb: &str, error: &ApiError) -> AccessGap {
+    AccessGap {
+        resource: resource.display(),
+        namespace: namespace.map(str::to_string),
+        verb: if error.is_forbidden() {
+            verb.to_string()
+        } else {
+            String::new()
+        },
+        reason: error.to_string(),
+    }
+}
+
+fn denial(reason: Option<&str>) -> String {
+    match reason.filter(|r| !r.is_empty()) {
+        Some(r) => format!("access review: not allowed ({r})"),
+        None => "access review: not allowed".into(),
+    }
+}
+
+/// `group/version` pairs the server serves, from an `APIGroupList`.
+fn served_group_versions(list: &Value) -> BTreeSet<String> {
+    let mut served = BTreeSet::new();
+    for group in list
+        .get("groups")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        for version in group
+            .get("versions")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            if let Some(gv) = version.get("groupVersion").and_then(Value::as_str) {
+                served.insert(gv.to_string());
+            }
+        }
+    }
+    served
+}
+
+/// Adds listed items as raw objects: list items carry no `apiVersion`/`kind`, so they get
+/// the resource's; `managedFields` are dropped (large, and nothing kaudit audits).
+fn add_items(
+    loaded: &mut Loaded,
+    stats: &mut ReadStats,
+    resource: &Resource,
+    listed: Listed,
+    origin_base: &str,
+) {
+    stats.lists += 1;
+    stats.pages += listed.pages;
+    stats.retried += listed.retried;
+    stats.restarted_lists += u32::from(listed.restarted);
+    stats.objects += listed.items.len();
+    let api_version = Value::String(resource.api_version());
+    let kind = Value::String(resource.kind.to_string());
+    let file: Arc<str> = Arc::from(format!("{origin_base}/{}", resource.display()));
+    for mut item in listed.items {
+        if let Some(object) = item.as_object_mut() {
+            object.insert("apiVersion".into(), api_version.clone());
+            object.insert("kind".into(), kind.clone());
+            if let Some(meta) = object.get_mut("metadata").and_then(Value::as_object_mut) {
+                meta.remove("managedFields");
+            }
+        }
+        loaded.objects.push(RawObject {
+            value: item,
+            origin: Origin {
+                file: file.clone(),
+                line: 0,
+                pointer: String::new(),
+            },
+        });
+    }
+}

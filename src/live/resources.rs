@@ -1,0 +1,202 @@
+//! What kaudit reads from a cluster. Secrets are deliberately absent: their values are never
+//! needed and reading them would make kaudit's own credentials a prize.
+
+/// One resource to list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Resource {
+    pub group: &'static str,
+    pub version: &'static str,
+    /// The plural resource name used in URLs and RBAC rules.
+    pub plural: &'static str,
+    pub kind: &'static str,
+    pub namespaced: bool,
+    /// Only read when discovery shows the API group (CRDs of optional controllers).
+    pub optional: bool,
+}
+
+impl Resource {
+    pub fn api_version(&self) -> String {
+        if self.group.is_empty() {
+            self.version.to_string()
+        } else {
+            format!("{}/{}", self.group, self.version)
+        }
+    }
+
+    /// The list URL, cluster-wide or in one namespace.
+    pub fn path(&self, namespace: Option<&str>) -> String {
+        let base = if self.group.is_empty() {
+            format!("/api/{}", self.version)
+        } else {
+            format!("/apis/{}/{}", self.group, self.version)
+        };
+        match namespace {
+            Some(ns) if self.namespaced => format!("{base}/namespaces/{ns}/{}", self.plural),
+            _ => format!("{base}/{}", self.plural),
+        }
+    }
+
+    /// `pods`, `deployments.apps`: how kubectl and RBAC messages name it.
+    pub fn display(&self) -> String {
+        if self.group.is_empty() {
+            self.plural.to_string()
+        } else {
+            format!("{}.{}", self.plural, self.group)
+        }
+    }
+}
+
+const fn core(plural: &'static str, kind: &'static str, namespaced: bool) -> Resource {
+    Resource {
+        group: "",
+        version: "v1",
+        plural,
+        kind,
+        namespaced,
+        optional: false,
+    }
+}
+
+const fn grouped(
+    group: &'static str,
+    version: &'static str,
+    plural: &'static str,
+    kind: &'static str,
+    namespaced: bool,
+) -> Resource {
+    Resource {
+        group,
+        version,
+        plural,
+        kind,
+        namespaced,
+        optional: false,
+    }
+}
+
+const fn optional(
+    group: &'static str,
+    version: &'static str,
+    plural: &'static str,
+    kind: &'static str,
+    namespaced: bool,
+) -> Resource {
+    Resource {
+        group,
+        version,
+        plural,
+        kind,
+        namespaced,
+        optional: true,
+    }
+}
+
+pub const NAMESPACES: Resource = core("namespaces", "Namespace", false);
+
+/// Everything kaudit lists, namespaces first (the other lists may depend on them).
+pub const RESOURCES: &[Resource] = &[
+    NAMESPACES,
+    core("pods", "Pod", true),
+    core("serviceaccounts", "ServiceAccount", true),
+    core("replicationcontrollers", "ReplicationController", true),
+    core("podtemplates", "PodTemplate", true),
+    grouped("apps", "v1", "deployments", "Deployment", true),
+    grouped("apps", "v1", "daemonsets", "DaemonSet", true),
+    grouped("apps", "v1", "statefulsets", "StatefulSet", true),
+    grouped("apps", "v1", "replicasets", "ReplicaSet", true),
+    grouped("batch", "v1", "jobs", "Job", true),
+    grouped("batch", "v1", "cronjobs", "CronJob", true),
+    grouped("rbac.authorization.k8s.io", "v1", "roles", "Role", true),
+    grouped(
+        "rbac.authorization.k8s.io",
+        "v1",
+        "rolebindings",
+        "RoleBinding",
+        true,
+    ),
+    grouped(
+        "rbac.authorization.k8s.io",
+        "v1",
+        "clusterroles",
+        "ClusterRole",
+        false,
+    ),
+    grouped(
+        "rbac.authorization.k8s.io",
+        "v1",
+        "clusterrolebindings",
+        "ClusterRoleBinding",
+        false,
+    ),
+    grouped(
+        "networking.k8s.io",
+        "v1",
+        "networkpolicies",
+        "NetworkPolicy",
+        true,
+    ),
+    optional(
+        "kyverno.io",
+        "v1",
+        "clusterpolicies",
+        "ClusterPolicy",
+        false,
+    ),
+    optional("kyverno.io", "v1", "policies", "Policy", true),
+    optional(
+        "policy.sigstore.dev",
+        "v1beta1",
+        "clusterimagepolicies",
+        "ClusterImagePolicy",
+        false,
+    ),
+    optional(
+        "aquasecurity.github.io",
+        "v1alpha1",
+        "vulnerabilityreports",
+        "VulnerabilityReport",
+        true,
+    ),
+];
+
+/// The rule areas a resource feeds; when it cannot be read, their rules are not evaluated.
+pub fn dependent_rules(resource: &Resource) -> &'static [&'static str] {
+    match resource.plural {
+        "namespaces" => &["PSA"],
+        "pods"
+        | "replicationcontrollers"
+        | "podtemplates"
+        | "deployments"
+        | "daemonsets"
+        | "statefulsets"
+        | "replicasets"
+        | "jobs"
+        | "cronjobs" => &["PSS", "PSA", "POD", "IMG"],
+        "serviceaccounts" => &["POD011"],
+        "roles" | "rolebindings" | "clusterroles" | "clusterrolebindings" => &["RBAC"],
+        "networkpolicies" => &["NET"],
+        _ => &[],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_secrets_ever() {
+        assert!(RESOURCES.iter().all(|r| r.plural != "secrets"));
+    }
+
+    #[test]
+    fn paths_like_the_api() {
+        let pods = RESOURCES[1];
+        assert_eq!(pods.path(None), "/api/v1/pods");
+        assert_eq!(pods.path(Some("web")), "/api/v1/namespaces/web/pods");
+        assert_eq!(
+            RESOURCES[5].path(Some("web")),
+            "/apis/apps/v1/namespaces/web/deployments"
+        );
+        assert_eq!(NAMESPACES.path(Some("web")), "/api/v1/namespaces");
+    }
+}
