@@ -433,7 +433,7 @@ fn snapshot_cmd(source: &SourceArgs, args: &SnapshotArgs) -> Result<u8, String> 
             "a snapshot is taken of a live cluster; drop --demo/--manifests/--snapshot".into(),
         );
     }
-    let read = crate::live::read_cluster(&source.live_options())?;
+    let read = crate::live::read_cluster_json(&source.live_options())?;
     // Written to a temporary name first so an interrupted run never leaves half a file
     // where a good snapshot was.
     let partial = args.output.with_extension("partial");

@@ -853,6 +853,17 @@ fn snapshots_rerun_the_same_audit_offline() {
         v
     };
     assert!(!ids(&live).is_empty());
+    let describe = |r: &Value| -> Vec<String> {
+        let mut v: Vec<String> = r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| format!("{} {} {}", f["rule_id"], f["subject"], f["message"]))
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(describe(&live), describe(&offline), "same findings");
     assert_eq!(ids(&live), ids(&offline), "same findings, same ids");
     assert_eq!(offline["source"]["kind"], "snapshot");
     assert_eq!(offline["source"]["server_version"], "v1.31.2");

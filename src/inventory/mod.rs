@@ -261,6 +261,38 @@ impl Inventory {
         }
     }
 
+    /// Adds what another (partial) inventory of the same source holds: a live read types
+    /// each page on its own and merges the pages here, in order.
+    pub fn absorb(&mut self, other: Inventory) {
+        // A page of pods implies its namespaces (no labels); the Namespace object itself,
+        // from another page, wins whichever comes first.
+        for (name, ns) in other.namespaces {
+            match self.namespaces.entry(name) {
+                std::collections::btree_map::Entry::Vacant(v) => {
+                    v.insert(ns);
+                }
+                std::collections::btree_map::Entry::Occupied(mut o) => {
+                    if o.get().origin.is_none() && ns.origin.is_some() {
+                        o.insert(ns);
+                    }
+                }
+            }
+        }
+        self.workloads.extend(other.workloads);
+        self.service_accounts.extend(other.service_accounts);
+        self.roles.extend(other.roles);
+        self.bindings.extend(other.bindings);
+        self.network_policies.extend(other.network_policies);
+        self.admission_policies.extend(other.admission_policies);
+        for (kind, count) in other.unaudited {
+            *self.unaudited.entry(kind).or_default() += count;
+        }
+        self.errors.extend(other.errors);
+        self.kinds_seen.extend(other.kinds_seen);
+        self.files_read += other.files_read;
+        self.access_gaps.extend(other.access_gaps);
+    }
+
     pub fn service_account(&self, namespace: &str, name: &str) -> Option<&ServiceAccountInfo> {
         self.service_accounts
             .iter()

@@ -17,16 +17,31 @@ pub struct ReadOnlyClient {
     page_size: u32,
 }
 
-/// One list, every page of it.
-#[derive(Debug, Default)]
-pub struct Listed {
-    pub items: Vec<Value>,
+/// One list, every page of it, each page converted as it arrived.
+#[derive(Debug)]
+pub struct Listed<T> {
+    pub parts: Vec<T>,
+    /// Objects in all pages.
+    pub count: usize,
     pub resource_version: String,
     pub pages: u32,
     /// Times the server throttled or failed and the request was tried again.
     pub retried: u32,
     /// The continue token expired (410) and the list was read again from the start.
     pub restarted: bool,
+}
+
+impl<T> Default for Listed<T> {
+    fn default() -> Self {
+        Listed {
+            parts: Vec::new(),
+            count: 0,
+            resource_version: String::new(),
+            pages: 0,
+            retried: 0,
+            restarted: false,
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -114,9 +129,15 @@ impl ReadOnlyClient {
         }
     }
 
-    /// Lists `path` page by page (`limit`/`continue`). When the continue token expires
-    /// mid-way (410 Gone), the list starts over once, as client-go's pager does.
-    pub async fn list(&self, path: &str) -> Result<Listed, ApiError> {
+    /// Lists `path` page by page (`limit`/`continue`), handing each page to `convert` as it
+    /// arrives so that no more than a page of raw objects is alive at a time. When the
+    /// continue token expires mid-way (410 Gone), the list starts over once, as client-go's
+    /// pager does, and what was converted is dropped.
+    pub async fn list_with<T>(
+        &self,
+        path: &str,
+        mut convert: impl FnMut(Vec<Value>) -> T,
+    ) -> Result<Listed<T>, ApiError> {
         let mut listed = Listed::default();
         let mut token: Option<String> = None;
         loop {
@@ -129,14 +150,17 @@ impl ReadOnlyClient {
                 Ok(page) => page,
                 Err(e) if e.code() == Some(410) && token.is_some() && !listed.restarted => {
                     listed.restarted = true;
-                    listed.items.clear();
+                    listed.parts.clear();
+                    listed.count = 0;
                     token = None;
                     continue;
                 }
                 Err(e) => return Err(e),
             };
             listed.pages += 1;
-            listed.items.extend(page.items.unwrap_or_default());
+            let items = page.items.unwrap_or_default();
+            listed.count += items.len();
+            listed.parts.push(convert(items));
             if let Some(rv) = page.metadata.resource_version {
                 listed.resource_version = rv;
             }
@@ -145,6 +169,11 @@ impl ReadOnlyClient {
                 None => return Ok(listed),
             }
         }
+    }
+
+    /// [`Self::list_with`], keeping the raw pages.
+    pub async fn list(&self, path: &str) -> Result<Listed<Vec<Value>>, ApiError> {
+        self.list_with(path, |items| items).await
     }
 
     /// Asks the server whether the current user may `verb` `resource` (in `namespace`, or

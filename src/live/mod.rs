@@ -16,15 +16,37 @@ pub use error::ApiError;
 pub use kubeconfig::{Connection, LiveOptions};
 pub use read::{AccessGap, ClusterRead};
 
-/// Connects and reads the cluster: the synchronous entry point for `scan` and the TUI.
-pub fn read_cluster(options: &LiveOptions) -> Result<ClusterRead, String> {
+use crate::inventory::Inventory;
+
+/// Connects and reads the cluster into an inventory: the synchronous entry point for `scan`
+/// and the TUI.
+pub fn read_cluster(options: &LiveOptions) -> Result<ClusterRead<Inventory>, String> {
+    run(async {
+        let connection = kubeconfig::connect(options).await?;
+        let context = connection.context.clone();
+        read::read(&connection, options, &|resource, items| {
+            read::type_page(&context, resource, items)
+        })
+        .await
+    })
+}
+
+/// Connects and reads the cluster as JSON pages, for a snapshot.
+pub fn read_cluster_json(options: &LiveOptions) -> Result<ClusterRead<Vec<u8>>, String> {
+    run(async {
+        let connection = kubeconfig::connect(options).await?;
+        read::read(&connection, options, &|_, items| {
+            read::serialize_page(items)
+        })
+        .await
+    })
+}
+
+fn run<T>(work: impl std::future::Future<Output = Result<T, String>>) -> Result<T, String> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the network runtime: {e}"))?;
-    runtime.block_on(async {
-        let connection = kubeconfig::connect(options).await?;
-        read::read(&connection, options).await
-    })
+    runtime.block_on(work)
 }

@@ -35,9 +35,10 @@ impl AccessGap {
     }
 }
 
-/// What a read produced, before it is typed into an inventory.
-pub struct ClusterRead {
-    pub loaded: Loaded,
+/// What a read produced: the pages, each converted as it arrived (typed into a partial
+/// inventory, or serialized for a snapshot), in a stable order, and what could not be read.
+pub struct ClusterRead<T> {
+    pub parts: Vec<T>,
     pub context: String,
     pub server: String,
     /// `v1.31.2`, when `/version` answered.
@@ -61,28 +62,66 @@ pub struct ReadStats {
     pub objects: usize,
 }
 
-impl ClusterRead {
+impl ClusterRead<Inventory> {
     pub fn into_inventory(self) -> Inventory {
         let complete = self.gaps.is_empty() && self.scope.is_none();
         let mut description = format!("context {} ({})", self.context, self.server);
         if let Some(scope) = &self.scope {
             description.push_str(&format!(", namespaces {}", scope.join(", ")));
         }
-        let mut inventory = build::from_loaded(
-            SourceInfo {
-                kind: "live".into(),
-                description,
-                complete,
-                live: true,
-                server_version: self.server_version,
-                notes: self.notes,
-            },
-            self.loaded,
-        );
+        let mut inventory = Inventory::empty(SourceInfo {
+            kind: "live".into(),
+            description,
+            complete,
+            live: true,
+            server_version: self.server_version,
+            notes: self.notes,
+        });
+        for part in self.parts {
+            inventory.absorb(part);
+        }
         inventory.kinds_seen.extend(self.kinds_listed);
         inventory.access_gaps = self.gaps;
         inventory
     }
+}
+
+/// Types one page of objects into a partial inventory (merged by
+/// [`ClusterRead::into_inventory`]).
+pub fn type_page(context: &str, resource: &Resource, items: Vec<Value>) -> Inventory {
+    let file: Arc<str> = Arc::from(format!("cluster:{context}/{}", resource.display()));
+    let objects = items
+        .into_iter()
+        .map(|value| RawObject {
+            value,
+            origin: Origin {
+                file: file.clone(),
+                line: 0,
+                pointer: String::new(),
+            },
+        })
+        .collect();
+    build::from_loaded(
+        SourceInfo::new("live", "", false, true),
+        Loaded {
+            objects,
+            errors: Vec::new(),
+            files_read: 0,
+        },
+    )
+}
+
+/// Serializes one page for a snapshot: the objects as JSON, one per line, comma-separated.
+pub fn serialize_page(items: Vec<Value>) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.extend_from_slice(b",\n");
+        }
+        // A Value always serializes.
+        let _ = serde_json::to_writer(&mut out, item);
+    }
+    out
 }
 
 /// One list to make: a resource, cluster-wide or in one namespace.
@@ -92,7 +131,12 @@ struct Job {
     namespace: Option<String>,
 }
 
-pub async fn read(connection: &Connection, options: &LiveOptions) -> Result<ClusterRead, String> {
+/// Reads the cluster, converting every page with `convert` as it arrives.
+pub async fn read<T: Send>(
+    connection: &Connection,
+    options: &LiveOptions,
+    convert: &(dyn Fn(&Resource, Vec<Value>) -> T + Sync),
+) -> Result<ClusterRead<T>, String> {
     let client = &connection.client;
     let fatal = |what: &str, e: ApiError| {
         format!(
@@ -123,26 +167,30 @@ pub async fn read(connection: &Connection, options: &LiveOptions) -> Result<Clus
     };
 
     let mut gaps = Vec::new();
-    let mut loaded = Loaded::default();
+    let mut parts: Vec<T> = Vec::new();
     let mut kinds_listed = BTreeSet::new();
     let mut stats = ReadStats::default();
-    let origin_base = format!("cluster:{}", connection.context);
+    let mut namespace_names: Vec<String> = Vec::new();
 
     // The namespaces in scope: the ones asked for, all of them, or (when they cannot be
     // listed) the context's own.
     let scope: Option<Vec<String>> = if options.namespaces.is_empty() {
-        match read_list(
-            client,
-            &Job {
-                resource: NAMESPACES,
-                namespace: None,
-            },
-        )
-        .await
-        {
+        let listed = client
+            .list_with(&NAMESPACES.path(None), |mut items| {
+                normalize(&NAMESPACES, &mut items);
+                namespace_names.extend(
+                    items
+                        .iter()
+                        .filter_map(|o| o.pointer("/metadata/name").and_then(Value::as_str))
+                        .map(str::to_string),
+                );
+                convert(&NAMESPACES, items)
+            })
+            .await;
+        match listed {
             Ok(listed) => {
                 kinds_listed.insert(NAMESPACES.kind.to_string());
-                add_items(&mut loaded, &mut stats, &NAMESPACES, listed, &origin_base);
+                take(&mut parts, &mut stats, listed);
                 None
             }
             Err(e) if e.is_forbidden() => {
@@ -159,19 +207,16 @@ pub async fn read(connection: &Connection, options: &LiveOptions) -> Result<Clus
         Some(options.namespaces.clone())
     };
     if let Some(namespaces) = &scope {
+        namespace_names = namespaces.clone();
         for ns in namespaces {
             let path = format!("/api/v1/namespaces/{ns}");
             match client.get::<Value>(&path).await {
-                Ok(object) => add_items(
-                    &mut loaded,
-                    &mut stats,
-                    &NAMESPACES,
-                    Listed {
-                        items: vec![object],
-                        ..Listed::default()
-                    },
-                    &origin_base,
-                ),
+                Ok(object) => {
+                    let mut items = vec![object];
+                    normalize(&NAMESPACES, &mut items);
+                    stats.objects += 1;
+                    parts.push(convert(&NAMESPACES, items));
+                }
                 Err(e) if matches!(e.code(), Some(403 | 404)) => {
                     if e.code() == Some(404) {
                         notes.push(format!("namespace {ns} does not exist"));
@@ -191,15 +236,6 @@ pub async fn read(connection: &Connection, options: &LiveOptions) -> Result<Clus
         .filter(|r| *r != NAMESPACES)
         .filter(|r| !r.optional || groups.contains(&r.api_version()))
         .collect();
-    let namespace_names: Vec<String> = match &scope {
-        Some(s) => s.clone(),
-        None => loaded
-            .objects
-            .iter()
-            .filter_map(|o| o.value.pointer("/metadata/name").and_then(Value::as_str))
-            .map(str::to_string)
-            .collect(),
-    };
     let all_namespaces = scope.is_none();
     let probes = futures_util::stream::iter(wanted.iter().map(|r| async move {
         let access = if all_namespaces || !r.namespaced {
@@ -238,14 +274,13 @@ pub async fn read(connection: &Connection, options: &LiveOptions) -> Result<Clus
     }
 
     let results = futures_util::stream::iter(jobs.into_iter().map(|job| async move {
-        let result = read_list(client, &job).await;
+        let result = read_list(client, &job, convert).await;
         (job, result)
     }))
     .buffer_unordered(options.concurrency.max(1))
     .collect::<Vec<_>>()
     .await;
-    // Fallback lists per namespace for resources denied cluster-wide at list time.
-    let mut retry_per_namespace = Vec::new();
+    // In the catalog's order, whatever order the answers came in.
     let mut ordered = results;
     ordered.sort_by_key(|(job, _)| {
         (
@@ -253,13 +288,15 @@ pub async fn read(connection: &Connection, options: &LiveOptions) -> Result<Clus
             job.namespace.clone(),
         )
     });
+    // Resources denied cluster-wide at list time are tried namespace by namespace.
+    let mut retry_per_namespace = Vec::new();
     for (job, result) in ordered {
         match result {
             Ok(listed) => {
                 if job.namespace.is_none() {
                     kinds_listed.insert(job.resource.kind.to_string());
                 }
-                add_items(&mut loaded, &mut stats, &job.resource, listed, &origin_base);
+                take(&mut parts, &mut stats, listed);
             }
             Err(e) if e.is_forbidden() && job.namespace.is_none() && job.resource.namespaced => {
                 retry_per_namespace.push(job.resource);
@@ -276,8 +313,8 @@ pub async fn read(connection: &Connection, options: &LiveOptions) -> Result<Clus
                 resource,
                 namespace: Some(ns.clone()),
             };
-            match read_list(client, &job).await {
-                Ok(listed) => add_items(&mut loaded, &mut stats, &resource, listed, &origin_base),
+            match read_list(client, &job, convert).await {
+                Ok(listed) => take(&mut parts, &mut stats, listed),
                 Err(e) if matches!(e.code(), Some(403 | 404)) => {
                     gaps.push(gap(&resource, Some(ns), "list", &e))
                 }
@@ -286,7 +323,7 @@ pub async fn read(connection: &Connection, options: &LiveOptions) -> Result<Clus
         }
     }
     Ok(ClusterRead {
-        loaded,
+        parts,
         context: connection.context.clone(),
         server: connection.server.clone(),
         server_version,
@@ -298,10 +335,26 @@ pub async fn read(connection: &Connection, options: &LiveOptions) -> Result<Clus
     })
 }
 
-async fn read_list(client: &ReadOnlyClient, job: &Job) -> Result<Listed, ApiError> {
+async fn read_list<T>(
+    client: &ReadOnlyClient,
+    job: &Job,
+    convert: &(dyn Fn(&Resource, Vec<Value>) -> T + Sync),
+) -> Result<Listed<T>, ApiError> {
     client
-        .list(&job.resource.path(job.namespace.as_deref()))
+        .list_with(&job.resource.path(job.namespace.as_deref()), |mut items| {
+            normalize(&job.resource, &mut items);
+            convert(&job.resource, items)
+        })
         .await
+}
+
+fn take<T>(parts: &mut Vec<T>, stats: &mut ReadStats, listed: Listed<T>) {
+    stats.lists += 1;
+    stats.pages += listed.pages;
+    stats.retried += listed.retried;
+    stats.restarted_lists += u32::from(listed.restarted);
+    stats.objects += listed.count;
+    parts.extend(listed.parts);
 }
 
 fn gap(resource: &Resource, namespace: Option<&str>, verb: &str, error: &ApiError) -> AccessGap {
@@ -347,24 +400,12 @@ fn served_group_versions(list: &Value) -> BTreeSet<String> {
     served
 }
 
-/// Adds listed items as raw objects: list items carry no `apiVersion`/`kind`, so they get
-/// the resource's; `managedFields` are dropped (large, and nothing kaudit audits).
-fn add_items(
-    loaded: &mut Loaded,
-    stats: &mut ReadStats,
-    resource: &Resource,
-    listed: Listed,
-    origin_base: &str,
-) {
-    stats.lists += 1;
-    stats.pages += listed.pages;
-    stats.retried += listed.retried;
-    stats.restarted_lists += u32::from(listed.restarted);
-    stats.objects += listed.items.len();
+/// List items carry no `apiVersion`/`kind`, so they get the resource's; `managedFields`
+/// are dropped (large, and nothing kaudit audits).
+fn normalize(resource: &Resource, items: &mut [Value]) {
     let api_version = Value::String(resource.api_version());
     let kind = Value::String(resource.kind.to_string());
-    let file: Arc<str> = Arc::from(format!("{origin_base}/{}", resource.display()));
-    for mut item in listed.items {
+    for item in items {
         if let Some(object) = item.as_object_mut() {
             object.insert("apiVersion".into(), api_version.clone());
             object.insert("kind".into(), kind.clone());
@@ -372,13 +413,5 @@ fn add_items(
                 meta.remove("managedFields");
             }
         }
-        loaded.objects.push(RawObject {
-            value: item,
-            origin: Origin {
-                file: file.clone(),
-                line: 0,
-                pointer: String::new(),
-            },
-        });
     }
 }

@@ -38,7 +38,11 @@ pub struct Header {
 
 /// Writes the read as a snapshot. Items go one per line so the file diffs and greps well
 /// and reports can point at a line.
-pub fn write(read: &ClusterRead, taken_at: &str, out: &mut dyn Write) -> std::io::Result<()> {
+pub fn write(
+    read: &ClusterRead<Vec<u8>>,
+    taken_at: &str,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     let header = Header {
         schema: SNAPSHOT_SCHEMA,
         context: read.context.clone(),
@@ -54,9 +58,11 @@ pub fn write(read: &ClusterRead, taken_at: &str, out: &mut dyn Write) -> std::io
     out.write_all(b"{\"apiVersion\": \"v1\", \"kind\": \"List\", \"metadata\": {},\n\"kaudit\": ")?;
     serde_json::to_writer(&mut *out, &header)?;
     out.write_all(b",\n\"items\": [")?;
-    for (i, object) in read.loaded.objects.iter().enumerate() {
-        out.write_all(if i == 0 { b"\n" } else { b",\n" })?;
-        serde_json::to_writer(&mut *out, &object.value)?;
+    let mut first = true;
+    for part in read.parts.iter().filter(|p| !p.is_empty()) {
+        out.write_all(if first { b"\n" } else { b",\n" })?;
+        first = false;
+        out.write_all(part)?;
     }
     out.write_all(b"\n]}\n")
 }

@@ -740,22 +740,18 @@ async fn get(state: &Arc<State>, user: &str, path: &str, query: &str) -> Respons
     if !allowed(state, user, verb, kind.plural, authz_ns) {
         return forbidden(user, verb, kind.group, kind.plural, authz_ns);
     }
-    let items: Vec<Value> = {
+    if let Some(name) = name {
         let store = state.objects.lock().unwrap();
-        store
+        let found = store
             .get(&(group.clone(), plural.clone()))
             .into_iter()
             .flatten()
-            .filter(|o| ns.is_none() || o["metadata"]["namespace"].as_str() == ns)
-            .cloned()
-            .collect()
-    };
-    if let Some(name) = name {
-        return match items
-            .into_iter()
-            .find(|o| o["metadata"]["name"].as_str() == Some(&name))
-        {
-            Some(o) => json_response(200, &o),
+            .find(|o| {
+                (ns.is_none() || o["metadata"]["namespace"].as_str() == ns)
+                    && o["metadata"]["name"].as_str() == Some(&name)
+            });
+        return match found {
+            Some(o) => json_response(200, o),
             None => status(
                 404,
                 "NotFound",
@@ -795,35 +791,65 @@ async fn get(state: &Arc<State>, user: &str, path: &str, query: &str) -> Respons
         }
         None => 0,
     };
-    let end = start.saturating_add(limit).min(items.len());
-    let page: Vec<Value> = items[start.min(items.len())..end]
-        .iter()
-        .map(|o| {
-            // List items carry no apiVersion/kind, as from the real server.
-            let mut o = o.clone();
-            if let Some(map) = o.as_object_mut() {
-                map.remove("apiVersion");
-                map.remove("kind");
-            }
-            o
-        })
-        .collect();
-    let mut metadata = json!({"resourceVersion": rv});
-    if end < items.len() {
-        // Base64-looking tokens with characters that need escaping in a query.
-        metadata["continue"] = json!(format!("{end}/="));
-        metadata["remainingItemCount"] = json!(items.len() - end);
-    }
     let api_version = if kind.group.is_empty() {
         kind.version.to_string()
     } else {
         format!("{}/{}", kind.group, kind.version)
     };
-    json_response(
-        200,
-        &json!({"kind": format!("{}List", kind.kind), "apiVersion": api_version,
-                "metadata": metadata, "items": page}),
-    )
+    // The page is written straight from the store, as the real server streams from its
+    // cache; list items carry no apiVersion/kind.
+    let store = state.objects.lock().unwrap();
+    let matching = || {
+        store
+            .get(&(group.clone(), plural.clone()))
+            .into_iter()
+            .flatten()
+            .filter(|o| ns.is_none() || o["metadata"]["namespace"].as_str() == ns)
+    };
+    let total = matching().count();
+    let end = start.saturating_add(limit).min(total);
+    let mut metadata = json!({"resourceVersion": rv});
+    if end < total {
+        // Base64-looking tokens with characters that need escaping in a query.
+        metadata["continue"] = json!(format!("{end}/="));
+        metadata["remainingItemCount"] = json!(total - end);
+    }
+    let mut body = serde_json::to_vec(&json!({"kind": format!("{}List", kind.kind),
+        "apiVersion": api_version, "metadata": metadata}))
+    .expect("json");
+    body.pop(); // the closing brace
+    body.extend_from_slice(b",\"items\":[");
+    for (i, object) in matching()
+        .skip(start)
+        .take(end.saturating_sub(start))
+        .enumerate()
+    {
+        if i > 0 {
+            body.push(b',');
+        }
+        body.push(b'{');
+        let mut first = true;
+        for (key, value) in object.as_object().into_iter().flatten() {
+            if key == "apiVersion" || key == "kind" {
+                continue;
+            }
+            if !first {
+                body.push(b',');
+            }
+            first = false;
+            serde_json::to_writer(&mut body, key).expect("json");
+            body.push(b':');
+            serde_json::to_writer(&mut body, value).expect("json");
+        }
+        body.push(b'}');
+    }
+    body.extend_from_slice(b"]}");
+    drop(store);
+    Response::builder()
+        .status(200)
+        .header("content-type", "application/json")
+        .body(full(body))
+        .expect("response")
 }
 
 fn watch(state: &Arc<State>, kind: &'static Kind, ns: Option<&str>, query: &str) -> Response<Body> {
