@@ -118,9 +118,9 @@ pub struct SourceArgs {
         conflicts_with = "namespaces"
     )]
     pub all_namespaces: bool,
-    /// Time-out of one API request, in seconds (kubectl's --request-timeout).
-    #[arg(long, value_name = "SECONDS", default_value_t = 30, global = true)]
-    pub request_timeout: u64,
+    /// Time-out of one API request, in seconds (kubectl's --request-timeout; default 30).
+    #[arg(long, value_name = "SECONDS", global = true)]
+    pub request_timeout: Option<u64>,
 }
 
 impl SourceArgs {
@@ -141,7 +141,9 @@ impl SourceArgs {
                 .map(|n| n.trim().to_string())
                 .filter(|n| !n.is_empty())
                 .collect(),
-            request_timeout: std::time::Duration::from_secs(self.request_timeout.max(1)),
+            request_timeout: std::time::Duration::from_secs(
+                self.request_timeout.unwrap_or(30).max(1),
+            ),
             ..crate::live::LiveOptions::default()
         }
     }

@@ -537,16 +537,8 @@ fn partial_access_is_not_evaluated_never_a_pass() {
         "rolebindings",
     ]
     .into_iter()
-    .map(|resource| Allow {
-        verb: "list",
-        resource,
-        namespace: Some("tools"),
-    })
-    .chain([Allow {
-        verb: "get",
-        resource: "namespaces",
-        namespace: Some("tools"),
-    }])
+    .map(|resource| Allow::new("list", resource, Some("tools")))
+    .chain([Allow::new("get", "namespaces", Some("tools"))])
     .collect();
     let server = server(Options {
         tokens: BTreeMap::from([("alice-token".into(), "alice".into())]),
@@ -788,11 +780,7 @@ fn snapshots_rerun_the_same_audit_offline() {
             "admin".into(),
             lists
                 .into_iter()
-                .map(|resource| Allow {
-                    verb: "list",
-                    resource,
-                    namespace: None,
-                })
+                .map(|resource| Allow::new("list", resource, None))
                 .collect(),
         )]),
         ..Options::default()
@@ -925,4 +913,156 @@ fn watches_stream_changes_after_the_list() {
             .iter()
             .any(|r| r.query.contains("watch=1"))
     );
+}
+
+#[test]
+fn the_tui_follows_the_cluster_and_switches_context() {
+    use common::tmux::{Tmux, tmux_available};
+    if !tmux_available() {
+        assert!(
+            std::env::var_os("KAUDIT_REQUIRE_E2E").is_none(),
+            "tmux is required (KAUDIT_REQUIRE_E2E is set)"
+        );
+        eprintln!(
+            "\n*** SKIPPED the_tui_follows_the_cluster_and_switches_context: tmux is not installed ***\n"
+        );
+        return;
+    }
+    let server = server(Options::default());
+    let kc = Kubeconfig::new();
+    let config = kc.write(
+        "config",
+        &server,
+        json!({"certificate-authority": "ca.crt"}),
+        &[
+            ("admin", json!({"token": "admin-token"})),
+            ("expired", json!({"token": "expired-token"})),
+        ],
+        "admin",
+    );
+    let dir = kc.dir.path().to_str().unwrap().to_string();
+    let tmux = Tmux {
+        socket: kc.path("tmux.sock"),
+    };
+    let command = format!(
+        "env HOME={dir} KAUDIT_CONFIG_DIR={dir}/cfg KAUDIT_DATA_DIR={dir}/data TERM=xterm-256color {} --kubeconfig {}; sleep 30",
+        env!("CARGO_BIN_EXE_kaudit"),
+        config.display()
+    );
+    tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "kaudit",
+        "-x",
+        "160",
+        "-y",
+        "40",
+        "-c",
+        &dir,
+        &command,
+    ]);
+    let screen = tmux.wait_for("Score by area");
+    assert!(
+        screen.contains("cluster (current context, read-only)"),
+        "{screen}"
+    );
+
+    // A pod appears after the read: the watch tells the header.
+    server.add([json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "intruder", "namespace": "tools"},
+                       "spec": {"containers": [{"name": "c", "image": "evil:latest", "securityContext": {"privileged": true}}]}})]);
+    tmux.wait_for("1 change since");
+
+    // ctrl-r re-reads: the new pod is audited and the change count clears.
+    tmux.keys(&["C-r"]);
+    tmux.wait_for("re-read: the views show the new read");
+    tmux.keys(&["/", "intruder", "Enter"]);
+    tmux.keys(&[":findings", "Enter"]);
+    tmux.keys(&["/", "intruder", "Enter"]);
+    tmux.wait_for("tools/intruder");
+
+    // :ctx lists the contexts; switching to one whose token the server rejects keeps the
+    // previous read on screen and says why.
+    tmux.keys(&[":ctx", "Enter"]);
+    tmux.wait_for("contexts: *admin, expired");
+    tmux.keys(&[":ctx expired", "Enter"]);
+    let screen = tmux.wait_for("re-read failed, still showing the previous read");
+    assert!(screen.contains("401 Unauthorized"), "{screen}");
+    assert!(screen.contains("tools/intruder"), "{screen}");
+    tmux.keys(&["q"]);
+    // Nothing but reads and access reviews reached the server, from either context.
+    for r in server.requests() {
+        let review = r.method == "POST" && r.path.ends_with("/selfsubjectaccessreviews");
+        assert!(r.method == "GET" || review, "{} {}", r.method, r.path);
+    }
+}
+
+/// The ClusterRole the README ships for auditors: read-only, no Secrets, and enough for a
+/// complete audit (the test server enforces exactly its rules).
+#[test]
+fn the_shipped_auditor_role_is_least_privilege_and_enough() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/rbac/kaudit-auditor.yaml");
+    let inventory = kaudit::sources::from_manifests(&[path]);
+    assert!(inventory.errors.is_empty(), "{:?}", inventory.errors);
+    let role = &inventory.roles[0];
+    let mut allows = Vec::new();
+    for rule in &role.rules {
+        let resources = rule.resources.clone().unwrap_or_default();
+        for verb in &rule.verbs {
+            for resource in &resources {
+                if resource != "selfsubjectaccessreviews" {
+                    assert!(
+                        ["get", "list", "watch"].contains(&verb.as_str()),
+                        "{verb} {resource}"
+                    );
+                }
+                assert!(
+                    !resource.contains('/') && resource != "secrets" && resource != "*",
+                    "{resource}"
+                );
+                allows.push(Allow::new(verb, resource, None));
+            }
+        }
+    }
+    // Every resource kaudit reads is granted.
+    for r in kaudit::live::resources::RESOURCES {
+        assert!(
+            allows
+                .iter()
+                .any(|a| a.resource == r.plural && a.verb == "list"),
+            "{} missing",
+            r.plural
+        );
+        assert!(
+            allows
+                .iter()
+                .any(|a| a.resource == r.plural && a.verb == "watch"),
+            "{} watch missing",
+            r.plural
+        );
+    }
+    let server = server(Options {
+        users: BTreeMap::from([("admin".into(), allows)]),
+        ..Options::default()
+    });
+    let kc = Kubeconfig::new();
+    let config = kc.admin(&server);
+    let out = kaudit(
+        &[
+            "scan",
+            "--kubeconfig",
+            config.to_str().unwrap(),
+            "--format",
+            "json",
+            "--fail-on-incomplete",
+        ],
+        &[],
+    );
+    let report = json_report(&out);
+    assert_eq!(
+        report["source"]["complete"], true,
+        "{}",
+        report["not_evaluated"]
+    );
+    assert!(!report["not_evaluated"].to_string().contains("403"));
 }

@@ -240,6 +240,8 @@ pub struct Inventory {
     pub files_read: usize,
     /// What a live read was not allowed (or able) to read; its rules are "not evaluated".
     pub access_gaps: Vec<crate::live::AccessGap>,
+    /// For a live read: the lists it made and their resourceVersions, to watch for changes.
+    pub watch_points: Vec<crate::live::watch::WatchPoint>,
 }
 
 impl Inventory {
@@ -258,6 +260,7 @@ impl Inventory {
             kinds_seen: Default::default(),
             files_read: 0,
             access_gaps: Vec::new(),
+            watch_points: Vec::new(),
         }
     }
 

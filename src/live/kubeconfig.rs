@@ -53,6 +53,9 @@ pub struct Connection {
     pub server: String,
     /// The context's namespace (`default` when it sets none).
     pub default_namespace: String,
+    /// Who kaudit reads as and where that came from, for the report: "user alice from
+    /// ~/.kube/config".
+    pub identity: String,
 }
 
 /// The merged kubeconfig, as kubectl would read it; `None` when there is none at all.
@@ -109,7 +112,7 @@ pub fn contexts(options: &LiveOptions) -> Result<(Vec<String>, Option<String>), 
 
 /// Resolves the options to a client. Nothing is sent to the server yet.
 pub async fn connect(options: &LiveOptions) -> Result<Connection, String> {
-    let (mut config, context) = match load_kubeconfig(options)? {
+    let (mut config, context, identity) = match load_kubeconfig(options)? {
         Some((kubeconfig, from)) => {
             let context = options
                 .context
@@ -153,6 +156,15 @@ pub async fn connect(options: &LiveOptions) -> Result<Connection, String> {
                     ));
                 }
             }
+            let user = options.user.clone().or_else(|| {
+                kubeconfig
+                    .contexts
+                    .iter()
+                    .find(|c| c.name == context)
+                    .and_then(|c| c.context.as_ref())
+                    .and_then(|c| c.user.clone())
+            });
+            let identity = format!("user {} from {from}", user.as_deref().unwrap_or("(none)"));
             let kube_options = KubeConfigOptions {
                 context: Some(context.clone()),
                 cluster: options.cluster.clone(),
@@ -161,7 +173,7 @@ pub async fn connect(options: &LiveOptions) -> Result<Connection, String> {
             let config = Config::from_custom_kubeconfig(kubeconfig, &kube_options)
                 .await
                 .map_err(|e| format!("context {context:?} in {from}: {}", describe(&e)))?;
-            (config, context)
+            (config, context, identity)
         }
         None => {
             if options.context.is_some() {
@@ -174,7 +186,11 @@ pub async fn connect(options: &LiveOptions) -> Result<Connection, String> {
                     describe(&e)
                 )
             })?;
-            (config, "in-cluster".to_string())
+            (
+                config,
+                "in-cluster".to_string(),
+                "the pod's service account".to_string(),
+            )
         }
     };
     trim_token_file(&mut config);
@@ -192,6 +208,7 @@ pub async fn connect(options: &LiveOptions) -> Result<Connection, String> {
         context,
         server,
         default_namespace,
+        identity,
     })
 }
 

@@ -11,6 +11,7 @@ pub mod kubeconfig;
 pub mod read;
 pub mod resources;
 pub mod snapshot;
+pub mod watch;
 
 pub use error::ApiError;
 pub use kubeconfig::{Connection, LiveOptions};

@@ -6,6 +6,7 @@ use super::client::{Listed, ReadOnlyClient};
 use super::error::ApiError;
 use super::kubeconfig::{Connection, LiveOptions};
 use super::resources::{NAMESPACES, RESOURCES, Resource};
+use super::watch::WatchPoint;
 use crate::inventory::{Inventory, SourceInfo, build};
 use crate::manifest::{Loaded, Origin, RawObject};
 use futures_util::StreamExt;
@@ -41,6 +42,8 @@ pub struct ClusterRead<T> {
     pub parts: Vec<T>,
     pub context: String,
     pub server: String,
+    /// Who read it, from which kubeconfig.
+    pub identity: String,
     /// `v1.31.2`, when `/version` answered.
     pub server_version: Option<String>,
     pub gaps: Vec<AccessGap>,
@@ -51,6 +54,8 @@ pub struct ClusterRead<T> {
     /// The namespaces audited (`None`: all).
     pub scope: Option<Vec<String>>,
     pub stats: ReadStats,
+    /// Where each list can be watched from.
+    pub watch_points: Vec<WatchPoint>,
 }
 
 #[derive(Debug, Default, Clone, serde::Serialize, serde::Deserialize)]
@@ -65,7 +70,10 @@ pub struct ReadStats {
 impl ClusterRead<Inventory> {
     pub fn into_inventory(self) -> Inventory {
         let complete = self.gaps.is_empty() && self.scope.is_none();
-        let mut description = format!("context {} ({})", self.context, self.server);
+        let mut description = format!(
+            "context {} ({}), {}",
+            self.context, self.server, self.identity
+        );
         if let Some(scope) = &self.scope {
             description.push_str(&format!(", namespaces {}", scope.join(", ")));
         }
@@ -82,6 +90,7 @@ impl ClusterRead<Inventory> {
         }
         inventory.kinds_seen.extend(self.kinds_listed);
         inventory.access_gaps = self.gaps;
+        inventory.watch_points = self.watch_points;
         inventory
     }
 }
@@ -171,6 +180,7 @@ pub async fn read<T: Send>(
     let mut kinds_listed = BTreeSet::new();
     let mut stats = ReadStats::default();
     let mut namespace_names: Vec<String> = Vec::new();
+    let mut watch_points = Vec::new();
 
     // The namespaces in scope: the ones asked for, all of them, or (when they cannot be
     // listed) the context's own.
@@ -190,6 +200,10 @@ pub async fn read<T: Send>(
         match listed {
             Ok(listed) => {
                 kinds_listed.insert(NAMESPACES.kind.to_string());
+                watch_points.push(WatchPoint {
+                    path: NAMESPACES.path(None),
+                    resource_version: listed.resource_version.clone(),
+                });
                 take(&mut parts, &mut stats, listed);
                 None
             }
@@ -296,6 +310,10 @@ pub async fn read<T: Send>(
                 if job.namespace.is_none() {
                     kinds_listed.insert(job.resource.kind.to_string());
                 }
+                watch_points.push(WatchPoint {
+                    path: job.resource.path(job.namespace.as_deref()),
+                    resource_version: listed.resource_version.clone(),
+                });
                 take(&mut parts, &mut stats, listed);
             }
             Err(e) if e.is_forbidden() && job.namespace.is_none() && job.resource.namespaced => {
@@ -314,7 +332,13 @@ pub async fn read<T: Send>(
                 namespace: Some(ns.clone()),
             };
             match read_list(client, &job, convert).await {
-                Ok(listed) => take(&mut parts, &mut stats, listed),
+                Ok(listed) => {
+                    watch_points.push(WatchPoint {
+                        path: resource.path(Some(ns)),
+                        resource_version: listed.resource_version.clone(),
+                    });
+                    take(&mut parts, &mut stats, listed)
+                }
                 Err(e) if matches!(e.code(), Some(403 | 404)) => {
                     gaps.push(gap(&resource, Some(ns), "list", &e))
                 }
@@ -326,12 +350,14 @@ pub async fn read<T: Send>(
         parts,
         context: connection.context.clone(),
         server: connection.server.clone(),
+        identity: connection.identity.clone(),
         server_version,
         gaps,
         kinds_listed,
         notes,
         scope,
         stats,
+        watch_points,
     })
 }
 

@@ -205,6 +205,8 @@ pub enum Event {
     },
     /// A side effect finished: a message for the status line.
     Done(Result<String, String>),
+    /// A watch saw the cluster change after the read (what changed, in a few words).
+    Changed(String),
     /// Time passes: seconds since the audit was loaded (the header shows the data's age).
     Tick {
         data_age_secs: u64,
@@ -230,6 +232,12 @@ pub enum Effect {
     LoadYaml {
         finding: usize,
     },
+    /// Read the source again; for a live cluster, optionally in another context.
+    Reload {
+        context: Option<String>,
+    },
+    /// Say which kubeconfig contexts there are.
+    ListContexts,
     Quit,
 }
 
@@ -272,6 +280,11 @@ pub struct App {
     pub detail_scroll: u16,
     pub data_age_secs: u64,
     pub quit: bool,
+    /// Set while the source is read again (the previous read stays on screen meanwhile).
+    pub reloading: Option<String>,
+    /// Changes a watch saw since the last read, and the latest of them.
+    pub changes: u32,
+    pub last_change: Option<String>,
     /// Findings in the current sort order (and namespace), and the filter results built on it.
     findings_order: (Option<(SortKey, Option<String>)>, Vec<usize>),
     findings_narrowing: Narrowing,
@@ -357,6 +370,9 @@ impl App {
             detail_scroll: 0,
             data_age_secs: 0,
             quit: false,
+            reloading: None,
+            changes: 0,
+            last_change: None,
             findings_order: (None, Vec::new()),
             findings_narrowing: Narrowing::default(),
         }
@@ -594,10 +610,43 @@ impl App {
                 None
             }
             Event::Loaded(result) => {
+                let reloaded = self.reloading.take().is_some() && self.audit.is_some();
                 match *result {
-                    Ok(audit) => self.set_audit(audit),
+                    Ok(audit) => {
+                        let shown = self.shown_finding_id();
+                        let notes = audit.report.source.notes.clone();
+                        self.set_audit(audit);
+                        self.changes = 0;
+                        self.last_change = None;
+                        if let View::Detail(_) = self.view {
+                            match shown.and_then(|id| {
+                                self.audit
+                                    .as_ref()
+                                    .and_then(|a| a.report.findings.iter().position(|f| f.id == id))
+                            }) {
+                                Some(i) => self.view = View::Detail(i),
+                                None => self.view = View::Findings,
+                            }
+                        }
+                        self.status = match notes.first() {
+                            Some(note) => Some(crate::sanitize::strip_controls(note).into_owned()),
+                            None if reloaded => Some("re-read: the views show the new read".into()),
+                            None => None,
+                        };
+                    }
+                    Err(e) if reloaded => {
+                        self.status = Some(format!(
+                            "re-read failed, still showing the previous read: {}",
+                            crate::sanitize::strip_controls(&e)
+                        ));
+                    }
                     Err(e) => self.load = LoadState::Failed(e),
                 }
+                None
+            }
+            Event::Changed(what) => {
+                self.changes = self.changes.saturating_add(1);
+                self.last_change = Some(what);
                 None
             }
             Event::Rerun(audit, message, shown) => {
@@ -658,12 +707,18 @@ impl App {
             return self.on_overlay_key(key);
         }
         if let LoadState::Loading { .. } | LoadState::Failed(_) = self.load {
-            // Until the audit is there, only quitting makes sense.
-            if matches!(keymap::lookup(&key, &[Scope::Global]), Some(Action::Quit)) {
-                self.quit = true;
-                return Some(Effect::Quit);
-            }
-            return None;
+            // Until the audit is there, only quitting makes sense, and trying again after
+            // a failure (or in another context, with :ctx).
+            let failed = matches!(self.load, LoadState::Failed(_));
+            return match keymap::lookup(&key, &[Scope::Global]) {
+                Some(Action::Quit) => {
+                    self.quit = true;
+                    Some(Effect::Quit)
+                }
+                Some(Action::Reload) if failed => self.reload(None),
+                Some(Action::Command) if failed => self.on_action(Action::Command),
+                _ => None,
+            };
         }
         let action = keymap::lookup(&key, self.view.scopes())?;
         self.status = None;
@@ -764,12 +819,40 @@ impl App {
                 self.refresh(PaneId::Workloads);
                 self.pss_workloads = true;
             }
+            Action::Reload => return self.reload(None),
             Action::Quit => {
                 self.quit = true;
                 return Some(Effect::Quit);
             }
         }
         None
+    }
+
+    /// Re-reads the source because the cluster changed (the runtime decides when).
+    pub fn request_reload(&mut self) -> Option<Effect> {
+        self.reload(None)
+    }
+
+    /// Starts reading the source again (in `context`, for a live cluster), unless a read
+    /// is already running.
+    fn reload(&mut self, context: Option<String>) -> Option<Effect> {
+        if self.reloading.is_some() || matches!(self.load, LoadState::Loading { .. }) {
+            self.status = Some("already reading; one moment".into());
+            return None;
+        }
+        let what = match &context {
+            Some(c) => format!("reading context {c}"),
+            None => "re-reading the source".into(),
+        };
+        if self.audit.is_some() {
+            self.reloading = Some(what);
+        } else {
+            self.load = LoadState::Loading {
+                stage: what,
+                ticks: 0,
+            };
+        }
+        Some(Effect::Reload { context })
     }
 
     /// The scroll position keys move in a text view (finding or rule detail).
@@ -1035,8 +1118,10 @@ impl App {
                 None
             }
             "ctx" => {
-                self.status = Some("switching contexts needs a live cluster, which this build does not connect to yet".into());
-                None
+                return match arg {
+                    "" => Some(Effect::ListContexts),
+                    name => self.reload(Some(name.to_string())),
+                };
             }
             "" => None,
             other => {

@@ -30,6 +30,7 @@ pub enum Action {
     ToggleGroup,
     CycleVersion,
     ToggleWorkloads,
+    Reload,
     Quit,
 }
 
@@ -275,6 +276,15 @@ pub static KEYMAP: &[Binding] = &[
     b(Char('g'), NONE, "g", Global, A::Top, "first row", ""),
     b(End, NONE, "end", Global, A::Bottom, "last row", ""),
     b(Char('G'), SHIFT, "G", Global, A::Bottom, "last row", ""),
+    b(
+        Char('r'),
+        CTRL,
+        "ctrl-r",
+        Global,
+        A::Reload,
+        "re-read the source (a live cluster is listed again)",
+        "",
+    ),
     b(Char('q'), NONE, "q", Global, A::Quit, "quit", "quit"),
     b(Char('c'), CTRL, "ctrl-c", Global, A::Quit, "quit", ""),
 ];

@@ -21,6 +21,8 @@ use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
@@ -136,11 +138,100 @@ pub fn run(
     ));
 
     let (tx, rx) = mpsc::channel();
-    spawn_loader(tx.clone(), source, audit_args);
+    spawn_loader(tx.clone(), source.clone(), audit_args.clone());
     spawn_input(tx.clone());
-    let result = event_loop(&mut terminal, &mut app, &rx, &options, &mut log, started);
+    let mut session = Session {
+        tx,
+        source,
+        audit_args,
+        generation: Arc::new(AtomicU64::new(0)),
+        last_change: None,
+    };
+    let result = event_loop(
+        &mut terminal,
+        &mut app,
+        &rx,
+        &options,
+        &mut log,
+        started,
+        &mut session,
+    );
     log.line("quit");
     result
+}
+
+/// What reading the source again needs, and the watch that follows a live read.
+struct Session {
+    tx: Sender<Event>,
+    source: SourceArgs,
+    audit_args: AuditArgs,
+    /// Bumped at every read; a watcher of an older read stops.
+    generation: Arc<AtomicU64>,
+    /// When a watch last reported a change not yet re-read.
+    last_change: Option<Instant>,
+}
+
+/// A live view re-reads on its own when the cluster changed: a few seconds after the last
+/// change (changes come in bursts), and not more often than this.
+const AUTO_REREAD_EVERY: Duration = Duration::from_secs(30);
+const AUTO_REREAD_QUIET: Duration = Duration::from_secs(3);
+
+impl Session {
+    fn reload(&mut self, context: Option<String>, log: &mut Log) {
+        if let Some(c) = context {
+            self.source.context = Some(c);
+        }
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        self.last_change = None;
+        log.line("re-reading the source");
+        spawn_loader(
+            self.tx.clone(),
+            self.source.clone(),
+            self.audit_args.clone(),
+        );
+    }
+
+    /// After a live read, follows its lists and reports changes until the next read.
+    fn watch(&self, audit: &Audit) {
+        if !self.source.is_live() || audit.inventory.watch_points.is_empty() {
+            return;
+        }
+        let points = audit.inventory.watch_points.clone();
+        let options = self.source.live_options();
+        let tx = self.tx.clone();
+        let generation = self.generation.clone();
+        let mine = generation.load(Ordering::SeqCst);
+        std::thread::spawn(move || {
+            let _ = crate::live::watch::follow(&options, points, |what| {
+                generation.load(Ordering::SeqCst) == mine && tx.send(Event::Changed(what)).is_ok()
+            });
+        });
+    }
+
+    fn contexts(&self) -> Result<String, String> {
+        let (names, current) = crate::live::kubeconfig::contexts(&self.source.live_options())?;
+        if names.is_empty() {
+            return Err(
+                "no kubeconfig contexts (KUBECONFIG, --kubeconfig or ~/.kube/config)".into(),
+            );
+        }
+        let active = self.source.context.clone().or(current);
+        let shown: Vec<String> = names
+            .iter()
+            .map(|n| {
+                let n = crate::sanitize::strip_controls(n).into_owned();
+                if Some(&n) == active.as_ref() {
+                    format!("*{n}")
+                } else {
+                    n
+                }
+            })
+            .collect();
+        Ok(format!(
+            "contexts: {} (:ctx NAME switches for this session)",
+            shown.join(", ")
+        ))
+    }
 }
 
 fn spawn_loader(tx: Sender<Event>, source: SourceArgs, audit_args: AuditArgs) {
@@ -188,6 +279,7 @@ fn event_loop(
     options: &Options,
     log: &mut Log,
     started: Instant,
+    session: &mut Session,
 ) -> Result<u8, String> {
     let mut loaded_at: Option<Instant> = None;
     let mut last_tick = Instant::now();
@@ -215,19 +307,37 @@ fn event_loop(
         }
         for event in events {
             if let Event::Loaded(result) = &event {
-                loaded_at = Some(Instant::now());
                 match result.as_ref() {
-                    Ok(a) => log.line(&format!(
-                        "loaded in {} ms: {} findings",
-                        started.elapsed().as_millis(),
-                        a.report.findings.len()
-                    )),
+                    Ok(a) => {
+                        loaded_at = Some(Instant::now());
+                        session.watch(a);
+                        log.line(&format!(
+                            "loaded in {} ms: {} findings",
+                            started.elapsed().as_millis(),
+                            a.report.findings.len()
+                        ))
+                    }
                     Err(e) => log.line(&format!("load failed: {e}")),
                 }
             }
+            if let Event::Changed(what) = &event {
+                session.last_change = Some(Instant::now());
+                log.line(&format!("cluster changed: {what}"));
+            }
             if let Some(effect) = app.update(event) {
-                if effect == Effect::Quit {
-                    return Ok(0);
+                match effect {
+                    Effect::Quit => return Ok(0),
+                    Effect::Reload { context } => {
+                        session.reload(context, log);
+                        dirty = true;
+                        continue;
+                    }
+                    Effect::ListContexts => {
+                        app.update(Event::Done(session.contexts()));
+                        dirty = true;
+                        continue;
+                    }
+                    _ => {}
                 }
                 let follow_up = perform(app, effect, options, log);
                 if let Some(e) = follow_up {
@@ -238,6 +348,18 @@ fn event_loop(
         }
         if app.quit {
             return Ok(0);
+        }
+        // Changes seen by the watch: re-read once they have settled.
+        if let (Some(changed), Some(loaded)) = (session.last_change, loaded_at)
+            && changed.elapsed() >= AUTO_REREAD_QUIET
+            && loaded.elapsed() >= AUTO_REREAD_EVERY
+            && app.reloading.is_none()
+            && app.load == super::app::LoadState::Ready
+        {
+            if let Some(Effect::Reload { context }) = app.request_reload() {
+                session.reload(context, log);
+            }
+            dirty = true;
         }
         if dirty && last_draw.elapsed() >= FRAME {
             terminal
@@ -252,7 +374,8 @@ fn event_loop(
 /// Carries out an effect; returns the event that reports its outcome.
 pub fn perform(app: &mut App, effect: Effect, options: &Options, log: &mut Log) -> Option<Event> {
     match effect {
-        Effect::Quit => None,
+        // The event loop handles these; they need the session.
+        Effect::Quit | Effect::Reload { .. } | Effect::ListContexts => None,
         Effect::LoadYaml { finding } => {
             let audit = app.audit.as_ref()?;
             let loc = audit.report.findings.get(finding)?.location.clone()?;

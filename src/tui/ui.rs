@@ -41,7 +41,10 @@ pub fn draw(frame: &mut Frame, app: &App) {
                 app.theme.bad,
             ))
             .chain(e.lines().map(|l| Line::raw(l.to_string())))
-            .chain([Line::raw(""), Line::raw("Press q to quit.")])
+            .chain([
+                Line::raw(""),
+                Line::raw("ctrl-r tries again, :ctx NAME reads another context, q quits."),
+            ])
             .collect();
             frame.render_widget(Paragraph::new(lines), main);
         }
@@ -119,6 +122,25 @@ fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
         ));
         spans.push(Span::raw(age(app.data_age_secs)));
     }
+    if app.changes > 0 {
+        spans.push(Span::styled(" | ", t.dim));
+        spans.push(Span::styled(
+            format!(
+                "{} change{} since",
+                app.changes,
+                if app.changes == 1 { "" } else { "s" }
+            ),
+            t.highlight,
+        ));
+    }
+    if app
+        .audit
+        .as_ref()
+        .is_some_and(|a| a.report.source.live && !a.report.source.complete)
+    {
+        spans.push(Span::styled(" | ", t.dim));
+        spans.push(Span::styled("partial access", t.bad));
+    }
     spans.push(Span::styled(
         if area.width < 100 {
             " | ro"
@@ -137,7 +159,18 @@ fn draw_summary(frame: &mut Frame, app: &App, area: Rect) {
             format!(" {} {stage}", SPINNER[*ticks as usize % SPINNER.len()]),
             t.dim,
         ),
-        (LoadState::Failed(_), _) => Line::styled(" load failed", t.bad),
+        (LoadState::Failed(_), _) => Line::styled(
+            " load failed: ctrl-r tries again, :ctx NAME reads another context, q quits",
+            t.bad,
+        ),
+        (LoadState::Ready, Some(_)) if app.reloading.is_some() => Line::styled(
+            format!(
+                " {} {} (the views show the previous read meanwhile)",
+                SPINNER[app.data_age_secs as usize % SPINNER.len()],
+                app.reloading.as_deref().unwrap_or("")
+            ),
+            t.dim,
+        ),
         (LoadState::Ready, Some(audit)) => {
             let s = &audit.report.summary;
             let narrow = area.width < 100;

@@ -45,17 +45,23 @@ type Body = BoxBody<Bytes, Infallible>;
 /// namespace means every namespace (and cluster-scoped resources).
 #[derive(Clone, Debug)]
 pub struct Allow {
-    pub verb: &'static str,
-    pub resource: &'static str,
-    pub namespace: Option<&'static str>,
+    pub verb: String,
+    pub resource: String,
+    pub namespace: Option<String>,
+}
+
+impl Allow {
+    pub fn new(verb: &str, resource: &str, namespace: Option<&str>) -> Allow {
+        Allow {
+            verb: verb.into(),
+            resource: resource.into(),
+            namespace: namespace.map(str::to_string),
+        }
+    }
 }
 
 pub fn allow_all() -> Vec<Allow> {
-    vec![Allow {
-        verb: "*",
-        resource: "*",
-        namespace: None,
-    }]
+    vec![Allow::new("*", "*", None)]
 }
 
 /// A fault: requests whose path contains `path` (and whose query contains `query`) get
@@ -233,6 +239,9 @@ struct State {
     fault_hits: Mutex<Vec<usize>>,
     requests: Mutex<Vec<Recorded>>,
     changes: broadcast::Sender<(String, String, Value)>,
+    /// Every change with its resourceVersion, so a watch from an older version replays
+    /// what it missed, as the real server's watch cache does.
+    history: Mutex<Vec<(u64, String, String, Value)>>,
     proxied: Mutex<usize>,
 }
 
@@ -272,6 +281,7 @@ impl TestApiServer {
             fault_hits: Mutex::new(Vec::new()),
             requests: Mutex::new(Vec::new()),
             changes,
+            history: Mutex::new(Vec::new()),
             proxied: Mutex::new(0),
         });
         let (ca, ca_pem, acceptor) = if tls {
@@ -359,10 +369,13 @@ impl TestApiServer {
             // The real server stores managedFields; kaudit must drop them.
             object["metadata"]["managedFields"] =
                 json!([{"manager": "kubectl", "operation": "Apply"}]);
+            let mut history = self.state.history.lock().unwrap();
+            history.push((*rv, kind.plural.to_string(), "ADDED".into(), object.clone()));
             let _ =
                 self.state
                     .changes
                     .send((kind.plural.to_string(), "ADDED".into(), object.clone()));
+            drop(history);
             store
                 .entry((kind.group.to_string(), kind.plural.to_string()))
                 .or_default()
@@ -530,7 +543,7 @@ fn allowed(state: &State, user: &str, verb: &str, resource: &str, namespace: Opt
         rules.iter().any(|a| {
             (a.verb == "*" || a.verb == verb)
                 && (a.resource == "*" || a.resource == resource)
-                && match (a.namespace, namespace) {
+                && match (a.namespace.as_deref(), namespace) {
                     (None, _) => true,
                     (Some(x), Some(y)) => x == y,
                     (Some(_), None) => false,
@@ -856,10 +869,40 @@ fn watch(state: &Arc<State>, kind: &'static Kind, ns: Option<&str>, query: &str)
     let timeout = query_param(query, "timeoutSeconds")
         .and_then(|t| t.parse::<u64>().ok())
         .unwrap_or(1800);
-    let mut changes = state.changes.subscribe();
+    let since: u64 = query_param(query, "resourceVersion")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(u64::MAX);
+    // Subscribe and take the missed changes under the history lock, so that none falls
+    // between the two.
+    let (mut changes, missed) = {
+        let history = state.history.lock().unwrap();
+        let missed: Vec<(String, String, Value)> = history
+            .iter()
+            .filter(|(rv, ..)| *rv > since)
+            .map(|(_, p, t, o)| (p.clone(), t.clone(), o.clone()))
+            .collect();
+        (state.changes.subscribe(), missed)
+    };
     let ns = ns.map(str::to_string);
+    let wanted = move |plural: &str, object: &Value| {
+        plural == kind.plural
+            && ns
+                .as_deref()
+                .is_none_or(|n| object["metadata"]["namespace"].as_str() == Some(n))
+    };
     let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(64);
     tokio::spawn(async move {
+        let line = |kind_of_change: &str, object: &Value| {
+            let mut line = serde_json::to_vec(&json!({"type": kind_of_change, "object": object}))
+                .expect("json");
+            line.push(b'\n');
+            Bytes::from(line)
+        };
+        for (plural, kind_of_change, object) in &missed {
+            if wanted(plural, object) && tx.send(line(kind_of_change, object)).await.is_err() {
+                return;
+            }
+        }
         let deadline = tokio::time::sleep(Duration::from_secs(timeout));
         tokio::pin!(deadline);
         loop {
@@ -867,14 +910,10 @@ fn watch(state: &Arc<State>, kind: &'static Kind, ns: Option<&str>, query: &str)
                 _ = &mut deadline => break,
                 change = changes.recv() => {
                     let Ok((plural, kind_of_change, object)) = change else { break };
-                    if plural != kind.plural
-                        || ns.as_deref().is_some_and(|n| object["metadata"]["namespace"].as_str() != Some(n))
-                    {
+                    if !wanted(&plural, &object) {
                         continue;
                     }
-                    let mut line = serde_json::to_vec(&json!({"type": kind_of_change, "object": object})).expect("json");
-                    line.push(b'\n');
-                    if tx.send(Bytes::from(line)).await.is_err() {
+                    if tx.send(line(&kind_of_change, &object)).await.is_err() {
                         break;
                     }
                 }
