@@ -178,6 +178,18 @@ fn scans_a_cluster_read_only_and_never_asks_for_secrets() {
     assert_eq!(report["source"]["live"], true);
     assert_eq!(report["source"]["complete"], true);
     assert_eq!(report["source"]["server_version"], "v1.31.2");
+    // `latest` means the server's version, as the admission plugin would apply it.
+    assert_eq!(
+        report["summary"]["pss_version"],
+        "latest (evaluated as v1.31)"
+    );
+    let desc = report["source"]["description"].as_str().unwrap();
+    assert!(
+        desc.contains("context admin")
+            && desc.contains("user admin from")
+            && desc.contains(&server.url),
+        "{desc}"
+    );
     let found = rule_ids(&report);
     // The privileged debug pod is found; the hardened Deployment is audited once, as the
     // Deployment (not again as its ReplicaSet and pod).
@@ -220,6 +232,28 @@ fn scans_a_cluster_read_only_and_never_asks_for_secrets() {
         assert!(!r.path.contains("secrets"), "kaudit asked for {}", r.path);
         assert_eq!(r.user.as_deref(), Some("admin"));
     }
+    // A namespace that does not exist is said to be missing, not audited as empty.
+    let out = kaudit(
+        &[
+            "scan",
+            "--kubeconfig",
+            config.to_str().unwrap(),
+            "-n",
+            "nosuch",
+            "--format",
+            "json",
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report = json_report(&out);
+    assert!(
+        report["source"]["notes"]
+            .to_string()
+            .contains("namespace nosuch does not exist")
+    );
+    assert!(report["not_evaluated"].to_string().contains("404"));
+
     // Lists are paged.
     assert!(
         requests
@@ -912,6 +946,45 @@ fn watches_stream_changes_after_the_list() {
             .requests()
             .iter()
             .any(|r| r.query.contains("watch=1"))
+    );
+}
+
+#[test]
+fn watches_resume_after_the_server_ends_them() {
+    let server = server(Options {
+        watch_max: Some(Duration::from_millis(300)),
+        ..Options::default()
+    });
+    let kc = Kubeconfig::new();
+    let options = kaudit::live::LiveOptions {
+        kubeconfig: Some(kc.admin(&server)),
+        ..Default::default()
+    };
+    let points = kaudit::live::read_cluster(&options)
+        .expect("read")
+        .into_inventory()
+        .watch_points;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = kaudit::live::watch::follow(&options, points, |what| tx.send(what).is_ok());
+    });
+    // Well after the first watches ended: the change is still seen, from the version
+    // the watch had reached.
+    std::thread::sleep(Duration::from_millis(1200));
+    server.add([json!({"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "miner", "namespace": "tools"},
+        "spec": {"selector": {}, "template": {"spec": {"containers": [{"name": "c", "image": "x"}]}}}})]);
+    let what = rx
+        .recv_timeout(Duration::from_secs(5))
+        .expect("a change after reconnecting");
+    assert_eq!(what, "DaemonSet tools/miner changed");
+    let daemonset_watches = server
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/apis/apps/v1/daemonsets" && r.query.contains("watch=1"))
+        .count();
+    assert!(
+        daemonset_watches >= 2,
+        "reconnected: {daemonset_watches} watches"
     );
 }
 

@@ -122,6 +122,9 @@ pub struct Options {
     /// The first this many list requests with a continue token are refused with 410 Gone,
     /// as when etcd compacted the revision the token points at.
     pub expire_continue_tokens: usize,
+    /// Watches end after this long whatever the client asked (the real server spreads
+    /// watch time-outs the same way), so clients must resume.
+    pub watch_max: Option<Duration>,
 }
 
 impl Default for Options {
@@ -135,6 +138,7 @@ impl Default for Options {
             latency: Duration::ZERO,
             faults: Vec::new(),
             expire_continue_tokens: 0,
+            watch_max: None,
         }
     }
 }
@@ -866,9 +870,10 @@ async fn get(state: &Arc<State>, user: &str, path: &str, query: &str) -> Respons
 }
 
 fn watch(state: &Arc<State>, kind: &'static Kind, ns: Option<&str>, query: &str) -> Response<Body> {
-    let timeout = query_param(query, "timeoutSeconds")
+    let asked = query_param(query, "timeoutSeconds")
         .and_then(|t| t.parse::<u64>().ok())
-        .unwrap_or(1800);
+        .map_or(Duration::from_secs(1800), Duration::from_secs);
+    let timeout = state.options.watch_max.map_or(asked, |max| max.min(asked));
     let since: u64 = query_param(query, "resourceVersion")
         .and_then(|v| v.parse().ok())
         .unwrap_or(u64::MAX);
@@ -903,7 +908,7 @@ fn watch(state: &Arc<State>, kind: &'static Kind, ns: Option<&str>, query: &str)
                 return;
             }
         }
-        let deadline = tokio::time::sleep(Duration::from_secs(timeout));
+        let deadline = tokio::time::sleep(timeout);
         tokio::pin!(deadline);
         loop {
             tokio::select! {
