@@ -376,6 +376,59 @@ fn kubeconfig_resolution_follows_kubectl() {
         &[("KUBECONFIG", &joined)],
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // --cluster overrides the context's cluster: here the context points at a dead one.
+    let port = dead_port();
+    let two_clusters = json!({"apiVersion": "v1", "kind": "Config",
+        "clusters": [
+            {"name": "dead", "cluster": {"server": format!("https://127.0.0.1:{port}")}},
+            {"name": "live", "cluster": {"server": server.url, "certificate-authority": "ca.crt"}}],
+        "users": [{"name": "admin", "user": {"token": "admin-token"}}],
+        "contexts": [{"name": "c", "context": {"cluster": "dead", "user": "admin"}}],
+        "current-context": "c"});
+    let path = kc.path("two-clusters");
+    std::fs::write(&path, two_clusters.to_string()).unwrap();
+    let out = kaudit(&["scan", "--kubeconfig", path.to_str().unwrap()], &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "the context's own cluster is dead"
+    );
+    let out = kaudit(
+        &[
+            "scan",
+            "--kubeconfig",
+            path.to_str().unwrap(),
+            "--cluster",
+            "live",
+            "-A",
+            "--format",
+            "json",
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = kaudit(
+        &[
+            "scan",
+            "--kubeconfig",
+            path.to_str().unwrap(),
+            "--cluster",
+            "nope",
+        ],
+        &[],
+    );
+    assert!(
+        stderr(&out).contains("--cluster \"nope\" is not in")
+            && stderr(&out).contains("dead, live"),
+        "{}",
+        stderr(&out)
+    );
+    // kaudit never writes the kubeconfig.
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        two_clusters.to_string()
+    );
+
     // An unknown context is named with the ones that exist.
     let out = kaudit(&["scan", "--context", "prod"], &[("KUBECONFIG", &joined)]);
     assert_eq!(out.status.code(), Some(2));
@@ -760,11 +813,29 @@ fn faults_get_retries_time_outs_and_clear_messages() {
         started.elapsed()
     );
 
+    // A slow server (200 ms a request) is slow, not broken.
+    let slow = TestApiServer::start(Options {
+        latency: Duration::from_millis(200),
+        ..Options::default()
+    });
+    slow.add(cluster());
+    let config = kc.admin(&slow);
+    let out = kaudit(
+        &[
+            "scan",
+            "--kubeconfig",
+            config.to_str().unwrap(),
+            "--request-timeout",
+            "1",
+            "--format",
+            "json",
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+
     // Nothing listening.
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
+    let port = dead_port();
     let dead = kc.path("dead");
     std::fs::write(&dead, format!(
         "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {{server: \"https://127.0.0.1:{port}\"}}\nusers:\n- name: u\n  user: {{token: t}}\ncontexts:\n- name: dead\n  context: {{cluster: c, user: u}}\ncurrent-context: dead\n"
@@ -777,6 +848,12 @@ fn faults_get_retries_time_outs_and_clear_messages() {
         "{}",
         stderr(&out)
     );
+}
+
+/// A loopback port nothing listens on.
+fn dead_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
 }
 
 fn server_with(faults: Vec<Fault>) -> TestApiServer {
