@@ -58,19 +58,21 @@ fn analyze_logs(audit: &AuditArgs, demo: bool) -> Option<(Recorder, Stats)> {
         since: audit.since,
         until: audit.until,
     };
+    let config = AuditConfig {
+        allowed_users: audit.audit_allowed_users.clone(),
+        allowed_namespaces: audit.audit_allowed_namespaces.clone(),
+        allowed_images: audit.audit_allowed_images.clone(),
+        ..AuditConfig::default()
+    };
     if !audit.audit_logs.is_empty() {
-        return Some(crate::auditlog::analyze(
-            &audit.audit_logs,
-            &window,
-            AuditConfig::default(),
-        ));
+        return Some(crate::auditlog::analyze(&audit.audit_logs, &window, config));
     }
     demo.then(|| {
         crate::auditlog::analyze_bytes(
             "demo/audit.log",
             sources::demo::audit_log(),
             &window,
-            AuditConfig::default(),
+            config,
         )
     })
 }

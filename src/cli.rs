@@ -161,6 +161,20 @@ pub struct AuditArgs {
     /// webhook batches (repeatable).
     #[arg(long = "audit-log", global = true, value_name = "PATH")]
     pub audit_logs: Vec<PathBuf>,
+    /// Audit-log users to ignore (exact, or a prefix ending in `*`: `system:serviceaccount:argocd:*`); repeatable.
+    #[arg(long = "audit-allow-user", global = true, value_name = "USER")]
+    pub audit_allowed_users: Vec<String>,
+    /// Namespaces whose audit events raise no finding; repeatable.
+    #[arg(
+        long = "audit-allow-namespace",
+        global = true,
+        value_name = "NAMESPACE"
+    )]
+    pub audit_allowed_namespaces: Vec<String>,
+    /// Image prefixes whose pods may be privileged, mount host paths or run in kube-system
+    /// without an audit-log finding (CNI, CSI, monitoring agents); repeatable.
+    #[arg(long = "audit-allow-image", global = true, value_name = "PREFIX")]
+    pub audit_allowed_images: Vec<String>,
     /// Only audit events at or after this time (RFC 3339, e.g. 2026-11-20T00:00:00Z).
     #[arg(long, global = true, value_parser = parse_instant)]
     pub since: Option<(i64, u32)>,
@@ -264,6 +278,9 @@ impl Default for AuditArgs {
             pss_version: Version::Latest,
             allowed_registries: Vec::new(),
             audit_logs: Vec::new(),
+            audit_allowed_users: Vec::new(),
+            audit_allowed_namespaces: Vec::new(),
+            audit_allowed_images: Vec::new(),
             since: None,
             until: None,
             exemptions: None,

@@ -114,7 +114,7 @@ fn audit_log_command_formats_and_exit_codes() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(r["audit_log"]["events"], 35);
+    assert_eq!(r["audit_log"]["events"], 41);
     assert!(
         r["findings"]
             .as_array()
@@ -153,4 +153,87 @@ fn audit_log_command_formats_and_exit_codes() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2), "nothing readable is an error");
     assert!(String::from_utf8_lossy(&out.stdout).contains("not an audit log"));
+}
+
+/// What the control plane and monitoring do every minute raises none of the control-plane
+/// detections.
+#[test]
+fn routine_control_plane_traffic_is_quiet() {
+    let event = |user: &str, verb: &str, uri: &str, object_ref: serde_json::Value| {
+        serde_json::json!({"kind": "Event", "apiVersion": "audit.k8s.io/v1", "level": "Metadata",
+            "auditID": format!("{user}{uri}"), "stage": "ResponseComplete", "requestURI": uri, "verb": verb,
+            "user": {"username": user}, "objectRef": object_ref, "responseStatus": {"code": 200},
+            "requestReceivedTimestamp": "2026-11-20T09:00:00Z", "stageTimestamp": "2026-11-20T09:00:00Z"})
+        .to_string()
+    };
+    let log = [
+        // Prometheus scraping the kubelet through the API server.
+        event("system:serviceaccount:monitoring:prometheus", "get", "/api/v1/nodes/w1/proxy/metrics",
+            serde_json::json!({"resource": "nodes", "name": "w1", "subresource": "proxy"})),
+        // The node's own CSR and the controller approving it.
+        event("system:node:w1", "create", "/apis/certificates.k8s.io/v1/certificatesigningrequests",
+            serde_json::json!({"resource": "certificatesigningrequests", "name": "csr-1"})),
+        event("system:serviceaccount:kube-system:certificate-controller", "update",
+            "/apis/certificates.k8s.io/v1/certificatesigningrequests/csr-1/approval",
+            serde_json::json!({"resource": "certificatesigningrequests", "name": "csr-1", "subresource": "approval"})),
+        // The controller manager updating a webhook's caBundle, and its leases in kube-system.
+        event("system:kube-controller-manager", "patch",
+            "/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/x",
+            serde_json::json!({"resource": "validatingwebhookconfigurations", "name": "x"})),
+        event("system:kube-controller-manager", "update", "/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/kcm",
+            serde_json::json!({"resource": "leases", "namespace": "kube-system", "name": "kcm"})),
+        // A person failing to change coredns (403) changed nothing.
+        event("mallory", "patch", "/api/v1/namespaces/kube-system/configmaps/coredns",
+            serde_json::json!({"resource": "configmaps", "namespace": "kube-system", "name": "coredns"}))
+            .replace("\"code\":200", "\"code\":403"),
+    ]
+    .join("\n");
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), log).unwrap();
+    let (rec, stats) = analyze(
+        &[file.path().to_path_buf()],
+        &Window::default(),
+        AuditConfig::default(),
+    );
+    assert_eq!(stats.events, 6);
+    let fired: Vec<&str> = rec.findings.iter().map(|f| f.rule_id).collect();
+    assert!(fired.is_empty(), "{fired:?}");
+}
+
+#[test]
+fn allow_lists_silence_users_namespaces_and_images() {
+    let bin = env!("CARGO_BIN_EXE_kaudit");
+    let log = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo/audit.log");
+    let findings = |args: &[&str]| -> Vec<serde_json::Value> {
+        let out = Command::new(bin)
+            .args(["audit-log", "--format", "json"])
+            .args(args)
+            .arg(&log)
+            .output()
+            .unwrap();
+        let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        r["findings"].as_array().unwrap().clone()
+    };
+    let all = findings(&[]);
+    let by = |f: &serde_json::Value, user: &str| f["subject"]["user"] == user;
+    assert!(all.iter().any(|f| by(f, "dev@acme.example")));
+    let quiet = findings(&["--audit-allow-user", "dev@acme.example"]);
+    assert!(!quiet.iter().any(|f| by(f, "dev@acme.example")) && !quiet.is_empty());
+    let quiet = findings(&["--audit-allow-user", "system:serviceaccount:shop:*"]);
+    assert!(
+        !quiet
+            .iter()
+            .any(|f| by(f, "system:serviceaccount:shop:storefront"))
+    );
+    let quiet = findings(&["--audit-allow-namespace", "shop"]);
+    assert!(!quiet.iter().any(|f| f["subject"]["namespace"] == "shop"));
+    assert!(all.iter().any(|f| f["subject"]["namespace"] == "shop"));
+    // The pod created in kube-system runs an image an allow-list can vouch for.
+    let pod = |fs: &[serde_json::Value]| fs.iter().any(|f| f["rule_id"] == "AUD011");
+    assert!(pod(&all));
+    let image = all.iter().find(|f| f["rule_id"] == "AUD011").unwrap()["evidence"][0]["value"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(!pod(&findings(&["--audit-allow-image", &image])));
 }

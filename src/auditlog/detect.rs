@@ -13,8 +13,13 @@ use std::sync::Arc;
 /// Allow-lists, with defaults for the control plane's own identities.
 #[derive(Debug, Clone)]
 pub struct AuditConfig {
-    /// Users whose activity never raises a finding (exact names).
+    /// Users whose activity never raises a finding (exact names, or a prefix ending in `*`).
     pub allowed_users: Vec<String>,
+    /// Namespaces whose events never raise a finding (platform teams' own namespaces).
+    pub allowed_namespaces: Vec<String>,
+    /// Image prefixes (`registry.example.com/cni/`) whose pods may be privileged, mount host
+    /// paths or run in kube-system without a finding (CNI, CSI and monitoring agents).
+    pub allowed_images: Vec<String>,
     /// Denied requests per identity and address within `burst_window_secs` that make a burst.
     pub burst_threshold: usize,
     pub burst_window_secs: i64,
@@ -24,6 +29,8 @@ impl Default for AuditConfig {
     fn default() -> Self {
         AuditConfig {
             allowed_users: Vec::new(),
+            allowed_namespaces: Vec::new(),
+            allowed_images: Vec::new(),
             burst_threshold: 10,
             burst_window_secs: 300,
         }
@@ -146,10 +153,21 @@ impl Detector {
     pub fn observe(&mut self, e: &AuditEvent, place: Place<'_>, rec: &mut Recorder) {
         self.events += 1;
         let user = e.user.username.as_str();
-        if self.config.allowed_users.iter().any(|u| u == user) {
+        if self
+            .config
+            .allowed_users
+            .iter()
+            .any(|u| match u.strip_suffix('*') {
+                Some(prefix) => user.starts_with(prefix),
+                None => u == user,
+            })
+        {
             return;
         }
         let obj = e.object_ref.clone().unwrap_or_default();
+        if !obj.namespace.is_empty() && self.config.allowed_namespaces.contains(&obj.namespace) {
+            return;
+        }
         let code = e.code();
         let ok = code.is_some_and(|c| (200..300).contains(&c));
         let final_stage = e.stage.is_empty() || e.stage == "ResponseComplete";
@@ -557,7 +575,199 @@ impl Detector {
                 None,
             );
         }
+        self.control_plane_access(e, place, &obj, rec);
         self.denials(e, place, code, rec);
+    }
+
+    /// The kubelet API through the API server, admission webhooks, client certificates,
+    /// stale and legacy tokens, and writes in kube-system.
+    fn control_plane_access(
+        &mut self,
+        e: &AuditEvent,
+        place: Place<'_>,
+        obj: &super::event::ObjectRef,
+        rec: &mut Recorder,
+    ) {
+        let user = e.user.username.as_str();
+        let code = e.code();
+        let accepted = code.is_none_or(|c| c < 400);
+        let final_stage = e.stage.is_empty() || e.stage == "ResponseComplete";
+        let write = matches!(
+            e.verb.as_str(),
+            "create" | "update" | "patch" | "delete" | "deletecollection"
+        );
+        let mut report = |this: &mut Self,
+                          rule: &'static str,
+                          key: String,
+                          message: String,
+                          evidence: Evidence,
+                          severity: Option<Severity>| {
+            if this.seen.insert((rule, key.clone())) {
+                let mut i = input(e, place, message, vec![evidence], severity);
+                i.discriminator = key;
+                rec.fail(rule, i);
+            }
+        };
+        // nodes/proxy reaches the kubelet API: /exec and /run there execute in any pod of
+        // the node, beneath the API server's admission and audit of pods/exec.
+        if obj.resource == "nodes" && obj.subresource == "proxy" && accepted && !is_system(user) {
+            let path = e
+                .request_uri
+                .split_once("/proxy")
+                .map_or("", |(_, p)| p)
+                .split('?')
+                .next()
+                .unwrap_or("");
+            let harmless = ["/metrics", "/stats/summary", "/healthz"]
+                .iter()
+                .any(|p| path.starts_with(p));
+            if !harmless {
+                let dangerous = ["/exec", "/run", "/attach", "/portForward", "/cri"]
+                    .iter()
+                    .any(|p| path.starts_with(p));
+                report(
+                    self,
+                    "AUD019",
+                    e.audit_id.clone(),
+                    format!(
+                        "{user} reached the kubelet API of node {} ({} {})",
+                        obj.name,
+                        e.verb,
+                        if path.is_empty() { "/" } else { path }
+                    ),
+                    Evidence::labelled("requestURI", e.request_uri.clone()),
+                    dangerous.then_some(Severity::Critical),
+                );
+            }
+        }
+        // Admission webhooks and policies see (and may rewrite) every object; changing them
+        // is how admission control is switched off or subverted.
+        if matches!(
+            obj.resource.as_str(),
+            "mutatingwebhookconfigurations"
+                | "validatingwebhookconfigurations"
+                | "validatingadmissionpolicies"
+                | "validatingadmissionpolicybindings"
+                | "mutatingadmissionpolicies"
+                | "mutatingadmissionpolicybindings"
+        ) && write
+            && final_stage
+            && accepted
+            && !is_system(user)
+        {
+            let name = if obj.name.is_empty() {
+                e.request_object
+                    .as_ref()
+                    .and_then(|b| b.pointer("/metadata/name"))
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string()
+            } else {
+                obj.name.clone()
+            };
+            report(
+                self,
+                "AUD020",
+                e.audit_id.clone(),
+                format!("{user} {} {} {name}", e.verb, obj.resource),
+                Evidence::labelled("objectRef.resource", obj.resource.clone()),
+                (e.verb == "delete" && obj.resource.starts_with("validating"))
+                    .then_some(Severity::High),
+            );
+        }
+        // Client certificates: a CSR for the API server's client signer is a new credential;
+        // approving one by hand issues it. Nodes (system:node:*, system:bootstrap:*) do
+        // this routinely.
+        if obj.resource == "certificatesigningrequests"
+            && final_stage
+            && accepted
+            && !is_system(user)
+            && ((e.verb == "create" && obj.subresource.is_empty())
+                || (obj.subresource == "approval" && matches!(e.verb.as_str(), "update" | "patch")))
+        {
+            let signer = e
+                .request_object
+                .as_ref()
+                .and_then(|b| b.pointer("/spec/signerName"))
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            let what = if obj.subresource == "approval" {
+                "approved"
+            } else {
+                "created"
+            };
+            report(
+                self,
+                "AUD021",
+                e.audit_id.clone(),
+                format!(
+                    "{user} {what} certificate signing request {}{}",
+                    obj.name,
+                    if signer.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" for signer {signer}")
+                    }
+                ),
+                Evidence::labelled(
+                    "objectRef",
+                    format!("certificatesigningrequests/{}", obj.name),
+                ),
+                (signer == "kubernetes.io/kube-apiserver-client" || what == "approved")
+                    .then_some(Severity::Critical),
+            );
+        }
+        // Tokens the API server itself flags: kept past their warning time (stale, bound
+        // tokens of old clients) or legacy secret-based tokens. Once per identity.
+        for (annotation, label, what) in [
+            (
+                "authentication.k8s.io/stale-token",
+                "annotations.authentication.k8s.io/stale-token",
+                "a stale token",
+            ),
+            (
+                "authentication.k8s.io/legacy-token",
+                "annotations.authentication.k8s.io/legacy-token",
+                "a legacy secret-based token",
+            ),
+        ] {
+            if let Some(value) = e.annotations.get(annotation) {
+                report(
+                    self,
+                    "AUD022",
+                    format!("{annotation}|{user}"),
+                    format!("{user} authenticated with {what}: {value}"),
+                    Evidence::labelled(label, value.clone()),
+                    None,
+                );
+            }
+        }
+        // Writes in kube-system by anyone but the control plane (pods and service accounts
+        // have rules of their own; `kubeadm token create` writes bootstrap-token Secrets
+        // there as routine node-join work).
+        let bootstrap_token = obj.resource == "secrets" && obj.name.starts_with("bootstrap-token-");
+        if obj.namespace == "kube-system"
+            && write
+            && final_stage
+            && accepted
+            && !is_system(user)
+            && !bootstrap_token
+            && !matches!(obj.resource.as_str(), "pods" | "serviceaccounts" | "events")
+        {
+            let critical = obj.resource == "configmaps"
+                && matches!(obj.name.as_str(), "coredns" | "kube-proxy" | "aws-auth");
+            report(
+                self,
+                "AUD023",
+                e.audit_id.clone(),
+                format!(
+                    "{user} {} {} kube-system/{}",
+                    e.verb, obj.resource, obj.name
+                ),
+                Evidence::labelled("objectRef.namespace", "kube-system"),
+                critical.then_some(Severity::Critical),
+            );
+        }
     }
 
     fn pod_spec(
@@ -569,6 +779,20 @@ impl Detector {
         rec: &mut Recorder,
     ) {
         let user = &e.user.username;
+        let images: Vec<&str> = containers(spec)
+            .filter_map(|c| c.get("image").and_then(Value::as_str))
+            .collect();
+        if !images.is_empty()
+            && !self.config.allowed_images.is_empty()
+            && images.iter().all(|i| {
+                self.config
+                    .allowed_images
+                    .iter()
+                    .any(|p| i.starts_with(p.as_str()))
+            })
+        {
+            return;
+        }
         let name = e
             .request_object
             .as_ref()
