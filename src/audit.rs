@@ -2,6 +2,7 @@
 //! resulting report. Shared by `kaudit scan` and the TUI.
 
 use crate::auditlog::detect::AuditConfig;
+use crate::auditlog::policy::AuditPolicy;
 use crate::auditlog::reader::{Stats, Window};
 use crate::checks::ScanConfig;
 use crate::cli::{AuditArgs, SourceArgs, load_source, today};
@@ -52,8 +53,31 @@ fn build(
     report
 }
 
-/// The audit logs of `audit_logs` (or, for the demo, its embedded log).
-fn analyze_logs(audit: &AuditArgs, demo: bool) -> Option<(Recorder, Stats)> {
+/// The audit logs of `audit_logs` (or, for the demo, its embedded log), and the audit
+/// policy's lint and blind spots when a policy is given (or the demo's).
+fn analyze_logs(audit: &AuditArgs, demo: bool) -> Result<Option<(Recorder, Stats)>, String> {
+    let policy = match &audit.audit_policy {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("audit policy {}: {e}", path.display()))?;
+            Some(AuditPolicy::parse(&path.display().to_string(), &text)?)
+        }
+        None if demo => Some(AuditPolicy::parse(
+            "demo/audit/policy.yaml",
+            sources::demo::audit_policy(),
+        )?),
+        None => None,
+    };
+    let mut analysis = read_logs(audit, demo);
+    if let Some(policy) = policy {
+        let (rec, _) = analysis.get_or_insert_with(Default::default);
+        policy.lint(rec);
+        policy.blind_spots(rec);
+    }
+    Ok(analysis)
+}
+
+fn read_logs(audit: &AuditArgs, demo: bool) -> Option<(Recorder, Stats)> {
     let window = Window {
         since: audit.since,
         until: audit.until,
@@ -95,7 +119,7 @@ pub fn run_audit_log_only(audit: &AuditArgs) -> Result<Report, String> {
         Some(path) => read_exemptions(path)?,
         None => Vec::new(),
     };
-    let logs = analyze_logs(audit, false);
+    let logs = analyze_logs(audit, false)?;
     Ok(build(
         &inventory,
         &scan_config(audit, false),
@@ -152,7 +176,7 @@ pub fn run(source: &SourceArgs, audit: &AuditArgs) -> Result<Audit, String> {
     let mut config = scan_config(audit, source.demo);
     config.server_minor = inventory.source.server_minor();
     let today = today();
-    let audit_log = analyze_logs(audit, source.demo);
+    let audit_log = analyze_logs(audit, source.demo)?;
     let report = build(
         &inventory,
         &config,

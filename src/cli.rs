@@ -161,6 +161,10 @@ pub struct AuditArgs {
     /// webhook batches (repeatable).
     #[arg(long = "audit-log", global = true, value_name = "PATH")]
     pub audit_logs: Vec<PathBuf>,
+    /// The cluster's audit Policy file (kube-apiserver --audit-policy-file): linted against a
+    /// CKS-grade policy; detections it makes blind are reported as not evaluated.
+    #[arg(long = "audit-policy", global = true, value_name = "FILE")]
+    pub audit_policy: Option<PathBuf>,
     /// Audit-log users to ignore (exact, or a prefix ending in `*`: `system:serviceaccount:argocd:*`); repeatable.
     #[arg(long = "audit-allow-user", global = true, value_name = "USER")]
     pub audit_allowed_users: Vec<String>,
@@ -221,8 +225,12 @@ pub struct AuditLogArgs {
     /// Exit 1 when an unsuppressed finding at or above this severity exists.
     #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
     pub fail_on: Option<Severity>,
-    /// Log files, folders or globs.
-    #[arg(required = true, value_name = "PATH")]
+    /// The cluster's audit Policy file: lint it and say which detections it makes blind
+    /// (same as --audit-policy).
+    #[arg(long = "policy", value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Log files, folders or globs (may be left out with --policy to lint the policy alone).
+    #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 }
 
@@ -278,6 +286,7 @@ impl Default for AuditArgs {
             pss_version: Version::Latest,
             allowed_registries: Vec::new(),
             audit_logs: Vec::new(),
+            audit_policy: None,
             audit_allowed_users: Vec::new(),
             audit_allowed_namespaces: Vec::new(),
             audit_allowed_images: Vec::new(),
@@ -585,6 +594,15 @@ fn write_report(report: &Report, format: Format, out: &mut dyn Write) -> std::io
 fn audit_log_cmd(audit: &AuditArgs, args: &AuditLogArgs) -> Result<u8, String> {
     let mut audit = audit.clone();
     audit.audit_logs.extend(args.paths.iter().cloned());
+    if args.policy.is_some() {
+        audit.audit_policy = args.policy.clone();
+    }
+    if audit.audit_logs.is_empty() && audit.audit_policy.is_none() {
+        return Err(
+            "give audit log files, folders or globs (or --policy FILE to lint an audit policy)"
+                .into(),
+        );
+    }
     let report = crate::audit::run_audit_log_only(&audit)?;
     let rendered = match args.format {
         AuditFormat::Md => report::markdown::render(&report),

@@ -35,7 +35,12 @@ fn demo_json_report_follows_the_contract() {
         areas,
         BTreeSet::from(["audit-log", "images", "network", "pod-security", "rbac"])
     );
-    for f in findings.iter().filter(|f| f["area"] == "audit-log") {
+    // Findings about audit events have event subjects; audit-policy findings (AUDP*) are
+    // about the policy file, an object.
+    for f in findings
+        .iter()
+        .filter(|f| f["area"] == "audit-log" && !f["rule_id"].as_str().unwrap().starts_with("AUDP"))
+    {
         for key in [
             "audit_id",
             "user",
@@ -125,6 +130,12 @@ fn every_rule_fires_on_the_demo_and_payments_is_clean() {
         .collect();
     for rule in rules.as_array().unwrap() {
         let id = rule["id"].as_str().unwrap();
+        // Audit-policy lint rules: the demo's policy agrees with its log (an invalid policy
+        // or unlogged exec would contradict it), so tests/auditlog_policy.rs fires each of
+        // them on a fixture instead; the demo shows two.
+        if id.starts_with("AUDP") && !["AUDP03", "AUDP06"].contains(&id) {
+            continue;
+        }
         assert!(
             fired.contains(id),
             "rule {id} never fires on the demo cluster"

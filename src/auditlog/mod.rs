@@ -2,6 +2,7 @@
 
 pub mod detect;
 pub mod event;
+pub mod policy;
 pub mod reader;
 
 use crate::findings::Recorder;

@@ -53,7 +53,7 @@ pub fn summary(report: &Report) -> String {
 /// `kaudit audit-log --format text`: what was read, then one line per finding.
 pub fn audit_log(report: &Report) -> String {
     let mut out = String::new();
-    if let Some(s) = &report.audit_log {
+    if let Some(s) = report.audit_log.as_ref().filter(|s| s.files > 0) {
         let _ = writeln!(
             out,
             "read {} events from {} files ({} lines, {} bytes); {} outside the time window, {} not audit events, {} malformed",

@@ -41,6 +41,13 @@ pub fn audit_log() -> &'static [u8] {
     DEMO.get_file("audit.log").map_or(&[], |f| f.contents())
 }
 
+/// The demo cluster's audit Policy (kube-apiserver's --audit-policy-file).
+pub fn audit_policy() -> &'static str {
+    DEMO.get_file("audit/policy.yaml")
+        .and_then(|f| f.contents_utf8())
+        .unwrap_or("")
+}
+
 /// The text of a demo file, for finding lines of fields.
 pub fn file_text(name: &str) -> Option<&'static str> {
     DEMO.get_file(name.strip_prefix("demo/")?)?.contents_utf8()

@@ -1,0 +1,1007 @@
+//! The API server's audit Policy (`audit.k8s.io/v1`, `kind: Policy`): what it logs for a
+//! request, evaluated exactly as kube-apiserver does (rules in order, the first match wins,
+//! no match means `None`), a lint against a CKS-grade policy, and the detections that cannot
+//! fire at the levels it sets.
+
+use crate::findings::{Evidence, FindingInput, Location, Recorder, Subject};
+use crate::manifest::yaml;
+use serde_json::Value;
+use std::sync::Arc;
+
+/// Audit levels, in order of what they record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    None,
+    Metadata,
+    Request,
+    RequestResponse,
+}
+
+impl Level {
+    fn parse(s: &str) -> Option<Level> {
+        Some(match s {
+            "None" => Level::None,
+            "Metadata" => Level::Metadata,
+            "Request" => Level::Request,
+            "RequestResponse" => Level::RequestResponse,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::None => "None",
+            Level::Metadata => "Metadata",
+            Level::Request => "Request",
+            Level::RequestResponse => "RequestResponse",
+        }
+    }
+}
+
+const STAGES: &[&str] = &[
+    "RequestReceived",
+    "ResponseStarted",
+    "ResponseComplete",
+    "Panic",
+];
+
+#[derive(Debug, Clone, Default)]
+pub struct GroupResources {
+    pub group: String,
+    pub resources: Vec<String>,
+    pub resource_names: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct PolicyRule {
+    pub level: Level,
+    pub users: Vec<String>,
+    pub user_groups: Vec<String>,
+    pub verbs: Vec<String>,
+    pub resources: Vec<GroupResources>,
+    pub namespaces: Vec<String>,
+    pub non_resource_urls: Vec<String>,
+    pub omit_stages: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct AuditPolicy {
+    pub file: String,
+    /// Line where the Policy document starts.
+    pub line: u32,
+    pub api_version: String,
+    pub omit_stages: Vec<String>,
+    pub rules: Vec<PolicyRule>,
+    /// Problems that make kube-apiserver refuse the policy: (JSON pointer, message).
+    pub invalid: Vec<(String, String)>,
+}
+
+/// A request, as the policy sees it.
+#[derive(Debug, Clone, Default)]
+pub struct Request<'a> {
+    pub user: &'a str,
+    pub groups: &'a [&'a str],
+    pub verb: &'a str,
+    /// `None` for a non-resource request.
+    pub resource: Option<ResourceAttrs<'a>>,
+    pub path: &'a str,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ResourceAttrs<'a> {
+    pub group: &'a str,
+    pub resource: &'a str,
+    pub subresource: &'a str,
+    pub namespace: &'a str,
+    pub name: &'a str,
+}
+
+/// What the policy decides for a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    pub level: Level,
+    /// Index of the rule that matched.
+    pub rule: Option<usize>,
+    pub omitted_stages: Vec<String>,
+}
+
+fn strings(v: Option<&Value>) -> Vec<String> {
+    v.and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(str::to_string)
+        .collect()
+}
+
+impl AuditPolicy {
+    /// Reads a policy file; its first document that is a Policy.
+    pub fn parse(file: &str, text: &str) -> Result<AuditPolicy, String> {
+        for doc in yaml::split_documents(text) {
+            let parsed = yaml::parse_document(doc)
+                .map_err(|e| format!("{file}:{}: invalid YAML: {}", e.line, e.message))?;
+            let Some(parsed) = parsed else { continue };
+            if parsed.value.get("kind").and_then(Value::as_str) != Some("Policy") {
+                continue;
+            }
+            return Ok(Self::from_value(file, parsed.line, &parsed.value));
+        }
+        Err(format!(
+            "{file}: no audit Policy in it (apiVersion: audit.k8s.io/v1, kind: Policy)"
+        ))
+    }
+
+    fn from_value(file: &str, line: u32, value: &Value) -> AuditPolicy {
+        let mut invalid = Vec::new();
+        let api_version = value
+            .get("apiVersion")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        if api_version != "audit.k8s.io/v1" {
+            invalid.push((
+                "/apiVersion".to_string(),
+                format!(
+                    "apiVersion {api_version:?}: kube-apiserver accepts only audit.k8s.io/v1 since 1.24"
+                ),
+            ));
+        }
+        let omit_stages = strings(value.get("omitStages"));
+        check_stages(&omit_stages, "/omitStages", &mut invalid);
+        let mut rules = Vec::new();
+        for (i, rule) in value
+            .get("rules")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            let at = |f: &str| format!("/rules/{i}{f}");
+            let level_text = rule.get("level").and_then(Value::as_str).unwrap_or("");
+            let level = Level::parse(level_text).unwrap_or_else(|| {
+                invalid.push((
+                    at("/level"),
+                    format!("rules[{i}]: level {level_text:?} is not None, Metadata, Request or RequestResponse"),
+                ));
+                Level::None
+            });
+            let resources: Vec<GroupResources> = rule
+                .get("resources")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .map(|gr| GroupResources {
+                    group: gr
+                        .get("group")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .to_string(),
+                    resources: strings(gr.get("resources")),
+                    resource_names: strings(gr.get("resourceNames")),
+                })
+                .collect();
+            for (j, gr) in resources.iter().enumerate() {
+                if gr.group.contains('/') {
+                    invalid.push((
+                        at(&format!("/resources/{j}/group")),
+                        format!(
+                            "rules[{i}]: group {:?} must be a bare API group, without a version",
+                            gr.group
+                        ),
+                    ));
+                }
+                if !gr.resource_names.is_empty() && gr.resources.is_empty() {
+                    invalid.push((
+                        at(&format!("/resources/{j}/resourceNames")),
+                        format!("rules[{i}]: resourceNames need resources"),
+                    ));
+                }
+            }
+            let non_resource_urls = strings(rule.get("nonResourceURLs"));
+            for url in &non_resource_urls {
+                let star_inside = url.find('*').is_some_and(|p| p + 1 != url.len());
+                if !url.starts_with('/') || star_inside {
+                    invalid.push((
+                        at("/nonResourceURLs"),
+                        format!("rules[{i}]: nonResourceURL {url:?} must start with / and may end in * only"),
+                    ));
+                }
+            }
+            let namespaces = strings(rule.get("namespaces"));
+            if !non_resource_urls.is_empty() && (!resources.is_empty() || !namespaces.is_empty()) {
+                invalid.push((
+                    at(""),
+                    format!(
+                        "rules[{i}]: nonResourceURLs cannot be combined with resources or namespaces"
+                    ),
+                ));
+            }
+            let omit = strings(rule.get("omitStages"));
+            check_stages(&omit, &at("/omitStages"), &mut invalid);
+            rules.push(PolicyRule {
+                level,
+                users: strings(rule.get("users")),
+                user_groups: strings(rule.get("userGroups")),
+                verbs: strings(rule.get("verbs")),
+                resources,
+                namespaces,
+                non_resource_urls,
+                omit_stages: omit,
+            });
+        }
+        if rules.is_empty() {
+            invalid.push((
+                "/rules".to_string(),
+                "the policy has no rules; kube-apiserver refuses it (\"loaded illegal policy with 0 rules\")".to_string(),
+            ));
+        }
+        AuditPolicy {
+            file: file.to_string(),
+            line,
+            api_version,
+            omit_stages,
+            rules,
+            invalid,
+        }
+    }
+
+    /// The level and omitted stages for a request: the first matching rule's, else None.
+    pub fn decide(&self, request: &Request<'_>) -> Decision {
+        for (i, rule) in self.rules.iter().enumerate() {
+            if rule.matches(request) {
+                let mut omitted = self.omit_stages.clone();
+                for s in &rule.omit_stages {
+                    if !omitted.contains(s) {
+                        omitted.push(s.clone());
+                    }
+                }
+                return Decision {
+                    level: rule.level,
+                    rule: Some(i),
+                    omitted_stages: omitted,
+                };
+            }
+        }
+        Decision {
+            level: Level::None,
+            rule: None,
+            omitted_stages: Vec::new(),
+        }
+    }
+}
+
+fn check_stages(stages: &[String], pointer: &str, invalid: &mut Vec<(String, String)>) {
+    for s in stages {
+        if !STAGES.contains(&s.as_str()) {
+            invalid.push((pointer.to_string(), format!("unknown stage {s:?}")));
+        }
+    }
+}
+
+impl PolicyRule {
+    /// kube-apiserver's `ruleMatches`.
+    fn matches(&self, r: &Request<'_>) -> bool {
+        if !self.users.is_empty() && !self.users.iter().any(|u| u == r.user) {
+            return false;
+        }
+        if !self.user_groups.is_empty()
+            && !r
+                .groups
+                .iter()
+                .any(|g| self.user_groups.iter().any(|x| x == g))
+        {
+            return false;
+        }
+        if !self.verbs.is_empty() && !self.verbs.iter().any(|v| v == r.verb) {
+            return false;
+        }
+        if !self.namespaces.is_empty() || !self.resources.is_empty() {
+            return self.matches_resource(r);
+        }
+        if !self.non_resource_urls.is_empty() {
+            return self.matches_non_resource(r);
+        }
+        true
+    }
+
+    fn matches_resource(&self, r: &Request<'_>) -> bool {
+        let Some(attrs) = &r.resource else {
+            return false;
+        };
+        if !self.namespaces.is_empty() && !self.namespaces.iter().any(|n| n == attrs.namespace) {
+            return false;
+        }
+        if self.resources.is_empty() {
+            return true;
+        }
+        let combined = if attrs.subresource.is_empty() {
+            attrs.resource.to_string()
+        } else {
+            format!("{}/{}", attrs.resource, attrs.subresource)
+        };
+        self.resources.iter().any(|gr| {
+            if gr.group != "*" && gr.group != attrs.group {
+                return false;
+            }
+            if gr.resources.is_empty() {
+                return true;
+            }
+            gr.resources.iter().any(|res| {
+                if !gr.resource_names.is_empty()
+                    && !gr.resource_names.iter().any(|n| n == attrs.name)
+                {
+                    return false;
+                }
+                res == &combined
+                    || res == "*"
+                    || (!attrs.subresource.is_empty()
+                        && res.strip_prefix("*/") == Some(attrs.subresource))
+                    || res.strip_suffix("/*") == Some(attrs.resource)
+            })
+        })
+    }
+
+    fn matches_non_resource(&self, r: &Request<'_>) -> bool {
+        if r.resource.is_some() {
+            return false;
+        }
+        self.non_resource_urls
+            .iter()
+            .any(|u| match u.strip_suffix('*') {
+                Some(prefix) => r.path.starts_with(prefix),
+                None => u == r.path,
+            })
+    }
+
+    /// True when the rule selects nothing in particular: every request matches it.
+    fn is_catch_all(&self) -> bool {
+        self.users.is_empty()
+            && self.user_groups.is_empty()
+            && self.verbs.is_empty()
+            && self.resources.is_empty()
+            && self.namespaces.is_empty()
+            && self.non_resource_urls.is_empty()
+    }
+}
+
+/// One request a detection needs to see, and how much of it.
+struct Probe {
+    rule: &'static str,
+    verb: &'static str,
+    group: &'static str,
+    resource: &'static str,
+    subresource: &'static str,
+    namespace: &'static str,
+    /// Anonymous requests are judged as `system:anonymous`.
+    anonymous: bool,
+    needs: Level,
+    /// Long-running requests (exec, attach, port-forward) are logged at ResponseStarted
+    /// and ResponseComplete; the detection needs one of them.
+    long_running: bool,
+}
+
+const fn probe(
+    rule: &'static str,
+    verb: &'static str,
+    group: &'static str,
+    resource: &'static str,
+    subresource: &'static str,
+    namespace: &'static str,
+    needs: Level,
+) -> Probe {
+    Probe {
+        rule,
+        verb,
+        group,
+        resource,
+        subresource,
+        namespace,
+        anonymous: false,
+        needs,
+        long_running: false,
+    }
+}
+
+/// The requests each detection is made of, and the level it needs to see them.
+const PROBES: &[Probe] = &[
+    Probe {
+        long_running: true,
+        ..probe(
+            "AUD001",
+            "create",
+            "",
+            "pods",
+            "exec",
+            "shop",
+            Level::Metadata,
+        )
+    },
+    Probe {
+        long_running: true,
+        ..probe("AUD001", "get", "", "pods", "exec", "shop", Level::Metadata)
+    },
+    Probe {
+        long_running: true,
+        ..probe(
+            "AUD001",
+            "create",
+            "",
+            "pods",
+            "attach",
+            "shop",
+            Level::Metadata,
+        )
+    },
+    Probe {
+        long_running: true,
+        ..probe(
+            "AUD002",
+            "create",
+            "",
+            "pods",
+            "portforward",
+            "shop",
+            Level::Metadata,
+        )
+    },
+    probe(
+        "AUD002",
+        "get",
+        "",
+        "services",
+        "proxy",
+        "shop",
+        Level::Metadata,
+    ),
+    Probe {
+        anonymous: true,
+        ..probe("AUD003", "get", "", "namespaces", "", "", Level::Metadata)
+    },
+    probe("AUD004", "get", "", "secrets", "", "shop", Level::Metadata),
+    probe("AUD004", "list", "", "secrets", "", "", Level::Metadata),
+    probe(
+        "AUD005",
+        "create",
+        "rbac.authorization.k8s.io",
+        "clusterrolebindings",
+        "",
+        "",
+        Level::Request,
+    ),
+    probe(
+        "AUD005",
+        "create",
+        "rbac.authorization.k8s.io",
+        "rolebindings",
+        "",
+        "shop",
+        Level::Request,
+    ),
+    probe(
+        "AUD006",
+        "create",
+        "rbac.authorization.k8s.io",
+        "clusterroles",
+        "",
+        "",
+        Level::Request,
+    ),
+    probe(
+        "AUD006",
+        "update",
+        "rbac.authorization.k8s.io",
+        "roles",
+        "",
+        "shop",
+        Level::Request,
+    ),
+    probe("AUD007", "create", "", "pods", "", "shop", Level::Request),
+    probe("AUD008", "create", "", "pods", "", "shop", Level::Request),
+    probe(
+        "AUD009",
+        "create",
+        "",
+        "services",
+        "",
+        "shop",
+        Level::Request,
+    ),
+    probe(
+        "AUD010",
+        "create",
+        "",
+        "configmaps",
+        "",
+        "shop",
+        Level::Request,
+    ),
+    probe(
+        "AUD011",
+        "create",
+        "",
+        "pods",
+        "",
+        "kube-system",
+        Level::Request,
+    ),
+    probe(
+        "AUD012",
+        "create",
+        "",
+        "serviceaccounts",
+        "",
+        "kube-system",
+        Level::Metadata,
+    ),
+    probe(
+        "AUD013",
+        "patch",
+        "",
+        "pods",
+        "ephemeralcontainers",
+        "shop",
+        Level::Metadata,
+    ),
+    probe(
+        "AUD014",
+        "delete",
+        "",
+        "events",
+        "",
+        "shop",
+        Level::Metadata,
+    ),
+    probe(
+        "AUD014",
+        "deletecollection",
+        "events.k8s.io",
+        "events",
+        "",
+        "shop",
+        Level::Metadata,
+    ),
+    probe("AUD015", "get", "", "pods", "", "shop", Level::Metadata),
+    probe("AUD016", "get", "", "pods", "", "shop", Level::Metadata),
+    probe(
+        "AUD017",
+        "create",
+        "",
+        "serviceaccounts",
+        "token",
+        "shop",
+        Level::Metadata,
+    ),
+    probe("AUD018", "create", "", "pods", "", "shop", Level::Metadata),
+    probe("AUD019", "get", "", "nodes", "proxy", "", Level::Metadata),
+    probe(
+        "AUD020",
+        "delete",
+        "admissionregistration.k8s.io",
+        "validatingwebhookconfigurations",
+        "",
+        "",
+        Level::Metadata,
+    ),
+    probe(
+        "AUD021",
+        "create",
+        "certificates.k8s.io",
+        "certificatesigningrequests",
+        "",
+        "",
+        Level::Metadata,
+    ),
+    probe(
+        "AUD021",
+        "update",
+        "certificates.k8s.io",
+        "certificatesigningrequests",
+        "approval",
+        "",
+        Level::Metadata,
+    ),
+    probe("AUD022", "list", "", "pods", "", "", Level::Metadata),
+    probe(
+        "AUD023",
+        "patch",
+        "",
+        "configmaps",
+        "",
+        "kube-system",
+        Level::Metadata,
+    ),
+];
+
+fn probe_request(p: &Probe) -> Request<'static> {
+    let (user, groups): (&str, &[&str]) = if p.anonymous {
+        ("system:anonymous", &["system:unauthenticated"])
+    } else {
+        ("kaudit:probe", &["system:authenticated"])
+    };
+    Request {
+        user,
+        groups,
+        verb: p.verb,
+        resource: Some(ResourceAttrs {
+            group: p.group,
+            resource: p.resource,
+            subresource: p.subresource,
+            namespace: p.namespace,
+            name: "",
+        }),
+        path: "",
+    }
+}
+
+fn describe_request(p: &Probe) -> String {
+    let resource = if p.subresource.is_empty() {
+        p.resource.to_string()
+    } else {
+        format!("{}/{}", p.resource, p.subresource)
+    };
+    let group = if p.group.is_empty() {
+        String::new()
+    } else {
+        format!(".{}", p.group)
+    };
+    let place = if p.namespace.is_empty() {
+        String::new()
+    } else {
+        format!(" in namespace {}", p.namespace)
+    };
+    let who = if p.anonymous { " (anonymous)" } else { "" };
+    format!("{} {resource}{group}{place}{who}", p.verb)
+}
+
+impl AuditPolicy {
+    fn which_rule(&self, d: &Decision) -> String {
+        match d.rule {
+            Some(i) => format!("rules[{i}] of {}", self.file),
+            None => format!(
+                "no rule of {} (unmatched requests are not logged)",
+                self.file
+            ),
+        }
+    }
+
+    /// The detections that cannot fire at the levels this policy sets: "not evaluated" with
+    /// the request, the rule that decides it, and what the detection needs.
+    pub fn blind_spots(&self, rec: &mut Recorder) {
+        for p in PROBES {
+            let d = self.decide(&probe_request(p));
+            let stages_gone = if p.long_running {
+                ["ResponseStarted", "ResponseComplete"]
+                    .iter()
+                    .all(|s| d.omitted_stages.iter().any(|o| o == s))
+            } else {
+                d.omitted_stages.iter().any(|o| o == "ResponseComplete")
+            };
+            if d.level < p.needs {
+                rec.not_evaluated(
+                    p.rule,
+                    describe_request(p),
+                    format!(
+                        "the audit policy logs it at {} ({}); this detection needs {}",
+                        d.level.as_str(),
+                        self.which_rule(&d),
+                        p.needs.as_str()
+                    ),
+                );
+            } else if stages_gone {
+                rec.not_evaluated(
+                    p.rule,
+                    describe_request(p),
+                    format!(
+                        "the audit policy omits the stages it is logged at ({}; {})",
+                        d.omitted_stages.join(", "),
+                        self.which_rule(&d)
+                    ),
+                );
+            }
+        }
+    }
+
+    fn finding(&self, key: String, message: String, pointer: String) -> FindingInput {
+        FindingInput {
+            subject: Subject::object("AuditPolicy", "", self.file.clone()),
+            message,
+            evidence: vec![Evidence::at(pointer.clone(), key.clone())],
+            location: Some(Location {
+                file: Arc::from(self.file.as_str()),
+                line: self.line,
+            }),
+            discriminator: format!("{pointer}|{key}"),
+            severity: None,
+        }
+    }
+
+    /// Lints the policy against a CKS-grade one (CIS 3.2.2; see notes/audit-logs.md §3.1).
+    pub fn lint(&self, rec: &mut Recorder) {
+        let report =
+            |rec: &mut Recorder,
+             rule: &'static str,
+             key: String,
+             message: String,
+             pointer: String| { rec.fail(rule, self.finding(key, message, pointer)) };
+        // Invalid: kube-apiserver refuses to start with it, or ignores what it cannot read.
+        if self.invalid.is_empty() {
+            rec.pass("AUDP01");
+        }
+        for (pointer, message) in &self.invalid {
+            // The quoted value in the message is what is wrong.
+            let value = message
+                .split('"')
+                .nth(1)
+                .map_or_else(|| "invalid".to_string(), |v| format!("{v:?}"));
+            report(rec, "AUDP01", value, message.clone(), pointer.clone());
+        }
+        // No catch-all: whatever no rule selects is not logged at all.
+        match self.rules.last() {
+            Some(last) if last.is_catch_all() && last.level > Level::None => rec.pass("AUDP02"),
+            Some(_) => report(
+                rec,
+                "AUDP02",
+                "no catch-all".into(),
+                format!(
+                    "the last of the policy's {} rules selects only some requests; every request no rule selects is not logged (end with `- level: Metadata`)",
+                    self.rules.len()
+                ),
+                format!("/rules/{}", self.rules.len() - 1),
+            ),
+            None => {}
+        }
+        let at = |d: &Decision| {
+            d.rule
+                .map_or("/rules".to_string(), |i| format!("/rules/{i}/level"))
+        };
+        let req = |verb: &'static str,
+                   group: &'static str,
+                   resource: &'static str,
+                   sub: &'static str,
+                   ns: &'static str| {
+            probe_request(&probe("", verb, group, resource, sub, ns, Level::None))
+        };
+        // Secret values in the log: Secrets, ConfigMaps, TokenReviews and TokenRequests must
+        // be logged at Metadata at most.
+        let mut leaks = false;
+        for (verb, group, resource, sub) in [
+            ("get", "", "secrets", ""),
+            ("create", "", "secrets", ""),
+            ("update", "", "configmaps", ""),
+            ("create", "authentication.k8s.io", "tokenreviews", ""),
+            ("create", "", "serviceaccounts", "token"),
+        ] {
+            let d = self.decide(&req(verb, group, resource, sub, "shop"));
+            if d.level > Level::Metadata {
+                leaks = true;
+                let what = if sub.is_empty() {
+                    resource.to_string()
+                } else {
+                    format!("{resource}/{sub}")
+                };
+                report(
+                    rec,
+                    "AUDP03",
+                    format!("{what}: {}", d.level.as_str()),
+                    format!(
+                        "{verb} {what} is logged at {} ({}): the log then holds their values; log them at Metadata",
+                        d.level.as_str(),
+                        self.which_rule(&d)
+                    ),
+                    at(&d),
+                );
+            }
+        }
+        if !leaks {
+            rec.pass("AUDP03");
+        }
+        // Exec, attach, port-forward and proxies must be logged (CIS 3.2.2).
+        let mut unseen = false;
+        for (verb, resource, sub, ns) in [
+            ("create", "pods", "exec", "shop"),
+            ("get", "pods", "exec", "shop"),
+            ("create", "pods", "attach", "shop"),
+            ("create", "pods", "portforward", "shop"),
+            ("get", "pods", "proxy", "shop"),
+            ("get", "services", "proxy", "shop"),
+            ("get", "nodes", "proxy", ""),
+        ] {
+            let d = self.decide(&req(verb, "", resource, sub, ns));
+            if d.level == Level::None {
+                unseen = true;
+                report(
+                    rec,
+                    "AUDP04",
+                    format!("{resource}/{sub} {verb}"),
+                    format!(
+                        "{verb} {resource}/{sub} is not logged ({}): commands run in pods and tunnels into them leave no trace",
+                        self.which_rule(&d)
+                    ),
+                    at(&d),
+                );
+            }
+        }
+        if !unseen {
+            rec.pass("AUDP04");
+        }
+        // Pod and RBAC writes without their bodies: privileged pods and cluster-admin
+        // bindings cannot be told apart from harmless ones.
+        let mut bodiless = false;
+        for (group, resource, ns) in [
+            ("", "pods", "shop"),
+            ("apps", "deployments", "shop"),
+            ("apps", "daemonsets", "shop"),
+            ("rbac.authorization.k8s.io", "clusterrolebindings", ""),
+            ("rbac.authorization.k8s.io", "rolebindings", "shop"),
+            ("rbac.authorization.k8s.io", "clusterroles", ""),
+        ] {
+            let d = self.decide(&req("create", group, resource, "", ns));
+            if d.level < Level::Request {
+                bodiless = true;
+                report(
+                    rec,
+                    "AUDP05",
+                    format!("{resource}: {}", d.level.as_str()),
+                    format!(
+                        "create {resource} is logged at {} ({}): without the request body kaudit cannot see privileged specs or what a binding grants; log it at Request",
+                        d.level.as_str(),
+                        self.which_rule(&d)
+                    ),
+                    at(&d),
+                );
+            }
+        }
+        if !bodiless {
+            rec.pass("AUDP05");
+        }
+        // RequestReceived doubles the volume and adds nothing a detection needs.
+        let logged_rules = self
+            .rules
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.level > Level::None);
+        let mut noisy = false;
+        for (i, r) in logged_rules {
+            if !self
+                .omit_stages
+                .iter()
+                .chain(&r.omit_stages)
+                .any(|s| s == "RequestReceived")
+            {
+                noisy = true;
+                report(
+                    rec,
+                    "AUDP06",
+                    format!("rules[{i}]"),
+                    format!(
+                        "rules[{i}] ({}) logs the RequestReceived stage: every request is written twice; add omitStages: [RequestReceived] to the policy",
+                        r.level.as_str()
+                    ),
+                    format!("/rules/{i}"),
+                );
+                break;
+            }
+        }
+        if !noisy {
+            rec.pass("AUDP06");
+        }
+        // Rules after a catch-all are never reached.
+        if let Some(first) = self.rules.iter().position(PolicyRule::is_catch_all) {
+            let shadowed = self.rules.len() - first - 1;
+            if shadowed > 0 {
+                report(
+                    rec,
+                    "AUDP07",
+                    format!("rules {}..{}", first + 1, self.rules.len() - 1),
+                    format!(
+                        "rules[{first}] matches every request, so the {shadowed} rule(s) after it are never used (the first matching rule wins)"
+                    ),
+                    format!("/rules/{}", first + 1),
+                );
+            } else {
+                rec.pass("AUDP07");
+            }
+        } else {
+            rec.pass("AUDP07");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy(yaml: &str) -> AuditPolicy {
+        AuditPolicy::parse("policy.yaml", yaml).expect("parses")
+    }
+
+    fn level(
+        p: &AuditPolicy,
+        verb: &str,
+        group: &str,
+        resource: &str,
+        sub: &str,
+        ns: &str,
+    ) -> Level {
+        p.decide(&Request {
+            user: "jane",
+            groups: &["system:authenticated"],
+            verb,
+            resource: Some(ResourceAttrs {
+                group,
+                resource,
+                subresource: sub,
+                namespace: ns,
+                name: "x",
+            }),
+            path: "",
+        })
+        .level
+    }
+
+    #[test]
+    fn first_match_wins_and_unmatched_is_none() {
+        let p = policy(
+            "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: Metadata\n  resources: [{group: \"\", resources: [secrets]}]\n- level: RequestResponse\n  resources: [{group: \"\", resources: [secrets, pods]}]\n",
+        );
+        assert_eq!(level(&p, "get", "", "secrets", "", "a"), Level::Metadata);
+        assert_eq!(
+            level(&p, "create", "", "pods", "", "a"),
+            Level::RequestResponse
+        );
+        // `pods` does not cover its subresources.
+        assert_eq!(level(&p, "create", "", "pods", "exec", "a"), Level::None);
+        assert_eq!(
+            level(&p, "create", "apps", "deployments", "", "a"),
+            Level::None
+        );
+    }
+
+    #[test]
+    fn resource_patterns_like_the_api_server() {
+        let p = policy(
+            "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: Request\n  resources: [{group: \"\", resources: [\"pods/*\"]}]\n- level: Metadata\n  resources: [{group: \"*\", resources: [\"*/scale\"]}]\n- level: RequestResponse\n  namespaces: [\"\"]\n",
+        );
+        assert_eq!(level(&p, "create", "", "pods", "exec", "a"), Level::Request);
+        assert_eq!(
+            level(&p, "create", "", "pods", "", "a"),
+            Level::Request,
+            "pods/* also matches pods"
+        );
+        assert_eq!(
+            level(&p, "update", "apps", "deployments", "scale", "a"),
+            Level::Metadata
+        );
+        assert_eq!(
+            level(
+                &p,
+                "create",
+                "rbac.authorization.k8s.io",
+                "clusterroles",
+                "",
+                ""
+            ),
+            Level::RequestResponse
+        );
+        assert_eq!(
+            level(&p, "create", "apps", "deployments", "", "a"),
+            Level::None
+        );
+    }
+
+    #[test]
+    fn invalid_policies_are_named() {
+        let p = policy(
+            "apiVersion: audit.k8s.io/v1beta1\nkind: Policy\nrules:\n- level: Sometimes\n  resources: [{group: apps/v1, resourceNames: [x]}]\n  omitStages: [Later]\n- level: None\n  nonResourceURLs: [\"/a*b\"]\n",
+        );
+        let messages: Vec<&str> = p.invalid.iter().map(|(_, m)| m.as_str()).collect();
+        assert_eq!(messages.len(), 6, "{messages:?}");
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.contains("audit.k8s.io/v1 since 1.24"))
+        );
+        assert!(messages.iter().any(|m| m.contains("without a version")));
+        assert!(messages.iter().any(|m| m.contains("\"/a*b\"")));
+    }
+}
