@@ -241,3 +241,56 @@ fn allow_lists_silence_users_namespaces_and_images() {
         .to_string();
     assert!(!pod(&findings(&["--audit-allow-image", &image])));
 }
+
+/// Without a policy, kaudit tells from the log itself which detections were blind: writes
+/// logged at Metadata carry no body.
+#[test]
+fn blind_spots_are_inferred_from_the_events() {
+    let event = |id: &str, resource: &str, verb: &str| {
+        serde_json::json!({"kind": "Event", "apiVersion": "audit.k8s.io/v1", "level": "Metadata",
+            "auditID": id, "stage": "ResponseComplete", "requestURI": format!("/x/{resource}"), "verb": verb,
+            "user": {"username": "jane"}, "objectRef": {"resource": resource, "namespace": "shop", "name": "n"},
+            "responseStatus": {"code": 201},
+            "requestReceivedTimestamp": "2026-11-20T09:00:00Z", "stageTimestamp": "2026-11-20T09:00:00Z"})
+        .to_string()
+    };
+    let log = [
+        event("1", "rolebindings", "create"),
+        event("2", "rolebindings", "update"),
+        event("3", "pods", "create"),
+        event("4", "secrets", "get"),
+    ]
+    .join("\n");
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), log).unwrap();
+    let (mut rec, _) = analyze(
+        &[file.path().to_path_buf()],
+        &Window::default(),
+        AuditConfig::default(),
+    );
+    let coverage = std::mem::take(&mut rec).coverage();
+    let blind = |rule: &str| {
+        coverage
+            .get(rule)
+            .map(|t| {
+                t.not_evaluated
+                    .iter()
+                    .map(|n| n.reason.clone())
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
+    };
+    assert!(
+        blind("AUD005")
+            .iter()
+            .any(|r| r.starts_with("2 binding changes were logged at Metadata")),
+        "{:?}",
+        blind("AUD005")
+    );
+    assert!(
+        blind("AUD007")
+            .iter()
+            .any(|r| r.starts_with("1 pod creations"))
+    );
+    assert!(blind("AUD004").is_empty(), "secret reads need no body");
+}
