@@ -228,3 +228,39 @@ fn upstream_sample_logs_read_cleanly() {
         assert!(events.iter().any(|e| e.1 == name), "no events from {name}");
     }
 }
+
+/// Drill-down: the raw event of a finding, from a gzipped file and from a webhook batch.
+#[test]
+fn raw_events_are_found_again() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let gz = dir.path().join("audit.log.gz");
+    let mut enc = flate2::write::GzEncoder::new(
+        std::fs::File::create(&gz).unwrap(),
+        flate2::Compression::fast(),
+    );
+    writeln!(
+        enc,
+        "{{\"kind\":\"Event\",\"auditID\":\"a\",\"verb\":\"get\"}}"
+    )
+    .unwrap();
+    writeln!(enc, "{{\"kind\":\"EventList\",\"items\":[{{\"auditID\":\"b\",\"verb\":\"list\"}},{{\"auditID\":\"c\",\"verb\":\"delete\"}}]}}").unwrap();
+    enc.finish().unwrap();
+    let file = gz.to_str().unwrap();
+    let lines = kaudit::auditlog::reader::raw_event(file, 1, "a").unwrap();
+    assert!(
+        lines.iter().any(|l| l.contains("\"verb\": \"get\"")),
+        "{lines:?}"
+    );
+    let lines = kaudit::auditlog::reader::raw_event(file, 2, "c").unwrap();
+    assert!(
+        lines.iter().any(|l| l.contains("\"verb\": \"delete\"")),
+        "{lines:?}"
+    );
+    assert!(
+        !lines.iter().any(|l| l.contains("\"list\"")),
+        "only the batch's matching event"
+    );
+    let err = kaudit::auditlog::reader::raw_event(file, 9, "z").unwrap_err();
+    assert!(err.contains("has only 2 lines"), "{err}");
+}

@@ -261,3 +261,19 @@ fn export_writes_the_chosen_scope() {
     let md = std::fs::read_to_string(file).unwrap();
     assert!(md.contains("RBAC002") && !md.contains("PSS002"));
 }
+
+#[test]
+fn audit_findings_open_their_raw_event() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = demo_app((160, 48));
+    keys(&mut app, ":findings");
+    key(&mut app, KeyCode::Enter);
+    keys(&mut app, "/AUD019");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.findings.rows.len(), 1);
+    press(&mut app, KeyCode::Enter, dir.path());
+    let s = screen(&app);
+    assert!(s.contains("Raw audit event demo/audit.log:36"), "{s}");
+    assert!(s.contains("\"auditID\": \"demo-0036\""), "{s}");
+    assert!(s.contains("/api/v1/nodes/worker-2/proxy/run/shop/"), "{s}");
+}

@@ -1,5 +1,6 @@
 //! API server audit logs: the event model, a streaming reader and the detections.
 
+pub mod activity;
 pub mod detect;
 pub mod event;
 pub mod policy;
@@ -16,10 +17,13 @@ pub fn analyze(
 ) -> (Recorder, reader::Stats) {
     let mut rec = Recorder::default();
     let mut detector = detect::Detector::new(config);
-    let stats = reader::read(paths, window, |event, place| {
+    let mut activity = activity::Recorder::default();
+    let mut stats = reader::read(paths, window, |event, place| {
+        activity.observe(&event, place);
         detector.observe(&event, place, &mut rec)
     });
     detector.finish(&mut rec);
+    stats.activity = activity.finish(&rec.findings);
     (rec, stats)
 }
 
@@ -32,9 +36,12 @@ pub fn analyze_bytes(
 ) -> (Recorder, reader::Stats) {
     let mut rec = Recorder::default();
     let mut detector = detect::Detector::new(config);
-    let stats = reader::read_bytes(name, bytes, window, |event, place| {
+    let mut activity = activity::Recorder::default();
+    let mut stats = reader::read_bytes(name, bytes, window, |event, place| {
+        activity.observe(&event, place);
         detector.observe(&event, place, &mut rec)
     });
     detector.finish(&mut rec);
+    stats.activity = activity.finish(&rec.findings);
     (rec, stats)
 }

@@ -42,6 +42,8 @@ pub struct Stats {
     pub malformed: u64,
     pub problems: Vec<Problem>,
     pub problems_dropped: u64,
+    /// Timeline, identities and denied requests.
+    pub activity: super::activity::Activity,
 }
 
 impl Stats {
@@ -232,6 +234,39 @@ fn open(path: &Path) -> std::io::Result<Box<dyn BufRead>> {
     } else {
         Ok(Box::new(BufReader::with_capacity(1 << 20, file)))
     }
+}
+
+/// The raw event of a finding, for drill-down: line `line` (1-based) of `file` (plain or
+/// gzipped; `demo/...` is the embedded demo log), pretty-printed. In a webhook batch, the
+/// event with `audit_id`.
+pub fn raw_event(file: &str, line: u64, audit_id: &str) -> Result<Vec<String>, String> {
+    let mut reader: Box<dyn BufRead> = if file.starts_with("demo/") {
+        Box::new(crate::sources::demo::audit_log())
+    } else {
+        open(Path::new(file)).map_err(|e| format!("cannot read {file}: {e}"))?
+    };
+    let mut buf = Vec::new();
+    for n in 1..=line {
+        buf.clear();
+        let (read, _) =
+            read_line(&mut reader, &mut buf).map_err(|e| format!("cannot read {file}: {e}"))?;
+        if read == 0 {
+            return Err(format!("{file} has only {} lines now", n - 1));
+        }
+    }
+    let text = String::from_utf8_lossy(&buf);
+    let value: serde_json::Value = serde_json::from_str(text.trim())
+        .map_err(|e| format!("{file}:{line} is no longer the event it was: {e}"))?;
+    let event = match value.get("items").and_then(serde_json::Value::as_array) {
+        Some(items) => items
+            .iter()
+            .find(|i| i.get("auditID").and_then(serde_json::Value::as_str) == Some(audit_id))
+            .cloned()
+            .unwrap_or(value),
+        None => value,
+    };
+    let pretty = serde_json::to_string_pretty(&event).map_err(|e| e.to_string())?;
+    Ok(pretty.lines().map(str::to_string).collect())
 }
 
 /// Reads a log held in memory (the embedded demo's), under the given name.

@@ -43,6 +43,87 @@ fn header(out: &mut String, r: &Report) {
     }
 }
 
+/// Who did what when, from the audit logs: identities with findings first, the timeline and
+/// the latest denied requests.
+fn activity(out: &mut String, a: &crate::auditlog::activity::Activity) {
+    let flagged: Vec<_> = a.identities.iter().filter(|i| i.findings > 0).collect();
+    if !flagged.is_empty() {
+        let _ = writeln!(
+            out,
+            "**Identities with findings** ({} of {}):\n",
+            flagged.len(),
+            a.identities.len()
+        );
+        let _ = writeln!(
+            out,
+            "| Identity | Events | Denied | Writes | Findings | First seen | Last seen | From |"
+        );
+        let _ = writeln!(out, "|---|---|---|---|---|---|---|---|");
+        for i in flagged.iter().take(50) {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} | {} | {} |",
+                md_code(&i.user),
+                i.events,
+                i.denied,
+                i.writes,
+                i.findings,
+                md(&i.first),
+                md(&i.last),
+                md(&i.source_ips.join(", "))
+            );
+        }
+        let _ = writeln!(out);
+    }
+    let busy: Vec<_> = a
+        .timeline
+        .iter()
+        .filter(|b| b.findings > 0 || b.denied > 0)
+        .collect();
+    if !busy.is_empty() {
+        let _ = writeln!(
+            out,
+            "**Timeline** ({} s buckets with findings or denials):\n",
+            a.bucket_secs
+        );
+        let _ = writeln!(out, "| From | Events | Denied | Findings |");
+        let _ = writeln!(out, "|---|---|---|---|");
+        for b in busy.iter().take(60) {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} |",
+                md(&b.start),
+                b.events,
+                b.denied,
+                b.findings
+            );
+        }
+        let _ = writeln!(out);
+    }
+    if a.denied_total > 0 {
+        let _ = writeln!(
+            out,
+            "**Denied requests**: {} in all; the latest {}:\n",
+            a.denied_total,
+            a.denied.len().min(20)
+        );
+        let _ = writeln!(out, "| Time | Code | Identity | Request | From |");
+        let _ = writeln!(out, "|---|---|---|---|---|");
+        for d in a.denied.iter().rev().take(20) {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} |",
+                md(&d.time),
+                d.code,
+                md_code(&d.user),
+                md_code(&format!("{} {}", d.verb, d.uri)),
+                md(&d.source_ip)
+            );
+        }
+        let _ = writeln!(out);
+    }
+}
+
 fn severity_counts(m: &BTreeMap<Severity, u64>) -> [u64; 5] {
     Severity::ALL_DESCENDING.map(|s| m.get(&s).copied().unwrap_or(0))
 }
@@ -200,6 +281,7 @@ fn area_section(out: &mut String, r: &Report, area: Area) {
         if !s.problems.is_empty() {
             let _ = writeln!(out);
         }
+        activity(out, &s.activity);
     }
     if findings.is_empty() {
         let evaluated = r

@@ -197,11 +197,12 @@ pub enum Event {
     /// The audit after an exemption was written or removed, a message, and the finding the
     /// detail view showed (findings are addressed by position, which may change).
     Rerun(Box<Audit>, String, Option<crate::findings::FindingId>),
-    /// The object text of a finding, read for the detail view.
+    /// The object text of a finding (or its raw audit event), read for the detail view.
     Yaml {
         finding: usize,
         first_line: u32,
         lines: Vec<String>,
+        raw_event: bool,
     },
     /// A side effect finished: a message for the status line.
     Done(Result<String, String>),
@@ -245,6 +246,8 @@ pub enum Effect {
 #[derive(Debug, Clone, Default)]
 pub struct YamlPane {
     pub finding: Option<usize>,
+    /// The lines are an audit event, pretty-printed (not lines of the file).
+    pub raw_event: bool,
     pub first_line: u32,
     pub lines: Vec<String>,
     pub scroll: u16,
@@ -663,15 +666,18 @@ impl App {
                 finding,
                 first_line,
                 lines,
+                raw_event,
             } => {
                 let focus_line = self
                     .audit
                     .as_ref()
                     .and_then(|a| a.report.findings.get(finding))
                     .and_then(|f| f.location.as_ref())
+                    .filter(|_| !raw_event)
                     .map_or(first_line, |l| l.line);
                 self.yaml = YamlPane {
                     finding: Some(finding),
+                    raw_event,
                     first_line,
                     scroll: focus_line.saturating_sub(first_line).saturating_sub(3) as u16,
                     lines,

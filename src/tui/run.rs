@@ -378,7 +378,20 @@ pub fn perform(app: &mut App, effect: Effect, options: &Options, log: &mut Log) 
         Effect::Quit | Effect::Reload { .. } | Effect::ListContexts => None,
         Effect::LoadYaml { finding } => {
             let audit = app.audit.as_ref()?;
-            let loc = audit.report.findings.get(finding)?.location.clone()?;
+            let f = audit.report.findings.get(finding)?;
+            let loc = f.location.clone()?;
+            // An audit event: the raw event from its log line, pretty-printed.
+            if let Some(event) = &f.subject.event {
+                let lines =
+                    crate::auditlog::reader::raw_event(&loc.file, loc.line.into(), &event.audit_id)
+                        .unwrap_or_else(|e| vec![format!("(the raw event cannot be shown: {e})")]);
+                return Some(Event::Yaml {
+                    finding,
+                    first_line: 1,
+                    lines,
+                    raw_event: true,
+                });
+            }
             let text = DiskAndDemo.text(&loc.file)?;
             let docs = yaml::split_documents(&text);
             let doc = docs.iter().rev().find(|d| d.first_line <= loc.line)?;
@@ -387,6 +400,7 @@ pub fn perform(app: &mut App, effect: Effect, options: &Options, log: &mut Log) 
                 finding,
                 first_line: doc.first_line,
                 lines,
+                raw_event: false,
             })
         }
         Effect::Export {

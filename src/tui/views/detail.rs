@@ -179,6 +179,9 @@ pub fn finding(frame: &mut Frame, app: &App, area: Rect, index: usize) {
             .enumerate()
             .map(|(i, text)| {
                 let n = app.yaml.first_line + i as u32;
+                if app.yaml.raw_event {
+                    return Line::raw(strip_controls(text).into_owned());
+                }
                 let mark = marked.contains(&n);
                 let gutter = Span::styled(
                     format!("{n:>5} {} ", if mark { ">" } else { " " }),
@@ -198,9 +201,13 @@ pub fn finding(frame: &mut Frame, app: &App, area: Rect, index: usize) {
     } else {
         vec![Line::styled("reading the object ...", t.dim)]
     };
-    let title = f.location.as_ref().map_or(" YAML ".to_string(), |l| {
-        format!(" YAML {} ", strip_controls(&l.file))
-    });
+    let title = match &f.location {
+        Some(l) if f.subject.event.is_some() => {
+            format!(" Raw audit event {}:{} ", strip_controls(&l.file), l.line)
+        }
+        Some(l) => format!(" YAML {} ", strip_controls(&l.file)),
+        None => " YAML ".to_string(),
+    };
     frame.render_widget(
         Paragraph::new(yaml_lines)
             .block(block(app, title, app.yaml.focused))

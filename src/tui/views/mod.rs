@@ -124,6 +124,7 @@ fn audit_log(frame: &mut Frame, app: &App, area: Rect) {
             t.dim,
         ));
     }
+    lines.extend(activity_lines(app, &stats.activity));
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(t.border)
@@ -135,6 +136,136 @@ fn audit_log(frame: &mut Frame, app: &App, area: Rect) {
             .scroll((app.detail_scroll, 0)),
         area,
     );
+}
+
+/// The timeline, the identities and the denied requests of the audit logs.
+fn activity_lines<'a>(app: &App, a: &'a crate::auditlog::activity::Activity) -> Vec<Line<'a>> {
+    use crate::sanitize::strip_controls;
+    let t = &app.theme;
+    let mut lines = Vec::new();
+    if !a.timeline.is_empty() {
+        let width = match a.bucket_secs / 60 {
+            m if m < 60 => format!("{m} min"),
+            m if m < 1440 => format!("{} h", m / 60),
+            m => format!("{} d", m / 1440),
+        };
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(
+            format!("Timeline ({width} a row: events, of them denied, and findings)"),
+            t.header,
+        ));
+        let most = a
+            .timeline
+            .iter()
+            .map(|b| b.events)
+            .max()
+            .unwrap_or(1)
+            .max(1);
+        for b in &a.timeline {
+            let bar = ((b.events * 30).div_ceil(most)) as usize;
+            // `2026-11-20T09:01:00Z` shows as `11-20 09:01`.
+            let when = b.start.get(5..16).unwrap_or(&b.start).replace('T', " ");
+            let mut spans = vec![
+                Span::raw(format!("  {when}  ")),
+                Span::styled(format!("{:<30}", "█".repeat(bar)), t.highlight),
+                Span::raw(format!(" {:>6} events", b.events)),
+            ];
+            if b.denied > 0 {
+                spans.push(Span::styled(format!("  {:>5} denied", b.denied), t.bad));
+            }
+            if b.findings > 0 {
+                spans.push(Span::styled(
+                    format!(
+                        "  {} finding{}",
+                        b.findings,
+                        if b.findings == 1 { "" } else { "s" }
+                    ),
+                    t.severity(crate::severity::Severity::High),
+                ));
+            }
+            lines.push(Line::from(spans));
+        }
+    }
+    if !a.identities.is_empty() {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(
+            format!(
+                "Activity by identity ({} identities; those with findings first)",
+                a.identities.len()
+            ),
+            t.header,
+        ));
+        lines.push(Line::styled(
+            format!(
+                "  {:<44} {:>7} {:>7} {:>7} {:>8}  {:<23} {}",
+                "IDENTITY", "EVENTS", "DENIED", "WRITES", "FINDINGS", "LAST SEEN", "FROM"
+            ),
+            t.dim,
+        ));
+        for id in a.identities.iter().take(20) {
+            let style = if id.findings > 0 {
+                t.bad
+            } else {
+                Style::default()
+            };
+            lines.push(Line::styled(
+                format!(
+                    "  {:<44} {:>7} {:>7} {:>7} {:>8}  {:<23} {}",
+                    truncate(&strip_controls(&id.user), 44),
+                    id.events,
+                    id.denied,
+                    id.writes,
+                    id.findings,
+                    strip_controls(id.last.get(..19).unwrap_or(&id.last)),
+                    strip_controls(&id.source_ips.join(", "))
+                ),
+                style,
+            ));
+        }
+        if a.identities.len() > 20 {
+            lines.push(Line::styled(
+                format!(
+                    "  ... and {} more (JSON report: audit_log.activity)",
+                    a.identities.len() - 20
+                ),
+                t.dim,
+            ));
+        }
+    }
+    if a.denied_total > 0 {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(
+            format!(
+                "Denied requests ({} in all; the latest {})",
+                a.denied_total,
+                a.denied.len().min(15)
+            ),
+            t.header,
+        ));
+        for d in a.denied.iter().rev().take(15) {
+            lines.push(Line::raw(format!(
+                "  {}  {}  {:<36} {} {}  from {}",
+                strip_controls(d.time.get(..19).unwrap_or(&d.time)),
+                d.code,
+                truncate(&strip_controls(&d.user), 36),
+                strip_controls(&d.verb),
+                truncate(&strip_controls(&d.uri), 60),
+                strip_controls(&d.source_ip)
+            )));
+        }
+    }
+    lines
+}
+
+/// At most `n` characters, with an ellipsis when cut.
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        let mut out: String = s.chars().take(n.saturating_sub(1)).collect();
+        out.push('…');
+        out
+    }
 }
 
 fn needs_input(frame: &mut Frame, app: &App, area: Rect, title: &str, text: &[&str]) {

@@ -1,0 +1,264 @@
+//! Who did what when: a timeline of events and findings, activity per identity and the
+//! denied requests, gathered in the same pass as the detections, in bounded memory.
+
+use super::event::{AuditEvent, parse_time};
+use super::reader::Place;
+use crate::findings::Finding;
+use std::collections::{BTreeMap, HashMap, VecDeque};
+
+/// Identities kept (the busiest, by events); beyond this, events are still counted in the
+/// timeline but not per identity.
+const MAX_IDENTITIES: usize = 5_000;
+/// Denied requests kept (the latest).
+const MAX_DENIED: usize = 500;
+/// Buckets the timeline is folded into.
+const MAX_BUCKETS: usize = 60;
+
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Activity {
+    /// Width of a timeline bucket, in seconds.
+    pub bucket_secs: i64,
+    pub timeline: Vec<Bucket>,
+    /// Busiest first.
+    pub identities: Vec<Identity>,
+    /// Latest last.
+    pub denied: Vec<Denied>,
+    pub denied_total: u64,
+}
+
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Bucket {
+    /// RFC 3339 start of the bucket.
+    pub start: String,
+    pub events: u64,
+    pub denied: u64,
+    pub findings: u64,
+}
+
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Identity {
+    pub user: String,
+    pub events: u64,
+    pub denied: u64,
+    /// create, update, patch, delete, deletecollection.
+    pub writes: u64,
+    pub findings: u64,
+    pub first: String,
+    pub last: String,
+    /// Up to four source addresses.
+    pub source_ips: Vec<String>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Denied {
+    pub time: String,
+    pub user: String,
+    pub verb: String,
+    pub uri: String,
+    pub code: i64,
+    pub source_ip: String,
+    pub file: String,
+    pub line: u64,
+}
+
+/// Gathers [`Activity`] while the log is read.
+#[derive(Default)]
+pub struct Recorder {
+    /// Events and denials per minute (seconds since the epoch / 60).
+    minutes: BTreeMap<i64, (u64, u64)>,
+    identities: HashMap<String, Identity>,
+    denied: VecDeque<Denied>,
+    denied_total: u64,
+    /// Long-running requests (exec, port-forward, watch) counted at ResponseStarted, so
+    /// that their ResponseComplete is not counted again. Oldest dropped past the cap.
+    started: std::collections::HashSet<String>,
+    started_order: VecDeque<String>,
+}
+
+const MAX_STARTED: usize = 10_000;
+
+impl Recorder {
+    pub fn observe(&mut self, e: &AuditEvent, place: Place<'_>) {
+        // Each request has up to four stage events; count it once: at ResponseStarted for
+        // long-running ones (exec and port-forward may never complete in the log), else at
+        // its final stage.
+        match e.stage.as_str() {
+            "ResponseStarted" if e.audit_id.is_empty() => {}
+            "ResponseStarted" => {
+                if self.started.len() == MAX_STARTED
+                    && let Some(old) = self.started_order.pop_front()
+                {
+                    self.started.remove(&old);
+                }
+                if self.started.insert(e.audit_id.clone()) {
+                    self.started_order.push_back(e.audit_id.clone());
+                }
+            }
+            "ResponseComplete" if self.started.remove(&e.audit_id) => return,
+            "" | "ResponseComplete" | "Panic" => {}
+            _ => return,
+        }
+        let time = e.time().unwrap_or("");
+        let denied = matches!(e.code(), Some(401 | 403));
+        if let Some((secs, _)) = parse_time(time) {
+            let m = self.minutes.entry(secs.div_euclid(60)).or_default();
+            m.0 += 1;
+            m.1 += u64::from(denied);
+        }
+        let user = if e.user.username.is_empty() {
+            "(unauthenticated)"
+        } else {
+            e.user.username.as_str()
+        };
+        let known = self.identities.len() < MAX_IDENTITIES || self.identities.contains_key(user);
+        if known {
+            let id = match self.identities.get_mut(user) {
+                Some(id) => id,
+                None => self.identities.entry(user.to_string()).or_insert(Identity {
+                    user: user.to_string(),
+                    first: time.to_string(),
+                    ..Identity::default()
+                }),
+            };
+            id.events += 1;
+            id.denied += u64::from(denied);
+            id.writes += u64::from(matches!(
+                e.verb.as_str(),
+                "create" | "update" | "patch" | "delete" | "deletecollection"
+            ));
+            if time > id.last.as_str() {
+                id.last = time.to_string();
+            }
+            if !time.is_empty() && (id.first.is_empty() || time < id.first.as_str()) {
+                id.first = time.to_string();
+            }
+            if let Some(ip) = e.source_ips.last()
+                && id.source_ips.len() < 4
+                && !id.source_ips.contains(ip)
+            {
+                id.source_ips.push(ip.clone());
+            }
+        }
+        if denied {
+            self.denied_total += 1;
+            if self.denied.len() == MAX_DENIED {
+                self.denied.pop_front();
+            }
+            self.denied.push_back(Denied {
+                time: time.to_string(),
+                user: user.to_string(),
+                verb: e.verb.clone(),
+                uri: e.request_uri.clone(),
+                code: e.code().unwrap_or(0),
+                source_ip: e.source_ips.last().cloned().unwrap_or_default(),
+                file: place.file.to_string(),
+                line: place.line,
+            });
+        }
+    }
+
+    /// Folds the minutes into at most [`MAX_BUCKETS`] buckets and counts the findings of
+    /// each bucket and identity.
+    pub fn finish(self, findings: &[Finding]) -> Activity {
+        let (Some(first), Some(last)) = (
+            self.minutes.keys().next().copied(),
+            self.minutes.keys().next_back().copied(),
+        ) else {
+            return Activity {
+                identities: sorted(self.identities, findings),
+                denied: self.denied.into(),
+                denied_total: self.denied_total,
+                ..Activity::default()
+            };
+        };
+        // A round width: 1, 5, 15, 30 minutes, 1, 3, 6, 12 hours, days.
+        let span = (last - first + 1) as u64;
+        let minutes_per_bucket = [1u64, 5, 15, 30, 60, 180, 360, 720, 1440]
+            .into_iter()
+            .find(|w| span.div_ceil(*w) as usize <= MAX_BUCKETS)
+            .unwrap_or_else(|| span.div_ceil(MAX_BUCKETS as u64 * 1440) * 1440)
+            as i64;
+        let start = first - first.rem_euclid(minutes_per_bucket);
+        let count = ((last - start) / minutes_per_bucket + 1) as usize;
+        let mut timeline: Vec<Bucket> = (0..count)
+            .map(|i| Bucket {
+                start: rfc3339((start + i as i64 * minutes_per_bucket) * 60),
+                ..Bucket::default()
+            })
+            .collect();
+        let index = |secs: i64| -> Option<usize> {
+            let i = (secs.div_euclid(60) - start).div_euclid(minutes_per_bucket);
+            usize::try_from(i).ok().filter(|i| *i < count)
+        };
+        for (minute, (events, denied)) in &self.minutes {
+            if let Some(i) = index(minute * 60) {
+                timeline[i].events += events;
+                timeline[i].denied += denied;
+            }
+        }
+        for f in findings {
+            if let Some(i) = f
+                .subject
+                .event
+                .as_ref()
+                .and_then(|e| parse_time(&e.timestamp))
+                .and_then(|(secs, _)| index(secs))
+            {
+                timeline[i].findings += 1;
+            }
+        }
+        Activity {
+            bucket_secs: minutes_per_bucket * 60,
+            timeline,
+            identities: sorted(self.identities, findings),
+            denied: self.denied.into(),
+            denied_total: self.denied_total,
+        }
+    }
+}
+
+fn sorted(identities: HashMap<String, Identity>, findings: &[Finding]) -> Vec<Identity> {
+    let mut identities = identities;
+    for f in findings {
+        if let Some(id) = f
+            .subject
+            .event
+            .as_ref()
+            .and_then(|e| identities.get_mut(&e.user))
+        {
+            id.findings += 1;
+        }
+    }
+    let mut list: Vec<Identity> = identities.into_values().collect();
+    list.sort_by(|a, b| {
+        b.findings
+            .cmp(&a.findings)
+            .then(b.events.cmp(&a.events))
+            .then_with(|| a.user.cmp(&b.user))
+    });
+    list
+}
+
+/// Seconds since the epoch as `YYYY-MM-DDTHH:MM:SSZ`.
+fn rfc3339(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let rest = secs.rem_euclid(86_400);
+    format!(
+        "{}T{:02}:{:02}:{:02}Z",
+        crate::cli::civil_date(days.max(0) as u64),
+        rest / 3600,
+        rest / 60 % 60,
+        rest % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bucket_starts_are_round_times() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(1_763_629_260), "2025-11-20T09:01:00Z");
+    }
+}
