@@ -22,8 +22,13 @@ pub struct Audit {
     pub report: Report,
     /// `YYYY-MM-DD` the audit was made (exemption expiry).
     pub today: String,
-    /// The audit log analysis, when logs were given (or the demo's).
+    /// The audit log analysis, when logs were given (or the demo's), with the audit
+    /// policy's lint and blind spots.
     pub audit_log: Option<(Recorder, Stats)>,
+    /// The cluster's audit policy, when given (or the demo's).
+    pub audit_policy: Option<AuditPolicy>,
+    /// With `--follow`: the analysis that goes on as the logs grow (the TUI takes it).
+    pub follower: Option<crate::auditlog::follow::Follower>,
 }
 
 impl Audit {
@@ -55,7 +60,13 @@ fn build(
 
 /// The audit logs of `audit_logs` (or, for the demo, its embedded log), and the audit
 /// policy's lint and blind spots when a policy is given (or the demo's).
-fn analyze_logs(audit: &AuditArgs, demo: bool) -> Result<Option<(Recorder, Stats)>, String> {
+type LogAnalysis = (
+    Option<(Recorder, Stats)>,
+    Option<AuditPolicy>,
+    Option<crate::auditlog::follow::Follower>,
+);
+
+fn analyze_logs(audit: &AuditArgs, demo: bool) -> Result<LogAnalysis, String> {
     let policy = match &audit.audit_policy {
         Some(path) => {
             let text = std::fs::read_to_string(path)
@@ -68,16 +79,29 @@ fn analyze_logs(audit: &AuditArgs, demo: bool) -> Result<Option<(Recorder, Stats
         )?),
         None => None,
     };
-    let mut analysis = read_logs(audit, demo);
-    if let Some(policy) = policy {
-        let (rec, _) = analysis.get_or_insert_with(Default::default);
-        policy.lint(rec);
-        policy.blind_spots(rec);
-    }
-    Ok(analysis)
+    let (logs, follower) = read_logs(audit, demo);
+    Ok((with_policy(logs, policy.as_ref()), policy, follower))
 }
 
-fn read_logs(audit: &AuditArgs, demo: bool) -> Option<(Recorder, Stats)> {
+/// The log analysis with the policy's lint findings and blind spots added.
+pub fn with_policy(
+    logs: Option<(Recorder, Stats)>,
+    policy: Option<&AuditPolicy>,
+) -> Option<(Recorder, Stats)> {
+    let Some(policy) = policy else { return logs };
+    let mut analysis = logs.unwrap_or_default();
+    policy.lint(&mut analysis.0);
+    policy.blind_spots(&mut analysis.0);
+    Some(analysis)
+}
+
+fn read_logs(
+    audit: &AuditArgs,
+    demo: bool,
+) -> (
+    Option<(Recorder, Stats)>,
+    Option<crate::auditlog::follow::Follower>,
+) {
     let window = Window {
         since: audit.since,
         until: audit.until,
@@ -88,17 +112,25 @@ fn read_logs(audit: &AuditArgs, demo: bool) -> Option<(Recorder, Stats)> {
         allowed_images: audit.audit_allowed_images.clone(),
         ..AuditConfig::default()
     };
-    if !audit.audit_logs.is_empty() {
-        return Some(crate::auditlog::analyze(&audit.audit_logs, &window, config));
+    if !audit.audit_logs.is_empty() && audit.follow {
+        let follower = crate::auditlog::follow::Follower::start(&audit.audit_logs, &window, config);
+        return (Some(follower.snapshot()), Some(follower));
     }
-    demo.then(|| {
+    if !audit.audit_logs.is_empty() {
+        return (
+            Some(crate::auditlog::analyze(&audit.audit_logs, &window, config)),
+            None,
+        );
+    }
+    let demo_log = demo.then(|| {
         crate::auditlog::analyze_bytes(
             "demo/audit.log",
             sources::demo::audit_log(),
             &window,
             config,
         )
-    })
+    });
+    (demo_log, None)
 }
 
 /// `kaudit audit-log`: the logs alone, no cluster.
@@ -119,7 +151,7 @@ pub fn run_audit_log_only(audit: &AuditArgs) -> Result<Report, String> {
         Some(path) => read_exemptions(path)?,
         None => Vec::new(),
     };
-    let logs = analyze_logs(audit, false)?;
+    let (logs, _, _) = analyze_logs(audit, false)?;
     Ok(build(
         &inventory,
         &scan_config(audit, false),
@@ -176,7 +208,7 @@ pub fn run(source: &SourceArgs, audit: &AuditArgs) -> Result<Audit, String> {
     let mut config = scan_config(audit, source.demo);
     config.server_minor = inventory.source.server_minor();
     let today = today();
-    let audit_log = analyze_logs(audit, source.demo)?;
+    let (audit_log, audit_policy, follower) = analyze_logs(audit, source.demo)?;
     let report = build(
         &inventory,
         &config,
@@ -193,5 +225,7 @@ pub fn run(source: &SourceArgs, audit: &AuditArgs) -> Result<Audit, String> {
         report,
         today,
         audit_log,
+        audit_policy,
+        follower,
     })
 }

@@ -179,6 +179,10 @@ pub struct AuditArgs {
     /// without an audit-log finding (CNI, CSI, monitoring agents); repeatable.
     #[arg(long = "audit-allow-image", global = true, value_name = "PREFIX")]
     pub audit_allowed_images: Vec<String>,
+    /// Keep reading the active audit log as it grows, through rotation (the TUI updates;
+    /// `kaudit audit-log` prints new findings as they come; Ctrl-C ends).
+    #[arg(long, global = true)]
+    pub follow: bool,
     /// Only audit events at or after this time (RFC 3339, e.g. 2026-11-20T00:00:00Z).
     #[arg(long, global = true, value_parser = parse_instant)]
     pub since: Option<(i64, u32)>,
@@ -287,6 +291,7 @@ impl Default for AuditArgs {
             allowed_registries: Vec::new(),
             audit_logs: Vec::new(),
             audit_policy: None,
+            follow: false,
             audit_allowed_users: Vec::new(),
             audit_allowed_namespaces: Vec::new(),
             audit_allowed_images: Vec::new(),
@@ -603,6 +608,9 @@ fn audit_log_cmd(audit: &AuditArgs, args: &AuditLogArgs) -> Result<u8, String> {
                 .into(),
         );
     }
+    if audit.follow {
+        return follow_audit_log(&audit);
+    }
     let report = crate::audit::run_audit_log_only(&audit)?;
     let rendered = match args.format {
         AuditFormat::Md => report::markdown::render(&report),
@@ -626,6 +634,72 @@ fn audit_log_cmd(audit: &AuditArgs, args: &AuditLogArgs) -> Result<u8, String> {
         Some(threshold) if report.count_at_or_above(threshold) > 0 => EXIT_FINDINGS,
         _ => EXIT_OK,
     })
+}
+
+/// `kaudit audit-log --follow`: the findings so far, then each new one as its event is
+/// written, like `tail -f` with detections. Ctrl-C ends it.
+fn follow_audit_log(audit: &AuditArgs) -> Result<u8, String> {
+    use crate::auditlog::follow::Follower;
+    let window = crate::auditlog::reader::Window {
+        since: audit.since,
+        until: audit.until,
+    };
+    let config = crate::auditlog::detect::AuditConfig {
+        allowed_users: audit.audit_allowed_users.clone(),
+        allowed_namespaces: audit.audit_allowed_namespaces.clone(),
+        allowed_images: audit.audit_allowed_images.clone(),
+        ..Default::default()
+    };
+    let mut follower = Follower::start(&audit.audit_logs, &window, config);
+    let followed: Vec<String> = follower
+        .followed()
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    if followed.is_empty() {
+        return Err(
+            "--follow needs an active log file (a plain file without a rotation time stamp)".into(),
+        );
+    }
+    eprintln!("kaudit: following {} (Ctrl-C ends)", followed.join(", "));
+    let mut printed = std::collections::HashSet::new();
+    let mut problems_shown = 0;
+    let mut out = std::io::stdout();
+    loop {
+        let (rec, stats) = follower.snapshot();
+        let mut fresh: Vec<&crate::findings::Finding> = rec
+            .findings
+            .iter()
+            .filter(|f| printed.insert(f.id))
+            .collect();
+        fresh.sort_by(|a, b| {
+            let t = |f: &crate::findings::Finding| {
+                f.subject.event.as_ref().map(|e| e.timestamp.clone())
+            };
+            t(a).cmp(&t(b))
+        });
+        for f in fresh {
+            if out
+                .write_all(report::text::finding_line(f).as_bytes())
+                .and_then(|()| out.flush())
+                .is_err()
+            {
+                return Ok(EXIT_OK); // the reader went away (`| head`)
+            }
+        }
+        // Unreadable lines go to standard error as they are met.
+        for p in stats.problems.iter().skip(problems_shown) {
+            let place = p.line.map_or(String::new(), |l| format!(":{l}"));
+            eprintln!(
+                "kaudit: {}{place}: {}",
+                crate::sanitize::strip_controls(&p.file),
+                crate::sanitize::strip_controls(&p.message)
+            );
+        }
+        problems_shown = stats.problems.len();
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        follower.poll();
+    }
 }
 
 /// Today's date in UTC as `YYYY-MM-DD` (for exemption expiry).

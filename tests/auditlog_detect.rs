@@ -294,3 +294,60 @@ fn blind_spots_are_inferred_from_the_events() {
     );
     assert!(blind("AUD004").is_empty(), "secret reads need no body");
 }
+
+/// `kaudit audit-log --follow` prints the findings so far, then each new one as its event is
+/// written.
+#[test]
+fn audit_log_follow_prints_new_findings_as_they_come() {
+    use std::io::{BufRead, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("audit.log");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo/audit.log"),
+        &log,
+    )
+    .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kaudit"))
+        .args(["audit-log", "--follow"])
+        .arg(&log)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines() {
+            if tx.send(line.unwrap_or_default()).is_err() {
+                return;
+            }
+        }
+    });
+    let wait_for = |needle: &str| -> Vec<String> {
+        let mut seen = Vec::new();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while std::time::Instant::now() < deadline {
+            if let Ok(line) = rx.recv_timeout(std::time::Duration::from_millis(100)) {
+                let hit = line.contains(needle);
+                seen.push(line);
+                if hit {
+                    return seen;
+                }
+            }
+        }
+        panic!("{needle:?} never printed; saw {seen:?}");
+    };
+    let first = wait_for("AUD019");
+    assert!(
+        first.iter().any(|l| l.contains("AUD001")),
+        "the findings so far: {first:?}"
+    );
+    let mut out = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+    let late = r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"late-1","stage":"ResponseComplete","requestURI":"/api/v1/namespaces/payments/pods/api-0/exec?command=cat&command=%2Fvar%2Frun%2Fsecrets%2Fkubernetes.io%2Fserviceaccount%2Ftoken","verb":"get","user":{"username":"mallory@evil.example"},"objectRef":{"resource":"pods","namespace":"payments","name":"api-0","subresource":"exec"},"responseStatus":{"code":101},"requestReceivedTimestamp":"2026-11-20T10:00:00Z"}"#;
+    writeln!(out, "{late}").unwrap();
+    let late = wait_for("mallory@evil.example");
+    let line = late.last().unwrap();
+    assert!(line.starts_with("CRITICAL AUD001"), "{line}");
+    let _ = child.kill();
+    let _ = child.wait();
+}

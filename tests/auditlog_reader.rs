@@ -264,3 +264,79 @@ fn raw_events_are_found_again() {
     let err = kaudit::auditlog::reader::raw_event(file, 9, "z").unwrap_err();
     assert!(err.contains("has only 2 lines"), "{err}");
 }
+
+/// `--follow`: new lines are read as they are written, a half-written line waits for its
+/// end, and rotation (rename, then a new file) loses nothing.
+#[test]
+fn following_a_log_survives_rotation() {
+    use kaudit::auditlog::follow::Follower;
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let active = dir.path().join("audit.log");
+    let event = |id: &str, verb: &str, sub: &str| {
+        format!(
+            "{{\"kind\":\"Event\",\"apiVersion\":\"audit.k8s.io/v1\",\"level\":\"Metadata\",\"auditID\":\"{id}\",\"stage\":\"ResponseComplete\",\"requestURI\":\"/api/v1/namespaces/shop/pods/web/{sub}?command=sh\",\"verb\":\"{verb}\",\"user\":{{\"username\":\"mallory\"}},\"objectRef\":{{\"resource\":\"pods\",\"namespace\":\"shop\",\"name\":\"web\",\"subresource\":\"{sub}\"}},\"responseStatus\":{{\"code\":101}},\"requestReceivedTimestamp\":\"2026-11-20T09:00:00Z\"}}\n"
+        )
+    };
+    std::fs::write(&active, event("1", "list", "") + &event("2", "list", "")).unwrap();
+    let rotated_earlier = dir.path().join("audit-2026-11-20T08-00-00.000.log");
+    std::fs::write(&rotated_earlier, event("0", "list", "")).unwrap();
+    let mut f = Follower::start(
+        &[dir.path().to_path_buf()],
+        &Default::default(),
+        Default::default(),
+    );
+    assert_eq!(
+        f.followed(),
+        vec![active.as_path()],
+        "the active file is followed, backups read once"
+    );
+    assert_eq!(f.snapshot().1.events, 3);
+    assert!(!f.poll(), "nothing new");
+
+    let mut out = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&active)
+        .unwrap();
+    let exec = event("3", "create", "exec");
+    let (head, tail) = exec.split_at(40);
+    out.write_all(head.as_bytes()).unwrap();
+    assert!(!f.poll(), "half a line is not an event yet");
+    out.write_all(tail.as_bytes()).unwrap();
+    assert!(f.poll());
+    let (rec, stats) = f.snapshot();
+    assert_eq!(stats.events, 4);
+    assert!(
+        rec.findings.iter().any(|x| x.rule_id == "AUD001"),
+        "detections run on followed lines"
+    );
+
+    // Rotation: the server writes a last line, renames the file, starts a new one.
+    out.write_all(event("4", "list", "").as_bytes()).unwrap();
+    std::fs::rename(
+        &active,
+        dir.path().join("audit-2026-11-20T09-05-00.000.log"),
+    )
+    .unwrap();
+    std::fs::write(&active, event("5", "get", "exec")).unwrap();
+    assert!(f.poll());
+    let (rec, stats) = f.snapshot();
+    assert_eq!(
+        stats.events, 6,
+        "the old file's last line and the new file's"
+    );
+    assert_eq!(
+        rec.findings
+            .iter()
+            .filter(|x| x.rule_id == "AUD001")
+            .count(),
+        2
+    );
+
+    // copytruncate rotation: the file is emptied in place and written again.
+    std::fs::write(&active, "").unwrap();
+    assert!(!f.poll());
+    std::fs::write(&active, event("6", "list", "")).unwrap();
+    assert!(f.poll());
+    assert_eq!(f.snapshot().1.events, 7);
+}

@@ -277,3 +277,34 @@ fn audit_findings_open_their_raw_event() {
     assert!(s.contains("\"auditID\": \"demo-0036\""), "{s}");
     assert!(s.contains("/api/v1/nodes/worker-2/proxy/run/shop/"), "{s}");
 }
+
+#[test]
+fn followed_audit_log_updates_the_views_in_place() {
+    let mut app = demo_app((160, 48));
+    keys(&mut app, ":audit");
+    key(&mut app, KeyCode::Enter);
+    let before = app.audit.as_ref().unwrap().report.findings.len();
+    let mut log = kaudit::sources::demo::audit_log().to_vec();
+    log.extend_from_slice(br#"{"kind":"Event","auditID":"late-1","stage":"ResponseComplete","requestURI":"/api/v1/namespaces/shop/pods/web/exec?command=sh","verb":"create","user":{"username":"mallory"},"objectRef":{"resource":"pods","namespace":"shop","name":"web","subresource":"exec"},"responseStatus":{"code":101},"requestReceivedTimestamp":"2026-11-20T09:10:00Z"}"#);
+    log.push(b'\n');
+    let analysis = kaudit::auditlog::analyze_bytes(
+        "demo/audit.log",
+        &log,
+        &Default::default(),
+        Default::default(),
+    );
+    app.update(Event::AuditLogUpdated(Box::new(analysis)));
+    assert_eq!(app.view, View::Audit, "the view stays");
+    let audit = app.audit.as_ref().unwrap();
+    assert_eq!(audit.report.findings.len(), before + 1);
+    let s = screen(&app);
+    assert!(s.contains("audit log: 1 new events (42 in all)"), "{s}");
+    let (_, stats) = audit.audit_log.as_ref().unwrap();
+    assert!(
+        stats
+            .activity
+            .identities
+            .iter()
+            .any(|i| i.user == "mallory" && i.findings == 1)
+    );
+}

@@ -62,7 +62,7 @@ pub struct Denied {
 }
 
 /// Gathers [`Activity`] while the log is read.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct Recorder {
     /// Events and denials per minute (seconds since the epoch / 60).
     minutes: BTreeMap<i64, (u64, u64)>,

@@ -73,6 +73,7 @@ const SYSTEM_IMAGE_PREFIXES: &[&str] = &[
     "602401143452.dkr.ecr.",
 ];
 
+#[derive(Clone)]
 pub struct Detector {
     config: AuditConfig,
     /// (rule, auditID) pairs already reported: one request has up to four stage events.

@@ -3,6 +3,7 @@
 pub mod activity;
 pub mod detect;
 pub mod event;
+pub mod follow;
 pub mod policy;
 pub mod reader;
 

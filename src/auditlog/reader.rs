@@ -47,7 +47,7 @@ pub struct Stats {
 }
 
 impl Stats {
-    fn problem(&mut self, file: &str, line: Option<u64>, message: String) {
+    pub(crate) fn problem(&mut self, file: &str, line: Option<u64>, message: String) {
         if self.problems.len() < MAX_PROBLEMS {
             self.problems.push(Problem {
                 file: file.to_string(),
@@ -289,7 +289,7 @@ pub fn read_bytes(
     stats
 }
 
-fn read_file(
+pub(crate) fn read_file(
     path: &Path,
     window: &Window,
     stats: &mut Stats,
@@ -305,6 +305,70 @@ fn read_file(
         Some("yaml" | "yml")
     );
     read_stream(name, reader, yaml, window, stats, on_event);
+}
+
+/// One line of JSON: the common case first, one event parsed straight into its type; other
+/// JSON (a batch, something else) through a generic value.
+fn parse_json_line(text: &[u8]) -> Result<Json, serde_json::Error> {
+    match serde_json::from_slice::<AuditEvent>(text) {
+        Ok(event) if event.kind.as_deref() != Some("EventList") => Ok(Json::Event(event)),
+        _ => serde_json::from_slice::<Value>(text).map(Json::Value),
+    }
+}
+
+fn deliver_json(
+    json: Json,
+    place: Place<'_>,
+    window: &Window,
+    stats: &mut Stats,
+    on_event: &mut impl FnMut(AuditEvent, Place<'_>),
+) {
+    match json {
+        Json::Event(event) => deliver_event(event, place, window, stats, on_event),
+        Json::Value(value) => deliver(value, place, window, stats, on_event),
+    }
+}
+
+/// One complete line appended to a followed log (`--follow`): an event, a batch, or a
+/// problem counted with its line number.
+pub fn followed_line(
+    name: &str,
+    line_no: u64,
+    line: &[u8],
+    window: &Window,
+    stats: &mut Stats,
+    on_event: &mut impl FnMut(AuditEvent, Place<'_>),
+) {
+    stats.lines += 1;
+    stats.bytes += line.len() as u64;
+    let text = trim(line);
+    if text.is_empty() {
+        return;
+    }
+    if text.len() > MAX_LINE {
+        stats.malformed += 1;
+        return stats.problem(
+            name,
+            Some(line_no),
+            format!("line of {} bytes skipped", text.len()),
+        );
+    }
+    match parse_json_line(text) {
+        Ok(json) => deliver_json(
+            json,
+            Place {
+                file: name,
+                line: line_no,
+            },
+            window,
+            stats,
+            on_event,
+        ),
+        Err(e) => {
+            stats.malformed += 1;
+            stats.problem(name, Some(line_no), format!("not JSON: {e}"));
+        }
+    }
 }
 
 fn read_stream(
@@ -389,13 +453,7 @@ fn read_stream(
             return read_document(&name, &rest, yaml, window, stats, on_event);
         }
         first = false;
-        // The common case first: one event per line, parsed straight into its type; other
-        // JSON (a batch, something else) through a generic value.
-        let parsed = match serde_json::from_slice::<AuditEvent>(text) {
-            Ok(event) if event.kind.as_deref() != Some("EventList") => Ok(Json::Event(event)),
-            _ => serde_json::from_slice::<Value>(text).map(Json::Value),
-        };
-        match parsed {
+        match parse_json_line(text) {
             Ok(json) => {
                 seen_json = true;
                 flush_garbage(&name, &mut leading_garbage, stats);
@@ -403,10 +461,7 @@ fn read_stream(
                     file: &name,
                     line: line_no,
                 };
-                match json {
-                    Json::Event(event) => deliver_event(event, place, window, stats, on_event),
-                    Json::Value(value) => deliver(value, place, window, stats, on_event),
-                }
+                deliver_json(json, place, window, stats, on_event);
             }
             Err(e) if !seen_json => {
                 leading_garbage.push((line_no, format!("not JSON: {e}")));

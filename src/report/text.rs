@@ -84,19 +84,23 @@ pub fn audit_log(report: &Report) -> String {
     let active: Vec<_> = report.findings.iter().filter(|f| f.is_active()).collect();
     let _ = writeln!(out, "{} findings", active.len());
     for f in active {
-        let when = f
-            .subject
-            .event
-            .as_ref()
-            .map_or("", |e| e.timestamp.as_str());
-        let _ = writeln!(
-            out,
-            "{:<8} {} {} {}",
-            f.severity.label(),
-            f.rule_id,
-            strip_controls(when),
-            strip_controls(&f.message)
-        );
+        out.push_str(&finding_line(f));
     }
     out
+}
+
+/// One audit-log finding as a line: severity, rule, time, message.
+pub fn finding_line(f: &crate::findings::Finding) -> String {
+    let when = f
+        .subject
+        .event
+        .as_ref()
+        .map_or("", |e| e.timestamp.as_str());
+    format!(
+        "{:<8} {} {} {}\n",
+        f.severity.label(),
+        f.rule_id,
+        strip_controls(when),
+        strip_controls(&f.message)
+    )
 }

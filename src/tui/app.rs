@@ -208,6 +208,8 @@ pub enum Event {
     Done(Result<String, String>),
     /// A watch saw the cluster change after the read (what changed, in a few words).
     Changed(String),
+    /// `--follow`: the audit log analysis with the lines written since.
+    AuditLogUpdated(Box<(crate::findings::Recorder, crate::auditlog::reader::Stats)>),
     /// Time passes: seconds since the audit was loaded (the header shows the data's age).
     Tick {
         data_age_secs: u64,
@@ -645,6 +647,32 @@ impl App {
                     }
                     Err(e) => self.load = LoadState::Failed(e),
                 }
+                None
+            }
+            Event::AuditLogUpdated(analysis) => {
+                let mut audit = self.audit.take()?;
+                let before = audit.audit_log.as_ref().map_or(0, |(_, s)| s.events);
+                let shown = self.shown_finding_id();
+                let events = analysis.1.events;
+                audit.audit_log =
+                    crate::audit::with_policy(Some(*analysis), audit.audit_policy.as_ref());
+                audit.rerun();
+                let view = self.view;
+                self.set_audit(audit);
+                self.view = view;
+                if let View::Detail(_) = self.view {
+                    self.view = shown
+                        .and_then(|id| {
+                            self.audit
+                                .as_ref()
+                                .and_then(|a| a.report.findings.iter().position(|f| f.id == id))
+                        })
+                        .map_or(View::Findings, View::Detail);
+                }
+                self.status = Some(format!(
+                    "audit log: {} new events ({events} in all)",
+                    events.saturating_sub(before)
+                ));
                 None
             }
             Event::Changed(what) => {

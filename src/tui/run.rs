@@ -208,6 +208,26 @@ impl Session {
         });
     }
 
+    /// `--follow`: polls the active audit log and sends each new analysis, until the next
+    /// read replaces it.
+    fn follow(&self, mut follower: crate::auditlog::follow::Follower) {
+        let tx = self.tx.clone();
+        let generation = self.generation.clone();
+        let mine = generation.load(Ordering::SeqCst);
+        std::thread::spawn(move || {
+            while generation.load(Ordering::SeqCst) == mine {
+                std::thread::sleep(Duration::from_secs(1));
+                if follower.poll()
+                    && tx
+                        .send(Event::AuditLogUpdated(Box::new(follower.snapshot())))
+                        .is_err()
+                {
+                    return;
+                }
+            }
+        });
+    }
+
     fn contexts(&self) -> Result<String, String> {
         let (names, current) = crate::live::kubeconfig::contexts(&self.source.live_options())?;
         if names.is_empty() {
@@ -305,12 +325,15 @@ fn event_loop(
                 data_age_secs: loaded_at.map_or(0, |t| t.elapsed().as_secs()),
             });
         }
-        for event in events {
-            if let Event::Loaded(result) = &event {
-                match result.as_ref() {
+        for mut event in events {
+            if let Event::Loaded(result) = &mut event {
+                match result.as_mut() {
                     Ok(a) => {
                         loaded_at = Some(Instant::now());
                         session.watch(a);
+                        if let Some(follower) = a.follower.take() {
+                            session.follow(follower);
+                        }
                         log.line(&format!(
                             "loaded in {} ms: {} findings",
                             started.elapsed().as_millis(),

@@ -1,0 +1,187 @@
+//! `--follow`: the TUI tails the active log file as the API server writes it, and keeps
+//! following when the file is rotated (renamed to `audit-<time>.log` and started anew).
+//! Detections keep their state (seen requests, burst windows) across new lines.
+
+use super::activity;
+use super::detect::{AuditConfig, Detector};
+use super::reader::{self, Stats, Window};
+use crate::findings::Recorder;
+use std::io::{Read, Seek};
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+
+/// An analysis that goes on as the logs grow.
+pub struct Follower {
+    window: Window,
+    detector: Detector,
+    activity: activity::Recorder,
+    rec: Recorder,
+    stats: Stats,
+    tails: Vec<Tail>,
+}
+
+/// The active file of a log: where reading stopped, and which file that was.
+struct Tail {
+    path: PathBuf,
+    name: String,
+    file: Option<std::fs::File>,
+    /// (device, inode) of the open file, to notice rotation.
+    id: (u64, u64),
+    line: u64,
+    /// A last line not yet ended by a newline.
+    partial: Vec<u8>,
+}
+
+/// Bytes read per poll and file, so that a huge backlog does not freeze the view.
+const MAX_READ: u64 = 64 << 20;
+
+impl Follower {
+    /// Reads everything under `paths` as [`super::analyze`] does; the active files (plain,
+    /// without a rotation time stamp) are then followed.
+    pub fn start(paths: &[PathBuf], window: &Window, config: AuditConfig) -> Follower {
+        let mut f = Follower {
+            window: *window,
+            detector: Detector::new(config),
+            activity: activity::Recorder::default(),
+            rec: Recorder::default(),
+            stats: Stats::default(),
+            tails: Vec::new(),
+        };
+        for file in reader::expand(paths, &mut f.stats) {
+            if is_active(&file) {
+                f.tails.push(Tail {
+                    name: file.display().to_string(),
+                    path: file,
+                    file: None,
+                    id: (0, 0),
+                    line: 0,
+                    partial: Vec::new(),
+                });
+            } else {
+                let (detector, activity, rec) = (&mut f.detector, &mut f.activity, &mut f.rec);
+                reader::read_file(&file, window, &mut f.stats, &mut |event, place| {
+                    activity.observe(&event, place);
+                    detector.observe(&event, place, rec)
+                });
+            }
+        }
+        f.poll();
+        f
+    }
+
+    /// The files being followed.
+    pub fn followed(&self) -> Vec<&Path> {
+        self.tails.iter().map(|t| t.path.as_path()).collect()
+    }
+
+    /// Reads what was appended since the last poll; true when events arrived.
+    pub fn poll(&mut self) -> bool {
+        let before = self.stats.events;
+        let Follower {
+            window,
+            detector,
+            activity,
+            rec,
+            stats,
+            tails,
+        } = self;
+        for tail in tails.iter_mut() {
+            tail.read_new(window, stats, &mut |event, place| {
+                activity.observe(&event, place);
+                detector.observe(&event, place, rec)
+            });
+        }
+        self.stats.events > before
+    }
+
+    /// The analysis so far, as [`super::analyze`] returns it.
+    pub fn snapshot(&self) -> (Recorder, Stats) {
+        let mut rec = self.rec.clone();
+        self.detector.clone().finish(&mut rec);
+        let mut stats = self.stats.clone();
+        stats.activity = self.activity.clone().finish(&rec.findings);
+        (rec, stats)
+    }
+}
+
+fn is_active(path: &Path) -> bool {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    !name.ends_with(".gz") && reader::rotation_key(name).1.is_none()
+}
+
+impl Tail {
+    fn read_new(
+        &mut self,
+        window: &Window,
+        stats: &mut Stats,
+        on_event: &mut impl FnMut(super::event::AuditEvent, reader::Place<'_>),
+    ) {
+        // Finish the open file first (the API server may have written its last lines
+        // before renaming it), then switch to the new file at the same path.
+        if let Some(bytes) = self.file.as_mut().map(file_tail) {
+            self.consume(bytes, window, stats, on_event);
+        }
+        let Ok(meta) = std::fs::metadata(&self.path) else {
+            return; // rotated away, the new file not there yet
+        };
+        let id = (meta.dev(), meta.ino());
+        let truncated = self
+            .file
+            .as_ref()
+            .and_then(|f| f.stream_position_of())
+            .is_some_and(|pos| id == self.id && meta.len() < pos);
+        if self.file.is_none() || id != self.id || truncated {
+            match std::fs::File::open(&self.path) {
+                Ok(file) => {
+                    self.file = Some(file);
+                    self.id = id;
+                    self.line = 0;
+                    self.partial.clear();
+                }
+                Err(e) => {
+                    return stats.problem(&self.name, None, format!("cannot follow: {e}"));
+                }
+            }
+            if let Some(bytes) = self.file.as_mut().map(file_tail) {
+                stats.files += 1;
+                self.consume(bytes, window, stats, on_event);
+            }
+        }
+    }
+
+    fn consume(
+        &mut self,
+        bytes: Vec<u8>,
+        window: &Window,
+        stats: &mut Stats,
+        on_event: &mut impl FnMut(super::event::AuditEvent, reader::Place<'_>),
+    ) {
+        self.partial.extend_from_slice(&bytes);
+        let Some(end) = self.partial.iter().rposition(|b| *b == b'\n') else {
+            return;
+        };
+        let complete: Vec<u8> = self.partial.drain(..=end).collect();
+        for line in complete.split_inclusive(|b| *b == b'\n') {
+            self.line += 1;
+            reader::followed_line(&self.name, self.line, line, window, stats, on_event);
+        }
+    }
+}
+
+/// Everything from the file's position to its end (at most [`MAX_READ`]).
+fn file_tail(file: &mut std::fs::File) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    let _ = file.take(MAX_READ).read_to_end(&mut bytes);
+    bytes
+}
+
+trait Position {
+    fn stream_position_of(&self) -> Option<u64>;
+}
+
+impl Position for std::fs::File {
+    fn stream_position_of(&self) -> Option<u64> {
+        let mut file = self;
+        file.stream_position().ok()
+    }
+}
