@@ -245,13 +245,15 @@ impl Detector {
             );
         }
         // Anonymous access allowed, health endpoints excepted.
-        let health = ["/healthz", "/livez", "/readyz", "/version"]
-            .iter()
-            .any(|p| {
-                e.request_uri == *p
-                    || e.request_uri.starts_with(&format!("{p}?"))
-                    || e.request_uri.starts_with(&format!("{p}/"))
-            });
+        let health = || {
+            ["/healthz", "/livez", "/readyz", "/version"]
+                .iter()
+                .any(|p| {
+                    e.request_uri
+                        .strip_prefix(p)
+                        .is_some_and(|rest| rest.is_empty() || rest.starts_with(['?', '/']))
+                })
+        };
         let allowed = e
             .annotations
             .get("authorization.k8s.io/decision")
@@ -259,8 +261,8 @@ impl Detector {
         if (user == "system:anonymous"
             || e.user.groups.iter().any(|g| g == "system:unauthenticated"))
             && allowed
-            && !health
             && final_stage
+            && !health()
         {
             report(
                 self,
@@ -300,8 +302,31 @@ impl Detector {
                 cluster_wide.then_some(Severity::Critical),
             );
         }
-        let body = e.request_object.as_ref();
         let writes = matches!(e.verb.as_str(), "create" | "update" | "patch");
+        // Only the bodies some detection reads are parsed.
+        let parsed = (writes
+            && !(obj.resource == "pods" && (e.verb != "create" || !obj.subresource.is_empty()))
+            && matches!(
+                obj.resource.as_str(),
+                "clusterrolebindings"
+                    | "rolebindings"
+                    | "clusterroles"
+                    | "roles"
+                    | "pods"
+                    | "services"
+                    | "configmaps"
+                    | "serviceaccounts"
+                    | "certificatesigningrequests"
+                    | "mutatingwebhookconfigurations"
+                    | "validatingwebhookconfigurations"
+                    | "validatingadmissionpolicies"
+                    | "validatingadmissionpolicybindings"
+                    | "mutatingadmissionpolicies"
+                    | "mutatingadmissionpolicybindings"
+            ))
+        .then(|| e.body())
+        .flatten();
+        let body = parsed.as_ref();
         // cluster-admin bindings (ClusterRoleBindings and RoleBindings).
         if matches!(
             obj.resource.as_str(),
@@ -406,7 +431,11 @@ impl Detector {
         }
         // Writes logged without their body (level Metadata): what the policy hides, inferred
         // from the log itself when no policy is given.
-        if writes && final_stage && body.is_none() && matches!(e.level.as_str(), "Metadata" | "") {
+        if writes
+            && final_stage
+            && e.request_object.is_none()
+            && matches!(e.level.as_str(), "Metadata" | "")
+        {
             let what = match (obj.resource.as_str(), obj.subresource.is_empty()) {
                 ("pods", true) if e.verb == "create" => Some("pod creations"),
                 ("clusterrolebindings" | "rolebindings", true) => Some("binding changes"),
@@ -424,7 +453,7 @@ impl Detector {
         {
             match body.and_then(|b| b.get("spec")) {
                 None => {}
-                Some(spec) => self.pod_spec(e, place, spec, &obj.namespace, rec),
+                Some(spec) => self.pod_spec(e, place, body, spec, &obj.namespace, rec),
             }
         }
         if obj.resource == "services"
@@ -590,7 +619,7 @@ impl Detector {
                 None,
             );
         }
-        self.control_plane_access(e, place, &obj, rec);
+        self.control_plane_access(e, place, &obj, body, rec);
         self.denials(e, place, code, rec);
     }
 
@@ -601,6 +630,7 @@ impl Detector {
         e: &AuditEvent,
         place: Place<'_>,
         obj: &super::event::ObjectRef,
+        body: Option<&Value>,
         rec: &mut Recorder,
     ) {
         let user = e.user.username.as_str();
@@ -671,9 +701,7 @@ impl Detector {
             && !is_system(user)
         {
             let name = if obj.name.is_empty() {
-                e.request_object
-                    .as_ref()
-                    .and_then(|b| b.pointer("/metadata/name"))
+                body.and_then(|b| b.pointer("/metadata/name"))
                     .and_then(Value::as_str)
                     .unwrap_or("")
                     .to_string()
@@ -700,9 +728,7 @@ impl Detector {
             && ((e.verb == "create" && obj.subresource.is_empty())
                 || (obj.subresource == "approval" && matches!(e.verb.as_str(), "update" | "patch")))
         {
-            let signer = e
-                .request_object
-                .as_ref()
+            let signer = body
                 .and_then(|b| b.pointer("/spec/signerName"))
                 .and_then(Value::as_str)
                 .unwrap_or("");
@@ -789,6 +815,7 @@ impl Detector {
         &mut self,
         e: &AuditEvent,
         place: Place<'_>,
+        body: Option<&Value>,
         spec: &Value,
         namespace: &str,
         rec: &mut Recorder,
@@ -808,9 +835,7 @@ impl Detector {
         {
             return;
         }
-        let name = e
-            .request_object
-            .as_ref()
+        let name = body
             .and_then(|b| {
                 b.pointer("/metadata/name")
                     .or(b.pointer("/metadata/generateName"))

@@ -5,7 +5,6 @@
 
 use serde::Deserialize;
 use serde_json::Value;
-use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
@@ -13,11 +12,81 @@ pub struct UserInfo {
     #[serde(default)]
     pub username: String,
     #[serde(default)]
-    pub uid: String,
-    #[serde(default)]
     pub groups: Vec<String>,
-    #[serde(default)]
-    pub extra: BTreeMap<String, Vec<String>>,
+}
+
+/// The event annotations detections read; the others (the authorizer's long reason on
+/// every event) are skipped without being copied.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Annotations(Vec<(&'static str, String)>);
+
+const KEPT_ANNOTATIONS: &[&str] = &[
+    "authorization.k8s.io/decision",
+    "pod-security.kubernetes.io/audit-violations",
+    "authentication.k8s.io/stale-token",
+    "authentication.k8s.io/legacy-token",
+];
+
+impl Annotations {
+    pub fn get(&self, key: &str) -> Option<&String> {
+        self.0.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
+    }
+}
+
+/// A map key, matched against [`KEPT_ANNOTATIONS`] without allocating.
+struct KeptKey;
+
+impl<'de> serde::de::DeserializeSeed<'de> for KeptKey {
+    type Value = Option<&'static str>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl serde::de::Visitor<'_> for KeptKey {
+    type Value = Option<&'static str>;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an annotation key")
+    }
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(KEPT_ANNOTATIONS.iter().find(|k| **k == v).copied())
+    }
+}
+
+impl<'de> Deserialize<'de> for Annotations {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Map;
+        impl<'de> serde::de::Visitor<'de> for Map {
+            type Value = Annotations;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a map of annotations")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Annotations, A::Error> {
+                let mut kept = Vec::new();
+                while let Some(key) = map.next_key_seed(KeptKey)? {
+                    match key {
+                        // Values that are not strings (a broken log) count as absent.
+                        Some(k) => {
+                            if let Value::String(v) = map.next_value::<Value>()? {
+                                kept.push((k, v));
+                            }
+                        }
+                        None => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(Annotations(kept))
+            }
+            fn visit_unit<E: serde::de::Error>(self) -> Result<Annotations, E> {
+                Ok(Annotations::default())
+            }
+        }
+        d.deserialize_any(Map)
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
@@ -55,7 +124,7 @@ pub struct LegacyMeta {
     pub creation_timestamp: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AuditEvent {
     #[serde(default)]
@@ -85,7 +154,9 @@ pub struct AuditEvent {
     #[serde(default)]
     pub response_status: Option<Status>,
     #[serde(default)]
-    pub request_object: Option<Value>,
+    /// Kept as raw JSON: most bodies (pod status updates, events) are never looked at, and
+    /// building a tree for each would cost more than the rest of the event.
+    pub request_object: Option<Box<serde_json::value::RawValue>>,
     #[serde(default)]
     pub request_received_timestamp: Option<String>,
     #[serde(default)]
@@ -96,7 +167,7 @@ pub struct AuditEvent {
     #[serde(default)]
     pub metadata: Option<LegacyMeta>,
     #[serde(default)]
-    pub annotations: BTreeMap<String, String>,
+    pub annotations: Annotations,
 }
 
 impl AuditEvent {
@@ -117,6 +188,11 @@ impl AuditEvent {
         let kind_ok = self.kind.as_deref().is_none_or(|k| k == "Event");
         kind_ok
             && (!self.audit_id.is_empty() || !self.verb.is_empty() || !self.request_uri.is_empty())
+    }
+
+    /// The request body as a JSON tree, for the detections that read it.
+    pub fn body(&self) -> Option<Value> {
+        serde_json::from_str(self.request_object.as_ref()?.get()).ok()
     }
 
     pub fn code(&self) -> Option<i64> {

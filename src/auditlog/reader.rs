@@ -598,7 +598,8 @@ fn deliver(
         other => vec![other],
     };
     for item in items {
-        match serde_json::from_value::<AuditEvent>(item) {
+        // Through text: the event keeps its body as raw JSON, which a tree cannot give.
+        match serde_json::from_str::<AuditEvent>(&item.to_string()) {
             Ok(event) => deliver_event(event, place, window, stats, on_event),
             Err(e) => {
                 stats.malformed += 1;

@@ -36,6 +36,11 @@ pub fn refine(report: &mut Report, source: &dyn TextSource) {
     let mut requests: Requests = BTreeMap::new();
     for f in &report.findings {
         let Some(loc) = &f.location else { continue };
+        // Only findings with field pointers need their file read (not, say, a 1 GB audit
+        // log whose findings point at whole lines).
+        if f.evidence.iter().all(|e| e.pointer.is_empty()) {
+            continue;
+        }
         let wanted = requests
             .entry(loc.file.to_string())
             .or_default()
