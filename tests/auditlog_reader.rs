@@ -340,3 +340,71 @@ fn following_a_log_survives_rotation() {
     assert!(f.poll());
     assert_eq!(f.snapshot().1.events, 7);
 }
+
+/// Big logs are parsed on every core: the result is the same as on one, line numbers and
+/// problems included, and a line over the limit is skipped without being held in memory.
+#[test]
+fn parallel_parsing_gives_the_same_answer() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("audit.log");
+    let mut out = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+    for i in 0..40_000u32 {
+        let (sub, user) = if i % 997 == 0 {
+            ("exec", "mallory")
+        } else {
+            ("", "system:node:w1")
+        };
+        writeln!(out, "{{\"kind\":\"Event\",\"auditID\":\"id-{i}\",\"stage\":\"ResponseComplete\",\"requestURI\":\"/api/v1/namespaces/shop/pods/p{i}/{sub}?command=id\",\"verb\":\"get\",\"user\":{{\"username\":\"{user}\"}},\"objectRef\":{{\"resource\":\"pods\",\"namespace\":\"shop\",\"name\":\"p{i}\",\"subresource\":\"{sub}\"}},\"responseStatus\":{{\"code\":200}},\"requestReceivedTimestamp\":\"2026-11-20T09:{:02}:{:02}Z\",\"padding\":\"{}\"}}", i / 60 % 60, i % 60, "x".repeat(200)).unwrap();
+        if i == 20_000 {
+            writeln!(out, "not json at all").unwrap();
+            writeln!(out).unwrap();
+            // Longer than the 16 MiB line limit.
+            out.write_all(&vec![b'{'; 17 << 20]).unwrap();
+            writeln!(out).unwrap();
+        }
+    }
+    out.flush().unwrap();
+    let run = |threads: &str| -> serde_json::Value {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_kaudit"))
+            .args(["audit-log", "--format", "json"])
+            .arg(&path)
+            .env("KAUDIT_THREADS", threads)
+            .output()
+            .unwrap();
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let (one, many) = (run("1"), run("4"));
+    let stats = |r: &serde_json::Value| {
+        let s = &r["audit_log"];
+        (
+            s["events"].clone(),
+            s["lines"].clone(),
+            s["malformed"].clone(),
+            s["bytes"].clone(),
+            s["problems"].clone(),
+        )
+    };
+    assert_eq!(stats(&one), stats(&many));
+    assert_eq!(one["audit_log"]["events"], 40_000);
+    assert_eq!(
+        one["audit_log"]["malformed"], 2,
+        "{}",
+        one["audit_log"]["problems"]
+    );
+    let problems = one["audit_log"]["problems"].to_string();
+    assert!(
+        problems.contains("\"line\":20004") && problems.contains("longer than 16 MiB"),
+        "{problems}"
+    );
+    let ids = |r: &serde_json::Value| -> Vec<String> {
+        r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| format!("{} {}", f["id"], f["location"]))
+            .collect()
+    };
+    assert_eq!(ids(&one), ids(&many), "same findings at the same lines");
+    assert_eq!(ids(&one).len(), 41);
+}

@@ -126,11 +126,14 @@ impl Recorder {
                 e.verb.as_str(),
                 "create" | "update" | "patch" | "delete" | "deletecollection"
             ));
+            // In place: the strings keep their capacity, so no allocation per event.
             if time > id.last.as_str() {
-                id.last = time.to_string();
+                id.last.clear();
+                id.last.push_str(time);
             }
             if !time.is_empty() && (id.first.is_empty() || time < id.first.as_str()) {
-                id.first = time.to_string();
+                id.first.clear();
+                id.first.push_str(time);
             }
             if let Some(ip) = e.source_ips.last()
                 && id.source_ips.len() < 4

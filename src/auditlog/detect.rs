@@ -165,7 +165,9 @@ impl Detector {
         {
             return;
         }
-        let obj = e.object_ref.clone().unwrap_or_default();
+        // Borrowed: copying the object reference's strings for every event is measurable.
+        let no_object = super::event::ObjectRef::default();
+        let obj = e.object_ref.as_ref().unwrap_or(&no_object);
         if !obj.namespace.is_empty() && self.config.allowed_namespaces.contains(&obj.namespace) {
             return;
         }
@@ -619,7 +621,7 @@ impl Detector {
                 None,
             );
         }
-        self.control_plane_access(e, place, &obj, body, rec);
+        self.control_plane_access(e, place, obj, body, rec);
         self.denials(e, place, code, rec);
     }
 

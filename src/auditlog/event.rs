@@ -99,10 +99,6 @@ pub struct ObjectRef {
     #[serde(default)]
     pub name: String,
     #[serde(default)]
-    pub api_group: String,
-    #[serde(default)]
-    pub api_version: String,
-    #[serde(default)]
     pub subresource: String,
 }
 
@@ -110,12 +106,6 @@ pub struct ObjectRef {
 pub struct Status {
     #[serde(default)]
     pub code: Option<i64>,
-    #[serde(default)]
-    pub status: String,
-    #[serde(default)]
-    pub reason: String,
-    #[serde(default)]
-    pub message: String,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
@@ -147,8 +137,6 @@ pub struct AuditEvent {
     pub impersonated_user: Option<UserInfo>,
     #[serde(default, rename = "sourceIPs")]
     pub source_ips: Vec<String>,
-    #[serde(default)]
-    pub user_agent: String,
     #[serde(default)]
     pub object_ref: Option<ObjectRef>,
     #[serde(default)]

@@ -4,6 +4,7 @@ pub mod activity;
 pub mod detect;
 pub mod event;
 pub mod follow;
+mod parallel;
 pub mod policy;
 pub mod reader;
 

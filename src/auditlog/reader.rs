@@ -282,6 +282,7 @@ pub fn read_bytes(
         name.to_string(),
         Box::new(bytes),
         yaml,
+        1,
         window,
         &mut stats,
         &mut on_event,
@@ -304,19 +305,29 @@ pub(crate) fn read_file(
         path.extension().and_then(|e| e.to_str()),
         Some("yaml" | "yml")
     );
-    read_stream(name, reader, yaml, window, stats, on_event);
+    // Parsing threads pay off for big files only (compressed size for gzip).
+    let big = std::fs::metadata(path).is_ok_and(|m| m.len() >= PARALLEL_FROM);
+    let parallel = if big && !yaml {
+        super::parallel::threads()
+    } else {
+        1
+    };
+    read_stream(name, reader, yaml, parallel, window, stats, on_event);
 }
+
+/// Files from this size on are parsed on every core.
+const PARALLEL_FROM: u64 = 8 << 20;
 
 /// One line of JSON: the common case first, one event parsed straight into its type; other
 /// JSON (a batch, something else) through a generic value.
-fn parse_json_line(text: &[u8]) -> Result<Json, serde_json::Error> {
+pub(crate) fn parse_json_line(text: &[u8]) -> Result<Json, serde_json::Error> {
     match serde_json::from_slice::<AuditEvent>(text) {
         Ok(event) if event.kind.as_deref() != Some("EventList") => Ok(Json::Event(event)),
         _ => serde_json::from_slice::<Value>(text).map(Json::Value),
     }
 }
 
-fn deliver_json(
+pub(crate) fn deliver_json(
     json: Json,
     place: Place<'_>,
     window: &Window,
@@ -371,10 +382,21 @@ pub fn followed_line(
     }
 }
 
+fn read_failure(e: &std::io::Error) -> &'static str {
+    if e.kind() == std::io::ErrorKind::UnexpectedEof {
+        "truncated gzip"
+    } else {
+        "read error"
+    }
+}
+
+/// Reads one stream; `parallel` > 1 parses a JSON-lines stream on that many threads after
+/// its first line.
 fn read_stream(
     name: String,
     mut reader: Box<dyn BufRead + '_>,
     yaml: bool,
+    parallel: usize,
     window: &Window,
     stats: &mut Stats,
     on_event: &mut impl FnMut(AuditEvent, Place<'_>),
@@ -392,16 +414,14 @@ fn read_stream(
         let (read, too_long) = match read_line(&mut reader, &mut buf) {
             Ok(r) => r,
             Err(e) => {
-                let what = if e.kind() == std::io::ErrorKind::UnexpectedEof {
-                    "truncated gzip"
-                } else {
-                    "read error"
-                };
                 stats.malformed += 1;
                 stats.problem(
                     &name,
                     Some(line_no + 1),
-                    format!("{what}: {e}; events before this point were read"),
+                    format!(
+                        "{}: {e}; events before this point were read",
+                        read_failure(&e)
+                    ),
                 );
                 return;
             }
@@ -462,6 +482,29 @@ fn read_stream(
                     line: line_no,
                 };
                 deliver_json(json, place, window, stats, on_event);
+                // A JSON-lines log: big ones are parsed on every core from here on.
+                if parallel > 1 {
+                    if let Err(e) = super::parallel::read_rest(
+                        &name,
+                        &mut *reader,
+                        line_no,
+                        parallel,
+                        window,
+                        stats,
+                        on_event,
+                    ) {
+                        stats.malformed += 1;
+                        stats.problem(
+                            &name,
+                            None,
+                            format!(
+                                "{}: {e}; events before this point were read",
+                                read_failure(&e)
+                            ),
+                        );
+                    }
+                    return;
+                }
             }
             Err(e) if !seen_json => {
                 leading_garbage.push((line_no, format!("not JSON: {e}")));
@@ -482,7 +525,7 @@ fn read_stream(
 // It lives on the stack for one line and is never collected, so its size costs nothing, while
 // boxing the event would cost an allocation per line on the hot path.
 #[allow(clippy::large_enum_variant)]
-enum Json {
+pub(crate) enum Json {
     Event(AuditEvent),
     Value(Value),
 }
