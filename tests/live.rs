@@ -133,6 +133,19 @@ fn kaudit(args: &[&str], env: &[(&str, &Path)]) -> Output {
     command.output().expect("run kaudit")
 }
 
+/// `kaudit scan --kubeconfig FILE --format json` and more arguments.
+fn scan_json(kubeconfig: &Path, more: &[&str]) -> Output {
+    let mut args = vec![
+        "scan",
+        "--kubeconfig",
+        kubeconfig.to_str().unwrap(),
+        "--format",
+        "json",
+    ];
+    args.extend_from_slice(more);
+    kaudit(&args, &[])
+}
+
 fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
@@ -162,16 +175,7 @@ fn scans_a_cluster_read_only_and_never_asks_for_secrets() {
     let server = server(Options::default());
     let kc = Kubeconfig::new();
     let config = kc.admin(&server);
-    let out = kaudit(
-        &[
-            "scan",
-            "--kubeconfig",
-            config.to_str().unwrap(),
-            "--format",
-            "json",
-        ],
-        &[],
-    );
+    let out = scan_json(&config, &[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let report = json_report(&out);
     assert_eq!(report["source"]["kind"], "live");
@@ -455,16 +459,7 @@ fn kubeconfig_resolution_follows_kubectl() {
         &[("plugin", json!({"exec": {"apiVersion": "client.authentication.k8s.io/v1", "command": plugin, "interactiveMode": "Never"}}))],
         "plugin",
     );
-    let out = kaudit(
-        &[
-            "scan",
-            "--kubeconfig",
-            exec.to_str().unwrap(),
-            "--format",
-            "json",
-        ],
-        &[],
-    );
+    let out = scan_json(&exec, &[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(
         server
@@ -504,16 +499,7 @@ fn client_certificates_authenticate() {
         )],
         "carol",
     );
-    let out = kaudit(
-        &[
-            "scan",
-            "--kubeconfig",
-            config.to_str().unwrap(),
-            "--format",
-            "json",
-        ],
-        &[],
-    );
+    let out = scan_json(&config, &[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(
         server
@@ -544,16 +530,7 @@ fn tls_is_verified_unless_the_kubeconfig_says_otherwise() {
         &[("admin", json!({"token": "admin-token"}))],
         "admin",
     );
-    let out = kaudit(
-        &[
-            "scan",
-            "--kubeconfig",
-            insecure.to_str().unwrap(),
-            "--format",
-            "json",
-        ],
-        &[],
-    );
+    let out = scan_json(&insecure, &[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
 
@@ -571,16 +548,7 @@ fn plain_http_and_proxies_work() {
         &[("admin", json!({"token": "admin-token"}))],
         "admin",
     );
-    let out = kaudit(
-        &[
-            "scan",
-            "--kubeconfig",
-            direct.to_str().unwrap(),
-            "--format",
-            "json",
-        ],
-        &[],
-    );
+    let out = scan_json(&direct, &[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(server.proxied_connections(), 0);
     let proxied = kc.write(
@@ -590,16 +558,7 @@ fn plain_http_and_proxies_work() {
         &[("admin", json!({"token": "admin-token"}))],
         "admin",
     );
-    let out = kaudit(
-        &[
-            "scan",
-            "--kubeconfig",
-            proxied.to_str().unwrap(),
-            "--format",
-            "json",
-        ],
-        &[],
-    );
+    let out = scan_json(&proxied, &[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(server.proxied_connections() > 0, "the proxy was not used");
 }
@@ -738,16 +697,7 @@ fn faults_get_retries_time_outs_and_clear_messages() {
     });
     let kc = Kubeconfig::new();
     let config = kc.admin(&server);
-    let out = kaudit(
-        &[
-            "scan",
-            "--kubeconfig",
-            config.to_str().unwrap(),
-            "--format",
-            "json",
-        ],
-        &[],
-    );
+    let out = scan_json(&config, &[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let pod_lists = server
         .requests()
@@ -919,16 +869,7 @@ fn snapshots_rerun_the_same_audit_offline() {
     );
     assert!(text.contains("\"serverVersion\":\"v1.31.2\""));
 
-    let live = kaudit(
-        &[
-            "scan",
-            "--kubeconfig",
-            config.to_str().unwrap(),
-            "--format",
-            "json",
-        ],
-        &[],
-    );
+    let live = scan_json(&config, &[]);
     let offline = kaudit(
         &[
             "scan",
@@ -1067,15 +1008,8 @@ fn watches_resume_after_the_server_ends_them() {
 
 #[test]
 fn the_tui_follows_the_cluster_and_switches_context() {
-    use common::tmux::{Tmux, tmux_available};
-    if !tmux_available() {
-        assert!(
-            std::env::var_os("KAUDIT_REQUIRE_E2E").is_none(),
-            "tmux is required (KAUDIT_REQUIRE_E2E is set)"
-        );
-        eprintln!(
-            "\n*** SKIPPED the_tui_follows_the_cluster_and_switches_context: tmux is not installed ***\n"
-        );
+    use common::tmux::{Tmux, tmux_or_skip};
+    if !tmux_or_skip("the_tui_follows_the_cluster_and_switches_context") {
         return;
     }
     let server = server(Options::default());

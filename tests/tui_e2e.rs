@@ -3,17 +3,12 @@
 
 mod common;
 
-use common::tmux::{Tmux, tmux_available};
+use common::tmux::{Tmux, tmux_or_skip};
 use std::path::Path;
 
 #[test]
 fn demo_session_in_a_real_terminal() {
-    if !tmux_available() {
-        assert!(
-            std::env::var_os("KAUDIT_REQUIRE_E2E").is_none(),
-            "tmux is required (KAUDIT_REQUIRE_E2E is set)"
-        );
-        eprintln!("\n*** SKIPPED demo_session_in_a_real_terminal: tmux is not installed ***\n");
+    if !tmux_or_skip("demo_session_in_a_real_terminal") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();

@@ -504,14 +504,7 @@ impl Detector {
             && matches!(obj.namespace.as_str(), "kube-system" | "kube-public")
             && !is_system(user)
         {
-            let name = if obj.name.is_empty() {
-                body.and_then(|b| b.pointer("/metadata/name"))
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_string()
-            } else {
-                obj.name.clone()
-            };
+            let name = object_name(obj, body);
             report(
                 self,
                 rec,
@@ -702,14 +695,7 @@ impl Detector {
             && accepted
             && !is_system(user)
         {
-            let name = if obj.name.is_empty() {
-                body.and_then(|b| b.pointer("/metadata/name"))
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_string()
-            } else {
-                obj.name.clone()
-            };
+            let name = object_name(obj, body);
             report(
                 self,
                 "AUD020",
@@ -1000,6 +986,18 @@ impl Detector {
             }
         }
         self.events
+    }
+}
+
+/// The object's name: from the request path, else (for creates) from the body.
+fn object_name(obj: &super::event::ObjectRef, body: Option<&Value>) -> String {
+    if obj.name.is_empty() {
+        body.and_then(|b| b.pointer("/metadata/name"))
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    } else {
+        obj.name.clone()
     }
 }
 

@@ -140,17 +140,7 @@ fn deliver(
             stats,
             on_event,
         ),
-        Parsed::TooLong(n) => {
-            stats.malformed += 1;
-            stats.problem(
-                name,
-                Some(line_no),
-                format!(
-                    "line of {n} bytes is longer than {} MiB; skipped",
-                    super::reader::MAX_LINE >> 20
-                ),
-            );
-        }
+        Parsed::TooLong(n) => stats.line_too_long(name, line_no, n),
         Parsed::Bad(message) => {
             stats.malformed += 1;
             stats.problem(name, Some(line_no), message);

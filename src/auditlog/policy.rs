@@ -701,6 +701,65 @@ impl AuditPolicy {
         }
     }
 
+    /// One lint over the levels the policy gives `requests` (verb, group, resource,
+    /// subresource, namespace): each level `wrong` judges so is a finding of `rule` saying
+    /// `why`; none, a pass.
+    fn lint_levels(
+        &self,
+        rec: &mut Recorder,
+        rule: &'static str,
+        requests: &[(
+            &'static str,
+            &'static str,
+            &'static str,
+            &'static str,
+            &'static str,
+        )],
+        wrong: impl Fn(Level) -> bool,
+        why: &str,
+    ) {
+        let mut clean = true;
+        for &(verb, group, resource, sub, ns) in requests {
+            let d = self.decide(&probe_request(&probe(
+                "",
+                verb,
+                group,
+                resource,
+                sub,
+                ns,
+                Level::None,
+            )));
+            if !wrong(d.level) {
+                continue;
+            }
+            clean = false;
+            let what = if sub.is_empty() {
+                resource.to_string()
+            } else {
+                format!("{resource}/{sub}")
+            };
+            let level = if d.level == Level::None {
+                "not logged".to_string()
+            } else {
+                format!("logged at {}", d.level.as_str())
+            };
+            let pointer = d
+                .rule
+                .map_or("/rules".to_string(), |i| format!("/rules/{i}/level"));
+            rec.fail(
+                rule,
+                self.finding(
+                    format!("{verb} {what}: {}", d.level.as_str()),
+                    format!("{verb} {what} is {level} ({}): {why}", self.which_rule(&d)),
+                    pointer,
+                ),
+            );
+        }
+        if clean {
+            rec.pass(rule);
+        }
+    }
+
     fn finding(&self, key: String, message: String, pointer: String) -> FindingInput {
         FindingInput {
             subject: Subject::object("AuditPolicy", "", self.file.clone()),
@@ -750,110 +809,54 @@ impl AuditPolicy {
             ),
             None => {}
         }
-        let at = |d: &Decision| {
-            d.rule
-                .map_or("/rules".to_string(), |i| format!("/rules/{i}/level"))
-        };
-        let req = |verb: &'static str,
-                   group: &'static str,
-                   resource: &'static str,
-                   sub: &'static str,
-                   ns: &'static str| {
-            probe_request(&probe("", verb, group, resource, sub, ns, Level::None))
-        };
+
         // Secret values in the log: Secrets, ConfigMaps, TokenReviews and TokenRequests must
         // be logged at Metadata at most.
-        let mut leaks = false;
-        for (verb, group, resource, sub) in [
-            ("get", "", "secrets", ""),
-            ("create", "", "secrets", ""),
-            ("update", "", "configmaps", ""),
-            ("create", "authentication.k8s.io", "tokenreviews", ""),
-            ("create", "", "serviceaccounts", "token"),
-        ] {
-            let d = self.decide(&req(verb, group, resource, sub, "shop"));
-            if d.level > Level::Metadata {
-                leaks = true;
-                let what = if sub.is_empty() {
-                    resource.to_string()
-                } else {
-                    format!("{resource}/{sub}")
-                };
-                report(
-                    rec,
-                    "AUDP03",
-                    format!("{what}: {}", d.level.as_str()),
-                    format!(
-                        "{verb} {what} is logged at {} ({}): the log then holds their values; log them at Metadata",
-                        d.level.as_str(),
-                        self.which_rule(&d)
-                    ),
-                    at(&d),
-                );
-            }
-        }
-        if !leaks {
-            rec.pass("AUDP03");
-        }
+        self.lint_levels(
+            rec,
+            "AUDP03",
+            &[
+                ("get", "", "secrets", "", "shop"),
+                ("create", "", "secrets", "", "shop"),
+                ("update", "", "configmaps", "", "shop"),
+                ("create", "authentication.k8s.io", "tokenreviews", "", ""),
+                ("create", "", "serviceaccounts", "token", "shop"),
+            ],
+            |level| level > Level::Metadata,
+            "the log then holds their values; log them at Metadata",
+        );
         // Exec, attach, port-forward and proxies must be logged (CIS 3.2.2).
-        let mut unseen = false;
-        for (verb, resource, sub, ns) in [
-            ("create", "pods", "exec", "shop"),
-            ("get", "pods", "exec", "shop"),
-            ("create", "pods", "attach", "shop"),
-            ("create", "pods", "portforward", "shop"),
-            ("get", "pods", "proxy", "shop"),
-            ("get", "services", "proxy", "shop"),
-            ("get", "nodes", "proxy", ""),
-        ] {
-            let d = self.decide(&req(verb, "", resource, sub, ns));
-            if d.level == Level::None {
-                unseen = true;
-                report(
-                    rec,
-                    "AUDP04",
-                    format!("{resource}/{sub} {verb}"),
-                    format!(
-                        "{verb} {resource}/{sub} is not logged ({}): commands run in pods and tunnels into them leave no trace",
-                        self.which_rule(&d)
-                    ),
-                    at(&d),
-                );
-            }
-        }
-        if !unseen {
-            rec.pass("AUDP04");
-        }
+        self.lint_levels(
+            rec,
+            "AUDP04",
+            &[
+                ("create", "", "pods", "exec", "shop"),
+                ("get", "", "pods", "exec", "shop"),
+                ("create", "", "pods", "attach", "shop"),
+                ("create", "", "pods", "portforward", "shop"),
+                ("get", "", "pods", "proxy", "shop"),
+                ("get", "", "services", "proxy", "shop"),
+                ("get", "", "nodes", "proxy", ""),
+            ],
+            |level| level == Level::None,
+            "commands run in pods and tunnels into them leave no trace",
+        );
         // Pod and RBAC writes without their bodies: privileged pods and cluster-admin
         // bindings cannot be told apart from harmless ones.
-        let mut bodiless = false;
-        for (group, resource, ns) in [
-            ("", "pods", "shop"),
-            ("apps", "deployments", "shop"),
-            ("apps", "daemonsets", "shop"),
-            ("rbac.authorization.k8s.io", "clusterrolebindings", ""),
-            ("rbac.authorization.k8s.io", "rolebindings", "shop"),
-            ("rbac.authorization.k8s.io", "clusterroles", ""),
-        ] {
-            let d = self.decide(&req("create", group, resource, "", ns));
-            if d.level < Level::Request {
-                bodiless = true;
-                report(
-                    rec,
-                    "AUDP05",
-                    format!("{resource}: {}", d.level.as_str()),
-                    format!(
-                        "create {resource} is logged at {} ({}): without the request body kaudit cannot see privileged specs or what a binding grants; log it at Request",
-                        d.level.as_str(),
-                        self.which_rule(&d)
-                    ),
-                    at(&d),
-                );
-            }
-        }
-        if !bodiless {
-            rec.pass("AUDP05");
-        }
+        self.lint_levels(
+            rec,
+            "AUDP05",
+            &[
+                ("create", "", "pods", "", "shop"),
+                ("create", "apps", "deployments", "", "shop"),
+                ("create", "apps", "daemonsets", "", "shop"),
+                ("create", "rbac.authorization.k8s.io", "clusterrolebindings", "", ""),
+                ("create", "rbac.authorization.k8s.io", "rolebindings", "", "shop"),
+                ("create", "rbac.authorization.k8s.io", "clusterroles", "", ""),
+            ],
+            |level| level < Level::Request,
+            "without the request body kaudit cannot see privileged specs or what a binding grants; log it at Request",
+        );
         // RequestReceived doubles the volume and adds nothing a detection needs.
         let logged_rules = self
             .rules

@@ -47,6 +47,19 @@ pub struct Stats {
 }
 
 impl Stats {
+    /// A line over [`MAX_LINE`], skipped.
+    pub(crate) fn line_too_long(&mut self, file: &str, line: u64, bytes: usize) {
+        self.malformed += 1;
+        self.problem(
+            file,
+            Some(line),
+            format!(
+                "line of {bytes} bytes is longer than {} MiB; skipped",
+                MAX_LINE >> 20
+            ),
+        );
+    }
+
     pub(crate) fn problem(&mut self, file: &str, line: Option<u64>, message: String) {
         if self.problems.len() < MAX_PROBLEMS {
             self.problems.push(Problem {
@@ -357,12 +370,7 @@ pub fn followed_line(
         return;
     }
     if text.len() > MAX_LINE {
-        stats.malformed += 1;
-        return stats.problem(
-            name,
-            Some(line_no),
-            format!("line of {} bytes skipped", text.len()),
-        );
+        return stats.line_too_long(name, line_no, text.len());
     }
     match parse_json_line(text) {
         Ok(json) => deliver_json(
@@ -434,15 +442,7 @@ fn read_stream(
         stats.bytes += read as u64;
         stats.lines += 1;
         if too_long {
-            stats.malformed += 1;
-            stats.problem(
-                &name,
-                Some(line_no),
-                format!(
-                    "line of {read} bytes is longer than {} MiB; skipped",
-                    MAX_LINE >> 20
-                ),
-            );
+            stats.line_too_long(&name, line_no, read);
             continue;
         }
         let text = trim(&buf);

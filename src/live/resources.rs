@@ -74,6 +74,7 @@ const fn grouped(
     }
 }
 
+/// Read only when discovery shows the API group (CRDs of optional controllers).
 const fn optional(
     group: &'static str,
     version: &'static str,
@@ -82,12 +83,8 @@ const fn optional(
     namespaced: bool,
 ) -> Resource {
     Resource {
-        group,
-        version,
-        plural,
-        kind,
-        namespaced,
         optional: true,
+        ..grouped(group, version, plural, kind, namespaced)
     }
 }
 

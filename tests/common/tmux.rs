@@ -55,6 +55,20 @@ impl Drop for Tmux {
     }
 }
 
+/// False (after a loud message) when tmux is missing and the end-to-end tests may skip;
+/// a failure when `KAUDIT_REQUIRE_E2E` says they must run.
+pub fn tmux_or_skip(test: &str) -> bool {
+    if tmux_available() {
+        return true;
+    }
+    assert!(
+        std::env::var_os("KAUDIT_REQUIRE_E2E").is_none(),
+        "tmux is required (KAUDIT_REQUIRE_E2E is set)"
+    );
+    eprintln!("\n*** SKIPPED {test}: tmux is not installed ***\n");
+    false
+}
+
 pub fn tmux_available() -> bool {
     Command::new("tmux")
         .arg("-V")
