@@ -85,7 +85,8 @@ fn main() -> Result<(), String> {
     shot(&app, "finding-detail", &out)?;
     press(&mut app, ":images\n");
     shot(&app, "images", &out)?;
-    press(&mut app, ":audit\n");
+    // The bottom of the view: timeline, identities, denied requests.
+    press(&mut app, ":audit\nG");
     shot(&app, "audit-log", &out)?;
     Ok(())
 }

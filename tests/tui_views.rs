@@ -308,3 +308,23 @@ fn followed_audit_log_updates_the_views_in_place() {
             .any(|i| i.user == "mallory" && i.findings == 1)
     );
 }
+
+#[test]
+fn the_audit_view_scrolls_to_its_timeline_and_identities() {
+    let mut app = demo_app((120, 30));
+    keys(&mut app, ":audit");
+    key(&mut app, KeyCode::Enter);
+    assert!(
+        !screen(&app).contains("Denied requests"),
+        "below the fold at first"
+    );
+    keys(&mut app, "G");
+    let s = screen(&app);
+    assert!(s.contains("Denied requests (12 in all"), "{s}");
+    assert!(
+        s.contains("Activity by identity") || s.contains("dev@acme.example"),
+        "{s}"
+    );
+    keys(&mut app, "g");
+    assert!(screen(&app).contains("Findings by rule"));
+}

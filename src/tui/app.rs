@@ -283,6 +283,8 @@ pub struct App {
     pub status: Option<String>,
     pub yaml: YamlPane,
     pub detail_scroll: u16,
+    /// How far the Audit log view is scrolled (j/k, pgup/pgdn).
+    pub audit_scroll: u16,
     pub data_age_secs: u64,
     pub quit: bool,
     /// Set while the source is read again (the previous read stays on screen meanwhile).
@@ -373,6 +375,7 @@ impl App {
             status: None,
             yaml: YamlPane::default(),
             detail_scroll: 0,
+            audit_scroll: 0,
             data_age_secs: 0,
             quit: false,
             reloading: None,
@@ -894,6 +897,7 @@ impl App {
         match self.view {
             View::Detail(_) if self.yaml.focused => Some(&mut self.yaml.scroll),
             View::Detail(_) | View::Rule(_) => Some(&mut self.detail_scroll),
+            View::Audit => Some(&mut self.audit_scroll),
             _ => None,
         }
     }

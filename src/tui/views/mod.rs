@@ -125,6 +125,11 @@ fn audit_log(frame: &mut Frame, app: &App, area: Rect) {
         ));
     }
     lines.extend(activity_lines(app, &stats.activity));
+    // Never past the end: `G` (bottom) then shows the last screenful.
+    let visible = area.height.saturating_sub(2) as usize;
+    let scroll = app
+        .audit_scroll
+        .min(lines.len().saturating_sub(visible) as u16);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(t.border)
@@ -133,7 +138,7 @@ fn audit_log(frame: &mut Frame, app: &App, area: Rect) {
         Paragraph::new(lines)
             .block(block)
             .wrap(Wrap { trim: false })
-            .scroll((app.detail_scroll, 0)),
+            .scroll((scroll, 0)),
         area,
     );
 }
@@ -167,7 +172,7 @@ fn activity_lines<'a>(app: &App, a: &'a crate::auditlog::activity::Activity) -> 
             let when = b.start.get(5..16).unwrap_or(&b.start).replace('T', " ");
             let mut spans = vec![
                 Span::raw(format!("  {when}  ")),
-                Span::styled(format!("{:<30}", "█".repeat(bar)), t.highlight),
+                Span::styled(format!("{:<30}", "█".repeat(bar)), t.good),
                 Span::raw(format!(" {:>6} events", b.events)),
             ];
             if b.denied > 0 {
