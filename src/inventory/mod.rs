@@ -30,6 +30,10 @@ pub struct SourceInfo {
     /// What the user must know about the source: a narrowed scope, a fallback.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// The namespaces a live read was limited to (`-n`, or the context's namespace when
+    /// namespaces cannot be listed); absent for all.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<Vec<String>>,
 }
 
 impl SourceInfo {
@@ -42,6 +46,7 @@ impl SourceInfo {
             live,
             server_version: None,
             notes: Vec::new(),
+            scope: None,
         }
     }
 

@@ -84,6 +84,7 @@ impl ClusterRead<Inventory> {
             live: true,
             server_version: self.server_version,
             notes: self.notes,
+            scope: self.scope,
         });
         for part in self.parts {
             inventory.absorb(part);

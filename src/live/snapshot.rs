@@ -102,6 +102,7 @@ pub fn apply_header(inventory: &mut Inventory, header: Header) {
     );
     inventory.source.server_version = header.server_version;
     inventory.source.notes = header.notes;
+    inventory.source.scope = header.scope;
     inventory.kinds_seen.extend(header.kinds_listed);
     inventory.access_gaps = header.gaps;
 }

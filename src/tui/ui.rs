@@ -133,6 +133,17 @@ fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
             t.highlight,
         ));
     }
+    if let Some(scope) = app
+        .audit
+        .as_ref()
+        .and_then(|a| a.report.source.scope.as_ref())
+    {
+        spans.push(Span::styled(" | only ns ", t.dim));
+        spans.push(Span::styled(
+            crate::sanitize::strip_controls(&scope.join(",")).into_owned(),
+            t.highlight,
+        ));
+    }
     if app
         .audit
         .as_ref()
