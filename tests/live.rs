@@ -627,7 +627,11 @@ fn partial_access_is_not_evaluated_never_a_pass() {
         notes.contains("namespaces cannot be listed") && notes.contains("tools"),
         "{notes}"
     );
-    assert_eq!(report["source"]["scope"], json!(["tools"]), "the header says the scope");
+    assert_eq!(
+        report["source"]["scope"],
+        json!(["tools"]),
+        "the header says the scope"
+    );
     // The privileged pod in `tools` is still found.
     assert!(
         rule_ids(&report)

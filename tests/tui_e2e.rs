@@ -65,3 +65,53 @@ fn demo_session_in_a_real_terminal() {
         "the log goes to the data folder, not the screen"
     );
 }
+
+/// `--follow` in the real binary: an exec written to the log after start appears in the
+/// Audit view without a restart.
+#[test]
+fn followed_audit_log_in_a_real_terminal() {
+    if !tmux_or_skip("followed_audit_log_in_a_real_terminal") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let tmux = Tmux {
+        socket: dir.path().join("tmux.sock"),
+    };
+    let log = dir.path().join("audit.log");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo/audit.log"),
+        &log,
+    )
+    .unwrap();
+    let manifests = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/scan/risky.yaml");
+    let cwd = dir.path().to_str().unwrap();
+    let command = format!(
+        "env KAUDIT_CONFIG_DIR={cwd}/config KAUDIT_DATA_DIR={cwd}/data TERM=xterm-256color {} --manifests {} --audit-log {} --follow; sleep 30",
+        env!("CARGO_BIN_EXE_kaudit"),
+        manifests.display(),
+        log.display()
+    );
+    tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "kaudit",
+        "-x",
+        "140",
+        "-y",
+        "40",
+        "-c",
+        cwd,
+        &command,
+    ]);
+    tmux.wait_for("Score by area");
+    tmux.keys(&[":audit", "Enter"]);
+    tmux.wait_for("41 events read");
+    let line = r#"{"kind":"Event","auditID":"late-1","stage":"ResponseComplete","requestURI":"/api/v1/namespaces/shop/pods/web/exec?command=sh","verb":"create","user":{"username":"mallory"},"objectRef":{"resource":"pods","namespace":"shop","name":"web","subresource":"exec"},"responseStatus":{"code":101},"requestReceivedTimestamp":"2026-11-20T09:10:00Z"}"#;
+    use std::io::Write;
+    let mut out = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+    writeln!(out, "{line}").unwrap();
+    let screen = tmux.wait_for("audit log: 1 new events (42 in all)");
+    assert!(screen.contains("42 events read"), "{screen}");
+    tmux.keys(&["q"]);
+}
