@@ -25,6 +25,7 @@ fn press(app: &mut App, keys: &str) {
                 exemptions_path: std::env::temp_dir().join("kaudit-shots.yaml"),
                 export_dir: std::env::temp_dir(),
                 log_path: None,
+                events: None,
             };
             if let Some(event) = run::perform(app, effect, &options, &mut run::Log::open(None)) {
                 app.update(event);

@@ -435,6 +435,7 @@ fn tui(source: SourceArgs, mut audit: AuditArgs, args: &TuiArgs) -> Result<u8, S
         exemptions_path,
         export_dir: PathBuf::from("."),
         log_path: data_dir().map(|d| d.join("kaudit.log")),
+        events: None,
     };
     crate::tui::run::run(source, audit, options, label)
 }

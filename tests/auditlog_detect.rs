@@ -351,3 +351,64 @@ fn audit_log_follow_prints_new_findings_as_they_come() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+/// The kubelet API through nodes/proxy: judged once the server answered, on the path after
+/// the node's own name (which may itself contain "proxy").
+#[test]
+fn nodes_proxy_is_judged_on_the_answer() {
+    let event = |id: &str, stage: &str, code: Option<u16>, node: &str, path: &str| {
+        let mut e = serde_json::json!({"kind": "Event", "auditID": id, "stage": stage,
+            "requestURI": format!("/api/v1/nodes/{node}/proxy{path}"), "verb": "get",
+            "user": {"username": "mallory"},
+            "objectRef": {"resource": "nodes", "name": node, "subresource": "proxy"},
+            "requestReceivedTimestamp": "2026-11-20T09:00:00Z"});
+        if let Some(c) = code {
+            e["responseStatus"] = serde_json::json!({"code": c});
+        }
+        e.to_string()
+    };
+    let log = [
+        // Denied: its RequestReceived event must not count as an allowed request.
+        event(
+            "denied",
+            "RequestReceived",
+            None,
+            "w1",
+            "/exec/shop/web/app?cmd=id",
+        ),
+        event(
+            "denied",
+            "ResponseComplete",
+            Some(403),
+            "w1",
+            "/exec/shop/web/app?cmd=id",
+        ),
+        // Allowed, on a node whose name contains "proxy".
+        event(
+            "ok",
+            "ResponseComplete",
+            Some(200),
+            "proxy-1",
+            "/run/shop/web/app?cmd=id",
+        ),
+    ]
+    .join("\n");
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), log).unwrap();
+    let (rec, _) = analyze(
+        &[file.path().to_path_buf()],
+        &Window::default(),
+        AuditConfig::default(),
+    );
+    let found: Vec<(String, String)> = rec
+        .findings
+        .iter()
+        .map(|f| (f.severity.label().to_string(), f.message.clone()))
+        .collect();
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, "CRITICAL", "{found:?}");
+    assert!(
+        found[0].1.contains("node proxy-1 (get /run/shop/web/app)"),
+        "{found:?}"
+    );
+}

@@ -281,6 +281,12 @@ fn following_a_log_survives_rotation() {
     std::fs::write(&active, event("1", "list", "") + &event("2", "list", "")).unwrap();
     let rotated_earlier = dir.path().join("audit-2026-11-20T08-00-00.000.log");
     std::fs::write(&rotated_earlier, event("0", "list", "")).unwrap();
+    // Not a log: read once (and reported), never tailed.
+    std::fs::write(
+        dir.path().join("README.md"),
+        "# audit logs of prod\nrotated daily\n",
+    )
+    .unwrap();
     let mut f = Follower::start(
         &[dir.path().to_path_buf()],
         &Default::default(),

@@ -989,7 +989,8 @@ fn watches_resume_after_the_server_ends_them() {
         .watch_points;
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        let _ = kaudit::live::watch::follow(&options, points, |what| tx.send(what).is_ok());
+        let _ =
+            kaudit::live::watch::follow(&options, points, || true, |what| tx.send(what).is_ok());
     });
     // Well after the first watches ended: the change is still seen, from the version
     // the watch had reached.

@@ -33,6 +33,7 @@ fn options(dir: &std::path::Path) -> run::Options {
         exemptions_path: dir.join("exemptions.yaml"),
         export_dir: dir.to_path_buf(),
         log_path: None,
+        events: None,
     }
 }
 
@@ -327,4 +328,38 @@ fn the_audit_view_scrolls_to_its_timeline_and_identities() {
     );
     keys(&mut app, "g");
     assert!(screen(&app).contains("Findings by rule"));
+}
+
+#[test]
+fn the_shown_finding_stays_when_new_events_move_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = demo_app((160, 48));
+    keys(&mut app, ":findings");
+    key(&mut app, KeyCode::Enter);
+    keys(&mut app, "/AUD019");
+    key(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Enter, dir.path());
+    let View::Detail(before) = app.view else {
+        panic!("not in the detail view")
+    };
+    // A new critical exec sorts ahead of the shown finding.
+    let mut log = kaudit::sources::demo::audit_log().to_vec();
+    log.extend_from_slice(br#"{"kind":"Event","auditID":"late-1","stage":"ResponseComplete","requestURI":"/api/v1/namespaces/shop/pods/web/exec?command=cat%20/var/run/secrets/kubernetes.io/serviceaccount/token","verb":"create","user":{"username":"mallory"},"objectRef":{"resource":"pods","namespace":"shop","name":"web","subresource":"exec"},"responseStatus":{"code":101},"requestReceivedTimestamp":"2026-11-20T09:10:00Z"}"#);
+    log.push(b'\n');
+    let analysis = kaudit::auditlog::analyze_bytes(
+        "demo/audit.log",
+        &log,
+        &Default::default(),
+        Default::default(),
+    );
+    app.update(Event::AuditLogUpdated(Box::new(analysis)));
+    let View::Detail(after) = app.view else {
+        panic!("left the detail view")
+    };
+    assert_eq!(after, before + 1, "the same finding, one place later");
+    let s = screen(&app);
+    assert!(
+        s.contains("\"auditID\": \"demo-0036\""),
+        "the raw event is still shown: {s}"
+    );
 }

@@ -85,10 +85,18 @@ impl Recorder {
         match e.stage.as_str() {
             "ResponseStarted" if e.audit_id.is_empty() => {}
             "ResponseStarted" => {
-                if self.started.len() == MAX_STARTED
+                // Forget the oldest still-open requests past the cap (their completion, if
+                // it ever comes, then counts again: rare, and bounded memory matters more).
+                // IDs already completed are skipped as they come off the queue.
+                while self.started.len() >= MAX_STARTED
                     && let Some(old) = self.started_order.pop_front()
                 {
                     self.started.remove(&old);
+                }
+                // The queue also holds completed IDs; keep it from growing without bound.
+                if self.started_order.len() >= 2 * MAX_STARTED {
+                    let started = &self.started;
+                    self.started_order.retain(|id| started.contains(id));
                 }
                 if self.started.insert(e.audit_id.clone()) {
                     self.started_order.push_back(e.audit_id.clone());
@@ -258,6 +266,38 @@ fn rfc3339(secs: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_running_requests_are_counted_once_in_bounded_memory() {
+        let event = |id: &str, stage: &str| AuditEvent {
+            audit_id: id.into(),
+            stage: stage.into(),
+            ..AuditEvent::default()
+        };
+        let place = Place { file: "x", line: 1 };
+        let mut r = Recorder::default();
+        // Exec seen at ResponseStarted then ResponseComplete: one request.
+        r.observe(&event("a", "ResponseStarted"), place);
+        r.observe(&event("a", "ResponseComplete"), place);
+        assert_eq!(
+            r.identities.get("(unauthenticated)").map(|i| i.events),
+            Some(1)
+        );
+        // Many that never complete, and many that do: both structures stay bounded.
+        for i in 0..3 * MAX_STARTED {
+            let id = i.to_string();
+            r.observe(&event(&id, "ResponseStarted"), place);
+            if i % 2 == 0 {
+                r.observe(&event(&id, "ResponseComplete"), place);
+            }
+        }
+        assert!(r.started.len() <= MAX_STARTED, "{}", r.started.len());
+        assert!(
+            r.started_order.len() <= 2 * MAX_STARTED,
+            "{}",
+            r.started_order.len()
+        );
+    }
 
     #[test]
     fn bucket_starts_are_round_times() {

@@ -650,10 +650,19 @@ impl Detector {
         };
         // nodes/proxy reaches the kubelet API: /exec and /run there execute in any pod of
         // the node, beneath the API server's admission and audit of pods/exec.
-        if obj.resource == "nodes" && obj.subresource == "proxy" && accepted && !is_system(user) {
+        // Only once the server answered (a RequestReceived event has no code yet, and the
+        // request may still be denied).
+        if obj.resource == "nodes"
+            && obj.subresource == "proxy"
+            && e.stage != "RequestReceived"
+            && code.is_some_and(|c| c < 400)
+            && !is_system(user)
+        {
+            // What follows `/nodes/<name>/proxy` (a node may be called `proxy-1`).
+            let marker = format!("/{}/proxy", obj.name);
             let path = e
                 .request_uri
-                .split_once("/proxy")
+                .split_once(marker.as_str())
                 .map_or("", |(_, p)| p)
                 .split('?')
                 .next()

@@ -30,6 +30,8 @@ struct Tail {
     line: u64,
     /// A last line not yet ended by a newline.
     partial: Vec<u8>,
+    /// Bytes of an over-long line being skipped until its newline.
+    skipping: Option<usize>,
 }
 
 /// Bytes read per poll and file, so that a huge backlog does not freeze the view.
@@ -48,7 +50,7 @@ impl Follower {
             tails: Vec::new(),
         };
         for file in reader::expand(paths, &mut f.stats) {
-            if is_active(&file) {
+            if is_active(&file) && is_json_lines(&file) {
                 f.tails.push(Tail {
                     name: file.display().to_string(),
                     path: file,
@@ -56,6 +58,7 @@ impl Follower {
                     id: (0, 0),
                     line: 0,
                     partial: Vec::new(),
+                    skipping: None,
                 });
             } else {
                 let (detector, activity, rec) = (&mut f.detector, &mut f.activity, &mut f.rec);
@@ -104,6 +107,23 @@ impl Follower {
     }
 }
 
+/// Followed files are JSON lines (or still empty); YAML, pretty-printed JSON or a README in
+/// the folder are read once like any other file.
+fn is_json_lines(path: &Path) -> bool {
+    let mut head = [0u8; 256];
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| f.read(&mut head))
+        .unwrap_or(0);
+    match head[..n].iter().find(|b| !b.is_ascii_whitespace()) {
+        None => true,
+        Some(b'{') => head[..n]
+            .split(|b| *b == b'\n')
+            .next()
+            .is_some_and(|first| !first.trim_ascii().ends_with(b"{")),
+        Some(_) => false,
+    }
+}
+
 fn is_active(path: &Path) -> bool {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
     !name.ends_with(".gz") && reader::rotation_key(name).1.is_none()
@@ -116,8 +136,7 @@ impl Tail {
         stats: &mut Stats,
         on_event: &mut impl FnMut(super::event::AuditEvent, reader::Place<'_>),
     ) {
-        // Finish the open file first (the API server may have written its last lines
-        // before renaming it), then switch to the new file at the same path.
+        // New lines of the open file (a huge backlog is taken in steps, one per poll).
         if let Some(bytes) = self.file.as_mut().map(file_tail) {
             self.consume(bytes, window, stats, on_event);
         }
@@ -125,6 +144,13 @@ impl Tail {
             return; // rotated away, the new file not there yet
         };
         let id = (meta.dev(), meta.ino());
+        if self.file.is_some() && id != self.id {
+            // Rotated: finish the old file to its end first (the API server may have
+            // written its last lines before renaming it), then switch.
+            while let Some(bytes) = self.file.as_mut().map(file_tail).filter(|b| !b.is_empty()) {
+                self.consume(bytes, window, stats, on_event);
+            }
+        }
         let truncated = self
             .file
             .as_ref()
@@ -137,6 +163,7 @@ impl Tail {
                     self.id = id;
                     self.line = 0;
                     self.partial.clear();
+                    self.skipping = None;
                 }
                 Err(e) => {
                     return stats.problem(&self.name, None, format!("cannot follow: {e}"));
@@ -156,14 +183,34 @@ impl Tail {
         stats: &mut Stats,
         on_event: &mut impl FnMut(super::event::AuditEvent, reader::Place<'_>),
     ) {
-        self.partial.extend_from_slice(&bytes);
-        let Some(end) = self.partial.iter().rposition(|b| *b == b'\n') else {
-            return;
-        };
-        let complete: Vec<u8> = self.partial.drain(..=end).collect();
-        for line in complete.split_inclusive(|b| *b == b'\n') {
-            self.line += 1;
-            reader::followed_line(&self.name, self.line, line, window, stats, on_event);
+        let mut bytes = bytes.as_slice();
+        // The rest of an over-long line: dropped up to its newline, then counted once.
+        if let Some(skipped) = self.skipping.as_mut() {
+            match bytes.iter().position(|b| *b == b'\n') {
+                None => {
+                    *skipped += bytes.len();
+                    return;
+                }
+                Some(i) => {
+                    self.line += 1;
+                    stats.line_too_long(&self.name, self.line, *skipped + i + 1);
+                    self.skipping = None;
+                    bytes = &bytes[i + 1..];
+                }
+            }
+        }
+        self.partial.extend_from_slice(bytes);
+        if let Some(end) = self.partial.iter().rposition(|b| *b == b'\n') {
+            let complete: Vec<u8> = self.partial.drain(..=end).collect();
+            for line in complete.split_inclusive(|b| *b == b'\n') {
+                self.line += 1;
+                reader::followed_line(&self.name, self.line, line, window, stats, on_event);
+            }
+        }
+        // A line that is not done yet and already too long is not kept in memory.
+        if self.partial.len() > reader::MAX_LINE {
+            self.skipping = Some(self.partial.len());
+            self.partial = Vec::new();
         }
     }
 }

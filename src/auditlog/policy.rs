@@ -189,6 +189,16 @@ impl AuditPolicy {
                             gr.group
                         ),
                     ));
+                } else if !gr.group.is_empty() && !is_dns_subdomain(&gr.group) {
+                    // `*` is no wildcard here: kube-apiserver compares groups exactly and
+                    // refuses a group that is not a DNS subdomain.
+                    invalid.push((
+                        at(&format!("/resources/{j}/group")),
+                        format!(
+                            "rules[{i}]: group {:?} is not an API group name (groups are matched exactly; \"\" is the core group)",
+                            gr.group
+                        ),
+                    ));
                 }
                 if !gr.resource_names.is_empty() && gr.resources.is_empty() {
                     invalid.push((
@@ -199,8 +209,9 @@ impl AuditPolicy {
             }
             let non_resource_urls = strings(rule.get("nonResourceURLs"));
             for url in &non_resource_urls {
+                // `*` alone matches every path; otherwise `*` may only end a path.
                 let star_inside = url.find('*').is_some_and(|p| p + 1 != url.len());
-                if !url.starts_with('/') || star_inside {
+                if url != "*" && (!url.starts_with('/') || star_inside) {
                     invalid.push((
                         at("/nonResourceURLs"),
                         format!("rules[{i}]: nonResourceURL {url:?} must start with / and may end in * only"),
@@ -270,6 +281,20 @@ impl AuditPolicy {
     }
 }
 
+/// A lowercase RFC 1123 subdomain, as API group names are.
+fn is_dns_subdomain(s: &str) -> bool {
+    s.len() <= 253
+        && s.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+        })
+}
+
 fn check_stages(stages: &[String], pointer: &str, invalid: &mut Vec<(String, String)>) {
     for s in stages {
         if !STAGES.contains(&s.as_str()) {
@@ -320,7 +345,7 @@ impl PolicyRule {
             format!("{}/{}", attrs.resource, attrs.subresource)
         };
         self.resources.iter().any(|gr| {
-            if gr.group != "*" && gr.group != attrs.group {
+            if gr.group != attrs.group {
                 return false;
             }
             if gr.resources.is_empty() {
@@ -958,12 +983,26 @@ mod tests {
             level(&p, "create", "apps", "deployments", "", "a"),
             Level::None
         );
+        assert!(p.invalid.is_empty(), "{:?}", p.invalid);
+        // `*` is no group wildcard: exact match only, and not a valid group name.
+        let star = policy(
+            "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: Metadata\n  resources: [{group: \"*\", resources: [\"*\"]}]\n",
+        );
+        assert_eq!(
+            level(&star, "create", "apps", "deployments", "", "a"),
+            Level::None
+        );
+        assert!(
+            star.invalid
+                .iter()
+                .any(|(_, m)| m.contains("not an API group name"))
+        );
     }
 
     #[test]
     fn resource_patterns_like_the_api_server() {
         let p = policy(
-            "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: Request\n  resources: [{group: \"\", resources: [\"pods/*\"]}]\n- level: Metadata\n  resources: [{group: \"*\", resources: [\"*/scale\"]}]\n- level: RequestResponse\n  namespaces: [\"\"]\n",
+            "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: Request\n  resources: [{group: \"\", resources: [\"pods/*\"]}]\n- level: Metadata\n  resources: [{group: apps, resources: [\"*/scale\"]}]\n- level: RequestResponse\n  namespaces: [\"\"]\n- level: None\n  nonResourceURLs: [\"*\"]\n",
         );
         assert_eq!(level(&p, "create", "", "pods", "exec", "a"), Level::Request);
         assert_eq!(

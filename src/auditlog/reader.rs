@@ -177,8 +177,9 @@ pub fn rotation_key(name: &str) -> (String, Option<String>) {
     let bytes = name.as_bytes();
     // -YYYY-MM-DDTHH-MM-SS.mmm is 24 bytes.
     for i in 0..bytes.len().saturating_sub(23) {
-        let s = &name[i..i + 24];
-        let b = s.as_bytes();
+        // Matched on bytes: slicing the name at i could split a character. Once the ASCII
+        // pattern matches, i and i + 24 are character boundaries.
+        let b = &bytes[i..i + 24];
         let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
         if b[0] == b'-'
             && digits(1..5)
@@ -195,6 +196,7 @@ pub fn rotation_key(name: &str) -> (String, Option<String>) {
             && b[20] == b'.'
             && digits(21..24)
         {
+            let s = &name[i..i + 24];
             let base = format!("{}{}", &name[..i], &name[i + 24..]);
             return (
                 base.trim_end_matches(".gz").to_string(),
@@ -270,14 +272,25 @@ pub fn raw_event(file: &str, line: u64, audit_id: &str) -> Result<Vec<String>, S
     let text = String::from_utf8_lossy(&buf);
     let value: serde_json::Value = serde_json::from_str(text.trim())
         .map_err(|e| format!("{file}:{line} is no longer the event it was: {e}"))?;
+    let id_of = |v: &serde_json::Value| {
+        v.get("auditID")
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_string)
+    };
     let event = match value.get("items").and_then(serde_json::Value::as_array) {
         Some(items) => items
             .iter()
-            .find(|i| i.get("auditID").and_then(serde_json::Value::as_str) == Some(audit_id))
+            .find(|i| id_of(i).as_deref() == Some(audit_id))
             .cloned()
             .unwrap_or(value),
         None => value,
     };
+    // A rotated or rewritten log may hold another event at that line now.
+    if !audit_id.is_empty() && id_of(&event).is_some_and(|id| id != audit_id) {
+        return Err(format!(
+            "{file}:{line} now holds another event (the log was rotated or rewritten since it was read)"
+        ));
+    }
     let pretty = serde_json::to_string_pretty(&event).map_err(|e| e.to_string())?;
     Ok(pretty.lines().map(str::to_string).collect())
 }
@@ -690,5 +703,29 @@ fn read_line(reader: &mut dyn BufRead, buf: &mut Vec<u8>) -> std::io::Result<(us
         if done {
             return Ok((total, total > MAX_LINE));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rotation_key;
+
+    #[test]
+    fn rotation_stamps_in_any_file_name() {
+        assert_eq!(
+            rotation_key("audit-2024-01-02T03-04-05.678.log.gz"),
+            (
+                "audit.log".to_string(),
+                Some("2024-01-02T03-04-05.678".to_string())
+            )
+        );
+        // Non-ASCII names (long enough to be scanned) are names, not a panic.
+        assert_eq!(rotation_key("журнал-аудита.log").1, None);
+        assert_eq!(
+            rotation_key("журнал-2024-01-02T03-04-05.678.log")
+                .1
+                .as_deref(),
+            Some("2024-01-02T03-04-05.678")
+        );
     }
 }

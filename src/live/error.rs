@@ -124,16 +124,26 @@ impl fmt::Display for ApiError {
                 } else {
                     reason.clone()
                 };
-                write!(f, "{code} {reason}{}", suffix(message))
+                write!(
+                    f,
+                    "{code} {}{}",
+                    crate::sanitize::strip_controls(&reason),
+                    suffix(message)
+                )
             }
             ApiError::Timeout(d) if d.is_zero() => write!(f, "timed out"),
             ApiError::Timeout(d) => write!(f, "no answer within {} s", d.as_secs_f32()),
-            ApiError::Unreachable(m) => write!(f, "cannot reach the server: {m}"),
-            ApiError::Tls(m) => write!(f, "TLS error: {m}"),
-            ApiError::Credentials(m) => write!(f, "cannot get credentials: {m}"),
-            ApiError::Decode(m) => write!(f, "unexpected answer: {m}"),
+            ApiError::Unreachable(m) => write!(f, "cannot reach the server: {}", clean(m)),
+            ApiError::Tls(m) => write!(f, "TLS error: {}", clean(m)),
+            ApiError::Credentials(m) => write!(f, "cannot get credentials: {}", clean(m)),
+            ApiError::Decode(m) => write!(f, "unexpected answer: {}", clean(m)),
         }
     }
+}
+
+/// Text from the server or an exec plugin, without terminal control sequences.
+fn clean(text: &str) -> std::borrow::Cow<'_, str> {
+    crate::sanitize::strip_controls(text)
 }
 
 fn suffix(message: &str) -> String {

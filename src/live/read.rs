@@ -221,6 +221,9 @@ pub async fn read<T: Send>(
     } else {
         Some(options.namespaces.clone())
     };
+    // A list restarted after a 410 hands its names over twice.
+    namespace_names.sort();
+    namespace_names.dedup();
     if let Some(namespaces) = &scope {
         namespace_names = namespaces.clone();
         for ns in namespaces {
@@ -398,7 +401,8 @@ fn gap(resource: &Resource, namespace: Option<&str>, verb: &str, error: &ApiErro
 }
 
 fn denial(reason: Option<&str>) -> String {
-    match reason.filter(|r| !r.is_empty()) {
+    let reason = reason.map(crate::sanitize::strip_controls);
+    match reason.as_deref().filter(|r| !r.is_empty()) {
         Some(r) => format!("access review: not allowed ({r})"),
         None => "access review: not allowed".into(),
     }

@@ -16,11 +16,14 @@ pub struct WatchPoint {
     pub resource_version: String,
 }
 
-/// Watches every point until `on_change` returns false (nobody listens any more). Blocks;
-/// run it on its own thread. `on_change` gets a one-line description of what changed.
+/// Watches every point until `keep_going` turns false (checked twice a second, so a
+/// superseded watcher lets go of its connections even on a quiet cluster) or `on_change`
+/// returns false (nobody listens any more). Blocks; run it on its own thread. `on_change`
+/// gets a one-line description of what changed.
 pub fn follow(
     options: &LiveOptions,
     points: Vec<WatchPoint>,
+    keep_going: impl Fn() -> bool,
     on_change: impl Fn(String) -> bool + Send + Sync,
 ) -> Result<(), String> {
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -85,12 +88,26 @@ pub fn follow(
                 tokio::time::sleep(Duration::from_millis(500)).await;
             }
         });
-        // Ends when any watch learns nobody listens.
-        let mut all = futures_util::stream::iter(watches).buffer_unordered(64);
-        while let Some(listening) = all.next().await {
-            if !listening {
-                break;
+        // Every point at once (one connection each); ends when any watch learns nobody
+        // listens.
+        let count = watches.len().max(1);
+        let all = async {
+            let mut all = futures_util::stream::iter(watches).buffer_unordered(count);
+            while let Some(listening) = all.next().await {
+                if !listening {
+                    break;
+                }
             }
+        };
+        let superseded = async {
+            while keep_going() {
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+        };
+        // Dropping the watches closes their connections.
+        tokio::select! {
+            () = all => {}
+            () = superseded => {}
         }
         Ok(())
     })

@@ -559,6 +559,29 @@ impl App {
     }
 
     /// The stable ID of the finding the detail view shows.
+    /// After the findings changed (a re-read, a rerun, new audit events), keeps showing
+    /// the finding that was shown, whose index may have moved, with its YAML pane; back to
+    /// the list when it is gone.
+    fn reshow(&mut self, shown: Option<crate::findings::FindingId>) {
+        let View::Detail(old) = self.view else {
+            return;
+        };
+        let now = shown.and_then(|id| {
+            self.audit
+                .as_ref()
+                .and_then(|a| a.report.findings.iter().position(|f| f.id == id))
+        });
+        match now {
+            Some(i) => {
+                if self.yaml.finding == Some(old) {
+                    self.yaml.finding = Some(i);
+                }
+                self.view = View::Detail(i);
+            }
+            None => self.view = View::Findings,
+        }
+    }
+
     pub fn shown_finding_id(&self) -> Option<crate::findings::FindingId> {
         match self.view {
             View::Detail(i) => self
@@ -626,16 +649,7 @@ impl App {
                         self.set_audit(audit);
                         self.changes = 0;
                         self.last_change = None;
-                        if let View::Detail(_) = self.view {
-                            match shown.and_then(|id| {
-                                self.audit
-                                    .as_ref()
-                                    .and_then(|a| a.report.findings.iter().position(|f| f.id == id))
-                            }) {
-                                Some(i) => self.view = View::Detail(i),
-                                None => self.view = View::Findings,
-                            }
-                        }
+                        self.reshow(shown);
                         self.status = match notes.first() {
                             Some(note) => Some(crate::sanitize::strip_controls(note).into_owned()),
                             None if reloaded => Some("re-read: the views show the new read".into()),
@@ -653,25 +667,16 @@ impl App {
                 None
             }
             Event::AuditLogUpdated(analysis) => {
+                // Which finding the detail showed, asked before the audit is taken out.
+                let shown = self.shown_finding_id();
                 let mut audit = self.audit.take()?;
                 let before = audit.audit_log.as_ref().map_or(0, |(_, s)| s.events);
-                let shown = self.shown_finding_id();
                 let events = analysis.1.events;
                 audit.audit_log =
                     crate::audit::with_policy(Some(*analysis), audit.audit_policy.as_ref());
                 audit.rerun();
-                let view = self.view;
                 self.set_audit(audit);
-                self.view = view;
-                if let View::Detail(_) = self.view {
-                    self.view = shown
-                        .and_then(|id| {
-                            self.audit
-                                .as_ref()
-                                .and_then(|a| a.report.findings.iter().position(|f| f.id == id))
-                        })
-                        .map_or(View::Findings, View::Detail);
-                }
+                self.reshow(shown);
                 self.status = Some(format!(
                     "audit log: {} new events ({events} in all)",
                     events.saturating_sub(before)
@@ -685,11 +690,7 @@ impl App {
             }
             Event::Rerun(audit, message, shown) => {
                 self.set_audit(*audit);
-                if let (Some(id), Some(a)) = (shown, &self.audit)
-                    && let Some(i) = a.report.findings.iter().position(|f| f.id == id)
-                {
-                    self.view = View::Detail(i);
-                }
+                self.reshow(shown);
                 self.status = Some(message);
                 None
             }

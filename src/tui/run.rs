@@ -38,6 +38,9 @@ pub struct Options {
     /// Where `e` writes reports.
     pub export_dir: PathBuf,
     pub log_path: Option<PathBuf>,
+    /// Where slow effects (reading a raw event out of a big log) send their result; set by
+    /// [`run`]. Without it they run in place (tests).
+    pub events: Option<Sender<Event>>,
 }
 
 /// Appends a line to the log file; the TUI owns the terminal, so nothing goes to it.
@@ -138,6 +141,8 @@ pub fn run(
     ));
 
     let (tx, rx) = mpsc::channel();
+    let mut options = options;
+    options.events = Some(tx.clone());
     spawn_loader(tx.clone(), source.clone(), audit_args.clone());
     spawn_input(tx.clone());
     let mut session = Session {
@@ -146,6 +151,7 @@ pub fn run(
         audit_args,
         generation: Arc::new(AtomicU64::new(0)),
         last_change: None,
+        previous_context: None,
     };
     let result = event_loop(
         &mut terminal,
@@ -169,6 +175,9 @@ struct Session {
     generation: Arc<AtomicU64>,
     /// When a watch last reported a change not yet re-read.
     last_change: Option<Instant>,
+    /// The context before a `:ctx` switch whose read has not succeeded yet: a failed
+    /// switch goes back to it.
+    previous_context: Option<Option<String>>,
 }
 
 /// A live view re-reads on its own when the cluster changed: a few seconds after the last
@@ -179,9 +188,8 @@ const AUTO_REREAD_QUIET: Duration = Duration::from_secs(3);
 impl Session {
     fn reload(&mut self, context: Option<String>, log: &mut Log) {
         if let Some(c) = context {
-            self.source.context = Some(c);
+            self.previous_context = Some(self.source.context.replace(c));
         }
-        self.generation.fetch_add(1, Ordering::SeqCst);
         self.last_change = None;
         log.line("re-reading the source");
         spawn_loader(
@@ -189,6 +197,18 @@ impl Session {
             self.source.clone(),
             self.audit_args.clone(),
         );
+    }
+
+    /// A read finished. A good one replaces the previous read: its watchers and follower
+    /// stop (the new ones start after this). A failed one leaves them running, and a failed
+    /// `:ctx` switch goes back to the context that worked.
+    fn loaded(&mut self, ok: bool) {
+        if ok {
+            self.previous_context = None;
+            self.generation.fetch_add(1, Ordering::SeqCst);
+        } else if let Some(previous) = self.previous_context.take() {
+            self.source.context = previous;
+        }
     }
 
     /// After a live read, follows its lists and reports changes until the next read.
@@ -202,8 +222,9 @@ impl Session {
         let generation = self.generation.clone();
         let mine = generation.load(Ordering::SeqCst);
         std::thread::spawn(move || {
-            let _ = crate::live::watch::follow(&options, points, |what| {
-                generation.load(Ordering::SeqCst) == mine && tx.send(Event::Changed(what)).is_ok()
+            let current = || generation.load(Ordering::SeqCst) == mine;
+            let _ = crate::live::watch::follow(&options, points, current, |what| {
+                current() && tx.send(Event::Changed(what)).is_ok()
             });
         });
     }
@@ -330,6 +351,7 @@ fn event_loop(
                 match result.as_mut() {
                     Ok(a) => {
                         loaded_at = Some(Instant::now());
+                        session.loaded(true);
                         session.watch(a);
                         if let Some(follower) = a.follower.take() {
                             session.follow(follower);
@@ -340,7 +362,10 @@ fn event_loop(
                             a.report.findings.len()
                         ))
                     }
-                    Err(e) => log.line(&format!("load failed: {e}")),
+                    Err(e) => {
+                        session.loaded(false);
+                        log.line(&format!("load failed: {e}"))
+                    }
                 }
             }
             if let Event::Changed(what) = &event {
@@ -403,17 +428,33 @@ pub fn perform(app: &mut App, effect: Effect, options: &Options, log: &mut Log) 
             let audit = app.audit.as_ref()?;
             let f = audit.report.findings.get(finding)?;
             let loc = f.location.clone()?;
-            // An audit event: the raw event from its log line, pretty-printed.
+            // An audit event: the raw event from its log line, pretty-printed. Reading up
+            // to a late line of a big log takes a while, so off the UI thread when it can.
             if let Some(event) = &f.subject.event {
-                let lines =
-                    crate::auditlog::reader::raw_event(&loc.file, loc.line.into(), &event.audit_id)
+                let (file, line, id) = (
+                    loc.file.to_string(),
+                    u64::from(loc.line),
+                    event.audit_id.clone(),
+                );
+                let load = move || {
+                    let lines = crate::auditlog::reader::raw_event(&file, line, &id)
                         .unwrap_or_else(|e| vec![format!("(the raw event cannot be shown: {e})")]);
-                return Some(Event::Yaml {
-                    finding,
-                    first_line: 1,
-                    lines,
-                    raw_event: true,
-                });
+                    Event::Yaml {
+                        finding,
+                        first_line: 1,
+                        lines,
+                        raw_event: true,
+                    }
+                };
+                return match options.events.clone() {
+                    Some(tx) => {
+                        std::thread::spawn(move || {
+                            let _ = tx.send(load());
+                        });
+                        None
+                    }
+                    None => Some(load()),
+                };
             }
             let text = DiskAndDemo.text(&loc.file)?;
             let docs = yaml::split_documents(&text);
