@@ -177,8 +177,9 @@ pub struct Finding {
     pub remediation: &'static str,
     /// The rule's references plus its CKS domain.
     pub references: References,
+    /// Boxed: rare, and a finding is moved and stored by the hundred thousand.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub suppressed: Option<Suppression>,
+    pub suppressed: Option<Box<Suppression>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<Location>,
 }

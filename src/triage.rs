@@ -237,20 +237,20 @@ pub fn apply(
             .get(&key)
             .and_then(|v| v.iter().find(|(id, _)| *id == f.rule_id))
         {
-            f.suppressed = Some(Suppression {
+            f.suppressed = Some(Box::new(Suppression {
                 by: SuppressedBy::Annotation,
                 reason: reason.clone(),
                 expires: None,
-            });
+            }));
             continue;
         }
         if let Some(i) = active.iter().position(|e| exemption_matches(e, f)) {
             used[i] = true;
-            f.suppressed = Some(Suppression {
+            f.suppressed = Some(Box::new(Suppression {
                 by: SuppressedBy::Exemption,
                 reason: active[i].reason.clone(),
                 expires: active[i].expires.clone(),
-            });
+            }));
         }
     }
     notes.unused_exemptions = active

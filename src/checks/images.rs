@@ -1,5 +1,7 @@
 //! Image reference hygiene (IMG001-IMG004).
 
+use super::msg;
+
 use super::{ScanConfig, container_subject, describe, evidence, input};
 use crate::findings::Recorder;
 use crate::image_ref::{ImageRef, allowed_by};
@@ -17,12 +19,12 @@ pub fn run(
     let mut parsed: HashMap<&str, Option<ImageRef>> = HashMap::new();
     for (w, view) in workloads.iter().zip(views) {
         for c in &view.containers {
-            let pointer = format!("{}/image", c.pointer());
+            let pointer = msg!("{}/image", c.pointer());
             let Some(raw) = c.image.filter(|i| !i.is_empty()) else {
                 for rule in ["IMG001", "IMG002", "IMG003", "IMG004"] {
                     rec.not_evaluated(
                         rule,
-                        format!("{} container {:?}", describe(w), c.name),
+                        msg!("{} container {:?}", describe(w), c.name),
                         "no image set",
                     );
                 }
@@ -36,8 +38,8 @@ pub fn run(
                 for rule in ["IMG001", "IMG002", "IMG003", "IMG004"] {
                     rec.not_evaluated(
                         rule,
-                        format!("{} container {:?}", describe(w), c.name),
-                        format!("unparseable image reference {raw:?}"),
+                        msg!("{} container {:?}", describe(w), c.name),
+                        msg!("unparseable image reference {raw:?}"),
                     );
                 }
                 continue;
@@ -54,7 +56,7 @@ pub fn run(
                     input(
                         subject(),
                         w,
-                        format!(
+                        msg!(
                             "Image {raw} of container {} in {} {what}",
                             super::Quoted(c.name),
                             describe(w)
@@ -69,7 +71,7 @@ pub fn run(
                     input(
                         subject(),
                         w,
-                        format!(
+                        msg!(
                             "Image {raw} of container {} in {} is not pinned by digest",
                             super::Quoted(c.name),
                             describe(w)
@@ -81,7 +83,7 @@ pub fn run(
             if config.allowed_registries.is_empty() {
                 rec.not_evaluated(
                     "IMG003",
-                    format!("{} container {:?}", describe(w), c.name),
+                    msg!("{} container {:?}", describe(w), c.name),
                     "no registry allow-list configured (--allowed-registry)",
                 );
             } else {
@@ -91,7 +93,7 @@ pub fn run(
                         input(
                             subject(),
                             w,
-                            format!("Image {raw} of container {} in {} comes from {}, which is not in the allow-list ({})", super::Quoted(c.name), describe(w), image.registry, config.allowed_registries.join(", ")),
+                            msg!("Image {raw} of container {} in {} comes from {}, which is not in the allow-list ({})", super::Quoted(c.name), describe(w), image.registry, config.allowed_registries.join(", ")),
                             vec![evidence(w, &pointer, raw.to_string())],
                         )
                     }),
@@ -114,8 +116,8 @@ pub fn run(
                     input(
                         subject(),
                         w,
-                        format!("Image {raw} of container {} in {} is a mutable reference pulled with imagePullPolicy {effective}{how}", super::Quoted(c.name), describe(w)),
-                        vec![evidence(w, &format!("{}/imagePullPolicy", c.pointer()), format!("{effective}{how}"))],
+                        msg!("Image {raw} of container {} in {} is a mutable reference pulled with imagePullPolicy {effective}{how}", super::Quoted(c.name), describe(w)),
+                        vec![evidence(w, &msg!("{}/imagePullPolicy", c.pointer()), msg!("{effective}{how}"))],
                     )
                 }),
             );

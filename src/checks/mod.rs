@@ -12,6 +12,36 @@ use crate::inventory::{Inventory, Workload};
 use crate::pss::{PodView, Version};
 use std::borrow::Cow;
 
+/// `format!` for finding texts: written into a warm per-thread buffer, then copied into
+/// a string of exactly the right size. Findings are built by the hundred thousand, and
+/// `format!` grows each string as it writes (several reallocations apiece), which cost
+/// more than the formatting itself.
+macro_rules! msg {
+    ($($arg:tt)*) => {
+        $crate::checks::fmt_exact(format_args!($($arg)*))
+    };
+}
+pub(crate) use msg;
+
+pub(crate) fn fmt_exact(args: std::fmt::Arguments<'_>) -> String {
+    use std::fmt::Write;
+    thread_local! {
+        static SCRATCH: std::cell::RefCell<String> = std::cell::RefCell::new(String::with_capacity(1024));
+    }
+    if let Some(text) = args.as_str() {
+        return text.to_owned();
+    }
+    SCRATCH.with(|scratch| match scratch.try_borrow_mut() {
+        Ok(mut buffer) => {
+            buffer.clear();
+            let _ = buffer.write_fmt(args);
+            buffer.as_str().to_owned()
+        }
+        // Formatting inside formatting (a Display that builds a message): plain format.
+        Err(_) => std::fmt::format(args),
+    })
+}
+
 /// What a scan is asked to do.
 #[derive(Debug, Clone)]
 pub struct ScanConfig {

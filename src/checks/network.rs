@@ -1,5 +1,7 @@
 //! Network isolation (NET001): does each namespace with workloads have a default-deny policy?
 
+use super::msg;
+
 use crate::findings::{Evidence, FindingInput, Location, Recorder, Subject};
 use crate::inventory::{Inventory, NetworkPolicyInfo};
 use k8s_openapi::api::networking::v1::NetworkPolicySpec;
@@ -10,7 +12,7 @@ pub fn run(inv: &Inventory, workloads: &[&crate::inventory::Workload], rec: &mut
             continue;
         }
         if !inv.knows_absence_of("NetworkPolicy") {
-            rec.not_evaluated("NET001", format!("namespace {}", ns.name), "the input holds no NetworkPolicy objects, so their absence cannot be told from their omission");
+            rec.not_evaluated("NET001", msg!("namespace {}", ns.name), "the input holds no NetworkPolicy objects, so their absence cannot be told from their omission");
             continue;
         }
         let policies: Vec<&NetworkPolicyInfo> = inv
@@ -22,15 +24,15 @@ pub fn run(inv: &Inventory, workloads: &[&crate::inventory::Workload], rec: &mut
         let egress = policies.iter().any(|p| denies_all(&p.spec, "Egress"));
         let message = match (ingress, egress, policies.len()) {
             (true, _, _) => None,
-            (false, true, _) => Some(format!(
+            (false, true, _) => Some(msg!(
                 "Namespace {} denies egress by default but accepts ingress from every pod in the cluster",
                 ns.name
             )),
-            (false, false, 0) => Some(format!(
+            (false, false, 0) => Some(msg!(
                 "Namespace {} has no NetworkPolicy: every pod accepts traffic from anywhere",
                 ns.name
             )),
-            (false, false, n) => Some(format!(
+            (false, false, n) => Some(msg!(
                 "Namespace {} has {n} NetworkPolicies but none selects all pods to deny ingress by default",
                 ns.name
             )),

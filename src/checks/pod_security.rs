@@ -1,5 +1,7 @@
 //! PSS rules per workload, and Pod Security Admission per namespace.
 
+use super::msg;
+
 use super::{ScanConfig, describe, evidence, input, workload_subject};
 use crate::findings::{Evidence, FindingInput, Location, Recorder, Subject};
 use crate::inventory::{Inventory, Workload, WorkloadKind};
@@ -87,7 +89,7 @@ fn violation_input(w: &Workload, v: &Violation, policy: Policy) -> FindingInput 
         "would violate"
     };
     let evidence: Vec<Evidence> = v.spots.iter().map(|s| evidence(w, s, v.reason)).collect();
-    let message = format!("{} {verb} PodSecurity \"{policy}\": {v}", describe(w));
+    let message = msg!("{} {verb} PodSecurity \"{policy}\": {v}", describe(w));
     let mut i = input(workload_subject(w), w, message, evidence);
     i.discriminator = v.check.to_string();
     i
@@ -137,14 +139,14 @@ pub fn namespaces(
                 .origin
                 .as_ref()
                 .map_or(String::new(), |o| o.pointer.clone());
-            let key = format!("{LABEL_PREFIX}{suffix}");
+            let key = msg!("{LABEL_PREFIX}{suffix}");
             let value = ns
                 .labels
                 .get(&key)
                 .cloned()
                 .unwrap_or_else(|| "(not set)".into());
             Evidence::at(
-                format!("{pointer}/metadata/labels/{}", key.replace('/', "~1")),
+                msg!("{pointer}/metadata/labels/{}", key.replace('/', "~1")),
                 value,
             )
         };
@@ -162,7 +164,7 @@ pub fn namespaces(
             (!policy.errors.is_empty()).then(|| {
                 let bad_labels = policy.errors.iter().filter_map(|e| e.split('=').next());
                 namespace_input(
-                    format!(
+                    msg!(
                         "Namespace {} has invalid Pod Security labels: {}",
                         ns.name,
                         policy.errors.join("; ")
@@ -217,7 +219,7 @@ pub fn namespaces(
             would_break_restricted: Vec::new(),
         };
         for v in &at_minor {
-            let label = format!("{}/{}", v.workload.kind.as_str(), v.workload.name);
+            let label = msg!("{}/{}", v.workload.kind.as_str(), v.workload.name);
             if !v.baseline.is_empty() {
                 report.would_break_baseline.push(label.clone());
             }
@@ -236,7 +238,7 @@ pub fn namespaces(
                     "has no enforce label, so the cluster default (privileged) applies"
                 };
                 namespace_input(
-                    format!(
+                    msg!(
                         "Namespace {} {state}; it could enforce {} today without breaking any of its {} workloads",
                         ns.name, report.highest_enforceable, report.workloads
                     ),
@@ -253,12 +255,12 @@ pub fn namespaces(
                 if !violations.is_empty() {
                     report
                         .violating_enforced
-                        .push(format!("{}/{}", w.kind.as_str(), w.name));
+                        .push(msg!("{}/{}", w.kind.as_str(), w.name));
                 }
                 rec.decide(
                     "PSA002",
                     (!violations.is_empty()).then(|| {
-                        let message = format!(
+                        let message = msg!(
                             "{} runs in namespace {} which enforces {enforce}; its pods would be rejected: violates PodSecurity \"{enforce}\": {}",
                             describe(w),
                             ns.name,

@@ -1,5 +1,7 @@
 //! RBAC: who can do what dangerous thing (RBAC001-RBAC008), from roles and bindings.
 
+use super::msg;
+
 use crate::findings::{Evidence, FindingInput, Location, Recorder, Subject};
 use crate::inventory::{BindingInfo, BindingKind, Inventory, RoleInfo, RoleKind};
 use crate::severity::Severity;
@@ -68,7 +70,7 @@ fn is_system_subject(s: &k8s_openapi::api::rbac::v1::Subject) -> bool {
 
 fn subject_text(s: &k8s_openapi::api::rbac::v1::Subject, binding_ns: &str) -> String {
     match s.kind.as_str() {
-        "ServiceAccount" => format!(
+        "ServiceAccount" => msg!(
             "ServiceAccount {}/{}",
             s.namespace
                 .as_deref()
@@ -76,7 +78,7 @@ fn subject_text(s: &k8s_openapi::api::rbac::v1::Subject, binding_ns: &str) -> St
                 .unwrap_or(binding_ns),
             s.name
         ),
-        kind => format!("{kind} {}", s.name),
+        kind => msg!("{kind} {}", s.name),
     }
 }
 
@@ -100,7 +102,7 @@ fn wildcards(role: &RoleInfo, rec: &mut Recorder) {
                         .is_some_and(|r| r.iter().any(|x| x == "*")))
             {
                 evidence.push(Evidence::at(
-                    format!("{}/rules/{i}/{field}", role.origin.pointer),
+                    msg!("{}/rules/{i}/{field}", role.origin.pointer),
                     "*",
                 ));
             }
@@ -115,12 +117,12 @@ fn wildcards(role: &RoleInfo, rec: &mut Recorder) {
     rec.decide(
         "RBAC001",
         (!evidence.is_empty()).then(|| FindingInput {
-            message: format!(
+            message: msg!(
                 "{kind} {} grants wildcards ({})",
                 if role.namespace.is_empty() {
                     role.name.clone()
                 } else {
-                    format!("{}/{}", role.namespace, role.name)
+                    msg!("{}/{}", role.namespace, role.name)
                 },
                 evidence
                     .iter()
@@ -158,9 +160,9 @@ fn rule_grants(rule: &PolicyRule, group: &str, resource: &str, verbs: &[&str]) -
         rs.iter().any(|r| {
             r == "*"
                 || r == resource
-                || resource.split_once('/').is_some_and(|(base, sub)| {
-                    r == &format!("{base}/*") || r == &format!("*/{sub}")
-                })
+                || resource
+                    .split_once('/')
+                    .is_some_and(|(base, sub)| r == &msg!("{base}/*") || r == &msg!("*/{sub}"))
         })
     });
     let unrestricted = rule.resource_names.as_ref().is_none_or(|n| n.is_empty());
@@ -258,9 +260,9 @@ fn grants(inv: &Inventory, b: &BindingInfo, rec: &mut Recorder) {
     let scope = if b.kind == BindingKind::ClusterRoleBinding {
         "cluster-wide".to_string()
     } else {
-        format!("in namespace {}", b.namespace)
+        msg!("in namespace {}", b.namespace)
     };
-    let role_ref = format!("{} {}", b.role_ref.kind, b.role_ref.name);
+    let role_ref = msg!("{} {}", b.role_ref.kind, b.role_ref.name);
     let base = |message: String, evidence: Vec<Evidence>, discriminator: &str| FindingInput {
         subject: subject.clone(),
         message,
@@ -270,17 +272,16 @@ fn grants(inv: &Inventory, b: &BindingInfo, rec: &mut Recorder) {
         severity: anonymous.then_some(Severity::Critical),
     };
     let role_evidence = Evidence::at(
-        format!("{}/roleRef/name", b.origin.pointer),
+        msg!("{}/roleRef/name", b.origin.pointer),
         b.role_ref.name.clone(),
     );
-    let subjects_evidence =
-        Evidence::at(format!("{}/subjects", b.origin.pointer), people.join(", "));
+    let subjects_evidence = Evidence::at(msg!("{}/subjects", b.origin.pointer), people.join(", "));
     let is_cluster_admin = b.role_ref.kind == "ClusterRole" && b.role_ref.name == "cluster-admin";
     rec.decide(
         "RBAC002",
         is_cluster_admin.then(|| {
             base(
-                format!(
+                msg!(
                     "{kind} {} gives cluster-admin {scope} to {}",
                     b.name,
                     people.join(", ")
@@ -298,8 +299,8 @@ fn grants(inv: &Inventory, b: &BindingInfo, rec: &mut Recorder) {
         for p in PERMISSIONS {
             rec.not_evaluated(
                 p.rule,
-                format!("{kind} {}", b.name),
-                format!("{role_ref} is not in the input"),
+                msg!("{kind} {}", b.name),
+                msg!("{role_ref} is not in the input"),
             );
         }
         return;
@@ -329,7 +330,7 @@ fn grants(inv: &Inventory, b: &BindingInfo, rec: &mut Recorder) {
             .iter()
             .map(|i| {
                 Evidence::at(
-                    format!("{}/rules/{i}", role.origin.pointer),
+                    msg!("{}/rules/{i}", role.origin.pointer),
                     p.what.to_string(),
                 )
             })
@@ -338,12 +339,12 @@ fn grants(inv: &Inventory, b: &BindingInfo, rec: &mut Recorder) {
         let scope_text = if p.rule == "RBAC008" {
             String::new()
         } else {
-            format!(" {scope}")
+            msg!(" {scope}")
         };
         rec.fail(
             p.rule,
             base(
-                format!(
+                msg!(
                     "{} can {}{scope_text} through {kind} {} ({role_ref})",
                     people.join(", "),
                     p.what,

@@ -1,5 +1,7 @@
 //! Least-privilege checks beyond the Pod Security Standards (POD001-POD017).
 
+use super::msg;
+
 use super::{container_subject, describe, evidence, input, workload_subject};
 use crate::findings::Recorder;
 use crate::inventory::containers::{ContainerKind, ContainerRef};
@@ -59,7 +61,7 @@ fn resources(w: &Workload, c: &ContainerRef<'_>, rec: &mut Recorder) {
                 input(
                     container_subject(w, c),
                     w,
-                    format!(
+                    msg!(
                         "Container {} of {} has no {} {kind}",
                         super::Quoted(c.name),
                         describe(w),
@@ -67,8 +69,8 @@ fn resources(w: &Workload, c: &ContainerRef<'_>, rec: &mut Recorder) {
                     ),
                     vec![evidence(
                         w,
-                        &format!("{}/resources", c.pointer()),
-                        format!("{kind}.{} not set", missing.join(", ")),
+                        &msg!("{}/resources", c.pointer()),
+                        msg!("{kind}.{} not set", missing.join(", ")),
                     )],
                 )
             }),
@@ -91,7 +93,7 @@ fn run_as_root(
         (None, _) => Some((
             "may run as root: runAsNonRoot is not true and no runAsUser is set, so the image's user decides".to_string(),
             "runAsNonRoot",
-            format!("{:?}", non_root),
+            msg!("{:?}", non_root),
         )),
     };
     rec.decide(
@@ -102,14 +104,14 @@ fn run_as_root(
                 _ => s.run_as_non_root.is_some(),
             });
             let pointer = if container_sets {
-                format!("{}/securityContext/{field}", c.pointer())
+                msg!("{}/securityContext/{field}", c.pointer())
             } else {
-                format!("/spec/securityContext/{field}")
+                msg!("/spec/securityContext/{field}")
             };
             let mut i = input(
                 container_subject(w, c),
                 w,
-                format!(
+                msg!(
                     "Container {} of {} {what}",
                     super::Quoted(c.name),
                     describe(w)
@@ -138,19 +140,19 @@ fn low_ids(
         match value {
             Some(v) if v >= 10000 => {}
             Some(v) => {
-                problems.push(format!("{name}={v}"));
+                problems.push(msg!("{name}={v}"));
                 ev.push(evidence(
                     w,
-                    &format!("{}/securityContext/{name}", c.pointer()),
+                    &msg!("{}/securityContext/{name}", c.pointer()),
                     v.to_string(),
                 ));
             }
             None => {
-                problems.push(format!("{name} not set"));
+                problems.push(msg!("{name} not set"));
                 ev.push(evidence(
                     w,
-                    &format!("{}/securityContext", c.pointer()),
-                    format!("{name} not set"),
+                    &msg!("{}/securityContext", c.pointer()),
+                    msg!("{name} not set"),
                 ));
             }
         }
@@ -161,7 +163,7 @@ fn low_ids(
             input(
                 container_subject(w, c),
                 w,
-                format!(
+                msg!(
                     "Container {} of {}: {} (want 10000 or more)",
                     super::Quoted(c.name),
                     describe(w),
@@ -181,15 +183,15 @@ fn read_only_root(w: &Workload, c: &ContainerRef<'_>, rec: &mut Recorder) {
             input(
                 container_subject(w, c),
                 w,
-                format!(
+                msg!(
                     "Container {} of {} has a writable root filesystem",
                     super::Quoted(c.name),
                     describe(w)
                 ),
                 vec![evidence(
                     w,
-                    &format!("{}/securityContext/readOnlyRootFilesystem", c.pointer()),
-                    format!("{ro:?}"),
+                    &msg!("{}/securityContext/readOnlyRootFilesystem", c.pointer()),
+                    msg!("{ro:?}"),
                 )],
             )
         }),
@@ -227,14 +229,14 @@ fn net_raw(w: &Workload, c: &ContainerRef<'_>, rec: &mut Recorder) {
             input(
                 container_subject(w, c),
                 w,
-                format!(
+                msg!(
                     "Container {} of {} {what}",
                     super::Quoted(c.name),
                     describe(w)
                 ),
                 vec![evidence(
                     w,
-                    &format!("{}/securityContext/capabilities", c.pointer()),
+                    &msg!("{}/securityContext/capabilities", c.pointer()),
                     what,
                 )],
             )
@@ -268,7 +270,7 @@ fn dangerous_caps(w: &Workload, c: &ContainerRef<'_>, rec: &mut Recorder) {
             let mut i = input(
                 container_subject(w, c),
                 w,
-                format!(
+                msg!(
                     "Container {} of {} adds {}",
                     super::Quoted(c.name),
                     describe(w),
@@ -276,7 +278,7 @@ fn dangerous_caps(w: &Workload, c: &ContainerRef<'_>, rec: &mut Recorder) {
                 ),
                 vec![evidence(
                     w,
-                    &format!("{}/securityContext/capabilities/add", c.pointer()),
+                    &msg!("{}/securityContext/capabilities/add", c.pointer()),
                     bad.join(", "),
                 )],
             );
@@ -297,20 +299,20 @@ fn secrets_in_env(w: &Workload, c: &ContainerRef<'_>, rec: &mut Recorder) {
             .as_ref()
             .and_then(|v| v.secret_key_ref.as_ref())
         {
-            names.push(format!("{} (secret {}/{})", e.name, r.name, r.key));
+            names.push(msg!("{} (secret {}/{})", e.name, r.name, r.key));
             ev.push(evidence(
                 w,
-                &format!("{}/env/{i}/valueFrom/secretKeyRef", c.pointer()),
-                format!("{}:{}", r.name, r.key),
+                &msg!("{}/env/{i}/valueFrom/secretKeyRef", c.pointer()),
+                msg!("{}:{}", r.name, r.key),
             ));
         }
     }
     for (i, e) in c.env_from.iter().enumerate() {
         if let Some(r) = e.secret_ref.as_ref() {
-            names.push(format!("all keys of secret {}", r.name));
+            names.push(msg!("all keys of secret {}", r.name));
             ev.push(evidence(
                 w,
-                &format!("{}/envFrom/{i}/secretRef", c.pointer()),
+                &msg!("{}/envFrom/{i}/secretRef", c.pointer()),
                 r.name.clone(),
             ));
         }
@@ -321,7 +323,7 @@ fn secrets_in_env(w: &Workload, c: &ContainerRef<'_>, rec: &mut Recorder) {
             input(
                 container_subject(w, c),
                 w,
-                format!(
+                msg!(
                     "Container {} of {} reads secrets into its environment: {}",
                     super::Quoted(c.name),
                     describe(w),
@@ -343,7 +345,7 @@ fn ssh_port(w: &Workload, c: &ContainerRef<'_>, rec: &mut Recorder) {
             input(
                 container_subject(w, c),
                 w,
-                format!(
+                msg!(
                     "Container {} of {} exposes port {} (SSH)",
                     super::Quoted(c.name),
                     describe(w),
@@ -351,7 +353,7 @@ fn ssh_port(w: &Workload, c: &ContainerRef<'_>, rec: &mut Recorder) {
                 ),
                 vec![evidence(
                     w,
-                    &format!("{}/ports/{i}/containerPort", c.pointer()),
+                    &msg!("{}/ports/{i}/containerPort", c.pointer()),
                     p.container_port.to_string(),
                 )],
             )
@@ -408,7 +410,7 @@ fn normalize_path(path: &str) -> String {
             s => parts.push(s),
         }
     }
-    format!("/{}", parts.join("/"))
+    msg!("/{}", parts.join("/"))
 }
 
 fn host_paths(w: &Workload, containers: &[ContainerRef<'_>], rec: &mut Recorder) {
@@ -426,7 +428,7 @@ fn host_paths(w: &Workload, containers: &[ContainerRef<'_>], rec: &mut Recorder)
         let ev = || {
             vec![evidence(
                 w,
-                &format!("/spec/volumes/{vi}/hostPath/path"),
+                &msg!("/spec/volumes/{vi}/hostPath/path"),
                 hp.path.clone(),
             )]
         };
@@ -444,7 +446,7 @@ fn host_paths(w: &Workload, containers: &[ContainerRef<'_>], rec: &mut Recorder)
         let mut i = input(
             subject(),
             w,
-            format!(
+            msg!(
                 "{} mounts the container runtime socket {} (volume {:?})",
                 describe(w),
                 hp.path,
@@ -461,7 +463,7 @@ fn host_paths(w: &Workload, containers: &[ContainerRef<'_>], rec: &mut Recorder)
         let mut i = input(
             subject(),
             w,
-            format!(
+            msg!(
                 "{} mounts the sensitive host path {} (volume {:?})",
                 describe(w),
                 hp.path,
@@ -487,19 +489,19 @@ fn host_paths(w: &Workload, containers: &[ContainerRef<'_>], rec: &mut Recorder)
                 let mut i = input(
                     subject(),
                     w,
-                    format!(
+                    msg!(
                         "{} mounts host path {} writable in {}",
                         describe(w),
                         hp.path,
                         names
                             .iter()
-                            .map(|n| format!("{n:?}"))
+                            .map(|n| msg!("{n:?}"))
                             .collect::<Vec<_>>()
                             .join(", ")
                     ),
                     vec![evidence(
                         w,
-                        &format!("{}/volumeMounts/{mi}", c.pointer()),
+                        &msg!("{}/volumeMounts/{mi}", c.pointer()),
                         "readOnly not true",
                     )],
                 );
@@ -524,7 +526,7 @@ fn service_account(inv: &Inventory, w: &Workload, rec: &mut Recorder) {
             input(
                 workload_subject(w),
                 w,
-                format!(
+                msg!(
                     "{} runs as the namespace's default service account",
                     describe(w)
                 ),
@@ -546,8 +548,8 @@ fn service_account(inv: &Inventory, w: &Workload, rec: &mut Recorder) {
     {
         rec.not_evaluated(
             "POD011",
-            format!("{} {}/{}", w.kind.as_str(), w.namespace, w.name),
-            format!(
+            msg!("{} {}/{}", w.kind.as_str(), w.namespace, w.name),
+            msg!(
                 "service account {sa_name} could not be read: {}",
                 gap.reason
             ),
@@ -564,7 +566,7 @@ fn service_account(inv: &Inventory, w: &Workload, rec: &mut Recorder) {
         ),
         (None, Some(v)) => (
             v,
-            format!("service account {sa_name} sets automountServiceAccountToken: {v}"),
+            msg!("service account {sa_name} sets automountServiceAccountToken: {v}"),
         ),
         (None, None) => (
             true,
@@ -577,14 +579,14 @@ fn service_account(inv: &Inventory, w: &Workload, rec: &mut Recorder) {
             input(
                 workload_subject(w),
                 w,
-                format!(
+                msg!(
                     "{} mounts the token of service account {sa_name}: {why}",
                     describe(w)
                 ),
                 vec![evidence(
                     w,
                     "/spec/automountServiceAccountToken",
-                    format!("{:?}", w.spec.automount_service_account_token),
+                    msg!("{:?}", w.spec.automount_service_account_token),
                 )],
             )
         }),
@@ -599,7 +601,7 @@ fn host_aliases(w: &Workload, rec: &mut Recorder) {
             let entries: Vec<String> = aliases
                 .iter()
                 .map(|a| {
-                    format!(
+                    msg!(
                         "{} -> {}",
                         a.hostnames.as_deref().unwrap_or(&[]).join(","),
                         a.ip
@@ -609,7 +611,7 @@ fn host_aliases(w: &Workload, rec: &mut Recorder) {
             input(
                 workload_subject(w),
                 w,
-                format!(
+                msg!(
                     "{} overrides /etc/hosts: {}",
                     describe(w),
                     entries.join("; ")
@@ -622,8 +624,8 @@ fn host_aliases(w: &Workload, rec: &mut Recorder) {
 
 fn namespace(w: &Workload, rec: &mut Recorder) {
     let finding = match &*w.namespace {
-        "default" => Some(format!("{} runs in the default namespace", describe(w))),
-        "" => Some(format!(
+        "default" => Some(msg!("{} runs in the default namespace", describe(w))),
+        "" => Some(msg!(
             "{} sets no namespace; applied with kubectl it lands in the context's namespace, usually default",
             describe(w)
         )),
@@ -632,7 +634,7 @@ fn namespace(w: &Workload, rec: &mut Recorder) {
     rec.decide(
         "POD016",
         finding.map(|m| {
-            let pointer = format!("{}/metadata/namespace", w.origin.pointer);
+            let pointer = msg!("{}/metadata/namespace", w.origin.pointer);
             let mut i = input(workload_subject(w), w, m, vec![]);
             i.evidence.push(crate::findings::Evidence::at(
                 pointer,
@@ -654,11 +656,11 @@ fn naked_pod(w: &Workload, rec: &mut Recorder) {
     rec.decide(
         "POD017",
         w.owner.is_none().then(|| {
-            let pointer = format!("{}/metadata", w.origin.pointer);
+            let pointer = msg!("{}/metadata", w.origin.pointer);
             let mut i = input(
                 workload_subject(w),
                 w,
-                format!(
+                msg!(
                     "{} has no controller: it will not be recreated and bypasses review",
                     describe(w)
                 ),

@@ -177,7 +177,7 @@ pub(crate) fn go_quote(s: &str) -> String {
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
             c if (c as u32) < 0x20 || c == '\u{7f}' => {
-                out.push_str(&format!("\\x{:02x}", c as u32))
+                out.push_str(&crate::checks::msg!("\\x{:02x}", c as u32))
             }
             c => out.push(c),
         }
@@ -205,7 +205,7 @@ fn join_quote<S: AsRef<str>>(items: impl IntoIterator<Item = S>) -> String {
 
 /// `container "a"` / `containers "a", "b"`.
 fn containers_phrase(names: &[&str]) -> String {
-    format!(
+    crate::checks::msg!(
         "{} {}",
         pluralize("container", "containers", names.len()),
         join_quote(names)
@@ -244,8 +244,8 @@ fn host_namespaces(pod: &PodView<'_>, _: u32) -> Option<Violation> {
         (pod.spec.host_ipc, "hostIPC"),
     ] {
         if on == Some(true) {
-            set.push(format!("{field}=true"));
-            spots.push(format!("/spec/{field}"));
+            set.push(crate::checks::msg!("{field}=true"));
+            spots.push(crate::checks::msg!("/spec/{field}"));
         }
     }
     if set.is_empty() {
@@ -266,11 +266,11 @@ fn privileged(pod: &PodView<'_>, _: u32) -> Option<Violation> {
     let names: Vec<&str> = bad.iter().map(|c| c.name).collect();
     let spots = bad
         .iter()
-        .map(|c| format!("{}/securityContext/privileged", c.pointer()))
+        .map(|c| crate::checks::msg!("{}/securityContext/privileged", c.pointer()))
         .collect();
     violation(
         "privileged",
-        format!(
+        crate::checks::msg!(
             "{} must not set securityContext.privileged=true",
             containers_phrase(&names)
         ),
@@ -311,7 +311,10 @@ fn capabilities_baseline(pod: &PodView<'_>, _: u32) -> Option<Violation> {
         }
         if bad {
             names.push(c.name);
-            spots.push(format!("{}/securityContext/capabilities/add", c.pointer()));
+            spots.push(crate::checks::msg!(
+                "{}/securityContext/capabilities/add",
+                c.pointer()
+            ));
         }
     }
     if names.is_empty() {
@@ -319,7 +322,7 @@ fn capabilities_baseline(pod: &PodView<'_>, _: u32) -> Option<Violation> {
     }
     violation(
         "non-default capabilities",
-        format!(
+        crate::checks::msg!(
             "{} must not include {} in securityContext.capabilities.add",
             containers_phrase(&names),
             join_quote(&caps)
@@ -334,7 +337,7 @@ fn host_path_volumes(pod: &PodView<'_>, _: u32) -> Option<Violation> {
     for (i, v) in pod.spec.volumes.iter().flatten().enumerate() {
         if v.host_path.is_some() {
             names.push(v.name.as_str());
-            spots.push(format!("/spec/volumes/{i}/hostPath"));
+            spots.push(crate::checks::msg!("/spec/volumes/{i}/hostPath"));
         }
     }
     if names.is_empty() {
@@ -342,7 +345,7 @@ fn host_path_volumes(pod: &PodView<'_>, _: u32) -> Option<Violation> {
     }
     violation(
         "hostPath volumes",
-        format!(
+        crate::checks::msg!(
             "{} {}",
             pluralize("volume", "volumes", names.len()),
             join_quote(&names)
@@ -369,7 +372,7 @@ fn host_ports(pod: &PodView<'_>, _: u32) -> Option<Violation> {
             if let Some(hp) = host_port.filter(|hp| *hp != 0) {
                 bad = true;
                 ports.insert(hp.to_string());
-                spots.push(format!("{}/ports/{i}", c.pointer()));
+                spots.push(crate::checks::msg!("{}/ports/{i}", c.pointer()));
             }
         }
         if bad {
@@ -381,7 +384,7 @@ fn host_ports(pod: &PodView<'_>, _: u32) -> Option<Violation> {
     }
     violation(
         "hostPort",
-        format!(
+        crate::checks::msg!(
             "{} {} {} {}",
             containers_phrase(&names),
             pluralize("uses", "use", names.len()),
@@ -418,15 +421,17 @@ fn bad_profiles<'a>(
         bad.setters.push("pod".to_string());
         bad.values.insert(t);
         bad.spots
-            .push(format!("/spec/securityContext/{field}/type"));
+            .push(crate::checks::msg!("/spec/securityContext/{field}/type"));
     }
     let mut names = Vec::new();
     for c in &pod.containers {
         if let Some(t) = sc(c).and_then(&container_type).filter(|t| !valid(t)) {
             names.push(c.name);
             bad.values.insert(t);
-            bad.spots
-                .push(format!("{}/securityContext/{field}/type", c.pointer()));
+            bad.spots.push(crate::checks::msg!(
+                "{}/securityContext/{field}/type",
+                c.pointer()
+            ));
         }
     }
     if !names.is_empty() {
@@ -462,8 +467,8 @@ fn app_armor_profile(pod: &PodView<'_>, _: u32) -> Option<Violation> {
     let mut annotations = Vec::new();
     for (k, v) in pod.annotations.into_iter().flatten() {
         if k.starts_with(APPARMOR_ANNOTATION_PREFIX) && !valid_annotation(v) {
-            annotations.push(format!("{k}={}", go_quote(v)));
-            spots.push(format!(
+            annotations.push(crate::checks::msg!("{k}={}", go_quote(v)));
+            spots.push(crate::checks::msg!(
                 "/metadata/annotations/{}",
                 k.replace('~', "~0").replace('/', "~1")
             ));
@@ -484,7 +489,7 @@ fn app_armor_profile(pod: &PodView<'_>, _: u32) -> Option<Violation> {
             "forbidden AppArmor profiles",
             bad_values.len(),
         ),
-        format!(
+        crate::checks::msg!(
             "{} must not set AppArmor profile type to {}",
             setters.join(" and "),
             join_quote(&bad_values)
@@ -536,7 +541,10 @@ fn se_linux_options(pod: &PodView<'_>, minor: u32) -> Option<Violation> {
             && !check(opts)
         {
             names.push(c.name);
-            spots.push(format!("{}/securityContext/seLinuxOptions", c.pointer()));
+            spots.push(crate::checks::msg!(
+                "{}/securityContext/seLinuxOptions",
+                c.pointer()
+            ));
         }
     }
     if !names.is_empty() {
@@ -547,7 +555,7 @@ fn se_linux_options(pod: &PodView<'_>, minor: u32) -> Option<Violation> {
     }
     let mut data = Vec::new();
     if !bad_types.is_empty() {
-        data.push(format!(
+        data.push(crate::checks::msg!(
             "{} {}",
             pluralize("type", "types", bad_types.len()),
             join_quote(&bad_types)
@@ -561,7 +569,7 @@ fn se_linux_options(pod: &PodView<'_>, minor: u32) -> Option<Violation> {
     }
     violation(
         "seLinuxOptions",
-        format!(
+        crate::checks::msg!(
             "{} set forbidden securityContext.seLinuxOptions: {}",
             setters.join(" and "),
             data.join("; ")
@@ -583,7 +591,10 @@ fn proc_mount(pod: &PodView<'_>, relax_for_user_namespaces: bool) -> Option<Viol
         {
             names.push(c.name);
             types.insert(pm);
-            spots.push(format!("{}/securityContext/procMount", c.pointer()));
+            spots.push(crate::checks::msg!(
+                "{}/securityContext/procMount",
+                c.pointer()
+            ));
         }
     }
     if names.is_empty() {
@@ -591,7 +602,7 @@ fn proc_mount(pod: &PodView<'_>, relax_for_user_namespaces: bool) -> Option<Viol
     }
     violation(
         "procMount",
-        format!(
+        crate::checks::msg!(
             "{} must not set securityContext.procMount to {}",
             containers_phrase(&names),
             join_quote(&types)
@@ -641,7 +652,7 @@ fn seccomp_baseline(pod: &PodView<'_>, minor: u32) -> Option<Violation> {
     }
     violation(
         "seccompProfile",
-        format!(
+        crate::checks::msg!(
             "{} must not set securityContext.seccompProfile.type to {}",
             setters.join(" and "),
             join_quote(&values)
@@ -661,23 +672,26 @@ fn seccomp_baseline_annotations(pod: &PodView<'_>) -> Option<Violation> {
         if let Some(v) = annotations.get(&key)
             && !valid(v)
         {
-            spots.push(format!(
+            spots.push(crate::checks::msg!(
                 "/metadata/annotations/{}",
                 key.replace('~', "~0").replace('/', "~1")
             ));
-            forbidden.insert(format!("{key}={}", go_quote(v)));
+            forbidden.insert(crate::checks::msg!("{key}={}", go_quote(v)));
         }
     };
     consider(SECCOMP_POD_ANNOTATION.to_string());
     for c in &pod.containers {
-        consider(format!("{SECCOMP_CONTAINER_ANNOTATION_PREFIX}{}", c.name));
+        consider(crate::checks::msg!(
+            "{SECCOMP_CONTAINER_ANNOTATION_PREFIX}{}",
+            c.name
+        ));
     }
     if forbidden.is_empty() {
         return None;
     }
     violation(
         "seccompProfile",
-        format!(
+        crate::checks::msg!(
             "{} {}",
             pluralize(
                 "forbidden annotation",
@@ -733,7 +747,7 @@ fn sysctls(pod: &PodView<'_>, minor: u32) -> Option<Violation> {
     for (i, s) in list.into_iter().flatten().enumerate() {
         if !safe.contains(&s.name.as_str()) {
             names.push(s.name.as_str());
-            spots.push(format!("/spec/securityContext/sysctls/{i}"));
+            spots.push(crate::checks::msg!("/spec/securityContext/sysctls/{i}"));
         }
     }
     if names.is_empty() {
@@ -772,14 +786,13 @@ fn windows_host_process(pod: &PodView<'_>, _: u32) -> Option<Violation> {
     if !bad.is_empty() {
         let names: Vec<&str> = bad.iter().map(|c| c.name).collect();
         setters.push(containers_phrase(&names));
-        spots.extend(
-            bad.iter()
-                .map(|c| format!("{}/securityContext/windowsOptions/hostProcess", c.pointer())),
-        );
+        spots.extend(bad.iter().map(|c| {
+            crate::checks::msg!("{}/securityContext/windowsOptions/hostProcess", c.pointer())
+        }));
     }
     violation(
         "hostProcess",
-        format!(
+        crate::checks::msg!(
             "{} must not set securityContext.windowsOptions.hostProcess=true",
             setters.join(" and ")
         ),
@@ -834,7 +847,7 @@ fn host_probes_and_lifecycle(pod: &PodView<'_>, _: u32) -> Option<Violation> {
     let n = names.len();
     violation(
         "probe or lifecycle host",
-        format!(
+        crate::checks::msg!(
             "{} {} {} {}",
             containers_phrase(&names.into_iter().collect::<Vec<_>>()),
             pluralize("uses", "use", n),
@@ -875,14 +888,14 @@ fn restricted_volumes(pod: &PodView<'_>, _: u32) -> Option<Violation> {
         }
         names.push(v.name.as_str());
         types.insert(kind);
-        spots.push(format!("/spec/volumes/{i}"));
+        spots.push(crate::checks::msg!("/spec/volumes/{i}"));
     }
     if names.is_empty() {
         return None;
     }
     violation(
         "restricted volume types",
-        format!(
+        crate::checks::msg!(
             "{} {} {} {} {}",
             pluralize("volume", "volumes", names.len()),
             join_quote(&names),
@@ -956,12 +969,12 @@ fn allow_privilege_escalation(pod: &PodView<'_>, minor: u32) -> Option<Violation
     let names: Vec<&str> = bad.iter().map(|c| c.name).collect();
     violation(
         "allowPrivilegeEscalation != false",
-        format!(
+        crate::checks::msg!(
             "{} must set securityContext.allowPrivilegeEscalation=false",
             containers_phrase(&names)
         ),
         bad.iter()
-            .map(|c| format!("{}/securityContext", c.pointer()))
+            .map(|c| crate::checks::msg!("{}/securityContext", c.pointer()))
             .collect(),
     )
 }
@@ -1016,15 +1029,18 @@ fn required<'a>(
     };
     if pod_ok == Some(false) {
         r.setters.push("pod".to_string());
-        r.spots.push(format!("/spec/securityContext/{field}"));
+        r.spots
+            .push(crate::checks::msg!("/spec/securityContext/{field}"));
     }
     let mut explicit = Vec::new();
     for c in &pod.containers {
         match container_ok(c) {
             Some(false) => {
                 explicit.push(c.name);
-                r.spots
-                    .push(format!("{}/securityContext/{field}", c.pointer()));
+                r.spots.push(crate::checks::msg!(
+                    "{}/securityContext/{field}",
+                    c.pointer()
+                ));
             }
             Some(true) => {}
             None if pod_ok != Some(true) => {
@@ -1057,8 +1073,10 @@ fn run_as_non_root(pod: &PodView<'_>, minor: u32) -> Option<Violation> {
     );
     r.violation(
         "runAsNonRoot != true",
-        |setters| format!("{setters} must not set securityContext.runAsNonRoot=false"),
-        |containers| format!("pod or {containers} must set securityContext.runAsNonRoot=true"),
+        |setters| crate::checks::msg!("{setters} must not set securityContext.runAsNonRoot=false"),
+        |containers| {
+            crate::checks::msg!("pod or {containers} must set securityContext.runAsNonRoot=true")
+        },
     )
 }
 
@@ -1088,7 +1106,7 @@ fn run_as_user(pod: &PodView<'_>, minor: u32) -> Option<Violation> {
         setters.push(containers_phrase(&names));
         spots.extend(
             bad.iter()
-                .map(|c| format!("{}/securityContext/runAsUser", c.pointer())),
+                .map(|c| crate::checks::msg!("{}/securityContext/runAsUser", c.pointer())),
         );
     }
     if setters.is_empty() {
@@ -1096,7 +1114,7 @@ fn run_as_user(pod: &PodView<'_>, minor: u32) -> Option<Violation> {
     }
     violation(
         "runAsUser=0",
-        format!("{} must not set runAsUser=0", setters.join(" and ")),
+        crate::checks::msg!("{} must not set runAsUser=0", setters.join(" and ")),
         spots,
     )
 }
@@ -1133,8 +1151,8 @@ fn seccomp_restricted(pod: &PodView<'_>, minor: u32) -> Option<Violation> {
         .collect();
     r.violation(
         "seccompProfile",
-        |setters| format!("{setters} must not set securityContext.seccompProfile.type to {}", join_quote(&values)),
-        |containers| format!("pod or {containers} must set securityContext.seccompProfile.type to \"RuntimeDefault\" or \"Localhost\""),
+        |setters| crate::checks::msg!("{setters} must not set securityContext.seccompProfile.type to {}", join_quote(&values)),
+        |containers| crate::checks::msg!("pod or {containers} must set securityContext.seccompProfile.type to \"RuntimeDefault\" or \"Localhost\""),
     )
 }
 
@@ -1149,12 +1167,15 @@ fn capabilities_restricted(pod: &PodView<'_>, minor: u32) -> Option<Violation> {
     for c in &pod.containers {
         let Some(k) = sc(c).and_then(|s| s.capabilities.as_ref()) else {
             missing_drop.push(c.name);
-            spots.push(format!("{}/securityContext", c.pointer()));
+            spots.push(crate::checks::msg!("{}/securityContext", c.pointer()));
             continue;
         };
         if !k.drop.iter().flatten().any(|d| d == "ALL") {
             missing_drop.push(c.name);
-            spots.push(format!("{}/securityContext/capabilities", c.pointer()));
+            spots.push(crate::checks::msg!(
+                "{}/securityContext/capabilities",
+                c.pointer()
+            ));
         }
         let mut bad = false;
         for cap in k.add.iter().flatten() {
@@ -1165,18 +1186,21 @@ fn capabilities_restricted(pod: &PodView<'_>, minor: u32) -> Option<Violation> {
         }
         if bad {
             adding.push(c.name);
-            spots.push(format!("{}/securityContext/capabilities/add", c.pointer()));
+            spots.push(crate::checks::msg!(
+                "{}/securityContext/capabilities/add",
+                c.pointer()
+            ));
         }
     }
     let mut details = Vec::new();
     if !missing_drop.is_empty() {
-        details.push(format!(
+        details.push(crate::checks::msg!(
             "{} must set securityContext.capabilities.drop=[\"ALL\"]",
             containers_phrase(&missing_drop)
         ));
     }
     if !adding.is_empty() {
-        details.push(format!(
+        details.push(crate::checks::msg!(
             "{} must not include {} in securityContext.capabilities.add",
             containers_phrase(&adding),
             join_quote(&caps)
