@@ -1,9 +1,8 @@
 //! One audit session: the inventory of a source, the configuration, the exemptions and the
 //! resulting report. Shared by `kaudit scan` and the TUI.
 
-use crate::auditlog::detect::AuditConfig;
 use crate::auditlog::policy::AuditPolicy;
-use crate::auditlog::reader::{Stats, Window};
+use crate::auditlog::reader::Stats;
 use crate::checks::ScanConfig;
 use crate::cli::{AuditArgs, SourceArgs, load_source, today};
 use crate::findings::Recorder;
@@ -102,16 +101,7 @@ fn read_logs(
     Option<(Recorder, Stats)>,
     Option<crate::auditlog::follow::Follower>,
 ) {
-    let window = Window {
-        since: audit.since,
-        until: audit.until,
-    };
-    let config = AuditConfig {
-        allowed_users: audit.audit_allowed_users.clone(),
-        allowed_namespaces: audit.audit_allowed_namespaces.clone(),
-        allowed_images: audit.audit_allowed_images.clone(),
-        ..AuditConfig::default()
-    };
+    let (window, config) = (audit.window(), audit.audit_config());
     if !audit.audit_logs.is_empty() && audit.follow {
         let follower = crate::auditlog::follow::Follower::start(&audit.audit_logs, &window, config);
         return (Some(follower.snapshot()), Some(follower));

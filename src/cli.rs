@@ -284,6 +284,26 @@ pub struct RulesArgs {
     pub format: TextOrJson,
 }
 
+impl AuditArgs {
+    /// `--since` / `--until`.
+    pub fn window(&self) -> crate::auditlog::reader::Window {
+        crate::auditlog::reader::Window {
+            since: self.since,
+            until: self.until,
+        }
+    }
+
+    /// The allow-lists of the audit-log detections.
+    pub fn audit_config(&self) -> crate::auditlog::detect::AuditConfig {
+        crate::auditlog::detect::AuditConfig {
+            allowed_users: self.audit_allowed_users.clone(),
+            allowed_namespaces: self.audit_allowed_namespaces.clone(),
+            allowed_images: self.audit_allowed_images.clone(),
+            ..Default::default()
+        }
+    }
+}
+
 impl Default for AuditArgs {
     fn default() -> Self {
         AuditArgs {
@@ -530,18 +550,7 @@ pub fn load_source(source: &SourceArgs) -> Result<Inventory, String> {
                 snapshot.display()
             ));
         }
-        let header = std::fs::read_to_string(snapshot)
-            .ok()
-            .map(|text| crate::live::snapshot::read_header(&text))
-            .transpose()?
-            .flatten();
-        let mut inv = sources::from_manifests(std::slice::from_ref(snapshot));
-        inv.source.kind = "snapshot".into();
-        inv.source.complete = true;
-        if let Some(header) = header {
-            crate::live::snapshot::apply_header(&mut inv, header);
-        }
-        return Ok(inv);
+        return crate::live::snapshot::load(snapshot);
     }
     if !source.manifests.is_empty() {
         return Ok(sources::from_manifests(&source.manifests));
@@ -641,17 +650,7 @@ fn audit_log_cmd(audit: &AuditArgs, args: &AuditLogArgs) -> Result<u8, String> {
 /// written, like `tail -f` with detections. Ctrl-C ends it.
 fn follow_audit_log(audit: &AuditArgs) -> Result<u8, String> {
     use crate::auditlog::follow::Follower;
-    let window = crate::auditlog::reader::Window {
-        since: audit.since,
-        until: audit.until,
-    };
-    let config = crate::auditlog::detect::AuditConfig {
-        allowed_users: audit.audit_allowed_users.clone(),
-        allowed_namespaces: audit.audit_allowed_namespaces.clone(),
-        allowed_images: audit.audit_allowed_images.clone(),
-        ..Default::default()
-    };
-    let mut follower = Follower::start(&audit.audit_logs, &window, config);
+    let mut follower = Follower::start(&audit.audit_logs, &audit.window(), audit.audit_config());
     let followed: Vec<String> = follower
         .followed()
         .iter()

@@ -107,10 +107,15 @@ impl Kubeconfig {
     }
 
     fn admin(&self, server: &TestApiServer) -> PathBuf {
+        self.admin_with("config", server, json!({"certificate-authority": "ca.crt"}))
+    }
+
+    /// `name`: the admin token's only context, on a cluster entry with these fields.
+    fn admin_with(&self, name: &str, server: &TestApiServer, cluster: Value) -> PathBuf {
         self.write(
-            "config",
+            name,
             server,
-            json!({"certificate-authority": "ca.crt"}),
+            cluster,
             &[("admin", json!({"token": "admin-token"}))],
             "admin",
         )
@@ -324,13 +329,7 @@ fn kubeconfig_resolution_follows_kubectl() {
     let kc = Kubeconfig::new();
     // KUBECONFIG with two files: the first sets current-context and wins on the shared
     // user name; the second adds a context of its own.
-    let first = kc.write(
-        "first",
-        &server,
-        json!({"certificate-authority": "ca.crt"}),
-        &[("admin", json!({"token": "admin-token"}))],
-        "admin",
-    );
+    let first = kc.admin_with("first", &server, json!({"certificate-authority": "ca.crt"}));
     let second = kc.write(
         "second",
         &server,
@@ -513,22 +512,14 @@ fn client_certificates_authenticate() {
 fn tls_is_verified_unless_the_kubeconfig_says_otherwise() {
     let server = server(Options::default());
     let kc = Kubeconfig::new();
-    let unverified = kc.write(
-        "none",
-        &server,
-        json!({}),
-        &[("admin", json!({"token": "admin-token"}))],
-        "admin",
-    );
+    let unverified = kc.admin_with("none", &server, json!({}));
     let out = kaudit(&["scan", "--kubeconfig", unverified.to_str().unwrap()], &[]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("TLS error"), "{}", stderr(&out));
-    let insecure = kc.write(
+    let insecure = kc.admin_with(
         "insecure",
         &server,
         json!({"insecure-skip-tls-verify": true}),
-        &[("admin", json!({"token": "admin-token"}))],
-        "admin",
     );
     let out = scan_json(&insecure, &[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -541,23 +532,11 @@ fn plain_http_and_proxies_work() {
         ..Options::default()
     });
     let kc = Kubeconfig::new();
-    let direct = kc.write(
-        "direct",
-        &server,
-        json!({}),
-        &[("admin", json!({"token": "admin-token"}))],
-        "admin",
-    );
+    let direct = kc.admin_with("direct", &server, json!({}));
     let out = scan_json(&direct, &[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(server.proxied_connections(), 0);
-    let proxied = kc.write(
-        "proxied",
-        &server,
-        json!({"proxy-url": server.proxy_url}),
-        &[("admin", json!({"token": "admin-token"}))],
-        "admin",
-    );
+    let proxied = kc.admin_with("proxied", &server, json!({"proxy-url": server.proxy_url}));
     let out = scan_json(&proxied, &[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(server.proxied_connections() > 0, "the proxy was not used");
@@ -1031,27 +1010,12 @@ fn the_tui_follows_the_cluster_and_switches_context() {
         "admin",
     );
     let dir = kc.dir.path().to_str().unwrap().to_string();
-    let tmux = Tmux {
-        socket: kc.path("tmux.sock"),
-    };
     let command = format!(
         "env HOME={dir} KAUDIT_CONFIG_DIR={dir}/cfg KAUDIT_DATA_DIR={dir}/data TERM=xterm-256color {} --kubeconfig {}; sleep 30",
         env!("CARGO_BIN_EXE_kaudit"),
         config.display()
     );
-    tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "kaudit",
-        "-x",
-        "160",
-        "-y",
-        "40",
-        "-c",
-        &dir,
-        &command,
-    ]);
+    let tmux = Tmux::start(kc.dir.path(), 160, 40, &command);
     let screen = tmux.wait_for("Score by area");
     assert!(
         screen.contains("cluster (current context, read-only)"),

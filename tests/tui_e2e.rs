@@ -12,27 +12,12 @@ fn demo_session_in_a_real_terminal() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let tmux = Tmux {
-        socket: dir.path().join("tmux.sock"),
-    };
     let bin = env!("CARGO_BIN_EXE_kaudit");
     let cwd = dir.path().to_str().unwrap();
     let command = format!(
         "env KAUDIT_CONFIG_DIR={cwd}/config KAUDIT_DATA_DIR={cwd}/data TERM=xterm-256color {bin} demo; echo KAUDIT-EXITED-$?; sleep 30"
     );
-    tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "kaudit",
-        "-x",
-        "100",
-        "-y",
-        "30",
-        "-c",
-        cwd,
-        &command,
-    ]);
+    let tmux = Tmux::start(Path::new(cwd), 100, 30, &command);
 
     tmux.wait_for("Score by area");
     tmux.keys(&[":findings", "Enter"]);
@@ -74,9 +59,6 @@ fn followed_audit_log_in_a_real_terminal() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let tmux = Tmux {
-        socket: dir.path().join("tmux.sock"),
-    };
     let log = dir.path().join("audit.log");
     std::fs::copy(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo/audit.log"),
@@ -91,19 +73,7 @@ fn followed_audit_log_in_a_real_terminal() {
         manifests.display(),
         log.display()
     );
-    tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "kaudit",
-        "-x",
-        "140",
-        "-y",
-        "40",
-        "-c",
-        cwd,
-        &command,
-    ]);
+    let tmux = Tmux::start(Path::new(cwd), 140, 40, &command);
     tmux.wait_for("Score by area");
     tmux.keys(&[":audit", "Enter"]);
     tmux.wait_for("41 events read");

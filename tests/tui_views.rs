@@ -57,6 +57,27 @@ fn press(app: &mut App, code: KeyCode, dir: &std::path::Path) {
     }
 }
 
+/// The demo's audit log with `line` appended, analysed as `--follow` would.
+fn demo_log_with(line: &str) -> (kaudit::findings::Recorder, kaudit::auditlog::reader::Stats) {
+    let mut log = kaudit::sources::demo::audit_log().to_vec();
+    log.extend_from_slice(line.as_bytes());
+    log.push(b'\n');
+    kaudit::auditlog::analyze_bytes(
+        "demo/audit.log",
+        &log,
+        &Default::default(),
+        Default::default(),
+    )
+}
+
+/// An exec into shop/web by mallory, written after the demo's log, running `command`
+/// (URL-encoded).
+fn late_exec(command: &str) -> String {
+    format!(
+        r#"{{"kind":"Event","auditID":"late-1","stage":"ResponseComplete","requestURI":"/api/v1/namespaces/shop/pods/web/exec?command={command}","verb":"create","user":{{"username":"mallory"}},"objectRef":{{"resource":"pods","namespace":"shop","name":"web","subresource":"exec"}},"responseStatus":{{"code":101}},"requestReceivedTimestamp":"2026-11-20T09:10:00Z"}}"#
+    )
+}
+
 fn screen(app: &App) -> String {
     let mut terminal = Terminal::new(TestBackend::new(app.size.0, app.size.1)).unwrap();
     terminal.draw(|f| ui::draw(f, app)).unwrap();
@@ -285,15 +306,7 @@ fn followed_audit_log_updates_the_views_in_place() {
     keys(&mut app, ":audit");
     key(&mut app, KeyCode::Enter);
     let before = app.audit.as_ref().unwrap().report.findings.len();
-    let mut log = kaudit::sources::demo::audit_log().to_vec();
-    log.extend_from_slice(br#"{"kind":"Event","auditID":"late-1","stage":"ResponseComplete","requestURI":"/api/v1/namespaces/shop/pods/web/exec?command=sh","verb":"create","user":{"username":"mallory"},"objectRef":{"resource":"pods","namespace":"shop","name":"web","subresource":"exec"},"responseStatus":{"code":101},"requestReceivedTimestamp":"2026-11-20T09:10:00Z"}"#);
-    log.push(b'\n');
-    let analysis = kaudit::auditlog::analyze_bytes(
-        "demo/audit.log",
-        &log,
-        &Default::default(),
-        Default::default(),
-    );
+    let analysis = demo_log_with(&late_exec("sh"));
     app.update(Event::AuditLogUpdated(Box::new(analysis)));
     assert_eq!(app.view, View::Audit, "the view stays");
     let audit = app.audit.as_ref().unwrap();
@@ -343,15 +356,9 @@ fn the_shown_finding_stays_when_new_events_move_it() {
         panic!("not in the detail view")
     };
     // A new critical exec sorts ahead of the shown finding.
-    let mut log = kaudit::sources::demo::audit_log().to_vec();
-    log.extend_from_slice(br#"{"kind":"Event","auditID":"late-1","stage":"ResponseComplete","requestURI":"/api/v1/namespaces/shop/pods/web/exec?command=cat%20/var/run/secrets/kubernetes.io/serviceaccount/token","verb":"create","user":{"username":"mallory"},"objectRef":{"resource":"pods","namespace":"shop","name":"web","subresource":"exec"},"responseStatus":{"code":101},"requestReceivedTimestamp":"2026-11-20T09:10:00Z"}"#);
-    log.push(b'\n');
-    let analysis = kaudit::auditlog::analyze_bytes(
-        "demo/audit.log",
-        &log,
-        &Default::default(),
-        Default::default(),
-    );
+    let analysis = demo_log_with(&late_exec(
+        "cat%20/var/run/secrets/kubernetes.io/serviceaccount/token",
+    ));
     app.update(Event::AuditLogUpdated(Box::new(analysis)));
     let View::Detail(after) = app.view else {
         panic!("left the detail view")

@@ -2,8 +2,8 @@
 //! following when the file is rotated (renamed to `audit-<time>.log` and started anew).
 //! Detections keep their state (seen requests, burst windows) across new lines.
 
-use super::activity;
-use super::detect::{AuditConfig, Detector};
+use super::Analysis;
+use super::detect::AuditConfig;
 use super::reader::{self, Stats, Window};
 use crate::findings::Recorder;
 use std::io::{Read, Seek};
@@ -13,9 +13,7 @@ use std::path::{Path, PathBuf};
 /// An analysis that goes on as the logs grow.
 pub struct Follower {
     window: Window,
-    detector: Detector,
-    activity: activity::Recorder,
-    rec: Recorder,
+    analysis: Analysis,
     stats: Stats,
     tails: Vec<Tail>,
 }
@@ -43,9 +41,7 @@ impl Follower {
     pub fn start(paths: &[PathBuf], window: &Window, config: AuditConfig) -> Follower {
         let mut f = Follower {
             window: *window,
-            detector: Detector::new(config),
-            activity: activity::Recorder::default(),
-            rec: Recorder::default(),
+            analysis: Analysis::new(config),
             stats: Stats::default(),
             tails: Vec::new(),
         };
@@ -61,10 +57,9 @@ impl Follower {
                     skipping: None,
                 });
             } else {
-                let (detector, activity, rec) = (&mut f.detector, &mut f.activity, &mut f.rec);
+                let analysis = &mut f.analysis;
                 reader::read_file(&file, window, &mut f.stats, &mut |event, place| {
-                    activity.observe(&event, place);
-                    detector.observe(&event, place, rec)
+                    analysis.observe(&event, place)
                 });
             }
         }
@@ -82,16 +77,13 @@ impl Follower {
         let before = self.stats.events;
         let Follower {
             window,
-            detector,
-            activity,
-            rec,
+            analysis,
             stats,
             tails,
         } = self;
         for tail in tails.iter_mut() {
             tail.read_new(window, stats, &mut |event, place| {
-                activity.observe(&event, place);
-                detector.observe(&event, place, rec)
+                analysis.observe(&event, place)
             });
         }
         self.stats.events > before
@@ -99,11 +91,7 @@ impl Follower {
 
     /// The analysis so far, as [`super::analyze`] returns it.
     pub fn snapshot(&self) -> (Recorder, Stats) {
-        let mut rec = self.rec.clone();
-        self.detector.clone().finish(&mut rec);
-        let mut stats = self.stats.clone();
-        stats.activity = self.activity.clone().finish(&rec.findings);
-        (rec, stats)
+        self.analysis.clone().finish(self.stats.clone())
     }
 }
 
@@ -204,7 +192,7 @@ impl Tail {
             let complete: Vec<u8> = self.partial.drain(..=end).collect();
             for line in complete.split_inclusive(|b| *b == b'\n') {
                 self.line += 1;
-                reader::followed_line(&self.name, self.line, line, window, stats, on_event);
+                super::parallel::deliver_one(&self.name, self.line, line, window, stats, on_event);
             }
         }
         // A line that is not done yet and already too long is not kept in memory.

@@ -11,22 +11,49 @@ pub mod reader;
 use crate::findings::Recorder;
 use std::path::PathBuf;
 
+/// What one pass over audit events builds: the detections' state and findings, and the
+/// activity (timeline, identities, denials). Shared by a one-off read and `--follow`.
+#[derive(Clone)]
+pub struct Analysis {
+    detector: detect::Detector,
+    activity: activity::Recorder,
+    rec: Recorder,
+}
+
+impl Analysis {
+    pub fn new(config: detect::AuditConfig) -> Self {
+        Analysis {
+            detector: detect::Detector::new(config),
+            activity: activity::Recorder::default(),
+            rec: Recorder::default(),
+        }
+    }
+
+    pub fn observe(&mut self, event: &event::AuditEvent, place: reader::Place<'_>) {
+        self.activity.observe(event, place);
+        self.detector.observe(event, place, &mut self.rec);
+    }
+
+    /// The findings with each rule's coverage, and `stats` with the activity.
+    pub fn finish(self, mut stats: reader::Stats) -> (Recorder, reader::Stats) {
+        let mut rec = self.rec;
+        self.detector.finish(&mut rec);
+        stats.activity = self.activity.finish(&rec.findings);
+        (rec, stats)
+    }
+}
+
 /// Reads the logs and runs every detection over them.
 pub fn analyze(
     paths: &[PathBuf],
     window: &reader::Window,
     config: detect::AuditConfig,
 ) -> (Recorder, reader::Stats) {
-    let mut rec = Recorder::default();
-    let mut detector = detect::Detector::new(config);
-    let mut activity = activity::Recorder::default();
-    let mut stats = reader::read(paths, window, |event, place| {
-        activity.observe(&event, place);
-        detector.observe(&event, place, &mut rec)
+    let mut analysis = Analysis::new(config);
+    let stats = reader::read(paths, window, |event, place| {
+        analysis.observe(&event, place)
     });
-    detector.finish(&mut rec);
-    stats.activity = activity.finish(&rec.findings);
-    (rec, stats)
+    analysis.finish(stats)
 }
 
 /// [`analyze`] for a log held in memory.
@@ -36,14 +63,9 @@ pub fn analyze_bytes(
     window: &reader::Window,
     config: detect::AuditConfig,
 ) -> (Recorder, reader::Stats) {
-    let mut rec = Recorder::default();
-    let mut detector = detect::Detector::new(config);
-    let mut activity = activity::Recorder::default();
-    let mut stats = reader::read_bytes(name, bytes, window, |event, place| {
-        activity.observe(&event, place);
-        detector.observe(&event, place, &mut rec)
+    let mut analysis = Analysis::new(config);
+    let stats = reader::read_bytes(name, bytes, window, |event, place| {
+        analysis.observe(&event, place)
     });
-    detector.finish(&mut rec);
-    stats.activity = activity.finish(&rec.findings);
-    (rec, stats)
+    analysis.finish(stats)
 }

@@ -1,6 +1,7 @@
 //! Parsing JSON-lines logs on every core. Parsing is most of the work; the detections need
 //! events in order and keep state, so they stay on the calling thread: chunks of whole lines
-//! go to parsing threads and come back in order.
+//! go to parsing threads and come back in order. A followed log's lines go through the
+//! same parsing and delivery one at a time.
 
 use super::event::AuditEvent;
 use super::reader::{Json, Place, Stats, Window};
@@ -151,18 +152,33 @@ fn deliver(
 fn parse_chunk(chunk: &[u8]) -> Vec<Line> {
     chunk
         .split_inclusive(|b| *b == b'\n')
-        .map(|line| {
-            let parsed = parse_line(line);
-            Line {
-                // A skipped line counts with its real length, not its marker's.
-                bytes: match parsed {
-                    Parsed::TooLong(n) => n,
-                    _ => line.len(),
-                },
-                parsed,
-            }
-        })
+        .map(line_of)
         .collect()
+}
+
+fn line_of(line: &[u8]) -> Line {
+    let parsed = parse_line(line);
+    Line {
+        // A skipped line counts with its real length, not its marker's.
+        bytes: match parsed {
+            Parsed::TooLong(n) => n,
+            _ => line.len(),
+        },
+        parsed,
+    }
+}
+
+/// One complete line of a followed log (`--follow`), parsed and delivered on the spot, as
+/// the lines of a chunk are.
+pub(crate) fn deliver_one(
+    name: &str,
+    line_no: u64,
+    line: &[u8],
+    window: &Window,
+    stats: &mut Stats,
+    on_event: &mut impl FnMut(AuditEvent, Place<'_>),
+) {
+    deliver(name, line_no, line_of(line), window, stats, on_event);
 }
 
 /// Stands in for a line too long to keep: the marker, then its length.
@@ -174,6 +190,9 @@ fn parse_line(line: &[u8]) -> Parsed {
             .ok()
             .and_then(|n| n.parse().ok());
         return Parsed::TooLong(n.unwrap_or(0));
+    }
+    if line.len() > super::reader::MAX_LINE {
+        return Parsed::TooLong(line.len());
     }
     let text = line.trim_ascii();
     if text.is_empty() {

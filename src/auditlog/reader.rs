@@ -366,43 +366,6 @@ pub(crate) fn deliver_json(
     }
 }
 
-/// One complete line appended to a followed log (`--follow`): an event, a batch, or a
-/// problem counted with its line number.
-pub fn followed_line(
-    name: &str,
-    line_no: u64,
-    line: &[u8],
-    window: &Window,
-    stats: &mut Stats,
-    on_event: &mut impl FnMut(AuditEvent, Place<'_>),
-) {
-    stats.lines += 1;
-    stats.bytes += line.len() as u64;
-    let text = trim(line);
-    if text.is_empty() {
-        return;
-    }
-    if text.len() > MAX_LINE {
-        return stats.line_too_long(name, line_no, text.len());
-    }
-    match parse_json_line(text) {
-        Ok(json) => deliver_json(
-            json,
-            Place {
-                file: name,
-                line: line_no,
-            },
-            window,
-            stats,
-            on_event,
-        ),
-        Err(e) => {
-            stats.malformed += 1;
-            stats.problem(name, Some(line_no), format!("not JSON: {e}"));
-        }
-    }
-}
-
 fn read_failure(e: &std::io::Error) -> &'static str {
     if e.kind() == std::io::ErrorKind::UnexpectedEof {
         "truncated gzip"

@@ -91,8 +91,36 @@ pub fn read_header(text: &str) -> Result<Option<Header>, String> {
     }
 }
 
+/// Reads a snapshot (or any complete dump, such as `kubectl get -A -o json`): the file is
+/// read once, for its header and its items.
+pub fn load(path: &std::path::Path) -> Result<Inventory, String> {
+    let name = path.display().to_string();
+    let text = std::fs::metadata(path)
+        .ok()
+        .filter(|m| m.len() <= crate::manifest::MAX_FILE_BYTES)
+        .and_then(|_| std::fs::read_to_string(path).ok());
+    let mut inventory = match &text {
+        Some(text) => {
+            let mut loaded = crate::manifest::Loaded::default();
+            crate::manifest::load_text(&name, text, &mut loaded);
+            crate::inventory::build::from_loaded(
+                crate::inventory::SourceInfo::new("snapshot", name, true, false),
+                loaded,
+            )
+        }
+        // Too big, unreadable, not UTF-8: the manifest reader says which, with the place.
+        None => crate::sources::from_manifests(&[path.to_path_buf()]),
+    };
+    inventory.source.kind = "snapshot".into();
+    inventory.source.complete = true;
+    if let Some(header) = text.as_deref().map(read_header).transpose()?.flatten() {
+        apply_header(&mut inventory, header);
+    }
+    Ok(inventory)
+}
+
 /// Applies a snapshot header to the inventory read from its items.
-pub fn apply_header(inventory: &mut Inventory, header: Header) {
+fn apply_header(inventory: &mut Inventory, header: Header) {
     inventory.source.kind = "snapshot".into();
     inventory.source.live = true;
     inventory.source.complete = header.gaps.is_empty() && header.scope.is_none();

@@ -9,6 +9,30 @@ pub struct Tmux {
 }
 
 impl Tmux {
+    /// A detached session `kaudit` of `cols` x `rows` in `dir` (whose socket it uses)
+    /// running `command`.
+    pub fn start(dir: &std::path::Path, cols: u16, rows: u16, command: &str) -> Tmux {
+        let tmux = Tmux {
+            socket: dir.join("tmux.sock"),
+        };
+        let (cols, rows) = (cols.to_string(), rows.to_string());
+        let cwd = dir.to_str().expect("UTF-8 temp path");
+        tmux.run(&[
+            "new-session",
+            "-d",
+            "-s",
+            "kaudit",
+            "-x",
+            &cols,
+            "-y",
+            &rows,
+            "-c",
+            cwd,
+            command,
+        ]);
+        tmux
+    }
+
     pub fn run(&self, args: &[&str]) -> String {
         let out = Command::new("tmux")
             .arg("-S")
