@@ -46,15 +46,9 @@ impl Resource {
     }
 }
 
+/// The core group (`""`, `v1`).
 const fn core(plural: &'static str, kind: &'static str, namespaced: bool) -> Resource {
-    Resource {
-        group: "",
-        version: "v1",
-        plural,
-        kind,
-        namespaced,
-        optional: false,
-    }
+    grouped("", "v1", plural, kind, namespaced)
 }
 
 const fn grouped(
