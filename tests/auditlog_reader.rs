@@ -20,7 +20,7 @@ fn read(paths: &[PathBuf], window: Window) -> (Vec<(String, String, u64)>, reade
             .unwrap()
             .to_string_lossy()
             .into_owned();
-        events.push((e.audit_id.clone(), file, place.line));
+        events.push((e.audit_id.to_string(), file, place.line));
     });
     (events, stats)
 }

@@ -1,7 +1,7 @@
 //! Who did what when: a timeline of events and findings, activity per identity and the
 //! denied requests, gathered in the same pass as the detections, in bounded memory.
 
-use super::event::{AuditEvent, parse_time};
+use super::event::{AuditEvent, Text, parse_time};
 use super::reader::Place;
 use crate::findings::Finding;
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -98,11 +98,11 @@ impl Recorder {
                     let started = &self.started;
                     self.started_order.retain(|id| started.contains(id));
                 }
-                if self.started.insert(e.audit_id.clone()) {
-                    self.started_order.push_back(e.audit_id.clone());
+                if self.started.insert(e.audit_id.to_string()) {
+                    self.started_order.push_back(e.audit_id.to_string());
                 }
             }
-            "ResponseComplete" if self.started.remove(&e.audit_id) => return,
+            "ResponseComplete" if self.started.remove(e.audit_id.as_str()) => return,
             "" | "ResponseComplete" | "Panic" => {}
             _ => return,
         }
@@ -145,9 +145,9 @@ impl Recorder {
             }
             if let Some(ip) = e.source_ips.last()
                 && id.source_ips.len() < 4
-                && !id.source_ips.contains(ip)
+                && !id.source_ips.iter().any(|known| known == ip)
             {
-                id.source_ips.push(ip.clone());
+                id.source_ips.push(ip.to_string());
             }
         }
         if denied {
@@ -158,10 +158,10 @@ impl Recorder {
             self.denied.push_back(Denied {
                 time: time.to_string(),
                 user: user.to_string(),
-                verb: e.verb.clone(),
-                uri: e.request_uri.clone(),
+                verb: e.verb.to_string(),
+                uri: e.request_uri.to_string(),
                 code: e.code().unwrap_or(0),
-                source_ip: e.source_ips.last().cloned().unwrap_or_default(),
+                source_ip: e.source_ips.last().map(Text::to_string).unwrap_or_default(),
                 file: place.file.to_string(),
                 line: place.line,
             });

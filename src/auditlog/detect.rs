@@ -168,7 +168,13 @@ impl Detector {
         // Borrowed: copying the object reference's strings for every event is measurable.
         let no_object = super::event::ObjectRef::default();
         let obj = e.object_ref.as_ref().unwrap_or(&no_object);
-        if !obj.namespace.is_empty() && self.config.allowed_namespaces.contains(&obj.namespace) {
+        if !obj.namespace.is_empty()
+            && self
+                .config
+                .allowed_namespaces
+                .iter()
+                .any(|n| n == obj.namespace)
+        {
             return;
         }
         let code = e.code();
@@ -180,7 +186,7 @@ impl Detector {
                       message: String,
                       evidence: Vec<Evidence>,
                       severity: Option<Severity>| {
-            if !this.seen.insert((rule, e.audit_id.clone())) && !e.audit_id.is_empty() {
+            if !this.seen.insert((rule, e.audit_id.to_string())) && !e.audit_id.is_empty() {
                 return;
             }
             rec.fail(rule, input(e, place, message, evidence, severity));
@@ -677,7 +683,7 @@ impl Detector {
                 report(
                     self,
                     "AUD019",
-                    e.audit_id.clone(),
+                    e.audit_id.to_string(),
                     format!(
                         "{user} reached the kubelet API of node {} ({} {})",
                         obj.name,
@@ -708,7 +714,7 @@ impl Detector {
             report(
                 self,
                 "AUD020",
-                e.audit_id.clone(),
+                e.audit_id.to_string(),
                 format!("{user} {} {} {name}", e.verb, obj.resource),
                 Evidence::labelled("objectRef.resource", obj.resource.clone()),
                 (e.verb == "delete" && obj.resource.starts_with("validating"))
@@ -737,7 +743,7 @@ impl Detector {
             report(
                 self,
                 "AUD021",
-                e.audit_id.clone(),
+                e.audit_id.to_string(),
                 format!(
                     "{user} {what} certificate signing request {}{}",
                     obj.name,
@@ -797,7 +803,7 @@ impl Detector {
             report(
                 self,
                 "AUD023",
-                e.audit_id.clone(),
+                e.audit_id.to_string(),
                 format!(
                     "{user} {} {} kube-system/{}",
                     e.verb, obj.resource, obj.name
@@ -856,7 +862,7 @@ impl Detector {
                 flags.push(format!("{ns}=true"));
             }
         }
-        if !flags.is_empty() && self.seen.insert(("AUD007", e.audit_id.clone())) {
+        if !flags.is_empty() && self.seen.insert(("AUD007", e.audit_id.to_string())) {
             rec.fail(
                 "AUD007",
                 input(
@@ -879,7 +885,7 @@ impl Detector {
             .filter_map(|v| v.pointer("/hostPath/path").and_then(Value::as_str))
             .filter(|p| SENSITIVE_MOUNTS.contains(&p.trim_end_matches('/').max("/")))
             .collect();
-        if !mounts.is_empty() && self.seen.insert(("AUD008", e.audit_id.clone())) {
+        if !mounts.is_empty() && self.seen.insert(("AUD008", e.audit_id.to_string())) {
             rec.fail(
                 "AUD008",
                 input(
@@ -906,7 +912,7 @@ impl Detector {
                 .copied()
                 .filter(|i| !SYSTEM_IMAGE_PREFIXES.iter().any(|p| i.starts_with(p)))
                 .collect();
-            if !foreign.is_empty() && self.seen.insert(("AUD011", e.audit_id.clone())) {
+            if !foreign.is_empty() && self.seen.insert(("AUD011", e.audit_id.to_string())) {
                 rec.fail(
                     "AUD011",
                     input(
@@ -937,9 +943,13 @@ impl Detector {
         let who = if e.user.username.is_empty() {
             "(unauthenticated)".to_string()
         } else {
-            e.user.username.clone()
+            e.user.username.to_string()
         };
-        let ip = e.source_ips.last().cloned().unwrap_or_default();
+        let ip = e
+            .source_ips
+            .last()
+            .map(|ip| ip.to_string())
+            .unwrap_or_default();
         let key = (who.clone(), ip.clone());
         let window = self.denied.entry(key.clone()).or_default();
         window.push_back(t);
@@ -1006,7 +1016,7 @@ fn object_name(obj: &super::event::ObjectRef, body: Option<&Value>) -> String {
             .unwrap_or("")
             .to_string()
     } else {
-        obj.name.clone()
+        obj.name.to_string()
     }
 }
 
@@ -1019,7 +1029,7 @@ fn input(
 ) -> FindingInput {
     let obj = e.object_ref.clone().unwrap_or_default();
     let resource = if obj.subresource.is_empty() {
-        obj.resource.clone()
+        obj.resource.to_string()
     } else {
         format!("{}/{}", obj.resource, obj.subresource)
     };
@@ -1034,9 +1044,9 @@ fn input(
         container: None,
         image: None,
         event: Some(Box::new(EventSubject {
-            audit_id: e.audit_id.clone(),
-            user: e.user.username.clone(),
-            verb: e.verb.clone(),
+            audit_id: e.audit_id.to_string(),
+            user: e.user.username.to_string(),
+            verb: e.verb.to_string(),
             resource,
             timestamp: e.time().unwrap_or("").to_string(),
         })),
@@ -1049,7 +1059,7 @@ fn input(
             file: Arc::from(place.file),
             line: place.line as u32,
         }),
-        discriminator: e.audit_id.clone(),
+        discriminator: e.audit_id.to_string(),
         severity,
     }
 }

@@ -6,19 +6,23 @@
 use serde::Deserialize;
 use serde_json::Value;
 
+/// Event strings: most are short (verbs, names, stages) and kept inline, without an
+/// allocation each; the event is built a million times a gigabyte.
+pub type Text = compact_str::CompactString;
+
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct UserInfo {
     #[serde(default)]
-    pub username: String,
+    pub username: Text,
     #[serde(default)]
-    pub groups: Vec<String>,
+    pub groups: Vec<Text>,
 }
 
 /// The event annotations detections read; the others (the authorizer's long reason on
 /// every event) are skipped without being copied.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Annotations(Vec<(&'static str, String)>);
+pub struct Annotations(Vec<(&'static str, Text)>);
 
 const KEPT_ANNOTATIONS: &[&str] = &[
     "authorization.k8s.io/decision",
@@ -28,8 +32,20 @@ const KEPT_ANNOTATIONS: &[&str] = &[
 ];
 
 impl Annotations {
-    pub fn get(&self, key: &str) -> Option<&String> {
+    pub fn get(&self, key: &str) -> Option<&Text> {
         self.0.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
+    }
+
+    /// The kept key spelled `key`, if it is one.
+    pub(crate) fn kept_key(key: &[u8]) -> Option<&'static str> {
+        KEPT_ANNOTATIONS
+            .iter()
+            .find(|k| k.as_bytes() == key)
+            .copied()
+    }
+
+    pub(crate) fn push(&mut self, key: &'static str, value: Text) {
+        self.0.push((key, value));
     }
 }
 
@@ -49,7 +65,7 @@ impl serde::de::Visitor<'_> for KeptKey {
         f.write_str("an annotation key")
     }
     fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(KEPT_ANNOTATIONS.iter().find(|k| **k == v).copied())
+        Ok(Annotations::kept_key(v.as_bytes()))
     }
 }
 
@@ -71,7 +87,7 @@ impl<'de> Deserialize<'de> for Annotations {
                         // Values that are not strings (a broken log) count as absent.
                         Some(k) => {
                             if let Value::String(v) = map.next_value::<Value>()? {
-                                kept.push((k, v));
+                                kept.push((k, v.into()));
                             }
                         }
                         None => {
@@ -93,13 +109,13 @@ impl<'de> Deserialize<'de> for Annotations {
 #[serde(rename_all = "camelCase")]
 pub struct ObjectRef {
     #[serde(default)]
-    pub resource: String,
+    pub resource: Text,
     #[serde(default)]
-    pub namespace: String,
+    pub namespace: Text,
     #[serde(default)]
-    pub name: String,
+    pub name: Text,
     #[serde(default)]
-    pub subresource: String,
+    pub subresource: Text,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
@@ -111,32 +127,54 @@ pub struct Status {
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 pub struct LegacyMeta {
     #[serde(default, rename = "creationTimestamp")]
-    pub creation_timestamp: Option<String>,
+    pub creation_timestamp: Option<Text>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+/// A JSON value kept as its text, known to be valid JSON.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawJson(Box<str>);
+
+impl RawJson {
+    /// For text the caller has checked is one JSON value.
+    pub(crate) fn validated(text: &str) -> RawJson {
+        RawJson(text.into())
+    }
+
+    pub fn get(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for RawJson {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = Box::<serde_json::value::RawValue>::deserialize(d)?;
+        Ok(RawJson(raw.into()))
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct AuditEvent {
     #[serde(default)]
-    pub kind: Option<String>,
+    pub kind: Option<Text>,
     #[serde(default)]
-    pub api_version: Option<String>,
+    pub api_version: Option<Text>,
     #[serde(default, rename = "auditID")]
-    pub audit_id: String,
+    pub audit_id: Text,
     #[serde(default)]
-    pub stage: String,
+    pub stage: Text,
     #[serde(default)]
-    pub level: String,
+    pub level: Text,
     #[serde(default, rename = "requestURI")]
-    pub request_uri: String,
+    pub request_uri: Text,
     #[serde(default)]
-    pub verb: String,
+    pub verb: Text,
     #[serde(default)]
     pub user: UserInfo,
     #[serde(default)]
     pub impersonated_user: Option<UserInfo>,
     #[serde(default, rename = "sourceIPs")]
-    pub source_ips: Vec<String>,
+    pub source_ips: Vec<Text>,
     #[serde(default)]
     pub object_ref: Option<ObjectRef>,
     #[serde(default)]
@@ -144,14 +182,14 @@ pub struct AuditEvent {
     #[serde(default)]
     /// Kept as raw JSON: most bodies (pod status updates, events) are never looked at, and
     /// building a tree for each would cost more than the rest of the event.
-    pub request_object: Option<Box<serde_json::value::RawValue>>,
+    pub request_object: Option<RawJson>,
     #[serde(default)]
-    pub request_received_timestamp: Option<String>,
+    pub request_received_timestamp: Option<Text>,
     #[serde(default)]
-    pub stage_timestamp: Option<String>,
+    pub stage_timestamp: Option<Text>,
     /// v1beta1 only.
     #[serde(default)]
-    pub timestamp: Option<String>,
+    pub timestamp: Option<Text>,
     #[serde(default)]
     pub metadata: Option<LegacyMeta>,
     #[serde(default)]

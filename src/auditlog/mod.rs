@@ -3,6 +3,7 @@
 pub mod activity;
 pub mod detect;
 pub mod event;
+mod fastparse;
 pub mod follow;
 mod parallel;
 pub mod policy;

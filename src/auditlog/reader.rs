@@ -347,6 +347,9 @@ const PARALLEL_FROM: u64 = 8 << 20;
 /// One line of JSON: the common case first, one event parsed straight into its type; other
 /// JSON (a batch, something else) through a generic value.
 pub(crate) fn parse_json_line(text: &[u8]) -> Result<Json, serde_json::Error> {
+    if let Some(event) = super::fastparse::event(text) {
+        return Ok(Json::Event(event));
+    }
     match serde_json::from_slice::<AuditEvent>(text) {
         Ok(event) if event.kind.as_deref() != Some("EventList") => Ok(Json::Event(event)),
         _ => serde_json::from_slice::<Value>(text).map(Json::Value),

@@ -1,0 +1,672 @@
+//! The fast path for the common line: one audit event, read by hand in one pass. Parsing
+//! is most of the cost of reading a log, and a general parser spends it on what kaudit
+//! throws away (user agents, response bodies, the authorizer's reasons): here those are
+//! skipped with a byte loop, strings without escapes are sliced, not decoded.
+//!
+//! It is exact or it declines: every value it skips is checked as strictly as serde_json
+//! checks it, and anything it is not sure of (an escaped key, a null where a string belongs,
+//! a float status code, a duplicate field, deep nesting, an `EventList`) makes it return
+//! `None`, and the caller parses the line with serde_json, which accepts or rejects it
+//! with its own message. A test holds the two to the same answers.
+
+use super::event::{
+    Annotations, AuditEvent, LegacyMeta, ObjectRef, RawJson, Status, Text, UserInfo,
+};
+
+/// Parses `line` (one JSON document, surrounding whitespace allowed) as an audit event,
+/// or `None` when serde_json should decide.
+pub fn event(line: &[u8]) -> Option<AuditEvent> {
+    // Checked once for the whole line: every slice taken later is then text.
+    let text = std::str::from_utf8(line).ok()?;
+    let mut p = Parser {
+        s: text,
+        b: line,
+        i: 0,
+    };
+    p.ws();
+    let event = p.event()?;
+    p.ws();
+    (p.i == line.len()).then_some(event)
+}
+
+/// serde_json refuses to nest deeper than 128; this declines well before.
+const MAX_DEPTH: u32 = 100;
+
+/// Bytes that end a run of plain string content: the quote, the backslash, and the
+/// control characters JSON forbids inside strings.
+static STRING_STOP: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        t[i] = true;
+        i += 1;
+    }
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t
+};
+
+/// The bytes of `word` (little-endian) that are in [`STRING_STOP`], as their high bits
+/// (the usual SWAR tests: a borrow can only start at a byte that matches, so the lowest
+/// flag is always right and no flag is set when no byte matches).
+fn stops_in(word: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let zero_in = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    let below_space = word.wrapping_sub(ONES * 0x20) & !word & HIGH;
+    below_space
+        | zero_in(word ^ (ONES * u64::from(b'"')))
+        | zero_in(word ^ (ONES * u64::from(b'\\')))
+}
+
+struct Parser<'a> {
+    s: &'a str,
+    b: &'a [u8],
+    i: usize,
+}
+
+/// A string value: borrowed when it had no escapes.
+enum Str<'a> {
+    Plain(&'a str),
+    Escaped(String),
+}
+
+impl Str<'_> {
+    fn into_owned(self) -> Text {
+        match self {
+            Str::Plain(s) => Text::from(s),
+            Str::Escaped(s) => Text::from(s),
+        }
+    }
+}
+
+/// Sets `bit` in `seen`, or declines: serde_json rejects a field given twice.
+fn first_time(seen: &mut u32, bit: u32) -> Option<()> {
+    if *seen & bit != 0 {
+        return None;
+    }
+    *seen |= bit;
+    Some(())
+}
+
+impl<'a> Parser<'a> {
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
+    }
+
+    fn ws(&mut self) {
+        while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.peek() {
+            self.i += 1;
+        }
+    }
+
+    fn eat(&mut self, byte: u8) -> Option<()> {
+        self.ws();
+        (self.peek()? == byte).then(|| self.i += 1)
+    }
+
+    /// `null` (after whitespace), consumed; false (nothing consumed) for anything else.
+    fn null(&mut self) -> bool {
+        self.ws();
+        if self.b[self.i..].starts_with(b"null") {
+            self.i += 4;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// The fields of a structure: an escaped key declines (it could spell a known one).
+    fn fields(&mut self, mut member: impl FnMut(&mut Self, &'a [u8]) -> Option<()>) -> Option<()> {
+        self.object(|p, key| {
+            if key.contains(&b'\\') {
+                return None;
+            }
+            member(p, key)
+        })
+    }
+
+    /// The members of an object, after whitespace: `member` is called with each key (raw,
+    /// as written) and must consume its value.
+    fn object(&mut self, mut member: impl FnMut(&mut Self, &'a [u8]) -> Option<()>) -> Option<()> {
+        self.eat(b'{')?;
+        self.ws();
+        if self.peek()? == b'}' {
+            self.i += 1;
+            return Some(());
+        }
+        loop {
+            self.eat(b'"')?;
+            let start = self.i;
+            self.string_end()?;
+            let key = &self.b[start..self.i - 1];
+            self.eat(b':')?;
+            member(self, key)?;
+            self.ws();
+            match self.peek()? {
+                b',' => self.i += 1,
+                b'}' => {
+                    self.i += 1;
+                    return Some(());
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// Moves past the closing quote of a string whose opening quote was consumed,
+    /// checking escapes and control characters as serde_json does.
+    fn string_end(&mut self) -> Option<()> {
+        loop {
+            // Eight bytes at a time while none of them needs a look (strings in a log
+            // are mostly long runs of plain text), then byte by byte.
+            while let Some(word) = self.b.get(self.i..self.i + 8) {
+                let mut eight = [0u8; 8];
+                eight.copy_from_slice(word);
+                let stops = stops_in(u64::from_le_bytes(eight));
+                if stops != 0 {
+                    // The lowest flag is the first byte that stops.
+                    self.i += (stops.trailing_zeros() / 8) as usize;
+                    break;
+                }
+                self.i += 8;
+            }
+            while !STRING_STOP[*self.b.get(self.i)? as usize] {
+                self.i += 1;
+            }
+            match self.b[self.i] {
+                b'"' => {
+                    self.i += 1;
+                    return Some(());
+                }
+                b'\\' => {
+                    self.i += 1;
+                    match self.peek()? {
+                        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => self.i += 1,
+                        b'u' => {
+                            let hex = self.b.get(self.i + 1..self.i + 5)?;
+                            if !hex.iter().all(u8::is_ascii_hexdigit) {
+                                return None;
+                            }
+                            self.i += 5;
+                        }
+                        _ => return None,
+                    }
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    fn string(&mut self) -> Option<Str<'a>> {
+        self.eat(b'"')?;
+        let start = self.i;
+        self.string_end()?;
+        let raw = self.s.get(start..self.i - 1)?;
+        if raw.contains('\\') {
+            // Escapes are rare (Go writes `&` as \u0026): serde_json decodes them.
+            serde_json::from_str(self.s.get(start - 1..self.i)?)
+                .ok()
+                .map(Str::Escaped)
+        } else {
+            Some(Str::Plain(raw))
+        }
+    }
+
+    fn owned(&mut self) -> Option<Text> {
+        self.string().map(Str::into_owned)
+    }
+
+    fn optional_string(&mut self) -> Option<Option<Text>> {
+        if self.null() {
+            return Some(None);
+        }
+        self.owned().map(Some)
+    }
+
+    fn strings(&mut self) -> Option<Vec<Text>> {
+        let mut out = Vec::new();
+        self.eat(b'[')?;
+        self.ws();
+        if self.peek()? == b']' {
+            self.i += 1;
+            return Some(out);
+        }
+        loop {
+            out.push(self.owned()?);
+            self.ws();
+            match self.peek()? {
+                b',' => self.i += 1,
+                b']' => {
+                    self.i += 1;
+                    return Some(out);
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// Skips any value, checked as strictly as serde_json parses it.
+    fn skip(&mut self, depth: u32) -> Option<()> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        self.ws();
+        match self.peek()? {
+            b'"' => {
+                self.i += 1;
+                self.string_end()
+            }
+            b'{' => self.object(|p, _| p.skip(depth + 1)),
+            b'[' => {
+                self.i += 1;
+                self.ws();
+                if self.peek()? == b']' {
+                    self.i += 1;
+                    return Some(());
+                }
+                loop {
+                    self.skip(depth + 1)?;
+                    self.ws();
+                    match self.peek()? {
+                        b',' => self.i += 1,
+                        b']' => {
+                            self.i += 1;
+                            return Some(());
+                        }
+                        _ => return None,
+                    }
+                }
+            }
+            b't' => self.literal(b"true"),
+            b'f' => self.literal(b"false"),
+            b'n' => self.literal(b"null"),
+            _ => self.number().map(|_| ()),
+        }
+    }
+
+    fn literal(&mut self, word: &[u8]) -> Option<()> {
+        self.b[self.i..]
+            .starts_with(word)
+            .then(|| self.i += word.len())
+    }
+
+    /// A number by JSON's grammar; its text.
+    fn number(&mut self) -> Option<&'a str> {
+        self.ws();
+        let start = self.i;
+        if self.peek() == Some(b'-') {
+            self.i += 1;
+        }
+        let digits = |p: &mut Self| {
+            let from = p.i;
+            while p.peek().is_some_and(|c| c.is_ascii_digit()) {
+                p.i += 1;
+            }
+            p.i - from
+        };
+        match self.peek()? {
+            b'0' => self.i += 1,
+            b'1'..=b'9' => {
+                digits(self);
+            }
+            _ => return None,
+        }
+        if self.peek() == Some(b'.') {
+            self.i += 1;
+            if digits(self) == 0 {
+                return None;
+            }
+        }
+        if let Some(b'e' | b'E') = self.peek() {
+            self.i += 1;
+            if let Some(b'+' | b'-') = self.peek() {
+                self.i += 1;
+            }
+            if digits(self) == 0 {
+                return None;
+            }
+        }
+        self.s.get(start..self.i)
+    }
+
+    fn event(&mut self) -> Option<AuditEvent> {
+        let mut e = AuditEvent::default();
+        let mut seen = 0u32;
+        self.fields(|p, key| {
+            match key {
+                b"kind" => {
+                    first_time(&mut seen, 1)?;
+                    e.kind = p.optional_string()?;
+                }
+                b"apiVersion" => {
+                    first_time(&mut seen, 1 << 1)?;
+                    e.api_version = p.optional_string()?;
+                }
+                b"auditID" => {
+                    first_time(&mut seen, 1 << 2)?;
+                    e.audit_id = p.owned()?;
+                }
+                b"stage" => {
+                    first_time(&mut seen, 1 << 3)?;
+                    e.stage = p.owned()?;
+                }
+                b"level" => {
+                    first_time(&mut seen, 1 << 4)?;
+                    e.level = p.owned()?;
+                }
+                b"requestURI" => {
+                    first_time(&mut seen, 1 << 5)?;
+                    e.request_uri = p.owned()?;
+                }
+                b"verb" => {
+                    first_time(&mut seen, 1 << 6)?;
+                    e.verb = p.owned()?;
+                }
+                b"user" => {
+                    first_time(&mut seen, 1 << 7)?;
+                    e.user = p.user()?;
+                }
+                b"impersonatedUser" => {
+                    first_time(&mut seen, 1 << 8)?;
+                    e.impersonated_user = if p.null() { None } else { Some(p.user()?) };
+                }
+                b"sourceIPs" => {
+                    first_time(&mut seen, 1 << 9)?;
+                    e.source_ips = p.strings()?;
+                }
+                b"objectRef" => {
+                    first_time(&mut seen, 1 << 10)?;
+                    e.object_ref = if p.null() {
+                        None
+                    } else {
+                        Some(p.object_ref()?)
+                    };
+                }
+                b"responseStatus" => {
+                    first_time(&mut seen, 1 << 11)?;
+                    e.response_status = if p.null() { None } else { Some(p.status()?) };
+                }
+                b"requestObject" => {
+                    first_time(&mut seen, 1 << 12)?;
+                    e.request_object = if p.null() {
+                        None
+                    } else {
+                        p.ws();
+                        let start = p.i;
+                        p.skip(1)?;
+                        Some(RawJson::validated(p.s.get(start..p.i)?))
+                    };
+                }
+                b"requestReceivedTimestamp" => {
+                    first_time(&mut seen, 1 << 13)?;
+                    e.request_received_timestamp = p.optional_string()?;
+                }
+                b"stageTimestamp" => {
+                    first_time(&mut seen, 1 << 14)?;
+                    e.stage_timestamp = p.optional_string()?;
+                }
+                b"timestamp" => {
+                    first_time(&mut seen, 1 << 15)?;
+                    e.timestamp = p.optional_string()?;
+                }
+                b"metadata" => {
+                    first_time(&mut seen, 1 << 16)?;
+                    e.metadata = if p.null() {
+                        None
+                    } else {
+                        Some(p.legacy_meta()?)
+                    };
+                }
+                b"annotations" => {
+                    first_time(&mut seen, 1 << 17)?;
+                    e.annotations = p.annotations()?;
+                }
+                _ => p.skip(1)?,
+            }
+            Some(())
+        })?;
+        // A batch goes the general way.
+        (e.kind.as_deref() != Some("EventList")).then_some(e)
+    }
+
+    fn user(&mut self) -> Option<UserInfo> {
+        let mut user = UserInfo::default();
+        let mut seen = 0u32;
+        self.fields(|p, key| match key {
+            b"username" => {
+                first_time(&mut seen, 1)?;
+                user.username = p.owned()?;
+                Some(())
+            }
+            b"groups" => {
+                first_time(&mut seen, 2)?;
+                user.groups = p.strings()?;
+                Some(())
+            }
+            _ => p.skip(2),
+        })?;
+        Some(user)
+    }
+
+    fn object_ref(&mut self) -> Option<ObjectRef> {
+        let mut r = ObjectRef::default();
+        let mut seen = 0u32;
+        self.fields(|p, key| {
+            let (bit, field) = match key {
+                b"resource" => (1, &mut r.resource),
+                b"namespace" => (2, &mut r.namespace),
+                b"name" => (4, &mut r.name),
+                b"subresource" => (8, &mut r.subresource),
+                _ => return p.skip(2),
+            };
+            first_time(&mut seen, bit)?;
+            *field = p.owned()?;
+            Some(())
+        })?;
+        Some(r)
+    }
+
+    fn status(&mut self) -> Option<Status> {
+        let mut status = Status::default();
+        let mut seen = 0u32;
+        self.fields(|p, key| match key {
+            b"code" => {
+                first_time(&mut seen, 1)?;
+                status.code = if p.null() {
+                    None
+                } else {
+                    // An integer that fits, or serde_json decides.
+                    Some(p.number()?.parse().ok()?)
+                };
+                Some(())
+            }
+            _ => p.skip(2),
+        })?;
+        Some(status)
+    }
+
+    fn legacy_meta(&mut self) -> Option<LegacyMeta> {
+        let mut meta = LegacyMeta::default();
+        let mut seen = 0u32;
+        self.fields(|p, key| match key {
+            b"creationTimestamp" => {
+                first_time(&mut seen, 1)?;
+                meta.creation_timestamp = p.optional_string()?;
+                Some(())
+            }
+            _ => p.skip(2),
+        })?;
+        Some(meta)
+    }
+
+    fn annotations(&mut self) -> Option<Annotations> {
+        if self.null() {
+            return Some(Annotations::default());
+        }
+        let mut kept = Annotations::default();
+        self.fields(|p, key| {
+            match Annotations::kept_key(key) {
+                Some(k) => {
+                    p.ws();
+                    if p.peek()? == b'"' {
+                        let value = p.owned()?;
+                        kept.push(k, value);
+                    } else {
+                        // Not a string (a broken log): absent, as in the serde path.
+                        p.skip(2)?;
+                    }
+                }
+                None => p.skip(2)?,
+            }
+            Some(())
+        })?;
+        Some(kept)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn serde(line: &str) -> Option<AuditEvent> {
+        serde_json::from_str::<AuditEvent>(line)
+            .ok()
+            .filter(|e| e.kind.as_deref() != Some("EventList"))
+    }
+
+    /// The fast path either declines or agrees with serde_json.
+    fn agrees(line: &str) -> bool {
+        match event(line.as_bytes()) {
+            None => true,
+            Some(fast) => serde(line).is_some_and(|slow| slow == fast),
+        }
+    }
+
+    const FULL: &str = r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"RequestResponse","auditID":"a-1","stage":"ResponseComplete","requestURI":"/api/v1/namespaces/shop/pods?limit=500\u0026watch=1","verb":"create","user":{"username":"jane","uid":"1","groups":["dev","system:authenticated"],"extra":{"k":["v"]}},"impersonatedUser":{"username":"bob"},"sourceIPs":["10.0.0.1","::1"],"userAgent":"kubectl/v1.31 \"x\"","objectRef":{"resource":"pods","namespace":"shop","name":"web","apiVersion":"v1","subresource":"exec"},"responseStatus":{"metadata":{},"status":"Failure","code":403},"requestObject":{"kind":"Pod","spec":{"containers":[{"name":"a","securityContext":{"privileged":true}}]},"n":[1,-2.5e3,true,false,null]},"responseObject":{"a":"é"},"requestReceivedTimestamp":"2024-01-01T00:00:00.000000Z","stageTimestamp":"2024-01-01T00:00:01.000000Z","annotations":{"authorization.k8s.io/decision":"forbid","authorization.k8s.io/reason":"no","pod-security.kubernetes.io/audit-violations":"privileged"}}"#;
+
+    #[test]
+    fn reads_a_full_event_like_serde() {
+        let fast = event(FULL.as_bytes()).expect("the fast path takes a plain event");
+        assert_eq!(Some(&fast), serde(FULL).as_ref());
+        assert_eq!(
+            fast.request_uri,
+            "/api/v1/namespaces/shop/pods?limit=500&watch=1"
+        );
+        assert_eq!(fast.code(), Some(403));
+        assert_eq!(fast.user.groups.len(), 2);
+        assert!(fast.body().is_some_and(|b| b["kind"] == "Pod"));
+        assert_eq!(
+            fast.annotations
+                .get("pod-security.kubernetes.io/audit-violations")
+                .map(Text::as_str),
+            Some("privileged")
+        );
+    }
+
+    #[test]
+    fn eight_byte_test_matches_the_table() {
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for round in 0..200_000u32 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            // Plant a byte of interest now and then.
+            let mut bytes = x.to_le_bytes();
+            if round % 3 == 0 {
+                bytes[(x % 8) as usize] = [b'"', b'\\', 0x1f, 0x20, 0x7f, 0x80][(x % 6) as usize];
+            }
+            let word = u64::from_le_bytes(bytes);
+            let first = bytes.iter().position(|b| STRING_STOP[*b as usize]);
+            let stops = stops_in(word);
+            let found = (stops != 0).then(|| (stops.trailing_zeros() / 8) as usize);
+            assert_eq!(found, first, "{bytes:?}");
+        }
+    }
+
+    #[test]
+    fn declines_what_serde_decides() {
+        for line in [
+            r#"{"verb":"get","verb":"list"}"#,
+            r#"{"verb":null}"#,
+            r#"{"responseStatus":{"code":200.0}}"#,
+            r#"{"v\u0065rb":"get"}"#,
+            r#"{"kind":"EventList","items":[]}"#,
+            r#"{"auditID":"a"} x"#,
+            r#"{"auditID":"a","x":[1,2,]}"#,
+            r#"{"auditID":"a","x":01}"#,
+            r#"{"auditID":"a","x":"tab	in string"}"#,
+            r#"{"auditID":"a","x":"\q"}"#,
+            r#"{"auditID":"a","x":tru}"#,
+            r#"{"auditID":"a""#,
+            "",
+            "[]",
+        ] {
+            assert!(event(line.as_bytes()).is_none(), "{line}");
+        }
+        let deep = format!(
+            r#"{{"auditID":"a","x":{}1{}}}"#,
+            "[".repeat(200),
+            "]".repeat(200)
+        );
+        assert!(event(deep.as_bytes()).is_none());
+    }
+
+    /// Every JSON line of the logs at hand (the demo's, the test fixtures, the shared
+    /// corpus when it is beside the project): same events as serde_json, and the fast path
+    /// takes nearly all of them (else it would be no fast path).
+    #[test]
+    fn agrees_with_serde_on_real_logs() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut texts = vec![(
+            "demo".to_string(),
+            String::from_utf8_lossy(crate::sources::demo::audit_log()).into_owned(),
+        )];
+        for dir in [
+            root.join("tests/fixtures/audit"),
+            root.join("../shared/corpus/audit"),
+            root.join("../shared/corpus/audit/falco-trace-files"),
+        ] {
+            for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+                if let Ok(text) = std::fs::read_to_string(entry.path()) {
+                    texts.push((entry.path().display().to_string(), text));
+                }
+            }
+        }
+        let (mut lines, mut taken) = (0, 0);
+        for (name, text) in &texts {
+            for line in text.lines().filter(|l| l.trim_start().starts_with('{')) {
+                lines += 1;
+                if let Some(fast) = event(line.as_bytes()) {
+                    taken += 1;
+                    assert_eq!(Some(fast), serde(line), "{name}: {line}");
+                }
+            }
+        }
+        assert!(lines >= 20, "only {lines} lines to compare");
+        assert!(taken * 10 >= lines * 9, "fast path took {taken} of {lines}");
+    }
+
+    #[test]
+    fn agrees_with_serde_on_every_cut_and_flip() {
+        // Truncations and single-byte changes of a full event: wherever the fast path
+        // answers, it answers what serde_json answers.
+        for cut in 0..FULL.len() {
+            if FULL.is_char_boundary(cut) {
+                assert!(agrees(&FULL[..cut]), "cut at {cut}");
+            }
+        }
+        let bytes = FULL.as_bytes();
+        for at in 0..bytes.len() {
+            for with in [
+                b'"', b'\\', b'{', b'}', b'[', b',', b':', b' ', b'0', b'n', 0x01,
+            ] {
+                let mut changed = bytes.to_vec();
+                changed[at] = with;
+                if let Ok(line) = std::str::from_utf8(&changed) {
+                    assert!(agrees(line), "byte {at} -> {with:?}: {line}");
+                }
+            }
+        }
+    }
+}
