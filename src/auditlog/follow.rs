@@ -122,7 +122,7 @@ impl Tail {
         &mut self,
         window: &Window,
         stats: &mut Stats,
-        on_event: &mut impl FnMut(super::event::AuditEvent, reader::Place<'_>),
+        on_event: &mut impl FnMut(&super::event::AuditEvent, reader::Place<'_>),
     ) {
         // New lines of the open file (a huge backlog is taken in steps, one per poll).
         if let Some(bytes) = self.file.as_mut().map(file_tail) {
@@ -169,7 +169,7 @@ impl Tail {
         bytes: Vec<u8>,
         window: &Window,
         stats: &mut Stats,
-        on_event: &mut impl FnMut(super::event::AuditEvent, reader::Place<'_>),
+        on_event: &mut impl FnMut(&super::event::AuditEvent, reader::Place<'_>),
     ) {
         let mut bytes = bytes.as_slice();
         // The rest of an over-long line: dropped up to its newline, then counted once.

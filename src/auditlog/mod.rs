@@ -52,7 +52,7 @@ pub fn analyze(
 ) -> (Recorder, reader::Stats) {
     let mut analysis = Analysis::new(config);
     let stats = reader::read(paths, window, |event, place| {
-        analysis.observe(&event, place)
+        analysis.observe(event, place)
     });
     analysis.finish(stats)
 }
@@ -66,7 +66,7 @@ pub fn analyze_bytes(
 ) -> (Recorder, reader::Stats) {
     let mut analysis = Analysis::new(config);
     let stats = reader::read_bytes(name, bytes, window, |event, place| {
-        analysis.observe(&event, place)
+        analysis.observe(event, place)
     });
     analysis.finish(stats)
 }

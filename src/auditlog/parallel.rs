@@ -45,9 +45,9 @@ pub fn read_rest(
     threads: usize,
     window: &Window,
     stats: &mut Stats,
-    on_event: &mut impl FnMut(AuditEvent, Place<'_>),
+    on_event: &mut impl FnMut(&AuditEvent, Place<'_>),
 ) -> Result<(), std::io::Error> {
-    let (work_tx, work_rx) = mpsc::sync_channel::<(usize, Vec<u8>)>(threads * 2);
+    let (work_tx, work_rx) = mpsc::sync_channel::<Work>(threads * 2);
     let work_rx = Arc::new(Mutex::new(work_rx));
     // Parsed lines come back with the chunk's buffer, which is reused: fresh 4 MiB buffers
     // would each cost the kernel a page-zeroing.
@@ -62,10 +62,15 @@ pub fn read_rest(
                         .lock()
                         .map_err(|_| ())
                         .and_then(|rx| rx.recv().map_err(|_| ()));
-                    let Ok((index, chunk)) = next else { return };
-                    let lines = parse_chunk(&chunk);
-                    if done_tx.send((index, lines, chunk)).is_err() {
-                        return;
+                    match next {
+                        Ok(Work::Parse(index, chunk)) => {
+                            let lines = parse_chunk(&chunk);
+                            if done_tx.send((index, lines, chunk)).is_err() {
+                                return;
+                            }
+                        }
+                        Ok(Work::Free(lines)) => drop(lines),
+                        Err(()) => return,
                     }
                 }
             });
@@ -80,9 +85,14 @@ pub fn read_rest(
         loop {
             // Keep the parsers busy, a few chunks ahead.
             while !eof && sent - delivered < threads * 2 {
-                match next_chunk(reader, &mut carry, spare.pop().unwrap_or_default()) {
+                // Sized for a chunk and the read that ends it: growing a buffer of
+                // megabytes copies it and faults in fresh pages each time.
+                let buffer = spare
+                    .pop()
+                    .unwrap_or_else(|| Vec::with_capacity(CHUNK + (2 << 20)));
+                match next_chunk(reader, &mut carry, buffer) {
                     Ok(Some(chunk)) => {
-                        if work_tx.send((sent, chunk)).is_err() {
+                        if work_tx.send(Work::Parse(sent, chunk)).is_err() {
                             eof = true;
                             break;
                         }
@@ -105,9 +115,14 @@ pub fn read_rest(
             pending.insert(index, lines);
             while let Some(lines) = pending.remove(&delivered) {
                 delivered += 1;
-                for line in lines {
+                for line in &lines {
                     line_no += 1;
                     deliver(name, line_no, line, window, stats, on_event);
+                }
+                // Freed where they were made: memory goes back to the thread that
+                // allocated it without the cost of a free from another thread.
+                if let Err(mpsc::SendError(Work::Free(lines))) = work_tx.send(Work::Free(lines)) {
+                    drop(lines);
                 }
             }
         }
@@ -119,20 +134,27 @@ pub fn read_rest(
     })
 }
 
+enum Work {
+    /// Parse chunk number .0.
+    Parse(usize, Vec<u8>),
+    /// Delivered lines, to free.
+    Free(Vec<Line>),
+}
+
 fn deliver(
     name: &str,
     line_no: u64,
-    line: Line,
+    line: &Line,
     window: &Window,
     stats: &mut Stats,
-    on_event: &mut impl FnMut(AuditEvent, Place<'_>),
+    on_event: &mut impl FnMut(&AuditEvent, Place<'_>),
 ) {
     stats.lines += 1;
     stats.bytes += line.bytes as u64;
-    match line.parsed {
+    match &line.parsed {
         Parsed::Blank => {}
         Parsed::Json(json) => super::reader::deliver_json(
-            *json,
+            json,
             Place {
                 file: name,
                 line: line_no,
@@ -141,10 +163,10 @@ fn deliver(
             stats,
             on_event,
         ),
-        Parsed::TooLong(n) => stats.line_too_long(name, line_no, n),
+        Parsed::TooLong(n) => stats.line_too_long(name, line_no, *n),
         Parsed::Bad(message) => {
             stats.malformed += 1;
-            stats.problem(name, Some(line_no), message);
+            stats.problem(name, Some(line_no), message.clone());
         }
     }
 }
@@ -176,9 +198,9 @@ pub(crate) fn deliver_one(
     line: &[u8],
     window: &Window,
     stats: &mut Stats,
-    on_event: &mut impl FnMut(AuditEvent, Place<'_>),
+    on_event: &mut impl FnMut(&AuditEvent, Place<'_>),
 ) {
-    deliver(name, line_no, line_of(line), window, stats, on_event);
+    deliver(name, line_no, &line_of(line), window, stats, on_event);
 }
 
 /// Stands in for a line too long to keep: the marker, then its length.

@@ -227,7 +227,7 @@ fn order(mut files: Vec<PathBuf>) -> Vec<PathBuf> {
 pub fn read(
     paths: &[PathBuf],
     window: &Window,
-    mut on_event: impl FnMut(AuditEvent, Place<'_>),
+    mut on_event: impl FnMut(&AuditEvent, Place<'_>),
 ) -> Stats {
     let mut stats = Stats::default();
     for file in expand(paths, &mut stats) {
@@ -300,7 +300,7 @@ pub fn read_bytes(
     name: &str,
     bytes: &[u8],
     window: &Window,
-    mut on_event: impl FnMut(AuditEvent, Place<'_>),
+    mut on_event: impl FnMut(&AuditEvent, Place<'_>),
 ) -> Stats {
     let mut stats = Stats::default();
     let yaml = name.ends_with(".yaml") || name.ends_with(".yml");
@@ -320,7 +320,7 @@ pub(crate) fn read_file(
     path: &Path,
     window: &Window,
     stats: &mut Stats,
-    on_event: &mut impl FnMut(AuditEvent, Place<'_>),
+    on_event: &mut impl FnMut(&AuditEvent, Place<'_>),
 ) {
     let name = path.display().to_string();
     let reader = match open(path) {
@@ -347,21 +347,22 @@ const PARALLEL_FROM: u64 = 8 << 20;
 /// One line of JSON: the common case first, one event parsed straight into its type; other
 /// JSON (a batch, something else) through a generic value.
 pub(crate) fn parse_json_line(text: &[u8]) -> Result<Json, serde_json::Error> {
-    if let Some(event) = super::fastparse::event(text) {
-        return Ok(Json::Event(event));
-    }
-    match serde_json::from_slice::<AuditEvent>(text) {
-        Ok(event) if event.kind.as_deref() != Some("EventList") => Ok(Json::Event(event)),
-        _ => serde_json::from_slice::<Value>(text).map(Json::Value),
-    }
+    let event = match super::fastparse::event(text) {
+        Some(event) => event,
+        None => match serde_json::from_slice::<AuditEvent>(text) {
+            Ok(event) if event.kind.as_deref() != Some("EventList") => event,
+            _ => return serde_json::from_slice::<Value>(text).map(Json::Value),
+        },
+    };
+    Ok(Json::Event(event))
 }
 
 pub(crate) fn deliver_json(
-    json: Json,
+    json: &Json,
     place: Place<'_>,
     window: &Window,
     stats: &mut Stats,
-    on_event: &mut impl FnMut(AuditEvent, Place<'_>),
+    on_event: &mut impl FnMut(&AuditEvent, Place<'_>),
 ) {
     match json {
         Json::Event(event) => deliver_event(event, place, window, stats, on_event),
@@ -386,7 +387,7 @@ fn read_stream(
     parallel: usize,
     window: &Window,
     stats: &mut Stats,
-    on_event: &mut impl FnMut(AuditEvent, Place<'_>),
+    on_event: &mut impl FnMut(&AuditEvent, Place<'_>),
 ) {
     stats.files += 1;
     let mut buf = Vec::with_capacity(64 * 1024);
@@ -460,7 +461,7 @@ fn read_stream(
                     file: &name,
                     line: line_no,
                 };
-                deliver_json(json, place, window, stats, on_event);
+                deliver_json(&json, place, window, stats, on_event);
                 // A JSON-lines log: big ones are parsed on every core from here on.
                 if parallel > 1 {
                     if let Err(e) = super::parallel::read_rest(
@@ -533,12 +534,12 @@ fn read_document(
     yaml: bool,
     window: &Window,
     stats: &mut Stats,
-    on_event: &mut impl FnMut(AuditEvent, Place<'_>),
+    on_event: &mut impl FnMut(&AuditEvent, Place<'_>),
 ) {
     if !yaml {
         match serde_json::from_slice::<Value>(text) {
             Ok(value) => deliver(
-                value,
+                &value,
                 Place {
                     file: name,
                     line: 1,
@@ -561,7 +562,7 @@ fn read_document(
     for doc in crate::manifest::yaml::split_documents(text) {
         match crate::manifest::yaml::parse_document(doc) {
             Ok(Some(parsed)) => deliver(
-                parsed.value,
+                &parsed.value,
                 Place {
                     file: name,
                     line: parsed.line as u64,
@@ -585,15 +586,15 @@ fn read_document(
 
 /// One JSON value: an Event, an EventList (webhook batch) or something else.
 fn deliver_event(
-    event: AuditEvent,
+    event: &AuditEvent,
     place: Place<'_>,
     window: &Window,
     stats: &mut Stats,
-    on_event: &mut impl FnMut(AuditEvent, Place<'_>),
+    on_event: &mut impl FnMut(&AuditEvent, Place<'_>),
 ) {
     if !event.is_plausible() {
         stats.not_events += 1;
-    } else if window.contains(&event) {
+    } else if window.contains(event) {
         stats.events += 1;
         on_event(event, place);
     } else {
@@ -602,27 +603,28 @@ fn deliver_event(
 }
 
 fn deliver(
-    value: Value,
+    value: &Value,
     place: Place<'_>,
     window: &Window,
     stats: &mut Stats,
-    on_event: &mut impl FnMut(AuditEvent, Place<'_>),
+    on_event: &mut impl FnMut(&AuditEvent, Place<'_>),
 ) {
     let is_list = value.get("kind").and_then(Value::as_str) == Some("EventList");
-    let items = match value {
-        Value::Object(mut map) if is_list => match map.remove("items") {
-            Some(Value::Array(items)) => items,
-            _ => {
+    let items = if is_list {
+        match value.get("items").and_then(Value::as_array) {
+            Some(items) => items.as_slice(),
+            None => {
                 stats.not_events += 1;
                 return;
             }
-        },
-        other => vec![other],
+        }
+    } else {
+        std::slice::from_ref(value)
     };
     for item in items {
         // Through text: the event keeps its body as raw JSON, which a tree cannot give.
         match serde_json::from_str::<AuditEvent>(&item.to_string()) {
-            Ok(event) => deliver_event(event, place, window, stats, on_event),
+            Ok(event) => deliver_event(&event, place, window, stats, on_event),
             Err(e) => {
                 stats.malformed += 1;
                 stats.problem(
