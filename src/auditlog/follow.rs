@@ -59,7 +59,7 @@ impl Follower {
             } else {
                 let analysis = &mut f.analysis;
                 reader::read_file(&file, window, &mut f.stats, &mut |event, place| {
-                    analysis.observe(&event, place)
+                    analysis.observe(event, place)
                 });
             }
         }
@@ -83,7 +83,7 @@ impl Follower {
         } = self;
         for tail in tails.iter_mut() {
             tail.read_new(window, stats, &mut |event, place| {
-                analysis.observe(&event, place)
+                analysis.observe(event, place)
             });
         }
         self.stats.events > before

@@ -51,9 +51,7 @@ pub fn analyze(
     config: detect::AuditConfig,
 ) -> (Recorder, reader::Stats) {
     let mut analysis = Analysis::new(config);
-    let stats = reader::read(paths, window, |event, place| {
-        analysis.observe(event, place)
-    });
+    let stats = reader::read(paths, window, |event, place| analysis.observe(event, place));
     analysis.finish(stats)
 }
 
