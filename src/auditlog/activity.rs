@@ -4,7 +4,9 @@
 use super::event::{AuditEvent, Text, parse_time};
 use super::reader::Place;
 use crate::findings::Finding;
-use std::collections::{BTreeMap, HashMap, VecDeque};
+// foldhash (randomly seeded), not SipHash: touched for every event.
+use foldhash::{HashMap, HashSet};
+use std::collections::{BTreeMap, VecDeque};
 
 /// Identities kept (the busiest, by events); beyond this, events are still counted in the
 /// timeline but not per identity.
@@ -71,7 +73,7 @@ pub struct Recorder {
     denied_total: u64,
     /// Long-running requests (exec, port-forward, watch) counted at ResponseStarted, so
     /// that their ResponseComplete is not counted again. Oldest dropped past the cap.
-    started: std::collections::HashSet<String>,
+    started: HashSet<String>,
     started_order: VecDeque<String>,
 }
 

@@ -7,7 +7,10 @@ use super::reader::Place;
 use crate::findings::{EventSubject, Evidence, FindingInput, Location, Recorder, Subject};
 use crate::severity::Severity;
 use serde_json::Value;
-use std::collections::{HashMap, HashSet, VecDeque};
+// foldhash, not SipHash: these maps are touched for every event. Its seed is random per
+// process, so keys taken from a log cannot be chosen to collide.
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 /// Allow-lists, with defaults for the control plane's own identities.

@@ -172,10 +172,16 @@ fn deliver(
 }
 
 fn parse_chunk(chunk: &[u8]) -> Vec<Line> {
-    chunk
-        .split_inclusive(|b| *b == b'\n')
-        .map(line_of)
-        .collect()
+    let mut lines = Vec::with_capacity(chunk.len() / 512);
+    let mut start = 0;
+    for end in memchr::memchr_iter(b'\n', chunk) {
+        lines.push(line_of(&chunk[start..=end]));
+        start = end + 1;
+    }
+    if start < chunk.len() {
+        lines.push(line_of(&chunk[start..]));
+    }
+    lines
 }
 
 fn line_of(line: &[u8]) -> Line {
@@ -243,8 +249,8 @@ fn next_chunk(
             return Ok((!chunk.is_empty()).then_some(chunk));
         }
         let n = available.len();
-        let newline = available.iter().position(|b| *b == b'\n');
-        let line_start = chunk.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+        let newline = memchr::memchr(b'\n', available);
+        let line_start = memchr::memrchr(b'\n', &chunk).map_or(0, |i| i + 1);
         if chunk.len() - line_start + newline.unwrap_or(n) > limit {
             // The current line is too long: drop it as it streams by.
             let mut skipped = (chunk.len() - line_start) as u64;
@@ -254,7 +260,7 @@ fn next_chunk(
                 if available.is_empty() {
                     break;
                 }
-                match available.iter().position(|b| *b == b'\n') {
+                match memchr::memchr(b'\n', available) {
                     Some(i) => {
                         skipped += i as u64 + 1;
                         reader.consume(i + 1);

@@ -658,7 +658,7 @@ fn read_line(reader: &mut dyn BufRead, buf: &mut Vec<u8>) -> std::io::Result<(us
         if available.is_empty() {
             return Ok((total, total > MAX_LINE));
         }
-        let (used, done) = match available.iter().position(|b| *b == b'\n') {
+        let (used, done) = match memchr::memchr(b'\n', available) {
             Some(i) => (i + 1, true),
             None => (available.len(), false),
         };
