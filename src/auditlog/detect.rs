@@ -314,29 +314,7 @@ impl Detector {
             );
         }
         let writes = matches!(e.verb.as_str(), "create" | "update" | "patch");
-        // Only the bodies some detection reads are parsed.
-        let parsed = (writes
-            && !(obj.resource == "pods" && (e.verb != "create" || !obj.subresource.is_empty()))
-            && matches!(
-                obj.resource.as_str(),
-                "clusterrolebindings"
-                    | "rolebindings"
-                    | "clusterroles"
-                    | "roles"
-                    | "pods"
-                    | "services"
-                    | "configmaps"
-                    | "serviceaccounts"
-                    | "certificatesigningrequests"
-                    | "mutatingwebhookconfigurations"
-                    | "validatingwebhookconfigurations"
-                    | "validatingadmissionpolicies"
-                    | "validatingadmissionpolicybindings"
-                    | "mutatingadmissionpolicies"
-                    | "mutatingadmissionpolicybindings"
-            ))
-        .then(|| e.body())
-        .flatten();
+        let parsed = reads_body(e).then(|| e.body()).flatten();
         let body = parsed.as_ref();
         // cluster-admin bindings (ClusterRoleBindings and RoleBindings).
         if matches!(
@@ -1009,6 +987,34 @@ impl Detector {
         }
         self.events
     }
+}
+
+/// Whether a detection reads the request body of this event: only those bodies are kept
+/// (see [`super::event::RawJson`]) and parsed.
+pub(crate) fn reads_body(e: &AuditEvent) -> bool {
+    let Some(obj) = &e.object_ref else {
+        return false;
+    };
+    matches!(e.verb.as_str(), "create" | "update" | "patch")
+        && !(obj.resource == "pods" && (e.verb != "create" || !obj.subresource.is_empty()))
+        && matches!(
+            obj.resource.as_str(),
+            "clusterrolebindings"
+                | "rolebindings"
+                | "clusterroles"
+                | "roles"
+                | "pods"
+                | "services"
+                | "configmaps"
+                | "serviceaccounts"
+                | "certificatesigningrequests"
+                | "mutatingwebhookconfigurations"
+                | "validatingwebhookconfigurations"
+                | "validatingadmissionpolicies"
+                | "validatingadmissionpolicybindings"
+                | "mutatingadmissionpolicies"
+                | "mutatingadmissionpolicybindings"
+        )
 }
 
 /// The object's name: from the request path, else (for creates) from the body.

@@ -130,25 +130,32 @@ pub struct LegacyMeta {
     pub creation_timestamp: Option<Text>,
 }
 
-/// A JSON value kept as its text, known to be valid JSON.
+/// A request body as its JSON text (known to be valid JSON), or only the fact that there
+/// was one when no detection reads bodies of its kind: copying every body costs more than
+/// parsing the rest of its event.
 #[derive(Debug, Clone, PartialEq)]
-pub struct RawJson(Box<str>);
+pub struct RawJson(Option<Box<str>>);
 
 impl RawJson {
     /// For text the caller has checked is one JSON value.
     pub(crate) fn validated(text: &str) -> RawJson {
-        RawJson(text.into())
+        RawJson(Some(text.into()))
     }
 
-    pub fn get(&self) -> &str {
-        &self.0
+    /// A body that was there but not kept.
+    pub(crate) fn not_kept() -> RawJson {
+        RawJson(None)
+    }
+
+    pub fn get(&self) -> Option<&str> {
+        self.0.as_deref()
     }
 }
 
 impl<'de> Deserialize<'de> for RawJson {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let raw = Box::<serde_json::value::RawValue>::deserialize(d)?;
-        Ok(RawJson(raw.into()))
+        Ok(RawJson(Some(raw.into())))
     }
 }
 
@@ -218,7 +225,7 @@ impl AuditEvent {
 
     /// The request body as a JSON tree, for the detections that read it.
     pub fn body(&self) -> Option<Value> {
-        serde_json::from_str(self.request_object.as_ref()?.get()).ok()
+        serde_json::from_str(self.request_object.as_ref()?.get()?).ok()
     }
 
     pub fn code(&self) -> Option<i64> {

@@ -10,7 +10,7 @@ use std::io::BufRead;
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 
-/// Bytes per chunk (rounded up to the end of a line).
+/// Bytes per chunk buffer (a chunk ends at the last newline in it).
 const CHUNK: usize = 4 << 20;
 
 /// How many threads parse: `KAUDIT_THREADS`, else the cores, at most 8.
@@ -47,36 +47,52 @@ pub fn read_rest(
     stats: &mut Stats,
     on_event: &mut impl FnMut(&AuditEvent, Place<'_>),
 ) -> Result<(), std::io::Error> {
-    let (work_tx, work_rx) = mpsc::sync_channel::<Work>(threads * 2);
+    let (work_tx, work_rx) = mpsc::sync_channel::<(usize, Vec<u8>, usize)>(threads * 2);
     let work_rx = Arc::new(Mutex::new(work_rx));
     // Parsed lines come back with the chunk's buffer, which is reused: fresh 4 MiB buffers
     // would each cost the kernel a page-zeroing.
-    let (done_tx, done_rx) = mpsc::channel::<(usize, Vec<Line>, Vec<u8>)>();
+    let (done_tx, done_rx) = mpsc::channel::<ParsedChunk>();
+    // Delivered lines go back to the thread that parsed them, to be freed there: memory
+    // freed by the thread that allocated it is reused at once; freed by another, it waits
+    // to be collected while fresh pages are faulted in.
+    let mut free_txs = Vec::new();
     std::thread::scope(|scope| {
-        for _ in 0..threads {
+        for worker in 0..threads {
             let work_rx = work_rx.clone();
             let done_tx = done_tx.clone();
+            let (free_tx, free_rx) = mpsc::channel::<Vec<Line>>();
+            free_txs.push(free_tx);
             scope.spawn(move || {
                 loop {
+                    while let Ok(lines) = free_rx.try_recv() {
+                        drop(lines);
+                    }
                     let next = work_rx
                         .lock()
                         .map_err(|_| ())
                         .and_then(|rx| rx.recv().map_err(|_| ()));
-                    match next {
-                        Ok(Work::Parse(index, chunk)) => {
-                            let lines = parse_chunk(&chunk);
-                            if done_tx.send((index, lines, chunk)).is_err() {
-                                return;
-                            }
-                        }
-                        Ok(Work::Free(lines)) => drop(lines),
-                        Err(()) => return,
+                    let Ok((index, chunk, filled)) = next else {
+                        break;
+                    };
+                    let lines = parse_chunk(&chunk[..filled]);
+                    let parsed = ParsedChunk {
+                        index,
+                        worker,
+                        lines,
+                        chunk,
+                    };
+                    if done_tx.send(parsed).is_err() {
+                        break;
                     }
+                }
+                // The last deliveries, until the reading thread is done.
+                for lines in free_rx {
+                    drop(lines);
                 }
             });
         }
         drop(done_tx);
-        let mut pending: BTreeMap<usize, Vec<Line>> = BTreeMap::new();
+        let mut pending: BTreeMap<usize, (usize, Vec<Line>)> = BTreeMap::new();
         let (mut sent, mut delivered) = (0usize, 0usize);
         let mut carry = Vec::new();
         let mut spare: Vec<Vec<u8>> = Vec::new();
@@ -85,14 +101,10 @@ pub fn read_rest(
         loop {
             // Keep the parsers busy, a few chunks ahead.
             while !eof && sent - delivered < threads * 2 {
-                // Sized for a chunk and the read that ends it: growing a buffer of
-                // megabytes copies it and faults in fresh pages each time.
-                let buffer = spare
-                    .pop()
-                    .unwrap_or_else(|| Vec::with_capacity(CHUNK + (2 << 20)));
+                let buffer = spare.pop().unwrap_or_default();
                 match next_chunk(reader, &mut carry, buffer) {
-                    Ok(Some(chunk)) => {
-                        if work_tx.send(Work::Parse(sent, chunk)).is_err() {
+                    Ok(Some((chunk, filled))) => {
+                        if work_tx.send((sent, chunk, filled)).is_err() {
                             eof = true;
                             break;
                         }
@@ -108,25 +120,31 @@ pub fn read_rest(
             if delivered == sent {
                 break;
             }
-            let Ok((index, lines, buffer)) = done_rx.recv() else {
+            let Ok(parsed) = done_rx.recv() else {
                 break;
             };
+            let mut buffer = parsed.chunk;
+            // A buffer grown for a long line goes back to the usual size.
+            if buffer.len() > CHUNK {
+                buffer.truncate(CHUNK);
+                buffer.shrink_to_fit();
+            }
             spare.push(buffer);
-            pending.insert(index, lines);
-            while let Some(lines) = pending.remove(&delivered) {
+            pending.insert(parsed.index, (parsed.worker, parsed.lines));
+            while let Some((worker, lines)) = pending.remove(&delivered) {
                 delivered += 1;
                 for line in &lines {
                     line_no += 1;
                     deliver(name, line_no, line, window, stats, on_event);
                 }
-                // Freed where they were made: memory goes back to the thread that
-                // allocated it without the cost of a free from another thread.
-                if let Err(mpsc::SendError(Work::Free(lines))) = work_tx.send(Work::Free(lines)) {
-                    drop(lines);
+                if let Some(free) = free_txs.get(worker) {
+                    // A worker that has stopped: the lines are dropped here instead.
+                    let _ = free.send(lines);
                 }
             }
         }
         drop(work_tx);
+        free_txs.clear();
         match failure {
             Some(e) => Err(e),
             None => Ok(()),
@@ -134,11 +152,12 @@ pub fn read_rest(
     })
 }
 
-enum Work {
-    /// Parse chunk number .0.
-    Parse(usize, Vec<u8>),
-    /// Delivered lines, to free.
-    Free(Vec<Line>),
+/// A parsed chunk, back from worker `worker`.
+struct ParsedChunk {
+    index: usize,
+    worker: usize,
+    lines: Vec<Line>,
+    chunk: Vec<u8>,
 }
 
 fn deliver(
@@ -232,64 +251,72 @@ fn parse_line(line: &[u8]) -> Parsed {
     }
 }
 
-/// The next run of whole lines, about [`CHUNK`] bytes; `None` at the end. A last line
-/// without a newline is a line too. A line longer than the limit is not kept: a marker
-/// with its length takes its place, so memory stays bounded.
+/// Reads the next run of whole lines into `buffer` (kept at full length, so that the file
+/// is read straight into it: no zeroing, no second copy out of the reader's own buffer).
+/// Returns the buffer and how many of its bytes are lines; `None` at the end. The start
+/// of a line that did not fit is left in `carry` for the next chunk; a last line without
+/// a newline is a line too. A line longer than the limit is not kept: a marker with its
+/// length takes its place, so memory stays bounded.
 fn next_chunk(
     reader: &mut dyn BufRead,
     carry: &mut Vec<u8>,
-    mut chunk: Vec<u8>,
-) -> std::io::Result<Option<Vec<u8>>> {
-    chunk.clear();
-    chunk.append(carry);
+    mut buffer: Vec<u8>,
+) -> std::io::Result<Option<(Vec<u8>, usize)>> {
     let limit = super::reader::MAX_LINE;
+    let wanted = CHUNK.max(carry.len() * 2).min(limit + 1);
+    if buffer.len() < wanted {
+        buffer.resize(wanted, 0);
+    }
+    let mut filled = carry.len();
+    buffer[..filled].copy_from_slice(carry);
+    carry.clear();
+    loop {
+        if filled == buffer.len() {
+            match memchr::memrchr(b'\n', &buffer[..filled]) {
+                Some(end) => {
+                    carry.extend_from_slice(&buffer[end + 1..filled]);
+                    return Ok(Some((buffer, end + 1)));
+                }
+                // One line fills the buffer and is over the limit.
+                None if filled > limit => {
+                    let skipped = filled as u64 + skip_line(reader)?;
+                    let mut marker = TOO_LONG.to_vec();
+                    marker.extend_from_slice(format!("{skipped}\n").as_bytes());
+                    buffer[..marker.len()].copy_from_slice(&marker);
+                    filled = marker.len();
+                }
+                // A long line: room for it, up to the limit.
+                None => buffer.resize((buffer.len() * 2).min(limit + 1), 0),
+            }
+        }
+        let n = match reader.read(&mut buffer[filled..]) {
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if n == 0 {
+            return Ok((filled > 0).then_some((buffer, filled)));
+        }
+        filled += n;
+    }
+}
+
+/// Consumes the rest of the current line, newline included, without keeping it; its length.
+fn skip_line(reader: &mut dyn BufRead) -> std::io::Result<u64> {
+    let mut skipped = 0u64;
     loop {
         let available = reader.fill_buf()?;
         if available.is_empty() {
-            return Ok((!chunk.is_empty()).then_some(chunk));
+            return Ok(skipped);
         }
-        let n = available.len();
-        let newline = memchr::memchr(b'\n', available);
-        let line_start = memchr::memrchr(b'\n', &chunk).map_or(0, |i| i + 1);
-        if chunk.len() - line_start + newline.unwrap_or(n) > limit {
-            // The current line is too long: drop it as it streams by.
-            let mut skipped = (chunk.len() - line_start) as u64;
-            chunk.truncate(line_start);
-            loop {
-                let available = reader.fill_buf()?;
-                if available.is_empty() {
-                    break;
-                }
-                match memchr::memchr(b'\n', available) {
-                    Some(i) => {
-                        skipped += i as u64 + 1;
-                        reader.consume(i + 1);
-                        break;
-                    }
-                    None => {
-                        skipped += available.len() as u64;
-                        let n = available.len();
-                        reader.consume(n);
-                    }
-                }
-            }
-            chunk.extend_from_slice(TOO_LONG);
-            chunk.extend_from_slice(format!("{skipped}\n").as_bytes());
-            continue;
-        }
-        if chunk.len() + n < CHUNK {
-            chunk.extend_from_slice(available);
-            reader.consume(n);
-            continue;
-        }
-        match newline {
+        match memchr::memchr(b'\n', available) {
             Some(i) => {
-                chunk.extend_from_slice(&available[..=i]);
                 reader.consume(i + 1);
-                return Ok(Some(chunk));
+                return Ok(skipped + i as u64 + 1);
             }
             None => {
-                chunk.extend_from_slice(available);
+                let n = available.len();
+                skipped += n as u64;
                 reader.consume(n);
             }
         }
