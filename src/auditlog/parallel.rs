@@ -38,25 +38,58 @@ struct Line {
 /// Reads the rest of `reader` (after line `line_no`), parsing on `threads` threads and
 /// delivering events in file order. Returns an error message when reading failed midway
 /// (what came before it was delivered).
+///
+/// Three kinds of thread: one reads the file (or gunzips it) into chunk buffers, the
+/// parsers turn chunks into events, and the calling thread runs the rules in order. The
+/// rules are the one part that cannot be shared, so that thread does nothing else.
 pub fn read_rest(
     name: &str,
-    reader: &mut dyn BufRead,
+    reader: &mut (dyn BufRead + Send),
     mut line_no: u64,
     threads: usize,
     window: &Window,
     stats: &mut Stats,
     on_event: &mut impl FnMut(&AuditEvent, Place<'_>),
 ) -> Result<(), std::io::Error> {
-    let (work_tx, work_rx) = mpsc::sync_channel::<(usize, Vec<u8>, usize)>(threads * 2);
+    // Chunk buffers in circulation: each is being read, parsed or delivered. Their number
+    // bounds memory; a buffer goes back to the reading thread once its chunk is delivered.
+    let buffers = threads * 2 + 2;
+    let (work_tx, work_rx) = mpsc::sync_channel::<(usize, Vec<u8>, usize)>(buffers);
     let work_rx = Arc::new(Mutex::new(work_rx));
-    // Parsed lines come back with the chunk's buffer, which is reused: fresh 4 MiB buffers
-    // would each cost the kernel a page-zeroing.
+    let (spare_tx, spare_rx) = mpsc::channel::<Vec<u8>>();
     let (done_tx, done_rx) = mpsc::channel::<ParsedChunk>();
     // Delivered lines go back to the thread that parsed them, to be freed there: memory
     // freed by the thread that allocated it is reused at once; freed by another, it waits
     // to be collected while fresh pages are faulted in.
     let mut free_txs = Vec::new();
     std::thread::scope(|scope| {
+        let reading = scope.spawn(move || -> std::io::Result<()> {
+            let mut carry = Vec::new();
+            let mut made = 0;
+            for index in 0.. {
+                let buffer = match spare_rx.try_recv() {
+                    Ok(buffer) => buffer,
+                    Err(_) if made < buffers => {
+                        made += 1;
+                        Vec::new()
+                    }
+                    Err(_) => match spare_rx.recv() {
+                        Ok(buffer) => buffer,
+                        // The delivering side is gone: nothing more to do.
+                        Err(_) => return Ok(()),
+                    },
+                };
+                match next_chunk(reader, &mut carry, buffer)? {
+                    Some((chunk, filled)) => {
+                        if work_tx.send((index, chunk, filled)).is_err() {
+                            return Ok(());
+                        }
+                    }
+                    None => return Ok(()),
+                }
+            }
+            Ok(())
+        });
         for worker in 0..threads {
             let work_rx = work_rx.clone();
             let done_tx = done_tx.clone();
@@ -85,70 +118,45 @@ pub fn read_rest(
                         break;
                     }
                 }
-                // The last deliveries, until the reading thread is done.
+                // Done parsing: let the delivering thread see the end, then free the
+                // last deliveries until it is done.
+                drop(done_tx);
                 for lines in free_rx {
                     drop(lines);
                 }
             });
         }
         drop(done_tx);
-        let mut pending: BTreeMap<usize, (usize, Vec<Line>)> = BTreeMap::new();
-        let (mut sent, mut delivered) = (0usize, 0usize);
-        let mut carry = Vec::new();
-        let mut spare: Vec<Vec<u8>> = Vec::new();
-        let mut eof = false;
-        let mut failure = None;
-        loop {
-            // Keep the parsers busy, a few chunks ahead.
-            while !eof && sent - delivered < threads * 2 {
-                let buffer = spare.pop().unwrap_or_default();
-                match next_chunk(reader, &mut carry, buffer) {
-                    Ok(Some((chunk, filled))) => {
-                        if work_tx.send((sent, chunk, filled)).is_err() {
-                            eof = true;
-                            break;
-                        }
-                        sent += 1;
-                    }
-                    Ok(None) => eof = true,
-                    Err(e) => {
-                        failure = Some(e);
-                        eof = true;
-                    }
-                }
-            }
-            if delivered == sent {
-                break;
-            }
-            let Ok(parsed) = done_rx.recv() else {
-                break;
-            };
-            let mut buffer = parsed.chunk;
-            // A buffer grown for a long line goes back to the usual size.
-            if buffer.len() > CHUNK {
-                buffer.truncate(CHUNK);
-                buffer.shrink_to_fit();
-            }
-            spare.push(buffer);
-            pending.insert(parsed.index, (parsed.worker, parsed.lines));
-            while let Some((worker, lines)) = pending.remove(&delivered) {
+        // Chunks come back in any order; they are delivered in file order.
+        let mut pending: BTreeMap<usize, ParsedChunk> = BTreeMap::new();
+        let mut delivered = 0usize;
+        // Ends when the reading thread has stopped and every parser has finished.
+        for parsed in done_rx {
+            pending.insert(parsed.index, parsed);
+            while let Some(chunk) = pending.remove(&delivered) {
                 delivered += 1;
-                for line in &lines {
+                for line in &chunk.lines {
                     line_no += 1;
                     deliver(name, line_no, line, window, stats, on_event);
                 }
-                if let Some(free) = free_txs.get(worker) {
+                if let Some(free) = free_txs.get(chunk.worker) {
                     // A worker that has stopped: the lines are dropped here instead.
-                    let _ = free.send(lines);
+                    let _ = free.send(chunk.lines);
                 }
+                let mut buffer = chunk.chunk;
+                // A buffer grown for a long line goes back to the usual size.
+                if buffer.len() > CHUNK {
+                    buffer.truncate(CHUNK);
+                    buffer.shrink_to_fit();
+                }
+                let _ = spare_tx.send(buffer);
             }
         }
-        drop(work_tx);
+        drop(spare_tx);
         free_txs.clear();
-        match failure {
-            Some(e) => Err(e),
-            None => Ok(()),
-        }
+        reading
+            .join()
+            .unwrap_or_else(|_| Err(std::io::Error::other("the reading thread failed")))
     })
 }
 

@@ -236,7 +236,7 @@ pub fn read(
     stats
 }
 
-fn open(path: &Path) -> std::io::Result<Box<dyn BufRead>> {
+fn open(path: &Path) -> std::io::Result<Box<dyn BufRead + Send>> {
     let mut file = std::fs::File::open(path)?;
     let mut magic = [0u8; 2];
     let n = file.read(&mut magic)?;
@@ -255,7 +255,7 @@ fn open(path: &Path) -> std::io::Result<Box<dyn BufRead>> {
 /// gzipped; `demo/...` is the embedded demo log), pretty-printed. In a webhook batch, the
 /// event with `audit_id`.
 pub fn raw_event(file: &str, line: u64, audit_id: &str) -> Result<Vec<String>, String> {
-    let mut reader: Box<dyn BufRead> = if file.starts_with("demo/") {
+    let mut reader: Box<dyn BufRead + Send> = if file.starts_with("demo/") {
         Box::new(crate::sources::demo::audit_log())
     } else {
         open(Path::new(file)).map_err(|e| format!("cannot read {file}: {e}"))?
@@ -382,7 +382,7 @@ fn read_failure(e: &std::io::Error) -> &'static str {
 /// its first line.
 fn read_stream(
     name: String,
-    mut reader: Box<dyn BufRead + '_>,
+    mut reader: Box<dyn BufRead + Send + '_>,
     yaml: bool,
     parallel: usize,
     window: &Window,
