@@ -2,11 +2,11 @@
 //! facts (exec, secret reads, bindings, pod specs) are judged on the event itself, bursts of
 //! denials over a sliding window per identity and source address.
 
+use super::body::Body;
 use super::event::{AuditEvent, parse_time};
 use super::reader::Place;
 use crate::findings::{EventSubject, Evidence, FindingInput, Location, Recorder, Subject};
 use crate::severity::Severity;
-use serde_json::Value;
 // foldhash, not SipHash: these maps are touched for every event. Its seed is random per
 // process, so keys taken from a log cannot be chosen to collide.
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
@@ -135,10 +135,10 @@ pub fn query_values(uri: &str, key: &str) -> Vec<String> {
         .collect()
 }
 
-fn containers(spec: &Value) -> impl Iterator<Item = &Value> {
+fn containers(spec: &Body) -> impl Iterator<Item = &Body> {
     ["initContainers", "containers", "ephemeralContainers"]
         .into_iter()
-        .flat_map(move |f| spec.get(f).and_then(Value::as_array).into_iter().flatten())
+        .flat_map(move |f| spec.get(f).and_then(Body::as_array).into_iter().flatten())
 }
 
 impl Detector {
@@ -325,19 +325,19 @@ impl Detector {
             && code.is_none_or(|c| c < 400)
             && let Some(role) = body
                 .and_then(|b| b.pointer("/roleRef/name"))
-                .and_then(Value::as_str)
+                .and_then(Body::as_str)
                 .filter(|r| *r == "cluster-admin")
         {
             let subjects: Vec<String> = body
                 .and_then(|b| b.get("subjects"))
-                .and_then(Value::as_array)
+                .and_then(Body::as_array)
                 .into_iter()
                 .flatten()
                 .map(|s| {
                     format!(
                         "{} {}",
-                        s.get("kind").and_then(Value::as_str).unwrap_or("?"),
-                        s.get("name").and_then(Value::as_str).unwrap_or("?")
+                        s.get("kind").and_then(Body::as_str).unwrap_or("?"),
+                        s.get("name").and_then(Body::as_str).unwrap_or("?")
                     )
                 })
                 .collect();
@@ -367,16 +367,16 @@ impl Detector {
             let mut risky = Vec::new();
             for rule in body
                 .and_then(|b| b.get("rules"))
-                .and_then(Value::as_array)
+                .and_then(Body::as_array)
                 .into_iter()
                 .flatten()
             {
                 let list = |k: &str| -> Vec<String> {
                     rule.get(k)
-                        .and_then(Value::as_array)
+                        .and_then(Body::as_array)
                         .into_iter()
                         .flatten()
-                        .filter_map(Value::as_str)
+                        .filter_map(Body::as_str)
                         .map(str::to_string)
                         .collect()
                 };
@@ -450,7 +450,7 @@ impl Detector {
             && final_stage
             && body
                 .and_then(|b| b.pointer("/spec/type"))
-                .and_then(Value::as_str)
+                .and_then(Body::as_str)
                 == Some("NodePort")
         {
             report(
@@ -468,7 +468,7 @@ impl Detector {
         if obj.resource == "configmaps" && writes && final_stage {
             let data = body
                 .and_then(|b| b.get("data"))
-                .map(|d| d.to_string().to_ascii_lowercase())
+                .map(|d| d.text().to_ascii_lowercase())
                 .unwrap_or_default();
             if let Some(word) = CREDENTIAL_WORDS.iter().find(|w| data.contains(*w)) {
                 report(
@@ -612,7 +612,7 @@ impl Detector {
         e: &AuditEvent,
         place: Place<'_>,
         obj: &super::event::ObjectRef,
-        body: Option<&Value>,
+        body: Option<&Body>,
         rec: &mut Recorder,
     ) {
         let user = e.user.username.as_str();
@@ -714,7 +714,7 @@ impl Detector {
         {
             let signer = body
                 .and_then(|b| b.pointer("/spec/signerName"))
-                .and_then(Value::as_str)
+                .and_then(Body::as_str)
                 .unwrap_or("");
             let what = if obj.subresource == "approval" {
                 "approved"
@@ -799,14 +799,14 @@ impl Detector {
         &mut self,
         e: &AuditEvent,
         place: Place<'_>,
-        body: Option<&Value>,
-        spec: &Value,
+        body: Option<&Body>,
+        spec: &Body,
         namespace: &str,
         rec: &mut Recorder,
     ) {
         let user = &e.user.username;
         let images: Vec<&str> = containers(spec)
-            .filter_map(|c| c.get("image").and_then(Value::as_str))
+            .filter_map(|c| c.get("image").and_then(Body::as_str))
             .collect();
         if !images.is_empty()
             && !self.config.allowed_images.is_empty()
@@ -824,22 +824,22 @@ impl Detector {
                 b.pointer("/metadata/name")
                     .or(b.pointer("/metadata/generateName"))
             })
-            .and_then(Value::as_str)
+            .and_then(Body::as_str)
             .unwrap_or("");
         let mut flags = Vec::new();
         for c in containers(spec) {
             if c.pointer("/securityContext/privileged")
-                .and_then(Value::as_bool)
+                .and_then(Body::as_bool)
                 == Some(true)
             {
                 flags.push(format!(
                     "privileged container {}",
-                    c.get("name").and_then(Value::as_str).unwrap_or("?")
+                    c.get("name").and_then(Body::as_str).unwrap_or("?")
                 ));
             }
         }
         for ns in ["hostNetwork", "hostPID", "hostIPC"] {
-            if spec.get(ns).and_then(Value::as_bool) == Some(true) {
+            if spec.get(ns).and_then(Body::as_bool) == Some(true) {
                 flags.push(format!("{ns}=true"));
             }
         }
@@ -860,10 +860,10 @@ impl Detector {
         }
         let mounts: Vec<&str> = spec
             .get("volumes")
-            .and_then(Value::as_array)
+            .and_then(Body::as_array)
             .into_iter()
             .flatten()
-            .filter_map(|v| v.pointer("/hostPath/path").and_then(Value::as_str))
+            .filter_map(|v| v.pointer("/hostPath/path").and_then(Body::as_str))
             .filter(|p| SENSITIVE_MOUNTS.contains(&p.trim_end_matches('/').max("/")))
             .collect();
         if !mounts.is_empty() && self.seen.insert(("AUD008", e.audit_id.to_string())) {
@@ -886,7 +886,7 @@ impl Detector {
         }
         if matches!(namespace, "kube-system" | "kube-public") {
             let images: Vec<&str> = containers(spec)
-                .filter_map(|c| c.get("image").and_then(Value::as_str))
+                .filter_map(|c| c.get("image").and_then(Body::as_str))
                 .collect();
             let foreign: Vec<&str> = images
                 .iter()
@@ -1018,10 +1018,10 @@ pub(crate) fn reads_body(e: &AuditEvent) -> bool {
 }
 
 /// The object's name: from the request path, else (for creates) from the body.
-fn object_name(obj: &super::event::ObjectRef, body: Option<&Value>) -> String {
+fn object_name(obj: &super::event::ObjectRef, body: Option<&Body>) -> String {
     if obj.name.is_empty() {
         body.and_then(|b| b.pointer("/metadata/name"))
-            .and_then(Value::as_str)
+            .and_then(Body::as_str)
             .unwrap_or("")
             .to_string()
     } else {

@@ -224,7 +224,7 @@ impl AuditEvent {
     }
 
     /// The request body as a JSON tree, for the detections that read it.
-    pub fn body(&self) -> Option<Value> {
+    pub fn body(&self) -> Option<super::body::Body> {
         serde_json::from_str(self.request_object.as_ref()?.get()?).ok()
     }
 
@@ -246,7 +246,13 @@ pub fn parse_time(s: &str) -> Option<(i64, u32)> {
     {
         return None;
     }
-    let num = |r: std::ops::Range<usize>| -> Option<i64> { s.get(r)?.parse().ok() };
+    // Digits only (no sign), read without going through `str::parse`: this runs for
+    // every event.
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        b.get(r)?.iter().try_fold(0i64, |n, d| {
+            d.is_ascii_digit().then(|| n * 10 + i64::from(d - b'0'))
+        })
+    };
     let (y, mo, d, h, mi, se) = (
         num(0..4)?,
         num(5..7)?,
@@ -266,9 +272,15 @@ pub fn parse_time(s: &str) -> Option<(i64, u32)> {
         while b.get(i).is_some_and(u8::is_ascii_digit) {
             i += 1;
         }
-        let frac = &s[start..i];
-        let digits: String = frac.chars().chain(std::iter::repeat('0')).take(9).collect();
-        nanos = digits.parse().ok()?;
+        // The first nine digits, as nanoseconds.
+        for k in 0..9 {
+            let digit = if start + k < i {
+                b[start + k] - b'0'
+            } else {
+                0
+            };
+            nanos = nanos * 10 + u32::from(digit);
+        }
     }
     let offset = match b.get(i)? {
         b'Z' | b'z' if i + 1 == b.len() => 0,
@@ -307,9 +319,18 @@ mod tests {
             parse_time("2024-08-14T07:40:56+02:00"),
             parse_time("2024-08-14T05:40:56Z")
         );
+        assert_eq!(
+            parse_time("2024-08-14T05:40:56.1Z"),
+            Some((1_723_614_056, 100_000_000))
+        );
+        assert_eq!(
+            parse_time("2024-08-14T05:40:56.1234567891Z"),
+            Some((1_723_614_056, 123_456_789))
+        );
         for bad in [
             "",
             "2024-13-01T00:00:00Z",
+            "2024-+1-01T00:00:00Z",
             "yesterday",
             "2024-08-14T05:40:56",
             "2024-08-14T05:40:56Zjunk",

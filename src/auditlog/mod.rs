@@ -1,6 +1,7 @@
 //! API server audit logs: the event model, a streaming reader and the detections.
 
 pub mod activity;
+pub mod body;
 pub mod detect;
 pub mod event;
 mod fastparse;
