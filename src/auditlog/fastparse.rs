@@ -261,10 +261,7 @@ impl<'a> Parser<'a> {
     }
 
     fn optional_string(&mut self) -> Option<Option<Text>> {
-        if self.null() {
-            return Some(None);
-        }
-        self.owned().map(Some)
+        self.nullable(Self::owned)
     }
 
     fn strings(&mut self) -> Option<Vec<Text>> {
@@ -373,98 +370,58 @@ impl<'a> Parser<'a> {
         self.s.get(start..self.i)
     }
 
+    /// `null` as `None`, else what `read` makes of the value.
+    fn nullable<T>(&mut self, read: impl FnOnce(&mut Self) -> Option<T>) -> Option<Option<T>> {
+        if self.null() {
+            Some(None)
+        } else {
+            read(self).map(Some)
+        }
+    }
+
     fn event(&mut self) -> Option<AuditEvent> {
         let mut e = AuditEvent::default();
+        // The fields met so far, a bit each: a field given twice declines.
         let mut seen = 0u32;
         // Kept only if a detection reads it, which depends on fields that may come later.
         let mut body = None;
         self.fields(|p, key| {
+            // Marks field `bit` as met, then reads it.
+            macro_rules! once {
+                ($bit:expr, $read:expr) => {{
+                    first_time(&mut seen, 1 << $bit)?;
+                    $read
+                }};
+            }
             match key {
-                b"kind" => {
-                    first_time(&mut seen, 1)?;
-                    e.kind = p.optional_string()?;
-                }
-                b"apiVersion" => {
-                    first_time(&mut seen, 1 << 1)?;
-                    e.api_version = p.optional_string()?;
-                }
-                b"auditID" => {
-                    first_time(&mut seen, 1 << 2)?;
-                    e.audit_id = p.owned()?;
-                }
-                b"stage" => {
-                    first_time(&mut seen, 1 << 3)?;
-                    e.stage = p.owned()?;
-                }
-                b"level" => {
-                    first_time(&mut seen, 1 << 4)?;
-                    e.level = p.owned()?;
-                }
-                b"requestURI" => {
-                    first_time(&mut seen, 1 << 5)?;
-                    e.request_uri = p.owned()?;
-                }
-                b"verb" => {
-                    first_time(&mut seen, 1 << 6)?;
-                    e.verb = p.owned()?;
-                }
-                b"user" => {
-                    first_time(&mut seen, 1 << 7)?;
-                    e.user = p.user()?;
-                }
-                b"impersonatedUser" => {
-                    first_time(&mut seen, 1 << 8)?;
-                    e.impersonated_user = if p.null() { None } else { Some(p.user()?) };
-                }
-                b"sourceIPs" => {
-                    first_time(&mut seen, 1 << 9)?;
-                    e.source_ips = p.strings()?;
-                }
-                b"objectRef" => {
-                    first_time(&mut seen, 1 << 10)?;
-                    e.object_ref = if p.null() {
-                        None
-                    } else {
-                        Some(p.object_ref()?)
-                    };
-                }
-                b"responseStatus" => {
-                    first_time(&mut seen, 1 << 11)?;
-                    e.response_status = if p.null() { None } else { Some(p.status()?) };
-                }
-                b"requestObject" => {
-                    first_time(&mut seen, 1 << 12)?;
-                    if !p.null() {
+                b"kind" => once!(0, e.kind = p.optional_string()?),
+                b"apiVersion" => once!(1, e.api_version = p.optional_string()?),
+                b"auditID" => once!(2, e.audit_id = p.owned()?),
+                b"stage" => once!(3, e.stage = p.owned()?),
+                b"level" => once!(4, e.level = p.owned()?),
+                b"requestURI" => once!(5, e.request_uri = p.owned()?),
+                b"verb" => once!(6, e.verb = p.owned()?),
+                b"user" => once!(7, e.user = p.user()?),
+                b"impersonatedUser" => once!(8, e.impersonated_user = p.nullable(Self::user)?),
+                b"sourceIPs" => once!(9, e.source_ips = p.strings()?),
+                b"objectRef" => once!(10, e.object_ref = p.nullable(Self::object_ref)?),
+                b"responseStatus" => once!(11, e.response_status = p.nullable(Self::status)?),
+                b"requestObject" => once!(
+                    12,
+                    body = p.nullable(|p| {
                         p.ws();
                         let start = p.i;
                         p.skip(1)?;
-                        body = Some(p.s.get(start..p.i)?);
-                    }
-                }
+                        p.s.get(start..p.i)
+                    })?
+                ),
                 b"requestReceivedTimestamp" => {
-                    first_time(&mut seen, 1 << 13)?;
-                    e.request_received_timestamp = p.optional_string()?;
+                    once!(13, e.request_received_timestamp = p.optional_string()?)
                 }
-                b"stageTimestamp" => {
-                    first_time(&mut seen, 1 << 14)?;
-                    e.stage_timestamp = p.optional_string()?;
-                }
-                b"timestamp" => {
-                    first_time(&mut seen, 1 << 15)?;
-                    e.timestamp = p.optional_string()?;
-                }
-                b"metadata" => {
-                    first_time(&mut seen, 1 << 16)?;
-                    e.metadata = if p.null() {
-                        None
-                    } else {
-                        Some(p.legacy_meta()?)
-                    };
-                }
-                b"annotations" => {
-                    first_time(&mut seen, 1 << 17)?;
-                    e.annotations = p.annotations()?;
-                }
+                b"stageTimestamp" => once!(14, e.stage_timestamp = p.optional_string()?),
+                b"timestamp" => once!(15, e.timestamp = p.optional_string()?),
+                b"metadata" => once!(16, e.metadata = p.nullable(Self::legacy_meta)?),
+                b"annotations" => once!(17, e.annotations = p.annotations()?),
                 _ => p.skip(1)?,
             }
             Some(())
@@ -523,12 +480,8 @@ impl<'a> Parser<'a> {
         self.fields(|p, key| match key {
             b"code" => {
                 first_time(&mut seen, 1)?;
-                status.code = if p.null() {
-                    None
-                } else {
-                    // An integer that fits, or serde_json decides.
-                    Some(p.number()?.parse().ok()?)
-                };
+                // An integer that fits, or serde_json decides.
+                status.code = p.nullable(|p| p.number()?.parse().ok())?;
                 Some(())
             }
             _ => p.skip(2),
