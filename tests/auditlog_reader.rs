@@ -416,3 +416,54 @@ fn parallel_parsing_gives_the_same_answer() {
     assert_eq!(ids(&one), ids(&many), "same findings at the same lines");
     assert_eq!(ids(&one).len(), 41);
 }
+
+/// A big gzipped log cut short: parsed on every core, the events before the cut are all
+/// read and the failure is reported at the same line as on one thread.
+#[test]
+fn truncated_big_gzip_loses_nothing_in_parallel() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("audit.log.gz");
+    let mut gz = GzEncoder::new(Vec::new(), Compression::fast());
+    // Padding gzip cannot squeeze much, so the file is big enough to be read in parallel.
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    for i in 0..80_000u32 {
+        let padding: String = (0..40)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                format!("{:08x}", x as u32)
+            })
+            .collect();
+        writeln!(gz, "{{\"kind\":\"Event\",\"auditID\":\"id-{i}\",\"stage\":\"ResponseComplete\",\"requestURI\":\"/api/v1/namespaces/shop/pods/p{i}\",\"verb\":\"get\",\"user\":{{\"username\":\"system:node:w1\"}},\"objectRef\":{{\"resource\":\"pods\",\"namespace\":\"shop\",\"name\":\"p{i}\"}},\"requestReceivedTimestamp\":\"2026-11-20T09:{:02}:{:02}Z\",\"padding\":\"{padding}\"}}", i / 60 % 60, i % 60).unwrap();
+    }
+    let bytes = gz.finish().unwrap();
+    assert!(
+        bytes.len() > 9 << 20,
+        "{} bytes: too small to be read in parallel",
+        bytes.len()
+    );
+    std::fs::write(&path, &bytes[..bytes.len() * 7 / 10]).unwrap();
+    let run = |threads: &str| -> serde_json::Value {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_kaudit"))
+            .args(["audit-log", "--format", "json"])
+            .arg(&path)
+            .env("KAUDIT_THREADS", threads)
+            .output()
+            .unwrap();
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()["audit_log"].clone()
+    };
+    let (one, many) = (run("1"), run("4"));
+    for field in ["events", "lines", "bytes", "malformed", "problems"] {
+        assert_eq!(one[field], many[field], "{field}");
+    }
+    let events = one["events"].as_u64().unwrap();
+    assert!(events > 40_000 && events < 80_000, "{events}");
+    let problems = one["problems"].to_string();
+    assert!(
+        problems.contains("truncated gzip")
+            && problems.contains(&format!("\"line\":{}", events + 1)),
+        "{problems}"
+    );
+}

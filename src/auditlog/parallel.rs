@@ -36,8 +36,8 @@ struct Line {
 }
 
 /// Reads the rest of `reader` (after line `line_no`), parsing on `threads` threads and
-/// delivering events in file order. Returns an error message when reading failed midway
-/// (what came before it was delivered).
+/// delivering events in file order. When reading fails midway, what came before was
+/// delivered and the error comes back with the number of the line it stopped at.
 ///
 /// Three kinds of thread: one reads the file (or gunzips it) into chunk buffers, the
 /// parsers turn chunks into events, and the calling thread runs the rules in order. The
@@ -50,7 +50,7 @@ pub fn read_rest(
     window: &Window,
     stats: &mut Stats,
     on_event: &mut impl FnMut(&AuditEvent, Place<'_>),
-) -> Result<(), std::io::Error> {
+) -> Result<(), (std::io::Error, u64)> {
     // Chunk buffers in circulation: each is being read, parsed or delivered. Their number
     // bounds memory; a buffer goes back to the reading thread once its chunk is delivered.
     let buffers = threads * 2 + 2;
@@ -65,6 +65,7 @@ pub fn read_rest(
     std::thread::scope(|scope| {
         let reading = scope.spawn(move || -> std::io::Result<()> {
             let mut carry = Vec::new();
+            let mut failure = None;
             let mut made = 0;
             for index in 0.. {
                 let buffer = match spare_rx.try_recv() {
@@ -79,7 +80,7 @@ pub fn read_rest(
                         Err(_) => return Ok(()),
                     },
                 };
-                match next_chunk(reader, &mut carry, buffer)? {
+                match next_chunk(reader, &mut carry, &mut failure, buffer)? {
                     Some((chunk, filled)) => {
                         if work_tx.send((index, chunk, filled)).is_err() {
                             return Ok(());
@@ -157,6 +158,7 @@ pub fn read_rest(
         reading
             .join()
             .unwrap_or_else(|_| Err(std::io::Error::other("the reading thread failed")))
+            .map_err(|e| (e, line_no + 1))
     })
 }
 
@@ -263,13 +265,18 @@ fn parse_line(line: &[u8]) -> Parsed {
 /// is read straight into it: no zeroing, no second copy out of the reader's own buffer).
 /// Returns the buffer and how many of its bytes are lines; `None` at the end. The start
 /// of a line that did not fit is left in `carry` for the next chunk; a last line without
-/// a newline is a line too. A line longer than the limit is not kept: a marker with its
+/// a newline is a line too. A read error after whole lines is kept in `failure` and
+/// returned by the next call, once those lines are out. A line longer than the limit is not kept: a marker with its
 /// length takes its place, so memory stays bounded.
 fn next_chunk(
     reader: &mut dyn BufRead,
     carry: &mut Vec<u8>,
+    failure: &mut Option<std::io::Error>,
     mut buffer: Vec<u8>,
 ) -> std::io::Result<Option<(Vec<u8>, usize)>> {
+    if let Some(e) = failure.take() {
+        return Err(e);
+    }
     let limit = super::reader::MAX_LINE;
     let wanted = CHUNK.max(carry.len() * 2).min(limit + 1);
     if buffer.len() < wanted {
@@ -300,7 +307,17 @@ fn next_chunk(
         let n = match reader.read(&mut buffer[filled..]) {
             Ok(n) => n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
+            Err(e) => {
+                // The whole lines read before the failure are delivered first (the
+                // partial one after them is lost, as it is read one line at a time).
+                return match memchr::memrchr(b'\n', &buffer[..filled]) {
+                    Some(end) => {
+                        *failure = Some(e);
+                        Ok(Some((buffer, end + 1)))
+                    }
+                    None => Err(e),
+                };
+            }
         };
         if n == 0 {
             return Ok((filled > 0).then_some((buffer, filled)));

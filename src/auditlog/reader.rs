@@ -464,7 +464,7 @@ fn read_stream(
                 deliver_json(&json, place, window, stats, on_event);
                 // A JSON-lines log: big ones are parsed on every core from here on.
                 if parallel > 1 {
-                    if let Err(e) = super::parallel::read_rest(
+                    if let Err((e, at_line)) = super::parallel::read_rest(
                         &name,
                         &mut *reader,
                         line_no,
@@ -476,7 +476,7 @@ fn read_stream(
                         stats.malformed += 1;
                         stats.problem(
                             &name,
-                            None,
+                            Some(at_line),
                             format!(
                                 "{}: {e}; events before this point were read",
                                 read_failure(&e)
