@@ -467,3 +467,31 @@ fn truncated_big_gzip_loses_nothing_in_parallel() {
         "{problems}"
     );
 }
+
+/// A panic while the rules run over a big log (read on several threads) ends the read with
+/// that panic; the reading and parsing threads do not keep the process waiting.
+#[test]
+fn a_panic_in_the_rules_does_not_hang_a_parallel_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("audit.log");
+    let line = format!(
+        "{{\"kind\":\"Event\",\"auditID\":\"a\",\"verb\":\"get\",\"requestURI\":\"/api\",\"padding\":\"{}\"}}\n",
+        "x".repeat(400)
+    );
+    std::fs::write(&path, line.repeat(30_000)).unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let outcome = std::panic::catch_unwind(|| {
+            let mut seen = 0;
+            reader::read(&[path], &Window::default(), |_, _| {
+                seen += 1;
+                assert!(seen < 1_000, "a rule failed");
+            })
+        });
+        let _ = tx.send(outcome.is_err());
+    });
+    let panicked = rx
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("the read hung after a panic in the rules");
+    assert!(panicked, "the panic was not passed on");
+}

@@ -59,7 +59,11 @@ impl Body {
                 }
                 Body::Array(items) => items.iter().for_each(|item| walk(item, out)),
                 Body::Object(members) => {
-                    for (key, value) in members {
+                    for (i, (key, value)) in members.iter().enumerate() {
+                        // A key given again later: only its last value counts, as in `get`.
+                        if members[i + 1..].iter().any(|(later, _)| later == key) {
+                            continue;
+                        }
                         out.push_str(key);
                         out.push('\n');
                         walk(value, out);
@@ -205,6 +209,8 @@ mod tests {
             text.contains("name\nweb\n") && text.contains("a/b\nx\n"),
             "{text}"
         );
+        let dup: Body = serde_json::from_str(r#"{"k":"password","k":"x"}"#).unwrap();
+        assert_eq!(dup.text(), "k\nx\n", "an overridden value is not searched");
         assert!(serde_json::from_str::<Body>("{\"a\":").is_err());
     }
 }

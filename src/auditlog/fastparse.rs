@@ -480,8 +480,15 @@ impl<'a> Parser<'a> {
         self.fields(|p, key| match key {
             b"code" => {
                 first_time(&mut seen, 1)?;
-                // An integer that fits, or serde_json decides.
-                status.code = p.nullable(|p| p.number()?.parse().ok())?;
+                // An integer that fits, or serde_json decides (it reads -0 as a float,
+                // which is no status code).
+                status.code = p.nullable(|p| {
+                    let text = p.number()?;
+                    if text == "-0" {
+                        return None;
+                    }
+                    text.parse().ok()
+                })?;
                 Some(())
             }
             _ => p.skip(2),
@@ -512,13 +519,13 @@ impl<'a> Parser<'a> {
             match Annotations::kept_key(key) {
                 Some(k) => {
                     p.ws();
-                    if p.peek()? == b'"' {
-                        let value = p.owned()?;
-                        kept.push(k, value);
-                    } else {
-                        // Not a string (a broken log): absent, as in the serde path.
-                        p.skip(2)?;
+                    // Not a string (a broken log): serde_json reads it as a tree, more
+                    // strictly than a skip checks it, and drops it; it decides.
+                    if p.peek()? != b'"' {
+                        return None;
                     }
+                    let value = p.owned()?;
+                    kept.push(k, value);
                 }
                 None => p.skip(2)?,
             }
@@ -638,6 +645,9 @@ mod tests {
             r#"{"verb":"get","verb":"list"}"#,
             r#"{"verb":null}"#,
             r#"{"responseStatus":{"code":200.0}}"#,
+            r#"{"auditID":"a","responseStatus":{"code":-0}}"#,
+            r#"{"auditID":"a","annotations":{"authorization.k8s.io/decision":1e400}}"#,
+            r#"{"auditID":"a","annotations":{"authorization.k8s.io/decision":["\ud800"]}}"#,
             r#"{"v\u0065rb":"get"}"#,
             r#"{"kind":"EventList","items":[]}"#,
             r#"{"auditID":"a"} x"#,

@@ -54,15 +54,18 @@ pub fn read_rest(
     // Chunk buffers in circulation: each is being read, parsed or delivered. Their number
     // bounds memory; a buffer goes back to the reading thread once its chunk is delivered.
     let buffers = threads * 2 + 2;
-    let (work_tx, work_rx) = mpsc::sync_channel::<(usize, Vec<u8>, usize)>(buffers);
-    let work_rx = Arc::new(Mutex::new(work_rx));
-    let (spare_tx, spare_rx) = mpsc::channel::<Vec<u8>>();
-    let (done_tx, done_rx) = mpsc::channel::<ParsedChunk>();
-    // Delivered lines go back to the thread that parsed them, to be freed there: memory
-    // freed by the thread that allocated it is reused at once; freed by another, it waits
-    // to be collected while fresh pages are faulted in.
-    let mut free_txs = Vec::new();
     std::thread::scope(|scope| {
+        // Every channel end lives in this closure or a thread of it: should the rules
+        // panic, unwinding drops them, the other threads see their channels close and
+        // end, and the panic goes on instead of leaving the scope waiting for them.
+        let (work_tx, work_rx) = mpsc::sync_channel::<(usize, Vec<u8>, usize)>(buffers);
+        let work_rx = Arc::new(Mutex::new(work_rx));
+        let (spare_tx, spare_rx) = mpsc::channel::<Vec<u8>>();
+        let (done_tx, done_rx) = mpsc::channel::<ParsedChunk>();
+        // Delivered lines go back to the thread that parsed them, to be freed there:
+        // memory freed by the thread that allocated it is reused at once; freed by
+        // another, it waits to be collected while fresh pages are faulted in.
+        let mut free_txs = Vec::new();
         let reading = scope.spawn(move || -> std::io::Result<()> {
             let mut carry = Vec::new();
             let mut failure = None;
@@ -128,6 +131,7 @@ pub fn read_rest(
             });
         }
         drop(done_tx);
+        drop(work_rx);
         // Chunks come back in any order; they are delivered in file order.
         let mut pending: BTreeMap<usize, ParsedChunk> = BTreeMap::new();
         let mut delivered = 0usize;
