@@ -210,6 +210,8 @@ impl<'a> Parser<'a> {
 
     /// Moves past the closing quote of a string whose opening quote was consumed,
     /// checking escapes and control characters as serde_json does; whether it had escapes.
+    // Inlined: called for every key and string; the call cost as much as short strings.
+    #[inline(always)]
     fn string_end(&mut self) -> Option<bool> {
         let mut escaped = false;
         loop {
