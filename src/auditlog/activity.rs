@@ -73,8 +73,8 @@ pub struct Recorder {
     denied_total: u64,
     /// Long-running requests (exec, port-forward, watch) counted at ResponseStarted, so
     /// that their ResponseComplete is not counted again. Oldest dropped past the cap.
-    started: HashSet<String>,
-    started_order: VecDeque<String>,
+    started: HashSet<Text>,
+    started_order: VecDeque<Text>,
 }
 
 const MAX_STARTED: usize = 10_000;
@@ -100,8 +100,8 @@ impl Recorder {
                     let started = &self.started;
                     self.started_order.retain(|id| started.contains(id));
                 }
-                if self.started.insert(e.audit_id.to_string()) {
-                    self.started_order.push_back(e.audit_id.to_string());
+                if self.started.insert(e.audit_id.clone()) {
+                    self.started_order.push_back(e.audit_id.clone());
                 }
             }
             "ResponseComplete" if self.started.remove(e.audit_id.as_str()) => return,
