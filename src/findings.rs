@@ -1,5 +1,9 @@
 //! The findings model: what a check reports, and the tri-state coverage behind every score.
 
+pub mod message;
+
+pub use message::Message;
+
 use crate::rules::{self, Reference};
 use crate::severity::{Area, Severity};
 use std::borrow::Cow;
@@ -163,7 +167,7 @@ pub struct Suppression {
     pub expires: Option<String>,
 }
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone)]
 pub struct Finding {
     /// Stable across runs for the same rule and subject.
     pub id: FindingId,
@@ -171,17 +175,40 @@ pub struct Finding {
     pub area: Area,
     pub severity: Severity,
     pub title: &'static str,
-    pub message: String,
+    /// Written out with the subject by [`Finding::message`].
+    message: Message,
     pub subject: Subject,
     pub evidence: Vec<Evidence>,
     pub remediation: &'static str,
     /// The rule's references plus its CKS domain.
     pub references: References,
     /// Boxed: rare, and a finding is moved and stored by the hundred thousand.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub suppressed: Option<Box<Suppression>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<Location>,
+}
+
+impl serde::Serialize for Finding {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut out = serializer.serialize_struct("Finding", 12)?;
+        out.serialize_field("id", &self.id)?;
+        out.serialize_field("rule_id", self.rule_id)?;
+        out.serialize_field("area", &self.area)?;
+        out.serialize_field("severity", &self.severity)?;
+        out.serialize_field("title", self.title)?;
+        out.serialize_field("message", &self.message())?;
+        out.serialize_field("subject", &self.subject)?;
+        out.serialize_field("evidence", &self.evidence)?;
+        out.serialize_field("remediation", self.remediation)?;
+        out.serialize_field("references", &self.references)?;
+        if let Some(suppressed) = &self.suppressed {
+            out.serialize_field("suppressed", suppressed)?;
+        }
+        if let Some(location) = &self.location {
+            out.serialize_field("location", location)?;
+        }
+        out.end()
+    }
 }
 
 /// A rule's references, serialized with its CKS domain appended as `{"source": "cks"}`.
@@ -211,6 +238,11 @@ impl serde::Serialize for References {
 impl Finding {
     pub fn is_active(&self) -> bool {
         self.suppressed.is_none()
+    }
+
+    /// What the finding says, written out for its subject.
+    pub fn message(&self) -> Cow<'_, str> {
+        self.message.shown(&self.subject).text()
     }
 }
 
@@ -278,11 +310,11 @@ pub struct Recorder {
 /// The per-finding facts a check supplies; the rest comes from the catalog.
 pub struct FindingInput {
     pub subject: Subject,
-    pub message: String,
+    pub message: Message,
     pub evidence: Vec<Evidence>,
     pub location: Option<Location>,
     /// Distinguishes several findings of one rule on one subject.
-    pub discriminator: String,
+    pub discriminator: Cow<'static, str>,
     /// Overrides the rule's severity (e.g. a wildcard grant that includes secrets).
     pub severity: Option<Severity>,
 }

@@ -24,6 +24,18 @@ pub fn strip_controls(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// [`strip_controls`] for a text that may already be owned: a clean owned text is kept, not
+/// copied.
+pub fn strip_controls_cow(s: Cow<'_, str>) -> Cow<'_, str> {
+    match s {
+        Cow::Borrowed(s) => strip_controls(s),
+        Cow::Owned(s) => match strip_controls(&s) {
+            Cow::Borrowed(_) => Cow::Owned(s),
+            Cow::Owned(clean) => Cow::Owned(clean),
+        },
+    }
+}
+
 fn is_control(c: char) -> bool {
     c.is_control()
         || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')

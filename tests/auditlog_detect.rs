@@ -403,7 +403,7 @@ fn nodes_proxy_is_judged_on_the_answer() {
     let found: Vec<(String, String)> = rec
         .findings
         .iter()
-        .map(|f| (f.severity.label().to_string(), f.message.clone()))
+        .map(|f| (f.severity.label().to_string(), f.message().into_owned()))
         .collect();
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0].0, "CRITICAL", "{found:?}");

@@ -28,7 +28,7 @@ fn fired(findings: &[Finding], rule: &str) -> Vec<String> {
     findings
         .iter()
         .filter(|f| f.rule_id == rule)
-        .map(|f| f.message.clone())
+        .map(|f| f.message().into_owned())
         .collect()
 }
 
@@ -238,7 +238,7 @@ subjects:
     );
     let anonymous = f
         .iter()
-        .find(|x| x.rule_id == "RBAC003" && x.message.contains("system:unauthenticated"))
+        .find(|x| x.rule_id == "RBAC003" && x.message().contains("system:unauthenticated"))
         .expect("anonymous grant reported even on a system: binding");
     assert_eq!(anonymous.severity, kaudit::severity::Severity::Critical);
     assert_eq!(fired(&f, "RBAC004").len(), 2, "pods/* covers pods/exec");

@@ -631,7 +631,7 @@ impl Detector {
                           severity: Option<Severity>| {
             if this.seen.insert((rule, key.clone())) {
                 let mut i = input(e, place, message, vec![evidence], severity);
-                i.discriminator = key;
+                i.discriminator = key.into();
                 rec.fail(rule, i);
             }
         };
@@ -955,7 +955,7 @@ impl Detector {
                 )],
                 None,
             );
-            i.discriminator = format!("{who}@{ip}");
+            i.discriminator = format!("{who}@{ip}").into();
             rec.fail("AUD015", i);
         }
     }
@@ -1062,13 +1062,13 @@ fn input(
     };
     FindingInput {
         subject,
-        message,
+        message: message.into(),
         evidence,
         location: Some(Location {
             file: Arc::from(place.file),
             line: place.line as u32,
         }),
-        discriminator: e.audit_id.to_string(),
+        discriminator: e.audit_id.to_string().into(),
         severity,
     }
 }

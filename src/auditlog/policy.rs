@@ -788,13 +788,13 @@ impl AuditPolicy {
     fn finding(&self, key: String, message: String, pointer: String) -> FindingInput {
         FindingInput {
             subject: Subject::object("AuditPolicy", "", self.file.clone()),
-            message,
+            message: message.into(),
             evidence: vec![Evidence::at(pointer.clone(), key.clone())],
             location: Some(Location {
                 file: Arc::from(self.file.as_str()),
                 line: self.line,
             }),
-            discriminator: format!("{pointer}|{key}"),
+            discriminator: format!("{pointer}|{key}").into(),
             severity: None,
         }
     }

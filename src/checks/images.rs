@@ -3,11 +3,12 @@
 use super::msg;
 
 use super::{ScanConfig, container_subject, describe, evidence, input};
-use crate::findings::Recorder;
+use crate::findings::{Message, Recorder};
 use crate::image_ref::{ImageRef, allowed_by};
 use crate::inventory::Workload;
 use crate::pss::PodView;
-use std::collections::HashMap;
+use foldhash::HashMap;
+use std::borrow::Cow;
 
 pub fn run(
     workloads: &[&Workload],
@@ -16,10 +17,9 @@ pub fn run(
     rec: &mut Recorder,
 ) {
     // The same image runs in many workloads: parse each reference once.
-    let mut parsed: HashMap<&str, Option<ImageRef>> = HashMap::new();
+    let mut parsed: HashMap<&str, Option<ImageRef>> = HashMap::default();
     for (w, view) in workloads.iter().zip(views) {
         for c in &view.containers {
-            let pointer = msg!("{}/image", c.pointer());
             let Some(raw) = c.image.filter(|i| !i.is_empty()) else {
                 for rule in ["IMG001", "IMG002", "IMG003", "IMG004"] {
                     rec.not_evaluated(
@@ -30,11 +30,7 @@ pub fn run(
                 }
                 continue;
             };
-            let Some(image) = parsed
-                .entry(raw)
-                .or_insert_with(|| ImageRef::parse(raw))
-                .clone()
-            else {
+            let Some(image) = parsed.entry(raw).or_insert_with(|| ImageRef::parse(raw)) else {
                 for rule in ["IMG001", "IMG002", "IMG003", "IMG004"] {
                     rec.not_evaluated(
                         rule,
@@ -45,24 +41,22 @@ pub fn run(
                 continue;
             };
             let subject = || container_subject(w, c);
+            let image_evidence = || {
+                vec![evidence(
+                    w,
+                    format_args!("{}/image", c.pointer()),
+                    raw.to_string(),
+                )]
+            };
             rec.decide(
                 "IMG001",
                 image.has_mutable_default_tag().then(|| {
                     let what = if image.tag.is_none() {
-                        "has no tag (means latest)"
+                        " has no tag (means latest)"
                     } else {
-                        "uses the latest tag"
+                        " uses the latest tag"
                     };
-                    input(
-                        subject(),
-                        w,
-                        msg!(
-                            "Image {raw} of container {} in {} {what}",
-                            super::Quoted(c.name),
-                            describe(w)
-                        ),
-                        vec![evidence(w, &pointer, raw.to_string())],
-                    )
+                    input(subject(), w, Message::Image(what.into()), image_evidence())
                 }),
             );
             rec.decide(
@@ -71,12 +65,8 @@ pub fn run(
                     input(
                         subject(),
                         w,
-                        msg!(
-                            "Image {raw} of container {} in {} is not pinned by digest",
-                            super::Quoted(c.name),
-                            describe(w)
-                        ),
-                        vec![evidence(w, &pointer, raw.to_string())],
+                        Message::Image(" is not pinned by digest".into()),
+                        image_evidence(),
                     )
                 }),
             );
@@ -89,12 +79,19 @@ pub fn run(
             } else {
                 rec.decide(
                     "IMG003",
-                    (!allowed_by(&image, &config.allowed_registries)).then(|| {
+                    (!allowed_by(image, &config.allowed_registries)).then(|| {
                         input(
                             subject(),
                             w,
-                            msg!("Image {raw} of container {} in {} comes from {}, which is not in the allow-list ({})", super::Quoted(c.name), describe(w), image.registry, config.allowed_registries.join(", ")),
-                            vec![evidence(w, &pointer, raw.to_string())],
+                            Message::Image(
+                                msg!(
+                                    " comes from {}, which is not in the allow-list ({})",
+                                    image.registry,
+                                    config.allowed_registries.join(", ")
+                                )
+                                .into(),
+                            ),
+                            image_evidence(),
                         )
                     }),
                 );
@@ -112,15 +109,51 @@ pub fn run(
             rec.decide(
                 "IMG004",
                 bad.then(|| {
-                    let how = if c.image_pull_policy.is_some() { "" } else { " (defaulted)" };
+                    let (message, value) =
+                        pull_policy_texts(effective, c.image_pull_policy.is_none());
                     input(
                         subject(),
                         w,
-                        msg!("Image {raw} of container {} in {} is a mutable reference pulled with imagePullPolicy {effective}{how}", super::Quoted(c.name), describe(w)),
-                        vec![evidence(w, &msg!("{}/imagePullPolicy", c.pointer()), msg!("{effective}{how}"))],
+                        Message::Image(message),
+                        vec![evidence(
+                            w,
+                            format_args!("{}/imagePullPolicy", c.pointer()),
+                            value,
+                        )],
                     )
                 }),
             );
+        }
+    }
+}
+
+/// IMG004's message ending and evidence value for the effective pull policy: fixed texts for
+/// the policies the API knows (thousands of findings share them), formatted for anything else.
+fn pull_policy_texts(effective: &str, defaulted: bool) -> (Cow<'static, str>, Cow<'static, str>) {
+    macro_rules! pulled_with {
+        ($policy:literal) => {
+            concat!(
+                " is a mutable reference pulled with imagePullPolicy ",
+                $policy
+            )
+        };
+    }
+    macro_rules! fixed {
+        ($policy:literal) => {
+            (Cow::Borrowed(pulled_with!($policy)), Cow::Borrowed($policy))
+        };
+    }
+    match (effective, defaulted) {
+        ("IfNotPresent", true) => fixed!("IfNotPresent (defaulted)"),
+        ("IfNotPresent", false) => fixed!("IfNotPresent"),
+        ("Never", false) => fixed!("Never"),
+        _ => {
+            let how = if defaulted { " (defaulted)" } else { "" };
+            let value = msg!("{effective}{how}");
+            (
+                Cow::Owned(msg!("{}{value}", pulled_with!(""))),
+                Cow::Owned(value),
+            )
         }
     }
 }

@@ -6,7 +6,7 @@ pub mod pod_security;
 pub mod rbac;
 pub mod workload;
 
-use crate::findings::{Evidence, FindingInput, Location, Recorder, Subject};
+use crate::findings::{Evidence, FindingInput, Location, Message, Recorder, Subject};
 use crate::inventory::containers::ContainerRef;
 use crate::inventory::{Inventory, Workload};
 use crate::pss::{PodView, Version};
@@ -118,7 +118,8 @@ fn access_gaps(inv: &Inventory, rec: &mut Recorder) {
 /// Workloads to audit: every one, except those whose controller is also in the inventory
 /// (a Deployment's ReplicaSets and pods would only repeat the Deployment's findings).
 pub fn audited_workloads(inv: &Inventory) -> Vec<&Workload> {
-    let present: std::collections::HashSet<(&str, &str, &str)> = inv
+    // foldhash (randomly seeded) rather than SipHash: one insert and lookup per workload.
+    let present: foldhash::HashSet<(&str, &str, &str)> = inv
         .workloads
         .iter()
         .map(|w| (w.kind.as_str(), &*w.namespace, &*w.name))
@@ -152,33 +153,34 @@ pub(crate) fn location(w: &Workload) -> Option<Location> {
     })
 }
 
-/// Evidence at a pod-relative pointer (`/spec/...`) of a workload.
+/// Evidence at a pod-relative pointer (`/spec/...`) of a workload, written straight after
+/// the workload's own pointer (no intermediate string).
 pub(crate) fn evidence(
     w: &Workload,
-    pod_pointer: &str,
+    pod_pointer: impl std::fmt::Display,
     value: impl Into<Cow<'static, str>>,
 ) -> Evidence {
+    use std::fmt::Write;
     let template = w.kind.template_pointer();
-    let mut pointer =
-        String::with_capacity(w.origin.pointer.len() + template.len() + pod_pointer.len());
+    let mut pointer = String::with_capacity(w.origin.pointer.len() + template.len() + 64);
     pointer.push_str(&w.origin.pointer);
     pointer.push_str(template);
-    pointer.push_str(pod_pointer);
+    let _ = write!(pointer, "{pod_pointer}");
     Evidence::at(pointer, value)
 }
 
 pub(crate) fn input(
     subject: Subject,
     w: &Workload,
-    message: String,
+    message: impl Into<Message>,
     evidence: Vec<Evidence>,
 ) -> FindingInput {
     FindingInput {
         subject,
-        message,
+        message: message.into(),
         evidence,
         location: location(w),
-        discriminator: String::new(),
+        discriminator: Cow::Borrowed(""),
         severity: None,
     }
 }
@@ -186,19 +188,6 @@ pub(crate) fn input(
 /// `Deployment shop/web` for messages.
 pub(crate) fn describe(w: &Workload) -> Described<'_> {
     Described(w)
-}
-
-/// `"name"` for messages: Go-style quoting like `{:?}` but without its per-character Unicode
-/// checks (names are sanitized for display later anyway).
-pub(crate) struct Quoted<'a>(pub &'a str);
-
-impl std::fmt::Display for Quoted<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if !self.0.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
-            return write!(f, "\"{}\"", self.0);
-        }
-        write!(f, "{:?}", self.0)
-    }
 }
 
 /// Formats as `Deployment shop/web` without building a string first.

@@ -1,6 +1,7 @@
 //! Network isolation (NET001): does each namespace with workloads have a default-deny policy?
 
 use super::msg;
+use std::borrow::Cow;
 
 use crate::findings::{Evidence, FindingInput, Location, Recorder, Subject};
 use crate::inventory::{Inventory, NetworkPolicyInfo};
@@ -41,7 +42,7 @@ pub fn run(inv: &Inventory, workloads: &[&crate::inventory::Workload], rec: &mut
             "NET001",
             message.map(|message| FindingInput {
                 subject: Subject::object("Namespace", "", ns.name.as_str()),
-                message,
+                message: message.into(),
                 evidence: vec![Evidence::labelled(
                     "networkpolicies",
                     if policies.is_empty() {
@@ -58,7 +59,7 @@ pub fn run(inv: &Inventory, workloads: &[&crate::inventory::Workload], rec: &mut
                     file: o.file.clone(),
                     line: o.line,
                 }),
-                discriminator: String::new(),
+                discriminator: Cow::Borrowed(""),
                 severity: None,
             }),
         );

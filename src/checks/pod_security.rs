@@ -1,12 +1,13 @@
 //! PSS rules per workload, and Pod Security Admission per namespace.
 
 use super::msg;
+use std::borrow::Cow;
 
 use super::{ScanConfig, describe, evidence, input, workload_subject};
-use crate::findings::{Evidence, FindingInput, Location, Recorder, Subject};
-use crate::inventory::{Inventory, Workload, WorkloadKind};
+use crate::findings::{Evidence, FindingInput, Location, Message, Recorder, Subject};
+use crate::inventory::{Inventory, Workload};
 use crate::pss::namespace::{BUILTIN_DEFAULT, LABEL_PREFIX, resolve};
-use crate::pss::{self, Level, PodView, Policy, Violation};
+use crate::pss::{self, Evaluation, Level, PodView, Policy, Violation};
 use crate::rules;
 use crate::severity::Severity;
 
@@ -15,27 +16,16 @@ use crate::severity::Severity;
 pub struct Verdicts<'a> {
     pub workload: &'a Workload,
     pub minor: u32,
-    pub baseline: Vec<Violation>,
-    pub restricted: Vec<Violation>,
+    pub levels: Evaluation,
 }
 
 impl Verdicts<'_> {
     pub fn highest_level(&self) -> Level {
-        if self.restricted.is_empty() {
-            Level::Restricted
-        } else if self.baseline.is_empty() {
-            Level::Baseline
-        } else {
-            Level::Privileged
-        }
+        self.levels.highest_level()
     }
 
-    pub fn at(&self, level: Level) -> &[Violation] {
-        match level {
-            Level::Privileged => &[],
-            Level::Baseline => &self.baseline,
-            Level::Restricted => &self.restricted,
-        }
+    pub fn at(&self, level: Level) -> impl Iterator<Item = &Violation> + Clone {
+        self.levels.at(level)
     }
 }
 
@@ -47,12 +37,10 @@ pub fn verdicts<'a>(inv: &Inventory, w: &'a Workload, minor: u32) -> Verdicts<'a
 
 /// [`verdicts`] with the workload's view already built.
 pub fn verdicts_of<'a>(w: &'a Workload, view: &PodView<'_>, minor: u32) -> Verdicts<'a> {
-    let (baseline, restricted) = pss::evaluate_both(view, minor);
     Verdicts {
         workload: w,
         minor,
-        baseline,
-        restricted,
+        levels: pss::evaluate_levels(view, minor),
     }
 }
 
@@ -72,7 +60,7 @@ pub fn run(all: &[Verdicts<'_>], config: &ScanConfig, rec: &mut Recorder) {
                 let Some(rule) = rules::for_pss_check(check.id) else {
                     continue;
                 };
-                let found = v.at(level).iter().find(|x| x.check == check.id);
+                let found = v.at(level).find(|x| x.check == check.id);
                 rec.decide(
                     rule.id,
                     found.map(|x| violation_input(v.workload, x, policy)),
@@ -83,15 +71,14 @@ pub fn run(all: &[Verdicts<'_>], config: &ScanConfig, rec: &mut Recorder) {
 }
 
 fn violation_input(w: &Workload, v: &Violation, policy: Policy) -> FindingInput {
-    let verb = if w.kind == WorkloadKind::Pod {
-        "violates"
-    } else {
-        "would violate"
-    };
     let evidence: Vec<Evidence> = v.spots.iter().map(|s| evidence(w, s, v.reason)).collect();
-    let message = msg!("{} {verb} PodSecurity \"{policy}\": {v}", describe(w));
+    let message = Message::PodSecurity {
+        policy,
+        reason: v.reason,
+        detail: v.detail.as_str().into(),
+    };
     let mut i = input(workload_subject(w), w, message, evidence);
-    i.discriminator = v.check.to_string();
+    i.discriminator = Cow::Borrowed(v.check);
     i
 }
 
@@ -110,10 +97,38 @@ pub struct NamespaceReport {
     /// version), i.e. what the namespace could enforce without breaking anything.
     pub highest_enforceable: Level,
     /// Workloads that violate the level the namespace already enforces.
-    pub violating_enforced: Vec<String>,
+    pub violating_enforced: Vec<WorkloadLabel>,
     /// Workloads that would break if the namespace enforced baseline / restricted.
-    pub would_break_baseline: Vec<String>,
-    pub would_break_restricted: Vec<String>,
+    pub would_break_baseline: Vec<WorkloadLabel>,
+    pub would_break_restricted: Vec<WorkloadLabel>,
+}
+
+/// A workload in a namespace's lists, shown and serialized as `Kind/name`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkloadLabel {
+    pub kind: &'static str,
+    pub name: std::sync::Arc<str>,
+}
+
+impl WorkloadLabel {
+    fn of(w: &Workload) -> Self {
+        WorkloadLabel {
+            kind: w.kind.as_str(),
+            name: w.name.clone(),
+        }
+    }
+}
+
+impl std::fmt::Display for WorkloadLabel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.kind, self.name)
+    }
+}
+
+impl serde::Serialize for WorkloadLabel {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
 }
 
 const SYSTEM_NAMESPACES: &[&str] = &["kube-system", "kube-public", "kube-node-lease"];
@@ -153,10 +168,10 @@ pub fn namespaces(
         let namespace_input =
             |message: String, evidence: Vec<Evidence>, severity: Option<Severity>| FindingInput {
                 subject: subject.clone(),
-                message,
+                message: message.into(),
                 evidence,
                 location: location.clone(),
-                discriminator: String::new(),
+                discriminator: Cow::Borrowed(""),
                 severity,
             };
         rec.decide(
@@ -219,12 +234,15 @@ pub fn namespaces(
             would_break_restricted: Vec::new(),
         };
         for v in &at_minor {
-            let label = msg!("{}/{}", v.workload.kind.as_str(), v.workload.name);
-            if !v.baseline.is_empty() {
-                report.would_break_baseline.push(label.clone());
+            if !v.levels.allows(Level::Baseline) {
+                report
+                    .would_break_baseline
+                    .push(WorkloadLabel::of(v.workload));
             }
-            if !v.restricted.is_empty() {
-                report.would_break_restricted.push(label);
+            if !v.levels.allows(Level::Restricted) {
+                report
+                    .would_break_restricted
+                    .push(WorkloadLabel::of(v.workload));
             }
         }
 
@@ -252,23 +270,22 @@ pub fn namespaces(
             for v in &at_minor {
                 let w = v.workload;
                 let violations = v.at(enforce.level);
-                if !violations.is_empty() {
-                    report
-                        .violating_enforced
-                        .push(msg!("{}/{}", w.kind.as_str(), w.name));
+                let violates = violations.clone().next().is_some();
+                if violates {
+                    report.violating_enforced.push(WorkloadLabel::of(w));
                 }
                 rec.decide(
                     "PSA002",
-                    (!violations.is_empty()).then(|| {
+                    violates.then(|| {
                         let message = msg!(
                             "{} runs in namespace {} which enforces {enforce}; its pods would be rejected: violates PodSecurity \"{enforce}\": {}",
                             describe(w),
                             ns.name,
-                            pss::joined(violations)
+                            pss::joined(violations.clone())
                         );
-                        let evidence = violations.iter().flat_map(|x| x.spots.iter().map(|s| evidence(w, s, x.reason))).collect();
+                        let evidence = violations.clone().flat_map(|x| x.spots.iter().map(|s| evidence(w, s, x.reason))).collect();
                         let mut i = input(workload_subject(w), w, message, evidence);
-                        i.discriminator = enforce.to_string();
+                        i.discriminator = enforce.to_string().into();
                         i
                     }),
                 );

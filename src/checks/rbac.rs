@@ -1,6 +1,7 @@
 //! RBAC: who can do what dangerous thing (RBAC001-RBAC008), from roles and bindings.
 
 use super::msg;
+use std::borrow::Cow;
 
 use crate::findings::{Evidence, FindingInput, Location, Recorder, Subject};
 use crate::inventory::{BindingInfo, BindingKind, Inventory, RoleInfo, RoleKind};
@@ -129,11 +130,12 @@ fn wildcards(role: &RoleInfo, rec: &mut Recorder) {
                     .map(Evidence::path)
                     .collect::<Vec<_>>()
                     .join(", ")
-            ),
+            )
+            .into(),
             subject,
             evidence,
             location: location(&role.origin),
-            discriminator: String::new(),
+            discriminator: Cow::Borrowed(""),
             severity: None,
         }),
     );
@@ -265,10 +267,10 @@ fn grants(inv: &Inventory, b: &BindingInfo, rec: &mut Recorder) {
     let role_ref = msg!("{} {}", b.role_ref.kind, b.role_ref.name);
     let base = |message: String, evidence: Vec<Evidence>, discriminator: &str| FindingInput {
         subject: subject.clone(),
-        message,
+        message: message.into(),
         evidence,
         location: location(&b.origin),
-        discriminator: discriminator.to_string(),
+        discriminator: discriminator.to_string().into(),
         severity: anonymous.then_some(Severity::Critical),
     };
     let role_evidence = Evidence::at(

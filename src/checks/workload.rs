@@ -2,12 +2,13 @@
 
 use super::msg;
 
-use super::{container_subject, describe, evidence, input, workload_subject};
-use crate::findings::Recorder;
+use super::{container_subject, evidence, input, workload_subject};
+use crate::findings::{Message, Recorder};
 use crate::inventory::containers::{ContainerKind, ContainerRef};
 use crate::inventory::{Inventory, Workload, WorkloadKind};
 use crate::pss::PodView;
 use k8s_openapi::api::core::v1::{PodSecurityContext, SecurityContext};
+use std::borrow::Cow;
 
 pub fn run(inv: &Inventory, workloads: &[&Workload], views: &[PodView<'_>], rec: &mut Recorder) {
     for (w, view) in workloads.iter().zip(views) {
@@ -40,41 +41,69 @@ fn sc_field<T: Copy>(c: &ContainerRef<'_>, f: impl Fn(&SecurityContext) -> Optio
 }
 
 fn resources(w: &Workload, c: &ContainerRef<'_>, rec: &mut Recorder) {
-    let has = |kind: &str, resource: &str| {
-        let map = c.resources.and_then(|r| {
-            if kind == "requests" {
-                r.requests.as_ref()
-            } else {
-                r.limits.as_ref()
-            }
-        });
-        map.is_some_and(|m| m.contains_key(resource))
-    };
-    for (rule, kind) in [("POD001", "requests"), ("POD002", "limits")] {
-        let missing: Vec<&str> = ["cpu", "memory"]
-            .into_iter()
-            .filter(|r| !has(kind, r))
-            .collect();
+    // Message ending and evidence value for each thing left unset: fixed texts, as most
+    // containers of a large cluster miss the same ones.
+    macro_rules! unset {
+        ($kind:literal: $missing:literal, $listed:literal) => {
+            (
+                concat!(" has no ", $missing, " ", $kind),
+                concat!($kind, ".", $listed, " not set"),
+            )
+        };
+    }
+    let requests = c.resources.and_then(|r| r.requests.as_ref());
+    let limits = c.resources.and_then(|r| r.limits.as_ref());
+    for (rule, map, texts) in [
+        (
+            "POD001",
+            requests,
+            [
+                unset!("requests": "cpu or memory", "cpu, memory"),
+                unset!("requests": "cpu", "cpu"),
+                unset!("requests": "memory", "memory"),
+            ],
+        ),
+        (
+            "POD002",
+            limits,
+            [
+                unset!("limits": "cpu or memory", "cpu, memory"),
+                unset!("limits": "cpu", "cpu"),
+                unset!("limits": "memory", "memory"),
+            ],
+        ),
+    ] {
+        let has = |resource: &str| map.is_some_and(|m| m.contains_key(resource));
+        let missing = match (has("cpu"), has("memory")) {
+            (true, true) => None,
+            (false, false) => Some(texts[0]),
+            (false, true) => Some(texts[1]),
+            (true, false) => Some(texts[2]),
+        };
         rec.decide(
             rule,
-            (!missing.is_empty()).then(|| {
+            missing.map(|(message, value)| {
                 input(
                     container_subject(w, c),
                     w,
-                    msg!(
-                        "Container {} of {} has no {} {kind}",
-                        super::Quoted(c.name),
-                        describe(w),
-                        missing.join(" or ")
-                    ),
+                    Message::Container(message.into()),
                     vec![evidence(
                         w,
-                        &msg!("{}/resources", c.pointer()),
-                        msg!("{kind}.{} not set", missing.join(", ")),
+                        format_args!("{}/resources", c.pointer()),
+                        value,
                     )],
                 )
             }),
         );
+    }
+}
+
+/// An optional boolean field's value as evidence.
+fn shown_bool(value: Option<bool>) -> &'static str {
+    match value {
+        None => "not set",
+        Some(true) => "true",
+        Some(false) => "false",
     }
 }
 
@@ -87,13 +116,13 @@ fn run_as_root(
     let uid = sc_field(c, |s| s.run_as_user).or(pod.and_then(|p| p.run_as_user));
     let non_root = sc_field(c, |s| s.run_as_non_root).or(pod.and_then(|p| p.run_as_non_root));
     let finding = match (uid, non_root) {
-        (Some(0), _) => Some(("runs as UID 0 (root)".to_string(), "runAsUser", "0".to_string())),
+        (Some(0), _) => Some((" runs as UID 0 (root)", "runAsUser", "0")),
         (_, Some(true)) => None,
         (Some(_), _) => None,
         (None, _) => Some((
-            "may run as root: runAsNonRoot is not true and no runAsUser is set, so the image's user decides".to_string(),
+            " may run as root: runAsNonRoot is not true and no runAsUser is set, so the image's user decides",
             "runAsNonRoot",
-            msg!("{:?}", non_root),
+            shown_bool(non_root),
         )),
     };
     rec.decide(
@@ -103,20 +132,20 @@ fn run_as_root(
                 "runAsUser" => s.run_as_user.is_some(),
                 _ => s.run_as_non_root.is_some(),
             });
-            let pointer = if container_sets {
-                msg!("{}/securityContext/{field}", c.pointer())
+            let evidence = if container_sets {
+                evidence(
+                    w,
+                    format_args!("{}/securityContext/{field}", c.pointer()),
+                    value,
+                )
             } else {
-                msg!("/spec/securityContext/{field}")
+                evidence(w, format_args!("/spec/securityContext/{field}"), value)
             };
             let mut i = input(
                 container_subject(w, c),
                 w,
-                msg!(
-                    "Container {} of {} {what}",
-                    super::Quoted(c.name),
-                    describe(w)
-                ),
-                vec![evidence(w, &pointer, value)],
+                Message::Container(what.into()),
+                vec![evidence],
             );
             if uid == Some(0) {
                 i.severity = Some(crate::severity::Severity::High);
@@ -134,44 +163,45 @@ fn low_ids(
 ) {
     let uid = sc_field(c, |s| s.run_as_user).or(pod.and_then(|p| p.run_as_user));
     let gid = sc_field(c, |s| s.run_as_group).or(pod.and_then(|p| p.run_as_group));
-    let mut problems = Vec::new();
-    let mut ev = Vec::new();
-    for (name, value) in [("runAsUser", uid), ("runAsGroup", gid)] {
-        match value {
-            Some(v) if v >= 10000 => {}
-            Some(v) => {
-                problems.push(msg!("{name}={v}"));
-                ev.push(evidence(
-                    w,
-                    &msg!("{}/securityContext/{name}", c.pointer()),
-                    v.to_string(),
-                ));
-            }
-            None => {
-                problems.push(msg!("{name} not set"));
-                ev.push(evidence(
-                    w,
-                    &msg!("{}/securityContext", c.pointer()),
-                    msg!("{name} not set"),
-                ));
-            }
-        }
-    }
-    rec.decide(
-        "POD004",
-        (!problems.is_empty()).then(|| {
-            input(
-                container_subject(w, c),
+    let check = |name: &'static str, unset: &'static str, value: Option<i64>| match value {
+        Some(v) if v >= 10000 => None,
+        Some(v) => Some((
+            Cow::Owned(msg!("{name}={v}")),
+            evidence(
                 w,
-                msg!(
-                    "Container {} of {}: {} (want 10000 or more)",
-                    super::Quoted(c.name),
-                    describe(w),
-                    problems.join(", ")
-                ),
-                ev,
-            )
-        }),
+                format_args!("{}/securityContext/{name}", c.pointer()),
+                v.to_string(),
+            ),
+        )),
+        None => Some((
+            Cow::Borrowed(unset),
+            evidence(w, format_args!("{}/securityContext", c.pointer()), unset),
+        )),
+    };
+    let found = [
+        check("runAsUser", "runAsUser not set", uid),
+        check("runAsGroup", "runAsGroup not set", gid),
+    ];
+    let message: Cow<'static, str> = match &found {
+        [None, None] => return rec.pass("POD004"),
+        // Neither set: the common case, a fixed text.
+        [Some((Cow::Borrowed(_), _)), Some((Cow::Borrowed(_), _))] => {
+            Cow::Borrowed(": runAsUser not set, runAsGroup not set (want 10000 or more)")
+        }
+        [a, b] => {
+            let problems: Vec<&str> = [a, b].into_iter().flatten().map(|(p, _)| &**p).collect();
+            Cow::Owned(msg!(": {} (want 10000 or more)", problems.join(", ")))
+        }
+    };
+    let evidence = found.into_iter().flatten().map(|(_, e)| e).collect();
+    rec.fail(
+        "POD004",
+        input(
+            container_subject(w, c),
+            w,
+            Message::Container(message),
+            evidence,
+        ),
     );
 }
 
@@ -183,15 +213,11 @@ fn read_only_root(w: &Workload, c: &ContainerRef<'_>, rec: &mut Recorder) {
             input(
                 container_subject(w, c),
                 w,
-                msg!(
-                    "Container {} of {} has a writable root filesystem",
-                    super::Quoted(c.name),
-                    describe(w)
-                ),
+                Message::Container(" has a writable root filesystem".into()),
                 vec![evidence(
                     w,
-                    &msg!("{}/securityContext/readOnlyRootFilesystem", c.pointer()),
-                    msg!("{ro:?}"),
+                    format_args!("{}/securityContext/readOnlyRootFilesystem", c.pointer()),
+                    shown_bool(ro),
                 )],
             )
         }),
@@ -207,37 +233,42 @@ fn normalize_cap(cap: &str) -> String {
         .unwrap_or(upper)
 }
 
+/// [`normalize_cap`] without building a string: is `cap` the capability `name` (upper case,
+/// no prefix)?
+fn is_cap(cap: &str, name: &str) -> bool {
+    let bare = match cap.get(..4) {
+        Some(prefix) if prefix.eq_ignore_ascii_case("CAP_") => &cap[4..],
+        _ => cap,
+    };
+    bare.eq_ignore_ascii_case(name)
+}
+
 fn net_raw(w: &Workload, c: &ContainerRef<'_>, rec: &mut Recorder) {
     let caps = c.security_context.and_then(|s| s.capabilities.as_ref());
-    let dropped = caps.and_then(|k| k.drop.as_ref()).is_some_and(|d| {
-        d.iter()
-            .any(|x| matches!(normalize_cap(x).as_str(), "ALL" | "NET_RAW"))
-    });
-    let added = caps.and_then(|k| k.add.as_ref()).is_some_and(|a| {
-        a.iter()
-            .any(|x| matches!(normalize_cap(x).as_str(), "ALL" | "NET_RAW"))
-    });
+    let names_net_raw = |x: &String| is_cap(x, "ALL") || is_cap(x, "NET_RAW");
+    let dropped = caps
+        .and_then(|k| k.drop.as_ref())
+        .is_some_and(|d| d.iter().any(names_net_raw));
+    let added = caps
+        .and_then(|k| k.add.as_ref())
+        .is_some_and(|a| a.iter().any(names_net_raw));
     let bad = !dropped || added;
     rec.decide(
         "POD006",
         bad.then(|| {
             let what = if added {
-                "adds NET_RAW"
+                " adds NET_RAW"
             } else {
-                "does not drop NET_RAW (or ALL)"
+                " does not drop NET_RAW (or ALL)"
             };
             input(
                 container_subject(w, c),
                 w,
-                msg!(
-                    "Container {} of {} {what}",
-                    super::Quoted(c.name),
-                    describe(w)
-                ),
+                Message::Container(what.into()),
                 vec![evidence(
                     w,
-                    &msg!("{}/securityContext/capabilities", c.pointer()),
-                    what,
+                    format_args!("{}/securityContext/capabilities", c.pointer()),
+                    &what[1..],
                 )],
             )
         }),
@@ -270,15 +301,10 @@ fn dangerous_caps(w: &Workload, c: &ContainerRef<'_>, rec: &mut Recorder) {
             let mut i = input(
                 container_subject(w, c),
                 w,
-                msg!(
-                    "Container {} of {} adds {}",
-                    super::Quoted(c.name),
-                    describe(w),
-                    bad.join(", ")
-                ),
+                Message::Container(msg!(" adds {}", bad.join(", ")).into()),
                 vec![evidence(
                     w,
-                    &msg!("{}/securityContext/capabilities/add", c.pointer()),
+                    format_args!("{}/securityContext/capabilities/add", c.pointer()),
                     bad.join(", "),
                 )],
             );
@@ -302,7 +328,7 @@ fn secrets_in_env(w: &Workload, c: &ContainerRef<'_>, rec: &mut Recorder) {
             names.push(msg!("{} (secret {}/{})", e.name, r.name, r.key));
             ev.push(evidence(
                 w,
-                &msg!("{}/env/{i}/valueFrom/secretKeyRef", c.pointer()),
+                format_args!("{}/env/{i}/valueFrom/secretKeyRef", c.pointer()),
                 msg!("{}:{}", r.name, r.key),
             ));
         }
@@ -312,7 +338,7 @@ fn secrets_in_env(w: &Workload, c: &ContainerRef<'_>, rec: &mut Recorder) {
             names.push(msg!("all keys of secret {}", r.name));
             ev.push(evidence(
                 w,
-                &msg!("{}/envFrom/{i}/secretRef", c.pointer()),
+                format_args!("{}/envFrom/{i}/secretRef", c.pointer()),
                 r.name.clone(),
             ));
         }
@@ -323,11 +349,8 @@ fn secrets_in_env(w: &Workload, c: &ContainerRef<'_>, rec: &mut Recorder) {
             input(
                 container_subject(w, c),
                 w,
-                msg!(
-                    "Container {} of {} reads secrets into its environment: {}",
-                    super::Quoted(c.name),
-                    describe(w),
-                    names.join(", ")
+                Message::Container(
+                    msg!(" reads secrets into its environment: {}", names.join(", ")).into(),
                 ),
                 ev,
             )
@@ -345,15 +368,10 @@ fn ssh_port(w: &Workload, c: &ContainerRef<'_>, rec: &mut Recorder) {
             input(
                 container_subject(w, c),
                 w,
-                msg!(
-                    "Container {} of {} exposes port {} (SSH)",
-                    super::Quoted(c.name),
-                    describe(w),
-                    p.container_port
-                ),
+                Message::Container(msg!(" exposes port {} (SSH)", p.container_port).into()),
                 vec![evidence(
                     w,
-                    &msg!("{}/ports/{i}/containerPort", c.pointer()),
+                    format_args!("{}/ports/{i}/containerPort", c.pointer()),
                     p.container_port.to_string(),
                 )],
             )
@@ -420,15 +438,10 @@ fn host_paths(w: &Workload, containers: &[ContainerRef<'_>], rec: &mut Recorder)
             continue;
         };
         let path = normalize_path(&hp.path);
-        let subject = || {
-            let mut s = workload_subject(w);
-            s.container = None;
-            s
-        };
         let ev = || {
             vec![evidence(
                 w,
-                &msg!("/spec/volumes/{vi}/hostPath/path"),
+                format_args!("/spec/volumes/{vi}/hostPath/path"),
                 hp.path.clone(),
             )]
         };
@@ -443,36 +456,28 @@ fn host_paths(w: &Workload, containers: &[ContainerRef<'_>], rec: &mut Recorder)
                 "/var/run/crio",
             ]
             .contains(&path.as_str());
-        let mut i = input(
-            subject(),
-            w,
-            msg!(
-                "{} mounts the container runtime socket {} (volume {:?})",
-                describe(w),
-                hp.path,
-                v.name
-            ),
-            ev(),
+        let finding = |what: &str| {
+            let mut i = input(
+                workload_subject(w),
+                w,
+                Message::Workload(msg!(" mounts {what} {} (volume {:?})", hp.path, v.name).into()),
+                ev(),
+            );
+            i.discriminator = v.name.clone().into();
+            i
+        };
+        rec.decide(
+            "POD008",
+            is_socket.then(|| finding("the container runtime socket")),
         );
-        i.discriminator = v.name.clone();
-        rec.decide("POD008", is_socket.then_some(i));
         // A mount of /var/run exposes the sockets below it too.
         let sensitive = SENSITIVE_PATHS.iter().any(|s| *s == path)
             || path.starts_with("/etc/kubernetes/")
             || path.starts_with("/var/lib/kubelet/");
-        let mut i = input(
-            subject(),
-            w,
-            msg!(
-                "{} mounts the sensitive host path {} (volume {:?})",
-                describe(w),
-                hp.path,
-                v.name
-            ),
-            ev(),
+        rec.decide(
+            "POD009",
+            (sensitive && !is_socket).then(|| finding("the sensitive host path")),
         );
-        i.discriminator = v.name.clone();
-        rec.decide("POD009", (sensitive && !is_socket).then_some(i));
         let writable: Vec<(&ContainerRef<'_>, usize)> = containers
             .iter()
             .filter_map(|c| {
@@ -487,25 +492,27 @@ fn host_paths(w: &Workload, containers: &[ContainerRef<'_>], rec: &mut Recorder)
             writable.first().map(|(c, mi)| {
                 let names: Vec<&str> = writable.iter().map(|(c, _)| c.name).collect();
                 let mut i = input(
-                    subject(),
+                    workload_subject(w),
                     w,
-                    msg!(
-                        "{} mounts host path {} writable in {}",
-                        describe(w),
-                        hp.path,
-                        names
-                            .iter()
-                            .map(|n| msg!("{n:?}"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                    Message::Workload(
+                        msg!(
+                            " mounts host path {} writable in {}",
+                            hp.path,
+                            names
+                                .iter()
+                                .map(|n| msg!("{n:?}"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )
+                        .into(),
                     ),
                     vec![evidence(
                         w,
-                        &msg!("{}/volumeMounts/{mi}", c.pointer()),
+                        format_args!("{}/volumeMounts/{mi}", c.pointer()),
                         "readOnly not true",
                     )],
                 );
-                i.discriminator = v.name.clone();
+                i.discriminator = v.name.clone().into();
                 i
             }),
         );
@@ -526,10 +533,7 @@ fn service_account(inv: &Inventory, w: &Workload, rec: &mut Recorder) {
             input(
                 workload_subject(w),
                 w,
-                msg!(
-                    "{} runs as the namespace's default service account",
-                    describe(w)
-                ),
+                Message::Workload(" runs as the namespace's default service account".into()),
                 vec![evidence(
                     w,
                     "/spec/serviceAccountName",
@@ -579,14 +583,13 @@ fn service_account(inv: &Inventory, w: &Workload, rec: &mut Recorder) {
             input(
                 workload_subject(w),
                 w,
-                msg!(
-                    "{} mounts the token of service account {sa_name}: {why}",
-                    describe(w)
+                Message::Workload(
+                    msg!(" mounts the token of service account {sa_name}: {why}").into(),
                 ),
                 vec![evidence(
                     w,
                     "/spec/automountServiceAccountToken",
-                    msg!("{:?}", w.spec.automount_service_account_token),
+                    shown_bool(w.spec.automount_service_account_token),
                 )],
             )
         }),
@@ -611,11 +614,7 @@ fn host_aliases(w: &Workload, rec: &mut Recorder) {
             input(
                 workload_subject(w),
                 w,
-                msg!(
-                    "{} overrides /etc/hosts: {}",
-                    describe(w),
-                    entries.join("; ")
-                ),
+                Message::Workload(msg!(" overrides /etc/hosts: {}", entries.join("; ")).into()),
                 vec![evidence(w, "/spec/hostAliases", entries.join("; "))],
             )
         }),
@@ -624,11 +623,8 @@ fn host_aliases(w: &Workload, rec: &mut Recorder) {
 
 fn namespace(w: &Workload, rec: &mut Recorder) {
     let finding = match &*w.namespace {
-        "default" => Some(msg!("{} runs in the default namespace", describe(w))),
-        "" => Some(msg!(
-            "{} sets no namespace; applied with kubectl it lands in the context's namespace, usually default",
-            describe(w)
-        )),
+        "default" => Some(Message::Workload(" runs in the default namespace".into())),
+        "" => Some(Message::Workload(" sets no namespace; applied with kubectl it lands in the context's namespace, usually default".into())),
         _ => None,
     };
     rec.decide(
@@ -660,9 +656,8 @@ fn naked_pod(w: &Workload, rec: &mut Recorder) {
             let mut i = input(
                 workload_subject(w),
                 w,
-                msg!(
-                    "{} has no controller: it will not be recreated and bypasses review",
-                    describe(w)
+                Message::Workload(
+                    " has no controller: it will not be recreated and bypasses review".into(),
                 ),
                 vec![],
             );

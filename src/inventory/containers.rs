@@ -48,9 +48,26 @@ pub struct ContainerRef<'a> {
 }
 
 impl ContainerRef<'_> {
-    /// JSON pointer (relative to the pod) of this container, e.g. `/spec/containers/1`.
-    pub fn pointer(&self) -> String {
-        format!("/spec/{}/{}", self.kind.field(), self.index)
+    /// JSON pointer (relative to the pod) of this container, e.g. `/spec/containers/1`;
+    /// displayed, not built, as it is mostly a prefix of a longer pointer.
+    pub fn pointer(&self) -> ContainerPointer {
+        ContainerPointer {
+            kind: self.kind,
+            index: self.index,
+        }
+    }
+}
+
+/// A container's JSON pointer inside its pod, written out by `Display`.
+#[derive(Debug, Clone, Copy)]
+pub struct ContainerPointer {
+    kind: ContainerKind,
+    index: usize,
+}
+
+impl std::fmt::Display for ContainerPointer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "/spec/{}/{}", self.kind.field(), self.index)
     }
 }
 

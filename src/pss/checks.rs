@@ -837,7 +837,7 @@ fn host_probes_and_lifecycle(pod: &PodView<'_>, _: u32) -> Option<Violation> {
         found.retain(|h| !h.is_empty());
         if !found.is_empty() {
             names.insert(c.name);
-            spots.push(c.pointer());
+            spots.push(crate::checks::msg!("{}", c.pointer()));
             hosts.extend(found);
         }
     }
@@ -1045,7 +1045,8 @@ fn required<'a>(
             Some(true) => {}
             None if pod_ok != Some(true) => {
                 r.implicit.push(c.name);
-                r.implicit_spots.push(c.pointer());
+                r.implicit_spots
+                    .push(crate::checks::msg!("{}", c.pointer()));
             }
             None => {}
         }

@@ -117,33 +117,92 @@ pub fn evaluate(pod: &PodView<'_>, level: Level, minor: u32) -> Vec<Violation> {
         .collect()
 }
 
+/// A pod's violations at baseline and at restricted, from one pass over the checks.
+#[derive(Debug, Clone, Default)]
+pub struct Evaluation {
+    /// Baseline violations in reference order, then those of the restricted-only checks.
+    violations: Vec<Violation>,
+    /// How many of `violations` come from baseline checks.
+    baseline: usize,
+    /// Bit `i` is set when baseline violation `i` also counts at restricted, i.e. no
+    /// restricted check replaces its check at this version.
+    kept: u32,
+}
+
+impl Evaluation {
+    /// The violations at `level`, in reference order.
+    pub fn at(&self, level: Level) -> impl Iterator<Item = &Violation> + Clone {
+        self.violations
+            .iter()
+            .enumerate()
+            .filter(move |(i, _)| match level {
+                Level::Privileged => false,
+                Level::Baseline => *i < self.baseline,
+                Level::Restricted => *i >= self.baseline || self.kept & (1 << i) != 0,
+            })
+            .map(|(_, v)| v)
+    }
+
+    pub fn allows(&self, level: Level) -> bool {
+        self.at(level).next().is_none()
+    }
+
+    /// The strictest level the pod meets (privileged when it fails baseline).
+    pub fn highest_level(&self) -> Level {
+        if self.allows(Level::Restricted) {
+            Level::Restricted
+        } else if self.allows(Level::Baseline) {
+            Level::Baseline
+        } else {
+            Level::Privileged
+        }
+    }
+}
+
 /// Evaluates a pod at both levels in one pass: restricted is baseline (minus the checks a
-/// restricted check overrides) plus the restricted checks, so baseline checks run once.
-/// Returns (baseline, restricted) violations, each in reference order.
-pub fn evaluate_both(pod: &PodView<'_>, minor: u32) -> (Vec<Violation>, Vec<Violation>) {
-    let baseline = evaluate(pod, Level::Baseline, minor);
+/// restricted check overrides) plus the restricted checks, so baseline checks run once and
+/// their violations are kept once.
+pub fn evaluate_levels(pod: &PodView<'_>, minor: u32) -> Evaluation {
+    let mut violations = evaluate(pod, Level::Baseline, minor);
+    let baseline = violations.len();
     let restricted_checks = checks_for(Level::Restricted, minor);
-    let mut restricted: Vec<Violation> = baseline
-        .iter()
-        .filter(|v| restricted_checks.iter().any(|c| c.id == v.check))
-        .cloned()
-        .collect();
+    let mut kept = 0;
+    for (i, v) in violations.iter().enumerate() {
+        if restricted_checks.iter().any(|c| c.id == v.check) {
+            // At most the 12 baseline checks: the bit fits.
+            kept |= 1 << i;
+        }
+    }
     for check in restricted_checks
         .iter()
         .filter(|c| c.level == Level::Restricted)
     {
         if let Some(mut v) = (check.run)(pod, minor) {
             v.check = check.id;
-            restricted.push(v);
+            violations.push(v);
         }
     }
-    (baseline, restricted)
+    Evaluation {
+        violations,
+        baseline,
+        kept,
+    }
+}
+
+/// [`evaluate_levels`] as two lists: (baseline, restricted) violations, each in reference
+/// order.
+pub fn evaluate_both(pod: &PodView<'_>, minor: u32) -> (Vec<Violation>, Vec<Violation>) {
+    let levels = evaluate_levels(pod, minor);
+    (
+        levels.at(Level::Baseline).cloned().collect(),
+        levels.at(Level::Restricted).cloned().collect(),
+    )
 }
 
 /// All violations joined as the admission message body: `reason (detail), reason2 (...)`.
-pub fn joined(violations: &[Violation]) -> String {
+pub fn joined<'a>(violations: impl IntoIterator<Item = &'a Violation>) -> String {
     violations
-        .iter()
+        .into_iter()
         .map(Violation::text)
         .collect::<Vec<_>>()
         .join(", ")

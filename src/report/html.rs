@@ -132,7 +132,7 @@ pub fn render(report: &Report) -> String {
                     "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{location}</td></tr>",
                     sev(f.severity),
                     h(&f.subject.path()),
-                    h(&f.message),
+                    h(&f.message()),
                     evidence.join("<br>")
                 );
             }

@@ -46,7 +46,7 @@ pub fn render(report: &Report) -> String {
                         "      <failure type=\"{}\" message=\"{}\">{}</failure>",
                         f.severity,
                         xml(f.title),
-                        xml(&f.message)
+                        xml(&f.message())
                     );
                 }
             }

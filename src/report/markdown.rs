@@ -3,6 +3,7 @@
 //! Every string from the cluster is escaped.
 
 use super::Report;
+use crate::checks::pod_security::WorkloadLabel;
 use crate::findings::Finding;
 use crate::rules::{self, Rule};
 use crate::sanitize::{md, md_code};
@@ -361,7 +362,7 @@ fn rule_section(out: &mut String, rule: &Rule, list: &[&Finding]) {
             "| {} | {} | {} | {} | {location} |",
             f.severity.label(),
             md_code(&object),
-            md(&f.message),
+            md(&f.message()),
             evidence.join("<br>")
         );
     }
@@ -412,11 +413,12 @@ fn namespaces(out: &mut String, r: &Report) {
         } else {
             format!("{} (default)", md(&n.enforce))
         };
-        let list = |v: &[String]| {
+        let list = |v: &[WorkloadLabel]| {
             if v.is_empty() {
                 "-".to_string()
             } else {
-                let shown: Vec<String> = v.iter().take(5).map(|s| md_code(s)).collect();
+                let shown: Vec<String> =
+                    v.iter().take(5).map(|s| md_code(&s.to_string())).collect();
                 let more = if v.len() > 5 {
                     format!(" +{}", v.len() - 5)
                 } else {

@@ -6,7 +6,7 @@
 use super::Report;
 use crate::findings::{Finding, SuppressedBy};
 use crate::rules::{self, RULES, Rule};
-use crate::sanitize::strip_controls;
+use crate::sanitize::{strip_controls, strip_controls_cow};
 use crate::severity::Severity;
 use serde::Serialize;
 use std::borrow::Cow;
@@ -263,7 +263,7 @@ fn result(f: &Finding) -> SarifResult<'_> {
         rule_index: rules::index(f.rule_id),
         level: level(f.severity),
         message: Text {
-            text: strip_controls(&f.message),
+            text: strip_controls_cow(f.message()),
         },
         locations: f
             .location

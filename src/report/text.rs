@@ -101,6 +101,6 @@ pub fn finding_line(f: &crate::findings::Finding) -> String {
         f.severity.label(),
         f.rule_id,
         strip_controls(when),
-        strip_controls(&f.message)
+        strip_controls(&f.message())
     )
 }

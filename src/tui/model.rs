@@ -95,7 +95,7 @@ impl Model {
                 if let Some(c) = &s.container {
                     object.push_str(&format!(" [{}]", clean(c)));
                 }
-                let message = clean(&f.message);
+                let message = clean(&f.message());
                 let namespace = clean(&s.namespace);
                 let hay = haystack(&[
                     f.severity.as_str(),

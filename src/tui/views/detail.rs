@@ -73,7 +73,7 @@ pub fn finding(frame: &mut Frame, app: &App, area: Rect, index: usize) {
             Span::raw("  "),
             Span::styled(f.title, t.title),
         ]),
-        Line::raw(strip_controls(&f.message).into_owned()),
+        Line::raw(strip_controls(&f.message()).into_owned()),
         Line::raw(""),
         Line::from(vec![
             Span::styled("Object    ", t.dim),

@@ -1,0 +1,194 @@
+//! A finding's message, kept in parts and written out only when it is shown.
+//!
+//! Most messages name their subject (`Container "app" of Deployment shop/web ...`) and end in
+//! a fixed phrase. A scan of ten thousand workloads makes over a hundred thousand findings,
+//! and formatting each text up front cost more than the checks that found them. The subject
+//! is in the finding anyway, so a message keeps only what the subject does not say.
+
+use super::Subject;
+use crate::pss::Policy;
+use std::borrow::Cow;
+use std::fmt;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Message {
+    /// The whole text.
+    Text(Box<str>),
+    /// `Deployment shop/web`, then the rest.
+    Workload(Cow<'static, str>),
+    /// `Container "app" of Deployment shop/web`, then the rest.
+    Container(Cow<'static, str>),
+    /// `Image nginx:1.25 of container "app" in Deployment shop/web`, then the rest.
+    Image(Cow<'static, str>),
+    /// `Deployment shop/web would violate PodSecurity "restricted:latest": reason (detail)`,
+    /// worded as the admission warning (`violates` for a pod).
+    PodSecurity {
+        policy: Policy,
+        reason: &'static str,
+        detail: Box<str>,
+    },
+}
+
+impl From<String> for Message {
+    fn from(text: String) -> Self {
+        Message::Text(text.into_boxed_str())
+    }
+}
+
+impl From<&'static str> for Message {
+    fn from(text: &'static str) -> Self {
+        Message::Text(text.into())
+    }
+}
+
+impl Message {
+    /// The message written out for `subject` (the finding's own).
+    pub fn shown<'a>(&'a self, subject: &'a Subject) -> Shown<'a> {
+        Shown {
+            message: self,
+            subject,
+        }
+    }
+}
+
+/// A message with its subject, ready to display.
+pub struct Shown<'a> {
+    message: &'a Message,
+    subject: &'a Subject,
+}
+
+impl<'a> Shown<'a> {
+    /// The text, borrowed when the message is already whole.
+    pub fn text(&self) -> Cow<'a, str> {
+        match self.message {
+            Message::Text(text) => Cow::Borrowed(text),
+            _ => Cow::Owned(self.to_string()),
+        }
+    }
+}
+
+impl fmt::Display for Shown<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = self.subject;
+        let object = Object(s);
+        let container = Quoted(s.container.as_deref().unwrap_or(""));
+        match self.message {
+            Message::Text(text) => f.write_str(text),
+            Message::Workload(rest) => write!(f, "{object}{rest}"),
+            Message::Container(rest) => write!(f, "Container {container} of {object}{rest}"),
+            Message::Image(rest) => {
+                let image = s.image.as_deref().unwrap_or("");
+                write!(
+                    f,
+                    "Image {image} of container {container} in {object}{rest}"
+                )
+            }
+            Message::PodSecurity {
+                policy,
+                reason,
+                detail,
+            } => {
+                let verb = if s.kind == "Pod" {
+                    "violates"
+                } else {
+                    "would violate"
+                };
+                write!(f, "{object} {verb} PodSecurity \"{policy}\": {reason}")?;
+                if detail.is_empty() {
+                    Ok(())
+                } else {
+                    write!(f, " ({detail})")
+                }
+            }
+        }
+    }
+}
+
+/// `Deployment shop/web`, or `ClusterRole admin` for cluster-scoped objects.
+struct Object<'a>(&'a Subject);
+
+impl fmt::Display for Object<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = self.0;
+        if s.namespace.is_empty() {
+            write!(f, "{} {}", s.kind, s.name)
+        } else {
+            write!(f, "{} {}/{}", s.kind, s.namespace, s.name)
+        }
+    }
+}
+
+/// `"name"` for messages: Go-style quoting like `{:?}` but without its per-character Unicode
+/// checks (names are sanitized for display later anyway).
+pub struct Quoted<'a>(pub &'a str);
+
+impl fmt::Display for Quoted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !self.0.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
+            return write!(f, "\"{}\"", self.0);
+        }
+        write!(f, "{:?}", self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pss::{Level, Version};
+
+    fn container() -> Subject {
+        Subject {
+            container: Some("app".into()),
+            image: Some("nginx:1.25".into()),
+            ..Subject::object("Deployment", "shop", "web")
+        }
+    }
+
+    #[test]
+    fn parts_are_written_out_with_the_subject() {
+        let s = container();
+        let shown = |m: Message| m.shown(&s).to_string();
+        assert_eq!(
+            shown(Message::Container(" runs as root".into())),
+            "Container \"app\" of Deployment shop/web runs as root"
+        );
+        assert_eq!(
+            shown(Message::Image(" is not pinned by digest".into())),
+            "Image nginx:1.25 of container \"app\" in Deployment shop/web is not pinned by digest"
+        );
+        assert_eq!(
+            shown(Message::Workload(" has no controller".into())),
+            "Deployment shop/web has no controller"
+        );
+        let policy = Policy {
+            level: Level::Restricted,
+            version: Version::Latest,
+        };
+        assert_eq!(
+            shown(Message::PodSecurity {
+                policy,
+                reason: "runAsNonRoot != true",
+                detail: "pod must set securityContext.runAsNonRoot=true".into(),
+            }),
+            "Deployment shop/web would violate PodSecurity \"restricted:latest\": runAsNonRoot != true (pod must set securityContext.runAsNonRoot=true)"
+        );
+        let pod = Subject::object("Pod", "", "p");
+        let m = Message::PodSecurity {
+            policy,
+            reason: "sysctls",
+            detail: "".into(),
+        };
+        assert_eq!(
+            m.shown(&pod).to_string(),
+            "Pod p violates PodSecurity \"restricted:latest\": sysctls"
+        );
+        let named = Subject {
+            container: Some("a\"b".into()),
+            ..Subject::object("Pod", "ns", "p")
+        };
+        assert_eq!(
+            Message::Container(" x".into()).shown(&named).to_string(),
+            "Container \"a\\\"b\" of Pod ns/p x"
+        );
+    }
+}
