@@ -1,8 +1,10 @@
 //! The findings model: what a check reports, and the tri-state coverage behind every score.
 
 pub mod message;
+pub mod pointer;
 
 pub use message::Message;
+pub use pointer::{PodField, Pointer};
 
 use crate::rules::{self, Reference};
 use crate::severity::{Area, Severity};
@@ -73,7 +75,7 @@ impl Subject {
 pub struct Evidence {
     /// JSON pointer of the field inside the file's document (List position included), used
     /// to find its line; the dotted path shown to users is derived from it.
-    pub pointer: String,
+    pub pointer: Pointer,
     pub value: Cow<'static, str>,
     /// Line of the field in the source file, when known.
     pub line: Option<u32>,
@@ -83,9 +85,9 @@ pub struct Evidence {
 
 impl Evidence {
     /// Evidence at a JSON pointer inside the document (the object's own pointer included).
-    pub fn at(pointer: String, value: impl Into<Cow<'static, str>>) -> Self {
+    pub fn at(pointer: impl Into<Pointer>, value: impl Into<Cow<'static, str>>) -> Self {
         Evidence {
-            pointer,
+            pointer: pointer.into(),
             value: value.into(),
             line: None,
             label: None,
@@ -95,7 +97,7 @@ impl Evidence {
     /// Evidence about something that is not a single field (`networkpolicies: none`).
     pub fn labelled(label: &'static str, value: impl Into<Cow<'static, str>>) -> Self {
         Evidence {
-            pointer: String::new(),
+            pointer: Pointer::from(String::new()),
             value: value.into(),
             line: None,
             label: Some(label),
@@ -106,7 +108,7 @@ impl Evidence {
     pub fn path(&self) -> String {
         match self.label {
             Some(label) => label.to_string(),
-            None => dotted_path(&self.pointer),
+            None => dotted_path(&self.pointer.text()),
         }
     }
 }

@@ -3,7 +3,7 @@
 use super::msg;
 
 use super::{ScanConfig, container_subject, describe, evidence, input};
-use crate::findings::{Message, Recorder};
+use crate::findings::{Message, PodField, Recorder};
 use crate::image_ref::{ImageRef, allowed_by};
 use crate::inventory::Workload;
 use crate::pss::PodView;
@@ -44,7 +44,7 @@ pub fn run(
             let image_evidence = || {
                 vec![evidence(
                     w,
-                    format_args!("{}/image", c.pointer()),
+                    PodField::Container(c.pointer(), "/image"),
                     raw.to_string(),
                 )]
             };
@@ -117,7 +117,7 @@ pub fn run(
                         Message::Image(message),
                         vec![evidence(
                             w,
-                            format_args!("{}/imagePullPolicy", c.pointer()),
+                            PodField::Container(c.pointer(), "/imagePullPolicy"),
                             value,
                         )],
                     )

@@ -6,7 +6,9 @@ pub mod pod_security;
 pub mod rbac;
 pub mod workload;
 
-use crate::findings::{Evidence, FindingInput, Location, Message, Recorder, Subject};
+use crate::findings::{
+    Evidence, FindingInput, Location, Message, PodField, Pointer, Recorder, Subject,
+};
 use crate::inventory::containers::ContainerRef;
 use crate::inventory::{Inventory, Workload};
 use crate::pss::{PodView, Version};
@@ -153,20 +155,13 @@ pub(crate) fn location(w: &Workload) -> Option<Location> {
     })
 }
 
-/// Evidence at a pod-relative pointer (`/spec/...`) of a workload, written straight after
-/// the workload's own pointer (no intermediate string).
+/// Evidence at a field of a workload's pod.
 pub(crate) fn evidence(
     w: &Workload,
-    pod_pointer: impl std::fmt::Display,
+    field: impl Into<PodField>,
     value: impl Into<Cow<'static, str>>,
 ) -> Evidence {
-    use std::fmt::Write;
-    let template = w.kind.template_pointer();
-    let mut pointer = String::with_capacity(w.origin.pointer.len() + template.len() + 64);
-    pointer.push_str(&w.origin.pointer);
-    pointer.push_str(template);
-    let _ = write!(pointer, "{pod_pointer}");
-    Evidence::at(pointer, value)
+    Evidence::at(Pointer::in_pod(w.pod_pointer.clone(), field.into()), value)
 }
 
 pub(crate) fn input(

@@ -71,7 +71,11 @@ pub fn run(all: &[Verdicts<'_>], config: &ScanConfig, rec: &mut Recorder) {
 }
 
 fn violation_input(w: &Workload, v: &Violation, policy: Policy) -> FindingInput {
-    let evidence: Vec<Evidence> = v.spots.iter().map(|s| evidence(w, s, v.reason)).collect();
+    let evidence: Vec<Evidence> = v
+        .spots
+        .iter()
+        .map(|s| evidence(w, s.clone(), v.reason))
+        .collect();
     let message = Message::PodSecurity {
         policy,
         reason: v.reason,
@@ -283,7 +287,7 @@ pub fn namespaces(
                             ns.name,
                             pss::joined(violations.clone())
                         );
-                        let evidence = violations.clone().flat_map(|x| x.spots.iter().map(|s| evidence(w, s, x.reason))).collect();
+                        let evidence = violations.clone().flat_map(|x| x.spots.iter().map(|s| evidence(w, s.clone(), x.reason))).collect();
                         let mut i = input(workload_subject(w), w, message, evidence);
                         i.discriminator = enforce.to_string().into();
                         i

@@ -3,7 +3,7 @@
 use super::msg;
 
 use super::{container_subject, evidence, input, workload_subject};
-use crate::findings::{Message, Recorder};
+use crate::findings::{Message, PodField, Recorder};
 use crate::inventory::containers::{ContainerKind, ContainerRef};
 use crate::inventory::{Inventory, Workload, WorkloadKind};
 use crate::pss::PodView;
@@ -89,7 +89,7 @@ fn resources(w: &Workload, c: &ContainerRef<'_>, rec: &mut Recorder) {
                     Message::Container(message.into()),
                     vec![evidence(
                         w,
-                        format_args!("{}/resources", c.pointer()),
+                        PodField::Container(c.pointer(), "/resources"),
                         value,
                     )],
                 )
@@ -116,12 +116,12 @@ fn run_as_root(
     let uid = sc_field(c, |s| s.run_as_user).or(pod.and_then(|p| p.run_as_user));
     let non_root = sc_field(c, |s| s.run_as_non_root).or(pod.and_then(|p| p.run_as_non_root));
     let finding = match (uid, non_root) {
-        (Some(0), _) => Some((" runs as UID 0 (root)", "runAsUser", "0")),
+        (Some(0), _) => Some((" runs as UID 0 (root)", "/securityContext/runAsUser", "0")),
         (_, Some(true)) => None,
         (Some(_), _) => None,
         (None, _) => Some((
             " may run as root: runAsNonRoot is not true and no runAsUser is set, so the image's user decides",
-            "runAsNonRoot",
+            "/securityContext/runAsNonRoot",
             shown_bool(non_root),
         )),
     };
@@ -129,17 +129,13 @@ fn run_as_root(
         "POD003",
         finding.map(|(what, field, value)| {
             let container_sets = c.security_context.is_some_and(|s| match field {
-                "runAsUser" => s.run_as_user.is_some(),
+                "/securityContext/runAsUser" => s.run_as_user.is_some(),
                 _ => s.run_as_non_root.is_some(),
             });
             let evidence = if container_sets {
-                evidence(
-                    w,
-                    format_args!("{}/securityContext/{field}", c.pointer()),
-                    value,
-                )
+                evidence(w, PodField::Container(c.pointer(), field), value)
             } else {
-                evidence(w, format_args!("/spec/securityContext/{field}"), value)
+                evidence(w, PodField::Spec(field), value)
             };
             let mut i = input(
                 container_subject(w, c),
@@ -161,26 +157,46 @@ fn low_ids(
     pod: Option<&PodSecurityContext>,
     rec: &mut Recorder,
 ) {
-    let uid = sc_field(c, |s| s.run_as_user).or(pod.and_then(|p| p.run_as_user));
-    let gid = sc_field(c, |s| s.run_as_group).or(pod.and_then(|p| p.run_as_group));
-    let check = |name: &'static str, unset: &'static str, value: Option<i64>| match value {
-        Some(v) if v >= 10000 => None,
-        Some(v) => Some((
-            Cow::Owned(msg!("{name}={v}")),
-            evidence(
-                w,
-                format_args!("{}/securityContext/{name}", c.pointer()),
-                v.to_string(),
-            ),
-        )),
-        None => Some((
-            Cow::Borrowed(unset),
-            evidence(w, format_args!("{}/securityContext", c.pointer()), unset),
-        )),
+    // Where the effective value is set: the container wins over the pod.
+    let effective = |container: Option<i64>, pod: Option<i64>, rest: &'static str| match container {
+        Some(v) => Some((v, PodField::Container(c.pointer(), rest))),
+        None => pod.map(|v| (v, PodField::Spec(rest))),
     };
+    let check =
+        |name: &'static str, unset: &'static str, value: Option<(i64, PodField)>| match value {
+            Some((v, _)) if v >= 10000 => None,
+            Some((v, field)) => Some((
+                Cow::Owned(msg!("{name}={v}")),
+                evidence(w, field, v.to_string()),
+            )),
+            None => Some((
+                Cow::Borrowed(unset),
+                evidence(
+                    w,
+                    PodField::Container(c.pointer(), "/securityContext"),
+                    unset,
+                ),
+            )),
+        };
     let found = [
-        check("runAsUser", "runAsUser not set", uid),
-        check("runAsGroup", "runAsGroup not set", gid),
+        check(
+            "runAsUser",
+            "runAsUser not set",
+            effective(
+                sc_field(c, |s| s.run_as_user),
+                pod.and_then(|p| p.run_as_user),
+                "/securityContext/runAsUser",
+            ),
+        ),
+        check(
+            "runAsGroup",
+            "runAsGroup not set",
+            effective(
+                sc_field(c, |s| s.run_as_group),
+                pod.and_then(|p| p.run_as_group),
+                "/securityContext/runAsGroup",
+            ),
+        ),
     ];
     let message: Cow<'static, str> = match &found {
         [None, None] => return rec.pass("POD004"),
@@ -216,7 +232,7 @@ fn read_only_root(w: &Workload, c: &ContainerRef<'_>, rec: &mut Recorder) {
                 Message::Container(" has a writable root filesystem".into()),
                 vec![evidence(
                     w,
-                    format_args!("{}/securityContext/readOnlyRootFilesystem", c.pointer()),
+                    PodField::Container(c.pointer(), "/securityContext/readOnlyRootFilesystem"),
                     shown_bool(ro),
                 )],
             )
@@ -267,7 +283,7 @@ fn net_raw(w: &Workload, c: &ContainerRef<'_>, rec: &mut Recorder) {
                 Message::Container(what.into()),
                 vec![evidence(
                     w,
-                    format_args!("{}/securityContext/capabilities", c.pointer()),
+                    PodField::Container(c.pointer(), "/securityContext/capabilities"),
                     &what[1..],
                 )],
             )
@@ -304,7 +320,7 @@ fn dangerous_caps(w: &Workload, c: &ContainerRef<'_>, rec: &mut Recorder) {
                 Message::Container(msg!(" adds {}", bad.join(", ")).into()),
                 vec![evidence(
                     w,
-                    format_args!("{}/securityContext/capabilities/add", c.pointer()),
+                    PodField::Container(c.pointer(), "/securityContext/capabilities/add"),
                     bad.join(", "),
                 )],
             );
@@ -328,7 +344,7 @@ fn secrets_in_env(w: &Workload, c: &ContainerRef<'_>, rec: &mut Recorder) {
             names.push(msg!("{} (secret {}/{})", e.name, r.name, r.key));
             ev.push(evidence(
                 w,
-                format_args!("{}/env/{i}/valueFrom/secretKeyRef", c.pointer()),
+                PodField::from(msg!("{}/env/{i}/valueFrom/secretKeyRef", c.pointer())),
                 msg!("{}:{}", r.name, r.key),
             ));
         }
@@ -338,7 +354,7 @@ fn secrets_in_env(w: &Workload, c: &ContainerRef<'_>, rec: &mut Recorder) {
             names.push(msg!("all keys of secret {}", r.name));
             ev.push(evidence(
                 w,
-                format_args!("{}/envFrom/{i}/secretRef", c.pointer()),
+                PodField::from(msg!("{}/envFrom/{i}/secretRef", c.pointer())),
                 r.name.clone(),
             ));
         }
@@ -371,7 +387,7 @@ fn ssh_port(w: &Workload, c: &ContainerRef<'_>, rec: &mut Recorder) {
                 Message::Container(msg!(" exposes port {} (SSH)", p.container_port).into()),
                 vec![evidence(
                     w,
-                    format_args!("{}/ports/{i}/containerPort", c.pointer()),
+                    PodField::from(msg!("{}/ports/{i}/containerPort", c.pointer())),
                     p.container_port.to_string(),
                 )],
             )
@@ -441,7 +457,7 @@ fn host_paths(w: &Workload, containers: &[ContainerRef<'_>], rec: &mut Recorder)
         let ev = || {
             vec![evidence(
                 w,
-                format_args!("/spec/volumes/{vi}/hostPath/path"),
+                PodField::from(msg!("/spec/volumes/{vi}/hostPath/path")),
                 hp.path.clone(),
             )]
         };
@@ -508,7 +524,7 @@ fn host_paths(w: &Workload, containers: &[ContainerRef<'_>], rec: &mut Recorder)
                     ),
                     vec![evidence(
                         w,
-                        format_args!("{}/volumeMounts/{mi}", c.pointer()),
+                        PodField::from(msg!("{}/volumeMounts/{mi}", c.pointer())),
                         "readOnly not true",
                     )],
                 );

@@ -245,6 +245,7 @@ fn type_known(object: &RawObject, kind: Option<&str>) -> Result<Typed, TypingErr
             owner,
             container_ids,
             running_image_ids: running_image_ids(value),
+            pod_pointer: format!("{}{}", origin.pointer, wk.template_pointer()).into(),
             origin,
         })));
     }

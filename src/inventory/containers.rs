@@ -59,7 +59,7 @@ impl ContainerRef<'_> {
 }
 
 /// A container's JSON pointer inside its pod, written out by `Display`.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ContainerPointer {
     kind: ContainerKind,
     index: usize,

@@ -131,13 +131,9 @@ pub struct Workload {
     /// Digests actually running (`status.containerStatuses[].imageID`), by container name.
     pub running_image_ids: BTreeMap<String, String>,
     pub origin: Origin,
-}
-
-impl Workload {
-    /// Prefix that turns a pod-relative pointer (`/spec/...`) into one inside this object.
-    pub fn pointer_prefix(&self) -> String {
-        format!("{}{}", self.origin.pointer, self.kind.template_pointer())
-    }
+    /// The pod's (or pod template's) JSON pointer in its document: what turns a pod-relative
+    /// pointer (`/spec/...`) into one inside the file. Shared with the evidence of findings.
+    pub pod_pointer: std::sync::Arc<str>,
 }
 
 /// A container's name and image, for findings about it.

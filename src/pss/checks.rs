@@ -3,9 +3,11 @@
 //! same reason and detail strings, so the output reads like `kubectl`'s warnings.
 
 use super::{PodView, Violation};
+use crate::findings::PodField;
 use crate::inventory::containers::ContainerRef;
 use k8s_openapi::api::core::v1::{LifecycleHandler, Probe, SecurityContext};
 use std::collections::BTreeSet;
+use std::ops::Bound;
 
 pub type CheckFn = fn(&PodView<'_>, u32) -> Option<Violation>;
 
@@ -187,32 +189,49 @@ pub(crate) fn go_quote(s: &str) -> String {
 }
 
 /// The reference's `joinQuote`: wraps each item in quotes without escaping anything.
-fn join_quote<S: AsRef<str>>(items: impl IntoIterator<Item = S>) -> String {
-    let items: Vec<S> = items.into_iter().collect();
-    if items.is_empty() {
-        return String::new();
-    }
-    let mut out = String::from("\"");
-    for (i, item) in items.iter().enumerate() {
-        if i > 0 {
-            out.push_str("\", \"");
+/// Written out where it is used (details are built by the ten thousand).
+fn join_quote<I>(items: I) -> JoinQuote<I>
+where
+    I: IntoIterator + Copy,
+    I::Item: AsRef<str>,
+{
+    JoinQuote(items)
+}
+
+struct JoinQuote<I>(I);
+
+impl<I> std::fmt::Display for JoinQuote<I>
+where
+    I: IntoIterator + Copy,
+    I::Item: AsRef<str>,
+{
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, item) in self.0.into_iter().enumerate() {
+            f.write_str(if i == 0 { "\"" } else { "\", \"" })?;
+            f.write_str(item.as_ref())?;
         }
-        out.push_str(item.as_ref());
+        if self.0.into_iter().next().is_some() {
+            f.write_str("\"")?;
+        }
+        Ok(())
     }
-    out.push('"');
-    out
 }
 
 /// `container "a"` / `containers "a", "b"`.
-fn containers_phrase(names: &[&str]) -> String {
-    crate::checks::msg!(
-        "{} {}",
-        pluralize("container", "containers", names.len()),
-        join_quote(names)
-    )
+fn containers_phrase<'a>(names: &'a [&'a str]) -> ContainersPhrase<'a> {
+    ContainersPhrase(names)
 }
 
-fn violation(reason: &'static str, detail: String, spots: Vec<String>) -> Option<Violation> {
+struct ContainersPhrase<'a>(&'a [&'a str]);
+
+impl std::fmt::Display for ContainersPhrase<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let noun = pluralize("container", "containers", self.0.len());
+        write!(f, "{noun} {}", join_quote(self.0))
+    }
+}
+
+fn violation(reason: &'static str, detail: String, spots: Vec<PodField>) -> Option<Violation> {
     Some(Violation {
         check: "",
         reason,
@@ -245,7 +264,7 @@ fn host_namespaces(pod: &PodView<'_>, _: u32) -> Option<Violation> {
     ] {
         if on == Some(true) {
             set.push(crate::checks::msg!("{field}=true"));
-            spots.push(crate::checks::msg!("/spec/{field}"));
+            spots.push(PodField::from(crate::checks::msg!("/spec/{field}")));
         }
     }
     if set.is_empty() {
@@ -266,7 +285,7 @@ fn privileged(pod: &PodView<'_>, _: u32) -> Option<Violation> {
     let names: Vec<&str> = bad.iter().map(|c| c.name).collect();
     let spots = bad
         .iter()
-        .map(|c| crate::checks::msg!("{}/securityContext/privileged", c.pointer()))
+        .map(|c| PodField::Container(c.pointer(), "/securityContext/privileged"))
         .collect();
     violation(
         "privileged",
@@ -311,9 +330,9 @@ fn capabilities_baseline(pod: &PodView<'_>, _: u32) -> Option<Violation> {
         }
         if bad {
             names.push(c.name);
-            spots.push(crate::checks::msg!(
-                "{}/securityContext/capabilities/add",
-                c.pointer()
+            spots.push(PodField::Container(
+                c.pointer(),
+                "/securityContext/capabilities/add",
             ));
         }
     }
@@ -337,7 +356,9 @@ fn host_path_volumes(pod: &PodView<'_>, _: u32) -> Option<Violation> {
     for (i, v) in pod.spec.volumes.iter().flatten().enumerate() {
         if v.host_path.is_some() {
             names.push(v.name.as_str());
-            spots.push(crate::checks::msg!("/spec/volumes/{i}/hostPath"));
+            spots.push(PodField::from(crate::checks::msg!(
+                "/spec/volumes/{i}/hostPath"
+            )));
         }
     }
     if names.is_empty() {
@@ -372,7 +393,10 @@ fn host_ports(pod: &PodView<'_>, _: u32) -> Option<Violation> {
             if let Some(hp) = host_port.filter(|hp| *hp != 0) {
                 bad = true;
                 ports.insert(hp.to_string());
-                spots.push(crate::checks::msg!("{}/ports/{i}", c.pointer()));
+                spots.push(PodField::from(crate::checks::msg!(
+                    "{}/ports/{i}",
+                    c.pointer()
+                )));
             }
         }
         if bad {
@@ -402,14 +426,15 @@ const APPARMOR_ANNOTATION_PREFIX: &str = "container.apparmor.security.beta.kuber
 struct BadProfiles<'a> {
     setters: Vec<String>,
     values: BTreeSet<&'a str>,
-    spots: Vec<String>,
+    spots: Vec<PodField>,
 }
 
 fn bad_profiles<'a>(
     pod: &PodView<'a>,
     pod_type: Option<&'a str>,
     container_type: impl Fn(&'a SecurityContext) -> Option<&'a str>,
-    field: &str,
+    // The type field under the pod's or a container's securityContext.
+    rest: &'static str,
     valid: fn(&str) -> bool,
 ) -> BadProfiles<'a> {
     let mut bad = BadProfiles {
@@ -420,22 +445,18 @@ fn bad_profiles<'a>(
     if let Some(t) = pod_type.filter(|t| !valid(t)) {
         bad.setters.push("pod".to_string());
         bad.values.insert(t);
-        bad.spots
-            .push(crate::checks::msg!("/spec/securityContext/{field}/type"));
+        bad.spots.push(PodField::Spec(rest));
     }
     let mut names = Vec::new();
     for c in &pod.containers {
         if let Some(t) = sc(c).and_then(&container_type).filter(|t| !valid(t)) {
             names.push(c.name);
             bad.values.insert(t);
-            bad.spots.push(crate::checks::msg!(
-                "{}/securityContext/{field}/type",
-                c.pointer()
-            ));
+            bad.spots.push(PodField::Container(c.pointer(), rest));
         }
     }
     if !names.is_empty() {
-        bad.setters.push(containers_phrase(&names));
+        bad.setters.push(containers_phrase(&names).to_string());
     }
     bad
 }
@@ -461,17 +482,25 @@ fn app_armor_profile(pod: &PodView<'_>, _: u32) -> Option<Violation> {
         pod,
         pod_type,
         |s| s.app_armor_profile.as_ref().map(|p| p.type_.as_str()),
-        "appArmorProfile",
+        "/securityContext/appArmorProfile/type",
         valid_type,
     );
     let mut annotations = Vec::new();
-    for (k, v) in pod.annotations.into_iter().flatten() {
-        if k.starts_with(APPARMOR_ANNOTATION_PREFIX) && !valid_annotation(v) {
+    // Sorted keys: only the run of keys under the prefix is visited.
+    let under_prefix = pod.annotations.into_iter().flat_map(|a| {
+        a.range::<str, _>((
+            Bound::Included(APPARMOR_ANNOTATION_PREFIX),
+            Bound::Unbounded,
+        ))
+        .take_while(|(k, _)| k.starts_with(APPARMOR_ANNOTATION_PREFIX))
+    });
+    for (k, v) in under_prefix {
+        if !valid_annotation(v) {
             annotations.push(crate::checks::msg!("{k}={}", go_quote(v)));
-            spots.push(crate::checks::msg!(
+            spots.push(PodField::from(crate::checks::msg!(
                 "/metadata/annotations/{}",
                 k.replace('~', "~0").replace('/', "~1")
-            ));
+            )));
         }
     }
     if setters.is_empty() && annotations.is_empty() {
@@ -533,7 +562,7 @@ fn se_linux_options(pod: &PodView<'_>, minor: u32) -> Option<Violation> {
         && !check(opts)
     {
         setters.push("pod".to_string());
-        spots.push("/spec/securityContext/seLinuxOptions".to_string());
+        spots.push(PodField::Spec("/securityContext/seLinuxOptions"));
     }
     let mut names = Vec::new();
     for c in &pod.containers {
@@ -541,14 +570,14 @@ fn se_linux_options(pod: &PodView<'_>, minor: u32) -> Option<Violation> {
             && !check(opts)
         {
             names.push(c.name);
-            spots.push(crate::checks::msg!(
-                "{}/securityContext/seLinuxOptions",
-                c.pointer()
+            spots.push(PodField::Container(
+                c.pointer(),
+                "/securityContext/seLinuxOptions",
             ));
         }
     }
     if !names.is_empty() {
-        setters.push(containers_phrase(&names));
+        setters.push(containers_phrase(&names).to_string());
     }
     if setters.is_empty() {
         return None;
@@ -591,9 +620,9 @@ fn proc_mount(pod: &PodView<'_>, relax_for_user_namespaces: bool) -> Option<Viol
         {
             names.push(c.name);
             types.insert(pm);
-            spots.push(crate::checks::msg!(
-                "{}/securityContext/procMount",
-                c.pointer()
+            spots.push(PodField::Container(
+                c.pointer(),
+                "/securityContext/procMount",
             ));
         }
     }
@@ -644,7 +673,7 @@ fn seccomp_baseline(pod: &PodView<'_>, minor: u32) -> Option<Violation> {
         pod,
         pod_type,
         |s| s.seccomp_profile.as_ref().map(|p| p.type_.as_str()),
-        "seccompProfile",
+        "/securityContext/seccompProfile/type",
         valid_seccomp_type,
     );
     if setters.is_empty() {
@@ -672,10 +701,10 @@ fn seccomp_baseline_annotations(pod: &PodView<'_>) -> Option<Violation> {
         if let Some(v) = annotations.get(&key)
             && !valid(v)
         {
-            spots.push(crate::checks::msg!(
+            spots.push(PodField::from(crate::checks::msg!(
                 "/metadata/annotations/{}",
                 key.replace('~', "~0").replace('/', "~1")
-            ));
+            )));
             forbidden.insert(crate::checks::msg!("{key}={}", go_quote(v)));
         }
     };
@@ -747,7 +776,9 @@ fn sysctls(pod: &PodView<'_>, minor: u32) -> Option<Violation> {
     for (i, s) in list.into_iter().flatten().enumerate() {
         if !safe.contains(&s.name.as_str()) {
             names.push(s.name.as_str());
-            spots.push(crate::checks::msg!("/spec/securityContext/sysctls/{i}"));
+            spots.push(PodField::from(crate::checks::msg!(
+                "/spec/securityContext/sysctls/{i}"
+            )));
         }
     }
     if names.is_empty() {
@@ -781,13 +812,15 @@ fn windows_host_process(pod: &PodView<'_>, _: u32) -> Option<Violation> {
     let mut spots = Vec::new();
     if pod_set {
         setters.push("pod".to_string());
-        spots.push("/spec/securityContext/windowsOptions/hostProcess".to_string());
+        spots.push(PodField::Spec(
+            "/securityContext/windowsOptions/hostProcess",
+        ));
     }
     if !bad.is_empty() {
         let names: Vec<&str> = bad.iter().map(|c| c.name).collect();
-        setters.push(containers_phrase(&names));
+        setters.push(containers_phrase(&names).to_string());
         spots.extend(bad.iter().map(|c| {
-            crate::checks::msg!("{}/securityContext/windowsOptions/hostProcess", c.pointer())
+            PodField::Container(c.pointer(), "/securityContext/windowsOptions/hostProcess")
         }));
     }
     violation(
@@ -837,7 +870,7 @@ fn host_probes_and_lifecycle(pod: &PodView<'_>, _: u32) -> Option<Violation> {
         found.retain(|h| !h.is_empty());
         if !found.is_empty() {
             names.insert(c.name);
-            spots.push(crate::checks::msg!("{}", c.pointer()));
+            spots.push(PodField::Container(c.pointer(), ""));
             hosts.extend(found);
         }
     }
@@ -888,7 +921,7 @@ fn restricted_volumes(pod: &PodView<'_>, _: u32) -> Option<Violation> {
         }
         names.push(v.name.as_str());
         types.insert(kind);
-        spots.push(crate::checks::msg!("/spec/volumes/{i}"));
+        spots.push(PodField::from(crate::checks::msg!("/spec/volumes/{i}")));
     }
     if names.is_empty() {
         return None;
@@ -974,7 +1007,7 @@ fn allow_privilege_escalation(pod: &PodView<'_>, minor: u32) -> Option<Violation
             containers_phrase(&names)
         ),
         bad.iter()
-            .map(|c| crate::checks::msg!("{}/securityContext", c.pointer()))
+            .map(|c| PodField::Container(c.pointer(), "/securityContext"))
             .collect(),
     )
 }
@@ -985,10 +1018,10 @@ fn allow_privilege_escalation(pod: &PodView<'_>, minor: u32) -> Option<Violation
 struct Required<'a> {
     /// `pod` and/or `containers "a"` that set a bad value.
     setters: Vec<String>,
-    spots: Vec<String>,
+    spots: Vec<PodField>,
     /// Containers that set nothing while the pod sets nothing good.
     implicit: Vec<&'a str>,
-    implicit_spots: Vec<String>,
+    implicit_spots: Vec<PodField>,
 }
 
 impl Required<'_> {
@@ -998,7 +1031,7 @@ impl Required<'_> {
         self,
         reason: &'static str,
         explicit: impl FnOnce(String) -> String,
-        implicit: impl FnOnce(String) -> String,
+        implicit: impl FnOnce(ContainersPhrase<'_>) -> String,
     ) -> Option<Violation> {
         if !self.setters.is_empty() {
             return violation(reason, explicit(self.setters.join(" and ")), self.spots);
@@ -1019,7 +1052,8 @@ fn required<'a>(
     pod: &PodView<'a>,
     pod_ok: Option<bool>,
     container_ok: impl Fn(&ContainerRef<'a>) -> Option<bool>,
-    field: &str,
+    // The field under the pod's or a container's securityContext.
+    rest: &'static str,
 ) -> Required<'a> {
     let mut r = Required {
         setters: Vec::new(),
@@ -1029,30 +1063,25 @@ fn required<'a>(
     };
     if pod_ok == Some(false) {
         r.setters.push("pod".to_string());
-        r.spots
-            .push(crate::checks::msg!("/spec/securityContext/{field}"));
+        r.spots.push(PodField::Spec(rest));
     }
     let mut explicit = Vec::new();
     for c in &pod.containers {
         match container_ok(c) {
             Some(false) => {
                 explicit.push(c.name);
-                r.spots.push(crate::checks::msg!(
-                    "{}/securityContext/{field}",
-                    c.pointer()
-                ));
+                r.spots.push(PodField::Container(c.pointer(), rest));
             }
             Some(true) => {}
             None if pod_ok != Some(true) => {
                 r.implicit.push(c.name);
-                r.implicit_spots
-                    .push(crate::checks::msg!("{}", c.pointer()));
+                r.implicit_spots.push(PodField::Container(c.pointer(), ""));
             }
             None => {}
         }
     }
     if !explicit.is_empty() {
-        r.setters.push(containers_phrase(&explicit));
+        r.setters.push(containers_phrase(&explicit).to_string());
     }
     r
 }
@@ -1070,7 +1099,7 @@ fn run_as_non_root(pod: &PodView<'_>, minor: u32) -> Option<Violation> {
         pod,
         pod_ok,
         |c| sc(c).and_then(|s| s.run_as_non_root),
-        "runAsNonRoot",
+        "/securityContext/runAsNonRoot",
     );
     r.violation(
         "runAsNonRoot != true",
@@ -1095,7 +1124,7 @@ fn run_as_user(pod: &PodView<'_>, minor: u32) -> Option<Violation> {
         == Some(0)
     {
         setters.push("pod".to_string());
-        spots.push("/spec/securityContext/runAsUser".to_string());
+        spots.push(PodField::Spec("/securityContext/runAsUser"));
     }
     let bad: Vec<_> = pod
         .containers
@@ -1104,10 +1133,10 @@ fn run_as_user(pod: &PodView<'_>, minor: u32) -> Option<Violation> {
         .collect();
     if !bad.is_empty() {
         let names: Vec<&str> = bad.iter().map(|c| c.name).collect();
-        setters.push(containers_phrase(&names));
+        setters.push(containers_phrase(&names).to_string());
         spots.extend(
             bad.iter()
-                .map(|c| crate::checks::msg!("{}/securityContext/runAsUser", c.pointer())),
+                .map(|c| PodField::Container(c.pointer(), "/securityContext/runAsUser")),
         );
     }
     if setters.is_empty() {
@@ -1138,7 +1167,7 @@ fn seccomp_restricted(pod: &PodView<'_>, minor: u32) -> Option<Violation> {
         pod,
         pod_type.map(valid_seccomp_type),
         |c| sc(c).and_then(seccomp_type).map(valid_seccomp_type),
-        "seccompProfile/type",
+        "/securityContext/seccompProfile/type",
     );
     // The bad values are named only when something sets one explicitly.
     let container_types = pod
@@ -1168,14 +1197,14 @@ fn capabilities_restricted(pod: &PodView<'_>, minor: u32) -> Option<Violation> {
     for c in &pod.containers {
         let Some(k) = sc(c).and_then(|s| s.capabilities.as_ref()) else {
             missing_drop.push(c.name);
-            spots.push(crate::checks::msg!("{}/securityContext", c.pointer()));
+            spots.push(PodField::Container(c.pointer(), "/securityContext"));
             continue;
         };
         if !k.drop.iter().flatten().any(|d| d == "ALL") {
             missing_drop.push(c.name);
-            spots.push(crate::checks::msg!(
-                "{}/securityContext/capabilities",
-                c.pointer()
+            spots.push(PodField::Container(
+                c.pointer(),
+                "/securityContext/capabilities",
             ));
         }
         let mut bad = false;
@@ -1187,9 +1216,9 @@ fn capabilities_restricted(pod: &PodView<'_>, minor: u32) -> Option<Violation> {
         }
         if bad {
             adding.push(c.name);
-            spots.push(crate::checks::msg!(
-                "{}/securityContext/capabilities/add",
-                c.pointer()
+            spots.push(PodField::Container(
+                c.pointer(),
+                "/securityContext/capabilities/add",
             ));
         }
     }

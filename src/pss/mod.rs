@@ -8,6 +8,7 @@ pub mod policy;
 
 pub use policy::{Level, NEWEST_MINOR, Policy, Version};
 
+use crate::findings::PodField;
 use crate::inventory::containers::{ContainerRef, containers};
 use checks::{CHECKS, Check};
 use k8s_openapi::api::core::v1::PodSpec;
@@ -45,9 +46,8 @@ pub struct Violation {
     pub check: &'static str,
     pub reason: &'static str,
     pub detail: String,
-    /// JSON pointers (relative to the pod: `/spec/...`, `/metadata/annotations/...`) of the
-    /// offending fields.
-    pub spots: Vec<String>,
+    /// The offending fields, relative to the pod (`/spec/...`, `/metadata/annotations/...`).
+    pub spots: Vec<PodField>,
 }
 
 impl Violation {

@@ -50,7 +50,7 @@ pub fn refine(report: &mut Report, source: &dyn TextSource) {
             f.evidence
                 .iter()
                 .filter(|e| !e.pointer.is_empty())
-                .map(|e| e.pointer.clone()),
+                .map(|e| e.pointer.to_string()),
         );
     }
     for e in &report.input_errors {
@@ -73,7 +73,8 @@ pub fn refine(report: &mut Report, source: &dyn TextSource) {
         };
         let mut first = None;
         for e in &mut f.evidence {
-            e.line = file.get(&loc.line).and_then(|m| m.get(&e.pointer)).copied();
+            let lines = file.get(&loc.line);
+            e.line = lines.and_then(|m| m.get(&*e.pointer.text())).copied();
             first = first.or(e.line);
         }
         if let Some(line) = first {
