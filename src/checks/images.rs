@@ -10,15 +10,34 @@ use crate::pss::PodView;
 use foldhash::HashMap;
 use std::borrow::Cow;
 
-pub fn run(
+/// Image references parsed so far: the same image runs in many workloads, and each
+/// reference is parsed once.
+#[derive(Default)]
+pub struct Parsed<'a> {
+    images: HashMap<&'a str, Option<ImageRef>>,
+}
+
+pub fn run<'a>(
     workloads: &[&Workload],
-    views: &[PodView<'_>],
+    views: &[PodView<'a>],
     config: &ScanConfig,
     rec: &mut Recorder,
 ) {
-    // The same image runs in many workloads: parse each reference once.
-    let mut parsed: HashMap<&str, Option<ImageRef>> = HashMap::default();
+    let mut parsed = Parsed::default();
     for (w, view) in workloads.iter().zip(views) {
+        check(w, view, config, &mut parsed, rec);
+    }
+}
+
+/// [`run`] for one workload.
+pub fn check<'a>(
+    w: &Workload,
+    view: &PodView<'a>,
+    config: &ScanConfig,
+    parsed: &mut Parsed<'a>,
+    rec: &mut Recorder,
+) {
+    {
         for c in &view.containers {
             let Some(raw) = c.image.filter(|i| !i.is_empty()) else {
                 for rule in ["IMG001", "IMG002", "IMG003", "IMG004"] {
@@ -30,7 +49,11 @@ pub fn run(
                 }
                 continue;
             };
-            let Some(image) = parsed.entry(raw).or_insert_with(|| ImageRef::parse(raw)) else {
+            let Some(image) = parsed
+                .images
+                .entry(raw)
+                .or_insert_with(|| ImageRef::parse(raw))
+            else {
                 for rule in ["IMG001", "IMG002", "IMG003", "IMG004"] {
                     rec.not_evaluated(
                         rule,

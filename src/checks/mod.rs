@@ -26,21 +26,34 @@ macro_rules! msg {
 pub(crate) use msg;
 
 pub(crate) fn fmt_exact(args: std::fmt::Arguments<'_>) -> String {
+    match args.as_str() {
+        Some(text) => text.to_owned(),
+        None => with_formatted(args, str::to_owned),
+    }
+}
+
+/// [`msg!`] into a shared string (`Arc<str>`) made straight from the buffer.
+macro_rules! shared {
+    ($($arg:tt)*) => {
+        $crate::checks::with_formatted(format_args!($($arg)*), |text: &str| std::sync::Arc::<str>::from(text))
+    };
+}
+pub(crate) use shared;
+
+/// Formats `args` into the warm per-thread buffer and hands the text to `keep`.
+pub(crate) fn with_formatted<T>(args: std::fmt::Arguments<'_>, keep: impl Fn(&str) -> T) -> T {
     use std::fmt::Write;
     thread_local! {
         static SCRATCH: std::cell::RefCell<String> = std::cell::RefCell::new(String::with_capacity(1024));
-    }
-    if let Some(text) = args.as_str() {
-        return text.to_owned();
     }
     SCRATCH.with(|scratch| match scratch.try_borrow_mut() {
         Ok(mut buffer) => {
             buffer.clear();
             let _ = buffer.write_fmt(args);
-            buffer.as_str().to_owned()
+            keep(&buffer)
         }
         // Formatting inside formatting (a Display that builds a message): plain format.
-        Err(_) => std::fmt::format(args),
+        Err(_) => keep(&std::fmt::format(args)),
     })
 }
 
@@ -73,21 +86,29 @@ pub fn run_all(
 ) -> (Recorder, Vec<pod_security::NamespaceReport>) {
     let mut rec = Recorder::with_capacity(inv.workloads.len() * 16);
     let workloads = audited_workloads(inv);
-    // Each workload's containers are listed once and shared by every check.
-    let views: Vec<PodView<'_>> = workloads
-        .iter()
-        .map(|w| PodView::new(Some(&w.template_annotations), &w.spec, inv.source.live))
-        .collect();
     let minor = config.pss_version.effective_minor(config.server_minor);
-    let verdicts: Vec<_> = workloads
-        .iter()
-        .zip(&views)
-        .map(|(w, view)| pod_security::verdicts_of(w, view, minor))
-        .collect();
-    pod_security::run(&verdicts, config, &mut rec);
+    let mut pss_rules = pod_security::PssRules::default();
+    let mut images = images::Parsed::default();
+    let namespace_minors = pod_security::namespace_minors(inv, config);
+    let mut verdicts = Vec::with_capacity(workloads.len());
+    // Every check of a workload in one visit: its spec is read from memory once, not once
+    // per kind of check (with ten thousand workloads, waiting on memory is most of the time).
+    for w in &workloads {
+        let view = PodView::new(Some(&w.template_annotations), &w.spec, inv.source.live);
+        let v = pod_security::verdicts_of(w, &view, minor);
+        pod_security::record(&v, config, &mut pss_rules, &mut rec);
+        workload::check(inv, w, &view, &mut rec);
+        images::check(w, &view, config, &mut images, &mut rec);
+        verdicts.push(v);
+        // A namespace that pins another version judges the workload at that one too.
+        if let Some(&(_, pinned)) = namespace_minors
+            .iter()
+            .find(|(ns, m)| *ns == &*w.namespace && *m != minor)
+        {
+            verdicts.push(pod_security::verdicts_of(w, &view, pinned));
+        }
+    }
     let namespaces = pod_security::namespaces(inv, &verdicts, config, &mut rec);
-    workload::run(inv, &workloads, &views, &mut rec);
-    images::run(&workloads, &views, config, &mut rec);
     network::run(inv, &workloads, &mut rec);
     rbac::run(inv, &mut rec);
     access_gaps(inv, &mut rec);

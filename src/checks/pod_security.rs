@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use super::{ScanConfig, describe, evidence, input, workload_subject};
 use crate::findings::{Evidence, FindingInput, Location, Message, Recorder, Subject};
 use crate::inventory::{Inventory, Workload};
-use crate::pss::namespace::{BUILTIN_DEFAULT, LABEL_PREFIX, resolve};
+use crate::pss::namespace::{BUILTIN_DEFAULT, LABEL_PREFIX, NamespacePolicy, resolve};
 use crate::pss::{self, Evaluation, Level, PodView, Policy, Violation};
 use crate::rules;
 use crate::severity::Severity;
@@ -44,28 +44,64 @@ pub fn verdicts_of<'a>(w: &'a Workload, view: &PodView<'_>, minor: u32) -> Verdi
     }
 }
 
+/// The rules for each level's own checks at a policy version, looked up once per scan.
+#[derive(Default)]
+pub struct PssRules {
+    by_minor: Vec<(u32, LevelRules)>,
+}
+
+type LevelRules = [Vec<(&'static pss::checks::Check, &'static rules::Rule)>; 2];
+
+impl PssRules {
+    fn at(&mut self, minor: u32) -> &LevelRules {
+        let index = match self.by_minor.iter().position(|(m, _)| *m == minor) {
+            Some(i) => i,
+            None => {
+                let own = |level: Level| {
+                    pss::checks_for(level, minor)
+                        .iter()
+                        .filter(|c| c.level == level)
+                        .filter_map(|c| rules::for_pss_check(c.id).map(|r| (*c, r)))
+                        .collect()
+                };
+                let rules = [own(Level::Baseline), own(Level::Restricted)];
+                self.by_minor.push((minor, rules));
+                self.by_minor.len() - 1
+            }
+        };
+        &self.by_minor[index].1
+    }
+}
+
 /// Reports every workload's violations at the configured version: baseline checks under
 /// their baseline rules, restricted-only checks under theirs.
 pub fn run(all: &[Verdicts<'_>], config: &ScanConfig, rec: &mut Recorder) {
+    let mut rules = PssRules::default();
     for v in all {
-        for level in [Level::Baseline, Level::Restricted] {
-            let policy = Policy {
-                level,
-                version: config.pss_version,
-            };
-            for check in pss::checks_for(level, v.minor)
-                .iter()
-                .filter(|c| c.level == level)
-            {
-                let Some(rule) = rules::for_pss_check(check.id) else {
-                    continue;
-                };
-                let found = v.at(level).find(|x| x.check == check.id);
-                rec.decide(
-                    rule.id,
-                    found.map(|x| violation_input(v.workload, x, policy)),
-                );
-            }
+        record(v, config, &mut rules, rec);
+    }
+}
+
+/// [`run`] for one workload.
+pub fn record(v: &Verdicts<'_>, config: &ScanConfig, rules: &mut PssRules, rec: &mut Recorder) {
+    for (level, checks) in [Level::Baseline, Level::Restricted]
+        .into_iter()
+        .zip(rules.at(v.minor))
+    {
+        let policy = Policy {
+            level,
+            version: config.pss_version,
+        };
+        for (check, rule) in checks {
+            // A violation's check is the very `&'static str` of its check: compare the
+            // pointers, not the text.
+            let found = v
+                .at(level)
+                .find(|x| std::ptr::eq(x.check, check.id) || x.check == check.id);
+            rec.decide(
+                rule.id,
+                found.map(|x| violation_input(v.workload, x, policy)),
+            );
         }
     }
 }
@@ -79,7 +115,7 @@ fn violation_input(w: &Workload, v: &Violation, policy: Policy) -> FindingInput 
     let message = Message::PodSecurity {
         policy,
         reason: v.reason,
-        detail: v.detail.as_str().into(),
+        detail: v.detail.clone(),
     };
     let mut i = input(workload_subject(w), w, message, evidence);
     i.discriminator = Cow::Borrowed(v.check);
@@ -133,6 +169,29 @@ impl serde::Serialize for WorkloadLabel {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_str(self)
     }
+}
+
+/// The minor version a namespace's policy is judged at: the one its enforce label pins,
+/// else the scan's.
+fn enforced_minor(policy: &NamespacePolicy, config: &ScanConfig) -> u32 {
+    let version = if policy.enforce.labelled {
+        policy.enforce.policy.version
+    } else {
+        config.pss_version
+    };
+    version.effective_minor(config.server_minor)
+}
+
+/// Each namespace's minor version (see [`namespaces`]), for evaluating workloads at it while
+/// they are checked anyway.
+pub fn namespace_minors<'a>(inv: &'a Inventory, config: &ScanConfig) -> Vec<(&'a str, u32)> {
+    inv.namespaces
+        .values()
+        .map(|ns| {
+            let policy = resolve(Some(&ns.labels), BUILTIN_DEFAULT);
+            (ns.name.as_str(), enforced_minor(&policy, config))
+        })
+        .collect()
 }
 
 const SYSTEM_NAMESPACES: &[&str] = &["kube-system", "kube-public", "kube-node-lease"];
@@ -196,20 +255,21 @@ pub fn namespaces(
             }),
         );
 
-        // Verdicts at the version the namespace pins (or the scan's), reused when equal.
-        let version = if policy.enforce.labelled {
-            policy.enforce.policy.version
-        } else {
-            config.pss_version
-        };
-        let minor = version.effective_minor(config.server_minor);
+        // Verdicts at the version the namespace pins (or the scan's): those `all` holds,
+        // else evaluated here.
+        let minor = enforced_minor(&policy, config);
         let in_ns: Vec<&Verdicts<'_>> = all
             .iter()
             .filter(|v| *v.workload.namespace == *ns.name)
             .collect();
+        let evaluated: foldhash::HashSet<*const Workload> = in_ns
+            .iter()
+            .filter(|v| v.minor == minor)
+            .map(|v| std::ptr::from_ref(v.workload))
+            .collect();
         let owned: Vec<Verdicts<'_>> = in_ns
             .iter()
-            .filter(|v| v.minor != minor)
+            .filter(|v| !evaluated.contains(&std::ptr::from_ref(v.workload)))
             .map(|v| verdicts(inv, v.workload, minor))
             .collect();
         let at_minor: Vec<&Verdicts<'_>> = in_ns

@@ -12,28 +12,33 @@ use std::borrow::Cow;
 
 pub fn run(inv: &Inventory, workloads: &[&Workload], views: &[PodView<'_>], rec: &mut Recorder) {
     for (w, view) in workloads.iter().zip(views) {
-        let pod_sc = w.spec.security_context.as_ref();
-        let containers = &view.containers;
-        for c in containers {
-            // Ephemeral containers cannot declare resources or ports; skip the rules that
-            // would always fire on them.
-            if c.kind != ContainerKind::Ephemeral {
-                resources(w, c, rec);
-            }
-            run_as_root(w, c, pod_sc, rec);
-            low_ids(w, c, pod_sc, rec);
-            read_only_root(w, c, rec);
-            net_raw(w, c, rec);
-            dangerous_caps(w, c, rec);
-            secrets_in_env(w, c, rec);
-            ssh_port(w, c, rec);
-        }
-        host_paths(w, containers, rec);
-        service_account(inv, w, rec);
-        host_aliases(w, rec);
-        namespace(w, rec);
-        naked_pod(w, rec);
+        check(inv, w, view, rec);
     }
+}
+
+/// [`run`] for one workload.
+pub fn check(inv: &Inventory, w: &Workload, view: &PodView<'_>, rec: &mut Recorder) {
+    let pod_sc = w.spec.security_context.as_ref();
+    let containers = &view.containers;
+    for c in containers {
+        // Ephemeral containers cannot declare resources or ports; skip the rules that
+        // would always fire on them.
+        if c.kind != ContainerKind::Ephemeral {
+            resources(w, c, rec);
+        }
+        run_as_root(w, c, pod_sc, rec);
+        low_ids(w, c, pod_sc, rec);
+        read_only_root(w, c, rec);
+        net_raw(w, c, rec);
+        dangerous_caps(w, c, rec);
+        secrets_in_env(w, c, rec);
+        ssh_port(w, c, rec);
+    }
+    host_paths(w, containers, rec);
+    service_account(inv, w, rec);
+    host_aliases(w, rec);
+    namespace(w, rec);
+    naked_pod(w, rec);
 }
 
 fn sc_field<T: Copy>(c: &ContainerRef<'_>, f: impl Fn(&SecurityContext) -> Option<T>) -> Option<T> {

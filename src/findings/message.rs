@@ -9,6 +9,7 @@ use super::Subject;
 use crate::pss::Policy;
 use std::borrow::Cow;
 use std::fmt;
+use std::sync::Arc;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Message {
@@ -25,7 +26,8 @@ pub enum Message {
     PodSecurity {
         policy: Policy,
         reason: &'static str,
-        detail: Box<str>,
+        /// Shared with the PSS verdict it comes from.
+        detail: Arc<str>,
     },
 }
 

@@ -8,6 +8,7 @@ use crate::inventory::containers::ContainerRef;
 use k8s_openapi::api::core::v1::{LifecycleHandler, Probe, SecurityContext};
 use std::collections::BTreeSet;
 use std::ops::Bound;
+use std::sync::Arc;
 
 pub type CheckFn = fn(&PodView<'_>, u32) -> Option<Violation>;
 
@@ -231,11 +232,15 @@ impl std::fmt::Display for ContainersPhrase<'_> {
     }
 }
 
-fn violation(reason: &'static str, detail: String, spots: Vec<PodField>) -> Option<Violation> {
+fn violation(
+    reason: &'static str,
+    detail: impl Into<Arc<str>>,
+    spots: Vec<PodField>,
+) -> Option<Violation> {
     Some(Violation {
         check: "",
         reason,
-        detail,
+        detail: detail.into(),
         spots,
     })
 }
@@ -289,7 +294,7 @@ fn privileged(pod: &PodView<'_>, _: u32) -> Option<Violation> {
         .collect();
     violation(
         "privileged",
-        crate::checks::msg!(
+        crate::checks::shared!(
             "{} must not set securityContext.privileged=true",
             containers_phrase(&names)
         ),
@@ -341,7 +346,7 @@ fn capabilities_baseline(pod: &PodView<'_>, _: u32) -> Option<Violation> {
     }
     violation(
         "non-default capabilities",
-        crate::checks::msg!(
+        crate::checks::shared!(
             "{} must not include {} in securityContext.capabilities.add",
             containers_phrase(&names),
             join_quote(&caps)
@@ -366,7 +371,7 @@ fn host_path_volumes(pod: &PodView<'_>, _: u32) -> Option<Violation> {
     }
     violation(
         "hostPath volumes",
-        crate::checks::msg!(
+        crate::checks::shared!(
             "{} {}",
             pluralize("volume", "volumes", names.len()),
             join_quote(&names)
@@ -408,7 +413,7 @@ fn host_ports(pod: &PodView<'_>, _: u32) -> Option<Violation> {
     }
     violation(
         "hostPort",
-        crate::checks::msg!(
+        crate::checks::shared!(
             "{} {} {} {}",
             containers_phrase(&names),
             pluralize("uses", "use", names.len()),
@@ -598,7 +603,7 @@ fn se_linux_options(pod: &PodView<'_>, minor: u32) -> Option<Violation> {
     }
     violation(
         "seLinuxOptions",
-        crate::checks::msg!(
+        crate::checks::shared!(
             "{} set forbidden securityContext.seLinuxOptions: {}",
             setters.join(" and "),
             data.join("; ")
@@ -631,7 +636,7 @@ fn proc_mount(pod: &PodView<'_>, relax_for_user_namespaces: bool) -> Option<Viol
     }
     violation(
         "procMount",
-        crate::checks::msg!(
+        crate::checks::shared!(
             "{} must not set securityContext.procMount to {}",
             containers_phrase(&names),
             join_quote(&types)
@@ -681,7 +686,7 @@ fn seccomp_baseline(pod: &PodView<'_>, minor: u32) -> Option<Violation> {
     }
     violation(
         "seccompProfile",
-        crate::checks::msg!(
+        crate::checks::shared!(
             "{} must not set securityContext.seccompProfile.type to {}",
             setters.join(" and "),
             join_quote(&values)
@@ -720,7 +725,7 @@ fn seccomp_baseline_annotations(pod: &PodView<'_>) -> Option<Violation> {
     }
     violation(
         "seccompProfile",
-        crate::checks::msg!(
+        crate::checks::shared!(
             "{} {}",
             pluralize(
                 "forbidden annotation",
@@ -825,7 +830,7 @@ fn windows_host_process(pod: &PodView<'_>, _: u32) -> Option<Violation> {
     }
     violation(
         "hostProcess",
-        crate::checks::msg!(
+        crate::checks::shared!(
             "{} must not set securityContext.windowsOptions.hostProcess=true",
             setters.join(" and ")
         ),
@@ -880,7 +885,7 @@ fn host_probes_and_lifecycle(pod: &PodView<'_>, _: u32) -> Option<Violation> {
     let n = names.len();
     violation(
         "probe or lifecycle host",
-        crate::checks::msg!(
+        crate::checks::shared!(
             "{} {} {} {}",
             containers_phrase(&names.into_iter().collect::<Vec<_>>()),
             pluralize("uses", "use", n),
@@ -928,7 +933,7 @@ fn restricted_volumes(pod: &PodView<'_>, _: u32) -> Option<Violation> {
     }
     violation(
         "restricted volume types",
-        crate::checks::msg!(
+        crate::checks::shared!(
             "{} {} {} {} {}",
             pluralize("volume", "volumes", names.len()),
             join_quote(&names),
@@ -1002,7 +1007,7 @@ fn allow_privilege_escalation(pod: &PodView<'_>, minor: u32) -> Option<Violation
     let names: Vec<&str> = bad.iter().map(|c| c.name).collect();
     violation(
         "allowPrivilegeEscalation != false",
-        crate::checks::msg!(
+        crate::checks::shared!(
             "{} must set securityContext.allowPrivilegeEscalation=false",
             containers_phrase(&names)
         ),
@@ -1030,8 +1035,8 @@ impl Required<'_> {
     fn violation(
         self,
         reason: &'static str,
-        explicit: impl FnOnce(String) -> String,
-        implicit: impl FnOnce(ContainersPhrase<'_>) -> String,
+        explicit: impl FnOnce(String) -> Arc<str>,
+        implicit: impl FnOnce(ContainersPhrase<'_>) -> Arc<str>,
     ) -> Option<Violation> {
         if !self.setters.is_empty() {
             return violation(reason, explicit(self.setters.join(" and ")), self.spots);
@@ -1103,9 +1108,11 @@ fn run_as_non_root(pod: &PodView<'_>, minor: u32) -> Option<Violation> {
     );
     r.violation(
         "runAsNonRoot != true",
-        |setters| crate::checks::msg!("{setters} must not set securityContext.runAsNonRoot=false"),
+        |setters| {
+            crate::checks::shared!("{setters} must not set securityContext.runAsNonRoot=false")
+        },
         |containers| {
-            crate::checks::msg!("pod or {containers} must set securityContext.runAsNonRoot=true")
+            crate::checks::shared!("pod or {containers} must set securityContext.runAsNonRoot=true")
         },
     )
 }
@@ -1144,7 +1151,7 @@ fn run_as_user(pod: &PodView<'_>, minor: u32) -> Option<Violation> {
     }
     violation(
         "runAsUser=0",
-        crate::checks::msg!("{} must not set runAsUser=0", setters.join(" and ")),
+        crate::checks::shared!("{} must not set runAsUser=0", setters.join(" and ")),
         spots,
     )
 }
@@ -1181,8 +1188,8 @@ fn seccomp_restricted(pod: &PodView<'_>, minor: u32) -> Option<Violation> {
         .collect();
     r.violation(
         "seccompProfile",
-        |setters| crate::checks::msg!("{setters} must not set securityContext.seccompProfile.type to {}", join_quote(&values)),
-        |containers| crate::checks::msg!("pod or {containers} must set securityContext.seccompProfile.type to \"RuntimeDefault\" or \"Localhost\""),
+        |setters| crate::checks::shared!("{setters} must not set securityContext.seccompProfile.type to {}", join_quote(&values)),
+        |containers| crate::checks::shared!("pod or {containers} must set securityContext.seccompProfile.type to \"RuntimeDefault\" or \"Localhost\""),
     )
 }
 

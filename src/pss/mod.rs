@@ -13,6 +13,7 @@ use crate::inventory::containers::{ContainerRef, containers};
 use checks::{CHECKS, Check};
 use k8s_openapi::api::core::v1::PodSpec;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::sync::LazyLock;
 
 /// What the checks see of a pod: its (template) annotations and spec.
@@ -45,7 +46,7 @@ pub struct Violation {
     /// The reference check ID (`privileged`, `runAsNonRoot`, ...).
     pub check: &'static str,
     pub reason: &'static str,
-    pub detail: String,
+    pub detail: Arc<str>,
     /// The offending fields, relative to the pod (`/spec/...`, `/metadata/annotations/...`).
     pub spots: Vec<PodField>,
 }
