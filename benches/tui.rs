@@ -114,6 +114,9 @@ fn main() {
         key(&mut app, KeyCode::Backspace);
         per_key.push(t.elapsed());
     }
+    if std::env::var_os("KAUDIT_BENCH_KEYS").is_some() {
+        println!("{:?}", per_key.iter().map(|d| ms(*d)).collect::<Vec<_>>());
+    }
     let worst = per_key.iter().max().copied().unwrap_or_default();
     println!(
         "filter as you type over {findings} rows: median {:.2} ms, worst {:.2} ms per key ({} keys)  [target < 16 ms]",

@@ -492,7 +492,7 @@ impl App {
                 let rows = self
                     .findings_narrowing
                     .narrow(&query, &self.findings_order.1, |i| {
-                        filter::matches(&terms, &m.findings[i].hay)
+                        filter::matches(&terms, m.finding_hay(i))
                     });
                 (rows, query)
             }

@@ -5,12 +5,20 @@
 /// Lower-cases ASCII (non-ASCII is kept as is).
 pub fn haystack(parts: &[&str]) -> String {
     let mut s = String::with_capacity(parts.iter().map(|p| p.len() + 1).sum());
-    for p in parts {
-        s.push_str(p);
-        s.push(' ');
-    }
-    s.make_ascii_lowercase();
+    push_haystack(&mut s, parts);
     s
+}
+
+/// [`haystack`] appended to `out`; returns where it lies. Many rows' haystacks in one
+/// string are read in one sweep through memory, not one allocation per row.
+pub fn push_haystack(out: &mut String, parts: &[&str]) -> std::ops::Range<usize> {
+    let start = out.len();
+    for p in parts {
+        out.push_str(p);
+        out.push(' ');
+    }
+    out[start..].make_ascii_lowercase();
+    start..out.len()
 }
 
 /// The query's terms, lower-cased.
@@ -29,11 +37,29 @@ fn subsequence(needle: &[u8], hay: &[u8]) -> bool {
 /// Every term must match inside one word of the row (as a subsequence of its letters), so
 /// `pss2` finds PSS002 but letters scattered over a whole row do not count.
 pub fn matches(terms: &[Vec<u8>], hay: &str) -> bool {
-    terms.iter().all(|t| {
-        hay.as_bytes()
-            .split(|b| *b == b' ')
-            .any(|word| subsequence(t, word))
-    })
+    terms.iter().all(|t| in_one_word(t, hay.as_bytes()))
+}
+
+/// Whether `term` is a subsequence of one space-separated word of `hay`. Only words holding
+/// the term's first letter can match, and a vectorised search jumps between those; in each,
+/// matching from the first such letter is enough (a later start cannot do better).
+fn in_one_word(term: &[u8], hay: &[u8]) -> bool {
+    let Some((&first, rest)) = term.split_first() else {
+        return true;
+    };
+    let mut from = 0;
+    while let Some(at) = memchr::memchr(first, &hay[from..]) {
+        let start = from + at + 1;
+        let end = memchr::memchr(b' ', &hay[start..]).map_or(hay.len(), |e| start + e);
+        if subsequence(rest, &hay[start..end]) {
+            return true;
+        }
+        from = end;
+        if from >= hay.len() {
+            break;
+        }
+    }
+    false
 }
 
 #[cfg(test)]
@@ -57,5 +83,30 @@ mod tests {
         assert!(matches(&terms("SHOP"), &h));
         assert!(!matches(&terms("payments"), &h));
         assert!(matches(&terms(""), &h));
+    }
+
+    #[test]
+    fn jumping_between_words_agrees_with_trying_every_word() {
+        let naive = |t: &[u8], hay: &[u8]| hay.split(|b| *b == b' ').any(|w| subsequence(t, w));
+        let hays = [
+            "pod005 shop/deployment/web container \"app\" of deployment",
+            "pp po pod p0d pod0 0pod ",
+            "aab abab ba",
+            "",
+            " ",
+            "x",
+        ];
+        let words = [
+            "p", "pod", "pod0", "pd0", "ab", "aab", "bb", "ba", "x", "xx", "od", "\"a",
+        ];
+        for hay in hays {
+            for term in words {
+                assert_eq!(
+                    in_one_word(term.as_bytes(), hay.as_bytes()),
+                    naive(term.as_bytes(), hay.as_bytes()),
+                    "{term:?} in {hay:?}"
+                );
+            }
+        }
     }
 }

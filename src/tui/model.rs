@@ -1,13 +1,13 @@
 //! View models: the tables the views show, computed from an audit once (and again after a
 //! re-run), never on the draw path. Every string from the cluster is sanitized here.
 
-use super::filter::haystack;
+use super::filter::{haystack, push_haystack};
 use crate::audit::Audit;
 use crate::image_ref::ImageRef;
 use crate::inventory::containers::containers;
 use crate::pss::{self, Level, PodView, Version};
 use crate::rules::RULES;
-use crate::sanitize::strip_controls;
+use crate::sanitize::{strip_controls, strip_controls_cow};
 use crate::severity::{Area, Severity};
 use std::collections::BTreeMap;
 
@@ -23,7 +23,8 @@ pub struct FindingRow {
     pub object: String,
     pub message: String,
     pub suppressed: bool,
-    pub hay: String,
+    /// Where the row's haystack lies in [`Model::finding_hays`].
+    pub hay: std::ops::Range<usize>,
 }
 
 #[derive(Debug, Clone)]
@@ -71,6 +72,8 @@ pub struct RuleRow {
 #[derive(Debug, Clone, Default)]
 pub struct Model {
     pub findings: Vec<FindingRow>,
+    /// Every finding row's haystack, one after the other (a keystroke sweeps them all).
+    pub finding_hays: String,
     pub images: Vec<ImageRow>,
     pub namespaces: Vec<NamespaceRow>,
     pub workloads: Vec<WorkloadPssRow>,
@@ -83,8 +86,17 @@ fn clean(s: &str) -> String {
 }
 
 impl Model {
+    /// The haystack of finding row `row`.
+    pub fn finding_hay(&self, row: usize) -> &str {
+        self.findings
+            .get(row)
+            .and_then(|r| self.finding_hays.get(r.hay.clone()))
+            .unwrap_or("")
+    }
+
     pub fn build(audit: &Audit, pss_version: Version) -> Model {
         let report = &audit.report;
+        let mut finding_hays = String::with_capacity(report.findings.len() * 128);
         let findings: Vec<FindingRow> = report
             .findings
             .iter()
@@ -95,16 +107,20 @@ impl Model {
                 if let Some(c) = &s.container {
                     object.push_str(&format!(" [{}]", clean(c)));
                 }
-                let message = clean(&f.message());
+                // Written out once, and kept as is when it has nothing to strip.
+                let message = strip_controls_cow(f.message()).into_owned();
                 let namespace = clean(&s.namespace);
-                let hay = haystack(&[
-                    f.severity.as_str(),
-                    f.rule_id,
-                    f.area.as_str(),
-                    &namespace,
-                    &object,
-                    &message,
-                ]);
+                let hay = push_haystack(
+                    &mut finding_hays,
+                    &[
+                        f.severity.as_str(),
+                        f.rule_id,
+                        f.area.as_str(),
+                        &namespace,
+                        &object,
+                        &message,
+                    ],
+                );
                 FindingRow {
                     index,
                     severity: f.severity,
@@ -154,6 +170,7 @@ impl Model {
             .collect();
         let mut model = Model {
             findings,
+            finding_hays,
             images: images(audit),
             namespaces,
             workloads: Vec::new(),
