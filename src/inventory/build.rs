@@ -35,25 +35,49 @@ pub fn from_loaded(source: SourceInfo, loaded: Loaded) -> Inventory {
         .map_or(1, |n| n.get())
         .clamp(1, 8);
     let chunk = loaded.objects.len().div_ceil(threads).max(256);
-    let outcomes: Vec<Vec<Outcome>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = loaded
-            .objects
-            .chunks(chunk)
-            .map(|objects| scope.spawn(move || objects.iter().map(type_object).collect::<Vec<_>>()))
+    let mut chunks: Vec<Vec<RawObject>> = Vec::new();
+    let mut objects = loaded.objects.into_iter();
+    loop {
+        let next: Vec<RawObject> = objects.by_ref().take(chunk).collect();
+        if next.is_empty() {
+            break;
+        }
+        chunks.push(next);
+    }
+    // Each thread owns its objects and frees each parsed document as soon as it is typed:
+    // freeing them all afterwards on one thread took longer than typing them.
+    let outcomes: Vec<Vec<(Outcome, Origin)>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = chunks
+            .into_iter()
+            .map(|objects| {
+                scope.spawn(move || {
+                    objects
+                        .into_iter()
+                        .map(|object| (type_object(&object), object.origin))
+                        .collect::<Vec<_>>()
+                })
+            })
             .collect();
         handles
             .into_iter()
             .map(|h| {
                 h.join().unwrap_or_else(|_| {
                     vec![(
-                        None,
-                        Err(String::from("internal error while typing objects").into()),
+                        (
+                            None,
+                            Err(String::from("internal error while typing objects").into()),
+                        ),
+                        Origin {
+                            file: "kaudit".into(),
+                            line: 0,
+                            pointer: String::new(),
+                        },
                     )]
                 })
             })
             .collect()
     });
-    for ((kind, outcome), object) in outcomes.into_iter().flatten().zip(&loaded.objects) {
+    for ((kind, outcome), origin) in outcomes.into_iter().flatten() {
         if let Some(kind) = &kind {
             inv.kinds_seen.insert(kind.clone());
         }
@@ -71,10 +95,10 @@ pub fn from_loaded(source: SourceInfo, loaded: Loaded) -> Inventory {
             Ok(Typed::NetworkPolicy(p)) => inv.network_policies.push(p),
             Ok(Typed::Admission(a)) => inv.admission_policies.push(a),
             Err(TypingError { message, pointer }) => inv.errors.push(LoadError {
-                file: object.origin.file.to_string(),
-                line: Some(object.origin.line),
+                file: origin.file.to_string(),
+                line: Some(origin.line),
                 message,
-                pointer: pointer.map(|p| format!("{}{p}", object.origin.pointer)),
+                pointer: pointer.map(|p| format!("{}{p}", origin.pointer)),
             }),
         }
     }
