@@ -85,3 +85,43 @@ fn manifests_from_standard_input() {
     assert_eq!(lines[0]["path"], "<stdin>");
     assert_eq!(lines[0]["reasons"][0], "host namespaces (hostNetwork=true)");
 }
+
+/// Typing objects on the reading threads as files are parsed (what `--manifests` does) and
+/// typing them after everything is read give the same inventory, errors included.
+#[test]
+fn typing_while_reading_matches_typing_afterwards() {
+    use kaudit::inventory::{SourceInfo, build};
+    let dirs = [
+        std::path::PathBuf::from("tests/fixtures/kinds"),
+        std::path::PathBuf::from("tests/fixtures/bad"),
+    ];
+    let streamed = kaudit::sources::from_manifests(&dirs);
+    let afterwards = build::from_loaded(
+        SourceInfo::new("manifests", "x", false, false),
+        kaudit::manifest::load_paths(&dirs),
+    );
+    let names = |inv: &kaudit::inventory::Inventory| {
+        inv.workloads
+            .iter()
+            .map(|w| {
+                format!(
+                    "{}/{}/{} {}",
+                    w.kind.as_str(),
+                    w.namespace,
+                    w.name,
+                    w.origin
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    assert!(streamed.workloads.len() >= 8, "{:?}", names(&streamed));
+    assert_eq!(names(&streamed), names(&afterwards));
+    assert!(
+        !streamed.errors.is_empty(),
+        "the bad fixtures report errors"
+    );
+    assert_eq!(streamed.errors, afterwards.errors);
+    assert_eq!(streamed.files_read, afterwards.files_read);
+    assert_eq!(streamed.kinds_seen, afterwards.kinds_seen);
+    assert_eq!(streamed.unaudited, afterwards.unaudited);
+}

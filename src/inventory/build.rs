@@ -28,9 +28,6 @@ type Outcome = (Option<String>, Result<Typed, TypingError>);
 /// Builds an inventory from what was read; objects that cannot be typed become errors.
 /// Typing runs on all cores; the inventory keeps input order.
 pub fn from_loaded(source: SourceInfo, loaded: Loaded) -> Inventory {
-    let mut inv = Inventory::empty(source);
-    inv.errors = loaded.errors;
-    inv.files_read = loaded.files_read;
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .clamp(1, 8);
@@ -46,38 +43,66 @@ pub fn from_loaded(source: SourceInfo, loaded: Loaded) -> Inventory {
     }
     // Each thread owns its objects and frees each parsed document as soon as it is typed:
     // freeing them all afterwards on one thread took longer than typing them.
-    let outcomes: Vec<Vec<(Outcome, Origin)>> = std::thread::scope(|scope| {
+    let typed: Vec<Vec<TypedObject>> = std::thread::scope(|scope| {
         let handles: Vec<_> = chunks
             .into_iter()
             .map(|objects| {
-                scope.spawn(move || {
-                    objects
-                        .into_iter()
-                        .map(|object| (type_object(&object), object.origin))
-                        .collect::<Vec<_>>()
-                })
+                scope.spawn(move || objects.into_iter().map(type_owned).collect::<Vec<_>>())
             })
             .collect();
         handles
             .into_iter()
             .map(|h| {
                 h.join().unwrap_or_else(|_| {
-                    vec![(
-                        (
-                            None,
-                            Err(String::from("internal error while typing objects").into()),
-                        ),
-                        Origin {
-                            file: "kaudit".into(),
-                            line: 0,
-                            pointer: String::new(),
-                        },
-                    )]
+                    let origin = Origin {
+                        file: "kaudit".into(),
+                        line: 0,
+                        pointer: String::new(),
+                    };
+                    let error = String::from("internal error while typing objects").into();
+                    vec![TypedObject {
+                        outcome: (None, Err(error)),
+                        origin,
+                    }]
                 })
             })
             .collect()
     });
-    for ((kind, outcome), origin) in outcomes.into_iter().flatten() {
+    from_typed(
+        source,
+        Loaded {
+            objects: typed.into_iter().flatten().collect(),
+            errors: loaded.errors,
+            files_read: loaded.files_read,
+        },
+    )
+}
+
+/// An object typed, and where it came from (for its error, if it is one).
+pub struct TypedObject {
+    outcome: Outcome,
+    origin: Origin,
+}
+
+/// Types one object and frees its parsed document: what a reader thread hands on.
+pub fn type_owned(object: RawObject) -> TypedObject {
+    TypedObject {
+        outcome: type_object(&object),
+        origin: object.origin,
+    }
+}
+
+/// Builds an inventory from objects typed as they were read (see
+/// [`crate::manifest::load_paths_with`] and [`type_owned`]).
+pub fn from_typed(source: SourceInfo, loaded: Loaded<TypedObject>) -> Inventory {
+    let mut inv = Inventory::empty(source);
+    inv.errors = loaded.errors;
+    inv.files_read = loaded.files_read;
+    for TypedObject {
+        outcome: (kind, outcome),
+        origin,
+    } in loaded.objects
+    {
         if let Some(kind) = &kind {
             inv.kinds_seen.insert(kind.clone());
         }

@@ -61,12 +61,23 @@ impl fmt::Display for LoadError {
     }
 }
 
-/// What a set of paths held.
-#[derive(Debug, Default)]
-pub struct Loaded {
-    pub objects: Vec<RawObject>,
+/// What a set of paths held: the objects (or what a reader thread made of each, see
+/// [`load_paths_with`]), in input order.
+#[derive(Debug)]
+pub struct Loaded<T = RawObject> {
+    pub objects: Vec<T>,
     pub errors: Vec<LoadError>,
     pub files_read: usize,
+}
+
+impl<T> Default for Loaded<T> {
+    fn default() -> Self {
+        Loaded {
+            objects: Vec::new(),
+            errors: Vec::new(),
+            files_read: 0,
+        }
+    }
 }
 
 /// One thing to read, in input order: a file, standard input, or an error met while
@@ -86,6 +97,17 @@ pub fn load_paths(paths: &[PathBuf]) -> Loaded {
 
 /// [`load_paths`] with a different limit on the size of one file.
 pub fn load_paths_limited(paths: &[PathBuf], max_file_bytes: u64) -> Loaded {
+    load_paths_with(paths, max_file_bytes, &|object| object)
+}
+
+/// [`load_paths_limited`], handing each object to `each` on the thread that parsed it, as
+/// soon as its file is parsed: a caller that only needs what `each` makes of an object
+/// (typed Kubernetes objects) never holds every parsed document at once.
+pub fn load_paths_with<T: Send>(
+    paths: &[PathBuf],
+    max_file_bytes: u64,
+    each: &(dyn Fn(RawObject) -> T + Sync),
+) -> Loaded<T> {
     let mut inputs = Vec::new();
     for path in paths {
         if path.as_os_str() == "-" {
@@ -107,13 +129,13 @@ pub fn load_paths_limited(paths: &[PathBuf], max_file_bytes: u64) -> Loaded {
         .clamp(1, 8)
         .min(inputs.len().max(1));
     if threads == 1 {
-        return load_inputs(&inputs, max_file_bytes);
+        return load_inputs(&inputs, max_file_bytes, each);
     }
     let chunk = inputs.len().div_ceil(threads);
-    let parts: Vec<Loaded> = std::thread::scope(|scope| {
+    let parts: Vec<Loaded<T>> = std::thread::scope(|scope| {
         let handles: Vec<_> = inputs
             .chunks(chunk)
-            .map(|c| scope.spawn(move || load_inputs(c, max_file_bytes)))
+            .map(|c| scope.spawn(move || load_inputs(c, max_file_bytes, each)))
             .collect();
         handles
             .into_iter()
@@ -130,7 +152,7 @@ pub fn load_paths_limited(paths: &[PathBuf], max_file_bytes: u64) -> Loaded {
 }
 
 /// What a loader thread that panicked contributes: an error, never a silent gap.
-fn panicked_loader() -> Loaded {
+fn panicked_loader<T>() -> Loaded<T> {
     let mut loaded = Loaded::default();
     loaded.errors.push(error_at(
         "<reader>",
@@ -140,20 +162,29 @@ fn panicked_loader() -> Loaded {
     loaded
 }
 
-fn load_inputs(inputs: &[Input], max_file_bytes: u64) -> Loaded {
+fn load_inputs<T>(
+    inputs: &[Input],
+    max_file_bytes: u64,
+    each: &(dyn Fn(RawObject) -> T + Sync),
+) -> Loaded<T> {
     let mut loaded = Loaded::default();
+    // One input's objects at a time, handed to `each` before the next input is read.
+    let mut parsed = Loaded::default();
     for input in inputs {
         match input {
-            Input::File(path) => load_file(path, max_file_bytes, &mut loaded),
+            Input::File(path) => load_file(path, max_file_bytes, &mut parsed),
             Input::Stdin => {
                 let mut text = String::new();
                 match std::io::Read::read_to_string(&mut std::io::stdin(), &mut text) {
-                    Ok(_) => load_text("<stdin>", &text, &mut loaded),
-                    Err(e) => loaded.errors.push(error_at("<stdin>", None, e.to_string())),
+                    Ok(_) => load_text("<stdin>", &text, &mut parsed),
+                    Err(e) => parsed.errors.push(error_at("<stdin>", None, e.to_string())),
                 }
             }
-            Input::Failed(e) => loaded.errors.push(e.clone()),
+            Input::Failed(e) => parsed.errors.push(e.clone()),
         }
+        loaded.objects.extend(parsed.objects.drain(..).map(each));
+        loaded.errors.append(&mut parsed.errors);
+        loaded.files_read += std::mem::take(&mut parsed.files_read);
     }
     loaded
 }
