@@ -73,6 +73,41 @@ fn ids_below_10000_and_unset_ids() {
         m[0].contains("runAsUser=1000") && m[0].contains("runAsGroup not set"),
         "{m:?}"
     );
+    // The evidence points where each value is set (or would be): the pod's low UID at the
+    // pod, the missing GID at the container.
+    let paths = |f: &[Finding]| -> Vec<(String, String)> {
+        f.iter()
+            .filter(|x| x.rule_id == "POD004")
+            .flat_map(|x| x.evidence.iter().map(|e| (e.path(), e.value.to_string())))
+            .collect()
+    };
+    assert_eq!(
+        paths(&f),
+        [
+            ("spec.securityContext.runAsUser".into(), "1000".into()),
+            (
+                "spec.containers[0].securityContext".into(),
+                "runAsGroup not set".into()
+            ),
+        ]
+    );
+    let f = scan(&pod(
+        "  securityContext: {runAsUser: 20000}\n  containers: [{name: a, image: x, securityContext: {runAsUser: 5, runAsGroup: 6}}]\n",
+    ));
+    assert_eq!(
+        paths(&f),
+        [
+            (
+                "spec.containers[0].securityContext.runAsUser".into(),
+                "5".into()
+            ),
+            (
+                "spec.containers[0].securityContext.runAsGroup".into(),
+                "6".into()
+            ),
+        ],
+        "the container's values win over the pod's"
+    );
 }
 
 #[test]

@@ -92,7 +92,7 @@ pub fn run_all(
     let namespace_minors = pod_security::namespace_minors(inv, config);
     let mut verdicts = Vec::with_capacity(workloads.len());
     // Every check of a workload in one visit: its spec is read from memory once, not once
-    // per kind of check (with ten thousand workloads, waiting on memory is most of the time).
+    // per kind of check.
     for w in &workloads {
         let view = PodView::new(Some(&w.template_annotations), &w.spec, inv.source.live);
         let v = pod_security::verdicts_of(w, &view, minor);

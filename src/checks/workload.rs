@@ -162,13 +162,30 @@ fn low_ids(
     pod: Option<&PodSecurityContext>,
     rec: &mut Recorder,
 ) {
-    // Where the effective value is set: the container wins over the pod.
-    let effective = |container: Option<i64>, pod: Option<i64>, rest: &'static str| match container {
-        Some(v) => Some((v, PodField::Container(c.pointer(), rest))),
-        None => pod.map(|v| (v, PodField::Spec(rest))),
-    };
-    let check =
-        |name: &'static str, unset: &'static str, value: Option<(i64, PodField)>| match value {
+    // (name, text when unset, field under a securityContext, the container's value, the pod's)
+    let fields = [
+        (
+            "runAsUser",
+            "runAsUser not set",
+            "/securityContext/runAsUser",
+            sc_field(c, |s| s.run_as_user),
+            pod.and_then(|p| p.run_as_user),
+        ),
+        (
+            "runAsGroup",
+            "runAsGroup not set",
+            "/securityContext/runAsGroup",
+            sc_field(c, |s| s.run_as_group),
+            pod.and_then(|p| p.run_as_group),
+        ),
+    ];
+    let found = fields.map(|(name, unset, rest, in_container, in_pod)| {
+        // The container's value wins over the pod's; the evidence points where it is set.
+        let effective = match in_container {
+            Some(v) => Some((v, PodField::Container(c.pointer(), rest))),
+            None => in_pod.map(|v| (v, PodField::Spec(rest))),
+        };
+        match effective {
             Some((v, _)) if v >= 10000 => None,
             Some((v, field)) => Some((
                 Cow::Owned(msg!("{name}={v}")),
@@ -182,27 +199,8 @@ fn low_ids(
                     unset,
                 ),
             )),
-        };
-    let found = [
-        check(
-            "runAsUser",
-            "runAsUser not set",
-            effective(
-                sc_field(c, |s| s.run_as_user),
-                pod.and_then(|p| p.run_as_user),
-                "/securityContext/runAsUser",
-            ),
-        ),
-        check(
-            "runAsGroup",
-            "runAsGroup not set",
-            effective(
-                sc_field(c, |s| s.run_as_group),
-                pod.and_then(|p| p.run_as_group),
-                "/securityContext/runAsGroup",
-            ),
-        ),
-    ];
+        }
+    });
     let message: Cow<'static, str> = match &found {
         [None, None] => return rec.pass("POD004"),
         // Neither set: the common case, a fixed text.
