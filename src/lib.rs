@@ -1,5 +1,6 @@
 //! kaudit: audit the software supply chain and workload security of a Kubernetes cluster.
 
+pub mod allocator;
 pub mod audit;
 pub mod auditlog;
 pub mod checks;

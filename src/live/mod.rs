@@ -22,13 +22,16 @@ use crate::inventory::Inventory;
 /// Connects and reads the cluster into an inventory: the synchronous entry point for `scan`
 /// and the TUI.
 pub fn read_cluster(options: &LiveOptions) -> Result<ClusterRead<Inventory>, String> {
-    run(async {
-        let connection = kubeconfig::connect(options).await?;
-        let context = connection.context.clone();
-        read::read(&connection, options, &|resource, items| {
-            read::type_page(&context, resource, items)
+    // Pages are parsed and freed while typed objects pile up: see `crate::allocator`.
+    crate::allocator::purging_at_once(|| {
+        run(async {
+            let connection = kubeconfig::connect(options).await?;
+            let context = connection.context.clone();
+            read::read(&connection, options, &|resource, items| {
+                read::type_page(&context, resource, items)
+            })
+            .await
         })
-        .await
     })
 }
 
