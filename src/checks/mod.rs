@@ -202,20 +202,10 @@ pub(crate) fn input(
 }
 
 /// `Deployment shop/web` for messages.
-pub(crate) fn describe(w: &Workload) -> Described<'_> {
-    Described(w)
-}
-
-/// Formats as `Deployment shop/web` without building a string first.
-pub(crate) struct Described<'a>(&'a Workload);
-
-impl std::fmt::Display for Described<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let w = self.0;
-        if w.namespace.is_empty() {
-            write!(f, "{} {}", w.kind.as_str(), w.name)
-        } else {
-            write!(f, "{} {}/{}", w.kind.as_str(), w.namespace, w.name)
-        }
+pub(crate) fn describe(w: &Workload) -> crate::findings::message::Object<'_> {
+    crate::findings::message::Object {
+        kind: w.kind.as_str(),
+        namespace: &w.namespace,
+        name: &w.name,
     }
 }

@@ -72,7 +72,7 @@ impl<'a> Shown<'a> {
 impl fmt::Display for Shown<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let s = self.subject;
-        let object = Object(s);
+        let object = Object::of(s);
         let container = Quoted(s.container.as_deref().unwrap_or(""));
         match self.message {
             Message::Text(text) => f.write_str(text),
@@ -106,16 +106,30 @@ impl fmt::Display for Shown<'_> {
     }
 }
 
-/// `Deployment shop/web`, or `ClusterRole admin` for cluster-scoped objects.
-struct Object<'a>(&'a Subject);
+/// `Deployment shop/web`, or `ClusterRole admin` for cluster-scoped objects, written out
+/// where it is used.
+pub struct Object<'a> {
+    pub kind: &'a str,
+    pub namespace: &'a str,
+    pub name: &'a str,
+}
+
+impl<'a> Object<'a> {
+    fn of(s: &'a Subject) -> Self {
+        Object {
+            kind: s.kind,
+            namespace: &s.namespace,
+            name: &s.name,
+        }
+    }
+}
 
 impl fmt::Display for Object<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let s = self.0;
-        if s.namespace.is_empty() {
-            write!(f, "{} {}", s.kind, s.name)
+        if self.namespace.is_empty() {
+            write!(f, "{} {}", self.kind, self.name)
         } else {
-            write!(f, "{} {}/{}", s.kind, s.namespace, s.name)
+            write!(f, "{} {}/{}", self.kind, self.namespace, self.name)
         }
     }
 }

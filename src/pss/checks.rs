@@ -207,11 +207,13 @@ where
     I::Item: AsRef<str>,
 {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        for (i, item) in self.0.into_iter().enumerate() {
-            f.write_str(if i == 0 { "\"" } else { "\", \"" })?;
+        let mut any = false;
+        for item in self.0 {
+            f.write_str(if any { "\", \"" } else { "\"" })?;
             f.write_str(item.as_ref())?;
+            any = true;
         }
-        if self.0.into_iter().next().is_some() {
+        if any {
             f.write_str("\"")?;
         }
         Ok(())
@@ -243,6 +245,14 @@ fn violation(
         detail: detail.into(),
         spots,
     })
+}
+
+/// The pointer of an annotation of the pod (`/` and `~` escaped as JSON pointers want).
+fn annotation_field(key: &str) -> PodField {
+    PodField::from(crate::checks::msg!(
+        "/metadata/annotations/{}",
+        key.replace('~', "~0").replace('/', "~1")
+    ))
 }
 
 fn sc<'a>(c: &ContainerRef<'a>) -> Option<&'a SecurityContext> {
@@ -502,10 +512,7 @@ fn app_armor_profile(pod: &PodView<'_>, _: u32) -> Option<Violation> {
     for (k, v) in under_prefix {
         if !valid_annotation(v) {
             annotations.push(crate::checks::msg!("{k}={}", go_quote(v)));
-            spots.push(PodField::from(crate::checks::msg!(
-                "/metadata/annotations/{}",
-                k.replace('~', "~0").replace('/', "~1")
-            )));
+            spots.push(annotation_field(k));
         }
     }
     if setters.is_empty() && annotations.is_empty() {
@@ -706,10 +713,7 @@ fn seccomp_baseline_annotations(pod: &PodView<'_>) -> Option<Violation> {
         if let Some(v) = annotations.get(&key)
             && !valid(v)
         {
-            spots.push(PodField::from(crate::checks::msg!(
-                "/metadata/annotations/{}",
-                key.replace('~', "~0").replace('/', "~1")
-            )));
+            spots.push(annotation_field(&key));
             forbidden.insert(crate::checks::msg!("{key}={}", go_quote(v)));
         }
     };
