@@ -39,7 +39,12 @@ impl Body {
         let rest = pointer.strip_prefix('/')?;
         let mut at = self;
         for token in rest.split('/') {
-            let token = token.replace("~1", "/").replace("~0", "~");
+            // Unescaped only when it has escapes: pointers are walked for every container.
+            let token: std::borrow::Cow<'_, str> = if token.contains('~') {
+                token.replace("~1", "/").replace("~0", "~").into()
+            } else {
+                token.into()
+            };
             at = match at {
                 Body::Object(_) => at.get(&token)?,
                 Body::Array(items) => items.get(array_index(&token)?)?,

@@ -70,7 +70,8 @@ pub fn read_rest(
             let mut carry = Vec::new();
             let mut failure = None;
             let mut made = 0;
-            for index in 0.. {
+            let mut index = 0;
+            loop {
                 let buffer = match spare_rx.try_recv() {
                     Ok(buffer) => buffer,
                     Err(_) if made < buffers => {
@@ -91,8 +92,8 @@ pub fn read_rest(
                     }
                     None => return Ok(()),
                 }
+                index += 1;
             }
-            Ok(())
         });
         for worker in 0..threads {
             let work_rx = work_rx.clone();
@@ -144,10 +145,8 @@ pub fn read_rest(
                     line_no += 1;
                     deliver(name, line_no, line, window, stats, on_event);
                 }
-                if let Some(free) = free_txs.get(chunk.worker) {
-                    // A worker that has stopped: the lines are dropped here instead.
-                    let _ = free.send(chunk.lines);
-                }
+                // A worker that has stopped: the send fails and the lines are dropped here.
+                let _ = free_txs[chunk.worker].send(chunk.lines);
                 let mut buffer = chunk.chunk;
                 // A buffer grown for a long line goes back to the usual size.
                 if buffer.len() > CHUNK {

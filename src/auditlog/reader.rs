@@ -347,14 +347,13 @@ const PARALLEL_FROM: u64 = 8 << 20;
 /// One line of JSON: the common case first, one event parsed straight into its type; other
 /// JSON (a batch, something else) through a generic value.
 pub(crate) fn parse_json_line(text: &[u8]) -> Result<Json, serde_json::Error> {
-    let event = match super::fastparse::event(text) {
-        Some(event) => event,
-        None => match serde_json::from_slice::<AuditEvent>(text) {
-            Ok(event) if event.kind.as_deref() != Some("EventList") => event,
-            _ => return serde_json::from_slice::<Value>(text).map(Json::Value),
-        },
-    };
-    Ok(Json::Event(event))
+    let event = super::fastparse::any_kind(text)
+        .or_else(|| serde_json::from_slice::<AuditEvent>(text).ok());
+    match event {
+        Some(event) if event.kind.as_deref() != Some("EventList") => Ok(Json::Event(event)),
+        // A batch (read once more, as a tree) or not an event at all.
+        _ => serde_json::from_slice::<Value>(text).map(Json::Value),
+    }
 }
 
 pub(crate) fn deliver_json(
