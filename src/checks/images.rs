@@ -37,116 +37,113 @@ pub fn check<'a>(
     parsed: &mut Parsed<'a>,
     rec: &mut Recorder,
 ) {
-    {
-        for c in &view.containers {
-            let Some(raw) = c.image.filter(|i| !i.is_empty()) else {
-                for rule in ["IMG001", "IMG002", "IMG003", "IMG004"] {
-                    rec.not_evaluated(
-                        rule,
-                        msg!("{} container {:?}", describe(w), c.name),
-                        "no image set",
-                    );
-                }
-                continue;
-            };
-            let Some(image) = parsed
-                .images
-                .entry(raw)
-                .or_insert_with(|| ImageRef::parse(raw))
-            else {
-                for rule in ["IMG001", "IMG002", "IMG003", "IMG004"] {
-                    rec.not_evaluated(
-                        rule,
-                        msg!("{} container {:?}", describe(w), c.name),
-                        msg!("unparseable image reference {raw:?}"),
-                    );
-                }
-                continue;
-            };
-            let subject = || container_subject(w, c);
-            let image_evidence = || {
-                vec![evidence(
+    for c in &view.containers {
+        let Some(raw) = c.image.filter(|i| !i.is_empty()) else {
+            for rule in ["IMG001", "IMG002", "IMG003", "IMG004"] {
+                rec.not_evaluated(
+                    rule,
+                    msg!("{} container {:?}", describe(w), c.name),
+                    "no image set",
+                );
+            }
+            continue;
+        };
+        let Some(image) = parsed
+            .images
+            .entry(raw)
+            .or_insert_with(|| ImageRef::parse(raw))
+        else {
+            for rule in ["IMG001", "IMG002", "IMG003", "IMG004"] {
+                rec.not_evaluated(
+                    rule,
+                    msg!("{} container {:?}", describe(w), c.name),
+                    msg!("unparseable image reference {raw:?}"),
+                );
+            }
+            continue;
+        };
+        let subject = || container_subject(w, c);
+        let image_evidence = || {
+            vec![evidence(
+                w,
+                PodField::Container(c.pointer(), "/image"),
+                raw.to_string(),
+            )]
+        };
+        rec.decide(
+            "IMG001",
+            image.has_mutable_default_tag().then(|| {
+                let what = if image.tag.is_none() {
+                    " has no tag (means latest)"
+                } else {
+                    " uses the latest tag"
+                };
+                input(subject(), w, Message::Image(what.into()), image_evidence())
+            }),
+        );
+        rec.decide(
+            "IMG002",
+            (!image.is_pinned()).then(|| {
+                input(
+                    subject(),
                     w,
-                    PodField::Container(c.pointer(), "/image"),
-                    raw.to_string(),
-                )]
-            };
-            rec.decide(
-                "IMG001",
-                image.has_mutable_default_tag().then(|| {
-                    let what = if image.tag.is_none() {
-                        " has no tag (means latest)"
-                    } else {
-                        " uses the latest tag"
-                    };
-                    input(subject(), w, Message::Image(what.into()), image_evidence())
-                }),
+                    Message::Image(" is not pinned by digest".into()),
+                    image_evidence(),
+                )
+            }),
+        );
+        if config.allowed_registries.is_empty() {
+            rec.not_evaluated(
+                "IMG003",
+                msg!("{} container {:?}", describe(w), c.name),
+                "no registry allow-list configured (--allowed-registry)",
             );
+        } else {
             rec.decide(
-                "IMG002",
-                (!image.is_pinned()).then(|| {
+                "IMG003",
+                (!allowed_by(image, &config.allowed_registries)).then(|| {
                     input(
                         subject(),
                         w,
-                        Message::Image(" is not pinned by digest".into()),
+                        Message::Image(
+                            msg!(
+                                " comes from {}, which is not in the allow-list ({})",
+                                image.registry,
+                                config.allowed_registries.join(", ")
+                            )
+                            .into(),
+                        ),
                         image_evidence(),
                     )
                 }),
             );
-            if config.allowed_registries.is_empty() {
-                rec.not_evaluated(
-                    "IMG003",
-                    msg!("{} container {:?}", describe(w), c.name),
-                    "no registry allow-list configured (--allowed-registry)",
-                );
-            } else {
-                rec.decide(
-                    "IMG003",
-                    (!allowed_by(image, &config.allowed_registries)).then(|| {
-                        input(
-                            subject(),
-                            w,
-                            Message::Image(
-                                msg!(
-                                    " comes from {}, which is not in the allow-list ({})",
-                                    image.registry,
-                                    config.allowed_registries.join(", ")
-                                )
-                                .into(),
-                            ),
-                            image_evidence(),
-                        )
-                    }),
-                );
-            }
-            // The API server defaults the pull policy to Always for :latest or no tag and to
-            // IfNotPresent otherwise; judge the effective policy.
-            let effective = c
-                .image_pull_policy
-                .unwrap_or(if image.has_mutable_default_tag() {
-                    "Always"
-                } else {
-                    "IfNotPresent"
-                });
-            let bad = !image.is_pinned() && effective != "Always";
-            rec.decide(
-                "IMG004",
-                bad.then(|| {
-                    let (message, value) =
-                        pull_policy_texts(effective, c.image_pull_policy.is_none());
-                    input(
-                        subject(),
-                        w,
-                        Message::Image(message),
-                        vec![evidence(
-                            w,
-                            PodField::Container(c.pointer(), "/imagePullPolicy"),
-                            value,
-                        )],
-                    )
-                }),
-            );
         }
+        // The API server defaults the pull policy to Always for :latest or no tag and to
+        // IfNotPresent otherwise; judge the effective policy.
+        let effective = c
+            .image_pull_policy
+            .unwrap_or(if image.has_mutable_default_tag() {
+                "Always"
+            } else {
+                "IfNotPresent"
+            });
+        let bad = !image.is_pinned() && effective != "Always";
+        rec.decide(
+            "IMG004",
+            bad.then(|| {
+                let (message, value) = pull_policy_texts(effective, c.image_pull_policy.is_none());
+                input(
+                    subject(),
+                    w,
+                    Message::Image(message),
+                    vec![evidence(
+                        w,
+                        PodField::Container(c.pointer(), "/imagePullPolicy"),
+                        value,
+                    )],
+                )
+            }),
+        );
     }
 }
 
