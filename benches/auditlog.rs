@@ -329,7 +329,10 @@ fn main() {
         let mut samples = Vec::new();
         for _ in 0..3 {
             let started = Instant::now();
-            let (rec, stats) = kaudit::auditlog::analyze(
+            let kaudit::auditlog::Analysis {
+                findings: rec,
+                stats,
+            } = kaudit::auditlog::analyze(
                 std::slice::from_ref(&log),
                 &Default::default(),
                 Default::default(),

@@ -5,6 +5,7 @@
 //! folder is left in the printed path for comparisons with other tools (checkov).
 
 use kaudit::checks::{self, ScanConfig};
+use kaudit::engine;
 use kaudit::inventory::Inventory;
 use kaudit::report;
 use kaudit::sources;
@@ -104,7 +105,7 @@ fn main() {
             .map(|_| {
                 let t = Instant::now();
                 let inv = sources::from_manifests(std::slice::from_ref(&dir));
-                let report = report::build(&inv, &config, &[], "2026-01-01");
+                let report = engine::evaluate(&inv, &config, &[], "2026-01-01", None);
                 std::hint::black_box(report.findings.len());
                 t.elapsed()
             })
@@ -116,9 +117,13 @@ fn main() {
     );
 
     let inv = sources::from_manifests(std::slice::from_ref(&dir));
-    let mut report = report::build(&inv, &config, &[], "2026-01-01");
+    let mut report = engine::evaluate(&inv, &config, &[], "2026-01-01", None);
     let t = Instant::now();
-    report::locate::refine(&mut report, &report::locate::DiskAndDemo);
+    sources::locate::refine(
+        &mut report.findings,
+        &mut report.input_errors,
+        &sources::locate::Disk,
+    );
     let lines = t.elapsed();
     let t = Instant::now();
     let md = report::markdown::render(&report);
@@ -144,7 +149,7 @@ fn main() {
 #[allow(dead_code)]
 fn breakdown(dir: &Path) {
     let t = Instant::now();
-    let loaded = kaudit::manifest::load_paths(&[dir.to_path_buf()]);
+    let loaded = kaudit::sources::manifests::load_paths(&[dir.to_path_buf()]);
     let parse = t.elapsed();
     let t = Instant::now();
     let inv = kaudit::inventory::build::from_loaded(sources::demo::inventory().source, loaded);

@@ -129,14 +129,14 @@ fn main() {
         DEPLOYMENTS * PODS_PER_DEPLOYMENT
     );
 
-    let options = kaudit::live::LiveOptions {
+    let options = kaudit::sources::live::LiveOptions {
         kubeconfig: Some(kubeconfig.clone()),
         ..Default::default()
     };
     let mut samples = Vec::new();
     for run in 0..5 {
         let started = Instant::now();
-        let read = kaudit::live::read_cluster(&options).expect("read");
+        let read = kaudit::sources::live::read_cluster(&options).expect("read");
         let stats = read.stats.clone();
         let inventory = read.into_inventory();
         let took = started.elapsed();

@@ -4,7 +4,8 @@
 //! Run with `cargo bench --bench tui`.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use kaudit::cli::{AuditArgs, SourceArgs};
+use kaudit::session::{Session, SessionOptions};
+use kaudit::sources::Source;
 use kaudit::tui::app::{App, Event};
 use kaudit::tui::theme::{Theme, ThemeName};
 use kaudit::tui::ui;
@@ -30,24 +31,13 @@ fn key(app: &mut App, code: KeyCode) {
     app.update(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)));
 }
 
-fn audit_args() -> AuditArgs {
-    AuditArgs::default()
-}
-
 fn main() {
     // 1. From nothing to the dashboard drawn with data (what `kaudit demo` does after start).
     let first = median(
         (0..9)
             .map(|_| {
                 let t = Instant::now();
-                let audit = kaudit::audit::run(
-                    &SourceArgs {
-                        demo: true,
-                        ..SourceArgs::default()
-                    },
-                    &audit_args(),
-                )
-                .unwrap();
+                let audit = Session::open(&Source::Demo, &SessionOptions::default()).unwrap();
                 let mut app = App::new(Theme::new(ThemeName::Dark), "demo".into(), (160, 48));
                 app.update(Event::Loaded(Box::new(Ok(audit))));
                 let mut terminal = Terminal::new(TestBackend::new(160, 48)).unwrap();
@@ -67,11 +57,8 @@ fn main() {
     std::fs::create_dir_all(&dir).unwrap();
     let written = common::write_folder(&dir);
     assert_eq!(written, common::TARGET);
-    let source = SourceArgs {
-        manifests: vec![dir.clone()],
-        ..SourceArgs::default()
-    };
-    let audit = kaudit::audit::run(&source, &audit_args()).unwrap();
+    let source = Source::Manifests(vec![dir.clone()]);
+    let audit = Session::open(&source, &SessionOptions::default()).unwrap();
     let findings = audit.report.findings.len();
     let mut app = App::new(Theme::new(ThemeName::Dark), "bench".into(), (160, 48));
     app.update(Event::Loaded(Box::new(Ok(audit))));

@@ -2,7 +2,8 @@
 //! `cargo run --example screenshots`. Needs `rsvg-convert` (Debian: librsvg2-bin) for PNG.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use kaudit::cli::{AuditArgs, SourceArgs};
+use kaudit::session::{Session, SessionOptions};
+use kaudit::sources::Source;
 use kaudit::tui::app::{App, Event};
 use kaudit::tui::theme::{Theme, ThemeName};
 use kaudit::tui::{run, svg, ui};
@@ -25,6 +26,7 @@ fn press(app: &mut App, keys: &str) {
                 exemptions_path: std::env::temp_dir().join("kaudit-shots.yaml"),
                 export_dir: std::env::temp_dir(),
                 log_path: None,
+                kubeconfig: Default::default(),
                 events: None,
             };
             if let Some(event) = run::perform(app, effect, &options, &mut run::Log::open(None)) {
@@ -65,12 +67,7 @@ fn shot(app: &App, name: &str, out: &Path) -> Result<(), String> {
 fn main() -> Result<(), String> {
     let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("screenshots");
     std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
-    let source = SourceArgs {
-        demo: true,
-        ..SourceArgs::default()
-    };
-    let args = AuditArgs::default();
-    let audit = kaudit::audit::run(&source, &args)?;
+    let audit = Session::open(&Source::Demo, &SessionOptions::default())?;
     let mut app = App::new(
         Theme::new(ThemeName::Dark),
         "demo (embedded Acme Shop cluster)".into(),

@@ -2,6 +2,7 @@
 //! rationale, remediation and the equivalent checks of other tools and standards, spelled
 //! exactly as upstream spells them.
 
+use crate::inventory::input::Part;
 use crate::severity::{Area, Severity};
 
 pub mod cks {
@@ -28,6 +29,10 @@ pub struct Rule {
     pub references: &'static [Reference],
     /// Kubernetes documentation for the topic.
     pub doc_url: &'static str,
+    /// The parts of a cluster's inventory the rule reads: when a source could not read one
+    /// of them (a 403), the rule is "not evaluated" there, never a pass.
+    #[serde(skip)]
+    pub reads: &'static [Part],
 }
 
 /// An equivalent check elsewhere: `{"source": "checkov", "id": "CKV_K8S_16"}`.
@@ -86,6 +91,7 @@ pub static RULES: &[Rule] = &[
             r("kube-linter", "host-network"),
         ],
         doc_url: PSS_DOC,
+        reads: &[Part::Workloads],
     },
     Rule {
         id: "PSS002",
@@ -105,6 +111,7 @@ pub static RULES: &[Rule] = &[
             r("kube-linter", "privileged-container"),
         ],
         doc_url: PSS_DOC,
+        reads: &[Part::Workloads],
     },
     Rule {
         id: "PSS003",
@@ -122,6 +129,7 @@ pub static RULES: &[Rule] = &[
             r("kubescape", "C-0200"),
         ],
         doc_url: PSS_DOC,
+        reads: &[Part::Workloads],
     },
     Rule {
         id: "PSS004",
@@ -140,6 +148,7 @@ pub static RULES: &[Rule] = &[
             r("polaris", "hostPathSet"),
         ],
         doc_url: PSS_DOC,
+        reads: &[Part::Workloads],
     },
     Rule {
         id: "PSS005",
@@ -159,6 +168,7 @@ pub static RULES: &[Rule] = &[
             r("polaris", "hostPortSet"),
         ],
         doc_url: PSS_DOC,
+        reads: &[Part::Workloads],
     },
     Rule {
         id: "PSS006",
@@ -171,6 +181,7 @@ pub static RULES: &[Rule] = &[
         remediation: "Use the runtime default profile:\n```yaml\nsecurityContext:\n  appArmorProfile:\n    type: RuntimeDefault\n```",
         references: &[r("pss", "appArmorProfile")],
         doc_url: "https://kubernetes.io/docs/tutorials/security/apparmor/",
+        reads: &[Part::Workloads],
     },
     Rule {
         id: "PSS007",
@@ -183,6 +194,7 @@ pub static RULES: &[Rule] = &[
         remediation: "Remove seLinuxOptions or use one of container_t, container_init_t, container_kvm_t, container_engine_t.",
         references: &[r("pss", "seLinuxOptions")],
         doc_url: PSS_DOC,
+        reads: &[Part::Workloads],
     },
     Rule {
         id: "PSS008",
@@ -199,6 +211,7 @@ pub static RULES: &[Rule] = &[
             r("kube-linter", "unsafe-proc-mount"),
         ],
         doc_url: PSS_DOC,
+        reads: &[Part::Workloads],
     },
     Rule {
         id: "PSS009",
@@ -216,6 +229,7 @@ pub static RULES: &[Rule] = &[
             r("kubescape", "C-0210"),
         ],
         doc_url: "https://kubernetes.io/docs/tutorials/security/seccomp/",
+        reads: &[Part::Workloads],
     },
     Rule {
         id: "PSS010",
@@ -228,6 +242,7 @@ pub static RULES: &[Rule] = &[
         remediation: "Remove the sysctl from `spec.securityContext.sysctls`; tune the node instead if it is really needed.",
         references: &[r("pss", "sysctls"), r("kube-linter", "unsafe-sysctls")],
         doc_url: "https://kubernetes.io/docs/tasks/administer-cluster/sysctl-cluster/",
+        reads: &[Part::Workloads],
     },
     Rule {
         id: "PSS011",
@@ -245,6 +260,7 @@ pub static RULES: &[Rule] = &[
             r("polaris", "hostProcess"),
         ],
         doc_url: PSS_DOC,
+        reads: &[Part::Workloads],
     },
     Rule {
         id: "PSS012",
@@ -257,6 +273,7 @@ pub static RULES: &[Rule] = &[
         remediation: "Remove `host` from httpGet/tcpSocket probes and lifecycle handlers; the kubelet then targets the pod IP.",
         references: &[r("pss", "hostProbesAndHostLifecycle")],
         doc_url: PSS_DOC,
+        reads: &[Part::Workloads],
     },
     // ---- Pod Security Standards: restricted ----
     Rule {
@@ -270,6 +287,7 @@ pub static RULES: &[Rule] = &[
         remediation: "Use a PersistentVolumeClaim or a CSI volume instead of in-line storage types.",
         references: &[r("pss", "restrictedVolumes")],
         doc_url: PSS_DOC,
+        reads: &[Part::Workloads],
     },
     Rule {
         id: "PSS014",
@@ -290,6 +308,7 @@ pub static RULES: &[Rule] = &[
             r("kube-linter", "privilege-escalation-container"),
         ],
         doc_url: SC_DOC,
+        reads: &[Part::Workloads],
     },
     Rule {
         id: "PSS015",
@@ -307,6 +326,7 @@ pub static RULES: &[Rule] = &[
             r("kubescape", "C-0198"),
         ],
         doc_url: SC_DOC,
+        reads: &[Part::Workloads],
     },
     Rule {
         id: "PSS016",
@@ -326,6 +346,7 @@ pub static RULES: &[Rule] = &[
             r("kube-linter", "run-as-non-root"),
         ],
         doc_url: SC_DOC,
+        reads: &[Part::Workloads],
     },
     Rule {
         id: "PSS017",
@@ -343,6 +364,7 @@ pub static RULES: &[Rule] = &[
             r("kubescape", "C-0210"),
         ],
         doc_url: "https://kubernetes.io/docs/tutorials/security/seccomp/",
+        reads: &[Part::Workloads],
     },
     Rule {
         id: "PSS018",
@@ -361,6 +383,7 @@ pub static RULES: &[Rule] = &[
             r("polaris", "insecureCapabilities"),
         ],
         doc_url: PSS_DOC,
+        reads: &[Part::Workloads],
     },
     Rule {
         id: "PSS019",
@@ -377,6 +400,7 @@ pub static RULES: &[Rule] = &[
             r("kube-linter", "unsafe-proc-mount"),
         ],
         doc_url: PSS_DOC,
+        reads: &[Part::Workloads],
     },
     // ---- Pod Security Admission per namespace ----
     Rule {
@@ -390,6 +414,7 @@ pub static RULES: &[Rule] = &[
         remediation: "Label the namespace with the highest level its workloads already meet (see the namespace table), for example:\n```sh\nkubectl label --dry-run=server --overwrite ns NAME pod-security.kubernetes.io/enforce=restricted\n```\n(run it yourself; kaudit never changes the cluster).",
         references: &[r("cis", "5.2.1"), r("kubescape", "C-0192")],
         doc_url: PSA_DOC,
+        reads: &[Part::Namespaces, Part::Workloads],
     },
     Rule {
         id: "PSA002",
@@ -402,6 +427,7 @@ pub static RULES: &[Rule] = &[
         remediation: "Fix the workload's security context to meet the namespace level before its pods are next recreated.",
         references: &[],
         doc_url: PSA_DOC,
+        reads: &[Part::Namespaces, Part::Workloads],
     },
     Rule {
         id: "PSA003",
@@ -414,6 +440,7 @@ pub static RULES: &[Rule] = &[
         remediation: "Use `privileged`, `baseline` or `restricted` (lower case) and versions `latest` or `v1.N`.",
         references: &[],
         doc_url: PSA_DOC,
+        reads: &[Part::Namespaces, Part::Workloads],
     },
     // ---- Images ----
     Rule {
@@ -432,6 +459,7 @@ pub static RULES: &[Rule] = &[
             r("kube-linter", "latest-tag"),
         ],
         doc_url: IMG_DOC,
+        reads: &[Part::Workloads],
     },
     Rule {
         id: "IMG002",
@@ -444,6 +472,7 @@ pub static RULES: &[Rule] = &[
         remediation: "Reference the image by digest (`name:tag@sha256:...`); tools such as `crane digest` or `cosign triangulate` give it.",
         references: &[r("checkov", "CKV_K8S_43"), r("kubescape", "C-0306")],
         doc_url: IMG_DOC,
+        reads: &[Part::Workloads],
     },
     Rule {
         id: "IMG003",
@@ -456,6 +485,7 @@ pub static RULES: &[Rule] = &[
         remediation: "Mirror the image into an allowed registry, or add the registry to the allow-list (`--allowed-registry`) if it is trusted.",
         references: &[r("kubescape", "C-0078"), r("kubescape", "C-0001")],
         doc_url: IMG_DOC,
+        reads: &[Part::Workloads],
     },
     Rule {
         id: "IMG004",
@@ -472,6 +502,7 @@ pub static RULES: &[Rule] = &[
             r("polaris", "pullPolicyNotAlways"),
         ],
         doc_url: IMG_DOC,
+        reads: &[Part::Workloads],
     },
     // ---- Least privilege beyond PSS ----
     Rule {
@@ -493,6 +524,7 @@ pub static RULES: &[Rule] = &[
             r("kube-linter", "unset-cpu-requirements"),
         ],
         doc_url: RES_DOC,
+        reads: &[Part::Workloads],
     },
     Rule {
         id: "POD002",
@@ -513,6 +545,7 @@ pub static RULES: &[Rule] = &[
             r("kube-linter", "unset-memory-requirements"),
         ],
         doc_url: RES_DOC,
+        reads: &[Part::Workloads],
     },
     Rule {
         id: "POD003",
@@ -531,6 +564,7 @@ pub static RULES: &[Rule] = &[
             r("kube-linter", "run-as-non-root"),
         ],
         doc_url: SC_DOC,
+        reads: &[Part::Workloads],
     },
     Rule {
         id: "POD004",
@@ -543,6 +577,7 @@ pub static RULES: &[Rule] = &[
         remediation: "```yaml\nsecurityContext:\n  runAsUser: 10001\n  runAsGroup: 10001\n```",
         references: &[r("checkov", "CKV_K8S_40")],
         doc_url: SC_DOC,
+        reads: &[Part::Workloads],
     },
     Rule {
         id: "POD005",
@@ -560,6 +595,7 @@ pub static RULES: &[Rule] = &[
             r("kube-linter", "no-read-only-root-fs"),
         ],
         doc_url: SC_DOC,
+        reads: &[Part::Workloads],
     },
     Rule {
         id: "POD006",
@@ -577,6 +613,7 @@ pub static RULES: &[Rule] = &[
             r("kube-linter", "drop-net-raw-capability"),
         ],
         doc_url: SC_DOC,
+        reads: &[Part::Workloads],
     },
     Rule {
         id: "POD007",
@@ -593,6 +630,7 @@ pub static RULES: &[Rule] = &[
             r("polaris", "dangerousCapabilities"),
         ],
         doc_url: SC_DOC,
+        reads: &[Part::Workloads],
     },
     Rule {
         id: "POD008",
@@ -609,6 +647,7 @@ pub static RULES: &[Rule] = &[
             r("kube-linter", "docker-sock"),
         ],
         doc_url: "https://kubernetes.io/docs/concepts/storage/volumes/#hostpath",
+        reads: &[Part::Workloads],
     },
     Rule {
         id: "POD009",
@@ -624,6 +663,7 @@ pub static RULES: &[Rule] = &[
             r("kube-linter", "sensitive-host-mounts"),
         ],
         doc_url: "https://kubernetes.io/docs/concepts/storage/volumes/#hostpath",
+        reads: &[Part::Workloads],
     },
     Rule {
         id: "POD010",
@@ -639,6 +679,7 @@ pub static RULES: &[Rule] = &[
             r("kube-linter", "writable-host-mount"),
         ],
         doc_url: "https://kubernetes.io/docs/concepts/storage/volumes/#hostpath",
+        reads: &[Part::Workloads],
     },
     Rule {
         id: "POD011",
@@ -657,6 +698,7 @@ pub static RULES: &[Rule] = &[
             r("polaris", "automountServiceAccountToken"),
         ],
         doc_url: SA_DOC,
+        reads: &[Part::Workloads, Part::ServiceAccounts],
     },
     Rule {
         id: "POD012",
@@ -673,6 +715,7 @@ pub static RULES: &[Rule] = &[
             r("kube-linter", "default-service-account"),
         ],
         doc_url: SA_DOC,
+        reads: &[Part::Workloads],
     },
     Rule {
         id: "POD013",
@@ -690,6 +733,7 @@ pub static RULES: &[Rule] = &[
             r("kube-linter", "read-secret-from-env-var"),
         ],
         doc_url: SECRET_DOC,
+        reads: &[Part::Workloads],
     },
     Rule {
         id: "POD014",
@@ -702,6 +746,7 @@ pub static RULES: &[Rule] = &[
         remediation: "Remove `hostAliases` and use DNS records or Services.",
         references: &[r("trivy", "KSV007")],
         doc_url: "https://kubernetes.io/docs/tasks/network/customize-hosts-file-for-pods/",
+        reads: &[Part::Workloads],
     },
     Rule {
         id: "POD015",
@@ -714,6 +759,7 @@ pub static RULES: &[Rule] = &[
         remediation: "Remove the SSH server; use `kubectl exec` (audited) or an ephemeral debug container.",
         references: &[r("kubescape", "C-0042"), r("kube-linter", "ssh-port")],
         doc_url: SC_DOC,
+        reads: &[Part::Workloads],
     },
     Rule {
         id: "POD016",
@@ -732,6 +778,7 @@ pub static RULES: &[Rule] = &[
             r("kube-linter", "use-namespace"),
         ],
         doc_url: "https://kubernetes.io/docs/concepts/overview/working-with-objects/namespaces/",
+        reads: &[Part::Workloads],
     },
     Rule {
         id: "POD017",
@@ -744,6 +791,7 @@ pub static RULES: &[Rule] = &[
         remediation: "Run it from a Deployment, Job or other controller, or delete it when the debugging is done.",
         references: &[r("kubescape", "C-0073")],
         doc_url: "https://kubernetes.io/docs/concepts/configuration/overview/#naked-pods-vs-replicasets-deployments-and-jobs",
+        reads: &[Part::Workloads],
     },
     // ---- Network ----
     Rule {
@@ -764,6 +812,7 @@ pub static RULES: &[Rule] = &[
             r("kube-linter", "non-isolated-pod"),
         ],
         doc_url: NETPOL_DOC,
+        reads: &[Part::NetworkPolicies],
     },
     // ---- RBAC ----
     Rule {
@@ -782,6 +831,7 @@ pub static RULES: &[Rule] = &[
             r("kube-linter", "wildcard-in-rules"),
         ],
         doc_url: RBAC_DOC,
+        reads: &[Part::Rbac],
     },
     Rule {
         id: "RBAC002",
@@ -801,6 +851,7 @@ pub static RULES: &[Rule] = &[
             r("kube-linter", "cluster-admin-role-binding"),
         ],
         doc_url: RBAC_DOC,
+        reads: &[Part::Rbac],
     },
     Rule {
         id: "RBAC003",
@@ -819,6 +870,7 @@ pub static RULES: &[Rule] = &[
             r("kube-linter", "access-to-secrets"),
         ],
         doc_url: RBAC_DOC,
+        reads: &[Part::Rbac],
     },
     Rule {
         id: "RBAC004",
@@ -836,6 +888,7 @@ pub static RULES: &[Rule] = &[
             r("polaris", "rolePodExecAttach"),
         ],
         doc_url: RBAC_DOC,
+        reads: &[Part::Rbac],
     },
     Rule {
         id: "RBAC005",
@@ -855,6 +908,7 @@ pub static RULES: &[Rule] = &[
             r("kubescape", "C-0065"),
         ],
         doc_url: RBAC_DOC,
+        reads: &[Part::Rbac],
     },
     Rule {
         id: "RBAC006",
@@ -871,6 +925,7 @@ pub static RULES: &[Rule] = &[
             r("kubescape", "C-0279"),
         ],
         doc_url: RBAC_DOC,
+        reads: &[Part::Rbac],
     },
     Rule {
         id: "RBAC007",
@@ -883,6 +938,7 @@ pub static RULES: &[Rule] = &[
         remediation: "Remove serviceaccounts/token create from the role.",
         references: &[r("cis", "5.1.13"), r("kubescape", "C-0282")],
         doc_url: RBAC_DOC,
+        reads: &[Part::Rbac],
     },
     Rule {
         id: "RBAC008",
@@ -899,6 +955,7 @@ pub static RULES: &[Rule] = &[
             r("kube-linter", "access-to-create-pods"),
         ],
         doc_url: RBAC_DOC,
+        reads: &[Part::Rbac],
     },
     // ---- Audit log ----
     Rule {
@@ -916,6 +973,7 @@ pub static RULES: &[Rule] = &[
             r("sigma", "Remote Command Execution In Pod Container"),
         ],
         doc_url: "https://kubernetes.io/docs/tasks/debug/debug-cluster/audit/",
+        reads: &[],
     },
     Rule {
         id: "AUD002",
@@ -928,6 +986,7 @@ pub static RULES: &[Rule] = &[
         remediation: "Restrict pods/portforward and pods/proxy to the people who need them.",
         references: &[r("falco", "port-forward")],
         doc_url: "https://kubernetes.io/docs/tasks/debug/debug-cluster/audit/",
+        reads: &[],
     },
     Rule {
         id: "AUD003",
@@ -940,6 +999,7 @@ pub static RULES: &[Rule] = &[
         remediation: "Remove bindings to system:anonymous and system:unauthenticated; consider --anonymous-auth=false on the API server.",
         references: &[r("falco", "Anonymous Request Allowed"), r("cis", "1.2.1")],
         doc_url: "https://kubernetes.io/docs/reference/access-authn-authz/authentication/#anonymous-requests",
+        reads: &[],
     },
     Rule {
         id: "AUD004",
@@ -952,6 +1012,7 @@ pub static RULES: &[Rule] = &[
         remediation: "Check who read which secret; rotate it if the read was not expected; narrow RBAC on secrets.",
         references: &[r("falco", "K8s Secret Get Successfully")],
         doc_url: "https://kubernetes.io/docs/concepts/security/secrets-good-practices/",
+        reads: &[],
     },
     Rule {
         id: "AUD005",
@@ -964,6 +1025,7 @@ pub static RULES: &[Rule] = &[
         remediation: "Confirm the change was approved; remove the binding otherwise.",
         references: &[r("falco", "Attach to cluster-admin Role")],
         doc_url: RBAC_DOC,
+        reads: &[],
     },
     Rule {
         id: "AUD006",
@@ -979,6 +1041,7 @@ pub static RULES: &[Rule] = &[
             r("falco", "ClusterRole With Pod Exec Created"),
         ],
         doc_url: RBAC_DOC,
+        reads: &[],
     },
     Rule {
         id: "AUD007",
@@ -996,6 +1059,7 @@ pub static RULES: &[Rule] = &[
             r("falco", "Create HostIPC Pod"),
         ],
         doc_url: PSS_DOC,
+        reads: &[],
     },
     Rule {
         id: "AUD008",
@@ -1008,6 +1072,7 @@ pub static RULES: &[Rule] = &[
         remediation: "Find the workload that created it; replace the hostPath with a narrow, read-only mount or a CSI volume.",
         references: &[r("falco", "Create Sensitive Mount Pod")],
         doc_url: PSS_DOC,
+        reads: &[],
     },
     Rule {
         id: "AUD009",
@@ -1020,6 +1085,7 @@ pub static RULES: &[Rule] = &[
         remediation: "Use a ClusterIP service behind an ingress or a LoadBalancer with source ranges.",
         references: &[r("falco", "Create NodePort Service")],
         doc_url: "https://kubernetes.io/docs/concepts/services-networking/service/#type-nodeport",
+        reads: &[],
     },
     Rule {
         id: "AUD010",
@@ -1035,6 +1101,7 @@ pub static RULES: &[Rule] = &[
             "Create/Modify Configmap With Private Credentials",
         )],
         doc_url: SECRET_DOC,
+        reads: &[],
     },
     Rule {
         id: "AUD011",
@@ -1047,6 +1114,7 @@ pub static RULES: &[Rule] = &[
         remediation: "Check the pod's image and creator; delete it if it is not a cluster add-on.",
         references: &[r("falco", "Pod Created in Kube Namespace")],
         doc_url: "https://kubernetes.io/docs/concepts/overview/working-with-objects/namespaces/",
+        reads: &[],
     },
     Rule {
         id: "AUD012",
@@ -1059,6 +1127,7 @@ pub static RULES: &[Rule] = &[
         remediation: "Check who created it and what is bound to it.",
         references: &[r("falco", "Service Account Created in Kube Namespace")],
         doc_url: SA_DOC,
+        reads: &[],
     },
     Rule {
         id: "AUD013",
@@ -1071,6 +1140,7 @@ pub static RULES: &[Rule] = &[
         remediation: "Confirm the debugging session was expected.",
         references: &[r("falco", "EphemeralContainers Created")],
         doc_url: "https://kubernetes.io/docs/tasks/debug/debug-application/debug-running-pod/#ephemeral-container",
+        reads: &[],
     },
     Rule {
         id: "AUD014",
@@ -1083,6 +1153,7 @@ pub static RULES: &[Rule] = &[
         remediation: "Find who deleted them and why.",
         references: &[r("sigma", "Events Deleted")],
         doc_url: "https://kubernetes.io/docs/tasks/debug/debug-cluster/audit/",
+        reads: &[],
     },
     Rule {
         id: "AUD015",
@@ -1095,6 +1166,7 @@ pub static RULES: &[Rule] = &[
         remediation: "Find the identity and the source address; revoke the credential if it was stolen.",
         references: &[r("sigma", "Unauthorized or Unauthenticated Access")],
         doc_url: "https://kubernetes.io/docs/tasks/debug/debug-cluster/audit/",
+        reads: &[],
     },
     Rule {
         id: "AUD016",
@@ -1107,6 +1179,7 @@ pub static RULES: &[Rule] = &[
         remediation: "Check that the impersonating identity is expected to do this.",
         references: &[],
         doc_url: "https://kubernetes.io/docs/reference/access-authn-authz/authentication/#user-impersonation",
+        reads: &[],
     },
     Rule {
         id: "AUD017",
@@ -1119,6 +1192,7 @@ pub static RULES: &[Rule] = &[
         remediation: "Check who minted it and for which account.",
         references: &[],
         doc_url: SA_DOC,
+        reads: &[],
     },
     Rule {
         id: "AUD018",
@@ -1131,6 +1205,7 @@ pub static RULES: &[Rule] = &[
         remediation: "Fix the workload, or raise the namespace's enforce level once it is clean.",
         references: &[],
         doc_url: PSA_DOC,
+        reads: &[],
     },
     Rule {
         id: "AUD019",
@@ -1143,6 +1218,7 @@ pub static RULES: &[Rule] = &[
         remediation: "Remove nodes/proxy from every role that is not a monitoring agent reading /metrics; find out what was run on the node.",
         references: &[],
         doc_url: RBAC_DOC,
+        reads: &[],
     },
     Rule {
         id: "AUD020",
@@ -1155,6 +1231,7 @@ pub static RULES: &[Rule] = &[
         remediation: "Confirm the change came from the policy engine's own rollout; restore the configuration otherwise.",
         references: &[r("sigma", "Admission Controller Modification")],
         doc_url: "https://kubernetes.io/docs/reference/access-authn-authz/extensible-admission-controllers/",
+        reads: &[],
     },
     Rule {
         id: "AUD021",
@@ -1167,6 +1244,7 @@ pub static RULES: &[Rule] = &[
         remediation: "Deny unexpected requests; restrict create and approve on certificatesigningrequests; if one was approved, rotate the cluster CA or wait out the certificate and audit its use.",
         references: &[],
         doc_url: "https://kubernetes.io/docs/reference/access-authn-authz/certificate-signing-requests/",
+        reads: &[],
     },
     Rule {
         id: "AUD022",
@@ -1179,6 +1257,7 @@ pub static RULES: &[Rule] = &[
         remediation: "Move the client to projected, short-lived tokens (TokenRequest); delete legacy token Secrets.",
         references: &[],
         doc_url: SA_DOC,
+        reads: &[],
     },
     Rule {
         id: "AUD023",
@@ -1191,6 +1270,7 @@ pub static RULES: &[Rule] = &[
         remediation: "Confirm the change was a reviewed operation; restore the object otherwise.",
         references: &[],
         doc_url: "https://kubernetes.io/docs/concepts/security/multi-tenancy/",
+        reads: &[],
     },
     // ---- Audit policy (--audit-policy) ----
     Rule {
@@ -1204,6 +1284,7 @@ pub static RULES: &[Rule] = &[
         remediation: "Fix the named fields; validate with `kube-apiserver --audit-policy-file` on a test node before rolling out.",
         references: &[r("cis", "3.2.1")],
         doc_url: AUDIT_DOC,
+        reads: &[],
     },
     Rule {
         id: "AUDP02",
@@ -1216,6 +1297,7 @@ pub static RULES: &[Rule] = &[
         remediation: "End the rules with `- level: Metadata`.",
         references: &[r("cis", "3.2.1")],
         doc_url: AUDIT_DOC,
+        reads: &[],
     },
     Rule {
         id: "AUDP03",
@@ -1228,6 +1310,7 @@ pub static RULES: &[Rule] = &[
         remediation: "Log secrets, configmaps, tokenreviews and serviceaccounts/token at Metadata, in a rule placed before broader ones:\n- level: Metadata\n  resources:\n  - group: \"\"\n    resources: [secrets, configmaps, serviceaccounts/token]\n  - group: authentication.k8s.io\n    resources: [tokenreviews]",
         references: &[r("cis", "3.2.2"), r("kubescape", "C-0161")],
         doc_url: AUDIT_DOC,
+        reads: &[],
     },
     Rule {
         id: "AUDP04",
@@ -1240,6 +1323,7 @@ pub static RULES: &[Rule] = &[
         remediation: "Log them at Metadata:\n- level: Metadata\n  resources:\n  - group: \"\"\n    resources: [pods/exec, pods/attach, pods/portforward, pods/proxy, services/proxy, nodes/proxy]",
         references: &[r("cis", "3.2.2"), r("kubescape", "C-0161")],
         doc_url: AUDIT_DOC,
+        reads: &[],
     },
     Rule {
         id: "AUDP05",
@@ -1252,6 +1336,7 @@ pub static RULES: &[Rule] = &[
         remediation: "Log pods, workload controllers and the rbac.authorization.k8s.io group at Request (or RequestResponse).",
         references: &[r("cis", "3.2.2")],
         doc_url: AUDIT_DOC,
+        reads: &[],
     },
     Rule {
         id: "AUDP06",
@@ -1264,6 +1349,7 @@ pub static RULES: &[Rule] = &[
         remediation: "Add `omitStages: [RequestReceived]` at the top of the policy.",
         references: &[],
         doc_url: AUDIT_DOC,
+        reads: &[],
     },
     Rule {
         id: "AUDP07",
@@ -1276,6 +1362,7 @@ pub static RULES: &[Rule] = &[
         remediation: "Move the catch-all rule to the end.",
         references: &[],
         doc_url: AUDIT_DOC,
+        reads: &[],
     },
 ];
 

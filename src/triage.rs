@@ -34,9 +34,9 @@ struct ExemptionsFile {
 
 /// Reads an exemptions file; every problem is reported with its place, nothing is guessed.
 pub fn parse_exemptions(name: &str, text: &str) -> Result<Vec<Exemption>, String> {
-    let docs = crate::manifest::yaml::split_documents(text);
+    let docs = crate::yaml::split_documents(text);
     let doc = match docs.first() {
-        Some(d) => crate::manifest::yaml::parse_document(*d)
+        Some(d) => crate::yaml::parse_document(*d)
             .map_err(|e| format!("{name}:{}: {}", e.line, e.message))?,
         None => None,
     };
@@ -44,7 +44,7 @@ pub fn parse_exemptions(name: &str, text: &str) -> Result<Vec<Exemption>, String
         return Ok(Vec::new());
     };
     let file: ExemptionsFile =
-        crate::manifest::lenient::from_value_with_path(&doc.value).map_err(|(path, e)| {
+        crate::yaml::lenient::from_value_with_path(&doc.value).map_err(|(path, e)| {
             format!(
                 "{name}: {}{e}",
                 if path.is_empty() {

@@ -50,7 +50,8 @@ fn falco_parity_on_upstream_trace_files() {
     let mut covered = 0;
     for (file, expected) in cases {
         let path = dir.join("falco-trace-files").join(&file);
-        let (rec, _) = analyze(&[path], &Window::default(), AuditConfig::default());
+        let kaudit::auditlog::Analysis { findings: rec, .. } =
+            analyze(&[path], &Window::default(), AuditConfig::default());
         let fired: BTreeSet<&str> = rec.findings.iter().map(|f| f.rule_id).collect();
         match expected {
             Some(rule) => {
@@ -79,7 +80,10 @@ fn falco_parity_on_upstream_trace_files() {
 #[test]
 fn every_audit_rule_fires_on_the_demo_log() {
     let log = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/demo/audit.log");
-    let (rec, stats) = analyze(&[log], &Window::default(), AuditConfig::default());
+    let kaudit::auditlog::Analysis {
+        findings: rec,
+        stats,
+    } = analyze(&[log], &Window::default(), AuditConfig::default());
     assert_eq!(stats.malformed, 0);
     let fired: BTreeSet<&str> = rec.findings.iter().map(|f| f.rule_id).collect();
     // Audit-policy lint rules (AUDP*) judge a policy file, not events.
@@ -194,7 +198,10 @@ fn routine_control_plane_traffic_is_quiet() {
     .join("\n");
     let file = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(file.path(), log).unwrap();
-    let (rec, stats) = analyze(
+    let kaudit::auditlog::Analysis {
+        findings: rec,
+        stats,
+    } = analyze(
         &[file.path().to_path_buf()],
         &Window::default(),
         AuditConfig::default(),
@@ -263,7 +270,9 @@ fn blind_spots_are_inferred_from_the_events() {
     .join("\n");
     let file = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(file.path(), log).unwrap();
-    let (mut rec, _) = analyze(
+    let kaudit::auditlog::Analysis {
+        findings: mut rec, ..
+    } = analyze(
         &[file.path().to_path_buf()],
         &Window::default(),
         AuditConfig::default(),
@@ -395,7 +404,7 @@ fn nodes_proxy_is_judged_on_the_answer() {
     .join("\n");
     let file = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(file.path(), log).unwrap();
-    let (rec, _) = analyze(
+    let kaudit::auditlog::Analysis { findings: rec, .. } = analyze(
         &[file.path().to_path_buf()],
         &Window::default(),
         AuditConfig::default(),

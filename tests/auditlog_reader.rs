@@ -297,7 +297,7 @@ fn following_a_log_survives_rotation() {
         vec![active.as_path()],
         "the active file is followed, backups read once"
     );
-    assert_eq!(f.snapshot().1.events, 3);
+    assert_eq!(f.snapshot().stats.events, 3);
     assert!(!f.poll(), "nothing new");
 
     let mut out = std::fs::OpenOptions::new()
@@ -310,7 +310,10 @@ fn following_a_log_survives_rotation() {
     assert!(!f.poll(), "half a line is not an event yet");
     out.write_all(tail.as_bytes()).unwrap();
     assert!(f.poll());
-    let (rec, stats) = f.snapshot();
+    let kaudit::auditlog::Analysis {
+        findings: rec,
+        stats,
+    } = f.snapshot();
     assert_eq!(stats.events, 4);
     assert!(
         rec.findings.iter().any(|x| x.rule_id == "AUD001"),
@@ -326,7 +329,10 @@ fn following_a_log_survives_rotation() {
     .unwrap();
     std::fs::write(&active, event("5", "get", "exec")).unwrap();
     assert!(f.poll());
-    let (rec, stats) = f.snapshot();
+    let kaudit::auditlog::Analysis {
+        findings: rec,
+        stats,
+    } = f.snapshot();
     assert_eq!(
         stats.events, 6,
         "the old file's last line and the new file's"
@@ -344,7 +350,7 @@ fn following_a_log_survives_rotation() {
     assert!(!f.poll());
     std::fs::write(&active, event("6", "list", "")).unwrap();
     assert!(f.poll());
-    assert_eq!(f.snapshot().1.events, 7);
+    assert_eq!(f.snapshot().stats.events, 7);
 }
 
 /// `kaudit audit-log --format json FILE` parsing on `threads` threads: its report.

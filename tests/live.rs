@@ -285,13 +285,13 @@ fn pages_are_followed_and_an_expired_continue_token_restarts_the_list() {
                "spec": {"containers": [{"name": "c", "image": "nginx:1.27"}]}})
     }));
     let kc = Kubeconfig::new();
-    let options = kaudit::live::LiveOptions {
+    let options = kaudit::sources::live::LiveOptions {
         kubeconfig: Some(kc.admin(&server)),
         page_size: 100,
         concurrency: 1,
         ..Default::default()
     };
-    let read = kaudit::live::read_cluster(&options).expect("read");
+    let read = kaudit::sources::live::read_cluster(&options).expect("read");
     let inventory = read.into_inventory();
     let bulk = inventory
         .workloads
@@ -916,7 +916,7 @@ fn snapshots_rerun_the_same_audit_offline() {
 fn watches_stream_changes_after_the_list() {
     let server = server(Options::default());
     let kc = Kubeconfig::new();
-    let options = kaudit::live::LiveOptions {
+    let options = kaudit::sources::live::LiveOptions {
         kubeconfig: Some(kc.admin(&server)),
         ..Default::default()
     };
@@ -926,7 +926,7 @@ fn watches_stream_changes_after_the_list() {
         .unwrap();
     runtime.block_on(async {
         use futures_util::StreamExt;
-        let connection = kaudit::live::kubeconfig::connect(&options).await.expect("connect");
+        let connection = kaudit::sources::live::kubeconfig::connect(&options).await.expect("connect");
         let listed = connection.client.list("/api/v1/pods").await.expect("list");
         let mut events = Box::pin(
             connection
@@ -939,7 +939,7 @@ fn watches_stream_changes_after_the_list() {
                            "spec": {"containers": [{"name": "c", "image": "nginx"}]}})]);
         let event = tokio::time::timeout(Duration::from_secs(5), events.next()).await.expect("an event in time");
         match event {
-            Some(Ok(kaudit::live::client::WatchEvent::Upsert(pod))) => assert_eq!(pod["metadata"]["name"], "late"),
+            Some(Ok(kaudit::sources::live::client::WatchEvent::Upsert(pod))) => assert_eq!(pod["metadata"]["name"], "late"),
             other => panic!("unexpected {other:?}"),
         }
     });
@@ -958,18 +958,22 @@ fn watches_resume_after_the_server_ends_them() {
         ..Options::default()
     });
     let kc = Kubeconfig::new();
-    let options = kaudit::live::LiveOptions {
+    let options = kaudit::sources::live::LiveOptions {
         kubeconfig: Some(kc.admin(&server)),
         ..Default::default()
     };
-    let points = kaudit::live::read_cluster(&options)
+    let points = kaudit::sources::live::read_cluster(&options)
         .expect("read")
         .into_inventory()
         .watch_points;
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        let _ =
-            kaudit::live::watch::follow(&options, points, || true, |what| tx.send(what).is_ok());
+        let _ = kaudit::sources::live::watch::follow(
+            &options,
+            points,
+            || true,
+            |what| tx.send(what).is_ok(),
+        );
     });
     // Well after the first watches ended: the change is still seen, from the version
     // the watch had reached.
@@ -1079,7 +1083,7 @@ fn the_shipped_auditor_role_is_least_privilege_and_enough() {
         }
     }
     // Every resource kaudit reads is granted.
-    for r in kaudit::live::resources::RESOURCES {
+    for r in kaudit::sources::live::resources::RESOURCES {
         assert!(
             allows
                 .iter()

@@ -2,8 +2,10 @@
 //! (`../shared/corpus/psa/INDEX.tsv`) must be allowed or denied exactly as upstream expects.
 
 use k8s_openapi::api::core::v1::Pod;
-use kaudit::manifest::{Loaded, lenient, load_text};
+use kaudit::inventory::input::Loaded;
 use kaudit::pss::{self, Level, PodView, Version};
+use kaudit::sources::manifests::load_text;
+use kaudit::yaml::lenient;
 use std::path::Path;
 
 fn corpus() -> Option<std::path::PathBuf> {

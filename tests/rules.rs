@@ -3,8 +3,9 @@
 
 use kaudit::checks::{self, ScanConfig};
 use kaudit::findings::Finding;
+use kaudit::inventory::input::Loaded;
 use kaudit::inventory::{SourceInfo, build};
-use kaudit::manifest::{Loaded, load_text};
+use kaudit::sources::manifests::load_text;
 
 fn scan_with(yaml: &str, complete: bool, allowed: &[&str]) -> Vec<Finding> {
     let mut loaded = Loaded::default();

@@ -98,7 +98,7 @@ fn typing_while_reading_matches_typing_afterwards() {
     let streamed = kaudit::sources::from_manifests(&dirs);
     let afterwards = build::from_loaded(
         SourceInfo::new("manifests", "x", false, false),
-        kaudit::manifest::load_paths(&dirs),
+        kaudit::sources::manifests::load_paths(&dirs),
     );
     let names = |inv: &kaudit::inventory::Inventory| {
         inv.workloads

@@ -2,7 +2,8 @@
 //! with the snapshots in `tests/snapshots/` (insta). Also the key handling of `App::update`.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use kaudit::cli::{AuditArgs, SourceArgs};
+use kaudit::session::{Session, SessionOptions};
+use kaudit::sources::Source;
 use kaudit::tui::app::{App, Effect, Event, Input, View};
 use kaudit::tui::theme::{Theme, ThemeName};
 use kaudit::tui::{run, ui};
@@ -11,12 +12,7 @@ use ratatui::backend::TestBackend;
 use std::path::PathBuf;
 
 fn demo_app(size: (u16, u16)) -> App {
-    let source = SourceArgs {
-        demo: true,
-        ..SourceArgs::default()
-    };
-    let audit_args = AuditArgs::default();
-    let audit = kaudit::audit::run(&source, &audit_args).expect("the demo audits");
+    let audit = Session::open(&Source::Demo, &SessionOptions::default()).expect("the demo audits");
     let mut app = App::new(
         Theme::new(ThemeName::Dark),
         "demo (embedded Acme Shop cluster)".into(),
@@ -33,6 +29,7 @@ fn options(dir: &std::path::Path) -> run::Options {
         exemptions_path: dir.join("exemptions.yaml"),
         export_dir: dir.to_path_buf(),
         log_path: None,
+        kubeconfig: Default::default(),
         events: None,
     }
 }
@@ -58,7 +55,7 @@ fn press(app: &mut App, code: KeyCode, dir: &std::path::Path) {
 }
 
 /// The demo's audit log with `line` appended, analysed as `--follow` would.
-fn demo_log_with(line: &str) -> (kaudit::findings::Recorder, kaudit::auditlog::reader::Stats) {
+fn demo_log_with(line: &str) -> kaudit::auditlog::Analysis {
     let mut log = kaudit::sources::demo::audit_log().to_vec();
     log.extend_from_slice(line.as_bytes());
     log.push(b'\n');
@@ -313,7 +310,7 @@ fn followed_audit_log_updates_the_views_in_place() {
     assert_eq!(audit.report.findings.len(), before + 1);
     let s = screen(&app);
     assert!(s.contains("audit log: 1 new events (42 in all)"), "{s}");
-    let (_, stats) = audit.audit_log.as_ref().unwrap();
+    let stats = &audit.audit_log.as_ref().unwrap().stats;
     assert!(
         stats
             .activity

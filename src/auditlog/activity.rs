@@ -195,7 +195,7 @@ impl Recorder {
         let count = ((last - start) / minutes_per_bucket + 1) as usize;
         let mut timeline: Vec<Bucket> = (0..count)
             .map(|i| Bucket {
-                start: rfc3339((start + i as i64 * minutes_per_bucket) * 60),
+                start: crate::time::rfc3339((start + i as i64 * minutes_per_bucket) * 60),
                 ..Bucket::default()
             })
             .collect();
@@ -252,19 +252,6 @@ fn sorted(identities: HashMap<String, Identity>, findings: &[Finding]) -> Vec<Id
     list
 }
 
-/// Seconds since the epoch as `YYYY-MM-DDTHH:MM:SSZ`.
-fn rfc3339(secs: i64) -> String {
-    let days = secs.div_euclid(86_400);
-    let rest = secs.rem_euclid(86_400);
-    format!(
-        "{}T{:02}:{:02}:{:02}Z",
-        crate::cli::civil_date(days.max(0) as u64),
-        rest / 3600,
-        rest / 60 % 60,
-        rest % 60
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -303,7 +290,7 @@ mod tests {
 
     #[test]
     fn bucket_starts_are_round_times() {
-        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
-        assert_eq!(rfc3339(1_763_629_260), "2025-11-20T09:01:00Z");
+        assert_eq!(crate::time::rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(crate::time::rfc3339(1_763_629_260), "2025-11-20T09:01:00Z");
     }
 }

@@ -2,10 +2,9 @@
 //! following when the file is rotated (renamed to `audit-<time>.log` and started anew).
 //! Detections keep their state (seen requests, burst windows) across new lines.
 
-use super::Analysis;
 use super::detect::AuditConfig;
 use super::reader::{self, Stats, Window};
-use crate::findings::Recorder;
+use super::{Analysis, Analyzer};
 use std::io::{Read, Seek};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
@@ -13,7 +12,7 @@ use std::path::{Path, PathBuf};
 /// An analysis that goes on as the logs grow.
 pub struct Follower {
     window: Window,
-    analysis: Analysis,
+    analysis: Analyzer,
     stats: Stats,
     tails: Vec<Tail>,
 }
@@ -41,7 +40,7 @@ impl Follower {
     pub fn start(paths: &[PathBuf], window: &Window, config: AuditConfig) -> Follower {
         let mut f = Follower {
             window: *window,
-            analysis: Analysis::new(config),
+            analysis: Analyzer::new(config),
             stats: Stats::default(),
             tails: Vec::new(),
         };
@@ -90,7 +89,7 @@ impl Follower {
     }
 
     /// The analysis so far, as [`super::analyze`] returns it.
-    pub fn snapshot(&self) -> (Recorder, Stats) {
+    pub fn snapshot(&self) -> Analysis {
         self.analysis.clone().finish(self.stats.clone())
     }
 }

@@ -13,18 +13,26 @@ pub mod reader;
 use crate::findings::Recorder;
 use std::path::PathBuf;
 
-/// What one pass over audit events builds: the detections' state and findings, and the
-/// activity (timeline, identities, denials). Shared by a one-off read and `--follow`.
-#[derive(Clone)]
+/// What an analysis of audit logs found: the findings with each rule's coverage, and what
+/// reading met (counts, problems, the activity: timeline, identities, denials).
+#[derive(Clone, Default)]
 pub struct Analysis {
+    pub findings: Recorder,
+    pub stats: reader::Stats,
+}
+
+/// One pass over audit events as it goes: the detections' state and findings, and the
+/// activity. Shared by a one-off read and `--follow`.
+#[derive(Clone)]
+pub struct Analyzer {
     detector: detect::Detector,
     activity: activity::Recorder,
     rec: Recorder,
 }
 
-impl Analysis {
+impl Analyzer {
     pub fn new(config: detect::AuditConfig) -> Self {
-        Analysis {
+        Analyzer {
             detector: detect::Detector::new(config),
             activity: activity::Recorder::default(),
             rec: Recorder::default(),
@@ -37,11 +45,11 @@ impl Analysis {
     }
 
     /// The findings with each rule's coverage, and `stats` with the activity.
-    pub fn finish(self, mut stats: reader::Stats) -> (Recorder, reader::Stats) {
-        let mut rec = self.rec;
-        self.detector.finish(&mut rec);
-        stats.activity = self.activity.finish(&rec.findings);
-        (rec, stats)
+    pub fn finish(self, mut stats: reader::Stats) -> Analysis {
+        let mut findings = self.rec;
+        self.detector.finish(&mut findings);
+        stats.activity = self.activity.finish(&findings.findings);
+        Analysis { findings, stats }
     }
 }
 
@@ -50,8 +58,8 @@ pub fn analyze(
     paths: &[PathBuf],
     window: &reader::Window,
     config: detect::AuditConfig,
-) -> (Recorder, reader::Stats) {
-    let mut analysis = Analysis::new(config);
+) -> Analysis {
+    let mut analysis = Analyzer::new(config);
     let stats = reader::read(paths, window, |event, place| analysis.observe(event, place));
     analysis.finish(stats)
 }
@@ -62,8 +70,8 @@ pub fn analyze_bytes(
     bytes: &[u8],
     window: &reader::Window,
     config: detect::AuditConfig,
-) -> (Recorder, reader::Stats) {
-    let mut analysis = Analysis::new(config);
+) -> Analysis {
+    let mut analysis = Analyzer::new(config);
     let stats = reader::read_bytes(name, bytes, window, |event, place| {
         analysis.observe(event, place)
     });

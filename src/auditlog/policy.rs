@@ -4,7 +4,7 @@
 //! fire at the levels it sets.
 
 use crate::findings::{Evidence, FindingInput, Location, Recorder, Subject};
-use crate::manifest::yaml;
+use crate::yaml;
 use serde_json::Value;
 use std::sync::Arc;
 

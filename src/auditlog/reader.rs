@@ -236,7 +236,8 @@ pub fn read(
     stats
 }
 
-fn open(path: &Path) -> std::io::Result<Box<dyn BufRead + Send>> {
+/// Opens a log file, unpacking gzip when its first bytes say so.
+pub fn open(path: &Path) -> std::io::Result<Box<dyn BufRead + Send>> {
     let mut file = std::fs::File::open(path)?;
     let mut magic = [0u8; 2];
     let n = file.read(&mut magic)?;
@@ -252,14 +253,19 @@ fn open(path: &Path) -> std::io::Result<Box<dyn BufRead + Send>> {
 }
 
 /// The raw event of a finding, for drill-down: line `line` (1-based) of `file` (plain or
-/// gzipped; `demo/...` is the embedded demo log), pretty-printed. In a webhook batch, the
-/// event with `audit_id`.
+/// gzipped), pretty-printed. In a webhook batch, the event with `audit_id`.
 pub fn raw_event(file: &str, line: u64, audit_id: &str) -> Result<Vec<String>, String> {
-    let mut reader: Box<dyn BufRead + Send> = if file.starts_with("demo/") {
-        Box::new(crate::sources::demo::audit_log())
-    } else {
-        open(Path::new(file)).map_err(|e| format!("cannot read {file}: {e}"))?
-    };
+    let reader = open(Path::new(file)).map_err(|e| format!("cannot read {file}: {e}"))?;
+    raw_event_in(reader, file, line, audit_id)
+}
+
+/// [`raw_event`] from an opened log (`file` names it in messages).
+pub fn raw_event_in(
+    mut reader: impl BufRead,
+    file: &str,
+    line: u64,
+    audit_id: &str,
+) -> Result<Vec<String>, String> {
     let mut buf = Vec::new();
     for n in 1..=line {
         buf.clear();
@@ -558,8 +564,8 @@ fn read_document(
         stats.malformed += 1;
         return stats.problem(name, None, "YAML file is not UTF-8".into());
     };
-    for doc in crate::manifest::yaml::split_documents(text) {
-        match crate::manifest::yaml::parse_document(doc) {
+    for doc in crate::yaml::split_documents(text) {
+        match crate::yaml::parse_document(doc) {
             Ok(Some(parsed)) => deliver(
                 &parsed.value,
                 Place {

@@ -1,6 +1,6 @@
 //! Image reference hygiene (IMG001-IMG004).
 
-use super::msg;
+use crate::findings::message::msg;
 
 use super::{ScanConfig, container_subject, describe, evidence, input};
 use crate::findings::{Message, PodField, Recorder};

@@ -14,49 +14,6 @@ use crate::inventory::{Inventory, Workload};
 use crate::pss::{PodView, Version};
 use std::borrow::Cow;
 
-/// `format!` for finding texts: written into a warm per-thread buffer, then copied into
-/// a string of exactly the right size. Findings are built by the hundred thousand, and
-/// `format!` grows each string as it writes (several reallocations apiece), which cost
-/// more than the formatting itself.
-macro_rules! msg {
-    ($($arg:tt)*) => {
-        $crate::checks::fmt_exact(format_args!($($arg)*))
-    };
-}
-pub(crate) use msg;
-
-pub(crate) fn fmt_exact(args: std::fmt::Arguments<'_>) -> String {
-    match args.as_str() {
-        Some(text) => text.to_owned(),
-        None => with_formatted(args, str::to_owned),
-    }
-}
-
-/// [`msg!`] into a shared string (`Arc<str>`) made straight from the buffer.
-macro_rules! shared {
-    ($($arg:tt)*) => {
-        $crate::checks::with_formatted(format_args!($($arg)*), |text: &str| std::sync::Arc::<str>::from(text))
-    };
-}
-pub(crate) use shared;
-
-/// Formats `args` into the warm per-thread buffer and hands the text to `keep`.
-pub(crate) fn with_formatted<T>(args: std::fmt::Arguments<'_>, keep: impl Fn(&str) -> T) -> T {
-    use std::fmt::Write;
-    thread_local! {
-        static SCRATCH: std::cell::RefCell<String> = std::cell::RefCell::new(String::with_capacity(1024));
-    }
-    SCRATCH.with(|scratch| match scratch.try_borrow_mut() {
-        Ok(mut buffer) => {
-            buffer.clear();
-            let _ = buffer.write_fmt(args);
-            keep(&buffer)
-        }
-        // Formatting inside formatting (a Display that builds a message): plain format.
-        Err(_) => keep(&std::fmt::format(args)),
-    })
-}
-
 /// What a scan is asked to do.
 #[derive(Debug, Clone)]
 pub struct ScanConfig {
@@ -67,6 +24,8 @@ pub struct ScanConfig {
     /// Registries (or `registry/path` prefixes, or `*.domain`) images may come from; empty
     /// means IMG003 is not evaluated.
     pub allowed_registries: Vec<String>,
+    /// Run the cluster checks; false for an audit-log-only run, which has no cluster.
+    pub cluster: bool,
 }
 
 impl Default for ScanConfig {
@@ -75,6 +34,7 @@ impl Default for ScanConfig {
             pss_version: Version::Latest,
             server_minor: None,
             allowed_registries: Vec::new(),
+            cluster: true,
         }
     }
 }
@@ -118,12 +78,8 @@ pub fn run_all(
 /// What a live read could not see makes the rules that depend on it "not evaluated" there:
 /// a 403 on pods in `web` is no evidence that `web`'s pods are fine.
 fn access_gaps(inv: &Inventory, rec: &mut Recorder) {
-    use crate::live::resources::{RESOURCES, dependent_rules};
     for gap in &inv.access_gaps {
-        let Some(resource) = RESOURCES.iter().find(|r| r.display() == gap.resource) else {
-            continue;
-        };
-        let prefixes = dependent_rules(resource);
+        let Some(part) = gap.part() else { continue };
         let missing = if gap.verb.is_empty() {
             String::new()
         } else {
@@ -131,7 +87,7 @@ fn access_gaps(inv: &Inventory, rec: &mut Recorder) {
         };
         for rule in crate::rules::RULES
             .iter()
-            .filter(|r| prefixes.iter().any(|p| r.id.starts_with(p)))
+            .filter(|r| r.reads.contains(&part))
         {
             rec.not_evaluated(rule.id, gap.scope(), format!("{}{missing}", gap.reason));
         }

@@ -1,6 +1,6 @@
 //! Network isolation (NET001): does each namespace with workloads have a default-deny policy?
 
-use super::msg;
+use crate::findings::message::msg;
 use std::borrow::Cow;
 
 use crate::findings::{Evidence, FindingInput, Location, Recorder, Subject};

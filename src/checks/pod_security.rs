@@ -1,6 +1,6 @@
 //! PSS rules per workload, and Pod Security Admission per namespace.
 
-use super::msg;
+use crate::findings::message::msg;
 use std::borrow::Cow;
 
 use super::{ScanConfig, describe, evidence, input, workload_subject};

@@ -1,6 +1,6 @@
 //! RBAC: who can do what dangerous thing (RBAC001-RBAC008), from roles and bindings.
 
-use super::msg;
+use crate::findings::message::msg;
 use std::borrow::Cow;
 
 use crate::findings::{Evidence, FindingInput, Location, Recorder, Subject};
@@ -32,7 +32,7 @@ pub fn run(inv: &Inventory, rec: &mut Recorder) {
     }
 }
 
-fn location(origin: &crate::manifest::Origin) -> Option<Location> {
+fn location(origin: &crate::inventory::input::Origin) -> Option<Location> {
     Some(Location {
         file: origin.file.clone(),
         line: origin.line,

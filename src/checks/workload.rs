@@ -1,6 +1,6 @@
 //! Least-privilege checks beyond the Pod Security Standards (POD001-POD017).
 
-use super::msg;
+use crate::findings::message::msg;
 
 use super::{container_subject, evidence, input, workload_subject};
 use crate::findings::{Message, PodField, Recorder};

@@ -147,6 +147,49 @@ impl fmt::Display for Quoted<'_> {
     }
 }
 
+/// `format!` for finding texts: written into a warm per-thread buffer, then copied into
+/// a string of exactly the right size. Findings are built by the hundred thousand, and
+/// `format!` grows each string as it writes (several reallocations apiece), which cost
+/// more than the formatting itself.
+macro_rules! msg {
+    ($($arg:tt)*) => {
+        $crate::findings::message::fmt_exact(format_args!($($arg)*))
+    };
+}
+pub(crate) use msg;
+
+pub(crate) fn fmt_exact(args: std::fmt::Arguments<'_>) -> String {
+    match args.as_str() {
+        Some(text) => text.to_owned(),
+        None => with_formatted(args, str::to_owned),
+    }
+}
+
+/// [`msg!`] into a shared string (`Arc<str>`) made straight from the buffer.
+macro_rules! shared {
+    ($($arg:tt)*) => {
+        $crate::findings::message::with_formatted(format_args!($($arg)*), |text: &str| std::sync::Arc::<str>::from(text))
+    };
+}
+pub(crate) use shared;
+
+/// Formats `args` into the warm per-thread buffer and hands the text to `keep`.
+pub(crate) fn with_formatted<T>(args: std::fmt::Arguments<'_>, keep: impl Fn(&str) -> T) -> T {
+    use std::fmt::Write;
+    thread_local! {
+        static SCRATCH: std::cell::RefCell<String> = std::cell::RefCell::new(String::with_capacity(1024));
+    }
+    SCRATCH.with(|scratch| match scratch.try_borrow_mut() {
+        Ok(mut buffer) => {
+            buffer.clear();
+            let _ = buffer.write_fmt(args);
+            keep(&buffer)
+        }
+        // Formatting inside formatting (a Display that builds a message): plain format.
+        Err(_) => keep(&std::fmt::format(args)),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,7 +3,8 @@
 //! Secret objects are counted and dropped: their values are never kept.
 
 use super::*;
-use crate::manifest::{Loaded, RawObject, lenient};
+use crate::inventory::input::{Loaded, RawObject};
+use crate::yaml::lenient;
 use k8s_openapi::api::core::v1::{PodTemplateSpec, ServiceAccount};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::de::DeserializeOwned;
@@ -93,7 +94,7 @@ pub fn type_owned(object: RawObject) -> TypedObject {
 }
 
 /// Builds an inventory from objects typed as they were read (see
-/// [`crate::manifest::load_paths_with`] and [`type_owned`]).
+/// [`crate::sources::manifests::load_paths_with`] and [`type_owned`]).
 pub fn from_typed(source: SourceInfo, loaded: Loaded<TypedObject>) -> Inventory {
     let mut inv = Inventory::empty(source);
     inv.errors = loaded.errors;

@@ -4,7 +4,9 @@
 pub mod build;
 pub mod containers;
 
-use crate::manifest::{LoadError, Origin};
+pub mod input;
+
+use input::{LoadError, Origin};
 use k8s_openapi::api::core::v1::PodSpec;
 use k8s_openapi::api::networking::v1::NetworkPolicySpec;
 use k8s_openapi::api::rbac::v1::{PolicyRule, RoleRef, Subject};
@@ -240,9 +242,9 @@ pub struct Inventory {
     pub kinds_seen: std::collections::BTreeSet<String>,
     pub files_read: usize,
     /// What a live read was not allowed (or able) to read; its rules are "not evaluated".
-    pub access_gaps: Vec<crate::live::AccessGap>,
+    pub access_gaps: Vec<crate::inventory::input::AccessGap>,
     /// For a live read: the lists it made and their resourceVersions, to watch for changes.
-    pub watch_points: Vec<crate::live::watch::WatchPoint>,
+    pub watch_points: Vec<crate::inventory::input::WatchPoint>,
 }
 
 impl Inventory {
@@ -310,7 +312,11 @@ impl Inventory {
 
     /// The gap that keeps `resource` (plural name, `serviceaccounts`) in `namespace` from
     /// being read, if any.
-    pub fn unreadable(&self, resource: &str, namespace: &str) -> Option<&crate::live::AccessGap> {
+    pub fn unreadable(
+        &self,
+        resource: &str,
+        namespace: &str,
+    ) -> Option<&crate::inventory::input::AccessGap> {
         self.access_gaps.iter().find(|g| {
             g.resource.split('.').next() == Some(resource)
                 && g.namespace.as_deref().is_none_or(|n| n == namespace)

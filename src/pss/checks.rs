@@ -180,7 +180,7 @@ pub(crate) fn go_quote(s: &str) -> String {
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
             c if (c as u32) < 0x20 || c == '\u{7f}' => {
-                out.push_str(&crate::checks::msg!("\\x{:02x}", c as u32))
+                out.push_str(&crate::findings::message::msg!("\\x{:02x}", c as u32))
             }
             c => out.push(c),
         }
@@ -249,7 +249,7 @@ fn violation(
 
 /// The pointer of an annotation of the pod (`/` and `~` escaped as JSON pointers want).
 fn annotation_field(key: &str) -> PodField {
-    PodField::from(crate::checks::msg!(
+    PodField::from(crate::findings::message::msg!(
         "/metadata/annotations/{}",
         key.replace('~', "~0").replace('/', "~1")
     ))
@@ -278,8 +278,10 @@ fn host_namespaces(pod: &PodView<'_>, _: u32) -> Option<Violation> {
         (pod.spec.host_ipc, "hostIPC"),
     ] {
         if on == Some(true) {
-            set.push(crate::checks::msg!("{field}=true"));
-            spots.push(PodField::from(crate::checks::msg!("/spec/{field}")));
+            set.push(crate::findings::message::msg!("{field}=true"));
+            spots.push(PodField::from(crate::findings::message::msg!(
+                "/spec/{field}"
+            )));
         }
     }
     if set.is_empty() {
@@ -304,7 +306,7 @@ fn privileged(pod: &PodView<'_>, _: u32) -> Option<Violation> {
         .collect();
     violation(
         "privileged",
-        crate::checks::shared!(
+        crate::findings::message::shared!(
             "{} must not set securityContext.privileged=true",
             containers_phrase(&names)
         ),
@@ -356,7 +358,7 @@ fn capabilities_baseline(pod: &PodView<'_>, _: u32) -> Option<Violation> {
     }
     violation(
         "non-default capabilities",
-        crate::checks::shared!(
+        crate::findings::message::shared!(
             "{} must not include {} in securityContext.capabilities.add",
             containers_phrase(&names),
             join_quote(&caps)
@@ -371,7 +373,7 @@ fn host_path_volumes(pod: &PodView<'_>, _: u32) -> Option<Violation> {
     for (i, v) in pod.spec.volumes.iter().flatten().enumerate() {
         if v.host_path.is_some() {
             names.push(v.name.as_str());
-            spots.push(PodField::from(crate::checks::msg!(
+            spots.push(PodField::from(crate::findings::message::msg!(
                 "/spec/volumes/{i}/hostPath"
             )));
         }
@@ -381,7 +383,7 @@ fn host_path_volumes(pod: &PodView<'_>, _: u32) -> Option<Violation> {
     }
     violation(
         "hostPath volumes",
-        crate::checks::shared!(
+        crate::findings::message::shared!(
             "{} {}",
             pluralize("volume", "volumes", names.len()),
             join_quote(&names)
@@ -408,7 +410,7 @@ fn host_ports(pod: &PodView<'_>, _: u32) -> Option<Violation> {
             if let Some(hp) = host_port.filter(|hp| *hp != 0) {
                 bad = true;
                 ports.insert(hp.to_string());
-                spots.push(PodField::from(crate::checks::msg!(
+                spots.push(PodField::from(crate::findings::message::msg!(
                     "{}/ports/{i}",
                     c.pointer()
                 )));
@@ -423,7 +425,7 @@ fn host_ports(pod: &PodView<'_>, _: u32) -> Option<Violation> {
     }
     violation(
         "hostPort",
-        crate::checks::shared!(
+        crate::findings::message::shared!(
             "{} {} {} {}",
             containers_phrase(&names),
             pluralize("uses", "use", names.len()),
@@ -511,7 +513,7 @@ fn app_armor_profile(pod: &PodView<'_>, _: u32) -> Option<Violation> {
     });
     for (k, v) in under_prefix {
         if !valid_annotation(v) {
-            annotations.push(crate::checks::msg!("{k}={}", go_quote(v)));
+            annotations.push(crate::findings::message::msg!("{k}={}", go_quote(v)));
             spots.push(annotation_field(k));
         }
     }
@@ -530,7 +532,7 @@ fn app_armor_profile(pod: &PodView<'_>, _: u32) -> Option<Violation> {
             "forbidden AppArmor profiles",
             bad_values.len(),
         ),
-        crate::checks::msg!(
+        crate::findings::message::msg!(
             "{} must not set AppArmor profile type to {}",
             setters.join(" and "),
             join_quote(&bad_values)
@@ -596,7 +598,7 @@ fn se_linux_options(pod: &PodView<'_>, minor: u32) -> Option<Violation> {
     }
     let mut data = Vec::new();
     if !bad_types.is_empty() {
-        data.push(crate::checks::msg!(
+        data.push(crate::findings::message::msg!(
             "{} {}",
             pluralize("type", "types", bad_types.len()),
             join_quote(&bad_types)
@@ -610,7 +612,7 @@ fn se_linux_options(pod: &PodView<'_>, minor: u32) -> Option<Violation> {
     }
     violation(
         "seLinuxOptions",
-        crate::checks::shared!(
+        crate::findings::message::shared!(
             "{} set forbidden securityContext.seLinuxOptions: {}",
             setters.join(" and "),
             data.join("; ")
@@ -643,7 +645,7 @@ fn proc_mount(pod: &PodView<'_>, relax_for_user_namespaces: bool) -> Option<Viol
     }
     violation(
         "procMount",
-        crate::checks::shared!(
+        crate::findings::message::shared!(
             "{} must not set securityContext.procMount to {}",
             containers_phrase(&names),
             join_quote(&types)
@@ -693,7 +695,7 @@ fn seccomp_baseline(pod: &PodView<'_>, minor: u32) -> Option<Violation> {
     }
     violation(
         "seccompProfile",
-        crate::checks::shared!(
+        crate::findings::message::shared!(
             "{} must not set securityContext.seccompProfile.type to {}",
             setters.join(" and "),
             join_quote(&values)
@@ -714,12 +716,12 @@ fn seccomp_baseline_annotations(pod: &PodView<'_>) -> Option<Violation> {
             && !valid(v)
         {
             spots.push(annotation_field(&key));
-            forbidden.insert(crate::checks::msg!("{key}={}", go_quote(v)));
+            forbidden.insert(crate::findings::message::msg!("{key}={}", go_quote(v)));
         }
     };
     consider(SECCOMP_POD_ANNOTATION.to_string());
     for c in &pod.containers {
-        consider(crate::checks::msg!(
+        consider(crate::findings::message::msg!(
             "{SECCOMP_CONTAINER_ANNOTATION_PREFIX}{}",
             c.name
         ));
@@ -729,7 +731,7 @@ fn seccomp_baseline_annotations(pod: &PodView<'_>) -> Option<Violation> {
     }
     violation(
         "seccompProfile",
-        crate::checks::shared!(
+        crate::findings::message::shared!(
             "{} {}",
             pluralize(
                 "forbidden annotation",
@@ -785,7 +787,7 @@ fn sysctls(pod: &PodView<'_>, minor: u32) -> Option<Violation> {
     for (i, s) in list.into_iter().flatten().enumerate() {
         if !safe.contains(&s.name.as_str()) {
             names.push(s.name.as_str());
-            spots.push(PodField::from(crate::checks::msg!(
+            spots.push(PodField::from(crate::findings::message::msg!(
                 "/spec/securityContext/sysctls/{i}"
             )));
         }
@@ -834,7 +836,7 @@ fn windows_host_process(pod: &PodView<'_>, _: u32) -> Option<Violation> {
     }
     violation(
         "hostProcess",
-        crate::checks::shared!(
+        crate::findings::message::shared!(
             "{} must not set securityContext.windowsOptions.hostProcess=true",
             setters.join(" and ")
         ),
@@ -889,7 +891,7 @@ fn host_probes_and_lifecycle(pod: &PodView<'_>, _: u32) -> Option<Violation> {
     let n = names.len();
     violation(
         "probe or lifecycle host",
-        crate::checks::shared!(
+        crate::findings::message::shared!(
             "{} {} {} {}",
             containers_phrase(&names.into_iter().collect::<Vec<_>>()),
             pluralize("uses", "use", n),
@@ -930,14 +932,16 @@ fn restricted_volumes(pod: &PodView<'_>, _: u32) -> Option<Violation> {
         }
         names.push(v.name.as_str());
         types.insert(kind);
-        spots.push(PodField::from(crate::checks::msg!("/spec/volumes/{i}")));
+        spots.push(PodField::from(crate::findings::message::msg!(
+            "/spec/volumes/{i}"
+        )));
     }
     if names.is_empty() {
         return None;
     }
     violation(
         "restricted volume types",
-        crate::checks::shared!(
+        crate::findings::message::shared!(
             "{} {} {} {} {}",
             pluralize("volume", "volumes", names.len()),
             join_quote(&names),
@@ -1011,7 +1015,7 @@ fn allow_privilege_escalation(pod: &PodView<'_>, minor: u32) -> Option<Violation
     let names: Vec<&str> = bad.iter().map(|c| c.name).collect();
     violation(
         "allowPrivilegeEscalation != false",
-        crate::checks::shared!(
+        crate::findings::message::shared!(
             "{} must set securityContext.allowPrivilegeEscalation=false",
             containers_phrase(&names)
         ),
@@ -1113,10 +1117,14 @@ fn run_as_non_root(pod: &PodView<'_>, minor: u32) -> Option<Violation> {
     r.violation(
         "runAsNonRoot != true",
         |setters| {
-            crate::checks::shared!("{setters} must not set securityContext.runAsNonRoot=false")
+            crate::findings::message::shared!(
+                "{setters} must not set securityContext.runAsNonRoot=false"
+            )
         },
         |containers| {
-            crate::checks::shared!("pod or {containers} must set securityContext.runAsNonRoot=true")
+            crate::findings::message::shared!(
+                "pod or {containers} must set securityContext.runAsNonRoot=true"
+            )
         },
     )
 }
@@ -1155,7 +1163,7 @@ fn run_as_user(pod: &PodView<'_>, minor: u32) -> Option<Violation> {
     }
     violation(
         "runAsUser=0",
-        crate::checks::shared!("{} must not set runAsUser=0", setters.join(" and ")),
+        crate::findings::message::shared!("{} must not set runAsUser=0", setters.join(" and ")),
         spots,
     )
 }
@@ -1192,8 +1200,8 @@ fn seccomp_restricted(pod: &PodView<'_>, minor: u32) -> Option<Violation> {
         .collect();
     r.violation(
         "seccompProfile",
-        |setters| crate::checks::shared!("{setters} must not set securityContext.seccompProfile.type to {}", join_quote(&values)),
-        |containers| crate::checks::shared!("pod or {containers} must set securityContext.seccompProfile.type to \"RuntimeDefault\" or \"Localhost\""),
+        |setters| crate::findings::message::shared!("{setters} must not set securityContext.seccompProfile.type to {}", join_quote(&values)),
+        |containers| crate::findings::message::shared!("pod or {containers} must set securityContext.seccompProfile.type to \"RuntimeDefault\" or \"Localhost\""),
     )
 }
 
@@ -1235,13 +1243,13 @@ fn capabilities_restricted(pod: &PodView<'_>, minor: u32) -> Option<Violation> {
     }
     let mut details = Vec::new();
     if !missing_drop.is_empty() {
-        details.push(crate::checks::msg!(
+        details.push(crate::findings::message::msg!(
             "{} must set securityContext.capabilities.drop=[\"ALL\"]",
             containers_phrase(&missing_drop)
         ));
     }
     if !adding.is_empty() {
-        details.push(crate::checks::msg!(
+        details.push(crate::findings::message::msg!(
             "{} must not include {} in securityContext.capabilities.add",
             containers_phrase(&adding),
             join_quote(&caps)

@@ -1,8 +1,9 @@
 //! The embedded demo cluster, compiled in from `assets/demo/`, so `kaudit demo` works with
 //! no cluster and no files.
 
+use crate::inventory::input::{LoadError, Loaded};
 use crate::inventory::{Inventory, SourceInfo, build};
-use crate::manifest::{Loaded, load_text};
+use crate::sources::manifests::load_text;
 use include_dir::{Dir, include_dir};
 
 static DEMO: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/assets/demo");
@@ -22,7 +23,7 @@ pub fn inventory() -> Inventory {
         let name = format!("demo/{}", file.path().display());
         match file.contents_utf8() {
             Some(text) => load_text(&name, text, &mut loaded),
-            None => loaded.errors.push(crate::manifest::LoadError {
+            None => loaded.errors.push(LoadError {
                 file: name,
                 line: None,
                 message: "not UTF-8".into(),
@@ -48,7 +49,7 @@ pub fn audit_policy() -> &'static str {
         .unwrap_or("")
 }
 
-/// The text of a demo file, for finding lines of fields.
-pub fn file_text(name: &str) -> Option<&'static str> {
-    DEMO.get_file(name.strip_prefix("demo/")?)?.contents_utf8()
+/// The bytes of a demo file by the name findings give it (`demo/...`).
+pub fn file_bytes(name: &str) -> Option<&'static [u8]> {
+    Some(DEMO.get_file(name.strip_prefix("demo/")?)?.contents())
 }

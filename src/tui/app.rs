@@ -6,8 +6,8 @@ use super::filter;
 use super::keymap::{self, Action, Scope};
 use super::model::Model;
 use super::theme::Theme;
-use crate::audit::Audit;
 use crate::pss::{NEWEST_MINOR, Version};
+use crate::session::Session;
 use crate::severity::{Area, Severity};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
@@ -193,10 +193,10 @@ pub enum LoadState {
 pub enum Event {
     Key(KeyEvent),
     Progress(String),
-    Loaded(Box<Result<Audit, String>>),
+    Loaded(Box<Result<Session, String>>),
     /// The audit after an exemption was written or removed, a message, and the finding the
     /// detail view showed (findings are addressed by position, which may change).
-    Rerun(Box<Audit>, String, Option<crate::findings::FindingId>),
+    Rerun(Box<Session>, String, Option<crate::findings::FindingId>),
     /// The object text of a finding (or its raw audit event), read for the detail view.
     Yaml {
         finding: usize,
@@ -209,7 +209,7 @@ pub enum Event {
     /// A watch saw the cluster change after the read (what changed, in a few words).
     Changed(String),
     /// `--follow`: the audit log analysis with the lines written since.
-    AuditLogUpdated(Box<(crate::findings::Recorder, crate::auditlog::reader::Stats)>),
+    AuditLogUpdated(Box<crate::auditlog::Analysis>),
     /// Time passes: seconds since the audit was loaded (the header shows the data's age).
     Tick {
         data_age_secs: u64,
@@ -261,7 +261,7 @@ pub struct App {
     pub size: (u16, u16),
     pub source_label: String,
     pub load: LoadState,
-    pub audit: Option<Audit>,
+    pub audit: Option<Session>,
     pub model: Model,
     pub view: View,
     pub history: Vec<View>,
@@ -387,7 +387,7 @@ impl App {
     }
 
     /// Installs a finished audit and rebuilds every table.
-    pub fn set_audit(&mut self, audit: Audit) {
+    pub fn set_audit(&mut self, audit: Session) {
         self.pss_version = audit.config.pss_version;
         self.model = Model::build(&audit, self.pss_version);
         self.findings_order = (None, Vec::new());
@@ -670,11 +670,9 @@ impl App {
                 // Which finding the detail showed, asked before the audit is taken out.
                 let shown = self.shown_finding_id();
                 let mut audit = self.audit.take()?;
-                let before = audit.audit_log.as_ref().map_or(0, |(_, s)| s.events);
-                let events = analysis.1.events;
-                audit.audit_log =
-                    crate::audit::with_policy(Some(*analysis), audit.audit_policy.as_ref());
-                audit.rerun();
+                let before = audit.audit_log.as_ref().map_or(0, |a| a.stats.events);
+                let events = analysis.stats.events;
+                audit.update_audit_log(*analysis);
                 self.set_audit(audit);
                 self.reshow(shown);
                 self.status = Some(format!(

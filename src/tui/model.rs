@@ -2,12 +2,12 @@
 //! re-run), never on the draw path. Every string from the cluster is sanitized here.
 
 use super::filter::{haystack, push_haystack};
-use crate::audit::Audit;
 use crate::image_ref::ImageRef;
 use crate::inventory::containers::containers;
 use crate::pss::{self, Level, PodView, Version};
 use crate::rules::RULES;
 use crate::sanitize::{strip_controls, strip_controls_cow};
+use crate::session::Session;
 use crate::severity::{Area, Severity};
 use std::collections::BTreeMap;
 
@@ -94,7 +94,7 @@ impl Model {
             .unwrap_or("")
     }
 
-    pub fn build(audit: &Audit, pss_version: Version) -> Model {
+    pub fn build(audit: &Session, pss_version: Version) -> Model {
         let report = &audit.report;
         let mut finding_hays = String::with_capacity(report.findings.len() * 128);
         let findings: Vec<FindingRow> = report
@@ -182,7 +182,7 @@ impl Model {
     }
 
     /// Re-evaluates every workload at another policy version (in place, no re-scan).
-    pub fn set_pss_version(&mut self, audit: &Audit, version: Version) {
+    pub fn set_pss_version(&mut self, audit: &Session, version: Version) {
         let minor = version.effective_minor(audit.config.server_minor);
         self.workloads = crate::checks::audited_workloads(&audit.inventory)
             .into_iter()
@@ -210,7 +210,7 @@ impl Model {
 }
 
 /// Unique images with the workloads that run them.
-fn images(audit: &Audit) -> Vec<ImageRow> {
+fn images(audit: &Session) -> Vec<ImageRow> {
     let mut by_image: BTreeMap<String, ImageRow> = BTreeMap::new();
     for w in crate::checks::audited_workloads(&audit.inventory) {
         for c in containers(&w.spec) {

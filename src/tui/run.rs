@@ -4,11 +4,12 @@
 use super::app::{App, Effect, Event, ExportFormat, ExportScope};
 use super::theme::{Theme, ThemeName};
 use super::ui;
-use crate::audit::{self, Audit};
-use crate::cli::{AuditArgs, SourceArgs};
-use crate::manifest::yaml;
-use crate::report::locate::{DiskAndDemo, TextSource};
+use crate::session::{self, Session, SessionOptions};
+use crate::sources::Source;
+use crate::sources::live::LiveOptions;
+use crate::sources::locate::TextSource;
 use crate::triage::{self, Exemption};
+use crate::yaml;
 use crossterm::event::{
     self as term_event, DisableMouseCapture, EnableMouseCapture, Event as TermEvent, KeyCode,
     KeyEvent, KeyModifiers, MouseEventKind,
@@ -38,6 +39,8 @@ pub struct Options {
     /// Where `e` writes reports.
     pub export_dir: PathBuf,
     pub log_path: Option<PathBuf>,
+    /// The kubeconfig options given (`:ctx` lists and switches contexts with them).
+    pub kubeconfig: LiveOptions,
     /// Where slow effects (reading a raw event out of a big log) send their result; set by
     /// [`run`]. Without it they run in place (tests).
     pub events: Option<Sender<Event>>,
@@ -63,21 +66,9 @@ impl Log {
 
     pub fn line(&mut self, message: &str) {
         if let Some(f) = &mut self.0 {
-            let secs = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs());
-            let _ = writeln!(f, "{} {message}", timestamp(secs));
+            let _ = writeln!(f, "{} {message}", crate::time::now_rfc3339());
         }
     }
-}
-
-/// `2026-11-26T17:34:09Z`.
-pub fn timestamp(secs: u64) -> String {
-    let (h, m, s) = ((secs / 3600) % 24, (secs / 60) % 60, secs % 60);
-    format!(
-        "{}T{h:02}:{m:02}:{s:02}Z",
-        crate::cli::civil_date(secs / 86_400)
-    )
 }
 
 /// Restores the terminal when dropped, whatever happened.
@@ -101,11 +92,11 @@ fn restore_terminal(mouse: bool) {
 }
 
 pub fn run(
-    source: SourceArgs,
-    audit_args: AuditArgs,
+    source: Source,
+    session_options: SessionOptions,
     options: Options,
-    source_label: String,
 ) -> Result<u8, String> {
+    let source_label = source.label();
     let mut log = Log::open(options.log_path.as_ref());
     log.line(&format!("start: {source_label}"));
     let started = Instant::now();
@@ -143,12 +134,13 @@ pub fn run(
     let (tx, rx) = mpsc::channel();
     let mut options = options;
     options.events = Some(tx.clone());
-    spawn_loader(tx.clone(), source.clone(), audit_args.clone());
+    spawn_loader(tx.clone(), source.clone(), session_options.clone());
     spawn_input(tx.clone());
-    let mut session = Session {
+    let mut session = Reading {
         tx,
         source,
-        audit_args,
+        session_options,
+        kubeconfig: options.kubeconfig.clone(),
         generation: Arc::new(AtomicU64::new(0)),
         last_change: None,
         previous_context: None,
@@ -167,10 +159,12 @@ pub fn run(
 }
 
 /// What reading the source again needs, and the watch that follows a live read.
-struct Session {
+struct Reading {
     tx: Sender<Event>,
-    source: SourceArgs,
-    audit_args: AuditArgs,
+    source: Source,
+    session_options: SessionOptions,
+    /// The kubeconfig options given, for `:ctx` whatever the source.
+    kubeconfig: LiveOptions,
     /// Bumped at every read; a watcher of an older read stops.
     generation: Arc<AtomicU64>,
     /// When a watch last reported a change not yet re-read.
@@ -185,17 +179,20 @@ struct Session {
 const AUTO_REREAD_EVERY: Duration = Duration::from_secs(30);
 const AUTO_REREAD_QUIET: Duration = Duration::from_secs(3);
 
-impl Session {
+impl Reading {
     fn reload(&mut self, context: Option<String>, log: &mut Log) {
         if let Some(c) = context {
-            self.previous_context = Some(self.source.context.replace(c));
+            self.previous_context = Some(self.kubeconfig.context.replace(c));
+            if let Source::Live(options) = &mut self.source {
+                options.context = self.kubeconfig.context.clone();
+            }
         }
         self.last_change = None;
         log.line("re-reading the source");
         spawn_loader(
             self.tx.clone(),
             self.source.clone(),
-            self.audit_args.clone(),
+            self.session_options.clone(),
         );
     }
 
@@ -207,23 +204,29 @@ impl Session {
             self.previous_context = None;
             self.generation.fetch_add(1, Ordering::SeqCst);
         } else if let Some(previous) = self.previous_context.take() {
-            self.source.context = previous;
+            if let Source::Live(options) = &mut self.source {
+                options.context = previous.clone();
+            }
+            self.kubeconfig.context = previous;
         }
     }
 
     /// After a live read, follows its lists and reports changes until the next read.
-    fn watch(&self, audit: &Audit) {
-        if !self.source.is_live() || audit.inventory.watch_points.is_empty() {
+    fn watch(&self, audit: &Session) {
+        let Source::Live(options) = &self.source else {
+            return;
+        };
+        if audit.inventory.watch_points.is_empty() {
             return;
         }
         let points = audit.inventory.watch_points.clone();
-        let options = self.source.live_options();
+        let options = options.clone();
         let tx = self.tx.clone();
         let generation = self.generation.clone();
         let mine = generation.load(Ordering::SeqCst);
         std::thread::spawn(move || {
             let current = || generation.load(Ordering::SeqCst) == mine;
-            let _ = crate::live::watch::follow(&options, points, current, |what| {
+            let _ = crate::sources::live::watch::follow(&options, points, current, |what| {
                 current() && tx.send(Event::Changed(what)).is_ok()
             });
         });
@@ -250,13 +253,13 @@ impl Session {
     }
 
     fn contexts(&self) -> Result<String, String> {
-        let (names, current) = crate::live::kubeconfig::contexts(&self.source.live_options())?;
+        let (names, current) = crate::sources::live::kubeconfig::contexts(&self.kubeconfig)?;
         if names.is_empty() {
             return Err(
                 "no kubeconfig contexts (KUBECONFIG, --kubeconfig or ~/.kube/config)".into(),
             );
         }
-        let active = self.source.context.clone().or(current);
+        let active = self.kubeconfig.context.clone().or(current);
         let shown: Vec<String> = names
             .iter()
             .map(|n| {
@@ -275,12 +278,12 @@ impl Session {
     }
 }
 
-fn spawn_loader(tx: Sender<Event>, source: SourceArgs, audit_args: AuditArgs) {
+fn spawn_loader(tx: Sender<Event>, source: Source, options: SessionOptions) {
     std::thread::spawn(move || {
         let _ = tx.send(Event::Progress(
             "reading the source and running every check".into(),
         ));
-        let result = audit::run(&source, &audit_args);
+        let result = Session::open(&source, &options);
         let _ = tx.send(Event::Loaded(Box::new(result)));
     });
 }
@@ -320,7 +323,7 @@ fn event_loop(
     options: &Options,
     log: &mut Log,
     started: Instant,
-    session: &mut Session,
+    session: &mut Reading,
 ) -> Result<u8, String> {
     let mut loaded_at: Option<Instant> = None;
     let mut last_tick = Instant::now();
@@ -436,8 +439,14 @@ pub fn perform(app: &mut App, effect: Effect, options: &Options, log: &mut Log) 
                     u64::from(loc.line),
                     event.audit_id.clone(),
                 );
+                let source = audit.source.clone();
                 let load = move || {
-                    let lines = crate::auditlog::reader::raw_event(&file, line, &id)
+                    let lines = source
+                        .open(&file)
+                        .map_err(|e| format!("cannot read {file}: {e}"))
+                        .and_then(|reader| {
+                            crate::auditlog::reader::raw_event_in(reader, &file, line, &id)
+                        })
                         .unwrap_or_else(|e| vec![format!("(the raw event cannot be shown: {e})")]);
                     Event::Yaml {
                         finding,
@@ -456,7 +465,7 @@ pub fn perform(app: &mut App, effect: Effect, options: &Options, log: &mut Log) 
                     None => Some(load()),
                 };
             }
-            let text = DiskAndDemo.text(&loc.file)?;
+            let text = audit.source.text(&loc.file)?;
             let docs = yaml::split_documents(&text);
             let doc = docs.iter().rev().find(|d| d.first_line <= loc.line)?;
             let lines = doc.text.lines().map(str::to_string).collect();
@@ -501,7 +510,7 @@ pub fn perform(app: &mut App, effect: Effect, options: &Options, log: &mut Log) 
 
 fn finish_rerun(
     app: &mut App,
-    audit: Audit,
+    audit: Session,
     result: Result<String, String>,
     shown: Option<crate::findings::FindingId>,
     log: &mut Log,
@@ -520,7 +529,7 @@ fn finish_rerun(
 }
 
 fn export(
-    audit: &Audit,
+    audit: &Session,
     format: ExportFormat,
     findings: Option<&[usize]>,
     scope: ExportScope,
@@ -542,14 +551,7 @@ fn export(
             report.findings.len()
         );
     }
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let stamp = timestamp(secs)
-        .replace([':', '-'], "")
-        .replace('T', "-")
-        .trim_end_matches('Z')
-        .to_string();
+    let stamp = crate::time::file_stamp();
     let path = dir.join(format!("kaudit-report-{stamp}.{}", format.extension()));
     let file = std::fs::File::create(&path)
         .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
@@ -581,7 +583,7 @@ fn write_exemptions(path: &std::path::Path, list: &[Exemption]) -> Result<(), St
 
 /// Reads the file fresh (another kaudit may have written it), adds the entry, re-runs.
 fn suppress(
-    audit: &mut Audit,
+    audit: &mut Session,
     finding: usize,
     reason: String,
     path: &std::path::Path,
@@ -592,7 +594,7 @@ fn suppress(
         .get(finding)
         .ok_or("that finding no longer exists")?;
     let mut list = if path.exists() {
-        audit::read_exemptions(path)?
+        session::read_exemptions(path)?
     } else {
         Vec::new()
     };
@@ -614,7 +616,11 @@ fn suppress(
     ))
 }
 
-fn unsuppress(audit: &mut Audit, finding: usize, path: &std::path::Path) -> Result<String, String> {
+fn unsuppress(
+    audit: &mut Session,
+    finding: usize,
+    path: &std::path::Path,
+) -> Result<String, String> {
     let f = audit
         .report
         .findings
@@ -622,7 +628,7 @@ fn unsuppress(audit: &mut Audit, finding: usize, path: &std::path::Path) -> Resu
         .ok_or("that finding no longer exists")?
         .clone();
     let mut list = if path.exists() {
-        audit::read_exemptions(path)?
+        session::read_exemptions(path)?
     } else {
         audit.exemptions.clone()
     };

@@ -10,12 +10,11 @@ pub mod error;
 pub mod kubeconfig;
 pub mod read;
 pub mod resources;
-pub mod snapshot;
 pub mod watch;
 
 pub use error::ApiError;
 pub use kubeconfig::{Connection, LiveOptions};
-pub use read::{AccessGap, ClusterRead};
+pub use read::ClusterRead;
 
 use crate::inventory::Inventory;
 

@@ -5,16 +5,10 @@
 
 use super::client::WatchEvent;
 use super::kubeconfig::{self, LiveOptions};
+use crate::inventory::input::WatchPoint;
 use futures_util::StreamExt;
 use serde_json::Value;
 use std::time::Duration;
-
-/// A list to follow: its URL and the resourceVersion it was read at.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WatchPoint {
-    pub path: String,
-    pub resource_version: String,
-}
 
 /// Watches every point until `keep_going` turns false (checked twice a second, so a
 /// superseded watcher lets go of its connections even on a quiet cluster) or `on_change`

@@ -4,81 +4,14 @@
 //! point at it. Nothing here is fatal: a file or document that cannot be read becomes a
 //! [`LoadError`] and the rest of the input is still read.
 
-pub mod lenient;
-pub mod lines;
-pub mod yaml;
-
+use crate::inventory::input::{LoadError, Loaded, Origin, RawObject};
+use crate::yaml;
 use serde_json::Value;
-use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Files larger than this are refused rather than read into memory.
 pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
-
-/// Where an object came from.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Origin {
-    /// The file as the user named it (or `demo:/...` for embedded objects).
-    pub file: Arc<str>,
-    /// 1-based line where the object starts.
-    pub line: u32,
-    /// JSON pointer of the object inside its document: "" or `/items/N` for List entries.
-    pub pointer: String,
-}
-
-impl fmt::Display for Origin {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}", self.file, self.line)
-    }
-}
-
-/// One object as read, before it is typed.
-#[derive(Debug, Clone)]
-pub struct RawObject {
-    pub value: Value,
-    pub origin: Origin,
-}
-
-/// Something that could not be read, with where and why.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct LoadError {
-    pub file: String,
-    pub line: Option<u32>,
-    pub message: String,
-    /// JSON pointer of the offending field inside the document, when known; reports use it
-    /// to point at the field's line rather than the object's.
-    #[serde(skip)]
-    pub pointer: Option<String>,
-}
-
-impl fmt::Display for LoadError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.line {
-            Some(line) => write!(f, "{}:{}: {}", self.file, line, self.message),
-            None => write!(f, "{}: {}", self.file, self.message),
-        }
-    }
-}
-
-/// What a set of paths held: the objects (or what a reader thread made of each, see
-/// [`load_paths_with`]), in input order.
-#[derive(Debug)]
-pub struct Loaded<T = RawObject> {
-    pub objects: Vec<T>,
-    pub errors: Vec<LoadError>,
-    pub files_read: usize,
-}
-
-impl<T> Default for Loaded<T> {
-    fn default() -> Self {
-        Loaded {
-            objects: Vec::new(),
-            errors: Vec::new(),
-            files_read: 0,
-        }
-    }
-}
 
 /// One thing to read, in input order: a file, standard input, or an error met while
 /// walking folders (kept in place so errors are reported in order).

@@ -3,7 +3,10 @@
 //! Kubernetes manifests are YAML 1.1 as read by `sigs.k8s.io/yaml`; the differences that
 //! matter for an auditor are handled here: leading-zero octal (`defaultMode: 0644`) and merge
 //! keys (`<<`). YAML-1.1-only booleans (`yes`, `on`) stay strings in the tree and are accepted
-//! where a boolean is expected by [`crate::manifest::lenient`], so `privileged: yes` is not missed.
+//! where a boolean is expected by [`crate::yaml::lenient`], so `privileged: yes` is not missed.
+
+pub mod lenient;
+pub mod lines;
 
 use serde_json::{Map, Number, Value};
 use std::collections::HashMap;

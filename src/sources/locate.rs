@@ -2,9 +2,10 @@
 //! not just the object. Reads the source files again (the engine itself does no I/O), one
 //! pass per document over only the fields asked for, files in parallel.
 
-use super::Report;
-use crate::manifest::lines::lines_of;
-use crate::manifest::yaml::{self, DocumentText};
+use crate::findings::Finding;
+use crate::inventory::input::LoadError;
+use crate::yaml::lines::lines_of;
+use crate::yaml::{self, DocumentText};
 use std::collections::{BTreeMap, HashMap};
 
 /// Where the text of a source file comes from (disk, or the embedded demo).
@@ -12,14 +13,11 @@ pub trait TextSource: Sync {
     fn text(&self, file: &str) -> Option<String>;
 }
 
-/// Files on disk, plus the embedded demo.
-pub struct DiskAndDemo;
+/// Files on disk.
+pub struct Disk;
 
-impl TextSource for DiskAndDemo {
+impl TextSource for Disk {
     fn text(&self, file: &str) -> Option<String> {
-        if let Some(t) = crate::sources::demo::file_text(file) {
-            return Some(t.to_string());
-        }
         std::fs::read_to_string(file).ok()
     }
 }
@@ -32,9 +30,9 @@ type FileAnswers = HashMap<u32, HashMap<String, u32>>;
 
 /// Fills `evidence[].line`, moves each finding's location to its first located field, and
 /// points input errors at the offending field.
-pub fn refine(report: &mut Report, source: &dyn TextSource) {
+pub fn refine(findings: &mut [Finding], input_errors: &mut [LoadError], source: &dyn TextSource) {
     let mut requests: Requests = BTreeMap::new();
-    for f in &report.findings {
+    for f in findings.iter() {
         let Some(loc) = &f.location else { continue };
         // Only findings with field pointers need their file read (not, say, a 1 GB audit
         // log whose findings point at whole lines).
@@ -53,7 +51,7 @@ pub fn refine(report: &mut Report, source: &dyn TextSource) {
                 .map(|e| e.pointer.to_string()),
         );
     }
-    for e in &report.input_errors {
+    for e in input_errors.iter() {
         if let (Some(line), Some(pointer)) = (e.line, &e.pointer) {
             requests
                 .entry(e.file.clone())
@@ -64,7 +62,7 @@ pub fn refine(report: &mut Report, source: &dyn TextSource) {
         }
     }
     let answers = answer(requests, source);
-    for f in &mut report.findings {
+    for f in findings.iter_mut() {
         let Some(loc) = f.location.as_mut() else {
             continue;
         };
@@ -81,7 +79,7 @@ pub fn refine(report: &mut Report, source: &dyn TextSource) {
             loc.line = line;
         }
     }
-    for e in &mut report.input_errors {
+    for e in input_errors.iter_mut() {
         if let (Some(line), Some(pointer)) = (e.line, &e.pointer) {
             let found = answers
                 .get(&e.file)
@@ -90,9 +88,7 @@ pub fn refine(report: &mut Report, source: &dyn TextSource) {
             e.line = found.copied().or(Some(line));
         }
     }
-    report
-        .input_errors
-        .sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+    input_errors.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
 }
 
 fn answer(requests: Requests, source: &dyn TextSource) -> Answers {

@@ -2,7 +2,7 @@
 //! pass over the parser's events that tracks the current JSON pointer and records the lines
 //! of the pointers asked for. Used to point reports at offending fields.
 
-use super::yaml::DocumentText;
+use super::DocumentText;
 use std::collections::{HashMap, HashSet};
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
 use yaml_rust2::scanner::Marker;
@@ -150,7 +150,7 @@ impl MarkedEventReceiver for Tracker<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::manifest::yaml::split_documents;
+    use crate::yaml::split_documents;
 
     #[test]
     fn finds_lines_and_falls_back_to_ancestors() {

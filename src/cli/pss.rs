@@ -1,7 +1,7 @@
 //! `kaudit pss`: evaluate manifests at a Pod Security level and version, printing what the
 //! admission plugin would say.
 
-use crate::cli::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, PssArgs, TextOrJson};
+use super::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, PssArgs, TextOrJson};
 use crate::pss::{self, Level, PodView, Policy};
 use crate::sanitize::strip_controls;
 use crate::sources;

@@ -1,6 +1,6 @@
 //! `kaudit rules`: the rule catalog as a table or JSON.
 
-use crate::cli::EXIT_OK;
+use super::EXIT_OK;
 use crate::rules::RULES;
 use std::io::Write;
 

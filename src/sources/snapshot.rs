@@ -5,8 +5,9 @@
 //!
 //! It holds no Secret data: kaudit never reads Secrets.
 
-use super::read::{AccessGap, ClusterRead, ReadStats};
+use super::live::read::{ClusterRead, ReadStats};
 use crate::inventory::Inventory;
+use crate::inventory::input::AccessGap;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -97,12 +98,12 @@ pub fn load(path: &std::path::Path) -> Result<Inventory, String> {
     let name = path.display().to_string();
     let text = std::fs::metadata(path)
         .ok()
-        .filter(|m| m.len() <= crate::manifest::MAX_FILE_BYTES)
+        .filter(|m| m.len() <= crate::sources::manifests::MAX_FILE_BYTES)
         .and_then(|_| std::fs::read_to_string(path).ok());
     let mut inventory = match &text {
         Some(text) => {
-            let mut loaded = crate::manifest::Loaded::default();
-            crate::manifest::load_text(&name, text, &mut loaded);
+            let mut loaded = crate::inventory::input::Loaded::default();
+            crate::sources::manifests::load_text(&name, text, &mut loaded);
             crate::inventory::build::from_loaded(
                 crate::inventory::SourceInfo::new("snapshot", name, true, false),
                 loaded,

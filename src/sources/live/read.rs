@@ -6,35 +6,12 @@ use super::client::{Listed, ReadOnlyClient};
 use super::error::ApiError;
 use super::kubeconfig::{Connection, LiveOptions};
 use super::resources::{NAMESPACES, RESOURCES, Resource};
-use super::watch::WatchPoint;
+use crate::inventory::input::{AccessGap, Loaded, Origin, RawObject, WatchPoint};
 use crate::inventory::{Inventory, SourceInfo, build};
-use crate::manifest::{Loaded, Origin, RawObject};
 use futures_util::StreamExt;
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::sync::Arc;
-
-/// Something kaudit was not allowed (or not able) to read.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct AccessGap {
-    /// `pods`, `deployments.apps`, ...
-    pub resource: String,
-    /// The namespace, or `None` for all namespaces / a cluster-scoped resource.
-    pub namespace: Option<String>,
-    /// The verb that was missing (`list`, `get`), or empty when the read failed otherwise.
-    pub verb: String,
-    /// What the server said.
-    pub reason: String,
-}
-
-impl AccessGap {
-    pub fn scope(&self) -> String {
-        match &self.namespace {
-            Some(ns) => format!("{} in namespace {ns}", self.resource),
-            None => format!("{} (all namespaces)", self.resource),
-        }
-    }
-}
 
 /// What a read produced: the pages, each converted as it arrived (typed into a partial
 /// inventory, or serialized for a snapshot), in a stable order, and what could not be read.

@@ -150,29 +150,23 @@ pub const RESOURCES: &[Resource] = &[
     ),
 ];
 
-/// The rule areas a resource feeds; when it cannot be read, their rules are not evaluated.
-pub fn dependent_rules(resource: &Resource) -> &'static [&'static str] {
-    match resource.plural {
-        "namespaces" => &["PSA"],
-        "pods"
-        | "replicationcontrollers"
-        | "podtemplates"
-        | "deployments"
-        | "daemonsets"
-        | "statefulsets"
-        | "replicasets"
-        | "jobs"
-        | "cronjobs" => &["PSS", "PSA", "POD", "IMG"],
-        "serviceaccounts" => &["POD011"],
-        "roles" | "rolebindings" | "clusterroles" | "clusterrolebindings" => &["RBAC"],
-        "networkpolicies" => &["NET"],
-        _ => &[],
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_resource_read_feeds_a_part_rules_read() {
+        use crate::inventory::input::Part;
+        for r in RESOURCES.iter().filter(|r| !r.optional) {
+            let part = Part::of_resource(&r.display());
+            assert!(part.is_some(), "{} feeds no part", r.display());
+            assert!(
+                crate::rules::RULES.iter().any(|rule| rule.reads.contains(&part.unwrap())),
+                "no rule reads {}",
+                r.display()
+            );
+        }
+    }
 
     #[test]
     fn no_secrets_ever() {

@@ -1,0 +1,358 @@
+//! The command line's arguments (clap), and what they become for the library: a
+//! [`Source`] and [`SessionOptions`].
+
+use super::EXIT_HELP;
+use crate::pss::{Level, Version};
+use crate::session::SessionOptions;
+use crate::severity::Severity;
+use crate::sources::Source;
+use crate::sources::live::LiveOptions;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(name = "kaudit", version, about = "Audit the supply chain and workload security of a Kubernetes cluster", after_help = EXIT_HELP)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub source: SourceArgs,
+    #[command(flatten)]
+    pub audit: AuditArgs,
+    #[command(flatten)]
+    pub tui: TuiArgs,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Audit the embedded demo cluster (no cluster needed).
+    Demo(DemoArgs),
+    /// Audit a source and write a report.
+    Scan(ScanArgs),
+    /// Evaluate manifests against a Pod Security Standards level and version, like the admission plugin.
+    Pss(PssArgs),
+    /// Analyse API server audit logs (no cluster needed).
+    AuditLog(AuditLogArgs),
+    /// List the rule catalog.
+    Rules(RulesArgs),
+    /// Print the TUI's keys as a Markdown table (the README's table comes from here).
+    Keys,
+    /// Print every folder and file kaudit uses.
+    Info,
+    /// Read the cluster and save what was read (never Secret data) for an offline audit
+    /// with `--snapshot FILE`.
+    Snapshot(SnapshotArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct SnapshotArgs {
+    /// The file to write (JSON, a `kind: List` with a kaudit header).
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: PathBuf,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct TuiArgs {
+    /// Colour theme: dark, light or mono (NO_COLOR selects mono).
+    #[arg(long, global = true, value_parser = parse_theme)]
+    pub theme: Option<crate::tui::theme::ThemeName>,
+    /// Let the TUI take the mouse (off by default so terminal text selection keeps working).
+    #[arg(long, global = true)]
+    pub mouse: bool,
+}
+
+fn parse_theme(s: &str) -> Result<crate::tui::theme::ThemeName, String> {
+    s.parse()
+}
+
+#[derive(Args, Debug, Default, Clone)]
+pub struct SourceArgs {
+    /// Read manifests (files, folders, `-` for stdin): YAML streams, JSON, `kind: List`, Helm output.
+    #[arg(long, num_args = 1.., value_name = "PATH", global = true)]
+    pub manifests: Vec<PathBuf>,
+    /// Read a snapshot written by `kaudit snapshot` (or any complete cluster dump).
+    #[arg(long, value_name = "FILE", global = true)]
+    pub snapshot: Option<PathBuf>,
+    /// Use the embedded demo cluster.
+    #[arg(long, global = true)]
+    pub demo: bool,
+    /// Kubeconfig context (live clusters).
+    #[arg(long, value_name = "NAME", global = true)]
+    pub context: Option<String>,
+    /// Kubeconfig file (live clusters); without it, KUBECONFIG or ~/.kube/config, as kubectl.
+    #[arg(long, value_name = "FILE", global = true)]
+    pub kubeconfig: Option<PathBuf>,
+    /// Kubeconfig cluster to use instead of the context's.
+    #[arg(long, value_name = "NAME", global = true)]
+    pub cluster: Option<String>,
+    /// Kubeconfig user to use instead of the context's.
+    #[arg(long, value_name = "NAME", global = true)]
+    pub user: Option<String>,
+    /// Audit only this namespace (repeatable or comma-separated); cluster-scoped objects
+    /// such as ClusterRoles are still read. The default is every namespace.
+    #[arg(
+        short = 'n',
+        long = "namespace",
+        value_name = "NAME",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub namespaces: Vec<String>,
+    /// Audit every namespace (the default; accepted for kubectl habits).
+    #[arg(
+        short = 'A',
+        long = "all-namespaces",
+        global = true,
+        conflicts_with = "namespaces"
+    )]
+    pub all_namespaces: bool,
+    /// Time-out of one API request, in seconds (kubectl's --request-timeout; default 30).
+    #[arg(long, value_name = "SECONDS", global = true)]
+    pub request_timeout: Option<u64>,
+}
+
+impl SourceArgs {
+    /// The source chosen: `--demo`, `--manifests`, `--snapshot`, else the kubeconfig's
+    /// cluster.
+    pub fn source(&self) -> Result<Source, String> {
+        let chosen = [
+            self.demo,
+            !self.manifests.is_empty(),
+            self.snapshot.is_some(),
+        ];
+        if chosen.iter().filter(|b| **b).count() > 1 {
+            return Err("choose one source: --demo, --manifests or --snapshot".into());
+        }
+        Ok(if self.demo {
+            Source::Demo
+        } else if let Some(path) = &self.snapshot {
+            Source::Snapshot(path.clone())
+        } else if !self.manifests.is_empty() {
+            Source::Manifests(self.manifests.clone())
+        } else {
+            Source::Live(self.live_options())
+        })
+    }
+
+    pub fn live_options(&self) -> LiveOptions {
+        LiveOptions {
+            kubeconfig: self.kubeconfig.clone(),
+            context: self.context.clone(),
+            cluster: self.cluster.clone(),
+            user: self.user.clone(),
+            namespaces: self
+                .namespaces
+                .iter()
+                .map(|n| n.trim().to_string())
+                .filter(|n| !n.is_empty())
+                .collect(),
+            request_timeout: std::time::Duration::from_secs(
+                self.request_timeout.unwrap_or(30).max(1),
+            ),
+            ..LiveOptions::default()
+        }
+    }
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct AuditArgs {
+    /// Pod Security Standards version for the PSS rules: latest or v1.N.
+    #[arg(long, global = true, default_value = "latest", value_parser = parse_version)]
+    pub pss_version: Version,
+    /// Registries images may come from (`registry.example.com`, `registry.example.com/team`, `*.example.com`); repeatable.
+    #[arg(long = "allowed-registry", global = true, value_name = "REGISTRY")]
+    pub allowed_registries: Vec<String>,
+    /// API server audit log to analyse: file, folder or glob; JSON lines, gzip, rotated sets,
+    /// webhook batches (repeatable).
+    #[arg(long = "audit-log", global = true, value_name = "PATH")]
+    pub audit_logs: Vec<PathBuf>,
+    /// The cluster's audit Policy file (kube-apiserver --audit-policy-file): linted against a
+    /// CKS-grade policy; detections it makes blind are reported as not evaluated.
+    #[arg(long = "audit-policy", global = true, value_name = "FILE")]
+    pub audit_policy: Option<PathBuf>,
+    /// Audit-log users to ignore (exact, or a prefix ending in `*`: `system:serviceaccount:argocd:*`); repeatable.
+    #[arg(long = "audit-allow-user", global = true, value_name = "USER")]
+    pub audit_allowed_users: Vec<String>,
+    /// Namespaces whose audit events raise no finding; repeatable.
+    #[arg(
+        long = "audit-allow-namespace",
+        global = true,
+        value_name = "NAMESPACE"
+    )]
+    pub audit_allowed_namespaces: Vec<String>,
+    /// Image prefixes whose pods may be privileged, mount host paths or run in kube-system
+    /// without an audit-log finding (CNI, CSI, monitoring agents); repeatable.
+    #[arg(long = "audit-allow-image", global = true, value_name = "PREFIX")]
+    pub audit_allowed_images: Vec<String>,
+    /// Keep reading the active audit log as it grows, through rotation (the TUI updates;
+    /// `kaudit audit-log` prints new findings as they come; Ctrl-C ends).
+    #[arg(long, global = true)]
+    pub follow: bool,
+    /// Only audit events at or after this time (RFC 3339, e.g. 2026-11-20T00:00:00Z).
+    #[arg(long, global = true, value_parser = parse_instant)]
+    pub since: Option<(i64, u32)>,
+    /// Only audit events before this time (RFC 3339).
+    #[arg(long, global = true, value_parser = parse_instant)]
+    pub until: Option<(i64, u32)>,
+    /// Exemptions file (YAML: rule, subject pattern, reason, expires). The TUI writes
+    /// suppressions here (default: exemptions.yaml in kaudit's config folder).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub exemptions: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct DemoArgs {
+    /// Print the demo audit as a report in this format instead of opening the TUI (the
+    /// default when standard output is not a terminal is md).
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+}
+
+#[derive(Args, Debug)]
+pub struct ScanArgs {
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = Format::Md)]
+    pub format: Format,
+    /// Write the report to FILE instead of standard output.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit 1 when an unsuppressed finding at or above this severity exists.
+    #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
+    pub fail_on: Option<Severity>,
+    /// Exit 3 when something could not be evaluated or read.
+    #[arg(long)]
+    pub fail_on_incomplete: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct AuditLogArgs {
+    #[arg(long, value_enum, default_value_t = AuditFormat::Text)]
+    pub format: AuditFormat,
+    /// Write the report to FILE instead of standard output.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit 1 when an unsuppressed finding at or above this severity exists.
+    #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
+    pub fail_on: Option<Severity>,
+    /// The cluster's audit Policy file: lint it and say which detections it makes blind
+    /// (same as --audit-policy).
+    #[arg(long = "policy", value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Log files, folders or globs (may be left out with --policy to lint the policy alone).
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum AuditFormat {
+    Text,
+    Json,
+    Md,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Md,
+    Json,
+    Sarif,
+    Junit,
+    Html,
+}
+
+#[derive(Args, Debug)]
+pub struct PssArgs {
+    /// baseline or restricted (privileged allows everything).
+    #[arg(long, value_parser = parse_level)]
+    pub level: Level,
+    /// latest or v1.N.
+    #[arg(long, default_value = "latest", value_parser = parse_version)]
+    pub version: Version,
+    #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
+    pub format: TextOrJson,
+    /// Treat objects as read from a live cluster (apply hostNetwork hostPort defaulting).
+    #[arg(long)]
+    pub live: bool,
+    /// Manifest files or folders (`-` for stdin).
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum TextOrJson {
+    Text,
+    Json,
+}
+
+#[derive(Args, Debug)]
+pub struct RulesArgs {
+    #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
+    pub format: TextOrJson,
+}
+
+impl AuditArgs {
+    /// What the session is asked to do.
+    pub fn session_options(&self) -> SessionOptions {
+        SessionOptions {
+            pss_version: self.pss_version,
+            allowed_registries: self.allowed_registries.clone(),
+            audit_logs: self.audit_logs.clone(),
+            audit_policy: self.audit_policy.clone(),
+            follow: self.follow,
+            window: self.window(),
+            audit_config: self.audit_config(),
+            exemptions: self.exemptions.clone(),
+            today: crate::time::today(),
+        }
+    }
+
+    /// `--since` / `--until`.
+    pub fn window(&self) -> crate::auditlog::reader::Window {
+        crate::auditlog::reader::Window {
+            since: self.since,
+            until: self.until,
+        }
+    }
+
+    /// The allow-lists of the audit-log detections.
+    pub fn audit_config(&self) -> crate::auditlog::detect::AuditConfig {
+        crate::auditlog::detect::AuditConfig {
+            allowed_users: self.audit_allowed_users.clone(),
+            allowed_namespaces: self.audit_allowed_namespaces.clone(),
+            allowed_images: self.audit_allowed_images.clone(),
+            ..Default::default()
+        }
+    }
+}
+
+impl Default for AuditArgs {
+    fn default() -> Self {
+        AuditArgs {
+            pss_version: Version::Latest,
+            allowed_registries: Vec::new(),
+            audit_logs: Vec::new(),
+            audit_policy: None,
+            follow: false,
+            audit_allowed_users: Vec::new(),
+            audit_allowed_namespaces: Vec::new(),
+            audit_allowed_images: Vec::new(),
+            since: None,
+            until: None,
+            exemptions: None,
+        }
+    }
+}
+
+fn parse_instant(s: &str) -> Result<(i64, u32), String> {
+    crate::auditlog::event::parse_time(s)
+        .ok_or_else(|| format!("invalid time {s:?}: use RFC 3339, e.g. 2026-11-20T00:00:00Z"))
+}
+
+fn parse_version(s: &str) -> Result<Version, String> {
+    s.parse()
+}
+fn parse_level(s: &str) -> Result<Level, String> {
+    s.parse()
+}
+fn parse_severity(s: &str) -> Result<Severity, String> {
+    s.parse()
+}

@@ -1,0 +1,111 @@
+//! `kaudit audit-log`: audit logs (and an audit policy) alone, no cluster; with `--follow`,
+//! new findings as their events are written.
+
+use super::{AuditArgs, AuditFormat, AuditLogArgs, EXIT_FINDINGS, EXIT_OK};
+use crate::auditlog::follow::Follower;
+use crate::findings::Finding;
+use crate::report;
+use crate::sanitize::strip_controls;
+use crate::session::SessionOptions;
+use std::io::Write;
+
+pub fn run(audit: &AuditArgs, args: &AuditLogArgs) -> Result<u8, String> {
+    let mut options = audit.session_options();
+    options.audit_logs.extend(args.paths.iter().cloned());
+    if args.policy.is_some() {
+        options.audit_policy = args.policy.clone();
+    }
+    if options.audit_logs.is_empty() && options.audit_policy.is_none() {
+        return Err(
+            "give audit log files, folders or globs (or --policy FILE to lint an audit policy)"
+                .into(),
+        );
+    }
+    if options.follow {
+        return follow(&options);
+    }
+    let report = crate::session::audit_log_only(&options)?;
+    let rendered = match args.format {
+        AuditFormat::Md => report::markdown::render(&report),
+        AuditFormat::Json => report::json::render(&report),
+        AuditFormat::Text => report::text::audit_log(&report),
+    };
+    match &args.output {
+        Some(path) => std::fs::write(path, rendered)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?,
+        None => {
+            let _ = std::io::stdout().lock().write_all(rendered.as_bytes());
+        }
+    }
+    if let Some(stats) = &report.audit_log
+        && stats.events == 0
+        && stats.malformed + stats.not_events > 0
+    {
+        return Err("no audit event could be read (see the problems above)".into());
+    }
+    Ok(match args.fail_on {
+        Some(threshold) if report.count_at_or_above(threshold) > 0 => EXIT_FINDINGS,
+        _ => EXIT_OK,
+    })
+}
+
+/// `kaudit audit-log --follow`: the findings so far, then each new one as its event is
+/// written, like `tail -f` with detections. Ctrl-C ends it.
+fn follow(options: &SessionOptions) -> Result<u8, String> {
+    let mut follower = Follower::start(
+        &options.audit_logs,
+        &options.window,
+        options.audit_config.clone(),
+    );
+    let followed: Vec<String> = follower
+        .followed()
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    if followed.is_empty() {
+        return Err(
+            "--follow needs an active log file (a plain file without a rotation time stamp)".into(),
+        );
+    }
+    eprintln!(
+        "kaudit: following {} (Ctrl-C ends)",
+        strip_controls(&followed.join(", "))
+    );
+    let mut printed = std::collections::HashSet::new();
+    let mut problems_shown = 0;
+    let mut out = std::io::stdout();
+    loop {
+        let analysis = follower.snapshot();
+        let mut fresh: Vec<&Finding> = analysis
+            .findings
+            .findings
+            .iter()
+            .filter(|f| printed.insert(f.id))
+            .collect();
+        fresh.sort_by(|a, b| {
+            let t = |f: &Finding| f.subject.event.as_ref().map(|e| e.timestamp.clone());
+            t(a).cmp(&t(b))
+        });
+        for f in fresh {
+            if out
+                .write_all(report::text::finding_line(f).as_bytes())
+                .and_then(|()| out.flush())
+                .is_err()
+            {
+                return Ok(EXIT_OK); // the reader went away (`| head`)
+            }
+        }
+        // Unreadable lines go to standard error as they are met.
+        for p in analysis.stats.problems.iter().skip(problems_shown) {
+            let place = p.line.map_or(String::new(), |l| format!(":{l}"));
+            eprintln!(
+                "kaudit: {}{place}: {}",
+                strip_controls(&p.file),
+                strip_controls(&p.message)
+            );
+        }
+        problems_shown = analysis.stats.problems.len();
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        follower.poll();
+    }
+}

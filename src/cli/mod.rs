@@ -1,0 +1,123 @@
+//! The command line: the only code that sees clap. It parses arguments into a [`Source`]
+//! and [`SessionOptions`](crate::session::SessionOptions), runs the subcommand, and turns
+//! the outcome into an exit code.
+//!
+//! Exit codes: 0 success and nothing at/above `--fail-on`; 1 findings at/above `--fail-on`
+//! (or a PSS violation for `kaudit pss`); 2 usage or tool error; 3 audit incomplete and
+//! `--fail-on-incomplete` set.
+
+pub mod args;
+mod audit_log;
+mod pss;
+mod rules;
+mod scan;
+mod snapshot;
+mod tui;
+
+pub use args::*;
+
+use crate::sources::Source;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_FINDINGS: u8 = 1;
+pub const EXIT_ERROR: u8 = 2;
+pub const EXIT_INCOMPLETE: u8 = 3;
+
+const EXIT_HELP: &str = "Exit codes: 0 nothing at/above --fail-on; 1 findings at/above --fail-on (or PSS violations); 2 usage or tool error; 3 audit incomplete with --fail-on-incomplete.";
+
+pub fn main() -> ExitCode {
+    use clap::Parser;
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { EXIT_ERROR } else { EXIT_OK });
+        }
+    };
+    ExitCode::from(match run(cli) {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("kaudit: {message}");
+            EXIT_ERROR
+        }
+    })
+}
+
+fn run(cli: Cli) -> Result<u8, String> {
+    match cli.command {
+        Some(Command::Rules(args)) => rules::run(args.format == TextOrJson::Json),
+        Some(Command::Pss(args)) => pss::run(&args),
+        Some(Command::Info) => {
+            info();
+            Ok(EXIT_OK)
+        }
+        Some(Command::Keys) => {
+            print!("{}", crate::tui::keymap::markdown());
+            Ok(EXIT_OK)
+        }
+        Some(Command::Demo(args)) => {
+            let interactive = std::io::stdout().is_terminal() && std::io::stdin().is_terminal();
+            match args.format {
+                None if interactive => tui::run(Source::Demo, &cli.source, cli.audit, &cli.tui),
+                format => {
+                    let scan = ScanArgs {
+                        format: format.unwrap_or(Format::Md),
+                        output: None,
+                        fail_on: None,
+                        fail_on_incomplete: false,
+                    };
+                    scan::run(&Source::Demo, &cli.audit, &scan)
+                }
+            }
+        }
+        Some(Command::Scan(args)) => scan::run(&cli.source.source()?, &cli.audit, &args),
+        Some(Command::AuditLog(args)) => audit_log::run(&cli.audit, &args),
+        Some(Command::Snapshot(args)) => snapshot::run(&cli.source, &args),
+        None => {
+            if !std::io::stdout().is_terminal() {
+                return Err(
+                    "the interactive view needs a terminal; use `kaudit scan` for a report on the current kubeconfig context (or `kaudit scan --manifests PATH` / `--demo`)".into(),
+                );
+            }
+            tui::run(cli.source.source()?, &cli.source, cli.audit, &cli.tui)
+        }
+    }
+}
+
+/// `kaudit info`: every folder and file kaudit uses.
+fn info() {
+    let show = |p: Option<PathBuf>| p.map_or("(unknown)".to_string(), |p| p.display().to_string());
+    println!("version:     {}", env!("CARGO_PKG_VERSION"));
+    println!("config:      {}  (KAUDIT_CONFIG_DIR)", show(config_dir()));
+    println!(
+        "exemptions:  {}  (default for the TUI's s key; --exemptions FILE)",
+        show(config_dir().map(|d| d.join("exemptions.yaml")))
+    );
+    println!("data:        {}  (KAUDIT_DATA_DIR)", show(data_dir()));
+    println!(
+        "log:         {}",
+        show(data_dir().map(|d| d.join("kaudit.log")))
+    );
+    println!("exports:     the current folder (e in the TUI)");
+}
+
+/// kaudit's folders: `KAUDIT_CONFIG_DIR` / `KAUDIT_DATA_DIR` or the platform's.
+pub fn config_dir() -> Option<PathBuf> {
+    std::env::var_os("KAUDIT_CONFIG_DIR")
+        .map(PathBuf::from)
+        .or_else(|| {
+            directories::ProjectDirs::from("", "", "kaudit").map(|d| d.config_dir().to_path_buf())
+        })
+}
+
+pub fn data_dir() -> Option<PathBuf> {
+    std::env::var_os("KAUDIT_DATA_DIR")
+        .map(PathBuf::from)
+        .or_else(|| {
+            directories::ProjectDirs::from("", "", "kaudit")
+                .map(|d| d.data_local_dir().to_path_buf())
+        })
+}

@@ -1,0 +1,51 @@
+//! `kaudit scan` (and `kaudit demo` off a terminal): audit a source and write a report.
+
+use super::{AuditArgs, EXIT_FINDINGS, EXIT_INCOMPLETE, EXIT_OK, Format, ScanArgs};
+use crate::report::{self, Report};
+use crate::sanitize::strip_controls;
+use crate::session::Session;
+use crate::sources::Source;
+use std::io::Write;
+
+pub fn run(source: &Source, audit: &AuditArgs, args: &ScanArgs) -> Result<u8, String> {
+    let report = Session::open(source, &audit.session_options())?.report;
+    match &args.output {
+        Some(path) => {
+            let file = std::fs::File::create(path)
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            let mut out = std::io::BufWriter::new(file);
+            write_report(&report, args.format, &mut out)
+                .and_then(|()| out.flush())
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            eprint!("{}", report::text::summary(&report));
+            eprintln!("report written to {}", path.display());
+        }
+        None => {
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            // A closed pipe (`| head`) is not an error worth a message.
+            let _ = write_report(&report, args.format, &mut out).and_then(|()| out.flush());
+        }
+    }
+    for e in report.input_errors.iter().take(20) {
+        eprintln!("kaudit: could not read {}", strip_controls(&e.to_string()));
+    }
+    if let Some(threshold) = args.fail_on
+        && report.count_at_or_above(threshold) > 0
+    {
+        return Ok(EXIT_FINDINGS);
+    }
+    if args.fail_on_incomplete && report.is_incomplete() {
+        return Ok(EXIT_INCOMPLETE);
+    }
+    Ok(EXIT_OK)
+}
+
+fn write_report(report: &Report, format: Format, out: &mut dyn Write) -> std::io::Result<()> {
+    match format {
+        Format::Md => out.write_all(report::markdown::render(report).as_bytes()),
+        Format::Json => report::json::write(report, out),
+        Format::Sarif => report::sarif::write(report, out),
+        Format::Junit => out.write_all(report::junit::render(report).as_bytes()),
+        Format::Html => out.write_all(report::html::render(report).as_bytes()),
+    }
+}

@@ -1,0 +1,239 @@
+//! The engine's one entry point: an inventory, the scan's configuration, the exemptions,
+//! the date and an audit-log analysis in; the [`Report`] every output renders out. Pure: the
+//! sources read, the renderers write, the engine only decides.
+
+use crate::auditlog::Analysis;
+use crate::checks::pod_security::NamespaceReport;
+use crate::checks::{self, ScanConfig};
+use crate::findings::{Finding, NotEvaluated, RuleCoverage};
+use crate::inventory::input::LoadError;
+use crate::inventory::{Inventory, SourceInfo};
+use crate::rules;
+use crate::severity::{Area, Severity};
+use crate::triage::{self, Exemption, TriageNotes};
+use std::collections::BTreeMap;
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Tool {
+    pub name: &'static str,
+    pub version: &'static str,
+}
+
+pub const TOOL: Tool = Tool {
+    name: "kaudit",
+    version: env!("CARGO_PKG_VERSION"),
+};
+
+/// Score of one area. `score` is `None` when nothing in the area was evaluated.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AreaSummary {
+    pub area: Area,
+    pub score: Option<u32>,
+    pub grade: Option<char>,
+    pub findings: BTreeMap<Severity, u64>,
+    pub suppressed: u64,
+    pub checks_passed: u64,
+    pub checks_failed: u64,
+    pub not_evaluated: u64,
+    /// Percentage of (rule, subject) decisions that could be made.
+    pub coverage: Option<u32>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Summary {
+    pub score_formula: &'static str,
+    pub areas: Vec<AreaSummary>,
+    pub findings_by_severity: BTreeMap<Severity, u64>,
+    pub findings_total: u64,
+    pub suppressed_total: u64,
+    pub workloads: usize,
+    pub namespaces: usize,
+    pub objects_unreadable: usize,
+    pub pss_version: String,
+}
+
+pub const SCORE_FORMULA: &str = "score = 100 x sum(w x passed) / sum(w x (passed + failed)) over the area's rule checks, \
+with w = 10 critical, 6 high, 3 medium, 1 low, 0 info (by rule severity); suppressed findings count in neither term; \
+grade A >= 90, B >= 80, C >= 70, D >= 60, E >= 50, else F";
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CoverageRow {
+    pub rule_id: &'static str,
+    pub area: Area,
+    #[serde(flatten)]
+    pub tally: RuleCoverage,
+}
+
+/// Everything a scan produced; what every output format renders.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub tool: Tool,
+    pub source: SourceInfo,
+    pub summary: Summary,
+    pub coverage: Vec<CoverageRow>,
+    pub not_evaluated: Vec<NotEvaluated>,
+    pub findings: Vec<Finding>,
+    pub namespaces: Vec<NamespaceReport>,
+    pub input_errors: Vec<LoadError>,
+    /// Objects read but not audited, by kind (Secrets are counted, never read).
+    pub unaudited: BTreeMap<String, usize>,
+    pub triage: TriageNotes,
+    /// What reading the audit logs found, when logs were given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audit_log: Option<crate::auditlog::reader::Stats>,
+}
+
+impl Report {
+    /// Active (not suppressed) findings at or above `severity`.
+    pub fn count_at_or_above(&self, severity: Severity) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.is_active() && f.severity >= severity)
+            .count()
+    }
+
+    pub fn is_incomplete(&self) -> bool {
+        !self.not_evaluated.is_empty() || !self.input_errors.is_empty()
+    }
+}
+
+/// Runs every check over the inventory, merges the audit-log analysis, applies triage and
+/// assembles the report: the one way a [`Report`] is made. `today` is `YYYY-MM-DD`
+/// (exemption expiry). Pure: no I/O, no clock.
+pub fn evaluate(
+    inv: &Inventory,
+    config: &ScanConfig,
+    exemptions: &[Exemption],
+    today: &str,
+    audit: Option<Analysis>,
+) -> Report {
+    let (mut rec, namespaces) = if config.cluster {
+        checks::run_all(inv, config)
+    } else {
+        Default::default()
+    };
+    let audit_stats = audit.map(|analysis| {
+        rec.merge(analysis.findings);
+        analysis.stats
+    });
+    let triage = triage::apply(&mut rec.findings, inv, exemptions, today);
+    let mut tallies = rec.coverage();
+    for f in rec.findings.iter().filter(|f| !f.is_active()) {
+        tallies.entry(f.rule_id).or_default().suppressed += 1;
+    }
+    let mut findings = rec.findings;
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.rule_id.cmp(b.rule_id))
+            .then_with(|| a.subject.cmp(&b.subject))
+            .then_with(|| a.id.cmp(&b.id))
+    });
+    let coverage: Vec<CoverageRow> = tallies
+        .into_iter()
+        .map(|(rule_id, tally)| CoverageRow {
+            rule_id,
+            area: rules::rule(rule_id).area,
+            tally,
+        })
+        .collect();
+    let not_evaluated = coverage
+        .iter()
+        .flat_map(|c| c.tally.not_evaluated.iter().cloned())
+        .collect();
+    let summary = summarize(inv, config, &findings, &coverage);
+    Report {
+        schema_version: SCHEMA_VERSION,
+        tool: TOOL,
+        source: inv.source.clone(),
+        summary,
+        coverage,
+        not_evaluated,
+        findings,
+        namespaces,
+        input_errors: inv.errors.clone(),
+        unaudited: inv.unaudited.clone(),
+        triage,
+        audit_log: audit_stats,
+    }
+}
+
+fn grade(score: u32) -> char {
+    match score {
+        90.. => 'A',
+        80..=89 => 'B',
+        70..=79 => 'C',
+        60..=69 => 'D',
+        50..=59 => 'E',
+        _ => 'F',
+    }
+}
+
+fn summarize(
+    inv: &Inventory,
+    config: &ScanConfig,
+    findings: &[Finding],
+    coverage: &[CoverageRow],
+) -> Summary {
+    let mut areas = Vec::new();
+    for area in Area::ALL {
+        let rows: Vec<&CoverageRow> = coverage.iter().filter(|c| c.area == area).collect();
+        let (mut passed_w, mut total_w, mut passed, mut failed, mut ne) =
+            (0u64, 0u64, 0u64, 0u64, 0u64);
+        for row in &rows {
+            let w = rules::rule(row.rule_id).severity.weight();
+            let failed_active = row.tally.failed - row.tally.suppressed.min(row.tally.failed);
+            passed_w += w * row.tally.passed;
+            total_w += w * (row.tally.passed + failed_active);
+            passed += row.tally.passed;
+            failed += failed_active;
+            ne += row.tally.not_evaluated.len() as u64;
+        }
+        let decided = passed + failed + rows.iter().map(|r| r.tally.suppressed).sum::<u64>();
+        let score = (total_w > 0)
+            .then(|| ((passed_w * 100) / total_w) as u32)
+            .or((decided > 0).then_some(100));
+        let mut by_sev = BTreeMap::new();
+        let mut suppressed = 0;
+        for f in findings.iter().filter(|f| f.area == area) {
+            if f.is_active() {
+                *by_sev.entry(f.severity).or_insert(0) += 1;
+            } else {
+                suppressed += 1;
+            }
+        }
+        areas.push(AreaSummary {
+            area,
+            score,
+            grade: score.map(grade),
+            findings: by_sev,
+            suppressed,
+            checks_passed: passed,
+            checks_failed: failed,
+            not_evaluated: ne,
+            coverage: (decided + ne > 0).then(|| ((decided * 100) / (decided + ne)) as u32),
+        });
+    }
+    let mut by_sev = BTreeMap::new();
+    for f in findings.iter().filter(|f| f.is_active()) {
+        *by_sev.entry(f.severity).or_insert(0) += 1;
+    }
+    Summary {
+        score_formula: SCORE_FORMULA,
+        areas,
+        findings_total: findings.iter().filter(|f| f.is_active()).count() as u64,
+        suppressed_total: findings.iter().filter(|f| !f.is_active()).count() as u64,
+        findings_by_severity: by_sev,
+        workloads: checks::audited_workloads(inv).len(),
+        namespaces: inv.namespaces.len(),
+        objects_unreadable: inv.errors.len(),
+        pss_version: format!(
+            "{} (evaluated as v1.{})",
+            config.pss_version,
+            config.pss_version.effective_minor(config.server_minor)
+        ),
+    }
+}

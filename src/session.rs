@@ -1,0 +1,260 @@
+//! One audit session: a source read into an inventory, the audit logs analysed, the
+//! exemptions applied and the resulting report. Built from a [`Source`] and
+//! [`SessionOptions`]; shared by `kaudit scan`, `kaudit audit-log` and the TUI. Knows no
+//! command line.
+
+use crate::auditlog::detect::AuditConfig;
+use crate::auditlog::follow::Follower;
+use crate::auditlog::policy::AuditPolicy;
+use crate::auditlog::reader::Window;
+use crate::auditlog::{self, Analysis};
+use crate::checks::ScanConfig;
+use crate::engine::{self, Report};
+use crate::inventory::{Inventory, SourceInfo};
+use crate::pss::Version;
+use crate::sources::Source;
+use crate::sources::locate::{self, Disk, TextSource};
+use crate::triage::{self, Exemption};
+use std::path::{Path, PathBuf};
+
+/// What an audit is asked to do, whatever its source.
+#[derive(Debug, Clone)]
+pub struct SessionOptions {
+    /// Policy version for the PSS rules.
+    pub pss_version: Version,
+    /// Registries images may come from; empty: the source's default (the demo's), else
+    /// IMG003 is not evaluated.
+    pub allowed_registries: Vec<String>,
+    /// Audit log files, folders or globs.
+    pub audit_logs: Vec<PathBuf>,
+    /// The cluster's audit Policy file.
+    pub audit_policy: Option<PathBuf>,
+    /// Keep reading the active audit log as it grows.
+    pub follow: bool,
+    /// The time window of audit events.
+    pub window: Window,
+    /// The allow-lists of the audit-log detections.
+    pub audit_config: AuditConfig,
+    /// The exemptions file.
+    pub exemptions: Option<PathBuf>,
+    /// `YYYY-MM-DD` the audit is made (exemption expiry).
+    pub today: String,
+}
+
+impl Default for SessionOptions {
+    fn default() -> Self {
+        SessionOptions {
+            pss_version: Version::Latest,
+            allowed_registries: Vec::new(),
+            audit_logs: Vec::new(),
+            audit_policy: None,
+            follow: false,
+            window: Window::default(),
+            audit_config: AuditConfig::default(),
+            exemptions: None,
+            today: crate::time::today(),
+        }
+    }
+}
+
+/// An audit made: what was read, how it was judged, and the report.
+pub struct Session {
+    pub source: Source,
+    pub inventory: Inventory,
+    pub config: ScanConfig,
+    pub exemptions: Vec<Exemption>,
+    pub report: Report,
+    /// `YYYY-MM-DD` the audit was made (exemption expiry).
+    pub today: String,
+    /// The audit log analysis, when logs were given (or came with the source), with the
+    /// audit policy's lint and blind spots.
+    pub audit_log: Option<Analysis>,
+    /// The cluster's audit policy, when given (or the demo's).
+    pub audit_policy: Option<AuditPolicy>,
+    /// With `follow`: the analysis that goes on as the logs grow (the TUI takes it).
+    pub follower: Option<Follower>,
+}
+
+impl Session {
+    /// Reads the source and the audit logs and runs every check.
+    pub fn open(source: &Source, options: &SessionOptions) -> Result<Session, String> {
+        let inventory = source.load()?;
+        let exemptions = read_exemptions_option(options.exemptions.as_deref())?;
+        let nothing_read = inventory.workloads.is_empty()
+            && inventory.namespaces.is_empty()
+            && inventory.roles.is_empty()
+            && inventory.bindings.is_empty();
+        if nothing_read && !inventory.errors.is_empty() {
+            let errors: Vec<String> = inventory
+                .errors
+                .iter()
+                .take(10)
+                .map(|e| e.to_string())
+                .collect();
+            return Err(format!("nothing could be read:\n  {}", errors.join("\n  ")));
+        }
+        let mut config = scan_config(options, Some(source));
+        config.server_minor = inventory.source.server_minor();
+        let logs = analyze_logs(options, Some(source))?;
+        let report = evaluate(
+            &inventory,
+            &config,
+            &exemptions,
+            &options.today,
+            logs.analysis.clone(),
+            source,
+        );
+        Ok(Session {
+            source: source.clone(),
+            inventory,
+            config,
+            exemptions,
+            report,
+            today: options.today.clone(),
+            audit_log: logs.analysis,
+            audit_policy: logs.policy,
+            follower: logs.follower,
+        })
+    }
+
+    /// Re-runs the checks (after an exemption was added or removed, or new audit events).
+    pub fn rerun(&mut self) {
+        self.report = evaluate(
+            &self.inventory,
+            &self.config,
+            &self.exemptions,
+            &self.today,
+            self.audit_log.clone(),
+            &self.source,
+        );
+    }
+
+    /// Takes a newer analysis of the followed logs (with the policy's findings added) and
+    /// re-runs.
+    pub fn update_audit_log(&mut self, analysis: Analysis) {
+        self.audit_log = with_policy(Some(analysis), self.audit_policy.as_ref());
+        self.rerun();
+    }
+}
+
+/// `kaudit audit-log`: the logs (and policy) alone, no cluster.
+pub fn audit_log_only(options: &SessionOptions) -> Result<Report, String> {
+    let description = options
+        .audit_logs
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let inventory = Inventory::empty(SourceInfo::new("audit-log", description, false, false));
+    let exemptions = read_exemptions_option(options.exemptions.as_deref())?;
+    let logs = analyze_logs(options, None)?;
+    let config = ScanConfig {
+        cluster: false,
+        ..scan_config(options, None)
+    };
+    Ok(evaluate(
+        &inventory,
+        &config,
+        &exemptions,
+        &options.today,
+        logs.analysis,
+        &Disk,
+    ))
+}
+
+/// The engine's report with each finding's evidence pointed at its line in the source files.
+fn evaluate(
+    inventory: &Inventory,
+    config: &ScanConfig,
+    exemptions: &[Exemption],
+    today: &str,
+    audit: Option<Analysis>,
+    files: &dyn TextSource,
+) -> Report {
+    let mut report = engine::evaluate(inventory, config, exemptions, today, audit);
+    locate::refine(&mut report.findings, &mut report.input_errors, files);
+    report
+}
+
+/// The audit logs and policy of a session, analysed.
+struct LogAnalysis {
+    analysis: Option<Analysis>,
+    policy: Option<AuditPolicy>,
+    follower: Option<Follower>,
+}
+
+/// The logs and policy of `options`, else those that come with the source (the demo's).
+fn analyze_logs(options: &SessionOptions, source: Option<&Source>) -> Result<LogAnalysis, String> {
+    let policy = match &options.audit_policy {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("audit policy {}: {e}", path.display()))?;
+            Some(AuditPolicy::parse(&path.display().to_string(), &text)?)
+        }
+        None => match source.and_then(Source::embedded_audit_policy) {
+            Some((name, text)) => Some(AuditPolicy::parse(name, text)?),
+            None => None,
+        },
+    };
+    let (logs, follower) = read_logs(options, source);
+    Ok(LogAnalysis {
+        analysis: with_policy(logs, policy.as_ref()),
+        policy,
+        follower,
+    })
+}
+
+/// The log analysis with the policy's lint findings and blind spots added.
+pub fn with_policy(logs: Option<Analysis>, policy: Option<&AuditPolicy>) -> Option<Analysis> {
+    let Some(policy) = policy else { return logs };
+    let mut analysis = logs.unwrap_or_default();
+    policy.lint(&mut analysis.findings);
+    policy.blind_spots(&mut analysis.findings);
+    Some(analysis)
+}
+
+fn read_logs(
+    options: &SessionOptions,
+    source: Option<&Source>,
+) -> (Option<Analysis>, Option<Follower>) {
+    let (window, config) = (&options.window, options.audit_config.clone());
+    if !options.audit_logs.is_empty() && options.follow {
+        let follower = Follower::start(&options.audit_logs, window, config);
+        return (Some(follower.snapshot()), Some(follower));
+    }
+    if !options.audit_logs.is_empty() {
+        return (
+            Some(auditlog::analyze(&options.audit_logs, window, config)),
+            None,
+        );
+    }
+    let embedded = source
+        .and_then(Source::embedded_audit_log)
+        .map(|(name, bytes)| auditlog::analyze_bytes(name, bytes, window, config));
+    (embedded, None)
+}
+
+/// Reads the exemptions file.
+pub fn read_exemptions(path: &Path) -> Result<Vec<Exemption>, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("exemptions file {}: {e}", path.display()))?;
+    triage::parse_exemptions(&path.display().to_string(), &text)
+}
+
+fn read_exemptions_option(path: Option<&Path>) -> Result<Vec<Exemption>, String> {
+    path.map_or(Ok(Vec::new()), read_exemptions)
+}
+
+fn scan_config(options: &SessionOptions, source: Option<&Source>) -> ScanConfig {
+    let allowed_registries = if options.allowed_registries.is_empty() {
+        source.map_or_else(Vec::new, Source::default_allowed_registries)
+    } else {
+        options.allowed_registries.clone()
+    };
+    ScanConfig {
+        pss_version: options.pss_version,
+        server_minor: None,
+        allowed_registries,
+        cluster: true,
+    }
+}
