@@ -1,0 +1,122 @@
+//! The demo's reports in every format, as insta snapshots (`tests/snapshots/`), and a check
+//! that every format carries the same findings: a renderer that drops, repeats or miscounts
+//! a finding fails here, whatever the others do.
+
+use kaudit::engine::Report;
+use kaudit::report;
+use kaudit::session::{Session, SessionOptions};
+use kaudit::sources::Source;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The demo audited on a fixed date, so exemption expiry never moves the snapshots.
+fn demo_report() -> Report {
+    let options = SessionOptions {
+        today: "2026-12-01".into(),
+        ..SessionOptions::default()
+    };
+    Session::open(&Source::Demo, &options)
+        .expect("the demo audits")
+        .report
+}
+
+fn sarif(report: &Report) -> String {
+    let mut out = Vec::new();
+    report::sarif::write(report, &mut out).expect("SARIF renders");
+    String::from_utf8(out).expect("SARIF is UTF-8")
+}
+
+#[test]
+fn markdown_report_of_the_demo() {
+    insta::assert_snapshot!(report::markdown::render(&demo_report()));
+}
+
+#[test]
+fn sarif_report_of_the_demo() {
+    insta::assert_snapshot!(sarif(&demo_report()));
+}
+
+#[test]
+fn junit_report_of_the_demo() {
+    insta::assert_snapshot!(report::junit::render(&demo_report()));
+}
+
+#[test]
+fn html_report_of_the_demo() {
+    insta::assert_snapshot!(report::html::render(&demo_report()));
+}
+
+/// Per rule, the count a heading gives: `### IMG003 Title (12 findings, HIGH)` in
+/// Markdown, `<h3>IMG003 Title (12, ...` in HTML.
+fn heading_counts(text: &str, heading: &str, count_end: char) -> BTreeMap<String, usize> {
+    let mut counts = BTreeMap::new();
+    for part in text.split(heading).skip(1) {
+        let line = part.lines().next().unwrap_or("");
+        let line = line.split("</h3>").next().unwrap_or(line);
+        let rule: String = line.chars().take_while(|c| c.is_ascii_alphanumeric()).collect();
+        // The count is in the last parenthesis of the heading (titles may hold their own).
+        let Some(open) = line.rfind(" (") else { continue };
+        let digits: String = line[open + 2..]
+            .chars()
+            .take_while(|c| *c != count_end && c.is_ascii_digit())
+            .collect();
+        if let (false, Ok(n)) = (rule.is_empty(), digits.parse::<usize>()) {
+            *counts.entry(rule).or_default() += n;
+        }
+    }
+    counts
+}
+
+#[test]
+fn every_format_carries_the_same_findings() {
+    let report = demo_report();
+    let json: serde_json::Value =
+        serde_json::from_str(&report::json::render(&report)).expect("JSON report parses");
+    let findings = json["findings"].as_array().expect("findings");
+    assert_eq!(findings.len(), report.findings.len());
+    let ids: BTreeSet<&str> = findings.iter().map(|f| f["id"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), findings.len(), "finding ids are unique");
+    let mut active_per_rule: BTreeMap<String, usize> = BTreeMap::new();
+    for f in findings.iter().filter(|f| f.get("suppressed").is_none()) {
+        *active_per_rule
+            .entry(f["rule_id"].as_str().unwrap().to_string())
+            .or_default() += 1;
+    }
+    assert!(active_per_rule.len() > 20, "the demo fires most rules");
+
+    // SARIF: one result per finding, each with kaudit's finding id as its fingerprint.
+    let sarif: serde_json::Value = serde_json::from_str(&sarif(&report)).expect("SARIF parses");
+    let results = sarif["runs"][0]["results"].as_array().expect("results");
+    let sarif_ids: BTreeSet<&str> = results
+        .iter()
+        .map(|r| r["partialFingerprints"]["kauditFindingId/v1"].as_str().unwrap())
+        .collect();
+    assert_eq!(results.len(), findings.len());
+    assert_eq!(sarif_ids, ids);
+
+    // JUnit: one test case per finding, named with its id; failures are the active ones.
+    let junit = report::junit::render(&report);
+    let junit_ids: BTreeSet<&str> = junit
+        .split("<testcase ")
+        .skip(1)
+        .filter_map(|case| {
+            let name = case.split(" name=\"").nth(1)?.split('"').next()?;
+            name.rsplit(' ').next()
+        })
+        .collect();
+    assert_eq!(junit_ids, ids);
+    let active: usize = active_per_rule.values().sum();
+    assert!(
+        junit.contains(&format!(
+            "tests=\"{}\" failures=\"{active}\"",
+            findings.len()
+        )),
+        "{}",
+        junit.lines().nth(1).unwrap_or("")
+    );
+
+    // Markdown and HTML group findings by rule under a heading that counts them.
+    let markdown = report::markdown::render(&report);
+    assert_eq!(heading_counts(&markdown, "\n### ", ' '), active_per_rule);
+    let html = report::html::render(&report);
+    assert_eq!(heading_counts(&html, "<h3>", ','), active_per_rule);
+}
