@@ -322,20 +322,18 @@ fn main() {
 
     // In process: read, parse, every detection, the timeline; on one thread, then with
     // parsing on every core.
-    let measure = |threads: &str| -> Duration {
-        // SAFETY: set before any thread of this process reads the environment; the
-        // measurement threads are started and joined inside `analyze`.
-        unsafe { std::env::set_var("KAUDIT_THREADS", threads) };
+    let measure = |threads: usize| -> Duration {
         let mut samples = Vec::new();
         for _ in 0..3 {
             let started = Instant::now();
             let kaudit::auditlog::Analysis {
                 findings: rec,
                 stats,
-            } = kaudit::auditlog::analyze(
+            } = kaudit::auditlog::analyze_on(
                 std::slice::from_ref(&log),
                 &Default::default(),
                 Default::default(),
+                Some(threads),
             );
             let took = started.elapsed();
             assert_eq!(stats.events, events, "every event read");
@@ -345,14 +343,14 @@ fn main() {
         samples.sort();
         samples[1]
     };
-    let one = measure("1");
+    let one = measure(1);
     println!(
         "kaudit analyze (parse + all detections + timeline), one thread: median {:.2} s, {:.0} MB/s (target >= 300 MB/s)",
         one.as_secs_f64(),
         bytes as f64 / 1e6 / one.as_secs_f64()
     );
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let median = measure(&cores.to_string());
+    let median = measure(cores);
     println!(
         "kaudit analyze, parsing on {cores} cores: median {:.2} s, {:.0} MB/s",
         median.as_secs_f64(),

@@ -14,7 +14,7 @@ fn fixtures() -> PathBuf {
 
 fn read(paths: &[PathBuf], window: Window) -> (Vec<(String, String, u64)>, reader::Stats) {
     let mut events = Vec::new();
-    let stats = reader::read(paths, &window, |e, place| {
+    let stats = reader::read(paths, &window, None, |e, place| {
         let file = Path::new(place.file)
             .file_name()
             .unwrap()
@@ -484,7 +484,7 @@ fn a_panic_in_the_rules_does_not_hang_a_parallel_read() {
     std::thread::spawn(move || {
         let outcome = std::panic::catch_unwind(|| {
             let mut seen = 0;
-            reader::read(&[path], &Window::default(), |_, _| {
+            reader::read(&[path], &Window::default(), None, |_, _| {
                 seen += 1;
                 assert!(seen < 1_000, "a rule failed");
             })

@@ -52,9 +52,14 @@ fn heading_counts(text: &str, heading: &str, count_end: char) -> BTreeMap<String
     for part in text.split(heading).skip(1) {
         let line = part.lines().next().unwrap_or("");
         let line = line.split("</h3>").next().unwrap_or(line);
-        let rule: String = line.chars().take_while(|c| c.is_ascii_alphanumeric()).collect();
+        let rule: String = line
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect();
         // The count is in the last parenthesis of the heading (titles may hold their own).
-        let Some(open) = line.rfind(" (") else { continue };
+        let Some(open) = line.rfind(" (") else {
+            continue;
+        };
         let digits: String = line[open + 2..]
             .chars()
             .take_while(|c| *c != count_end && c.is_ascii_digit())
@@ -88,7 +93,11 @@ fn every_format_carries_the_same_findings() {
     let results = sarif["runs"][0]["results"].as_array().expect("results");
     let sarif_ids: BTreeSet<&str> = results
         .iter()
-        .map(|r| r["partialFingerprints"]["kauditFindingId/v1"].as_str().unwrap())
+        .map(|r| {
+            r["partialFingerprints"]["kauditFindingId/v1"]
+                .as_str()
+                .unwrap()
+        })
         .collect();
     assert_eq!(results.len(), findings.len());
     assert_eq!(sarif_ids, ids);

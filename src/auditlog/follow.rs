@@ -57,7 +57,7 @@ impl Follower {
                 });
             } else {
                 let analysis = &mut f.analysis;
-                reader::read_file(&file, window, &mut f.stats, &mut |event, place| {
+                reader::read_file(&file, window, None, &mut f.stats, &mut |event, place| {
                     analysis.observe(event, place)
                 });
             }

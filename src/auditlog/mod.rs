@@ -59,8 +59,21 @@ pub fn analyze(
     window: &reader::Window,
     config: detect::AuditConfig,
 ) -> Analysis {
+    analyze_on(paths, window, config, None)
+}
+
+/// [`analyze`], parsing big files on `threads` threads (`None`: `KAUDIT_THREADS`, else
+/// the cores).
+pub fn analyze_on(
+    paths: &[PathBuf],
+    window: &reader::Window,
+    config: detect::AuditConfig,
+    threads: Option<usize>,
+) -> Analysis {
     let mut analysis = Analyzer::new(config);
-    let stats = reader::read(paths, window, |event, place| analysis.observe(event, place));
+    let stats = reader::read(paths, window, threads, |event, place| {
+        analysis.observe(event, place)
+    });
     analysis.finish(stats)
 }
 

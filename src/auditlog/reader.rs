@@ -224,14 +224,16 @@ fn order(mut files: Vec<PathBuf>) -> Vec<PathBuf> {
 }
 
 /// Reads every event under `paths`, calling `on_event` for each one inside the window.
+/// Big files are parsed on `threads` threads (`None`: [`super::parallel::threads`]).
 pub fn read(
     paths: &[PathBuf],
     window: &Window,
+    threads: Option<usize>,
     mut on_event: impl FnMut(&AuditEvent, Place<'_>),
 ) -> Stats {
     let mut stats = Stats::default();
     for file in expand(paths, &mut stats) {
-        read_file(&file, window, &mut stats, &mut on_event);
+        read_file(&file, window, threads, &mut stats, &mut on_event);
     }
     stats
 }
@@ -325,6 +327,7 @@ pub fn read_bytes(
 pub(crate) fn read_file(
     path: &Path,
     window: &Window,
+    threads: Option<usize>,
     stats: &mut Stats,
     on_event: &mut impl FnMut(&AuditEvent, Place<'_>),
 ) {
@@ -340,7 +343,7 @@ pub(crate) fn read_file(
     // Parsing threads pay off for big files only (compressed size for gzip).
     let big = std::fs::metadata(path).is_ok_and(|m| m.len() >= PARALLEL_FROM);
     let parallel = if big && !yaml {
-        super::parallel::threads()
+        threads.map_or_else(super::parallel::threads, |n| n.clamp(1, 8))
     } else {
         1
     };

@@ -161,7 +161,9 @@ mod tests {
             let part = Part::of_resource(&r.display());
             assert!(part.is_some(), "{} feeds no part", r.display());
             assert!(
-                crate::rules::RULES.iter().any(|rule| rule.reads.contains(&part.unwrap())),
+                crate::rules::RULES
+                    .iter()
+                    .any(|rule| rule.reads.contains(&part.unwrap())),
                 "no rule reads {}",
                 r.display()
             );
