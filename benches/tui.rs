@@ -6,7 +6,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kaudit::session::{Session, SessionOptions};
 use kaudit::sources::Source;
-use kaudit::tui::app::{App, Event};
+use kaudit::tui::app::{App, Event, Prepared};
 use kaudit::tui::theme::{Theme, ThemeName};
 use kaudit::tui::ui;
 use ratatui::Terminal;
@@ -39,7 +39,7 @@ fn main() {
                 let t = Instant::now();
                 let audit = Session::open(&Source::Demo, &SessionOptions::default()).unwrap();
                 let mut app = App::new(Theme::new(ThemeName::Dark), "demo".into(), (160, 48));
-                app.update(Event::Loaded(Box::new(Ok(audit))));
+                app.update(Event::Loaded(Box::new(Ok(Prepared::new(audit)))));
                 let mut terminal = Terminal::new(TestBackend::new(160, 48)).unwrap();
                 terminal.draw(|f| ui::draw(f, &app)).unwrap();
                 t.elapsed()
@@ -61,7 +61,7 @@ fn main() {
     let audit = Session::open(&source, &SessionOptions::default()).unwrap();
     let findings = audit.report.findings.len();
     let mut app = App::new(Theme::new(ThemeName::Dark), "bench".into(), (160, 48));
-    app.update(Event::Loaded(Box::new(Ok(audit))));
+    app.update(Event::Loaded(Box::new(Ok(Prepared::new(audit)))));
     for c in ":findings".chars() {
         key(&mut app, KeyCode::Char(c));
     }

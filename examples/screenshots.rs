@@ -4,7 +4,9 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kaudit::session::{Session, SessionOptions};
 use kaudit::sources::Source;
-use kaudit::tui::app::{App, Event};
+use kaudit::tui::app::{App, Event, Prepared};
+use kaudit::tui::effects;
+use kaudit::tui::jobs::Jobs;
 use kaudit::tui::theme::{Theme, ThemeName};
 use kaudit::tui::{run, svg, ui};
 use ratatui::Terminal;
@@ -27,9 +29,8 @@ fn press(app: &mut App, keys: &str) {
                 export_dir: std::env::temp_dir(),
                 log_path: None,
                 kubeconfig: Default::default(),
-                events: None,
             };
-            if let Some(event) = run::perform(app, effect, &options, &mut run::Log::open(None)) {
+            if let Some(event) = effects::perform(app, effect, &options, &Jobs::new(None)) {
                 app.update(event);
             }
         }
@@ -73,7 +74,7 @@ fn main() -> Result<(), String> {
         "demo (embedded Acme Shop cluster)".into(),
         (130, 36),
     );
-    app.update(Event::Loaded(Box::new(Ok(audit))));
+    app.update(Event::Loaded(Box::new(Ok(Prepared::new(audit)))));
     shot(&app, "dashboard", &out)?;
     press(&mut app, ":pss\nw");
     shot(&app, "pod-security", &out)?;

@@ -5,7 +5,7 @@
 use crate::auditlog::Analysis;
 use crate::checks::pod_security::NamespaceReport;
 use crate::checks::{self, ScanConfig};
-use crate::findings::{Finding, NotEvaluated, RuleCoverage};
+use crate::findings::{Finding, NotEvaluated, Recorder, RuleCoverage};
 use crate::inventory::input::LoadError;
 use crate::inventory::{Inventory, SourceInfo};
 use crate::rules;
@@ -100,6 +100,26 @@ impl Report {
     }
 }
 
+/// What the cluster checks found, before triage: kept by a session so that an exemption
+/// written or an audit log grown re-judges without checking the cluster again.
+#[derive(Debug, Clone, Default)]
+pub struct ClusterResults {
+    pub findings: Recorder,
+    pub namespaces: Vec<NamespaceReport>,
+}
+
+/// Runs every cluster check over the inventory (nothing when `config.cluster` is false).
+pub fn check_cluster(inv: &Inventory, config: &ScanConfig) -> ClusterResults {
+    if !config.cluster {
+        return ClusterResults::default();
+    }
+    let (findings, namespaces) = checks::run_all(inv, config);
+    ClusterResults {
+        findings,
+        namespaces,
+    }
+}
+
 /// Runs every check over the inventory, merges the audit-log analysis, applies triage and
 /// assembles the report: the one way a [`Report`] is made. `today` is `YYYY-MM-DD`
 /// (exemption expiry). Pure: no I/O, no clock.
@@ -110,11 +130,30 @@ pub fn evaluate(
     today: &str,
     audit: Option<Analysis>,
 ) -> Report {
-    let (mut rec, namespaces) = if config.cluster {
-        checks::run_all(inv, config)
-    } else {
-        Default::default()
-    };
+    assemble(
+        inv,
+        config,
+        check_cluster(inv, config),
+        exemptions,
+        today,
+        audit,
+    )
+}
+
+/// [`evaluate`] from cluster results already checked: merges the audit-log analysis,
+/// applies triage, scores and sorts.
+pub fn assemble(
+    inv: &Inventory,
+    config: &ScanConfig,
+    cluster: ClusterResults,
+    exemptions: &[Exemption],
+    today: &str,
+    audit: Option<Analysis>,
+) -> Report {
+    let ClusterResults {
+        findings: mut rec,
+        namespaces,
+    } = cluster;
     let audit_stats = audit.map(|analysis| {
         rec.merge(analysis.findings);
         analysis.stats

@@ -9,13 +9,14 @@ use crate::auditlog::policy::AuditPolicy;
 use crate::auditlog::reader::Window;
 use crate::auditlog::{self, Analysis};
 use crate::checks::ScanConfig;
-use crate::engine::{self, Report};
+use crate::engine::{self, ClusterResults, Report};
 use crate::inventory::{Inventory, SourceInfo};
 use crate::pss::Version;
 use crate::sources::Source;
 use crate::sources::locate::{self, Disk, TextSource};
 use crate::triage::{self, Exemption};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// What an audit is asked to do, whatever its source.
 #[derive(Debug, Clone)]
@@ -57,28 +58,33 @@ impl Default for SessionOptions {
     }
 }
 
-/// An audit made: what was read, how it was judged, and the report.
+/// An audit made: what was read, how it was judged, and the report. What does not change
+/// when findings are re-judged (the inventory, the cluster checks' results, the audit
+/// policy) is shared, so a copy for a background job costs a few reference counts.
 pub struct Session {
     pub source: Source,
-    pub inventory: Inventory,
+    pub inventory: Arc<Inventory>,
     pub config: ScanConfig,
+    /// The cluster checks' findings before triage, with their evidence already located.
+    pub cluster: Arc<ClusterResults>,
     pub exemptions: Vec<Exemption>,
-    pub report: Report,
+    pub report: Arc<Report>,
     /// `YYYY-MM-DD` the audit was made (exemption expiry).
     pub today: String,
     /// The audit log analysis, when logs were given (or came with the source), with the
     /// audit policy's lint and blind spots.
-    pub audit_log: Option<Analysis>,
+    pub audit_log: Option<Arc<Analysis>>,
     /// The cluster's audit policy, when given (or the demo's).
-    pub audit_policy: Option<AuditPolicy>,
+    pub audit_policy: Option<Arc<AuditPolicy>>,
     /// With `follow`: the analysis that goes on as the logs grow (the TUI takes it).
     pub follower: Option<Follower>,
 }
 
 impl Session {
-    /// Reads the source and the audit logs and runs every check.
+    /// Reads the source and the audit logs and runs every check. Files are read again once
+    /// here to point evidence at its lines; re-judging later reads nothing.
     pub fn open(source: &Source, options: &SessionOptions) -> Result<Session, String> {
-        let inventory = source.load()?;
+        let mut inventory = source.load()?;
         let exemptions = read_exemptions_option(options.exemptions.as_deref())?;
         let nothing_read = inventory.workloads.is_empty()
             && inventory.namespaces.is_empty()
@@ -95,45 +101,82 @@ impl Session {
         }
         let mut config = scan_config(options, Some(source));
         config.server_minor = inventory.source.server_minor();
-        let logs = analyze_logs(options, Some(source))?;
-        let report = evaluate(
+        let logs = analyze_logs(options, Some(source), source)?;
+        let mut cluster = engine::check_cluster(&inventory, &config);
+        locate::refine(
+            &mut cluster.findings.findings,
+            &mut inventory.errors,
+            source,
+        );
+        let report = engine::assemble(
             &inventory,
             &config,
+            cluster.clone(),
             &exemptions,
             &options.today,
             logs.analysis.clone(),
-            source,
         );
         Ok(Session {
             source: source.clone(),
-            inventory,
+            inventory: Arc::new(inventory),
             config,
+            cluster: Arc::new(cluster),
             exemptions,
-            report,
+            report: Arc::new(report),
             today: options.today.clone(),
-            audit_log: logs.analysis,
-            audit_policy: logs.policy,
+            audit_log: logs.analysis.map(Arc::new),
+            audit_policy: logs.policy.map(Arc::new),
             follower: logs.follower,
         })
     }
 
-    /// Re-runs the checks (after an exemption was added or removed, or new audit events).
-    pub fn rerun(&mut self) {
-        self.report = evaluate(
-            &self.inventory,
-            &self.config,
-            &self.exemptions,
-            &self.today,
-            self.audit_log.clone(),
-            &self.source,
-        );
+    /// A copy of the session's results for a background job (without the follower, which
+    /// stays where it is). Cheap: the heavy parts are shared.
+    pub fn share(&self) -> Session {
+        Session {
+            source: self.source.clone(),
+            inventory: self.inventory.clone(),
+            config: self.config.clone(),
+            cluster: self.cluster.clone(),
+            exemptions: self.exemptions.clone(),
+            report: self.report.clone(),
+            today: self.today.clone(),
+            audit_log: self.audit_log.clone(),
+            audit_policy: self.audit_policy.clone(),
+            follower: None,
+        }
     }
 
-    /// Takes a newer analysis of the followed logs (with the policy's findings added) and
-    /// re-runs.
-    pub fn update_audit_log(&mut self, analysis: Analysis) {
-        self.audit_log = with_policy(Some(analysis), self.audit_policy.as_ref());
-        self.rerun();
+    /// The session with other exemptions, findings re-judged (the cluster is not checked
+    /// again).
+    pub fn with_exemptions(mut self, exemptions: Vec<Exemption>) -> Session {
+        self.exemptions = exemptions;
+        self.report = Arc::new(self.judge());
+        self
+    }
+
+    /// The session with a newer analysis of the followed logs (the policy's findings
+    /// added): only the audit findings change; the cluster's are merged as they were.
+    pub fn with_audit_log(mut self, analysis: Analysis) -> Session {
+        let mut analysis = with_policy(Some(analysis), self.audit_policy.as_deref());
+        if let Some(a) = &mut analysis {
+            locate::refine(&mut a.findings.findings, &mut [], &self.source);
+        }
+        self.audit_log = analysis.map(Arc::new);
+        self.report = Arc::new(self.judge());
+        self
+    }
+
+    /// Triage, scores and order over the cluster's results and the audit findings.
+    fn judge(&self) -> Report {
+        engine::assemble(
+            &self.inventory,
+            &self.config,
+            (*self.cluster).clone(),
+            &self.exemptions,
+            &self.today,
+            self.audit_log.as_deref().cloned(),
+        )
     }
 }
 
@@ -147,33 +190,18 @@ pub fn audit_log_only(options: &SessionOptions) -> Result<Report, String> {
         .join(", ");
     let inventory = Inventory::empty(SourceInfo::new("audit-log", description, false, false));
     let exemptions = read_exemptions_option(options.exemptions.as_deref())?;
-    let logs = analyze_logs(options, None)?;
+    let logs = analyze_logs(options, None, &Disk)?;
     let config = ScanConfig {
         cluster: false,
         ..scan_config(options, None)
     };
-    Ok(evaluate(
+    Ok(engine::evaluate(
         &inventory,
         &config,
         &exemptions,
         &options.today,
         logs.analysis,
-        &Disk,
     ))
-}
-
-/// The engine's report with each finding's evidence pointed at its line in the source files.
-fn evaluate(
-    inventory: &Inventory,
-    config: &ScanConfig,
-    exemptions: &[Exemption],
-    today: &str,
-    audit: Option<Analysis>,
-    files: &dyn TextSource,
-) -> Report {
-    let mut report = engine::evaluate(inventory, config, exemptions, today, audit);
-    locate::refine(&mut report.findings, &mut report.input_errors, files);
-    report
 }
 
 /// The audit logs and policy of a session, analysed.
@@ -183,8 +211,13 @@ struct LogAnalysis {
     follower: Option<Follower>,
 }
 
-/// The logs and policy of `options`, else those that come with the source (the demo's).
-fn analyze_logs(options: &SessionOptions, source: Option<&Source>) -> Result<LogAnalysis, String> {
+/// The logs and policy of `options`, else those that come with the source (the demo's),
+/// their findings' evidence pointed at its lines in `files`.
+fn analyze_logs(
+    options: &SessionOptions,
+    source: Option<&Source>,
+    files: &dyn TextSource,
+) -> Result<LogAnalysis, String> {
     let policy = match &options.audit_policy {
         Some(path) => {
             let text = std::fs::read_to_string(path)
@@ -197,8 +230,12 @@ fn analyze_logs(options: &SessionOptions, source: Option<&Source>) -> Result<Log
         },
     };
     let (logs, follower) = read_logs(options, source);
+    let mut analysis = with_policy(logs, policy.as_ref());
+    if let Some(a) = &mut analysis {
+        locate::refine(&mut a.findings.findings, &mut [], files);
+    }
     Ok(LogAnalysis {
-        analysis: with_policy(logs, policy.as_ref()),
+        analysis,
         policy,
         follower,
     })

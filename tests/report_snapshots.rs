@@ -9,7 +9,7 @@ use kaudit::sources::Source;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The demo audited on a fixed date, so exemption expiry never moves the snapshots.
-fn demo_report() -> Report {
+fn demo_report() -> std::sync::Arc<Report> {
     let options = SessionOptions {
         today: "2026-12-01".into(),
         ..SessionOptions::default()

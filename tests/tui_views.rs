@@ -4,7 +4,9 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kaudit::session::{Session, SessionOptions};
 use kaudit::sources::Source;
-use kaudit::tui::app::{App, Effect, Event, Input, View};
+use kaudit::tui::app::{App, Effect, Event, Input, Prepared, View};
+use kaudit::tui::effects;
+use kaudit::tui::jobs::Jobs;
 use kaudit::tui::theme::{Theme, ThemeName};
 use kaudit::tui::{run, ui};
 use ratatui::Terminal;
@@ -18,7 +20,7 @@ fn demo_app(size: (u16, u16)) -> App {
         "demo (embedded Acme Shop cluster)".into(),
         size,
     );
-    app.update(Event::Loaded(Box::new(Ok(audit))));
+    app.update(Event::Loaded(Box::new(Ok(Prepared::new(audit)))));
     app
 }
 
@@ -30,7 +32,6 @@ fn options(dir: &std::path::Path) -> run::Options {
         export_dir: dir.to_path_buf(),
         log_path: None,
         kubeconfig: Default::default(),
-        events: None,
     }
 }
 
@@ -38,19 +39,29 @@ fn key(app: &mut App, code: KeyCode) -> Option<Effect> {
     app.update(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)))
 }
 
+/// Types `text`, carrying out the effects as the runtime would.
 fn keys(app: &mut App, text: &str) {
+    let dir = tempfile::tempdir().unwrap();
     for c in text.chars() {
-        key(app, KeyCode::Char(c));
+        press(app, KeyCode::Char(c), dir.path());
     }
 }
 
-/// Applies events and carries out their effects as the runtime would.
+/// Applies events and carries out their effects as the runtime would (its jobs run in
+/// place here).
 fn press(app: &mut App, code: KeyCode, dir: &std::path::Path) {
-    if let Some(effect) = key(app, code) {
-        let mut log = run::Log::open(None);
-        if let Some(event) = run::perform(app, effect, &options(dir), &mut log) {
-            app.update(event);
-        }
+    apply(
+        app,
+        Event::Key(KeyEvent::new(code, KeyModifiers::NONE)),
+        dir,
+    );
+}
+
+fn apply(app: &mut App, event: Event, dir: &std::path::Path) {
+    if let Some(effect) = app.update(event)
+        && let Some(event) = effects::perform(app, effect, &options(dir), &Jobs::new(None))
+    {
+        app.update(event);
     }
 }
 
@@ -209,7 +220,7 @@ fn command_bar_completes_and_reports_unknown_commands() {
             .contains("unknown command")
     );
     keys(&mut app, ":q");
-    assert_eq!(key(&mut app, KeyCode::Enter), Some(Effect::Quit));
+    assert!(matches!(key(&mut app, KeyCode::Enter), Some(Effect::Quit)));
 }
 
 #[test]
@@ -226,9 +237,8 @@ fn suppress_needs_a_reason_writes_the_file_and_is_reversible() {
     };
     keys(&mut app, "s");
     assert!(matches!(app.input, Input::Reason { .. }));
-    assert_eq!(
-        key(&mut app, KeyCode::Enter),
-        None,
+    assert!(
+        key(&mut app, KeyCode::Enter).is_none(),
         "an empty reason is refused"
     );
     keys(&mut app, "kaniko migration in Q1");
@@ -304,7 +314,12 @@ fn followed_audit_log_updates_the_views_in_place() {
     key(&mut app, KeyCode::Enter);
     let before = app.audit.as_ref().unwrap().report.findings.len();
     let analysis = demo_log_with(&late_exec("sh"));
-    app.update(Event::AuditLogUpdated(Box::new(analysis)));
+    let dir = tempfile::tempdir().unwrap();
+    apply(
+        &mut app,
+        Event::AuditLogUpdated(Box::new(analysis)),
+        dir.path(),
+    );
     assert_eq!(app.view, View::Audit, "the view stays");
     let audit = app.audit.as_ref().unwrap();
     assert_eq!(audit.report.findings.len(), before + 1);
@@ -356,7 +371,11 @@ fn the_shown_finding_stays_when_new_events_move_it() {
     let analysis = demo_log_with(&late_exec(
         "cat%20/var/run/secrets/kubernetes.io/serviceaccount/token",
     ));
-    app.update(Event::AuditLogUpdated(Box::new(analysis)));
+    apply(
+        &mut app,
+        Event::AuditLogUpdated(Box::new(analysis)),
+        dir.path(),
+    );
     let View::Detail(after) = app.view else {
         panic!("left the detail view")
     };

@@ -9,13 +9,14 @@ pub mod follow;
 mod parallel;
 pub mod policy;
 pub mod reader;
+pub mod rules;
 
 use crate::findings::Recorder;
 use std::path::PathBuf;
 
 /// What an analysis of audit logs found: the findings with each rule's coverage, and what
 /// reading met (counts, problems, the activity: timeline, identities, denials).
-#[derive(Clone, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Analysis {
     pub findings: Recorder,
     pub stats: reader::Stats,

@@ -34,7 +34,6 @@ pub fn run(
         export_dir: PathBuf::from("."),
         log_path: data_dir().map(|d| d.join("kaudit.log")),
         kubeconfig: source_args.live_options(),
-        events: None,
     };
     crate::tui::run::run(source, audit.session_options(), options)
 }

@@ -1,9 +1,12 @@
 pub mod app;
+pub mod effects;
 pub mod filter;
+pub mod jobs;
 pub mod keymap;
 pub mod model;
 pub mod run;
 pub mod svg;
+mod terminal;
 pub mod theme;
 pub mod ui;
 mod views;

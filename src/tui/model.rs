@@ -177,36 +177,42 @@ impl Model {
             pss_version: None,
             rules,
         };
-        model.set_pss_version(audit, pss_version);
+        model.set_workload_rows(pss_version, pss_rows(audit, pss_version));
         model
     }
 
-    /// Re-evaluates every workload at another policy version (in place, no re-scan).
-    pub fn set_pss_version(&mut self, audit: &Session, version: Version) {
-        let minor = version.effective_minor(audit.config.server_minor);
-        self.workloads = crate::checks::audited_workloads(&audit.inventory)
-            .into_iter()
-            .map(|w| {
-                let view = PodView::new(
-                    Some(&w.template_annotations),
-                    &w.spec,
-                    audit.inventory.source.live,
-                );
-                let (baseline, restricted) = pss::evaluate_both(&view, minor);
-                let namespace = clean(&w.namespace);
-                let object = format!("{}/{}", w.kind.as_str(), clean(&w.name));
-                let hay = haystack(&[&namespace, &object]);
-                WorkloadPssRow {
-                    namespace,
-                    object,
-                    baseline: baseline.iter().map(|v| clean(&v.text())).collect(),
-                    restricted: restricted.iter().map(|v| clean(&v.text())).collect(),
-                    hay,
-                }
-            })
-            .collect();
+    /// Installs the workloads' Pod Security rows evaluated at `version`.
+    pub fn set_workload_rows(&mut self, version: Version, rows: Vec<WorkloadPssRow>) {
+        self.workloads = rows;
         self.pss_version = Some(version);
     }
+}
+
+/// Every audited workload evaluated at another policy version (no re-scan; the `v` key runs
+/// this as a job).
+pub fn pss_rows(audit: &Session, version: Version) -> Vec<WorkloadPssRow> {
+    let minor = version.effective_minor(audit.config.server_minor);
+    crate::checks::audited_workloads(&audit.inventory)
+        .into_iter()
+        .map(|w| {
+            let view = PodView::new(
+                Some(&w.template_annotations),
+                &w.spec,
+                audit.inventory.source.live,
+            );
+            let (baseline, restricted) = pss::evaluate_both(&view, minor);
+            let namespace = clean(&w.namespace);
+            let object = format!("{}/{}", w.kind.as_str(), clean(&w.name));
+            let hay = haystack(&[&namespace, &object]);
+            WorkloadPssRow {
+                namespace,
+                object,
+                baseline: baseline.iter().map(|v| clean(&v.text())).collect(),
+                restricted: restricted.iter().map(|v| clean(&v.text())).collect(),
+                hay,
+            }
+        })
+        .collect()
 }
 
 /// Unique images with the workloads that run them.

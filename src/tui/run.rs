@@ -1,25 +1,17 @@
-//! The runtime: terminal setup and restore (also on panic), the background loader and input
-//! threads, the event loop with coalesced rendering, and the effects `update` asks for.
+//! The runtime: the background reads of the source (and the watch and follower that keep
+//! them current), and the event loop with coalesced rendering. The terminal is in
+//! [`super::terminal`], slow effects in [`super::effects`] as [`super::jobs`].
 
-use super::app::{App, Effect, Event, ExportFormat, ExportScope};
+use super::app::{App, Effect, Event, Prepared};
+use super::effects::perform;
+use super::jobs::Jobs;
 use super::theme::{Theme, ThemeName};
 use super::ui;
-use crate::session::{self, Session, SessionOptions};
+use crate::session::{Session, SessionOptions};
 use crate::sources::Source;
 use crate::sources::live::LiveOptions;
-use crate::sources::locate::TextSource;
-use crate::triage::{self, Exemption};
-use crate::yaml;
-use crossterm::event::{
-    self as term_event, DisableMouseCapture, EnableMouseCapture, Event as TermEvent, KeyCode,
-    KeyEvent, KeyModifiers, MouseEventKind,
-};
-use crossterm::execute;
-use crossterm::terminal::{
-    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
-};
 use ratatui::Terminal;
-use ratatui::backend::CrosstermBackend;
+use ratatui::backend::Backend;
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -41,9 +33,6 @@ pub struct Options {
     pub log_path: Option<PathBuf>,
     /// The kubeconfig options given (`:ctx` lists and switches contexts with them).
     pub kubeconfig: LiveOptions,
-    /// Where slow effects (reading a raw event out of a big log) send their result; set by
-    /// [`run`]. Without it they run in place (tests).
-    pub events: Option<Sender<Event>>,
 }
 
 /// Appends a line to the log file; the TUI owns the terminal, so nothing goes to it.
@@ -71,26 +60,6 @@ impl Log {
     }
 }
 
-/// Restores the terminal when dropped, whatever happened.
-struct TerminalGuard {
-    mouse: bool,
-}
-
-impl Drop for TerminalGuard {
-    fn drop(&mut self) {
-        restore_terminal(self.mouse);
-    }
-}
-
-fn restore_terminal(mouse: bool) {
-    let _ = disable_raw_mode();
-    let mut out = std::io::stdout();
-    if mouse {
-        let _ = execute!(out, DisableMouseCapture);
-    }
-    let _ = execute!(out, LeaveAlternateScreen, crossterm::cursor::Show);
-}
-
 pub fn run(
     source: Source,
     session_options: SessionOptions,
@@ -100,23 +69,7 @@ pub fn run(
     let mut log = Log::open(options.log_path.as_ref());
     log.line(&format!("start: {source_label}"));
     let started = Instant::now();
-
-    enable_raw_mode().map_err(|e| format!("cannot use the terminal: {e}"))?;
-    let _guard = TerminalGuard {
-        mouse: options.mouse,
-    };
-    let mouse = options.mouse;
-    let previous_hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        restore_terminal(mouse);
-        previous_hook(info);
-    }));
-    let mut stdout = std::io::stdout();
-    execute!(stdout, EnterAlternateScreen).map_err(|e| e.to_string())?;
-    if options.mouse {
-        execute!(stdout, EnableMouseCapture).map_err(|e| e.to_string())?;
-    }
-    let mut terminal = Terminal::new(CrosstermBackend::new(stdout)).map_err(|e| e.to_string())?;
+    let (mut terminal, _guard) = super::terminal::take(options.mouse)?;
     let size = terminal.size().map_err(|e| e.to_string())?;
     let mut app = App::new(
         Theme::new(options.theme),
@@ -132,34 +85,26 @@ pub fn run(
     ));
 
     let (tx, rx) = mpsc::channel();
-    let mut options = options;
-    options.events = Some(tx.clone());
-    spawn_loader(tx.clone(), source.clone(), session_options.clone());
-    spawn_input(tx.clone());
-    let mut session = Reading {
-        tx,
-        source,
-        session_options,
-        kubeconfig: options.kubeconfig.clone(),
-        generation: Arc::new(AtomicU64::new(0)),
-        last_change: None,
-        previous_context: None,
-    };
+    let jobs = Jobs::new(Some(tx.clone()));
+    super::terminal::spawn_input(tx.clone());
+    let mut reading = Reading::new(tx, source, session_options, options.kubeconfig.clone());
+    reading.started = started;
+    reading.start();
     let result = event_loop(
         &mut terminal,
         &mut app,
         &rx,
         &options,
+        &jobs,
         &mut log,
-        started,
-        &mut session,
+        &mut reading,
     );
     log.line("quit");
     result
 }
 
 /// What reading the source again needs, and the watch that follows a live read.
-struct Reading {
+pub struct Reading {
     tx: Sender<Event>,
     source: Source,
     session_options: SessionOptions,
@@ -172,6 +117,8 @@ struct Reading {
     /// The context before a `:ctx` switch whose read has not succeeded yet: a failed
     /// switch goes back to it.
     previous_context: Option<Option<String>>,
+    /// When the TUI started (the log says how long the first read took).
+    started: Instant,
 }
 
 /// A live view re-reads on its own when the cluster changed: a few seconds after the last
@@ -180,6 +127,34 @@ const AUTO_REREAD_EVERY: Duration = Duration::from_secs(30);
 const AUTO_REREAD_QUIET: Duration = Duration::from_secs(3);
 
 impl Reading {
+    /// Reads of `source`, whose events go to `tx`; nothing is read before [`Reading::start`].
+    pub fn new(
+        tx: Sender<Event>,
+        source: Source,
+        session_options: SessionOptions,
+        kubeconfig: LiveOptions,
+    ) -> Reading {
+        Reading {
+            tx,
+            source,
+            session_options,
+            kubeconfig,
+            generation: Arc::new(AtomicU64::new(0)),
+            last_change: None,
+            previous_context: None,
+            started: Instant::now(),
+        }
+    }
+
+    /// The first read.
+    pub fn start(&self) {
+        spawn_loader(
+            self.tx.clone(),
+            self.source.clone(),
+            self.session_options.clone(),
+        );
+    }
+
     fn reload(&mut self, context: Option<String>, log: &mut Log) {
         if let Some(c) = context {
             self.previous_context = Some(self.kubeconfig.context.replace(c));
@@ -283,46 +258,21 @@ fn spawn_loader(tx: Sender<Event>, source: Source, options: SessionOptions) {
         let _ = tx.send(Event::Progress(
             "reading the source and running every check".into(),
         ));
-        let result = Session::open(&source, &options);
+        // The view model too: a 100,000-finding table is built here, not on the UI thread.
+        let result = Session::open(&source, &options).map(Prepared::new);
         let _ = tx.send(Event::Loaded(Box::new(result)));
     });
 }
 
-fn spawn_input(tx: Sender<Event>) {
-    std::thread::spawn(move || {
-        loop {
-            let event = match term_event::read() {
-                Ok(TermEvent::Key(k)) if k.kind != crossterm::event::KeyEventKind::Release => {
-                    Event::Key(k)
-                }
-                Ok(TermEvent::Resize(w, h)) => Event::Resize(w, h),
-                // With --mouse, the wheel scrolls like j/k.
-                Ok(TermEvent::Mouse(m)) => match m.kind {
-                    MouseEventKind::ScrollDown => {
-                        Event::Key(KeyEvent::new(KeyCode::Down, KeyModifiers::NONE))
-                    }
-                    MouseEventKind::ScrollUp => {
-                        Event::Key(KeyEvent::new(KeyCode::Up, KeyModifiers::NONE))
-                    }
-                    _ => continue,
-                },
-                Ok(_) => continue,
-                Err(_) => break,
-            };
-            if tx.send(event).is_err() {
-                break;
-            }
-        }
-    });
-}
-
-fn event_loop(
-    terminal: &mut Terminal<CrosstermBackend<std::io::Stdout>>,
+/// Applies events to the app as they come, hands effects to jobs, and draws at most once
+/// per frame; returns when the app quits. Never waits on a job.
+pub fn event_loop<B: Backend>(
+    terminal: &mut Terminal<B>,
     app: &mut App,
     rx: &Receiver<Event>,
     options: &Options,
+    jobs: &Jobs,
     log: &mut Log,
-    started: Instant,
     session: &mut Reading,
 ) -> Result<u8, String> {
     let mut loaded_at: Option<Instant> = None;
@@ -352,7 +302,7 @@ fn event_loop(
         for mut event in events {
             if let Event::Loaded(result) = &mut event {
                 match result.as_mut() {
-                    Ok(a) => {
+                    Ok(Prepared { session: a, .. }) => {
                         loaded_at = Some(Instant::now());
                         session.loaded(true);
                         session.watch(a);
@@ -361,7 +311,7 @@ fn event_loop(
                         }
                         log.line(&format!(
                             "loaded in {} ms: {} findings",
-                            started.elapsed().as_millis(),
+                            session.started.elapsed().as_millis(),
                             a.report.findings.len()
                         ))
                     }
@@ -371,9 +321,15 @@ fn event_loop(
                     }
                 }
             }
-            if let Event::Changed(what) = &event {
-                session.last_change = Some(Instant::now());
-                log.line(&format!("cluster changed: {what}"));
+            match &event {
+                Event::Changed(what) => {
+                    session.last_change = Some(Instant::now());
+                    log.line(&format!("cluster changed: {what}"));
+                }
+                Event::Done(Ok(message) | Err(message)) | Event::Rejudged(_, message) => {
+                    log.line(message)
+                }
+                _ => {}
             }
             if let Some(effect) = app.update(event) {
                 match effect {
@@ -390,8 +346,8 @@ fn event_loop(
                     }
                     _ => {}
                 }
-                let follow_up = perform(app, effect, options, log);
-                if let Some(e) = follow_up {
+                // A job that ran in place (no channel) answers at once.
+                if let Some(e) = perform(app, effect, options, jobs) {
                     app.update(e);
                 }
             }
@@ -420,235 +376,4 @@ fn event_loop(
             dirty = false;
         }
     }
-}
-
-/// Carries out an effect; returns the event that reports its outcome.
-pub fn perform(app: &mut App, effect: Effect, options: &Options, log: &mut Log) -> Option<Event> {
-    match effect {
-        // The event loop handles these; they need the session.
-        Effect::Quit | Effect::Reload { .. } | Effect::ListContexts => None,
-        Effect::LoadYaml { finding } => {
-            let audit = app.audit.as_ref()?;
-            let f = audit.report.findings.get(finding)?;
-            let loc = f.location.clone()?;
-            // An audit event: the raw event from its log line, pretty-printed. Reading up
-            // to a late line of a big log takes a while, so off the UI thread when it can.
-            if let Some(event) = &f.subject.event {
-                let (file, line, id) = (
-                    loc.file.to_string(),
-                    u64::from(loc.line),
-                    event.audit_id.clone(),
-                );
-                let source = audit.source.clone();
-                let load = move || {
-                    let lines = source
-                        .open(&file)
-                        .map_err(|e| format!("cannot read {file}: {e}"))
-                        .and_then(|reader| {
-                            crate::auditlog::reader::raw_event_in(reader, &file, line, &id)
-                        })
-                        .unwrap_or_else(|e| vec![format!("(the raw event cannot be shown: {e})")]);
-                    Event::Yaml {
-                        finding,
-                        first_line: 1,
-                        lines,
-                        raw_event: true,
-                    }
-                };
-                return match options.events.clone() {
-                    Some(tx) => {
-                        std::thread::spawn(move || {
-                            let _ = tx.send(load());
-                        });
-                        None
-                    }
-                    None => Some(load()),
-                };
-            }
-            let text = audit.source.text(&loc.file)?;
-            let docs = yaml::split_documents(&text);
-            let doc = docs.iter().rev().find(|d| d.first_line <= loc.line)?;
-            let lines = doc.text.lines().map(str::to_string).collect();
-            Some(Event::Yaml {
-                finding,
-                first_line: doc.first_line,
-                lines,
-                raw_event: false,
-            })
-        }
-        Effect::Export {
-            format,
-            findings,
-            scope,
-        } => {
-            let audit = app.audit.as_ref()?;
-            let result = export(
-                audit,
-                format,
-                findings.as_deref(),
-                scope,
-                &options.export_dir,
-            );
-            let (Ok(m) | Err(m)) = &result;
-            log.line(m);
-            Some(Event::Done(result))
-        }
-        Effect::Suppress { finding, reason } => {
-            let shown = app.shown_finding_id();
-            let mut audit = app.audit.take()?;
-            let result = suppress(&mut audit, finding, reason, &options.exemptions_path);
-            Some(finish_rerun(app, audit, result, shown, log))
-        }
-        Effect::Unsuppress { finding } => {
-            let shown = app.shown_finding_id();
-            let mut audit = app.audit.take()?;
-            let result = unsuppress(&mut audit, finding, &options.exemptions_path);
-            Some(finish_rerun(app, audit, result, shown, log))
-        }
-    }
-}
-
-fn finish_rerun(
-    app: &mut App,
-    audit: Session,
-    result: Result<String, String>,
-    shown: Option<crate::findings::FindingId>,
-    log: &mut Log,
-) -> Event {
-    match result {
-        Ok(message) => {
-            log.line(&message);
-            Event::Rerun(Box::new(audit), message, shown)
-        }
-        Err(e) => {
-            log.line(&e);
-            app.audit = Some(audit);
-            Event::Done(Err(e))
-        }
-    }
-}
-
-fn export(
-    audit: &Session,
-    format: ExportFormat,
-    findings: Option<&[usize]>,
-    scope: ExportScope,
-    dir: &std::path::Path,
-) -> Result<String, String> {
-    let mut report = audit.report.clone();
-    if let Some(keep) = findings {
-        let keep: std::collections::HashSet<usize> = keep.iter().copied().collect();
-        let mut i = 0;
-        report.findings.retain(|_| {
-            let k = keep.contains(&i);
-            i += 1;
-            k
-        });
-        report.source.description = format!(
-            "{} ({}, {} findings)",
-            report.source.description,
-            scope.label(),
-            report.findings.len()
-        );
-    }
-    let stamp = crate::time::file_stamp();
-    let path = dir.join(format!("kaudit-report-{stamp}.{}", format.extension()));
-    let file = std::fs::File::create(&path)
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    let mut out = std::io::BufWriter::new(file);
-    let written = match format {
-        ExportFormat::Md => out.write_all(crate::report::markdown::render(&report).as_bytes()),
-        ExportFormat::Json => crate::report::json::write(&report, &mut out),
-        ExportFormat::Sarif => crate::report::sarif::write(&report, &mut out),
-    };
-    written
-        .and_then(|()| out.flush())
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    Ok(format!(
-        "wrote {} ({} findings, {})",
-        path.display(),
-        report.findings.len(),
-        scope.label()
-    ))
-}
-
-fn write_exemptions(path: &std::path::Path, list: &[Exemption]) -> Result<(), String> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    }
-    std::fs::write(path, triage::render_exemptions(list))
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))
-}
-
-/// Reads the file fresh (another kaudit may have written it), adds the entry, re-runs.
-fn suppress(
-    audit: &mut Session,
-    finding: usize,
-    reason: String,
-    path: &std::path::Path,
-) -> Result<String, String> {
-    let f = audit
-        .report
-        .findings
-        .get(finding)
-        .ok_or("that finding no longer exists")?;
-    let mut list = if path.exists() {
-        session::read_exemptions(path)?
-    } else {
-        Vec::new()
-    };
-    let owner = std::env::var("USER").ok().filter(|u| !u.is_empty());
-    list.push(Exemption {
-        rule: f.rule_id.to_string(),
-        subject: f.subject.path(),
-        reason,
-        expires: None,
-        owner,
-    });
-    let label = format!("{} on {}", f.rule_id, f.subject.path());
-    write_exemptions(path, &list)?;
-    audit.exemptions = list;
-    audit.rerun();
-    Ok(format!(
-        "suppressed {label}; written to {} (s again undoes)",
-        path.display()
-    ))
-}
-
-fn unsuppress(
-    audit: &mut Session,
-    finding: usize,
-    path: &std::path::Path,
-) -> Result<String, String> {
-    let f = audit
-        .report
-        .findings
-        .get(finding)
-        .ok_or("that finding no longer exists")?
-        .clone();
-    let mut list = if path.exists() {
-        session::read_exemptions(path)?
-    } else {
-        audit.exemptions.clone()
-    };
-    let before = list.len();
-    list.retain(|e| !triage::exemption_matches(e, &f));
-    if list.len() == before {
-        return Err(format!(
-            "no exemption in {} matches {} on {}; it may come from another --exemptions file",
-            path.display(),
-            f.rule_id,
-            f.subject.path()
-        ));
-    }
-    write_exemptions(path, &list)?;
-    audit.exemptions = list;
-    audit.rerun();
-    Ok(format!(
-        "{} on {} is no longer suppressed ({} updated)",
-        f.rule_id,
-        f.subject.path(),
-        path.display()
-    ))
 }

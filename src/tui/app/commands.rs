@@ -1,0 +1,131 @@
+//! The `:` command bar: commands, their completion, and what they do.
+
+use super::{App, COMMANDS, Effect, PaneId, View};
+use crate::pss::{NEWEST_MINOR, Version};
+use crate::severity::{Area, Severity};
+
+impl App {
+    /// Candidates for what is typed in the command bar.
+    pub fn completions(&self, text: &str) -> Vec<String> {
+        let mut words = text.splitn(2, ' ');
+        let first = words.next().unwrap_or("");
+        match words.next() {
+            None => COMMANDS
+                .iter()
+                .filter(|c| c.starts_with(first))
+                .map(|c| c.to_string())
+                .collect(),
+            Some(arg) if first == "ns" => {
+                let mut names: Vec<String> = vec!["all".into()];
+                names.extend(self.model.namespaces.iter().map(|n| n.name.clone()));
+                names
+                    .into_iter()
+                    .filter(|n| n.starts_with(arg))
+                    .map(|n| format!("ns {n}"))
+                    .collect()
+            }
+            Some(_) => Vec::new(),
+        }
+    }
+
+    /// Completes to the longest common prefix of the candidates.
+    pub(super) fn complete(&self, text: &str) -> String {
+        let candidates = self.completions(text);
+        let Some(first) = candidates.first() else {
+            return text.to_string();
+        };
+        let mut prefix = first.clone();
+        for c in &candidates[1..] {
+            while !c.starts_with(&prefix) {
+                prefix.pop();
+            }
+        }
+        if candidates.len() == 1 && !prefix.contains(' ') && (prefix == "ns" || prefix == "ctx") {
+            prefix.push(' ');
+        }
+        if prefix.len() > text.len() {
+            prefix
+        } else {
+            text.to_string()
+        }
+    }
+
+    pub(super) fn run_command(&mut self, command: &str) -> Option<Effect> {
+        let (cmd, arg) = command
+            .split_once(' ')
+            .map_or((command, ""), |(c, a)| (c, a.trim()));
+        let view = match cmd {
+            "images" | "img" => Some(View::Images),
+            "pss" | "pods" => Some(View::Pss),
+            "findings" | "f" => Some(View::Findings),
+            "audit" => Some(View::Audit),
+            "sig" | "signatures" => Some(View::Signatures),
+            "rules" => Some(View::Rules),
+            "dashboard" | "home" => Some(View::Dashboard),
+            "q" | "quit" | "q!" => {
+                self.quit = true;
+                return Some(Effect::Quit);
+            }
+            "ns" => {
+                self.namespace = match arg {
+                    "" | "all" | "-A" => None,
+                    n => Some(n.to_string()),
+                };
+                self.refresh_all();
+                self.status = Some(match &self.namespace {
+                    Some(n) if !self.model.namespaces.iter().any(|x| &x.name == n) => {
+                        format!("namespace {n} is not in this source; showing nothing")
+                    }
+                    Some(n) => format!("namespace {n}"),
+                    None => "all namespaces".into(),
+                });
+                None
+            }
+            "ctx" => {
+                return match arg {
+                    "" => Some(Effect::ListContexts),
+                    name => self.reload(Some(name.to_string())),
+                };
+            }
+            "" => None,
+            other => {
+                self.status = Some(format!(
+                    "unknown command :{other} (try :images :pss :findings :audit :sig :rules :ns :q)"
+                ));
+                None
+            }
+        };
+        if let Some(v) = view {
+            if v == View::Findings {
+                if let Some(area) = area_arg(arg) {
+                    self.findings.filter = area.as_str().to_string();
+                    self.grouped = false;
+                    self.refresh(PaneId::Findings);
+                } else if let Ok(sev) = arg.parse::<Severity>() {
+                    self.findings.filter = sev.as_str().to_string();
+                    self.grouped = false;
+                    self.refresh(PaneId::Findings);
+                }
+            }
+            self.go(v);
+        }
+        None
+    }
+}
+
+fn area_arg(arg: &str) -> Option<Area> {
+    Area::ALL.into_iter().find(|a| {
+        a.as_str() == arg
+            || (arg == "pss" && *a == Area::PodSecurity)
+            || (arg == "sig" && *a == Area::Signatures)
+    })
+}
+
+/// latest, v1.37, v1.36, ... v1.0, then latest again.
+pub fn next_version(v: Version) -> Version {
+    match v {
+        Version::Latest => Version::Minor(NEWEST_MINOR),
+        Version::Minor(0) => Version::Latest,
+        Version::Minor(m) => Version::Minor(m.min(NEWEST_MINOR) - 1),
+    }
+}

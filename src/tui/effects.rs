@@ -1,0 +1,260 @@
+//! What the runtime does for the effects `App::update` asks for: each slow one becomes a
+//! [`Jobs`] job working on a shared copy of the session, whose result comes back as an
+//! event. Nothing here blocks the UI thread.
+
+use super::app::{App, Effect, Event, ExportFormat, ExportScope, Prepared};
+use super::jobs::{JobKind, Jobs};
+use super::run::Options;
+use crate::session::{self, Session};
+use crate::sources::locate::TextSource;
+use crate::triage::{self, Exemption};
+use crate::yaml;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Carries out an effect; returns the event that reports its outcome when it is known at
+/// once (or the job ran in place).
+pub fn perform(app: &App, effect: Effect, options: &Options, jobs: &Jobs) -> Option<Event> {
+    match effect {
+        // The event loop handles these; they need the reading state.
+        Effect::Quit | Effect::Reload { .. } | Effect::ListContexts => None,
+        Effect::LoadYaml { finding } => {
+            let audit = app.audit.as_ref()?;
+            let f = audit.report.findings.get(finding)?;
+            let loc = f.location.clone()?;
+            let source = audit.source.clone();
+            let file = loc.file.to_string();
+            // An audit event: the raw event from its log line, pretty-printed.
+            if let Some(event) = &f.subject.event {
+                let (line, id) = (u64::from(loc.line), event.audit_id.clone());
+                return jobs.start(JobKind::Yaml, move || {
+                    let lines = source
+                        .open(&file)
+                        .map_err(|e| format!("cannot read {file}: {e}"))
+                        .and_then(|reader| {
+                            crate::auditlog::reader::raw_event_in(reader, &file, line, &id)
+                        })
+                        .unwrap_or_else(|e| vec![format!("(the raw event cannot be shown: {e})")]);
+                    Event::Yaml {
+                        finding,
+                        first_line: 1,
+                        lines,
+                        raw_event: true,
+                    }
+                });
+            }
+            jobs.start(JobKind::Yaml, move || {
+                let (first_line, lines) = object_text(&source, &file, loc.line)
+                    .unwrap_or_else(|| (1, vec![format!("({file} cannot be read now)")]));
+                Event::Yaml {
+                    finding,
+                    first_line,
+                    lines,
+                    raw_event: false,
+                }
+            })
+        }
+        Effect::Export {
+            format,
+            findings,
+            scope,
+        } => {
+            let report = app.audit.as_ref()?.report.clone();
+            let dir = options.export_dir.clone();
+            jobs.start(JobKind::Export, move || {
+                Event::Done(export(&report, format, findings.as_deref(), scope, &dir))
+            })
+        }
+        Effect::Suppress { finding, reason } => {
+            let audit = app.audit.as_ref()?;
+            let f = audit.report.findings.get(finding)?;
+            let exemption = Exemption {
+                rule: f.rule_id.to_string(),
+                subject: f.subject.path(),
+                reason,
+                expires: None,
+                owner: std::env::var("USER").ok().filter(|u| !u.is_empty()),
+            };
+            triage_job(
+                audit.share(),
+                &options.exemptions_path,
+                jobs,
+                move |path, _| suppress(exemption, path),
+            )
+        }
+        Effect::Unsuppress { finding } => {
+            let audit = app.audit.as_ref()?;
+            let f = audit.report.findings.get(finding)?.clone();
+            triage_job(
+                audit.share(),
+                &options.exemptions_path,
+                jobs,
+                move |path, current| unsuppress(&f, path, current),
+            )
+        }
+        Effect::MergeAuditLog(analysis) => {
+            let shared = app.audit.as_ref()?.share();
+            jobs.start(JobKind::Rejudge, move || {
+                let before = shared.audit_log.as_ref().map_or(0, |a| a.stats.events);
+                let events = analysis.stats.events;
+                let session = shared.with_audit_log(*analysis);
+                Event::Rejudged(
+                    Box::new(Prepared::new(session)),
+                    format!(
+                        "audit log: {} new events ({events} in all)",
+                        events.saturating_sub(before)
+                    ),
+                )
+            })
+        }
+        Effect::EvaluatePss { version } => {
+            let shared = app.audit.as_ref()?.share();
+            jobs.start(JobKind::Pss, move || Event::PssEvaluated {
+                version,
+                rows: super::model::pss_rows(&shared, version),
+            })
+        }
+    }
+}
+
+/// The document holding the object at `line` of `file`: its first line and its lines.
+fn object_text(
+    source: &crate::sources::Source,
+    file: &str,
+    line: u32,
+) -> Option<(u32, Vec<String>)> {
+    let text = source.text(file)?;
+    let docs = yaml::split_documents(&text);
+    let doc = docs.iter().rev().find(|d| d.first_line <= line)?;
+    Some((
+        doc.first_line,
+        doc.text.lines().map(str::to_string).collect(),
+    ))
+}
+
+/// Edits the exemptions file with `edit` (given the path and the session's exemptions), then
+/// re-judges with the new list; the previous audit stays on screen meanwhile.
+fn triage_job(
+    shared: Session,
+    path: &Path,
+    jobs: &Jobs,
+    edit: impl FnOnce(&Path, &[Exemption]) -> Result<(Vec<Exemption>, String), String> + Send + 'static,
+) -> Option<Event> {
+    let path = path.to_path_buf();
+    jobs.start(JobKind::Triage, move || {
+        match edit(&path, &shared.exemptions) {
+            Ok((list, message)) => {
+                let session = shared.with_exemptions(list);
+                Event::Rejudged(Box::new(Prepared::new(session)), message)
+            }
+            Err(e) => Event::Done(Err(e)),
+        }
+    })
+}
+
+fn export(
+    report: &crate::engine::Report,
+    format: ExportFormat,
+    findings: Option<&[usize]>,
+    scope: ExportScope,
+    dir: &Path,
+) -> Result<String, String> {
+    let mut report = report.clone();
+    if let Some(keep) = findings {
+        let keep: std::collections::HashSet<usize> = keep.iter().copied().collect();
+        let mut i = 0;
+        report.findings.retain(|_| {
+            let k = keep.contains(&i);
+            i += 1;
+            k
+        });
+        report.source.description = format!(
+            "{} ({}, {} findings)",
+            report.source.description,
+            scope.label(),
+            report.findings.len()
+        );
+    }
+    let path: PathBuf = dir.join(format!(
+        "kaudit-report-{}.{}",
+        crate::time::file_stamp(),
+        format.extension()
+    ));
+    let file = std::fs::File::create(&path)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    let mut out = std::io::BufWriter::new(file);
+    let written = match format {
+        ExportFormat::Md => out.write_all(crate::report::markdown::render(&report).as_bytes()),
+        ExportFormat::Json => crate::report::json::write(&report, &mut out),
+        ExportFormat::Sarif => crate::report::sarif::write(&report, &mut out),
+    };
+    written
+        .and_then(|()| out.flush())
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(format!(
+        "wrote {} ({} findings, {})",
+        path.display(),
+        report.findings.len(),
+        scope.label()
+    ))
+}
+
+fn write_exemptions(path: &Path, list: &[Exemption]) -> Result<(), String> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    std::fs::write(path, triage::render_exemptions(list))
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// Reads the file fresh (another kaudit may have written it) and adds the entry.
+fn suppress(exemption: Exemption, path: &Path) -> Result<(Vec<Exemption>, String), String> {
+    let mut list = if path.exists() {
+        session::read_exemptions(path)?
+    } else {
+        Vec::new()
+    };
+    let label = format!("{} on {}", exemption.rule, exemption.subject);
+    list.push(exemption);
+    write_exemptions(path, &list)?;
+    Ok((
+        list,
+        format!(
+            "suppressed {label}; written to {} (s again undoes)",
+            path.display()
+        ),
+    ))
+}
+
+fn unsuppress(
+    f: &crate::findings::Finding,
+    path: &Path,
+    current: &[Exemption],
+) -> Result<(Vec<Exemption>, String), String> {
+    let mut list = if path.exists() {
+        session::read_exemptions(path)?
+    } else {
+        current.to_vec()
+    };
+    let before = list.len();
+    list.retain(|e| !triage::exemption_matches(e, f));
+    if list.len() == before {
+        return Err(format!(
+            "no exemption in {} matches {} on {}; it may come from another --exemptions file",
+            path.display(),
+            f.rule_id,
+            f.subject.path()
+        ));
+    }
+    write_exemptions(path, &list)?;
+    Ok((
+        list,
+        format!(
+            "{} on {} is no longer suppressed ({} updated)",
+            f.rule_id,
+            f.subject.path(),
+            path.display()
+        ),
+    ))
+}
