@@ -3,6 +3,7 @@
 //! no match means `None`), a lint against a CKS-grade policy, and the detections that cannot
 //! fire at the levels it sets.
 
+use super::rules::{DETECTIONS, Probe, probe};
 use crate::findings::{Evidence, FindingInput, Location, Recorder, Subject};
 use crate::yaml;
 use serde_json::Value;
@@ -389,254 +390,6 @@ impl PolicyRule {
     }
 }
 
-/// One request a detection needs to see, and how much of it.
-struct Probe {
-    rule: &'static str,
-    verb: &'static str,
-    group: &'static str,
-    resource: &'static str,
-    subresource: &'static str,
-    namespace: &'static str,
-    /// Anonymous requests are judged as `system:anonymous`.
-    anonymous: bool,
-    needs: Level,
-    /// Long-running requests (exec, attach, port-forward) are logged at ResponseStarted
-    /// and ResponseComplete; the detection needs one of them.
-    long_running: bool,
-}
-
-const fn probe(
-    rule: &'static str,
-    verb: &'static str,
-    group: &'static str,
-    resource: &'static str,
-    subresource: &'static str,
-    namespace: &'static str,
-    needs: Level,
-) -> Probe {
-    Probe {
-        rule,
-        verb,
-        group,
-        resource,
-        subresource,
-        namespace,
-        anonymous: false,
-        needs,
-        long_running: false,
-    }
-}
-
-/// The requests each detection is made of, and the level it needs to see them.
-const PROBES: &[Probe] = &[
-    Probe {
-        long_running: true,
-        ..probe(
-            "AUD001",
-            "create",
-            "",
-            "pods",
-            "exec",
-            "shop",
-            Level::Metadata,
-        )
-    },
-    Probe {
-        long_running: true,
-        ..probe("AUD001", "get", "", "pods", "exec", "shop", Level::Metadata)
-    },
-    Probe {
-        long_running: true,
-        ..probe(
-            "AUD001",
-            "create",
-            "",
-            "pods",
-            "attach",
-            "shop",
-            Level::Metadata,
-        )
-    },
-    Probe {
-        long_running: true,
-        ..probe(
-            "AUD002",
-            "create",
-            "",
-            "pods",
-            "portforward",
-            "shop",
-            Level::Metadata,
-        )
-    },
-    probe(
-        "AUD002",
-        "get",
-        "",
-        "services",
-        "proxy",
-        "shop",
-        Level::Metadata,
-    ),
-    Probe {
-        anonymous: true,
-        ..probe("AUD003", "get", "", "namespaces", "", "", Level::Metadata)
-    },
-    probe("AUD004", "get", "", "secrets", "", "shop", Level::Metadata),
-    probe("AUD004", "list", "", "secrets", "", "", Level::Metadata),
-    probe(
-        "AUD005",
-        "create",
-        "rbac.authorization.k8s.io",
-        "clusterrolebindings",
-        "",
-        "",
-        Level::Request,
-    ),
-    probe(
-        "AUD005",
-        "create",
-        "rbac.authorization.k8s.io",
-        "rolebindings",
-        "",
-        "shop",
-        Level::Request,
-    ),
-    probe(
-        "AUD006",
-        "create",
-        "rbac.authorization.k8s.io",
-        "clusterroles",
-        "",
-        "",
-        Level::Request,
-    ),
-    probe(
-        "AUD006",
-        "update",
-        "rbac.authorization.k8s.io",
-        "roles",
-        "",
-        "shop",
-        Level::Request,
-    ),
-    probe("AUD007", "create", "", "pods", "", "shop", Level::Request),
-    probe("AUD008", "create", "", "pods", "", "shop", Level::Request),
-    probe(
-        "AUD009",
-        "create",
-        "",
-        "services",
-        "",
-        "shop",
-        Level::Request,
-    ),
-    probe(
-        "AUD010",
-        "create",
-        "",
-        "configmaps",
-        "",
-        "shop",
-        Level::Request,
-    ),
-    probe(
-        "AUD011",
-        "create",
-        "",
-        "pods",
-        "",
-        "kube-system",
-        Level::Request,
-    ),
-    probe(
-        "AUD012",
-        "create",
-        "",
-        "serviceaccounts",
-        "",
-        "kube-system",
-        Level::Metadata,
-    ),
-    probe(
-        "AUD013",
-        "patch",
-        "",
-        "pods",
-        "ephemeralcontainers",
-        "shop",
-        Level::Metadata,
-    ),
-    probe(
-        "AUD014",
-        "delete",
-        "",
-        "events",
-        "",
-        "shop",
-        Level::Metadata,
-    ),
-    probe(
-        "AUD014",
-        "deletecollection",
-        "events.k8s.io",
-        "events",
-        "",
-        "shop",
-        Level::Metadata,
-    ),
-    probe("AUD015", "get", "", "pods", "", "shop", Level::Metadata),
-    probe("AUD016", "get", "", "pods", "", "shop", Level::Metadata),
-    probe(
-        "AUD017",
-        "create",
-        "",
-        "serviceaccounts",
-        "token",
-        "shop",
-        Level::Metadata,
-    ),
-    probe("AUD018", "create", "", "pods", "", "shop", Level::Metadata),
-    probe("AUD019", "get", "", "nodes", "proxy", "", Level::Metadata),
-    probe(
-        "AUD020",
-        "delete",
-        "admissionregistration.k8s.io",
-        "validatingwebhookconfigurations",
-        "",
-        "",
-        Level::Metadata,
-    ),
-    probe(
-        "AUD021",
-        "create",
-        "certificates.k8s.io",
-        "certificatesigningrequests",
-        "",
-        "",
-        Level::Metadata,
-    ),
-    probe(
-        "AUD021",
-        "update",
-        "certificates.k8s.io",
-        "certificatesigningrequests",
-        "approval",
-        "",
-        Level::Metadata,
-    ),
-    probe("AUD022", "list", "", "pods", "", "", Level::Metadata),
-    probe(
-        "AUD023",
-        "patch",
-        "",
-        "configmaps",
-        "",
-        "kube-system",
-        Level::Metadata,
-    ),
-];
-
 fn probe_request(p: &Probe) -> Request<'static> {
     let (user, groups): (&str, &[&str]) = if p.anonymous {
         ("system:anonymous", &["system:unauthenticated"])
@@ -692,7 +445,10 @@ impl AuditPolicy {
     /// The detections that cannot fire at the levels this policy sets: "not evaluated" with
     /// the request, the rule that decides it, and what the detection needs.
     pub fn blind_spots(&self, rec: &mut Recorder) {
-        for p in PROBES {
+        for (rule, p) in DETECTIONS
+            .iter()
+            .flat_map(|d| d.probes.iter().map(move |p| (d.rule, p)))
+        {
             let d = self.decide(&probe_request(p));
             let stages_gone = if p.long_running {
                 ["ResponseStarted", "ResponseComplete"]
@@ -703,7 +459,7 @@ impl AuditPolicy {
             };
             if d.level < p.needs {
                 rec.not_evaluated(
-                    p.rule,
+                    rule,
                     describe_request(p),
                     format!(
                         "the audit policy logs it at {} ({}); this detection needs {}",
@@ -714,7 +470,7 @@ impl AuditPolicy {
                 );
             } else if stages_gone {
                 rec.not_evaluated(
-                    p.rule,
+                    rule,
                     describe_request(p),
                     format!(
                         "the audit policy omits the stages it is logged at ({}; {})",
@@ -746,7 +502,6 @@ impl AuditPolicy {
         let mut clean = true;
         for &(verb, group, resource, sub, ns) in requests {
             let d = self.decide(&probe_request(&probe(
-                "",
                 verb,
                 group,
                 resource,
