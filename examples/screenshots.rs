@@ -27,7 +27,6 @@ fn press(app: &mut App, keys: &str) {
                 mouse: false,
                 exemptions_path: std::env::temp_dir().join("kaudit-shots.yaml"),
                 export_dir: std::env::temp_dir(),
-                log_path: None,
                 kubeconfig: Default::default(),
             };
             if let Some(event) = effects::perform(app, effect, &options, &Jobs::new(None)) {

@@ -18,4 +18,5 @@ pub mod sources;
 pub mod time;
 pub mod triage;
 pub mod tui;
+pub mod walk;
 pub mod yaml;

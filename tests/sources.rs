@@ -125,3 +125,38 @@ fn typing_while_reading_matches_typing_afterwards() {
     assert_eq!(streamed.kinds_seen, afterwards.kinds_seen);
     assert_eq!(streamed.unaudited, afterwards.unaudited);
 }
+
+/// A folder with a link loop and a FIFO: each file is read once, the loop and the FIFO are
+/// said and skipped, and the scan ends.
+#[test]
+fn link_loops_and_fifos_in_a_folder_are_skipped_and_said() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("pod.yaml"),
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: shop}\nspec:\n  containers: [{name: web, image: nginx}]\n",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(".", dir.path().join("again")).unwrap();
+    let fifo = dir.path().join("pipe.yaml");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let inv = kaudit::sources::from_manifests(&[dir.path().to_path_buf()]);
+    assert_eq!(inv.workloads.len(), 1, "read once, not once per loop");
+    let errors: Vec<String> = inv.errors.iter().map(|e| e.to_string()).collect();
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert!(
+        errors.iter().any(|e| e.contains("a link back to")),
+        "{errors:?}"
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("pipe.yaml") && e.contains("not a regular file")),
+        "{errors:?}"
+    );
+}

@@ -7,7 +7,7 @@ use kaudit::session::{Session, SessionOptions};
 use kaudit::sources::Source;
 use kaudit::tui::app::{App, Event, Overlay, Prepared, View};
 use kaudit::tui::jobs::Jobs;
-use kaudit::tui::run::{Log, Options, Reading, event_loop};
+use kaudit::tui::run::{Options, Reading, event_loop};
 use kaudit::tui::theme::{Theme, ThemeName};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -52,7 +52,6 @@ fn a_key_is_answered_while_a_job_is_stuck() {
         mouse: false,
         exemptions_path: dir.path().join("exemptions.yaml"),
         export_dir: dir.path().to_path_buf(),
-        log_path: None,
         kubeconfig: Default::default(),
     };
     let mut reading = Reading::new(
@@ -84,15 +83,7 @@ fn a_key_is_answered_while_a_job_is_stuck() {
     let (done, finished) = mpsc::channel();
     std::thread::spawn(move || {
         let mut terminal = Terminal::new(TestBackend::new(100, 30)).unwrap();
-        let code = event_loop(
-            &mut terminal,
-            &mut app,
-            &rx,
-            &options,
-            &jobs,
-            &mut Log::open(None),
-            &mut reading,
-        );
+        let code = event_loop(&mut terminal, &mut app, &rx, &options, &jobs, &mut reading);
         let _ = done.send((code, app, rx));
     });
     let (code, app, rx) = finished

@@ -30,7 +30,6 @@ fn options(dir: &std::path::Path) -> run::Options {
         mouse: false,
         exemptions_path: dir.join("exemptions.yaml"),
         export_dir: dir.to_path_buf(),
-        log_path: None,
         kubeconfig: Default::default(),
     }
 }

@@ -44,7 +44,7 @@ impl Follower {
             stats: Stats::default(),
             tails: Vec::new(),
         };
-        for file in reader::expand(paths, &mut f.stats) {
+        for file in super::files::expand(paths, &mut f.stats) {
             if is_active(&file) && is_json_lines(&file) {
                 f.tails.push(Tail {
                     name: file.display().to_string(),
@@ -113,7 +113,7 @@ fn is_json_lines(path: &Path) -> bool {
 
 fn is_active(path: &Path) -> bool {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    !name.ends_with(".gz") && reader::rotation_key(name).1.is_none()
+    !name.ends_with(".gz") && super::files::rotation_key(name).1.is_none()
 }
 
 impl Tail {

@@ -5,6 +5,7 @@ pub mod body;
 pub mod detect;
 pub mod event;
 mod fastparse;
+pub mod files;
 pub mod follow;
 mod parallel;
 pub mod policy;

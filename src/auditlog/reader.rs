@@ -92,137 +92,6 @@ impl Window {
     }
 }
 
-/// Expands paths into files in reading order: folders recursively, `*`/`?` globs in the last
-/// component, rotated sets oldest first with the active file last.
-pub fn expand(paths: &[PathBuf], stats: &mut Stats) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    for path in paths {
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        if name.contains(['*', '?']) {
-            let dir = path
-                .parent()
-                .filter(|p| !p.as_os_str().is_empty())
-                .unwrap_or(Path::new("."));
-            match std::fs::read_dir(dir) {
-                Ok(entries) => {
-                    let matched: Vec<PathBuf> = entries
-                        .filter_map(|e| e.ok().map(|e| e.path()))
-                        .filter(|p| {
-                            p.is_file()
-                                && p.file_name()
-                                    .and_then(|n| n.to_str())
-                                    .is_some_and(|n| glob(name, n))
-                        })
-                        .collect();
-                    if matched.is_empty() {
-                        stats.problem(&path.display().to_string(), None, "no file matches".into());
-                    }
-                    files.extend(matched);
-                }
-                Err(e) => stats.problem(&dir.display().to_string(), None, e.to_string()),
-            }
-        } else if path.is_dir() {
-            walk(path, &mut files, stats);
-        } else if path.exists() {
-            files.push(path.clone());
-        } else {
-            stats.problem(
-                &path.display().to_string(),
-                None,
-                "no such file or folder".into(),
-            );
-        }
-    }
-    order(files)
-}
-
-fn walk(dir: &Path, files: &mut Vec<PathBuf>, stats: &mut Stats) {
-    match std::fs::read_dir(dir) {
-        Ok(entries) => {
-            for p in entries.filter_map(|e| e.ok().map(|e| e.path())) {
-                let hidden = p
-                    .file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(|n| n.starts_with('.'));
-                if hidden {
-                    continue;
-                }
-                if p.is_dir() {
-                    walk(&p, files, stats);
-                } else {
-                    files.push(p);
-                }
-            }
-        }
-        Err(e) => stats.problem(&dir.display().to_string(), None, e.to_string()),
-    }
-}
-
-fn glob(pattern: &str, name: &str) -> bool {
-    fn go(p: &[u8], n: &[u8]) -> bool {
-        match (p.first(), n.first()) {
-            (None, None) => true,
-            (Some(b'*'), _) => go(&p[1..], n) || (!n.is_empty() && go(p, &n[1..])),
-            (Some(b'?'), Some(_)) => go(&p[1..], &n[1..]),
-            (Some(a), Some(b)) if a == b => go(&p[1..], &n[1..]),
-            _ => false,
-        }
-    }
-    go(pattern.as_bytes(), name.as_bytes())
-}
-
-/// The lumberjack backup timestamp in a file name (`audit-2024-01-02T03-04-05.678.log.gz`)
-/// and the name without it (`audit.log`), which groups a rotated set.
-pub fn rotation_key(name: &str) -> (String, Option<String>) {
-    let bytes = name.as_bytes();
-    // -YYYY-MM-DDTHH-MM-SS.mmm is 24 bytes.
-    for i in 0..bytes.len().saturating_sub(23) {
-        // Matched on bytes: slicing the name at i could split a character. Once the ASCII
-        // pattern matches, i and i + 24 are character boundaries.
-        let b = &bytes[i..i + 24];
-        let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
-        if b[0] == b'-'
-            && digits(1..5)
-            && b[5] == b'-'
-            && digits(6..8)
-            && b[8] == b'-'
-            && digits(9..11)
-            && b[11] == b'T'
-            && digits(12..14)
-            && b[14] == b'-'
-            && digits(15..17)
-            && b[17] == b'-'
-            && digits(18..20)
-            && b[20] == b'.'
-            && digits(21..24)
-        {
-            let s = &name[i..i + 24];
-            let base = format!("{}{}", &name[..i], &name[i + 24..]);
-            return (
-                base.trim_end_matches(".gz").to_string(),
-                Some(s[1..].to_string()),
-            );
-        }
-    }
-    (name.trim_end_matches(".gz").to_string(), None)
-}
-
-fn order(mut files: Vec<PathBuf>) -> Vec<PathBuf> {
-    files.sort_by_cached_key(|p| {
-        let dir = p.parent().map(Path::to_path_buf).unwrap_or_default();
-        let name = p
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("")
-            .to_string();
-        let (base, stamp) = rotation_key(&name);
-        // Backups (with a time stamp) oldest first, then the active file.
-        (dir, base, stamp.is_none(), stamp, name)
-    });
-    files.dedup();
-    files
-}
-
 /// Reads every event under `paths`, calling `on_event` for each one inside the window.
 /// Big files are parsed on `threads` threads (`None`: [`super::parallel::threads`]).
 pub fn read(
@@ -232,7 +101,7 @@ pub fn read(
     mut on_event: impl FnMut(&AuditEvent, Place<'_>),
 ) -> Stats {
     let mut stats = Stats::default();
-    for file in expand(paths, &mut stats) {
+    for file in super::files::expand(paths, &mut stats) {
         read_file(&file, window, threads, &mut stats, &mut on_event);
     }
     stats
@@ -684,7 +553,7 @@ fn read_line(reader: &mut dyn BufRead, buf: &mut Vec<u8>) -> std::io::Result<(us
 
 #[cfg(test)]
 mod tests {
-    use super::rotation_key;
+    use super::super::files::rotation_key;
 
     #[test]
     fn rotation_stamps_in_any_file_name() {

@@ -32,8 +32,28 @@ pub fn run(
         mouse: args.mouse,
         exemptions_path,
         export_dir: PathBuf::from("."),
-        log_path: data_dir().map(|d| d.join("kaudit.log")),
         kubeconfig: source_args.live_options(),
     };
+    // The TUI owns the terminal: what it has to say goes to the log file.
+    let _log = data_dir().and_then(|dir| log_to(&dir));
     crate::tui::run::run(source, audit.session_options(), options)
+}
+
+/// Sends `tracing` events to `kaudit.log` in `dir` (appended, written off the UI thread);
+/// the guard flushes it when the TUI ends. No log when the folder cannot be written.
+fn log_to(dir: &std::path::Path) -> Option<tracing_appender::non_blocking::WorkerGuard> {
+    use tracing_appender::rolling::{RollingFileAppender, Rotation};
+    let appender = RollingFileAppender::builder()
+        .rotation(Rotation::NEVER)
+        .filename_prefix("kaudit.log")
+        .build(dir)
+        .ok()?;
+    let (writer, guard) = tracing_appender::non_blocking(appender);
+    tracing_subscriber::fmt()
+        .with_writer(writer)
+        .with_ansi(false)
+        .with_target(false)
+        .try_init()
+        .ok()?;
+    Some(guard)
 }

@@ -12,7 +12,6 @@ use crate::sources::Source;
 use crate::sources::live::LiveOptions;
 use ratatui::Terminal;
 use ratatui::backend::Backend;
-use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -30,34 +29,8 @@ pub struct Options {
     pub exemptions_path: PathBuf,
     /// Where `e` writes reports.
     pub export_dir: PathBuf,
-    pub log_path: Option<PathBuf>,
     /// The kubeconfig options given (`:ctx` lists and switches contexts with them).
     pub kubeconfig: LiveOptions,
-}
-
-/// Appends a line to the log file; the TUI owns the terminal, so nothing goes to it.
-pub struct Log(Option<std::fs::File>);
-
-impl Log {
-    pub fn open(path: Option<&PathBuf>) -> Log {
-        let file = path.and_then(|p| {
-            if let Some(dir) = p.parent() {
-                let _ = std::fs::create_dir_all(dir);
-            }
-            std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(p)
-                .ok()
-        });
-        Log(file)
-    }
-
-    pub fn line(&mut self, message: &str) {
-        if let Some(f) = &mut self.0 {
-            let _ = writeln!(f, "{} {message}", crate::time::now_rfc3339());
-        }
-    }
 }
 
 pub fn run(
@@ -66,8 +39,7 @@ pub fn run(
     options: Options,
 ) -> Result<u8, String> {
     let source_label = source.label();
-    let mut log = Log::open(options.log_path.as_ref());
-    log.line(&format!("start: {source_label}"));
+    tracing::info!("start: {source_label}");
     let started = Instant::now();
     let (mut terminal, _guard) = super::terminal::take(options.mouse)?;
     let size = terminal.size().map_err(|e| e.to_string())?;
@@ -79,10 +51,7 @@ pub fn run(
     terminal
         .draw(|f| ui::draw(f, &app))
         .map_err(|e| e.to_string())?;
-    log.line(&format!(
-        "first frame after {} ms",
-        started.elapsed().as_millis()
-    ));
+    tracing::info!("first frame after {} ms", started.elapsed().as_millis());
 
     let (tx, rx) = mpsc::channel();
     let jobs = Jobs::new(Some(tx.clone()));
@@ -90,16 +59,8 @@ pub fn run(
     let mut reading = Reading::new(tx, source, session_options, options.kubeconfig.clone());
     reading.started = started;
     reading.start();
-    let result = event_loop(
-        &mut terminal,
-        &mut app,
-        &rx,
-        &options,
-        &jobs,
-        &mut log,
-        &mut reading,
-    );
-    log.line("quit");
+    let result = event_loop(&mut terminal, &mut app, &rx, &options, &jobs, &mut reading);
+    tracing::info!("quit");
     result
 }
 
@@ -155,7 +116,7 @@ impl Reading {
         );
     }
 
-    fn reload(&mut self, context: Option<String>, log: &mut Log) {
+    fn reload(&mut self, context: Option<String>) {
         if let Some(c) = context {
             self.previous_context = Some(self.kubeconfig.context.replace(c));
             if let Source::Live(options) = &mut self.source {
@@ -163,7 +124,7 @@ impl Reading {
             }
         }
         self.last_change = None;
-        log.line("re-reading the source");
+        tracing::info!("re-reading the source");
         spawn_loader(
             self.tx.clone(),
             self.source.clone(),
@@ -272,7 +233,6 @@ pub fn event_loop<B: Backend>(
     rx: &Receiver<Event>,
     options: &Options,
     jobs: &Jobs,
-    log: &mut Log,
     session: &mut Reading,
 ) -> Result<u8, String> {
     let mut loaded_at: Option<Instant> = None;
@@ -309,25 +269,25 @@ pub fn event_loop<B: Backend>(
                         if let Some(follower) = a.follower.take() {
                             session.follow(follower);
                         }
-                        log.line(&format!(
+                        tracing::info!(
                             "loaded in {} ms: {} findings",
                             session.started.elapsed().as_millis(),
                             a.report.findings.len()
-                        ))
+                        )
                     }
                     Err(e) => {
                         session.loaded(false);
-                        log.line(&format!("load failed: {e}"))
+                        tracing::warn!("load failed: {e}")
                     }
                 }
             }
             match &event {
                 Event::Changed(what) => {
                     session.last_change = Some(Instant::now());
-                    log.line(&format!("cluster changed: {what}"));
+                    tracing::info!("cluster changed: {what}");
                 }
                 Event::Done(Ok(message) | Err(message)) | Event::Rejudged(_, message) => {
-                    log.line(message)
+                    tracing::info!("{message}")
                 }
                 _ => {}
             }
@@ -335,7 +295,7 @@ pub fn event_loop<B: Backend>(
                 match effect {
                     Effect::Quit => return Ok(0),
                     Effect::Reload { context } => {
-                        session.reload(context, log);
+                        session.reload(context);
                         dirty = true;
                         continue;
                     }
@@ -364,7 +324,7 @@ pub fn event_loop<B: Backend>(
             && app.load == super::app::LoadState::Ready
         {
             if let Some(Effect::Reload { context }) = app.request_reload() {
-                session.reload(context, log);
+                session.reload(context);
             }
             dirty = true;
         }

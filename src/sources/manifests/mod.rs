@@ -5,6 +5,7 @@
 //! [`LoadError`] and the rest of the input is still read.
 
 use crate::inventory::input::{LoadError, Loaded, Origin, RawObject};
+use crate::walk::Found;
 use crate::yaml;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -122,32 +123,20 @@ fn load_inputs<T>(
     loaded
 }
 
+/// Manifest files under `dir`, in name order (see [`crate::walk`]); what is skipped is an
+/// input error.
 fn walk_dir(dir: &Path, inputs: &mut Vec<Input>) {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(e) => {
-            inputs.push(Input::Failed(error_at(
-                &dir.display().to_string(),
-                None,
-                e.to_string(),
-            )));
-            return;
-        }
-    };
-    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    paths.sort();
-    for path in paths {
-        let hidden = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| n.starts_with('.'));
-        if hidden {
-            continue;
-        }
-        if path.is_dir() {
-            walk_dir(&path, inputs);
-        } else if has_manifest_extension(&path) {
-            inputs.push(Input::File(path));
+    for found in crate::walk::files_under(dir) {
+        match found {
+            Found::File(path) if has_manifest_extension(&path) => inputs.push(Input::File(path)),
+            Found::File(_) => {}
+            Found::Skipped(path, why) if path.is_dir() || has_manifest_extension(&path) => inputs
+                .push(Input::Failed(error_at(
+                    &path.display().to_string(),
+                    None,
+                    why,
+                ))),
+            Found::Skipped(..) => {}
         }
     }
 }
