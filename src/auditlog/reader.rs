@@ -222,16 +222,44 @@ pub(crate) fn read_file(
 /// Files from this size on are parsed on every core.
 const PARALLEL_FROM: u64 = 8 << 20;
 
-/// One line of JSON: the common case first, one event parsed straight into its type; other
-/// JSON (a batch, something else) through a generic value.
+/// One line (or document) of JSON: the common case first, one event parsed straight into
+/// its type; a webhook batch read as `{kind, items: [raw JSON]}`, each item parsed once into
+/// an event (no tree, no second serialisation).
 pub(crate) fn parse_json_line(text: &[u8]) -> Result<Json, serde_json::Error> {
     let event = super::fastparse::any_kind(text)
         .or_else(|| serde_json::from_slice::<AuditEvent>(text).ok());
-    match event {
-        Some(event) if event.kind.as_deref() != Some("EventList") => Ok(Json::Event(event)),
-        // A batch (read once more, as a tree) or not an event at all.
-        _ => serde_json::from_slice::<Value>(text).map(Json::Value),
+    if let Some(event) = event
+        && event.kind.as_deref() != Some("EventList")
+    {
+        return Ok(Json::Event(event));
     }
+    if let Ok(batch) = serde_json::from_slice::<Batch<'_>>(text)
+        && batch.kind.as_deref() == Some("EventList")
+    {
+        return Ok(Json::Batch(batch.items.map(|items| {
+            items
+                .iter()
+                .map(|item| {
+                    serde_json::from_str::<AuditEvent>(item.get()).map_err(|e| e.to_string())
+                })
+                .collect()
+        })));
+    }
+    // JSON that does not read as an event (a field of the wrong type), or not JSON at all.
+    match serde_json::from_slice::<AuditEvent>(text) {
+        Ok(event) => Ok(Json::Event(event)),
+        Err(e) if e.is_data() => Ok(Json::NotEvent(e.to_string())),
+        Err(e) => Err(e),
+    }
+}
+
+/// A webhook batch (`kind: EventList`), its events left as raw JSON.
+#[derive(serde::Deserialize)]
+struct Batch<'a> {
+    #[serde(borrow, default)]
+    kind: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow, default)]
+    items: Option<Vec<&'a serde_json::value::RawValue>>,
 }
 
 pub(crate) fn deliver_json(
@@ -243,8 +271,26 @@ pub(crate) fn deliver_json(
 ) {
     match json {
         Json::Event(event) => deliver_event(event, place, window, stats, on_event),
-        Json::Value(value) => deliver(value, place, window, stats, on_event),
+        Json::Batch(None) => stats.not_events += 1,
+        Json::Batch(Some(items)) => {
+            for item in items {
+                match item {
+                    Ok(event) => deliver_event(event, place, window, stats, on_event),
+                    Err(e) => not_an_event(e, place, stats),
+                }
+            }
+        }
+        Json::NotEvent(e) => not_an_event(e, place, stats),
     }
+}
+
+fn not_an_event(error: &str, place: Place<'_>, stats: &mut Stats) {
+    stats.malformed += 1;
+    stats.problem(
+        place.file,
+        Some(place.line),
+        format!("not an audit event: {error}"),
+    );
 }
 
 fn read_failure(e: &std::io::Error) -> &'static str {
@@ -384,7 +430,10 @@ fn read_stream(
 #[allow(clippy::large_enum_variant)]
 pub(crate) enum Json {
     Event(AuditEvent),
-    Value(Value),
+    /// A webhook batch: each item as an event or why it is not one; `None` without items.
+    Batch(Option<Vec<Result<AuditEvent, String>>>),
+    /// JSON that is not an audit event, and why.
+    NotEvent(String),
 }
 
 fn flush_garbage(name: &str, garbage: &mut Vec<(u64, String)>, stats: &mut Stats) {
@@ -414,9 +463,9 @@ fn read_document(
     on_event: &mut impl FnMut(&AuditEvent, Place<'_>),
 ) {
     if !yaml {
-        match serde_json::from_slice::<Value>(text) {
-            Ok(value) => deliver(
-                &value,
+        match parse_json_line(text) {
+            Ok(json) => deliver_json(
+                &json,
                 Place {
                     file: name,
                     line: 1,
@@ -479,6 +528,7 @@ fn deliver_event(
     }
 }
 
+/// A YAML document (a tree already): an event or a batch of them.
 fn deliver(
     value: &Value,
     place: Place<'_>,
@@ -502,14 +552,7 @@ fn deliver(
         // Through text: the event keeps its body as raw JSON, which a tree cannot give.
         match serde_json::from_str::<AuditEvent>(&item.to_string()) {
             Ok(event) => deliver_event(&event, place, window, stats, on_event),
-            Err(e) => {
-                stats.malformed += 1;
-                stats.problem(
-                    place.file,
-                    Some(place.line),
-                    format!("not an audit event: {e}"),
-                );
-            }
+            Err(e) => not_an_event(&e.to_string(), place, stats),
         }
     }
 }
@@ -554,6 +597,32 @@ fn read_line(reader: &mut dyn BufRead, buf: &mut Vec<u8>) -> std::io::Result<(us
 #[cfg(test)]
 mod tests {
     use super::super::files::rotation_key;
+    use super::*;
+
+    #[test]
+    fn a_batch_line_reads_each_item_once_and_says_which_is_not_an_event() {
+        let line = br#"{"kind":"EventList","apiVersion":"audit.k8s.io/v1","items":[{"kind":"Event","auditID":"a","verb":"get","stage":"ResponseComplete","requestURI":"/api","user":{"username":"u"},"stageTimestamp":"2026-01-01T00:00:00Z"},{"kind":"Event","auditID":5}]}"#;
+        let mut seen = Vec::new();
+        let stats = read_bytes("batch.log", line, &Window::default(), |e, place| {
+            seen.push((e.audit_id.to_string(), place.line))
+        });
+        assert_eq!(seen, [("a".to_string(), 1)]);
+        assert_eq!((stats.events, stats.malformed), (1, 1));
+        assert!(
+            stats.problems[0]
+                .message
+                .starts_with("not an audit event: invalid type"),
+            "{:?}",
+            stats.problems
+        );
+        let empty = read_bytes(
+            "empty.log",
+            br#"{"kind":"EventList"}"#,
+            &Window::default(),
+            |_, _| {},
+        );
+        assert_eq!((empty.events, empty.not_events), (0, 1));
+    }
 
     #[test]
     fn rotation_stamps_in_any_file_name() {
