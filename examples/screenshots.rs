@@ -67,7 +67,8 @@ fn shot(app: &App, name: &str, out: &Path) -> Result<(), String> {
 fn main() -> Result<(), String> {
     let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("screenshots");
     std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
-    let audit = Session::open(&Source::Demo, &SessionOptions::default())?;
+    let audit =
+        Session::open(&Source::Demo, &SessionOptions::default()).map_err(|e| e.to_string())?;
     let mut app = App::new(
         Theme::new(ThemeName::Dark),
         "demo (embedded Acme Shop cluster)".into(),

@@ -18,6 +18,37 @@ use crate::triage::{self, Exemption};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+/// Why a session could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The source could not be read at all.
+    #[error(transparent)]
+    Source(#[from] crate::sources::Error),
+    /// The source was read, but every object in it was unreadable.
+    #[error("nothing could be read:\n  {}", .0.join("\n  "))]
+    NothingRead(Vec<String>),
+    /// An input file (exemptions, audit policy) could not be opened.
+    #[error("{what} {}: {error}", path.display())]
+    File {
+        what: &'static str,
+        path: PathBuf,
+        error: std::io::Error,
+    },
+    /// An exemptions file or audit policy that does not read as one.
+    #[error(transparent)]
+    Parse(#[from] crate::yaml::ParseError),
+}
+
+impl Error {
+    /// The source's kind of failure, for advice and exit codes; `None` for the inputs.
+    pub fn source_kind(&self) -> Option<crate::sources::ErrorKind> {
+        match self {
+            Error::Source(e) => Some(e.kind()),
+            _ => None,
+        }
+    }
+}
+
 /// What an audit is asked to do, whatever its source.
 #[derive(Debug, Clone)]
 pub struct SessionOptions {
@@ -83,7 +114,7 @@ pub struct Session {
 impl Session {
     /// Reads the source and the audit logs and runs every check. Files are read again once
     /// here to point evidence at its lines; re-judging later reads nothing.
-    pub fn open(source: &Source, options: &SessionOptions) -> Result<Session, String> {
+    pub fn open(source: &Source, options: &SessionOptions) -> Result<Session, Error> {
         let mut inventory = source.load()?;
         let exemptions = read_exemptions_option(options.exemptions.as_deref())?;
         let nothing_read = inventory.workloads.is_empty()
@@ -97,7 +128,7 @@ impl Session {
                 .take(10)
                 .map(|e| e.to_string())
                 .collect();
-            return Err(format!("nothing could be read:\n  {}", errors.join("\n  ")));
+            return Err(Error::NothingRead(errors));
         }
         let mut config = scan_config(options, Some(source));
         config.server_minor = inventory.source.server_minor();
@@ -181,7 +212,7 @@ impl Session {
 }
 
 /// `kaudit audit-log`: the logs (and policy) alone, no cluster.
-pub fn audit_log_only(options: &SessionOptions) -> Result<Report, String> {
+pub fn audit_log_only(options: &SessionOptions) -> Result<Report, Error> {
     let description = options
         .audit_logs
         .iter()
@@ -217,11 +248,14 @@ fn analyze_logs(
     options: &SessionOptions,
     source: Option<&Source>,
     files: &dyn TextSource,
-) -> Result<LogAnalysis, String> {
+) -> Result<LogAnalysis, Error> {
     let policy = match &options.audit_policy {
         Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| format!("audit policy {}: {e}", path.display()))?;
+            let text = std::fs::read_to_string(path).map_err(|error| Error::File {
+                what: "audit policy",
+                path: path.clone(),
+                error,
+            })?;
             Some(AuditPolicy::parse(&path.display().to_string(), &text)?)
         }
         None => match source.and_then(Source::embedded_audit_policy) {
@@ -272,13 +306,19 @@ fn read_logs(
 }
 
 /// Reads the exemptions file.
-pub fn read_exemptions(path: &Path) -> Result<Vec<Exemption>, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("exemptions file {}: {e}", path.display()))?;
-    triage::parse_exemptions(&path.display().to_string(), &text)
+pub fn read_exemptions(path: &Path) -> Result<Vec<Exemption>, Error> {
+    let text = std::fs::read_to_string(path).map_err(|error| Error::File {
+        what: "exemptions file",
+        path: path.to_path_buf(),
+        error,
+    })?;
+    Ok(triage::parse_exemptions(
+        &path.display().to_string(),
+        &text,
+    )?)
 }
 
-fn read_exemptions_option(path: Option<&Path>) -> Result<Vec<Exemption>, String> {
+fn read_exemptions_option(path: Option<&Path>) -> Result<Vec<Exemption>, Error> {
     path.map_or(Ok(Vec::new()), read_exemptions)
 }
 

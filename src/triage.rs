@@ -4,6 +4,7 @@
 use crate::findings::{Finding, SuppressedBy, Suppression};
 use crate::inventory::Inventory;
 use crate::rules;
+use crate::yaml::ParseError;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -33,11 +34,11 @@ struct ExemptionsFile {
 }
 
 /// Reads an exemptions file; every problem is reported with its place, nothing is guessed.
-pub fn parse_exemptions(name: &str, text: &str) -> Result<Vec<Exemption>, String> {
+pub fn parse_exemptions(name: &str, text: &str) -> Result<Vec<Exemption>, ParseError> {
     let docs = crate::yaml::split_documents(text);
     let doc = match docs.first() {
         Some(d) => crate::yaml::parse_document(*d)
-            .map_err(|e| format!("{name}:{}: {}", e.line, e.message))?,
+            .map_err(|e| ParseError::new(name, Some(e.line), e.message))?,
         None => None,
     };
     let Some(doc) = doc else {
@@ -45,30 +46,38 @@ pub fn parse_exemptions(name: &str, text: &str) -> Result<Vec<Exemption>, String
     };
     let file: ExemptionsFile =
         crate::yaml::lenient::from_value_with_path(&doc.value).map_err(|(path, e)| {
-            format!(
-                "{name}: {}{e}",
-                if path.is_empty() {
-                    String::new()
-                } else {
-                    format!("{path}: ")
-                }
-            )
+            let at = if path.is_empty() {
+                String::new()
+            } else {
+                format!("{path}: ")
+            };
+            ParseError::new(name, None, format!("{at}{e}"))
         })?;
     for (i, e) in file.exemptions.iter().enumerate() {
         if rules::find(&e.rule).is_none() {
-            return Err(format!(
-                "{name}: exemptions[{i}]: unknown rule {:?} (see `kaudit rules`)",
-                e.rule
+            return Err(ParseError::new(
+                name,
+                None,
+                format!(
+                    "exemptions[{i}]: unknown rule {:?} (see `kaudit rules`)",
+                    e.rule
+                ),
             ));
         }
         if e.reason.trim().is_empty() {
-            return Err(format!("{name}: exemptions[{i}]: a reason is required"));
+            return Err(ParseError::new(
+                name,
+                None,
+                format!("exemptions[{i}]: a reason is required"),
+            ));
         }
         if let Some(d) = &e.expires
             && !is_date(d)
         {
-            return Err(format!(
-                "{name}: exemptions[{i}]: expires must be YYYY-MM-DD, got {d:?}"
+            return Err(ParseError::new(
+                name,
+                None,
+                format!("exemptions[{i}]: expires must be YYYY-MM-DD, got {d:?}"),
             ));
         }
     }
@@ -311,6 +320,7 @@ mod tests {
         assert!(
             parse_exemptions("x", bad_rule)
                 .unwrap_err()
+                .message
                 .contains("unknown rule")
         );
         let bad_date =
@@ -318,6 +328,7 @@ mod tests {
         assert!(
             parse_exemptions("x", bad_date)
                 .unwrap_err()
+                .message
                 .contains("YYYY-MM-DD")
         );
         let typo = "exemptions:\n- rule: POD005\n  subjet: '*'\n  reason: r\n";

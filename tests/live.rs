@@ -1124,3 +1124,36 @@ fn the_shipped_auditor_role_is_least_privilege_and_enough() {
     );
     assert!(!report["not_evaluated"].to_string().contains("403"));
 }
+
+/// Fatal read failures keep their kind, so the TUI and the command line can advise from it
+/// rather than from the message's text.
+#[test]
+fn read_failures_keep_their_kind() {
+    use kaudit::sources::ErrorKind;
+    use kaudit::sources::live::{LiveOptions, read_cluster};
+    let kc = Kubeconfig::new();
+    let kind_of = |options: &LiveOptions| read_cluster(options).map(|_| ()).unwrap_err().kind();
+
+    let expired = server_with(vec![Fault::status("/version", 401, usize::MAX)]);
+    let options = LiveOptions {
+        kubeconfig: Some(kc.admin(&expired)),
+        ..Default::default()
+    };
+    assert_eq!(kind_of(&options), ErrorKind::Unauthorized);
+
+    let hanging = server_with(vec![Fault::hang("/version", Duration::from_secs(30))]);
+    let options = LiveOptions {
+        kubeconfig: Some(kc.admin(&hanging)),
+        request_timeout: Duration::from_secs(1),
+        ..Default::default()
+    };
+    assert_eq!(kind_of(&options), ErrorKind::Timeout);
+
+    let options = LiveOptions {
+        kubeconfig: Some(kc.admin(&expired)),
+        context: Some("nope".into()),
+        ..Default::default()
+    };
+    assert_eq!(kind_of(&options), ErrorKind::NoCluster);
+    assert!(ErrorKind::NoCluster.advice().contains("kaudit demo"));
+}

@@ -385,3 +385,25 @@ fn the_shown_finding_stays_when_new_events_move_it() {
         "the raw event is still shown: {s}"
     );
 }
+
+/// A source that cannot be read shows what failed and what to do about it, from the kind
+/// of failure.
+#[test]
+fn a_failed_read_says_what_to_do() {
+    let mut app = App::new(Theme::new(ThemeName::Dark), "cluster".into(), (120, 30));
+    let error = kaudit::sources::Error::Api {
+        context: "prod".into(),
+        server: "https://10.0.0.1:6443".into(),
+        what: "reading /version".into(),
+        error: Box::new(kaudit::sources::live::ApiError::Status {
+            code: 401,
+            reason: "Unauthorized".into(),
+            message: String::new(),
+            retry_after: None,
+        }),
+    };
+    app.update(Event::Loaded(Box::new(Err(error.into()))));
+    let s = screen(&app);
+    assert!(s.contains("401 Unauthorized"), "{s}");
+    assert!(s.contains("refresh them"), "{s}");
+}

@@ -114,14 +114,14 @@ pub struct SourceArgs {
 impl SourceArgs {
     /// The source chosen: `--demo`, `--manifests`, `--snapshot`, else the kubeconfig's
     /// cluster.
-    pub fn source(&self) -> Result<Source, String> {
+    pub fn source(&self) -> anyhow::Result<Source> {
         let chosen = [
             self.demo,
             !self.manifests.is_empty(),
             self.snapshot.is_some(),
         ];
         if chosen.iter().filter(|b| **b).count() > 1 {
-            return Err("choose one source: --demo, --manifests or --snapshot".into());
+            anyhow::bail!("choose one source: --demo, --manifests or --snapshot");
         }
         Ok(if self.demo {
             Source::Demo

@@ -9,16 +9,15 @@ use crate::sanitize::strip_controls;
 use crate::session::SessionOptions;
 use std::io::Write;
 
-pub fn run(audit: &AuditArgs, args: &AuditLogArgs) -> Result<u8, String> {
+pub fn run(audit: &AuditArgs, args: &AuditLogArgs) -> anyhow::Result<u8> {
     let mut options = audit.session_options();
     options.audit_logs.extend(args.paths.iter().cloned());
     if args.policy.is_some() {
         options.audit_policy = args.policy.clone();
     }
     if options.audit_logs.is_empty() && options.audit_policy.is_none() {
-        return Err(
+        anyhow::bail!(
             "give audit log files, folders or globs (or --policy FILE to lint an audit policy)"
-                .into(),
         );
     }
     if options.follow {
@@ -32,7 +31,7 @@ pub fn run(audit: &AuditArgs, args: &AuditLogArgs) -> Result<u8, String> {
     };
     match &args.output {
         Some(path) => std::fs::write(path, rendered)
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?,
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?,
         None => {
             let _ = std::io::stdout().lock().write_all(rendered.as_bytes());
         }
@@ -41,7 +40,7 @@ pub fn run(audit: &AuditArgs, args: &AuditLogArgs) -> Result<u8, String> {
         && stats.events == 0
         && stats.malformed + stats.not_events > 0
     {
-        return Err("no audit event could be read (see the problems above)".into());
+        anyhow::bail!("no audit event could be read (see the problems above)");
     }
     Ok(match args.fail_on {
         Some(threshold) if report.count_at_or_above(threshold) > 0 => EXIT_FINDINGS,
@@ -51,7 +50,7 @@ pub fn run(audit: &AuditArgs, args: &AuditLogArgs) -> Result<u8, String> {
 
 /// `kaudit audit-log --follow`: the findings so far, then each new one as its event is
 /// written, like `tail -f` with detections. Ctrl-C ends it.
-fn follow(options: &SessionOptions) -> Result<u8, String> {
+fn follow(options: &SessionOptions) -> anyhow::Result<u8> {
     let mut follower = Follower::start(
         &options.audit_logs,
         &options.window,
@@ -63,8 +62,8 @@ fn follow(options: &SessionOptions) -> Result<u8, String> {
         .map(|p| p.display().to_string())
         .collect();
     if followed.is_empty() {
-        return Err(
-            "--follow needs an active log file (a plain file without a rotation time stamp)".into(),
+        anyhow::bail!(
+            "--follow needs an active log file (a plain file without a rotation time stamp)"
         );
     }
     eprintln!(

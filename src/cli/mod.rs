@@ -39,14 +39,16 @@ pub fn main() -> ExitCode {
     };
     ExitCode::from(match run(cli) {
         Ok(code) => code,
-        Err(message) => {
-            eprintln!("kaudit: {message}");
+        // Failing to run the audit at all is a tool error whatever failed; "audit
+        // incomplete" (3) is decided from the report, where a 403 is a gap, not an error.
+        Err(error) => {
+            eprintln!("kaudit: {error:#}");
             EXIT_ERROR
         }
     })
 }
 
-fn run(cli: Cli) -> Result<u8, String> {
+fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         Some(Command::Rules(args)) => rules::run(args.format == TextOrJson::Json),
         Some(Command::Pss(args)) => pss::run(&args),
@@ -78,8 +80,8 @@ fn run(cli: Cli) -> Result<u8, String> {
         Some(Command::Snapshot(args)) => snapshot::run(&cli.source, &args),
         None => {
             if !std::io::stdout().is_terminal() {
-                return Err(
-                    "the interactive view needs a terminal; use `kaudit scan` for a report on the current kubeconfig context (or `kaudit scan --manifests PATH` / `--demo`)".into(),
+                anyhow::bail!(
+                    "the interactive view needs a terminal; use `kaudit scan` for a report on the current kubeconfig context (or `kaudit scan --manifests PATH` / `--demo`)"
                 );
             }
             tui::run(cli.source.source()?, &cli.source, cli.audit, &cli.tui)

@@ -20,7 +20,7 @@ struct Line<'a> {
     reasons: Vec<String>,
 }
 
-pub fn run(args: &PssArgs) -> Result<u8, String> {
+pub fn run(args: &PssArgs) -> anyhow::Result<u8> {
     let inv = sources::from_manifests(&args.paths);
     let policy = Policy {
         level: args.level,

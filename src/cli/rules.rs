@@ -4,10 +4,10 @@ use super::EXIT_OK;
 use crate::rules::RULES;
 use std::io::Write;
 
-pub fn run(json: bool) -> Result<u8, String> {
+pub fn run(json: bool) -> anyhow::Result<u8> {
     let mut out = std::io::stdout().lock();
     if json {
-        let s = serde_json::to_string_pretty(RULES).map_err(|e| e.to_string())?;
+        let s = serde_json::to_string_pretty(RULES)?;
         let _ = writeln!(out, "{s}");
         return Ok(EXIT_OK);
     }

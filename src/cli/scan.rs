@@ -7,16 +7,16 @@ use crate::session::Session;
 use crate::sources::Source;
 use std::io::Write;
 
-pub fn run(source: &Source, audit: &AuditArgs, args: &ScanArgs) -> Result<u8, String> {
+pub fn run(source: &Source, audit: &AuditArgs, args: &ScanArgs) -> anyhow::Result<u8> {
     let report = Session::open(source, &audit.session_options())?.report;
     match &args.output {
         Some(path) => {
             let file = std::fs::File::create(path)
-                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
             let mut out = std::io::BufWriter::new(file);
             write_report(&report, args.format, &mut out)
                 .and_then(|()| out.flush())
-                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
             eprint!("{}", report::text::summary(&report));
             eprintln!("report written to {}", path.display());
         }

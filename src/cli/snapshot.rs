@@ -4,11 +4,9 @@ use super::{EXIT_OK, SnapshotArgs, SourceArgs};
 use crate::sanitize::strip_controls;
 use std::io::Write;
 
-pub fn run(source: &SourceArgs, args: &SnapshotArgs) -> Result<u8, String> {
+pub fn run(source: &SourceArgs, args: &SnapshotArgs) -> anyhow::Result<u8> {
     if !source.source()?.is_live() {
-        return Err(
-            "a snapshot is taken of a live cluster; drop --demo/--manifests/--snapshot".into(),
-        );
+        anyhow::bail!("a snapshot is taken of a live cluster; drop --demo/--manifests/--snapshot");
     }
     let read = crate::sources::live::read_cluster_json(&source.live_options())?;
     // Written to a temporary name first so an interrupted run never leaves half a file
@@ -22,7 +20,7 @@ pub fn run(source: &SourceArgs, args: &SnapshotArgs) -> Result<u8, String> {
     };
     write().map_err(|e| {
         let _ = std::fs::remove_file(&partial);
-        format!("cannot write {}: {e}", args.output.display())
+        anyhow::anyhow!("cannot write {}: {e}", args.output.display())
     })?;
     eprintln!(
         "snapshot of context {} written to {}: {} objects in {} lists, {} not readable",

@@ -10,7 +10,7 @@ pub fn run(
     source_args: &SourceArgs,
     mut audit: AuditArgs,
     args: &TuiArgs,
-) -> Result<u8, String> {
+) -> anyhow::Result<u8> {
     let theme = match args.theme {
         Some(t) => t,
         None if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) => ThemeName::Mono,
@@ -36,7 +36,7 @@ pub fn run(
     };
     // The TUI owns the terminal: what it has to say goes to the log file.
     let _log = data_dir().and_then(|dir| log_to(&dir));
-    crate::tui::run::run(source, audit.session_options(), options)
+    crate::tui::run::run(source, audit.session_options(), options).map_err(anyhow::Error::msg)
 }
 
 /// Sends `tracing` events to `kaudit.log` in `dir` (appended, written off the UI thread);

@@ -3,10 +3,13 @@
 //! One [`Source`] names which; everything after it (engine, reports, TUI) is the same.
 
 pub mod demo;
+mod error;
 pub mod live;
 pub mod locate;
 pub mod manifests;
 pub mod snapshot;
+
+pub use error::{Error, ErrorKind};
 
 use crate::inventory::{Inventory, SourceInfo, build};
 
@@ -29,16 +32,16 @@ pub enum Source {
 impl Source {
     /// Reads the source into an inventory. Files that cannot be read are input errors in the
     /// inventory; only a source that cannot be read at all is an error here.
-    pub fn load(&self) -> Result<Inventory, String> {
+    pub fn load(&self) -> Result<Inventory, Error> {
         match self {
             Source::Demo => Ok(demo::inventory()),
             Source::Manifests(paths) => Ok(from_manifests(paths)),
             Source::Snapshot(path) => {
                 if !path.is_file() {
-                    return Err(format!(
+                    return Err(Error::Snapshot(format!(
                         "snapshot {} is not a readable file",
                         path.display()
-                    ));
+                    )));
                 }
                 snapshot::load(path)
             }

@@ -70,7 +70,7 @@ pub fn write(
 
 /// The header of a snapshot file, when it has one (a plain `kubectl get -o json` dump has
 /// none and is read as a complete dump).
-pub fn read_header(text: &str) -> Result<Option<Header>, String> {
+pub fn read_header(text: &str) -> Result<Option<Header>, super::Error> {
     #[derive(Deserialize)]
     struct Head {
         #[serde(default)]
@@ -81,10 +81,10 @@ pub fn read_header(text: &str) -> Result<Option<Header>, String> {
     }
     match serde_json::from_str::<Head>(text) {
         Ok(head) => match head.kaudit {
-            Some(h) if h.schema > SNAPSHOT_SCHEMA => Err(format!(
+            Some(h) if h.schema > SNAPSHOT_SCHEMA => Err(super::Error::Snapshot(format!(
                 "snapshot schema {} is newer than this kaudit understands ({SNAPSHOT_SCHEMA}); update kaudit",
                 h.schema
-            )),
+            ))),
             other => Ok(other),
         },
         // Not JSON (or broken): the manifest reader reports it with its line.
@@ -94,7 +94,7 @@ pub fn read_header(text: &str) -> Result<Option<Header>, String> {
 
 /// Reads a snapshot (or any complete dump, such as `kubectl get -A -o json`): the file is
 /// read once, for its header and its items.
-pub fn load(path: &std::path::Path) -> Result<Inventory, String> {
+pub fn load(path: &std::path::Path) -> Result<Inventory, super::Error> {
     let name = path.display().to_string();
     let text = std::fs::metadata(path)
         .ok()

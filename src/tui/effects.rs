@@ -211,7 +211,7 @@ fn write_exemptions(path: &Path, list: &[Exemption]) -> Result<(), String> {
 /// Reads the file fresh (another kaudit may have written it) and adds the entry.
 fn suppress(exemption: Exemption, path: &Path) -> Result<(Vec<Exemption>, String), String> {
     let mut list = if path.exists() {
-        session::read_exemptions(path)?
+        session::read_exemptions(path).map_err(|e| e.to_string())?
     } else {
         Vec::new()
     };
@@ -233,7 +233,7 @@ fn unsuppress(
     current: &[Exemption],
 ) -> Result<(Vec<Exemption>, String), String> {
     let mut list = if path.exists() {
-        session::read_exemptions(path)?
+        session::read_exemptions(path).map_err(|e| e.to_string())?
     } else {
         current.to_vec()
     };

@@ -189,7 +189,8 @@ impl Reading {
     }
 
     fn contexts(&self) -> Result<String, String> {
-        let (names, current) = crate::sources::live::kubeconfig::contexts(&self.kubeconfig)?;
+        let (names, current) = crate::sources::live::kubeconfig::contexts(&self.kubeconfig)
+            .map_err(|e| e.to_string())?;
         if names.is_empty() {
             return Err(
                 "no kubeconfig contexts (KUBECONFIG, --kubeconfig or ~/.kube/config)".into(),

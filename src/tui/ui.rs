@@ -35,12 +35,17 @@ pub fn draw(frame: &mut Frame, app: &App) {
             );
             frame.render_widget(Paragraph::new(text).style(app.theme.dim), main);
         }
-        LoadState::Failed(e) => {
+        LoadState::Failed { message, advice } => {
             let lines: Vec<Line> = std::iter::once(Line::styled(
                 "The audit could not be loaded:",
                 app.theme.bad,
             ))
-            .chain(e.lines().map(|l| Line::raw(l.to_string())))
+            .chain(message.lines().map(|l| Line::raw(l.to_string())))
+            .chain(
+                advice
+                    .iter()
+                    .flat_map(|a| [Line::raw(""), Line::styled(*a, app.theme.dim)]),
+            )
             .chain([
                 Line::raw(""),
                 Line::raw("ctrl-r tries again, :ctx NAME reads another context, q quits."),
@@ -170,7 +175,7 @@ fn draw_summary(frame: &mut Frame, app: &App, area: Rect) {
             format!(" {} {stage}", SPINNER[*ticks as usize % SPINNER.len()]),
             t.dim,
         ),
-        (LoadState::Failed(_), _) => Line::styled(
+        (LoadState::Failed { .. }, _) => Line::styled(
             " load failed: ctrl-r tries again, :ctx NAME reads another context, q quits",
             t.bad,
         ),

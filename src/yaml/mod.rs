@@ -31,6 +31,26 @@ pub struct YamlError {
     pub message: String,
 }
 
+/// A file that cannot be read as what it should be (an exemptions file, an audit policy),
+/// with its name and, when known, the line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}{}: {message}", line.map_or(String::new(), |l| format!(":{l}")))]
+pub struct ParseError {
+    pub file: String,
+    pub line: Option<u32>,
+    pub message: String,
+}
+
+impl ParseError {
+    pub fn new(file: &str, line: Option<u32>, message: impl Into<String>) -> ParseError {
+        ParseError {
+            file: file.to_string(),
+            line,
+            message: message.into(),
+        }
+    }
+}
+
 /// A slice of a multi-document stream: the text of one document and its first line.
 #[derive(Debug, Clone, Copy)]
 pub struct DocumentText<'a> {

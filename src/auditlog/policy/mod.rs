@@ -116,18 +116,21 @@ fn strings(v: Option<&Value>) -> Vec<String> {
 
 impl AuditPolicy {
     /// Reads a policy file; its first document that is a Policy.
-    pub fn parse(file: &str, text: &str) -> Result<AuditPolicy, String> {
+    pub fn parse(file: &str, text: &str) -> Result<AuditPolicy, yaml::ParseError> {
         for doc in yaml::split_documents(text) {
-            let parsed = yaml::parse_document(doc)
-                .map_err(|e| format!("{file}:{}: invalid YAML: {}", e.line, e.message))?;
+            let parsed = yaml::parse_document(doc).map_err(|e| {
+                yaml::ParseError::new(file, Some(e.line), format!("invalid YAML: {}", e.message))
+            })?;
             let Some(parsed) = parsed else { continue };
             if parsed.value.get("kind").and_then(Value::as_str) != Some("Policy") {
                 continue;
             }
             return Ok(Self::from_value(file, parsed.line, &parsed.value));
         }
-        Err(format!(
-            "{file}: no audit Policy in it (apiVersion: audit.k8s.io/v1, kind: Policy)"
+        Err(yaml::ParseError::new(
+            file,
+            None,
+            "no audit Policy in it (apiVersion: audit.k8s.io/v1, kind: Policy)",
         ))
     }
 

@@ -6,6 +6,7 @@
 //! kubeconfig; switching context in the TUI lasts for the session.
 
 use super::client::ReadOnlyClient;
+use crate::sources::Error;
 use kube::config::{Config, KubeConfigOptions, Kubeconfig};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -59,11 +60,11 @@ pub struct Connection {
 }
 
 /// The merged kubeconfig, as kubectl would read it; `None` when there is none at all.
-pub fn load_kubeconfig(options: &LiveOptions) -> Result<Option<(Kubeconfig, String)>, String> {
+pub fn load_kubeconfig(options: &LiveOptions) -> Result<Option<(Kubeconfig, String)>, Error> {
     if let Some(path) = &options.kubeconfig {
         return Kubeconfig::read_from(path)
             .map(|k| Some((k, path.display().to_string())))
-            .map_err(|e| format!("kubeconfig {}: {}", path.display(), describe(&e)));
+            .map_err(|e| unreadable(path, &e));
     }
     if let Some(value) = std::env::var_os("KUBECONFIG")
         && !value.is_empty()
@@ -74,13 +75,10 @@ pub fn load_kubeconfig(options: &LiveOptions) -> Result<Option<(Kubeconfig, Stri
         // kubectl skips files of KUBECONFIG that do not exist, but fails on unreadable ones.
         let mut merged: Option<Kubeconfig> = None;
         for file in files.iter().filter(|f| f.exists()) {
-            let next = Kubeconfig::read_from(file)
-                .map_err(|e| format!("kubeconfig {}: {}", file.display(), describe(&e)))?;
+            let next = Kubeconfig::read_from(file).map_err(|e| unreadable(file, &e))?;
             merged = Some(match merged {
                 None => next,
-                Some(m) => m
-                    .merge(next)
-                    .map_err(|e| format!("kubeconfig {}: {}", file.display(), describe(&e)))?,
+                Some(m) => m.merge(next).map_err(|e| unreadable(file, &e))?,
             });
         }
         let label = files
@@ -94,13 +92,17 @@ pub fn load_kubeconfig(options: &LiveOptions) -> Result<Option<(Kubeconfig, Stri
     match home.map(|h| h.join(".kube").join("config")) {
         Some(path) if path.exists() => Kubeconfig::read_from(&path)
             .map(|k| Some((k, path.display().to_string())))
-            .map_err(|e| format!("kubeconfig {}: {}", path.display(), describe(&e))),
+            .map_err(|e| unreadable(&path, &e)),
         _ => Ok(None),
     }
 }
 
+fn unreadable(path: &std::path::Path, e: &dyn std::error::Error) -> Error {
+    Error::Kubeconfig(format!("kubeconfig {}: {}", path.display(), describe(e)))
+}
+
 /// Context names of the kubeconfig and the current one (for the TUI's `:ctx`).
-pub fn contexts(options: &LiveOptions) -> Result<(Vec<String>, Option<String>), String> {
+pub fn contexts(options: &LiveOptions) -> Result<(Vec<String>, Option<String>), Error> {
     Ok(match load_kubeconfig(options)? {
         Some((k, _)) => (
             k.contexts.iter().map(|c| c.name.clone()).collect(),
@@ -111,7 +113,7 @@ pub fn contexts(options: &LiveOptions) -> Result<(Vec<String>, Option<String>), 
 }
 
 /// Resolves the options to a client. Nothing is sent to the server yet.
-pub async fn connect(options: &LiveOptions) -> Result<Connection, String> {
+pub async fn connect(options: &LiveOptions) -> Result<Connection, Error> {
     let (mut config, context, identity) = match load_kubeconfig(options)? {
         Some((kubeconfig, from)) => {
             let context = options
@@ -120,16 +122,16 @@ pub async fn connect(options: &LiveOptions) -> Result<Connection, String> {
                 .or_else(|| kubeconfig.current_context.clone())
                 .filter(|c| !c.is_empty());
             let Some(context) = context else {
-                return Err(format!(
+                return Err(Error::Kubeconfig(format!(
                     "{from} sets no current context; choose one with --context ({})",
                     names(kubeconfig.contexts.iter().map(|c| &c.name))
-                ));
+                )));
             };
             if !kubeconfig.contexts.iter().any(|c| c.name == context) {
-                return Err(format!(
+                return Err(Error::Kubeconfig(format!(
                     "context {context:?} is not in {from} (contexts: {})",
                     names(kubeconfig.contexts.iter().map(|c| &c.name))
-                ));
+                )));
             }
             for (flag, wanted, known) in [
                 (
@@ -150,10 +152,10 @@ pub async fn connect(options: &LiveOptions) -> Result<Connection, String> {
                 if let Some(w) = wanted
                     && !known.contains(&w)
                 {
-                    return Err(format!(
+                    return Err(Error::Kubeconfig(format!(
                         "{flag} {w:?} is not in {from} (known: {})",
                         names(known.into_iter())
-                    ));
+                    )));
                 }
             }
             let user = options.user.clone().or_else(|| {
@@ -172,20 +174,16 @@ pub async fn connect(options: &LiveOptions) -> Result<Connection, String> {
             };
             let config = Config::from_custom_kubeconfig(kubeconfig, &kube_options)
                 .await
-                .map_err(|e| format!("context {context:?} in {from}: {}", describe(&e)))?;
+                .map_err(|e| {
+                    Error::Kubeconfig(format!("context {context:?} in {from}: {}", describe(&e)))
+                })?;
             (config, context, identity)
         }
         None => {
             if options.context.is_some() {
-                return Err("--context given, but there is no kubeconfig (KUBECONFIG, --kubeconfig or ~/.kube/config)".into());
+                return Err(Error::Kubeconfig("--context given, but there is no kubeconfig (KUBECONFIG, --kubeconfig or ~/.kube/config)".into()));
             }
-            let config = Config::incluster().map_err(|e| {
-                format!(
-                    "no kubeconfig (KUBECONFIG, --kubeconfig or ~/.kube/config) and not running in a cluster ({}); \
-                     try `kaudit demo` or `kaudit scan --manifests PATH`",
-                    describe(&e)
-                )
-            })?;
+            let config = Config::incluster().map_err(|e| Error::NoKubeconfig(describe(&e)))?;
             (
                 config,
                 "in-cluster".to_string(),
@@ -201,8 +199,9 @@ pub async fn connect(options: &LiveOptions) -> Result<Connection, String> {
     config.default_retry = false;
     let server = config.cluster_url.to_string();
     let default_namespace = config.default_namespace.clone();
-    let client = kube::Client::try_from(config)
-        .map_err(|e| format!("context {context:?} ({server}): {}", describe(&e)))?;
+    let client = kube::Client::try_from(config).map_err(|e| {
+        Error::Kubeconfig(format!("context {context:?} ({server}): {}", describe(&e)))
+    })?;
     Ok(Connection {
         client: ReadOnlyClient::new(client, server.clone(), options),
         context,

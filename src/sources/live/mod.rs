@@ -16,11 +16,12 @@ pub use error::ApiError;
 pub use kubeconfig::{Connection, LiveOptions};
 pub use read::ClusterRead;
 
+use super::Error;
 use crate::inventory::Inventory;
 
 /// Connects and reads the cluster into an inventory: the synchronous entry point for `scan`
 /// and the TUI.
-pub fn read_cluster(options: &LiveOptions) -> Result<ClusterRead<Inventory>, String> {
+pub fn read_cluster(options: &LiveOptions) -> Result<ClusterRead<Inventory>, Error> {
     // Pages are parsed and freed while typed objects pile up: see `crate::allocator`.
     crate::allocator::purging_at_once(|| {
         run(async {
@@ -35,7 +36,7 @@ pub fn read_cluster(options: &LiveOptions) -> Result<ClusterRead<Inventory>, Str
 }
 
 /// Connects and reads the cluster as JSON pages, for a snapshot.
-pub fn read_cluster_json(options: &LiveOptions) -> Result<ClusterRead<Vec<u8>>, String> {
+pub fn read_cluster_json(options: &LiveOptions) -> Result<ClusterRead<Vec<u8>>, Error> {
     run(async {
         let connection = kubeconfig::connect(options).await?;
         read::read(&connection, options, &|_, items| {
@@ -45,11 +46,11 @@ pub fn read_cluster_json(options: &LiveOptions) -> Result<ClusterRead<Vec<u8>>, 
     })
 }
 
-fn run<T>(work: impl std::future::Future<Output = Result<T, String>>) -> Result<T, String> {
+fn run<T>(work: impl std::future::Future<Output = Result<T, Error>>) -> Result<T, Error> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
-        .map_err(|e| format!("cannot start the network runtime: {e}"))?;
+        .map_err(Error::Runtime)?;
     runtime.block_on(work)
 }

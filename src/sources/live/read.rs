@@ -8,6 +8,7 @@ use super::kubeconfig::{Connection, LiveOptions};
 use super::resources::{NAMESPACES, RESOURCES, Resource};
 use crate::inventory::input::{AccessGap, Loaded, Origin, RawObject, WatchPoint};
 use crate::inventory::{Inventory, SourceInfo, build};
+use crate::sources::Error;
 use futures_util::StreamExt;
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -123,13 +124,13 @@ pub async fn read<T: Send>(
     connection: &Connection,
     options: &LiveOptions,
     convert: &(dyn Fn(&Resource, Vec<Value>) -> T + Sync),
-) -> Result<ClusterRead<T>, String> {
+) -> Result<ClusterRead<T>, Error> {
     let client = &connection.client;
-    let fatal = |what: &str, e: ApiError| {
-        format!(
-            "context {} ({}): {what}: {e}",
-            connection.context, connection.server
-        )
+    let fatal = |what: &str, error: ApiError| Error::Api {
+        context: connection.context.clone(),
+        server: connection.server.clone(),
+        what: what.to_string(),
+        error: Box::new(error),
     };
     // The version answers for anyone who may talk to the server at all, so its failure
     // (other than a 403 in a locked-down cluster) means nothing else will work either.

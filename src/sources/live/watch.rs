@@ -19,11 +19,11 @@ pub fn follow(
     points: Vec<WatchPoint>,
     keep_going: impl Fn() -> bool,
     on_change: impl Fn(String) -> bool + Send + Sync,
-) -> Result<(), String> {
+) -> Result<(), crate::sources::Error> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| format!("cannot start the network runtime: {e}"))?;
+        .map_err(crate::sources::Error::Runtime)?;
     runtime.block_on(async {
         let connection = kubeconfig::connect(options).await?;
         let client = &connection.client;

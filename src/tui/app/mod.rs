@@ -163,16 +163,23 @@ pub enum Overlay {
 /// Progress of the background load.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LoadState {
-    Loading { stage: String, ticks: u32 },
+    Loading {
+        stage: String,
+        ticks: u32,
+    },
     Ready,
-    Failed(String),
+    Failed {
+        message: String,
+        /// What the user can do, from the kind of failure.
+        advice: Option<&'static str>,
+    },
 }
 
 /// Input from the outside world.
 pub enum Event {
     Key(KeyEvent),
     Progress(String),
-    Loaded(Box<Result<Prepared, String>>),
+    Loaded(Box<Result<Prepared, crate::session::Error>>),
     /// The audit re-judged (an exemption written or removed, audit events merged), with a
     /// message for the status line.
     Rejudged(Box<Prepared>, String),
@@ -454,10 +461,15 @@ impl App {
                     Err(e) if reloaded => {
                         self.status = Some(format!(
                             "re-read failed, still showing the previous read: {}",
-                            crate::sanitize::strip_controls(&e)
+                            crate::sanitize::strip_controls(&e.to_string())
                         ));
                     }
-                    Err(e) => self.load = LoadState::Failed(e),
+                    Err(e) => {
+                        self.load = LoadState::Failed {
+                            message: e.to_string(),
+                            advice: e.source_kind().map(crate::sources::ErrorKind::advice),
+                        }
+                    }
                 }
                 None
             }
@@ -538,10 +550,10 @@ impl App {
         if self.overlay != Overlay::None {
             return self.on_overlay_key(key);
         }
-        if let LoadState::Loading { .. } | LoadState::Failed(_) = self.load {
+        if let LoadState::Loading { .. } | LoadState::Failed { .. } = self.load {
             // Until the audit is there, only quitting makes sense, and trying again after
             // a failure (or in another context, with :ctx).
-            let failed = matches!(self.load, LoadState::Failed(_));
+            let failed = matches!(self.load, LoadState::Failed { .. });
             return match keymap::lookup(&key, &[Scope::Global]) {
                 Some(Action::Quit) => {
                     self.quit = true;
