@@ -112,52 +112,30 @@ pub struct Session {
 }
 
 impl Session {
-    /// Reads the source and the audit logs and runs every check. Files are read again once
-    /// here to point evidence at its lines; re-judging later reads nothing.
+    /// Reads the source and the audit logs and runs every check, keeping what re-judging
+    /// needs (the cluster's results before triage). Files are read again once here to point
+    /// evidence at its lines; re-judging later reads nothing.
     pub fn open(source: &Source, options: &SessionOptions) -> Result<Session, Error> {
-        let mut inventory = source.load()?;
-        let exemptions = read_exemptions_option(options.exemptions.as_deref())?;
-        let nothing_read = inventory.workloads.is_empty()
-            && inventory.namespaces.is_empty()
-            && inventory.roles.is_empty()
-            && inventory.bindings.is_empty();
-        if nothing_read && !inventory.errors.is_empty() {
-            let errors: Vec<String> = inventory
-                .errors
-                .iter()
-                .take(10)
-                .map(|e| e.to_string())
-                .collect();
-            return Err(Error::NothingRead(errors));
-        }
-        let mut config = scan_config(options, Some(source));
-        config.server_minor = inventory.source.server_minor();
-        let logs = analyze_logs(options, Some(source), source)?;
-        let mut cluster = engine::check_cluster(&inventory, &config);
-        locate::refine(
-            &mut cluster.findings.findings,
-            &mut inventory.errors,
-            source,
-        );
+        let checked = Checked::read(source, options)?;
         let report = engine::assemble(
-            &inventory,
-            &config,
-            cluster.clone(),
-            &exemptions,
+            &checked.inventory,
+            &checked.config,
+            checked.cluster.clone(),
+            &checked.exemptions,
             &options.today,
-            logs.analysis.clone(),
+            checked.logs.analysis.clone(),
         );
         Ok(Session {
             source: source.clone(),
-            inventory: Arc::new(inventory),
-            config,
-            cluster: Arc::new(cluster),
-            exemptions,
+            inventory: Arc::new(checked.inventory),
+            config: checked.config,
+            cluster: Arc::new(checked.cluster),
+            exemptions: checked.exemptions,
             report: Arc::new(report),
             today: options.today.clone(),
-            audit_log: logs.analysis.map(Arc::new),
-            audit_policy: logs.policy.map(Arc::new),
-            follower: logs.follower,
+            audit_log: checked.logs.analysis.map(Arc::new),
+            audit_policy: checked.logs.policy.map(Arc::new),
+            follower: checked.logs.follower,
         })
     }
 
@@ -208,6 +186,65 @@ impl Session {
             &self.today,
             self.audit_log.as_deref().cloned(),
         )
+    }
+}
+
+/// One audit, its report and nothing kept (`kaudit scan`): the cluster's results move into
+/// the report instead of being copied for re-judging.
+pub fn report(source: &Source, options: &SessionOptions) -> Result<Report, Error> {
+    let checked = Checked::read(source, options)?;
+    Ok(engine::assemble(
+        &checked.inventory,
+        &checked.config,
+        checked.cluster,
+        &checked.exemptions,
+        &options.today,
+        checked.logs.analysis,
+    ))
+}
+
+/// A source read and checked, before triage.
+struct Checked {
+    inventory: Inventory,
+    config: ScanConfig,
+    cluster: ClusterResults,
+    exemptions: Vec<Exemption>,
+    logs: LogAnalysis,
+}
+
+impl Checked {
+    fn read(source: &Source, options: &SessionOptions) -> Result<Checked, Error> {
+        let mut inventory = source.load()?;
+        let exemptions = read_exemptions_option(options.exemptions.as_deref())?;
+        let nothing_read = inventory.workloads.is_empty()
+            && inventory.namespaces.is_empty()
+            && inventory.roles.is_empty()
+            && inventory.bindings.is_empty();
+        if nothing_read && !inventory.errors.is_empty() {
+            let errors: Vec<String> = inventory
+                .errors
+                .iter()
+                .take(10)
+                .map(|e| e.to_string())
+                .collect();
+            return Err(Error::NothingRead(errors));
+        }
+        let mut config = scan_config(options, Some(source));
+        config.server_minor = inventory.source.server_minor();
+        let logs = analyze_logs(options, Some(source), source)?;
+        let mut cluster = engine::check_cluster(&inventory, &config);
+        locate::refine(
+            &mut cluster.findings.findings,
+            &mut inventory.errors,
+            source,
+        );
+        Ok(Checked {
+            inventory,
+            config,
+            cluster,
+            exemptions,
+            logs,
+        })
     }
 }
 

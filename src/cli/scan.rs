@@ -3,12 +3,11 @@
 use super::{AuditArgs, EXIT_FINDINGS, EXIT_INCOMPLETE, EXIT_OK, Format, ScanArgs};
 use crate::report::{self, Report};
 use crate::sanitize::strip_controls;
-use crate::session::Session;
 use crate::sources::Source;
 use std::io::Write;
 
 pub fn run(source: &Source, audit: &AuditArgs, args: &ScanArgs) -> anyhow::Result<u8> {
-    let report = Session::open(source, &audit.session_options())?.report;
+    let report = crate::session::report(source, &audit.session_options())?;
     match &args.output {
         Some(path) => {
             let file = std::fs::File::create(path)
