@@ -3,8 +3,8 @@
 
 use flate2::Compression;
 use flate2::write::GzEncoder;
-use kaudit::auditlog::event::parse_time;
 use kaudit::auditlog::reader::{self, MAX_LINE, Window};
+use kaudit::time::parse_rfc3339;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -105,8 +105,8 @@ fn rotated_sets_are_read_oldest_first_and_gzip_is_transparent() {
     let (events, _) = read(&[dir.path().join("audit-*.log*")], Window::default());
     assert_eq!(events.len(), 2);
     let window = Window {
-        since: parse_time("2026-01-02T00:00:00Z"),
-        until: parse_time("2026-01-03T00:00:00Z"),
+        since: parse_rfc3339("2026-01-02T00:00:00Z"),
+        until: parse_rfc3339("2026-01-03T00:00:00Z"),
     };
     let (events, stats) = read(&[dir.path().to_path_buf()], window);
     assert_eq!(

@@ -1,9 +1,10 @@
 //! Who did what when: a timeline of events and findings, activity per identity and the
 //! denied requests, gathered in the same pass as the detections, in bounded memory.
 
-use super::event::{AuditEvent, Text, parse_time};
+use super::event::{AuditEvent, Text};
 use super::reader::Place;
 use crate::findings::Finding;
+use crate::time::parse_rfc3339;
 // foldhash (randomly seeded), not SipHash: touched for every event.
 use foldhash::{HashMap, HashSet};
 use std::collections::{BTreeMap, VecDeque};
@@ -110,7 +111,7 @@ impl Recorder {
         }
         let time = e.time().unwrap_or("");
         let denied = matches!(e.code(), Some(401 | 403));
-        if let Some((secs, _)) = parse_time(time) {
+        if let Some((secs, _)) = parse_rfc3339(time) {
             let m = self.minutes.entry(secs.div_euclid(60)).or_default();
             m.0 += 1;
             m.1 += u64::from(denied);
@@ -214,7 +215,7 @@ impl Recorder {
                 .subject
                 .event
                 .as_ref()
-                .and_then(|e| parse_time(&e.timestamp))
+                .and_then(|e| parse_rfc3339(&e.timestamp))
                 .and_then(|(secs, _)| index(secs))
             {
                 timeline[i].findings += 1;

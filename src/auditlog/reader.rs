@@ -3,7 +3,8 @@
 //! one line at a time, lines over a limit skipped. Nothing is fatal: a malformed line, a
 //! truncated gzip or an unreadable file is counted and reported with file and line.
 
-use super::event::{AuditEvent, parse_time};
+use super::event::AuditEvent;
+use crate::time::parse_rfc3339;
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -85,7 +86,7 @@ impl Window {
         if self.since.is_none() && self.until.is_none() {
             return true;
         }
-        match event.time().and_then(parse_time) {
+        match event.time().and_then(parse_rfc3339) {
             Some(t) => self.since.is_none_or(|s| t >= s) && self.until.is_none_or(|u| t < u),
             None => false,
         }

@@ -343,7 +343,7 @@ impl Default for AuditArgs {
 }
 
 fn parse_instant(s: &str) -> Result<(i64, u32), String> {
-    crate::auditlog::event::parse_time(s)
+    crate::time::parse_rfc3339(s)
         .ok_or_else(|| format!("invalid time {s:?}: use RFC 3339, e.g. 2026-11-20T00:00:00Z"))
 }
 

@@ -1,9 +1,9 @@
 //! Bursts of denied requests: credential guessing or a stolen token probing what it may do.
 
 use super::{Detection, Facts, Hit, State, probe};
-use crate::auditlog::event::parse_time;
 use crate::auditlog::policy::Level;
 use crate::findings::Evidence;
+use crate::time::parse_rfc3339;
 
 pub const AUD015: Detection = Detection {
     rule: "AUD015",
@@ -19,7 +19,7 @@ fn denial_burst(f: &Facts<'_>, state: &mut State, hits: &mut Vec<Hit>) {
     if !matches!(f.code, Some(401 | 403)) || e.stage == "RequestReceived" {
         return;
     }
-    let Some(t) = e.time().and_then(parse_time).map(|t| t.0) else {
+    let Some(t) = e.time().and_then(parse_rfc3339).map(|t| t.0) else {
         return;
     };
     let who = if e.user.username.is_empty() {
