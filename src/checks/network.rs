@@ -26,16 +26,19 @@ pub fn run(inv: &Inventory, workloads: &[&crate::inventory::Workload], rec: &mut
         let message = match (ingress, egress, policies.len()) {
             (true, _, _) => None,
             (false, true, _) => Some(msg!(
-                "Namespace {} denies egress by default but accepts ingress from every pod in the cluster",
-                ns.name
+                "Namespace {} denies egress by default but accepts ingress from every pod in the cluster{}",
+                ns.name,
+                ns.absence_note()
             )),
             (false, false, 0) => Some(msg!(
-                "Namespace {} has no NetworkPolicy: every pod accepts traffic from anywhere",
-                ns.name
+                "Namespace {} has no NetworkPolicy: every pod accepts traffic from anywhere{}",
+                ns.name,
+                ns.absence_note()
             )),
             (false, false, n) => Some(msg!(
-                "Namespace {} has {n} NetworkPolicies but none selects all pods to deny ingress by default",
-                ns.name
+                "Namespace {} has {n} NetworkPolicies but none selects all pods to deny ingress by default{}",
+                ns.name,
+                ns.absence_note()
             )),
         };
         rec.decide(
@@ -55,7 +58,7 @@ pub fn run(inv: &Inventory, workloads: &[&crate::inventory::Workload], rec: &mut
                             .join(", ")
                     },
                 )],
-                location: ns.origin.as_ref().map(|o| Location {
+                location: ns.place().map(|o| Location {
                     file: o.file.clone(),
                     line: o.line,
                 }),

@@ -208,26 +208,30 @@ pub fn namespaces(
     for ns in inv.namespaces.values() {
         let policy = resolve(Some(&ns.labels), BUILTIN_DEFAULT);
         let subject = Subject::object("Namespace", "", ns.name.as_str());
-        let location = ns.origin.as_ref().map(|o| Location {
+        // A namespace the input does not define is pointed at where the first object names
+        // it (SARIF viewers drop a result without a file).
+        let place = ns.place();
+        let location = place.map(|o| Location {
             file: o.file.clone(),
             line: o.line,
         });
         let label_evidence = |suffix: &str| {
-            let pointer = ns
-                .origin
-                .as_ref()
-                .map_or(String::new(), |o| o.pointer.clone());
+            let pointer = place.map_or(String::new(), |o| o.pointer.clone());
             let key = msg!("{LABEL_PREFIX}{suffix}");
             let value = ns
                 .labels
                 .get(&key)
                 .cloned()
                 .unwrap_or_else(|| "(not set)".into());
-            Evidence::at(
-                msg!("{pointer}/metadata/labels/{}", key.replace('/', "~1")),
-                value,
-            )
+            match ns.origin {
+                Some(_) => Evidence::at(
+                    msg!("{pointer}/metadata/labels/{}", key.replace('/', "~1")),
+                    value,
+                ),
+                None => Evidence::at(msg!("{pointer}/metadata/namespace"), value),
+            }
         };
+        let not_in_input = ns.absence_note();
         let namespace_input =
             |message: String, evidence: Vec<Evidence>, severity: Option<Severity>| FindingInput {
                 subject: subject.clone(),
@@ -321,7 +325,7 @@ pub fn namespaces(
                 };
                 namespace_input(
                     msg!(
-                        "Namespace {} {state}; it could enforce {} today without breaking any of its {} workloads",
+                        "Namespace {} {state}; it could enforce {} today without breaking any of its {} workloads{not_in_input}",
                         ns.name, report.highest_enforceable, report.workloads
                     ),
                     vec![label_evidence("enforce")],

@@ -128,14 +128,19 @@ pub fn from_typed(source: SourceInfo, loaded: Loaded<TypedObject>) -> Inventory 
             }),
         }
     }
-    let namespaces_in_use: Vec<String> = inv
+    // Namespaces objects live in, with the first object that names each, in input order.
+    let namespaces_in_use: Vec<(String, Origin)> = inv
         .workloads
         .iter()
-        .map(|w| w.namespace.to_string())
-        .chain(inv.service_accounts.iter().map(|s| s.namespace.clone()))
-        .filter(|ns| !ns.is_empty())
+        .map(|w| (w.namespace.to_string(), w.origin.clone()))
+        .chain(
+            inv.service_accounts
+                .iter()
+                .map(|s| (s.namespace.clone(), s.origin.clone())),
+        )
+        .filter(|(ns, _)| !ns.is_empty())
         .collect();
-    for ns in namespaces_in_use {
+    for (ns, origin) in namespaces_in_use {
         inv.namespaces
             .entry(ns.clone())
             .or_insert_with(|| NamespaceInfo {
@@ -143,6 +148,7 @@ pub fn from_typed(source: SourceInfo, loaded: Loaded<TypedObject>) -> Inventory 
                 labels: Labels::new(),
                 annotations: Labels::new(),
                 origin: None,
+                named_at: Some(origin),
             });
     }
     inv
@@ -305,6 +311,7 @@ fn type_known(object: &RawObject, kind: Option<&str>) -> Result<Typed, TypingErr
             labels,
             annotations: meta.annotations.unwrap_or_default(),
             origin: Some(origin),
+            named_at: None,
         }),
         ("ServiceAccount", _) => {
             let sa: ServiceAccount = typed(value, "")?;

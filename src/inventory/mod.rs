@@ -152,6 +152,26 @@ pub struct NamespaceInfo {
     pub annotations: Labels,
     /// None when the namespace is only known from objects that live in it.
     pub origin: Option<Origin>,
+    /// When the input does not hold the Namespace object: the first object that names the
+    /// namespace (reports point there, at its `metadata.namespace`).
+    pub named_at: Option<Origin>,
+}
+
+impl NamespaceInfo {
+    /// Where findings on the namespace point: its object, else the first object that names
+    /// it (a result without a file is dropped by SARIF viewers).
+    pub fn place(&self) -> Option<&Origin> {
+        self.origin.as_ref().or(self.named_at.as_ref())
+    }
+
+    /// Said after a finding's message when the Namespace object is not in the input.
+    pub fn absence_note(&self) -> &'static str {
+        if self.origin.is_none() && self.named_at.is_some() {
+            " (the Namespace object is not in the input: this is where the first object names it)"
+        } else {
+            ""
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -137,9 +137,9 @@ struct SarifResult<'a> {
     rule_index: usize,
     level: &'static str,
     message: Text<'a>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    locations: Vec<Location>,
-    logical_locations: [LogicalLocation; 1],
+    /// One location: the file and line (when known) and the Kubernetes object; SARIF
+    /// puts logical locations inside a location, not beside it.
+    locations: [Location; 1],
     partial_fingerprints: Fingerprints,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     suppressions: Vec<Suppression<'a>>,
@@ -149,7 +149,10 @@ struct SarifResult<'a> {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Location {
-    physical_location: PhysicalLocation,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    physical_location: Option<PhysicalLocation>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    logical_locations: Vec<LogicalLocation>,
 }
 
 #[derive(Serialize)]
@@ -238,10 +241,15 @@ fn sarif_rule(r: &'static Rule) -> SarifRule {
 
 fn location(file: &str, line: u32) -> Location {
     Location {
-        physical_location: PhysicalLocation {
-            artifact_location: ArtifactLocation { uri: uri(file) },
-            region: Region { start_line: line },
-        },
+        physical_location: Some(physical(file, line)),
+        logical_locations: Vec::new(),
+    }
+}
+
+fn physical(file: &str, line: u32) -> PhysicalLocation {
+    PhysicalLocation {
+        artifact_location: ArtifactLocation { uri: uri(file) },
+        region: Region { start_line: line },
     }
 }
 
@@ -265,14 +273,12 @@ fn result(f: &Finding) -> SarifResult<'_> {
         message: Text {
             text: strip_controls_cow(f.message()),
         },
-        locations: f
-            .location
-            .iter()
-            .map(|l| location(&l.file, l.line))
-            .collect(),
-        logical_locations: [LogicalLocation {
-            fully_qualified_name: strip_controls(&f.subject.path()).into_owned(),
-            kind: "resource",
+        locations: [Location {
+            physical_location: f.location.as_ref().map(|l| physical(&l.file, l.line)),
+            logical_locations: vec![LogicalLocation {
+                fully_qualified_name: strip_controls(&f.subject.path()).into_owned(),
+                kind: "resource",
+            }],
         }],
         partial_fingerprints: Fingerprints {
             id: f.id.to_string(),
