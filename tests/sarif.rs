@@ -82,7 +82,7 @@ fn a_namespace_the_input_only_names_is_pointed_at_where_it_is_named() {
     let file = dir.path().join("apps.yaml");
     std::fs::write(
         &file,
-        "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: robot\n---\n\
+        "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: robot\n  namespace: kube-system\n---\n\
          apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: default\n\
          spec:\n  template:\n    spec:\n      containers:\n      - name: web\n        image: nginx:1.27\n---\n\
          apiVersion: v1\nkind: Pod\nmetadata:\n  namespace: shop\n  name: cart\n\
@@ -113,13 +113,14 @@ fn a_namespace_the_input_only_names_is_pointed_at_where_it_is_named() {
             (namespace, line)
         })
         .collect();
-    // Line 10 is the Deployment's `namespace: default`, line 21 the Pod's `namespace: shop`.
+    // Line 11 is the Deployment's `namespace: default`, line 22 the Pod's `namespace: shop`.
     assert_eq!(
         lines,
-        BTreeSet::from([("default".to_string(), 10), ("shop".to_string(), 21)])
+        BTreeSet::from([("default".to_string(), 11), ("shop".to_string(), 22)])
     );
 
-    // Only the namespaces the input names are reported on.
+    // Only namespaces the input defines or runs workloads in are reported on: kube-system,
+    // which only a ServiceAccount names, is not.
     let session = Session::open(&source, &SessionOptions::default()).unwrap();
     let reported: BTreeSet<&str> = session
         .report

@@ -266,6 +266,11 @@ pub fn namespaces(
             .iter()
             .filter(|v| *v.workload.namespace == *ns.name)
             .collect();
+        // A namespace the input neither defines nor runs a workload in (one only a
+        // ServiceAccount names) has no pods for Pod Security to judge: nothing to report.
+        if ns.origin.is_none() && in_ns.is_empty() {
+            continue;
+        }
         let evaluated: foldhash::HashSet<*const Workload> = in_ns
             .iter()
             .filter(|v| v.minor == minor)
