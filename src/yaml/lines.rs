@@ -4,7 +4,7 @@
 
 use super::DocumentText;
 use std::collections::{HashMap, HashSet};
-use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
+use yaml_rust2::parser::{Event, MarkedEventReceiver};
 use yaml_rust2::scanner::Marker;
 
 /// Lines of `wanted` pointers (`/spec/containers/0/image`) in `doc`. A pointer whose node is
@@ -31,9 +31,8 @@ pub fn lines_of(doc: DocumentText<'_>, wanted: &[&str]) -> HashMap<String, u32> 
         found: HashMap::new(),
         root_done: false,
     };
-    let mut parser = Parser::new_from_str(doc.text);
     // A document that does not parse has no field lines; callers keep the object's line.
-    let _ = parser.load(&mut tracker, false);
+    let _ = super::drive(doc.text, 0, &mut tracker);
     wanted
         .iter()
         .filter_map(|w| {

@@ -95,15 +95,11 @@ fn is_marker(line: &str, marker: &str) -> bool {
 /// Parses one document. Returns `Ok(None)` for an empty document (only comments or markers).
 pub fn parse_document(doc: DocumentText<'_>) -> Result<Option<YamlDoc>, YamlError> {
     let mut builder = Builder::new(doc.first_line - 1);
-    let mut parser = Parser::new_from_str(doc.text);
-    parser.load(&mut builder, true).map_err(|e| YamlError {
-        line: e.marker().line() as u32 + doc.first_line - 1,
-        column: e.marker().col() as u32,
-        message: e.info().to_string(),
-    })?;
+    let driven = drive(doc.text, doc.first_line - 1, &mut builder);
     if let Some(err) = builder.error {
         return Err(err);
     }
+    driven?;
     Ok(builder
         .docs
         .into_iter()
@@ -115,12 +111,64 @@ pub fn parse_document(doc: DocumentText<'_>) -> Result<Option<YamlDoc>, YamlErro
 /// (deep nesting would overflow the stack later; alias bombs would exhaust memory).
 pub const MAX_DEPTH: usize = 512;
 pub const MAX_NODES: usize = 5_000_000;
+/// Bytes that aliases may copy into one document: a 1 MiB anchored string aliased ten
+/// thousand times is ten gigabytes, while a node count sees only ten thousand nodes.
+pub const MAX_ALIAS_BYTES: usize = 16 << 20;
 
-fn node_count(v: &Value) -> usize {
+/// What a value weighs when an alias copies it: nodes, and bytes of strings and keys.
+fn weight(v: &Value) -> (usize, usize) {
     match v {
-        Value::Array(items) => 1 + items.iter().map(node_count).sum::<usize>(),
-        Value::Object(map) => 1 + map.values().map(node_count).sum::<usize>(),
-        _ => 1,
+        Value::Array(items) => items
+            .iter()
+            .map(weight)
+            .fold((1, 0), |a, b| (a.0 + b.0, a.1 + b.1)),
+        Value::Object(map) => map
+            .iter()
+            .map(|(k, v)| {
+                let (n, b) = weight(v);
+                (n, b + k.len())
+            })
+            .fold((1, 0), |a, b| (a.0 + b.0, a.1 + b.1)),
+        Value::String(s) => (1, s.len()),
+        _ => (1, 8),
+    }
+}
+
+/// Feeds the events of `text` to `receiver` one at a time. yaml-rust2's own `load` recurses
+/// once per nesting level, so a deep enough document (`- - - ... 1`) overflows the stack and
+/// aborts the whole run; this loop does not recurse, and stops past [`MAX_DEPTH`].
+fn drive(
+    text: &str,
+    line_base: u32,
+    receiver: &mut impl MarkedEventReceiver,
+) -> Result<(), YamlError> {
+    let mut parser = Parser::new_from_str(text);
+    let mut depth = 0usize;
+    loop {
+        let (event, mark) = parser.next_token().map_err(|e| YamlError {
+            line: e.marker().line() as u32 + line_base,
+            column: e.marker().col() as u32,
+            message: e.info().to_string(),
+        })?;
+        match event {
+            Event::SequenceStart(..) | Event::MappingStart(..) => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Err(YamlError {
+                        line: mark.line() as u32 + line_base,
+                        column: mark.col() as u32,
+                        message: format!("nesting deeper than {MAX_DEPTH} levels"),
+                    });
+                }
+            }
+            Event::SequenceEnd | Event::MappingEnd => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        let end = event == Event::StreamEnd;
+        receiver.on_event(event, mark);
+        if end {
+            return Ok(());
+        }
     }
 }
 
@@ -141,10 +189,12 @@ enum Frame {
 struct Builder {
     line_base: u32,
     stack: Vec<Frame>,
-    /// Anchored values and how many nodes each holds (aliases copy them).
-    anchors: HashMap<usize, (Value, usize)>,
+    /// Anchored values and what each weighs, in nodes and bytes (aliases copy them).
+    anchors: HashMap<usize, (Value, (usize, usize))>,
     /// Nodes built so far, aliases expanded: bounded, so an alias bomb cannot exhaust memory.
     nodes: usize,
+    /// Bytes aliases have copied: bounded too (a few aliases of a huge string).
+    alias_bytes: usize,
     docs: Vec<YamlDoc>,
     doc_line: Option<u32>,
     item_lines: Vec<u32>,
@@ -158,6 +208,7 @@ impl Builder {
             stack: Vec::new(),
             anchors: HashMap::new(),
             nodes: 0,
+            alias_bytes: 0,
             docs: Vec::new(),
             doc_line: None,
             item_lines: Vec::new(),
@@ -192,7 +243,7 @@ impl Builder {
 
     fn push_value(&mut self, value: Value, anchor: usize, mark: Marker) {
         if anchor > 0 {
-            let size = node_count(&value);
+            let size = weight(&value);
             self.anchors.insert(anchor, (value.clone(), size));
         }
         match self.stack.last_mut() {
@@ -326,12 +377,17 @@ impl MarkedEventReceiver for Builder {
                     self.push_value(Value::Object(map), anchor, mark);
                 }
             }
-            Event::Alias(id) => match self.anchors.get(&id).cloned() {
-                Some((_, size)) if self.nodes + size > MAX_NODES => {
+            Event::Alias(id) => match self.anchors.get(&id) {
+                Some((_, (nodes, _))) if self.nodes + nodes > MAX_NODES => {
                     self.fail(mark, format!("aliases expand the document past {MAX_NODES} nodes; refusing to expand it (alias bomb?)"));
                 }
-                Some((value, size)) => {
-                    self.nodes += size;
+                Some((_, (_, bytes))) if self.alias_bytes + bytes > MAX_ALIAS_BYTES => {
+                    self.fail(mark, format!("aliases copy more than {} MiB into the document; refusing to expand it (alias bomb?)", MAX_ALIAS_BYTES >> 20));
+                }
+                Some((value, (nodes, bytes))) => {
+                    let value = value.clone();
+                    self.nodes += nodes;
+                    self.alias_bytes += bytes;
                     if !self.expecting_key() {
                         self.note_line(mark);
                     }

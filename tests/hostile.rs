@@ -1,0 +1,101 @@
+//! Hostile input (issue: no abort, no unbounded memory): documents built to overflow the
+//! stack or exhaust memory are refused with a message naming the file, and the rest of the
+//! input is still audited. Each case runs the real binary, so an abort fails the test
+//! instead of killing the test harness.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+const GOOD_POD: &str = "apiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: shop}\nspec:\n  containers: [{name: web, image: nginx:1.27}]\n";
+
+fn scan_json(dir: &Path) -> (Output, serde_json::Value) {
+    let out = Command::new(env!("CARGO_BIN_EXE_kaudit"))
+        .args(["scan", "--format", "json", "--manifests"])
+        .arg(dir)
+        .output()
+        .expect("run kaudit");
+    let report = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
+    (out, report)
+}
+
+fn input_errors(report: &serde_json::Value) -> Vec<String> {
+    report["input_errors"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|e| format!("{}: {}", e["file"], e["message"]))
+        .collect()
+}
+
+/// Deep block sequences and mappings: each file gets "nesting deeper than 512 levels" and
+/// the good file beside them is audited. (yaml-rust2's loader recursed once per level: 30,000
+/// levels overflowed the stack and aborted the run with rc 134.)
+#[test]
+fn deep_nesting_is_refused_not_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("good.yaml"), GOOD_POD).unwrap();
+    std::fs::write(dir.path().join("seq.yaml"), "- ".repeat(10_000) + "1").unwrap();
+    std::fs::write(dir.path().join("deep-seq.yaml"), "- ".repeat(40_000) + "1").unwrap();
+    let mut mapping = String::new();
+    for i in 0..10_000 {
+        mapping.push_str(&" ".repeat(i));
+        mapping.push_str("a:\n");
+    }
+    std::fs::write(dir.path().join("map.yaml"), mapping).unwrap();
+    std::fs::write(dir.path().join("flow.json"), "[".repeat(50_000)).unwrap();
+    let (out, report) = scan_json(dir.path());
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        report["summary"]["workloads"], 1,
+        "the good file is audited"
+    );
+    let errors = input_errors(&report);
+    for file in ["seq.yaml", "deep-seq.yaml", "map.yaml"] {
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.contains(file) && e.contains("nesting deeper than 512 levels")),
+            "{file}: {errors:?}"
+        );
+    }
+    assert!(errors.iter().any(|e| e.contains("flow.json")), "{errors:?}");
+}
+
+/// A 1 MiB anchored string aliased 10,000 times is ten gigabytes expanded; the node count
+/// alone let it through.
+#[test]
+fn an_alias_bomb_on_a_big_string_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("good.yaml"), GOOD_POD).unwrap();
+    let mut bomb = format!("big: &b \"{}\"\nlist:\n", "x".repeat(1 << 20));
+    for _ in 0..10_000 {
+        bomb.push_str("  - *b\n");
+    }
+    std::fs::write(dir.path().join("bomb.yaml"), bomb).unwrap();
+    let started = std::time::Instant::now();
+    let (out, report) = scan_json(dir.path());
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(report["summary"]["workloads"], 1);
+    let errors = input_errors(&report);
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("bomb.yaml") && e.contains("alias bomb")),
+        "{errors:?}"
+    );
+    assert!(
+        started.elapsed().as_secs() < 20,
+        "took {:?}",
+        started.elapsed()
+    );
+}
