@@ -10,6 +10,7 @@ pub mod follow;
 mod parallel;
 pub mod policy;
 pub mod reader;
+pub mod redact;
 pub mod rules;
 
 use crate::findings::Recorder;

@@ -155,7 +155,7 @@ pub fn raw_event_in(
             .and_then(serde_json::Value::as_str)
             .map(str::to_string)
     };
-    let event = match value.get("items").and_then(serde_json::Value::as_array) {
+    let mut event = match value.get("items").and_then(serde_json::Value::as_array) {
         Some(items) => items
             .iter()
             .find(|i| id_of(i).as_deref() == Some(audit_id))
@@ -169,6 +169,7 @@ pub fn raw_event_in(
             "{file}:{line} now holds another event (the log was rotated or rewritten since it was read)"
         ));
     }
+    super::redact::secrets(&mut event);
     let pretty = serde_json::to_string_pretty(&event).map_err(|e| e.to_string())?;
     Ok(pretty.lines().map(str::to_string).collect())
 }

@@ -175,13 +175,7 @@ fn export(
             report.findings.len()
         );
     }
-    let path: PathBuf = dir.join(format!(
-        "kaudit-report-{}.{}",
-        crate::time::file_stamp(),
-        format.extension()
-    ));
-    let file = std::fs::File::create(&path)
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    let (path, file) = create_new(dir, &crate::time::file_stamp(), format.extension())?;
     let mut out = std::io::BufWriter::new(file);
     let written = match format {
         ExportFormat::Md => out.write_all(crate::report::markdown::render(&report).as_bytes()),
@@ -196,6 +190,36 @@ fn export(
         path.display(),
         report.findings.len(),
         scope.label()
+    ))
+}
+
+/// A new report file in `dir`: `kaudit-report-<stamp>.<ext>`, else `-2`, `-3`, ... Created
+/// with O_EXCL: an existing file is never overwritten and a planted link never followed.
+fn create_new(
+    dir: &Path,
+    stamp: &str,
+    extension: &str,
+) -> Result<(PathBuf, std::fs::File), String> {
+    for n in 1..=100 {
+        let suffix = if n == 1 {
+            String::new()
+        } else {
+            format!("-{n}")
+        };
+        let path = dir.join(format!("kaudit-report-{stamp}{suffix}.{extension}"));
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(file) => return Ok((path, file)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(format!("cannot write {}: {e}", path.display())),
+        }
+    }
+    Err(format!(
+        "cannot write a report in {}: kaudit-report-{stamp}.{extension} and 99 more names are taken",
+        dir.display()
     ))
 }
 
@@ -257,4 +281,28 @@ fn unsuppress(
             path.display()
         ),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A link planted where the export goes is left alone (and its target untouched); two
+    /// exports in the same second get two files.
+    #[test]
+    fn exports_create_new_files_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("precious.txt");
+        std::fs::write(&target, "keep me").unwrap();
+        std::os::unix::fs::symlink(&target, dir.path().join("kaudit-report-20261203-101010.md"))
+            .unwrap();
+        let (first, _) = create_new(dir.path(), "20261203-101010", "md").unwrap();
+        let (second, _) = create_new(dir.path(), "20261203-101010", "md").unwrap();
+        assert_eq!(first, dir.path().join("kaudit-report-20261203-101010-2.md"));
+        assert_eq!(
+            second,
+            dir.path().join("kaudit-report-20261203-101010-3.md")
+        );
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep me");
+    }
 }
