@@ -520,3 +520,34 @@ fn raw_events_of_secret_writes_are_redacted() {
         "the rest of the event is shown: {text}"
     );
 }
+
+/// A log whose first line was cut short (`{`, or an event cut mid-way, as a truncated copy
+/// leaves it) is read line by line: one malformed line, every event after it. It was taken
+/// for the start of one pretty-printed document, and the whole log was lost.
+#[test]
+fn a_cut_first_line_loses_one_line_not_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let events: String = (0..40)
+        .map(|i| event(&format!("e{i}"), "2026-01-02T10:00:00Z"))
+        .collect();
+    let cut_event = &event("cut", "2026-01-02T10:00:00Z")[..60];
+    for (name, first) in [
+        ("brace.log", "{\n".to_string()),
+        ("cut.log", format!("{cut_event}\n\n")),
+    ] {
+        let file = dir.path().join(name);
+        std::fs::write(&file, format!("{first}{events}")).unwrap();
+        let (read, stats) = read(&[file], Window::default());
+        assert_eq!(read.len(), 40, "{name}");
+        assert_eq!(
+            read[0].2,
+            if name == "brace.log" { 2 } else { 3 },
+            "{name}: lines keep their numbers"
+        );
+        assert_eq!(stats.malformed, 1, "{name}: {:?}", stats.problems);
+        assert_eq!(stats.problems[0].line, Some(1), "{name}");
+    }
+    // A pretty-printed document is still read as one.
+    let (read, _) = read(&[fixtures().join("batch-pretty.json")], Window::default());
+    assert!(!read.is_empty());
+}

@@ -322,9 +322,19 @@ fn read_stream(
     // log folder): one problem for the file, not one per line.
     let mut leading_garbage = Vec::new();
     let mut seen_json = false;
+    // Lines read ahead (to tell a cut first line from a pretty-printed document), still to
+    // be processed.
+    let mut pending: std::collections::VecDeque<Vec<u8>> = Default::default();
     loop {
         buf.clear();
-        let (read, too_long) = match read_line(&mut reader, &mut buf) {
+        let next = match pending.pop_front() {
+            Some(line) => {
+                buf.extend_from_slice(&line);
+                Ok((line.len(), false))
+            }
+            None => read_line(&mut reader, &mut buf),
+        };
+        let (read, too_long) = match next {
             Ok(r) => r,
             Err(e) => {
                 stats.malformed += 1;
@@ -354,11 +364,20 @@ fn read_stream(
         if text.is_empty() {
             continue;
         }
-        let whole_document = first
+        let mut whole_document = first
             && (yaml || (matches!(text.first(), Some(b'{' | b'[')) && !is_complete_json(text)));
+        if whole_document && !yaml {
+            // An incomplete first line is the start of a pretty-printed document, unless the
+            // next line is a whole JSON object: then it is a line cut short (a truncated log),
+            // reported as one, and the lines after it are read.
+            let (ahead, next_is_event) = read_ahead(&mut *reader);
+            whole_document = !next_is_event;
+            pending.extend(ahead);
+        }
         if whole_document {
             // Pretty-printed JSON, YAML, an EventList over many lines: read the whole file.
             let mut rest = buf.clone();
+            rest.extend(pending.drain(..).flatten());
             if let Err(e) = Read::take(&mut reader, MAX_DOCUMENT).read_to_end(&mut rest) {
                 stats.malformed += 1;
                 return stats.problem(&name, None, format!("read error: {e}"));
@@ -388,7 +407,7 @@ fn read_stream(
                 };
                 deliver_json(&json, place, window, stats, on_event);
                 // A JSON-lines log: big ones are parsed on every core from here on.
-                if parallel > 1 {
+                if parallel > 1 && pending.is_empty() {
                     if let Err((e, at_line)) = super::parallel::read_rest(
                         &name,
                         &mut *reader,
@@ -421,6 +440,27 @@ fn read_stream(
             Err(e) => {
                 stats.malformed += 1;
                 stats.problem(&name, Some(line_no), format!("not JSON: {e}"));
+            }
+        }
+    }
+}
+
+/// Reads lines up to the first that is not blank; returns them, and whether that one is a
+/// whole JSON object (so the file is JSON lines).
+fn read_ahead(reader: &mut dyn BufRead) -> (Vec<Vec<u8>>, bool) {
+    let mut ahead = Vec::new();
+    loop {
+        let mut line = Vec::new();
+        match read_line(reader, &mut line) {
+            Ok((0, _)) | Err(_) => return (ahead, false),
+            Ok((_, too_long)) => {
+                let text = trim(&line);
+                let verdict = (!text.is_empty() || too_long)
+                    .then(|| !too_long && text.first() == Some(&b'{') && is_complete_json(text));
+                ahead.push(line);
+                if let Some(is_event) = verdict {
+                    return (ahead, is_event);
+                }
             }
         }
     }
