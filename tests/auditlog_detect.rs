@@ -421,3 +421,79 @@ fn nodes_proxy_is_judged_on_the_answer() {
         "{found:?}"
     );
 }
+
+/// Denials from ever new addresses: the burst tracker forgets pairs whose window has passed
+/// and watches at most `burst_pairs_max` at once (1M denied events from distinct addresses
+/// took 426 MB), saying how many it could not count; a real burst is still found.
+#[test]
+fn the_burst_tracker_is_bounded() {
+    use kaudit::auditlog::event::{AuditEvent, Status, UserInfo};
+    use kaudit::auditlog::reader::{Place, Stats};
+    use kaudit::auditlog::{Analysis, Analyzer};
+    let denied = |ip: String, second: u64| AuditEvent {
+        audit_id: format!("{ip}-{second}").into(),
+        stage: "ResponseComplete".into(),
+        verb: "get".into(),
+        request_uri: "/api/v1/secrets".into(),
+        user: UserInfo {
+            username: "probe".into(),
+            groups: Vec::new(),
+        },
+        source_ips: vec![ip.into()],
+        response_status: Some(Status { code: Some(403) }),
+        request_received_timestamp: Some(
+            format!(
+                "2026-01-02T{:02}:{:02}:{:02}Z",
+                second / 3600,
+                second / 60 % 60,
+                second % 60
+            )
+            .into(),
+        ),
+        ..Default::default()
+    };
+    let config = AuditConfig {
+        burst_pairs_max: 1_000,
+        ..AuditConfig::default()
+    };
+    let place = Place {
+        file: "flood.log",
+        line: 1,
+    };
+    let untracked_note = |analysis: &Analysis| {
+        analysis.findings.coverage().get("AUD015").is_some_and(|c| {
+            c.not_evaluated
+                .iter()
+                .any(|n| n.reason.contains("were not counted"))
+        })
+    };
+
+    // 5,000 addresses in the same second: 1,000 watched, the rest said.
+    let mut flood = Analyzer::new(config.clone());
+    for i in 0..5_000u32 {
+        flood.observe(&denied(format!("10.0.{}.{}", i / 256, i % 256), 0), place);
+    }
+    assert!(untracked_note(&flood.finish(Stats::default())));
+
+    // 20,000 addresses one second apart: windows pass, nothing goes uncounted.
+    let mut spread = Analyzer::new(config.clone());
+    for i in 0..20_000u32 {
+        spread.observe(
+            &denied(format!("10.1.{}.{}", i / 256, i % 256), u64::from(i)),
+            place,
+        );
+    }
+    // And then a real burst from one address.
+    for s in 0..10 {
+        spread.observe(&denied("192.0.2.9".into(), 30_000 + s), place);
+    }
+    let analysis = spread.finish(Stats::default());
+    assert!(!untracked_note(&analysis));
+    let bursts: Vec<_> = analysis
+        .findings
+        .findings
+        .iter()
+        .filter(|f| f.rule_id == "AUD015")
+        .collect();
+    assert_eq!(bursts.len(), 1, "the burst from 192.0.2.9");
+}

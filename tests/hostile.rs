@@ -99,3 +99,31 @@ fn an_alias_bomb_on_a_big_string_is_refused() {
         started.elapsed()
     );
 }
+
+/// File names are input too: an escape sequence in one never reaches the terminal, whether
+/// the file is reported as unreadable or named in a fatal error.
+#[test]
+fn escape_sequences_in_file_names_do_not_reach_stderr() {
+    let dir = tempfile::tempdir().unwrap();
+    let evil = "bad\u{1b}]0;owned\u{7}.yaml";
+    std::fs::write(dir.path().join(evil), "a: [unclosed").unwrap();
+    std::fs::write(dir.path().join("good.yaml"), GOOD_POD).unwrap();
+    let (out, _) = scan_json(dir.path());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("could not read"), "{stderr}");
+    assert!(
+        !stderr.contains('\u{1b}') && !stderr.contains('\u{7}'),
+        "{stderr:?}"
+    );
+
+    let missing = dir.path().join("exemptions\u{1b}[2J.yaml");
+    let out = Command::new(env!("CARGO_BIN_EXE_kaudit"))
+        .args(["scan", "--demo", "--exemptions"])
+        .arg(&missing)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr.contains("exemptions file"), "{stderr}");
+    assert!(!stderr.contains('\u{1b}'), "{stderr:?}");
+}

@@ -25,6 +25,9 @@ pub struct AuditConfig {
     /// Denied requests per identity and address within `burst_window_secs` that make a burst.
     pub burst_threshold: usize,
     pub burst_window_secs: i64,
+    /// (identity, address) pairs whose denials are tracked at once: a flood from ever new
+    /// addresses must not grow memory without end.
+    pub burst_pairs_max: usize,
 }
 
 impl Default for AuditConfig {
@@ -35,6 +38,7 @@ impl Default for AuditConfig {
             allowed_images: Vec::new(),
             burst_threshold: 10,
             burst_window_secs: 300,
+            burst_pairs_max: 100_000,
         }
     }
 }
@@ -145,6 +149,16 @@ impl Detector {
                 .filter(|f| f.rule_id == detection.rule)
                 .count() as u64;
             rec.pass_many(detection.rule, self.events.saturating_sub(failed));
+        }
+        if self.state.untracked_denials > 0 {
+            rec.not_evaluated(
+                "AUD015",
+                "denied requests",
+                format!(
+                    "{} denied requests came while {} identity and address pairs were already being watched for bursts, and were not counted",
+                    self.state.untracked_denials, self.config.burst_pairs_max
+                ),
+            );
         }
         for (kind, n) in &self.bodiless {
             let what = kind.describe();

@@ -42,7 +42,11 @@ pub fn main() -> ExitCode {
         // Failing to run the audit at all is a tool error whatever failed; "audit
         // incomplete" (3) is decided from the report, where a 403 is a gap, not an error.
         Err(error) => {
-            eprintln!("kaudit: {error:#}");
+            // Errors name files and objects from the input: no control sequence reaches
+            // the terminal, line breaks stay.
+            let text = format!("{error:#}");
+            let lines: Vec<_> = text.lines().map(crate::sanitize::strip_controls).collect();
+            eprintln!("kaudit: {}", lines.join("\n"));
             EXIT_ERROR
         }
     })

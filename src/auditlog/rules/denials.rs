@@ -32,9 +32,22 @@ fn denial_burst(f: &Facts<'_>, state: &mut State, hits: &mut Vec<Hit>) {
         .last()
         .map(|ip| ip.to_string())
         .unwrap_or_default();
-    let window = state.denied.entry((who.clone(), ip.clone())).or_default();
-    window.push_back(t);
     let span = f.config.burst_window_secs;
+    // Pairs whose last denial left the window cannot make a burst any more: forgotten a few
+    // times a window (of log time).
+    if t >= state.next_sweep {
+        state
+            .denied
+            .retain(|_, times| times.back().is_some_and(|last| t - last <= span));
+        state.next_sweep = t + (span / 4).max(1);
+    }
+    let key = (who.clone(), ip.clone());
+    if state.denied.len() >= f.config.burst_pairs_max && !state.denied.contains_key(&key) {
+        state.untracked_denials += 1;
+        return;
+    }
+    let window = state.denied.entry(key).or_default();
+    window.push_back(t);
     while window.front().is_some_and(|first| t - first > span) {
         window.pop_front();
     }

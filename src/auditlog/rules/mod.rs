@@ -85,6 +85,10 @@ pub struct Facts<'a> {
 pub struct State {
     /// Times of denied requests per (identity, source address), within the burst window.
     denied: HashMap<(String, String), VecDeque<i64>>,
+    /// When (log time) `denied` is next swept of pairs whose window has passed.
+    next_sweep: i64,
+    /// Denials not counted because `denied` was full.
+    pub untracked_denials: u64,
 }
 
 /// A finding a detection makes of an event.
