@@ -1157,3 +1157,45 @@ fn read_failures_keep_their_kind() {
     assert_eq!(kind_of(&options), ErrorKind::NoCluster);
     assert!(ErrorKind::NoCluster.advice().contains("kaudit demo"));
 }
+
+/// A list answered with something that is not a list (a `Status` with code 200), or paged
+/// forever with the same continue token: what was not read is a gap with the reason, never
+/// an empty list, and the read ends.
+#[test]
+fn answers_that_are_not_the_list_asked_for_are_gaps() {
+    let lying = server_with(vec![
+        Fault::answer(
+            "/api/v1/pods",
+            json!({"kind": "Status", "apiVersion": "v1", "status": "Success", "code": 200}),
+        ),
+        Fault::answer(
+            "/apis/apps/v1/deployments",
+            json!({"kind": "DeploymentList", "apiVersion": "apps/v1",
+                   "metadata": {"continue": "again"}, "items": []}),
+        ),
+    ]);
+    let kc = Kubeconfig::new();
+    let started = std::time::Instant::now();
+    let out = scan_json(&kc.admin(&lying), &["--fail-on-incomplete"]);
+    assert!(started.elapsed() < Duration::from_secs(30));
+    assert_eq!(out.status.code(), Some(3), "incomplete: {}", stderr(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let reasons: Vec<String> = report["not_evaluated"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| format!("{}: {}", n["scope"], n["reason"]))
+        .collect();
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.contains("pods") && r.contains("not a list (kind Status)")),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.contains("deployments.apps") && r.contains("same continue token")),
+        "{reasons:?}"
+    );
+}

@@ -74,6 +74,8 @@ pub struct Fault {
     pub times: usize,
     pub retry_after: Option<u32>,
     pub hang: Option<Duration>,
+    /// Answer with this body (and `code`) instead of a `Status`.
+    pub body: Option<Value>,
 }
 
 impl Fault {
@@ -85,6 +87,15 @@ impl Fault {
             times,
             retry_after: None,
             hang: None,
+            body: None,
+        }
+    }
+
+    /// Answers matching requests with `body` and 200, as a broken or lying server would.
+    pub fn answer(path: &str, body: Value) -> Fault {
+        Fault {
+            body: Some(body),
+            ..Fault::status(path, 200, usize::MAX)
         }
     }
 
@@ -96,6 +107,7 @@ impl Fault {
             times: usize::MAX,
             retry_after: None,
             hang: Some(duration),
+            body: None,
         }
     }
 }
@@ -617,6 +629,9 @@ async fn handle(
             })
     };
     if let Some(fault) = fault {
+        if let Some(body) = &fault.body {
+            return json_response(fault.code, body);
+        }
         if let Some(hang) = fault.hang {
             tokio::time::sleep(hang).await;
         } else {

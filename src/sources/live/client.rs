@@ -44,8 +44,14 @@ impl<T> Default for Listed<T> {
     }
 }
 
+/// Pages of one list at most: 10,000 pages of 500 objects is five million objects, beyond
+/// any real cluster; a server that never stops paging is cut off here.
+const MAX_PAGES: u32 = 10_000;
+
 #[derive(Deserialize)]
 struct Page {
+    #[serde(default)]
+    kind: Option<String>,
     #[serde(default)]
     metadata: PageMeta,
     #[serde(default)]
@@ -158,13 +164,33 @@ impl ReadOnlyClient {
                 Err(e) => return Err(e),
             };
             listed.pages += 1;
-            let items = page.items.unwrap_or_default();
+            // A list always has `items` (empty or not); an answer without (a `Status` with
+            // code 200, anything else) is not the list asked for, and no evidence that
+            // there is nothing to list.
+            let Some(items) = page.items else {
+                return Err(ApiError::Decode(format!(
+                    "the answer to {path} is not a list (kind {})",
+                    page.kind.as_deref().unwrap_or("missing")
+                )));
+            };
+            if listed.pages > MAX_PAGES {
+                return Err(ApiError::Decode(format!(
+                    "{path} went on for more than {MAX_PAGES} pages; the server keeps answering with more"
+                )));
+            }
             listed.count += items.len();
             listed.parts.push(convert(items));
             if let Some(rv) = page.metadata.resource_version {
                 listed.resource_version = rv;
             }
             match page.metadata.continue_token.filter(|t| !t.is_empty()) {
+                // A server that hands back the token it was given would page forever.
+                Some(next) if token.as_deref() == Some(next.as_str()) => {
+                    return Err(ApiError::Decode(format!(
+                        "{path} answered page {} with the same continue token again",
+                        listed.pages
+                    )));
+                }
                 Some(next) => token = Some(next),
                 None => return Ok(listed),
             }

@@ -301,7 +301,8 @@ pub async fn read<T: Send>(
             Err(e) if e.is_forbidden() && job.namespace.is_none() && job.resource.namespaced => {
                 retry_per_namespace.push(job.resource);
             }
-            Err(e) if matches!(e.code(), Some(403 | 404)) => {
+            // Forbidden, not there, or not a list: what was not read is a gap, never a pass.
+            Err(e) if matches!(e.code(), Some(403 | 404)) || matches!(e, ApiError::Decode(_)) => {
                 gaps.push(gap(&job.resource, job.namespace.as_deref(), "list", &e))
             }
             Err(e) => return Err(fatal(&format!("listing {}", job.resource.display()), e)),
@@ -321,7 +322,9 @@ pub async fn read<T: Send>(
                     });
                     take(&mut parts, &mut stats, listed)
                 }
-                Err(e) if matches!(e.code(), Some(403 | 404)) => {
+                Err(e)
+                    if matches!(e.code(), Some(403 | 404)) || matches!(e, ApiError::Decode(_)) =>
+                {
                     gaps.push(gap(&resource, Some(ns), "list", &e))
                 }
                 Err(e) => return Err(fatal(&format!("listing {}", resource.display()), e)),
