@@ -1199,3 +1199,31 @@ fn answers_that_are_not_the_list_asked_for_are_gaps() {
         "{reasons:?}"
     );
 }
+
+/// An item of a live list that cannot be typed is reported at that item (its resource,
+/// namespace and name), and the rest of the list is audited.
+#[test]
+fn a_bad_item_is_reported_by_name() {
+    let server = server(Options::default());
+    server.add([json!({"apiVersion": "v1", "kind": "Pod",
+                       "metadata": {"name": "broken", "namespace": "tools"},
+                       "spec": {"containers": "not a list"}})]);
+    let kc = Kubeconfig::new();
+    let options = kaudit::sources::live::LiveOptions {
+        kubeconfig: Some(kc.admin(&server)),
+        ..Default::default()
+    };
+    let inventory = kaudit::sources::live::read_cluster(&options)
+        .expect("read")
+        .into_inventory();
+    let errors: Vec<String> = inventory.errors.iter().map(|e| e.to_string()).collect();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].starts_with("cluster:admin/pods/tools/broken: "),
+        "{errors:?}"
+    );
+    assert!(
+        !inventory.workloads.is_empty(),
+        "the other pods are audited"
+    );
+}

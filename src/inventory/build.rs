@@ -122,7 +122,8 @@ pub fn from_typed(source: SourceInfo, loaded: Loaded<TypedObject>) -> Inventory 
             Ok(Typed::Admission(a)) => inv.admission_policies.push(a),
             Err(TypingError { message, pointer }) => inv.errors.push(LoadError {
                 file: origin.file.to_string(),
-                line: Some(origin.line),
+                // Objects read from a cluster have no line (0): their file names them.
+                line: (origin.line > 0).then_some(origin.line),
                 message,
                 pointer: pointer.map(|p| format!("{}{p}", origin.pointer)),
             }),

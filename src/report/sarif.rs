@@ -249,7 +249,10 @@ fn location(file: &str, line: u32) -> Location {
 fn physical(file: &str, line: u32) -> PhysicalLocation {
     PhysicalLocation {
         artifact_location: ArtifactLocation { uri: uri(file) },
-        region: Region { start_line: line },
+        // SARIF lines start at 1; objects read from a cluster have none (0).
+        region: Region {
+            start_line: line.max(1),
+        },
     }
 }
 

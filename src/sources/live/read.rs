@@ -77,16 +77,34 @@ impl ClusterRead<Inventory> {
 /// Types one page of objects into a partial inventory (merged by
 /// [`ClusterRead::into_inventory`]).
 pub fn type_page(context: &str, resource: &Resource, items: Vec<Value>) -> Inventory {
-    let file: Arc<str> = Arc::from(format!("cluster:{context}/{}", resource.display()));
+    // Each object is named by where it lives (`cluster:prod/pods/shop/web`): a problem with
+    // one item is reported at that item, not at the list.
     let objects = items
         .into_iter()
-        .map(|value| RawObject {
-            value,
-            origin: Origin {
-                file: file.clone(),
-                line: 0,
-                pointer: String::new(),
-            },
+        .map(|value| {
+            let meta = |key: &str| {
+                value
+                    .pointer(&format!("/metadata/{key}"))
+                    .and_then(Value::as_str)
+                    .map(crate::sanitize::strip_controls)
+                    .unwrap_or_default()
+                    .into_owned()
+            };
+            let (namespace, name) = (meta("namespace"), meta("name"));
+            let place = if namespace.is_empty() {
+                name
+            } else {
+                format!("{namespace}/{name}")
+            };
+            let file = format!("cluster:{context}/{}/{place}", resource.display());
+            RawObject {
+                value,
+                origin: Origin {
+                    file: Arc::from(file),
+                    line: 0,
+                    pointer: String::new(),
+                },
+            }
         })
         .collect();
     build::from_loaded(
