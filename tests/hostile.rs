@@ -127,3 +127,45 @@ fn escape_sequences_in_file_names_do_not_reach_stderr() {
     assert!(stderr.contains("exemptions file"), "{stderr}");
     assert!(!stderr.contains('\u{1b}'), "{stderr:?}");
 }
+
+/// Small ones: a time offset no clock has, a window that ends before it starts, and where
+/// the problems of an unreadable log were written.
+#[test]
+fn impossible_windows_and_where_problems_went() {
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_kaudit"))
+            .args(args)
+            .output()
+            .expect("run kaudit")
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("audit.log");
+    std::fs::write(&log, "not json\n").unwrap();
+    let log = log.to_str().unwrap();
+
+    let out = run(&["audit-log", "--since", "1970-01-01T00:00:00+99:99", log]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("invalid time"));
+
+    let out = run(&[
+        "audit-log",
+        "--since",
+        "2026-01-02T00:00:00Z",
+        "--until",
+        "2026-01-01T00:00:00Z",
+        log,
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is not before --until"));
+
+    let report = dir.path().join("report.txt");
+    let out = run(&["audit-log", "-o", report.to_str().unwrap(), log]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("the problems are listed in"), "{stderr}");
+    assert!(
+        std::fs::read_to_string(&report)
+            .unwrap()
+            .contains("not JSON")
+    );
+}

@@ -305,6 +305,20 @@ impl AuditArgs {
         }
     }
 
+    /// Options that contradict each other: a window that ends before it starts.
+    pub fn check(&self) -> anyhow::Result<()> {
+        if let (Some(since), Some(until)) = (self.since, self.until)
+            && since >= until
+        {
+            anyhow::bail!(
+                "--since {} is not before --until {}: no audit event can be in that window",
+                crate::time::rfc3339(since.0),
+                crate::time::rfc3339(until.0)
+            );
+        }
+        Ok(())
+    }
+
     /// `--since` / `--until`.
     pub fn window(&self) -> crate::auditlog::reader::Window {
         crate::auditlog::reader::Window {

@@ -40,7 +40,13 @@ pub fn run(audit: &AuditArgs, args: &AuditLogArgs) -> anyhow::Result<u8> {
         && stats.events == 0
         && stats.malformed + stats.not_events > 0
     {
-        anyhow::bail!("no audit event could be read (see the problems above)");
+        match &args.output {
+            Some(path) => anyhow::bail!(
+                "no audit event could be read (the problems are listed in {})",
+                path.display()
+            ),
+            None => anyhow::bail!("no audit event could be read (see the problems above)"),
+        }
     }
     Ok(match args.fail_on {
         Some(threshold) if report.count_at_or_above(threshold) > 0 => EXIT_FINDINGS,

@@ -53,6 +53,7 @@ pub fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<u8> {
+    cli.audit.check()?;
     match cli.command {
         Some(Command::Rules(args)) => rules::run(args.format == TextOrJson::Json),
         Some(Command::Pss(args)) => pss::run(&args),
