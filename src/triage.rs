@@ -134,14 +134,48 @@ pub struct TriageNotes {
 }
 
 /// Glob match where `*` matches any run of characters.
+/// A subject pattern: `*` matches any run of characters; `\*` and `\\` stand for
+/// themselves.
+#[derive(Clone, Copy, PartialEq)]
+enum Token {
+    Star,
+    Char(char),
+}
+
+fn tokens(pattern: &str) -> Vec<Token> {
+    let mut out = Vec::with_capacity(pattern.len());
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        out.push(match c {
+            '\\' => Token::Char(chars.next().unwrap_or('\\')),
+            '*' => Token::Star,
+            c => Token::Char(c),
+        });
+    }
+    out
+}
+
+/// A subject written as a pattern that matches only itself: what kaudit writes when the
+/// user suppresses one finding (a name with `*` in it must not suppress its neighbours).
+pub fn literal_pattern(subject: &str) -> String {
+    let mut out = String::with_capacity(subject.len());
+    for c in subject.chars() {
+        if matches!(c, '*' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 fn glob(pattern: &str, text: &str) -> bool {
-    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
+    let (p, t): (Vec<Token>, Vec<char>) = (tokens(pattern), text.chars().collect());
     let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
     while ti < t.len() {
-        if pi < p.len() && p[pi] != '*' && p[pi] == t[ti] {
+        if pi < p.len() && p[pi] == Token::Char(t[ti]) {
             pi += 1;
             ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
+        } else if pi < p.len() && p[pi] == Token::Star {
             star = Some(pi);
             mark = ti;
             pi += 1;
@@ -153,7 +187,7 @@ fn glob(pattern: &str, text: &str) -> bool {
             return false;
         }
     }
-    p[pi..].iter().all(|c| *c == '*')
+    p[pi..].iter().all(|c| *c == Token::Star)
 }
 
 /// Whether an exemption applies to a finding (rule ID or name, and subject pattern).
@@ -310,6 +344,12 @@ mod tests {
         assert!(glob("*/Pod/debug-*", "default/Pod/debug-shell"));
         assert!(!glob("shop/Deployment/web", "shop/Deployment/web2"));
         assert!(glob("*", ""));
+        // What kaudit writes for one finding matches that finding only.
+        let written = literal_pattern("x/Pod/web*");
+        assert_eq!(written, "x/Pod/web\\*");
+        assert!(glob(&written, "x/Pod/web*"));
+        assert!(!glob(&written, "x/Pod/web-prod"));
+        assert!(glob(&literal_pattern("a\\b"), "a\\b"));
     }
 
     #[test]

@@ -70,7 +70,7 @@ pub fn perform(app: &App, effect: Effect, options: &Options, jobs: &Jobs) -> Opt
             let f = audit.report.findings.get(finding)?;
             let exemption = Exemption {
                 rule: f.rule_id.to_string(),
-                subject: f.subject.path(),
+                subject: triage::literal_pattern(&f.subject.path()),
                 reason,
                 expires: None,
                 owner: std::env::var("USER").ok().filter(|u| !u.is_empty()),
