@@ -169,3 +169,57 @@ fn impossible_windows_and_where_problems_went() {
             .contains("not JSON")
     );
 }
+
+/// Reads are bounded by bytes whatever the file type: a device or a pipe has no size to
+/// check first. (`--manifests /dev/zero`, `yes 'a: b' | kaudit scan --manifests -` and
+/// `audit-log /dev/zero` grew to gigabytes or never ended.)
+#[test]
+fn devices_and_endless_pipes_are_bounded() {
+    use std::io::Write;
+    let started = std::time::Instant::now();
+    // Nothing else to read: the problem is the error.
+    let out = Command::new(env!("CARGO_BIN_EXE_kaudit"))
+        .args(["scan", "--format", "json", "--manifests", "/dev/zero"])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        said.contains("/dev/zero: more than 256.0 MiB of input"),
+        "{said}"
+    );
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kaudit"))
+        .args(["scan", "--format", "json", "--manifests", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let feeder = std::thread::spawn(move || {
+        let chunk = "a: b\n".repeat(100_000);
+        // Until kaudit stops reading (the pipe closes): more than the limit in all.
+        while stdin.write_all(chunk.as_bytes()).is_ok() {}
+    });
+    let out = child.wait_with_output().unwrap();
+    feeder.join().unwrap();
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("<stdin>: more than 256.0 MiB of input"),
+        "{said}"
+    );
+
+    let out = Command::new(env!("CARGO_BIN_EXE_kaudit"))
+        .args(["audit-log", "/dev/zero"])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("without a line break"), "{said}");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        started.elapsed().as_secs() < 60,
+        "took {:?}",
+        started.elapsed()
+    );
+}

@@ -633,8 +633,21 @@ fn read_line(reader: &mut dyn BufRead, buf: &mut Vec<u8>) -> std::io::Result<(us
         if done {
             return Ok((total, total > MAX_LINE));
         }
+        if total > MAX_UNENDING_LINE {
+            // `/dev/zero`, a binary file: skipping to the end of this "line" never ends.
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!(
+                    "over {} MiB without a line break: not an audit log",
+                    MAX_UNENDING_LINE >> 20
+                ),
+            ));
+        }
     }
 }
+
+/// How far a line without a break is skipped before the file is given up.
+const MAX_UNENDING_LINE: usize = 256 << 20;
 
 #[cfg(test)]
 mod tests {

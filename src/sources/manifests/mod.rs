@@ -107,13 +107,12 @@ fn load_inputs<T>(
     for input in inputs {
         match input {
             Input::File(path) => load_file(path, max_file_bytes, &mut parsed),
-            Input::Stdin => {
-                let mut text = String::new();
-                match std::io::Read::read_to_string(&mut std::io::stdin(), &mut text) {
-                    Ok(_) => load_text("<stdin>", &text, &mut parsed),
-                    Err(e) => parsed.errors.push(error_at("<stdin>", None, e.to_string())),
-                }
-            }
+            Input::Stdin => load_bytes(
+                "<stdin>",
+                read_limited(std::io::stdin(), max_file_bytes),
+                max_file_bytes,
+                &mut parsed,
+            ),
             Input::Failed(e) => parsed.errors.push(e.clone()),
         }
         loaded.objects.extend(parsed.objects.drain(..).map(each));
@@ -185,13 +184,41 @@ fn load_file(path: &Path, max_file_bytes: u64, loaded: &mut Loaded) {
         }
         Ok(_) => {}
     }
-    let bytes = match std::fs::read(path) {
-        Ok(bytes) => bytes,
+    // Bounded whatever the file is: a device (`/dev/zero`) or a pipe has no size to check.
+    let read = std::fs::File::open(path).and_then(|f| read_limited(f, max_file_bytes));
+    load_bytes(&name, read, max_file_bytes, loaded);
+}
+
+/// Reads at most `max` bytes; `None` when there is more.
+fn read_limited(reader: impl std::io::Read, max: u64) -> std::io::Result<Option<Vec<u8>>> {
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut std::io::Read::take(reader, max + 1), &mut bytes)?;
+    Ok((bytes.len() as u64 <= max).then_some(bytes))
+}
+
+/// Parses what a read gave: the text of one manifest file (or stdin).
+fn load_bytes(
+    name: &str,
+    read: std::io::Result<Option<Vec<u8>>>,
+    max_file_bytes: u64,
+    loaded: &mut Loaded,
+) {
+    let bytes = match read {
+        Ok(Some(bytes)) => bytes,
+        Ok(None) => {
+            let msg = format!(
+                "more than {} of input, the limit for one manifest file; split it (the rest of the input is still read)",
+                human_bytes(max_file_bytes)
+            );
+            loaded.errors.push(error_at(name, None, msg));
+            return;
+        }
         Err(e) => {
-            loaded.errors.push(error_at(&name, None, e.to_string()));
+            loaded.errors.push(error_at(name, None, e.to_string()));
             return;
         }
     };
+    let name = name.to_string();
     if bytes.contains(&0) {
         loaded.errors.push(error_at(
             &name,
