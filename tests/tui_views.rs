@@ -407,3 +407,31 @@ fn a_failed_read_says_what_to_do() {
     assert!(s.contains("401 Unauthorized"), "{s}");
     assert!(s.contains("refresh them"), "{s}");
 }
+
+/// Suppressing and unsuppressing edit the exemptions file in place: the user's comments and
+/// entries stay as they were written (the header says "edit freely").
+#[test]
+fn suppressing_keeps_the_users_comments() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("exemptions.yaml");
+    let mine = "# Reviewed by the platform team every quarter.\nexemptions:\n# OPS-42: the cache writes to /\n- rule: POD005\n  subject: shop/Deployment/catalog/*\n  reason: cache\n";
+    std::fs::write(&file, mine).unwrap();
+    let mut app = demo_app((120, 40));
+    keys(&mut app, ":findings");
+    key(&mut app, KeyCode::Enter);
+    keys(&mut app, "/pod008");
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Enter);
+    keys(&mut app, "s");
+    keys(&mut app, "accepted");
+    press(&mut app, KeyCode::Enter, dir.path());
+    let written = std::fs::read_to_string(&file).unwrap();
+    assert!(written.starts_with(mine), "{written}");
+    assert!(written.contains("rule: \"POD008\""), "{written}");
+    press(&mut app, KeyCode::Char('s'), dir.path());
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        mine,
+        "undone, the rest as it was"
+    );
+}

@@ -5,7 +5,7 @@
 use super::app::{App, Effect, Event, ExportFormat, ExportScope, Prepared};
 use super::jobs::{JobKind, Jobs};
 use super::run::Options;
-use crate::session::{self, Session};
+use crate::session::Session;
 use crate::sources::locate::TextSource;
 use crate::triage::{self, Exemption};
 use crate::yaml;
@@ -223,25 +223,41 @@ fn create_new(
     ))
 }
 
-fn write_exemptions(path: &Path, list: &[Exemption]) -> Result<(), String> {
+/// Writes the exemptions file: `edited` (the file as it was, with the one change made in
+/// place: the user's comments and order kept) when the edit could be made, else the list
+/// rendered whole.
+fn write_exemptions(path: &Path, edited: Option<String>, list: &[Exemption]) -> Result<(), String> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)
             .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
-    std::fs::write(path, triage::render_exemptions(list))
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+    let text = edited.unwrap_or_else(|| triage::render_exemptions(list));
+    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// The exemptions file's text and entries as they are now (another kaudit may have written
+/// it); none when there is no file.
+fn current_exemptions(path: &Path) -> Result<Option<(String, Vec<Exemption>)>, String> {
+    if !path.exists() {
+        return Ok(None);
+    }
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("exemptions file {}: {e}", path.display()))?;
+    let list =
+        triage::parse_exemptions(&path.display().to_string(), &text).map_err(|e| e.to_string())?;
+    Ok(Some((text, list)))
 }
 
 /// Reads the file fresh (another kaudit may have written it) and adds the entry.
 fn suppress(exemption: Exemption, path: &Path) -> Result<(Vec<Exemption>, String), String> {
-    let mut list = if path.exists() {
-        session::read_exemptions(path).map_err(|e| e.to_string())?
-    } else {
-        Vec::new()
-    };
+    let current = current_exemptions(path)?;
+    let edited = current
+        .as_ref()
+        .and_then(|(text, _)| triage::edit::append(text, &exemption));
+    let mut list = current.map(|(_, list)| list).unwrap_or_default();
     let label = format!("{} on {}", exemption.rule, exemption.subject);
     list.push(exemption);
-    write_exemptions(path, &list)?;
+    write_exemptions(path, edited, &list)?;
     Ok((
         list,
         format!(
@@ -256,11 +272,11 @@ fn unsuppress(
     path: &Path,
     current: &[Exemption],
 ) -> Result<(Vec<Exemption>, String), String> {
-    let mut list = if path.exists() {
-        session::read_exemptions(path).map_err(|e| e.to_string())?
-    } else {
-        current.to_vec()
-    };
+    let on_disk = current_exemptions(path)?;
+    let edited = on_disk
+        .as_ref()
+        .and_then(|(text, _)| triage::edit::remove(text, |e| triage::exemption_matches(e, f)));
+    let mut list = on_disk.map_or_else(|| current.to_vec(), |(_, list)| list);
     let before = list.len();
     list.retain(|e| !triage::exemption_matches(e, f));
     if list.len() == before {
@@ -271,7 +287,7 @@ fn unsuppress(
             f.subject.path()
         ));
     }
-    write_exemptions(path, &list)?;
+    write_exemptions(path, edited, &list)?;
     Ok((
         list,
         format!(

@@ -1,6 +1,8 @@
 //! Triage: findings suppressed by an annotation on the object or by an exemptions file.
 //! Suppressed findings are kept, counted and listed; expired exemptions are reported.
 
+pub mod edit;
+
 use crate::findings::{Finding, SuppressedBy, Suppression};
 use crate::inventory::Inventory;
 use crate::rules;
