@@ -1227,3 +1227,25 @@ fn a_bad_item_is_reported_by_name() {
         "the other pods are audited"
     );
 }
+
+/// A server version string is shown as a version, not as whatever the server sends: a
+/// hostile 1 MB `gitVersion` with escapes is cut and cleaned before it reaches a report.
+#[test]
+fn server_strings_are_cut_and_cleaned() {
+    let server = server(Options {
+        git_version: format!("v1.31.0\u{1b}]0;x\u{7}{}", "9".repeat(1 << 20)),
+        ..Options::default()
+    });
+    let kc = Kubeconfig::new();
+    let options = kaudit::sources::live::LiveOptions {
+        kubeconfig: Some(kc.admin(&server)),
+        ..Default::default()
+    };
+    let read = kaudit::sources::live::read_cluster(&options).expect("read");
+    let version = read.server_version.expect("a version");
+    assert!(version.starts_with("v1.31.0"), "{version}");
+    assert!(
+        version.len() < 80 && !version.contains('\u{1b}'),
+        "{version:?}"
+    );
+}

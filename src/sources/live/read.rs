@@ -153,10 +153,19 @@ pub async fn read<T: Send>(
     // The version answers for anyone who may talk to the server at all, so its failure
     // (other than a 403 in a locked-down cluster) means nothing else will work either.
     let server_version = match client.get::<Value>("/version").await {
-        Ok(v) => v
-            .get("gitVersion")
-            .and_then(Value::as_str)
-            .map(str::to_string),
+        // A version is `v1.31.2-gke.1200`: anything longer is cut (a hostile server's
+        // 100 MB string would otherwise go into every report).
+        Ok(v) => v.get("gitVersion").and_then(Value::as_str).map(|s| {
+            let cut: String = crate::sanitize::strip_controls(s)
+                .chars()
+                .take(64)
+                .collect();
+            if cut.len() < s.len() && s.chars().count() > 64 {
+                format!("{cut}...")
+            } else {
+                cut
+            }
+        }),
         Err(e) if e.is_forbidden() => None,
         Err(e) => return Err(fatal("reading /version", e)),
     };
