@@ -313,7 +313,7 @@ fn analyze_logs(
 }
 
 /// The log analysis with the policy's lint findings and blind spots added.
-pub fn with_policy(logs: Option<Analysis>, policy: Option<&AuditPolicy>) -> Option<Analysis> {
+fn with_policy(logs: Option<Analysis>, policy: Option<&AuditPolicy>) -> Option<Analysis> {
     let Some(policy) = policy else { return logs };
     let mut analysis = logs.unwrap_or_default();
     policy.lint(&mut analysis.findings);
