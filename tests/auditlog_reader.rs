@@ -551,3 +551,42 @@ fn a_cut_first_line_loses_one_line_not_the_log() {
     let (read, _) = read(&[fixtures().join("batch-pretty.json")], Window::default());
     assert!(!read.is_empty());
 }
+
+/// `--follow` through a copy-and-truncate (logrotate's `copytruncate`) followed by more bytes
+/// than were read before the next poll: the file keeps its inode and grows past the old read
+/// position, yet every new event is read, from the file's start.
+#[test]
+fn following_through_copy_and_truncate() {
+    use kaudit::auditlog::follow::Follower;
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let active = dir.path().join("audit.log");
+    std::fs::write(&active, event("a", "2026-01-02T10:00:00Z")).unwrap();
+    let mut f = Follower::start(
+        std::slice::from_ref(&active),
+        &Default::default(),
+        Default::default(),
+    );
+    assert!(!f.poll());
+    assert_eq!(f.snapshot().stats.events, 1);
+    // Copied away and truncated in place, then three events written before the next poll.
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&active)
+        .unwrap();
+    file.set_len(0).unwrap();
+    drop(file);
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&active)
+        .unwrap();
+    for id in ["b", "c", "d"] {
+        file.write_all(event(id, "2026-01-02T10:05:00Z").as_bytes())
+            .unwrap();
+    }
+    drop(file);
+    assert!(f.poll());
+    let analysis = f.snapshot();
+    assert_eq!(analysis.stats.events, 4, "{:?}", analysis.stats.problems);
+    assert_eq!(analysis.stats.malformed, 0, "{:?}", analysis.stats.problems);
+}

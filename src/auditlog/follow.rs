@@ -29,7 +29,13 @@ struct Tail {
     partial: Vec<u8>,
     /// Bytes of an over-long line being skipped until its newline.
     skipping: Option<usize>,
+    /// The first bytes of the file as it was read: a copy-and-truncate keeps the inode and
+    /// may grow past the read position before the next poll, but starts with other bytes.
+    head: Vec<u8>,
 }
+
+/// How much of a file's start identifies it.
+const HEAD: usize = 256;
 
 /// Bytes read per poll and file, so that a huge backlog does not freeze the view.
 const MAX_READ: u64 = 64 << 20;
@@ -54,6 +60,7 @@ impl Follower {
                     line: 0,
                     partial: Vec::new(),
                     skipping: None,
+                    head: Vec::new(),
                 });
             } else {
                 let analysis = &mut f.analysis;
@@ -123,8 +130,11 @@ impl Tail {
         stats: &mut Stats,
         on_event: &mut impl FnMut(&super::event::AuditEvent, reader::Place<'_>),
     ) {
+        // Rewritten in place (copy-and-truncate, then new lines): read from its start again,
+        // not from where the old content ended.
+        let rewritten = !self.same_start();
         // New lines of the open file (a huge backlog is taken in steps, one per poll).
-        if let Some(bytes) = self.file.as_mut().map(file_tail) {
+        if !rewritten && let Some(bytes) = self.file.as_mut().map(file_tail) {
             self.consume(bytes, window, stats, on_event);
         }
         let Ok(meta) = std::fs::metadata(&self.path) else {
@@ -143,7 +153,7 @@ impl Tail {
             .as_ref()
             .and_then(|f| f.stream_position_of())
             .is_some_and(|pos| id == self.id && meta.len() < pos);
-        if self.file.is_none() || id != self.id || truncated {
+        if self.file.is_none() || id != self.id || truncated || rewritten {
             match std::fs::File::open(&self.path) {
                 Ok(file) => {
                     self.file = Some(file);
@@ -151,6 +161,7 @@ impl Tail {
                     self.line = 0;
                     self.partial.clear();
                     self.skipping = None;
+                    self.head.clear();
                 }
                 Err(e) => {
                     return stats.problem(&self.name, None, format!("cannot follow: {e}"));
@@ -160,6 +171,28 @@ impl Tail {
                 stats.files += 1;
                 self.consume(bytes, window, stats, on_event);
             }
+        }
+    }
+
+    /// Whether the open file still starts with the bytes read from it (the remembered start
+    /// grows with the file up to [`HEAD`] bytes).
+    fn same_start(&mut self) -> bool {
+        use std::os::unix::fs::FileExt;
+        let Some(file) = &self.file else { return true };
+        let mut now = [0u8; HEAD];
+        let mut n = 0;
+        while n < HEAD {
+            match file.read_at(&mut now[n..], n as u64) {
+                Ok(0) | Err(_) => break,
+                Ok(k) => n += k,
+            }
+        }
+        let now = &now[..n];
+        if now.starts_with(&self.head) {
+            self.head = now.to_vec();
+            true
+        } else {
+            false
         }
     }
 
