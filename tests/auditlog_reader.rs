@@ -570,7 +570,7 @@ fn following_through_copy_and_truncate() {
     assert!(!f.poll());
     assert_eq!(f.snapshot().stats.events, 1);
     // Copied away and truncated in place, then three events written before the next poll.
-    let mut file = std::fs::OpenOptions::new()
+    let file = std::fs::OpenOptions::new()
         .write(true)
         .open(&active)
         .unwrap();
