@@ -17,6 +17,9 @@ pub fn strip_controls(s: &str) -> Cow<'_, str> {
             '\u{9b}' => skip_csi(&mut chars),
             '\u{9d}' | '\u{90}' | '\u{9e}' | '\u{9f}' => skip_string(&mut chars),
             '\n' | '\r' | '\t' => out.push(' '),
+            // Shown, not obeyed: a right-to-left override or a zero-width space in a name
+            // would make it read as another name.
+            c if is_invisible(c) => out.push_str(&format!("\\u{:04x}", c as u32)),
             c if is_control(c) => {}
             c => out.push(c),
         }
@@ -37,8 +40,22 @@ pub fn strip_controls_cow(s: Cow<'_, str>) -> Cow<'_, str> {
 }
 
 fn is_control(c: char) -> bool {
-    c.is_control()
-        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    c.is_control() || is_invisible(c)
+}
+
+/// Characters that change how text around them is shown without being seen: bidirectional
+/// controls, zero-width characters, the byte-order mark.
+pub fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061c}'
+            | '\u{180e}'
+            | '\u{200b}'..='\u{200f}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{feff}'
+    )
 }
 
 fn skip_escape(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
@@ -130,7 +147,10 @@ mod tests {
             strip_controls("x\u{1b}]8;;http://e\u{1b}\\link\u{1b}]8;;\u{1b}\\y"),
             "xlinky"
         );
-        assert_eq!(strip_controls("a\nb\u{0}c\u{202e}d"), "a bcd");
+        assert_eq!(strip_controls("a\nb\u{0}cd"), "a bcd");
+        // Invisible characters are shown, not obeyed and not dropped.
+        assert_eq!(strip_controls("ad\u{202e}nimda"), "ad\\u202enimda");
+        assert_eq!(strip_controls("w\u{200b}eb\u{feff}"), "w\\u200beb\\ufeff");
     }
 
     #[test]

@@ -223,3 +223,43 @@ fn devices_and_endless_pipes_are_bounded() {
         started.elapsed()
     );
 }
+
+/// A name with a right-to-left override or a zero-width space reads as another name; reports
+/// show such characters as visible escapes, and JSON writes them (and C1 controls) as
+/// `\uXXXX` so the file is safe to read in a terminal and parses to the same name.
+#[test]
+fn invisible_characters_in_names_are_shown() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("pod.yaml"),
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: \"ad\u{202e}nimda\u{200b}\u{85}\", namespace: shop}\nspec:\n  containers: [{name: web, image: nginx:1.27}]\n",
+    )
+    .unwrap();
+    let run = |format: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_kaudit"))
+            .args(["scan", "--format", format, "--manifests"])
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let md = run("md");
+    assert!(md.contains("\\u202e") && md.contains("\\u200b"), "{md}");
+    assert!(!md.contains('\u{202e}') && !md.contains('\u{200b}') && !md.contains('\u{85}'));
+    let json = run("json");
+    assert!(
+        !json.contains('\u{202e}') && !json.contains('\u{85}'),
+        "raw in JSON"
+    );
+    let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let names: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["subject"]["name"].as_str())
+        .collect();
+    assert!(
+        names.contains(&"ad\u{202e}nimda\u{200b}\u{85}"),
+        "the same name when parsed"
+    );
+}
