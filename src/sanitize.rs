@@ -87,11 +87,21 @@ fn skip_string(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
     }
 }
 
-/// Escapes text for a Markdown paragraph or table cell.
+/// Escapes text for a Markdown paragraph or table cell. Names from a cluster do not become
+/// links either: GitHub turns `www.` and `scheme://` into links wherever they stand, so the
+/// `.` of `www.` and the `:` of `://` are escaped (a backslash escape is plain text to it).
 pub fn md(s: &str) -> String {
     let clean = strip_controls(s);
     let mut out = String::with_capacity(clean.len());
-    for c in clean.chars() {
+    for (i, c) in clean.char_indices() {
+        let rest = &clean[i..];
+        if (c == ':' && rest.starts_with("://"))
+            || (c == '.' && clean[..i].to_ascii_lowercase().ends_with("www"))
+        {
+            out.push('\\');
+            out.push(c);
+            continue;
+        }
         match c {
             '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '~' => {
                 out.push('\\');
@@ -156,6 +166,11 @@ mod tests {
     #[test]
     fn escapes_markdown_and_html() {
         assert_eq!(md("a|b*c<script>"), "a\\|b\\*c\\<script\\>");
+        assert_eq!(md("see www.evil.example"), "see www\\.evil.example");
+        assert_eq!(
+            md("go https://evil.example/x"),
+            "go https\\://evil.example/x"
+        );
         assert_eq!(md_code("a`b"), "``a`b``");
         assert_eq!(md_code("x|y"), "`x\\|y`");
         assert_eq!(html("<a href=\"x\">&"), "&lt;a href=&quot;x&quot;&gt;&amp;");

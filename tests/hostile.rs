@@ -263,3 +263,30 @@ fn invisible_characters_in_names_are_shown() {
         "the same name when parsed"
     );
 }
+
+/// Object names that look like addresses do not become links in rendered Markdown (GitHub
+/// links `www.` and `scheme://` wherever they stand): outside code spans they are escaped.
+#[test]
+fn names_do_not_become_links_in_markdown() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("pod.yaml"),
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: www.evil.example, namespace: shop}\nspec:\n  containers: [{name: web, image: nginx:1.27}]\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_kaudit"))
+        .args(["scan", "--format", "md", "--manifests"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let md = String::from_utf8(out.stdout).unwrap();
+    assert!(md.contains("www\\.evil.example"), "{md}");
+    for line in md.lines() {
+        for (i, part) in line.split('`').enumerate() {
+            assert!(
+                i % 2 == 1 || !part.contains("www.evil"),
+                "a link in the making: {line}"
+            );
+        }
+    }
+}
