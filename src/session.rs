@@ -214,7 +214,25 @@ struct Checked {
 
 impl Checked {
     fn read(source: &Source, options: &SessionOptions) -> Result<Checked, Error> {
-        let mut inventory = source.load()?;
+        let mut cluster_checks = true;
+        let mut inventory = match source.load() {
+            Ok(inventory) => inventory,
+            // Audit logs but no cluster to read (no kubeconfig, no such context): the logs
+            // are still analysed, and the cluster part says it was not evaluated.
+            Err(e)
+                if e.kind() == crate::sources::ErrorKind::NoCluster
+                    && !options.audit_logs.is_empty() =>
+            {
+                cluster_checks = false;
+                let mut inventory =
+                    Inventory::empty(SourceInfo::new("audit-log", source.label(), false, false));
+                inventory.source.notes.push(format!(
+                    "no cluster was read, so its checks are not evaluated (the audit logs are): {e}"
+                ));
+                inventory
+            }
+            Err(e) => return Err(e.into()),
+        };
         let exemptions = read_exemptions_option(options.exemptions.as_deref())?;
         let nothing_read = inventory.workloads.is_empty()
             && inventory.namespaces.is_empty()
@@ -231,6 +249,7 @@ impl Checked {
         }
         let mut config = scan_config(options, Some(source));
         config.server_minor = inventory.source.server_minor();
+        config.cluster = cluster_checks;
         let logs = analyze_logs(options, Some(source), source)?;
         let mut cluster = engine::check_cluster(&inventory, &config);
         locate::refine(

@@ -1249,3 +1249,33 @@ fn server_strings_are_cut_and_cleaned() {
         "{version:?}"
     );
 }
+
+/// Audit logs without a cluster to read (no kubeconfig anywhere): the logs are analysed and
+/// the report says the cluster part was not evaluated, instead of failing whole.
+#[test]
+fn audit_logs_without_a_kubeconfig_are_still_analysed() {
+    let log = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/audit/mixed.log");
+    let out = kaudit(
+        &[
+            "scan",
+            "--format",
+            "json",
+            "--audit-log",
+            log.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let notes = report["source"]["notes"].to_string();
+    assert!(notes.contains("no cluster was read"), "{notes}");
+    assert!(
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["area"] == "audit-log"),
+        "the log's findings are there"
+    );
+    assert!(report["audit_log"]["events"].as_u64().unwrap() > 0);
+}
