@@ -94,7 +94,7 @@ pub fn type_owned(object: RawObject) -> TypedObject {
 }
 
 /// Builds an inventory from objects typed as they were read (see
-/// [`crate::sources::manifests::load_paths_with`] and [`type_owned`]).
+/// the manifest loader's `load_paths_with` and [`type_owned`]).
 pub fn from_typed(source: SourceInfo, loaded: Loaded<TypedObject>) -> Inventory {
     let mut inv = Inventory::empty(source);
     inv.errors = loaded.errors;
