@@ -363,15 +363,18 @@ fn read_logs(
 
 /// Reads the exemptions file.
 pub fn read_exemptions(path: &Path) -> Result<Vec<Exemption>, Error> {
+    read_exemptions_text(path).map(|(_, list)| list)
+}
+
+/// Reads the exemptions file, keeping its text (for editing it in place).
+pub fn read_exemptions_text(path: &Path) -> Result<(String, Vec<Exemption>), Error> {
     let text = std::fs::read_to_string(path).map_err(|error| Error::File {
         what: "exemptions file",
         path: path.to_path_buf(),
         error,
     })?;
-    Ok(triage::parse_exemptions(
-        &path.display().to_string(),
-        &text,
-    )?)
+    let list = triage::parse_exemptions(&path.display().to_string(), &text)?;
+    Ok((text, list))
 }
 
 fn read_exemptions_option(path: Option<&Path>) -> Result<Vec<Exemption>, Error> {

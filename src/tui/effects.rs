@@ -241,11 +241,9 @@ fn current_exemptions(path: &Path) -> Result<Option<(String, Vec<Exemption>)>, S
     if !path.exists() {
         return Ok(None);
     }
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("exemptions file {}: {e}", path.display()))?;
-    let list =
-        triage::parse_exemptions(&path.display().to_string(), &text).map_err(|e| e.to_string())?;
-    Ok(Some((text, list)))
+    crate::session::read_exemptions_text(path)
+        .map(Some)
+        .map_err(|e| e.to_string())
 }
 
 /// Reads the file fresh (another kaudit may have written it) and adds the entry.

@@ -69,6 +69,30 @@ fn pod_create<'a>(f: &Facts<'a>) -> Option<PodCreate<'a>> {
     Some(PodCreate { spec, name })
 }
 
+impl PodCreate<'_> {
+    /// "jane created pod shop/web with ...": what all three pod-create rules say.
+    fn hit(
+        &self,
+        f: &Facts<'_>,
+        phrase: &str,
+        what: &[impl AsRef<str>],
+        field: &'static str,
+    ) -> Hit {
+        let list = what
+            .iter()
+            .map(AsRef::as_ref)
+            .collect::<Vec<_>>()
+            .join(", ");
+        Hit::new(
+            format!(
+                "{} created pod {}/{} {phrase} {list}",
+                f.user, f.obj.namespace, self.name
+            ),
+            Evidence::labelled(field, list),
+        )
+    }
+}
+
 fn containers(spec: &Body) -> impl Iterator<Item = &Body> {
     ["initContainers", "containers", "ephemeralContainers"]
         .into_iter()
@@ -106,16 +130,7 @@ fn privileged_pod(f: &Facts<'_>, _: &mut State, hits: &mut Vec<Hit>) {
         }
     }
     if !flags.is_empty() {
-        hits.push(Hit::new(
-            format!(
-                "{} created pod {}/{} with {}",
-                f.user,
-                f.obj.namespace,
-                pod.name,
-                flags.join(", ")
-            ),
-            Evidence::labelled("requestObject.spec", flags.join(", ")),
-        ));
+        hits.push(pod.hit(f, "with", &flags, "requestObject.spec"));
     }
 }
 
@@ -138,16 +153,7 @@ fn sensitive_mount(f: &Facts<'_>, _: &mut State, hits: &mut Vec<Hit>) {
         .filter(|p| SENSITIVE_MOUNTS.contains(&p.trim_end_matches('/').max("/")))
         .collect();
     if !mounts.is_empty() {
-        hits.push(Hit::new(
-            format!(
-                "{} created pod {}/{} mounting {}",
-                f.user,
-                f.obj.namespace,
-                pod.name,
-                mounts.join(", ")
-            ),
-            Evidence::labelled("requestObject.spec.volumes", mounts.join(", ")),
-        ));
+        hits.push(pod.hit(f, "mounting", &mounts, "requestObject.spec.volumes"));
     }
 }
 
@@ -174,15 +180,11 @@ fn foreign_system_image(f: &Facts<'_>, _: &mut State, hits: &mut Vec<Hit>) {
         .filter(|i| !SYSTEM_IMAGE_PREFIXES.iter().any(|p| i.starts_with(p)))
         .collect();
     if !foreign.is_empty() {
-        hits.push(Hit::new(
-            format!(
-                "{} created pod {}/{} with image {}",
-                f.user,
-                f.obj.namespace,
-                pod.name,
-                foreign.join(", ")
-            ),
-            Evidence::labelled("requestObject.spec.containers.image", foreign.join(", ")),
+        hits.push(pod.hit(
+            f,
+            "with image",
+            &foreign,
+            "requestObject.spec.containers.image",
         ));
     }
 }
