@@ -94,7 +94,26 @@ fn is_marker(line: &str, marker: &str) -> bool {
 
 /// Parses one document. Returns `Ok(None)` for an empty document (only comments or markers).
 pub fn parse_document(doc: DocumentText<'_>) -> Result<Option<YamlDoc>, YamlError> {
+    parse_with(doc, Builder::new(doc.first_line - 1))
+}
+
+/// [`parse_document`], handing each entry of a top-level `items` sequence to `on_item` (with
+/// its line) as soon as it is complete instead of keeping it in the tree: a `kind: List` dump
+/// of a whole cluster is never held as one tree. Entries handed out before a syntax error
+/// stay handed out.
+pub fn parse_document_streaming(
+    doc: DocumentText<'_>,
+    on_item: &mut dyn FnMut(Value, u32),
+) -> Result<Option<YamlDoc>, YamlError> {
     let mut builder = Builder::new(doc.first_line - 1);
+    builder.on_item = Some(on_item);
+    parse_with(doc, builder)
+}
+
+fn parse_with(
+    doc: DocumentText<'_>,
+    mut builder: Builder<'_>,
+) -> Result<Option<YamlDoc>, YamlError> {
     let driven = drive(doc.text, doc.first_line - 1, &mut builder);
     if let Some(err) = builder.error {
         return Err(err);
@@ -186,7 +205,7 @@ enum Frame {
     },
 }
 
-struct Builder {
+struct Builder<'s> {
     line_base: u32,
     stack: Vec<Frame>,
     /// Anchored values and what each weighs, in nodes and bytes (aliases copy them).
@@ -199,9 +218,11 @@ struct Builder {
     doc_line: Option<u32>,
     item_lines: Vec<u32>,
     error: Option<YamlError>,
+    /// Takes the entries of a top-level `items` sequence instead of the tree.
+    on_item: Option<&'s mut dyn FnMut(Value, u32)>,
 }
 
-impl Builder {
+impl Builder<'_> {
     fn new(line_base: u32) -> Self {
         Builder {
             line_base,
@@ -213,6 +234,7 @@ impl Builder {
             doc_line: None,
             item_lines: Vec::new(),
             error: None,
+            on_item: None,
         }
     }
 
@@ -231,20 +253,34 @@ impl Builder {
         if self.doc_line.is_none() {
             self.doc_line = Some(line);
         }
-        // Entries of a top-level `items` list: the stack is [root map, items seq].
-        if self.stack.len() == 2
-            && let (Some(Frame::Map { key: Some(k), .. }), Some(Frame::Seq { .. })) =
-                (self.stack.first(), self.stack.get(1))
-            && k == "items"
-        {
+        if self.in_top_level_items() {
             self.item_lines.push(line);
         }
+    }
+
+    /// True inside a top-level `items` list: the stack is [root map, items seq].
+    fn in_top_level_items(&self) -> bool {
+        self.stack.len() == 2
+            && matches!(
+                (self.stack.first(), self.stack.get(1)),
+                (Some(Frame::Map { key: Some(k), .. }), Some(Frame::Seq { .. })) if k == "items"
+            )
     }
 
     fn push_value(&mut self, value: Value, anchor: usize, mark: Marker) {
         if anchor > 0 {
             let size = weight(&value);
             self.anchors.insert(anchor, (value.clone(), size));
+        }
+        if self.on_item.is_some() && self.in_top_level_items() {
+            let line = self
+                .item_lines
+                .pop()
+                .unwrap_or(mark.line() as u32 + self.line_base);
+            if let Some(on_item) = self.on_item.as_mut() {
+                on_item(value, line);
+            }
+            return;
         }
         match self.stack.last_mut() {
             None => {
@@ -319,7 +355,7 @@ fn merge_into(map: &mut Map<String, Value>, merged: &mut Vec<String>, value: Val
     }
 }
 
-impl MarkedEventReceiver for Builder {
+impl MarkedEventReceiver for Builder<'_> {
     fn on_event(&mut self, ev: Event, mark: Marker) {
         if self.error.is_some() {
             return;
@@ -541,6 +577,20 @@ mod tests {
         let err = parse_document(docs[0]).unwrap_err();
         assert!(err.message.contains("duplicate key"));
         assert_eq!(err.line, 2);
+    }
+
+    #[test]
+    fn streaming_hands_out_list_entries_with_their_lines() {
+        let text = "apiVersion: v1\nitems:\n- kind: Pod\n  metadata:\n    name: a\n- kind: Pod\n  spec: {}\nkind: List\n";
+        let mut seen = Vec::new();
+        let doc = parse_document_streaming(split_documents(text)[0], &mut |v, line| {
+            seen.push((v["kind"].as_str().unwrap_or("").to_string(), line))
+        })
+        .unwrap()
+        .unwrap();
+        assert_eq!(seen, [("Pod".to_string(), 3), ("Pod".to_string(), 6)]);
+        assert_eq!(doc.value["items"], serde_json::json!([]));
+        assert_eq!(doc.value["kind"], "List");
     }
 
     #[test]

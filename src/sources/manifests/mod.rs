@@ -4,6 +4,8 @@
 //! point at it. Nothing here is fatal: a file or document that cannot be read becomes a
 //! [`LoadError`] and the rest of the input is still read.
 
+mod json;
+
 use crate::inventory::input::{LoadError, Loaded, Origin, RawObject};
 use crate::walk::Found;
 use crate::yaml;
@@ -102,24 +104,55 @@ fn load_inputs<T>(
     each: &(dyn Fn(RawObject) -> T + Sync),
 ) -> Loaded<T> {
     let mut loaded = Loaded::default();
-    // One input's objects at a time, handed to `each` before the next input is read.
-    let mut parsed = Loaded::default();
+    let mut sink = Sink {
+        each,
+        loaded: &mut loaded,
+    };
     for input in inputs {
         match input {
-            Input::File(path) => load_file(path, max_file_bytes, &mut parsed),
+            Input::File(path) => load_file(path, max_file_bytes, &mut sink),
             Input::Stdin => load_bytes(
                 "<stdin>",
-                read_limited(std::io::stdin(), max_file_bytes),
+                read_limited(std::io::stdin(), max_file_bytes, 0),
                 max_file_bytes,
-                &mut parsed,
+                &mut sink,
             ),
-            Input::Failed(e) => parsed.errors.push(e.clone()),
+            Input::Failed(e) => sink.loaded.errors.push(e.clone()),
         }
-        loaded.objects.extend(parsed.objects.drain(..).map(each));
-        loaded.errors.append(&mut parsed.errors);
-        loaded.files_read += std::mem::take(&mut parsed.files_read);
     }
     loaded
+}
+
+/// Where objects go as they are parsed: each is handed to `each` at once, so only one
+/// document's tree is alive at a time, whatever the size of the file.
+struct Sink<'a, T> {
+    each: &'a (dyn Fn(RawObject) -> T + Sync),
+    loaded: &'a mut Loaded<T>,
+}
+
+impl<T> Sink<'_, T> {
+    fn object(&mut self, file: &Arc<str>, value: Value, line: u32, pointer: String) {
+        if !value.is_object() {
+            self.error(
+                file,
+                Some(line),
+                format!("entry is a {}, not a Kubernetes object", json_type(&value)),
+            );
+            return;
+        }
+        let origin = Origin {
+            file: file.clone(),
+            line,
+            pointer,
+        };
+        self.loaded
+            .objects
+            .push((self.each)(RawObject { value, origin }));
+    }
+
+    fn error(&mut self, file: &str, line: Option<u32>, message: String) {
+        self.loaded.errors.push(error_at(file, line, message));
+    }
 }
 
 /// Manifest files under `dir`, in name order (see [`crate::walk`]); what is skipped is an
@@ -166,42 +199,47 @@ fn human_bytes(n: u64) -> String {
     }
 }
 
-fn load_file(path: &Path, max_file_bytes: u64, loaded: &mut Loaded) {
+fn load_file<T>(path: &Path, max_file_bytes: u64, sink: &mut Sink<'_, T>) {
     let name = path.display().to_string();
-    match std::fs::metadata(path) {
+    let size = match std::fs::metadata(path) {
         Ok(meta) if meta.len() > max_file_bytes => {
             let msg = format!(
                 "file is {}, over the {} limit for one manifest file; split it (the rest of the input is still read)",
                 human_bytes(meta.len()),
                 human_bytes(max_file_bytes)
             );
-            loaded.errors.push(error_at(&name, None, msg));
+            sink.error(&name, None, msg);
             return;
         }
         Err(e) => {
-            loaded.errors.push(error_at(&name, None, e.to_string()));
+            sink.error(&name, None, e.to_string());
             return;
         }
-        Ok(_) => {}
-    }
+        Ok(meta) => meta.len(),
+    };
     // Bounded whatever the file is: a device (`/dev/zero`) or a pipe has no size to check.
-    let read = std::fs::File::open(path).and_then(|f| read_limited(f, max_file_bytes));
-    load_bytes(&name, read, max_file_bytes, loaded);
+    let read = std::fs::File::open(path).and_then(|f| read_limited(f, max_file_bytes, size));
+    load_bytes(&name, read, max_file_bytes, sink);
 }
 
-/// Reads at most `max` bytes; `None` when there is more.
-fn read_limited(reader: impl std::io::Read, max: u64) -> std::io::Result<Option<Vec<u8>>> {
-    let mut bytes = Vec::new();
+/// Reads at most `max` bytes; `None` when there is more. `expected` (the file's size, 0 when
+/// unknown) sizes the buffer once: growing it by doubling would hold up to twice the file.
+fn read_limited(
+    reader: impl std::io::Read,
+    max: u64,
+    expected: u64,
+) -> std::io::Result<Option<Vec<u8>>> {
+    let mut bytes = Vec::with_capacity(expected.min(max) as usize + 1);
     std::io::Read::read_to_end(&mut std::io::Read::take(reader, max + 1), &mut bytes)?;
     Ok((bytes.len() as u64 <= max).then_some(bytes))
 }
 
 /// Parses what a read gave: the text of one manifest file (or stdin).
-fn load_bytes(
+fn load_bytes<T>(
     name: &str,
     read: std::io::Result<Option<Vec<u8>>>,
     max_file_bytes: u64,
-    loaded: &mut Loaded,
+    sink: &mut Sink<'_, T>,
 ) {
     let bytes = match read {
         Ok(Some(bytes)) => bytes,
@@ -210,32 +248,32 @@ fn load_bytes(
                 "more than {} of input, the limit for one manifest file; split it (the rest of the input is still read)",
                 human_bytes(max_file_bytes)
             );
-            loaded.errors.push(error_at(name, None, msg));
+            sink.error(name, None, msg);
             return;
         }
         Err(e) => {
-            loaded.errors.push(error_at(name, None, e.to_string()));
+            sink.error(name, None, e.to_string());
             return;
         }
     };
     let name = name.to_string();
     if bytes.contains(&0) {
-        loaded.errors.push(error_at(
+        sink.error(
             &name,
             None,
             "binary file (contains NUL bytes), not a manifest".into(),
-        ));
+        );
         return;
     }
     match String::from_utf8(bytes) {
-        Ok(text) => load_text(&name, &text, loaded),
+        Ok(text) => load_text_into(&name, &text, sink),
         Err(e) => {
             let line = line_of_offset(e.as_bytes(), e.utf8_error().valid_up_to());
-            loaded.errors.push(error_at(
+            sink.error(
                 &name,
                 Some(line),
                 "invalid UTF-8; manifests must be UTF-8 text".into(),
-            ));
+            );
         }
     }
 }
@@ -249,65 +287,103 @@ fn line_of_offset(bytes: &[u8], offset: usize) -> u32 {
 
 /// Parses the text of one file (YAML stream or JSON) into objects.
 pub fn load_text(name: &str, text: &str, loaded: &mut Loaded) {
-    loaded.files_read += 1;
+    load_text_into(
+        name,
+        text,
+        &mut Sink {
+            each: &|o| o,
+            loaded,
+        },
+    );
+}
+
+fn load_text_into<T>(name: &str, text: &str, sink: &mut Sink<'_, T>) {
+    sink.loaded.files_read += 1;
     let file: Arc<str> = Arc::from(name);
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let trimmed = text.trim_start();
     if trimmed.starts_with('{') || trimmed.starts_with('[') {
+        let line = line_of_offset(text.as_bytes(), text.len() - trimmed.len());
+        if json::top_level_kind(text).is_some_and(|k| is_list_kind(&k)) {
+            return load_json_list(&file, text, line, sink);
+        }
         match serde_json::from_str::<Value>(text) {
-            Ok(value) => {
-                let line = line_of_offset(text.as_bytes(), text.len() - trimmed.len());
-                let item_lines = json_item_lines(text);
-                add_document(&file, value, line, &item_lines, loaded);
-                return;
-            }
+            Ok(value) => return add_document(&file, value, line, &[], sink),
             // Flow-style YAML also starts with `{`; fall through to the YAML reader, but
             // report the JSON error if that fails too and the file is named .json.
             Err(e) if name.to_ascii_lowercase().ends_with(".json") => {
-                loaded.errors.push(error_at(
-                    name,
-                    Some(e.line() as u32),
-                    format!("invalid JSON: {e}"),
-                ));
-                return;
+                return sink.error(name, Some(e.line() as u32), format!("invalid JSON: {e}"));
             }
             Err(_) => {}
         }
     }
     for doc in yaml::split_documents(text) {
-        match yaml::parse_document(doc) {
+        let parsed = if declares_list_kind(doc.text) {
+            let mut index = 0;
+            yaml::parse_document_streaming(doc, &mut |item, line| {
+                sink.object(&file, item, line, format!("/items/{index}"));
+                index += 1;
+            })
+        } else {
+            yaml::parse_document(doc)
+        };
+        match parsed {
             Ok(Some(parsed)) => {
-                add_document(&file, parsed.value, parsed.line, &parsed.item_lines, loaded)
+                add_document(&file, parsed.value, parsed.line, &parsed.item_lines, sink)
             }
             Ok(None) => {}
-            Err(e) => loaded.errors.push(error_at(
-                name,
-                Some(e.line),
-                format!("invalid YAML: {}", e.message),
-            )),
+            Err(e) => sink.error(name, Some(e.line), format!("invalid YAML: {}", e.message)),
         }
     }
 }
 
-/// Line numbers of List entries in a JSON file, found by the YAML reader (JSON is YAML).
-fn json_item_lines(text: &str) -> Vec<u32> {
-    yaml::split_documents(text)
-        .first()
-        .and_then(|doc| yaml::parse_document(*doc).ok().flatten())
-        .map(|doc| doc.item_lines)
-        .unwrap_or_default()
+/// `List`, `PodList`: what `kubectl get -o yaml|json` writes around what it lists.
+fn is_list_kind(kind: &str) -> bool {
+    kind.ends_with("List")
 }
 
-fn add_document(file: &Arc<str>, value: Value, line: u32, item_lines: &[u32], loaded: &mut Loaded) {
+/// True when a YAML document says at its top level (a `kind:` line at the first column)
+/// that it is a List, so its entries can be handed out as they are read: `kubectl` writes
+/// `kind` after `items`, so the parser cannot wait for it. A document that only looks like
+/// one still reads correctly; its entries are just also audited as objects.
+fn declares_list_kind(text: &str) -> bool {
+    text.lines().any(|line| {
+        line.strip_prefix("kind:").is_some_and(|value| {
+            let value = value.split(" #").next().unwrap_or_default().trim();
+            is_list_kind(value.trim_matches(['"', '\'']))
+        })
+    })
+}
+
+/// A JSON List, one entry at a time (see [`json`]).
+fn load_json_list<T>(file: &Arc<str>, text: &str, line: u32, sink: &mut Sink<'_, T>) {
+    let lines = json::item_lines(text);
+    let streamed = json::stream_items(text, &mut |i, item| {
+        let item_line = lines.get(i).copied().unwrap_or(line);
+        sink.object(file, item, item_line, format!("/items/{i}"));
+    });
+    if let Err(e) = streamed {
+        sink.error(file, Some(e.line() as u32), format!("invalid JSON: {e}"));
+    }
+}
+
+fn add_document<T>(
+    file: &Arc<str>,
+    value: Value,
+    line: u32,
+    item_lines: &[u32],
+    sink: &mut Sink<'_, T>,
+) {
     match value {
         Value::Null => {}
         Value::Object(map) => {
             let is_list = map
                 .get("kind")
                 .and_then(Value::as_str)
-                .is_some_and(|k| k == "List" || k.ends_with("List"))
+                .is_some_and(is_list_kind)
                 && map.get("items").is_some_and(Value::is_array);
             if is_list {
+                // Lists are streamed; a list left here was empty or read as a whole.
                 let Some(Value::Array(items)) =
                     map.into_iter().find(|(k, _)| k == "items").map(|(_, v)| v)
                 else {
@@ -315,43 +391,26 @@ fn add_document(file: &Arc<str>, value: Value, line: u32, item_lines: &[u32], lo
                 };
                 for (i, item) in items.into_iter().enumerate() {
                     let item_line = item_lines.get(i).copied().unwrap_or(line);
-                    push_object(file, item, item_line, format!("/items/{i}"), loaded);
+                    sink.object(file, item, item_line, format!("/items/{i}"));
                 }
             } else {
-                push_object(file, Value::Object(map), line, String::new(), loaded);
+                sink.object(file, Value::Object(map), line, String::new());
             }
         }
         Value::Array(items) if items.iter().all(Value::is_object) => {
             for (i, item) in items.into_iter().enumerate() {
-                push_object(file, item, line, format!("/{i}"), loaded);
+                sink.object(file, item, line, format!("/{i}"));
             }
         }
-        other => loaded.errors.push(error_at(
+        other => sink.error(
             file,
             Some(line),
             format!(
                 "document is a {}, not a Kubernetes object",
                 json_type(&other)
             ),
-        )),
+        ),
     }
-}
-
-fn push_object(file: &Arc<str>, value: Value, line: u32, pointer: String, loaded: &mut Loaded) {
-    if !value.is_object() {
-        loaded.errors.push(error_at(
-            file,
-            Some(line),
-            format!("entry is a {}, not a Kubernetes object", json_type(&value)),
-        ));
-        return;
-    }
-    let origin = Origin {
-        file: file.clone(),
-        line,
-        pointer,
-    };
-    loaded.objects.push(RawObject { value, origin });
 }
 
 fn json_type(v: &Value) -> &'static str {
@@ -403,6 +462,35 @@ mod tests {
                 .starts_with("file is 4.0 KiB, over the 2.0 KiB limit"),
             "{}",
             loaded.errors[0]
+        );
+    }
+
+    #[test]
+    fn kubectl_lists_keep_entry_lines_and_entries_before_an_error() {
+        let mut loaded = Loaded::default();
+        let yaml = "apiVersion: v1\nitems:\n- kind: Pod\n  metadata: {name: a}\n- kind: Pod\n  metadata: {name: b}\n- kind: [\nkind: List\n";
+        load_text("dump.yaml", yaml, &mut loaded);
+        let json = "{\n\"apiVersion\": \"v1\",\n\"items\": [\n{\"kind\": \"Pod\"},\n\n{\"kind\": \"Pod\"}\n],\n\"kind\": \"PodList\"}\n";
+        load_text("dump.json", json, &mut loaded);
+        let places: Vec<_> = loaded
+            .objects
+            .iter()
+            .map(|o| format!("{}:{}{}", o.origin.file, o.origin.line, o.origin.pointer))
+            .collect();
+        assert_eq!(
+            places,
+            [
+                "dump.yaml:3/items/0",
+                "dump.yaml:5/items/1",
+                "dump.json:4/items/0",
+                "dump.json:6/items/1"
+            ]
+        );
+        assert_eq!(loaded.errors.len(), 1, "{:?}", loaded.errors);
+        assert!(
+            loaded.errors[0]
+                .to_string()
+                .starts_with("dump.yaml:8: invalid YAML")
         );
     }
 
