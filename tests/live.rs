@@ -1250,6 +1250,51 @@ fn server_strings_are_cut_and_cleaned() {
     );
 }
 
+/// A body that never ends is cut at a cap with a reason instead of growing without end
+/// (it reached 7.7 GB within the time-out), and an exec credential plugin that never exits
+/// ends in the request time-out instead of hanging kaudit.
+#[test]
+fn endless_answers_and_stuck_credential_plugins_are_cut_off() {
+    let endless = server_with(vec![Fault::endless("/version")]);
+    let kc = Kubeconfig::new();
+    let options = kaudit::sources::live::LiveOptions {
+        kubeconfig: Some(kc.admin(&endless)),
+        ..Default::default()
+    };
+    let started = std::time::Instant::now();
+    let err = kaudit::sources::live::read_cluster(&options)
+        .err()
+        .expect("an endless /version is refused");
+    assert!(err.to_string().contains("larger than 16 MiB"), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(20));
+
+    let plugin = kc.path("stuck.sh");
+    std::fs::write(&plugin, "#!/bin/sh\nsleep 60\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&plugin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let server = server(Options::default());
+    let stuck = kc.write(
+        "stuck",
+        &server,
+        json!({"certificate-authority": "ca.crt"}),
+        &[("plugin", json!({"exec": {"apiVersion": "client.authentication.k8s.io/v1", "command": plugin, "interactiveMode": "Never"}}))],
+        "plugin",
+    );
+    let started = std::time::Instant::now();
+    let out = scan_json(&stuck, &["--request-timeout", "2"]);
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("did not finish within 2s"),
+        "{}",
+        stderr(&out)
+    );
+}
+
 /// Audit logs without a cluster to read (no kubeconfig anywhere): the logs are analysed and
 /// the report says the cluster part was not evaluated, instead of failing whole.
 #[test]

@@ -85,7 +85,11 @@ fn measure(dir: &Path, name: &str, text: &str) -> (usize, usize) {
     std::fs::write(&path, text).unwrap();
     let mut objects = 0;
     let peak = peak_during(|| {
-        let loaded = load_paths_with(std::slice::from_ref(&path), MAX_FILE_BYTES, &build::type_owned);
+        let loaded = load_paths_with(
+            std::slice::from_ref(&path),
+            MAX_FILE_BYTES,
+            &build::type_owned,
+        );
         assert!(loaded.errors.is_empty(), "{name}: {:?}", loaded.errors);
         objects = loaded.objects.len();
     });

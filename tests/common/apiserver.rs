@@ -76,6 +76,8 @@ pub struct Fault {
     pub hang: Option<Duration>,
     /// Answer with this body (and `code`) instead of a `Status`.
     pub body: Option<Value>,
+    /// Answer 200 with a body that never ends (chunks of `9` after `{"gitVersion":"`).
+    pub endless: bool,
 }
 
 impl Fault {
@@ -88,6 +90,15 @@ impl Fault {
             retry_after: None,
             hang: None,
             body: None,
+            endless: false,
+        }
+    }
+
+    /// Answers matching requests with 200 and a JSON body that never ends.
+    pub fn endless(path: &str) -> Fault {
+        Fault {
+            endless: true,
+            ..Fault::status(path, 200, usize::MAX)
         }
     }
 
@@ -108,6 +119,7 @@ impl Fault {
             retry_after: None,
             hang: Some(duration),
             body: None,
+            endless: false,
         }
     }
 }
@@ -629,6 +641,9 @@ async fn handle(
             })
     };
     if let Some(fault) = fault {
+        if fault.endless {
+            return endless_response();
+        }
         if let Some(body) = &fault.body {
             return json_response(fault.code, body);
         }
@@ -950,6 +965,23 @@ fn watch(state: &Arc<State>, kind: &'static Kind, ns: Option<&str>, query: &str)
         .header("content-type", "application/json")
         .header("transfer-encoding", "chunked")
         .body(BodyExt::boxed(StreamBody::new(stream)))
+        .expect("response")
+}
+
+/// A 200 whose JSON body never ends: `{"gitVersion":"999...` in 64 KiB chunks, as fast as
+/// the client reads.
+fn endless_response() -> Response<Body> {
+    let start = futures_util::stream::once(async {
+        Ok::<_, Infallible>(Frame::data(Bytes::from_static(b"{\"gitVersion\":\"")))
+    });
+    let chunk = Bytes::from(vec![b'9'; 64 << 10]);
+    let rest = futures_util::stream::repeat_with(move || Ok(Frame::data(chunk.clone())));
+    Response::builder()
+        .status(200)
+        .header("content-type", "application/json")
+        .body(BodyExt::boxed(StreamBody::new(
+            futures_util::StreamExt::chain(start, rest),
+        )))
         .expect("response")
 }
 

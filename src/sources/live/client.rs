@@ -2,6 +2,7 @@
 //! watches) and POST of a SelfSubjectAccessReview, which changes nothing: kaudit cannot
 //! create, patch or delete an object because no such request can be built here.
 
+use super::body;
 use super::error::ApiError;
 use super::kubeconfig::LiveOptions;
 use serde::Deserialize;
@@ -91,12 +92,14 @@ impl ReadOnlyClient {
 
     /// GET `path` (with its query) as JSON, retrying throttling and 5xx with backoff.
     pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ApiError> {
-        self.get_counting(path, &mut 0).await
+        self.get_counting(path, body::MAX_DOCUMENT_BYTES, &mut 0)
+            .await
     }
 
     async fn get_counting<T: DeserializeOwned>(
         &self,
         path: &str,
+        limit: usize,
         retried: &mut u32,
     ) -> Result<T, ApiError> {
         let mut attempt = 0;
@@ -105,7 +108,7 @@ impl ReadOnlyClient {
                 .header(http::header::ACCEPT, "application/json")
                 .body(Vec::new())
                 .map_err(|e| ApiError::Decode(format!("bad request path {path:?}: {e}")))?;
-            let error = match self.send::<T>(request).await {
+            let error = match self.send::<T>(request, limit).await {
                 Ok(value) => return Ok(value),
                 Err(e) => e,
             };
@@ -119,19 +122,26 @@ impl ReadOnlyClient {
     }
 
     /// Sends one request under the overall time-out (a server that trickles bytes would
-    /// otherwise never time out).
+    /// otherwise never time out) and reads at most `limit` bytes of its answer.
     async fn send<T: DeserializeOwned>(
         &self,
         request: http::Request<Vec<u8>>,
+        limit: usize,
     ) -> Result<T, ApiError> {
-        match tokio::time::timeout(self.timeout, self.client.request_text(request)).await {
-            Err(_) => Err(ApiError::Timeout(self.timeout)),
-            Ok(Err(e)) => Err(match ApiError::from_kube(e) {
-                ApiError::Timeout(_) => ApiError::Timeout(self.timeout),
-                other => other,
-            }),
-            Ok(Ok(text)) => serde_json::from_str(&text)
-                .map_err(|e| ApiError::Decode(format!("{e} in the answer to {}", "a GET"))),
+        let what = format!("{} {}", request.method(), request.uri().path());
+        let exchange = async {
+            let response = self
+                .client
+                .send(request.map(kube::client::Body::from))
+                .await
+                .map_err(ApiError::from_kube)?;
+            let bytes = body::read_answer(response, limit, &what).await?;
+            serde_json::from_slice(&bytes)
+                .map_err(|e| ApiError::Decode(format!("{e} in the answer to {what}")))
+        };
+        match tokio::time::timeout(self.timeout, exchange).await {
+            Err(_) | Ok(Err(ApiError::Timeout(_))) => Err(ApiError::Timeout(self.timeout)),
+            Ok(answer) => answer,
         }
     }
 
@@ -146,13 +156,15 @@ impl ReadOnlyClient {
     ) -> Result<Listed<T>, ApiError> {
         let mut listed = Listed::default();
         let mut token: Option<String> = None;
+        let plural = path.rsplit('/').next().unwrap_or_default();
+        let limit = body::page_limit(plural, self.page_size);
         loop {
             let mut query = format!("{path}?limit={}", self.page_size);
             if let Some(t) = &token {
                 query.push_str("&continue=");
                 query.push_str(&percent_encode(t));
             }
-            let page: Page = match self.get_counting(&query, &mut listed.retried).await {
+            let page: Page = match self.get_counting(&query, limit, &mut listed.retried).await {
                 Ok(page) => page,
                 Err(e) if e.code() == Some(410) && token.is_some() && !listed.restarted => {
                     listed.restarted = true;
@@ -231,7 +243,7 @@ impl ReadOnlyClient {
                     .header(http::header::ACCEPT, "application/json")
                     .body(body.clone())
                     .map_err(|e| ApiError::Decode(e.to_string()))?;
-            match self.send::<Value>(request).await {
+            match self.send::<Value>(request, body::MAX_DOCUMENT_BYTES).await {
                 Ok(answer) => {
                     let status = answer.get("status");
                     let flag = |k: &str| {
@@ -267,7 +279,8 @@ impl ReadOnlyClient {
     }
 
     /// Opens a watch from `resource_version`: newline-delimited JSON events until the
-    /// server ends the stream or `timeout_seconds` pass.
+    /// server ends the stream or `timeout_seconds` pass. Each event is at most
+    /// [`body::MAX_DOCUMENT_BYTES`].
     pub async fn watch(
         &self,
         path: &str,
@@ -275,35 +288,80 @@ impl ReadOnlyClient {
         timeout_seconds: u32,
     ) -> Result<impl futures_util::Stream<Item = Result<WatchEvent, ApiError>> + use<>, ApiError>
     {
-        use futures_util::StreamExt;
         let query = format!(
             "{path}?watch=1&allowWatchBookmarks=true&resourceVersion={}&timeoutSeconds={timeout_seconds}",
             percent_encode(resource_version)
         );
+        // Uncompressed: a watch is one gzip member per event, which kube-rs cannot decode.
         let request = http::Request::get(query.as_str())
-            .body(Vec::new())
+            .header(http::header::ACCEPT_ENCODING, "identity")
+            .body(kube::client::Body::from(Vec::new()))
             .map_err(|e| ApiError::Decode(e.to_string()))?;
-        let events =
-            tokio::time::timeout(self.timeout, self.client.request_events::<Value>(request))
-                .await
-                .map_err(|_| ApiError::Timeout(self.timeout))?
-                .map_err(ApiError::from_kube)?;
-        Ok(events.map(|event| {
-            use kube::api::WatchEvent as E;
-            match event {
-                Ok(E::Added(v)) => Ok(WatchEvent::Upsert(v)),
-                Ok(E::Modified(v)) => Ok(WatchEvent::Upsert(v)),
-                Ok(E::Deleted(v)) => Ok(WatchEvent::Delete(v)),
-                Ok(E::Bookmark(b)) => Ok(WatchEvent::Bookmark(b.metadata.resource_version)),
-                Ok(E::Error(status)) => Err(ApiError::Status {
-                    code: status.code,
-                    reason: status.reason,
-                    message: status.message,
-                    retry_after: None,
-                }),
-                Err(e) => Err(ApiError::from_kube(e)),
+        let response = tokio::time::timeout(self.timeout, self.client.send(request))
+            .await
+            .map_err(|_| ApiError::Timeout(self.timeout))?
+            .map_err(ApiError::from_kube)?;
+        if !response.status().is_success() {
+            let what = format!("the watch of {path}");
+            return Err(match body::read_answer(response, 0, &what).await {
+                Err(e) => e,
+                Ok(_) => ApiError::Decode(format!("{what} was refused")),
+            });
+        }
+        let state = WatchState {
+            body: response.into_body(),
+            lines: body::Lines::new(body::MAX_DOCUMENT_BYTES),
+            ready: std::collections::VecDeque::new(),
+            done: false,
+        };
+        Ok(futures_util::stream::unfold(state, WatchState::next))
+    }
+}
+
+/// A watch stream being read: the body, the lines split so far.
+struct WatchState {
+    body: kube::client::Body,
+    lines: body::Lines,
+    ready: std::collections::VecDeque<Vec<u8>>,
+    done: bool,
+}
+
+impl WatchState {
+    async fn next(mut self) -> Option<(Result<WatchEvent, ApiError>, WatchState)> {
+        use http_body_util::BodyExt;
+        loop {
+            if let Some(line) = self.ready.pop_front() {
+                if line.iter().all(u8::is_ascii_whitespace) {
+                    continue;
+                }
+                return Some((WatchEvent::parse(&line), self));
             }
-        }))
+            if self.done {
+                return None;
+            }
+            match self.body.frame().await {
+                None => {
+                    self.done = true;
+                    self.ready.extend(self.lines.take_rest());
+                }
+                Some(Err(e)) => {
+                    self.done = true;
+                    return Some((Err(ApiError::from_kube(e)), self));
+                }
+                Some(Ok(frame)) => {
+                    let Ok(data) = frame.into_data() else {
+                        continue;
+                    };
+                    match self.lines.push(&data) {
+                        Ok(lines) => self.ready.extend(lines),
+                        Err(e) => {
+                            self.done = true;
+                            return Some((Err(e), self));
+                        }
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -313,6 +371,47 @@ pub enum WatchEvent {
     Upsert(Value),
     Delete(Value),
     Bookmark(String),
+}
+
+impl WatchEvent {
+    /// One line of a watch stream: `{"type": "ADDED", "object": {...}}`.
+    fn parse(line: &[u8]) -> Result<WatchEvent, ApiError> {
+        #[derive(Deserialize)]
+        struct Line {
+            #[serde(rename = "type")]
+            kind: String,
+            #[serde(default)]
+            object: Value,
+        }
+        let Line { kind, object } = serde_json::from_slice(line)
+            .map_err(|e| ApiError::Decode(format!("{e} in a watch event")))?;
+        let text = |pointer: &str| {
+            object
+                .pointer(pointer)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string()
+        };
+        match kind.as_str() {
+            "ADDED" | "MODIFIED" => Ok(WatchEvent::Upsert(object)),
+            "DELETED" => Ok(WatchEvent::Delete(object)),
+            "BOOKMARK" => Ok(WatchEvent::Bookmark(text("/metadata/resourceVersion"))),
+            "ERROR" => Err(ApiError::Status {
+                code: object
+                    .get("code")
+                    .and_then(Value::as_u64)
+                    .and_then(|c| u16::try_from(c).ok())
+                    .unwrap_or(500),
+                reason: text("/reason"),
+                message: text("/message"),
+                retry_after: None,
+            }),
+            other => Err(ApiError::Decode(format!(
+                "a watch event of unknown type {:?}",
+                other.chars().take(32).collect::<String>()
+            ))),
+        }
+    }
 }
 
 /// 250 ms, 500 ms, 1 s, ... capped at 5 s; the server's `retryAfterSeconds` when it is

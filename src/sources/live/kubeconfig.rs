@@ -199,9 +199,9 @@ pub async fn connect(options: &LiveOptions) -> Result<Connection, Error> {
     config.default_retry = false;
     let server = config.cluster_url.to_string();
     let default_namespace = config.default_namespace.clone();
-    let client = kube::Client::try_from(config).map_err(|e| {
-        Error::Kubeconfig(format!("context {context:?} ({server}): {}", describe(&e)))
-    })?;
+    let client = build_client(config, options.request_timeout)
+        .await
+        .map_err(|e| Error::Kubeconfig(format!("context {context:?} ({server}): {e}")))?;
     Ok(Connection {
         client: ReadOnlyClient::new(client, server.clone(), options),
         context,
@@ -209,6 +209,42 @@ pub async fn connect(options: &LiveOptions) -> Result<Connection, Error> {
         default_namespace,
         identity,
     })
+}
+
+/// Builds the client on a thread of its own, under the request time-out: kube-rs runs an
+/// `exec:` credential plugin right here, synchronously, and one that never exits would hang
+/// kaudit whatever `--request-timeout` says. (The plugin process is left to finish on its
+/// own; kaudit does not wait for it.)
+async fn build_client(config: Config, timeout: Duration) -> Result<kube::Client, String> {
+    let plugin = config
+        .auth_info
+        .exec
+        .as_ref()
+        .and_then(|e| e.command.clone());
+    let (send, receive) = tokio::sync::oneshot::channel();
+    // The client's connection pool spawns onto the runtime it is built in.
+    let runtime = tokio::runtime::Handle::current();
+    std::thread::Builder::new()
+        .name("kaudit-credentials".into())
+        .spawn(move || {
+            let _in_runtime = runtime.enter();
+            let _ = send.send(kube::Client::try_from(config).map_err(|e| describe(&e)));
+        })
+        .map_err(|e| format!("cannot start a thread: {e}"))?;
+    match tokio::time::timeout(timeout, receive).await {
+        Ok(Ok(built)) => built,
+        Ok(Err(_)) => Err("internal error while building the client".into()),
+        Err(_) => Err(match plugin {
+            Some(command) => format!(
+                "the exec credential plugin {command:?} did not finish within {}s (--request-timeout)",
+                timeout.as_secs_f32()
+            ),
+            None => format!(
+                "the client was not ready within {}s (--request-timeout)",
+                timeout.as_secs_f32()
+            ),
+        }),
+    }
 }
 
 /// kubectl trims the whitespace around a `tokenFile`'s token (files written by `echo` end in

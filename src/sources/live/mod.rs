@@ -5,6 +5,7 @@
 //! the API server, and it can send GET requests and SelfSubjectAccessReviews, nothing else.
 //! Secrets are never requested, not even their names.
 
+mod body;
 pub mod client;
 pub mod error;
 pub mod kubeconfig;
@@ -52,5 +53,9 @@ fn run<T>(work: impl std::future::Future<Output = Result<T, Error>>) -> Result<T
         .enable_all()
         .build()
         .map_err(Error::Runtime)?;
-    runtime.block_on(work)
+    let result = runtime.block_on(work);
+    // Not `drop`, which waits for every blocking task: an exec credential plugin that never
+    // exits would hold kaudit forever after its time-out.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(100));
+    result
 }

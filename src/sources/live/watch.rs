@@ -24,7 +24,7 @@ pub fn follow(
         .enable_all()
         .build()
         .map_err(crate::sources::Error::Runtime)?;
-    runtime.block_on(async {
+    let result = runtime.block_on(async {
         let connection = kubeconfig::connect(options).await?;
         let client = &connection.client;
         let on_change = &on_change;
@@ -104,7 +104,10 @@ pub fn follow(
             () = superseded => {}
         }
         Ok(())
-    })
+    });
+    // A stuck exec credential plugin must not hold the TUI (see `live::run`).
+    runtime.shutdown_timeout(Duration::from_millis(100));
+    result
 }
 
 fn resource_version(object: &Value) -> Option<String> {
