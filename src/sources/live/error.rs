@@ -127,7 +127,7 @@ impl fmt::Display for ApiError {
                 write!(
                     f,
                     "{code} {}{}",
-                    crate::sanitize::strip_controls(&reason),
+                    clean(&reason),
                     suffix(message)
                 )
             }
@@ -141,16 +141,43 @@ impl fmt::Display for ApiError {
     }
 }
 
-/// Text from the server or an exec plugin, without terminal control sequences.
-fn clean(text: &str) -> std::borrow::Cow<'_, str> {
-    crate::sanitize::strip_controls(text)
+/// Characters of a server's or plugin's message kept in kaudit's messages and reports: a
+/// hostile server's error body (up to 64 KiB) would otherwise fill every report.
+const MAX_MESSAGE_CHARS: usize = 600;
+
+/// Text from the server or an exec plugin, without terminal control sequences, cut to
+/// [`MAX_MESSAGE_CHARS`].
+fn clean(text: &str) -> String {
+    let text = crate::sanitize::strip_controls(text);
+    match text.char_indices().nth(MAX_MESSAGE_CHARS) {
+        Some((end, _)) => format!("{}... (cut)", &text[..end]),
+        None => text.into_owned(),
+    }
 }
 
 fn suffix(message: &str) -> String {
-    let message = crate::sanitize::strip_controls(message.trim());
+    let message = clean(message.trim());
     if message.is_empty() {
         String::new()
     } else {
         format!(": {message}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_messages_are_cut_and_cleaned() {
+        let error = ApiError::Status {
+            code: 500,
+            reason: "\u{1b}]0;title\u{7}x".repeat(400),
+            message: "m".repeat(10_000),
+            retry_after: None,
+        };
+        let text = error.to_string();
+        assert!(text.len() < 1400, "{} bytes", text.len());
+        assert!(text.ends_with("... (cut)") && !text.contains('\u{1b}'), "{text}");
     }
 }
