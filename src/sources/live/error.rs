@@ -124,12 +124,7 @@ impl fmt::Display for ApiError {
                 } else {
                     reason.clone()
                 };
-                write!(
-                    f,
-                    "{code} {}{}",
-                    clean(&reason),
-                    suffix(message)
-                )
+                write!(f, "{code} {}{}", clean(&reason), suffix(message))
             }
             ApiError::Timeout(d) if d.is_zero() => write!(f, "timed out"),
             ApiError::Timeout(d) => write!(f, "no answer within {} s", d.as_secs_f32()),
@@ -178,6 +173,9 @@ mod tests {
         };
         let text = error.to_string();
         assert!(text.len() < 1400, "{} bytes", text.len());
-        assert!(text.ends_with("... (cut)") && !text.contains('\u{1b}'), "{text}");
+        assert!(
+            text.ends_with("... (cut)") && !text.contains('\u{1b}'),
+            "{text}"
+        );
     }
 }
