@@ -151,7 +151,7 @@ mod tests {
 
     #[test]
     fn pages_get_a_budget_per_object() {
-        assert_eq!(page_limit("pods", 500), 128 << 20);
+        assert_eq!(page_limit("pods", 500), 125 << 20);
         assert_eq!(page_limit("roles", 10), 16 << 20);
         assert_eq!(
             page_limit("validatingwebhookconfigurations", 500),
