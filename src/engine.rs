@@ -84,6 +84,10 @@ pub struct Report {
     /// What reading the audit logs found, when logs were given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub audit_log: Option<crate::auditlog::reader::Stats>,
+    /// What changed since the last audit of the same context (set by the session, which
+    /// knows the history).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub changes: Option<crate::findings::changes::Changes>,
 }
 
 impl Report {
@@ -197,6 +201,7 @@ pub fn assemble(
         unaudited: inv.unaudited.clone(),
         triage,
         audit_log: audit_stats,
+        changes: None,
     }
 }
 

@@ -1,5 +1,6 @@
 //! The findings model: what a check reports, and the tri-state coverage behind every score.
 
+pub mod changes;
 pub mod message;
 pub mod pointer;
 

@@ -15,6 +15,7 @@ pub mod sanitize;
 pub mod session;
 pub mod severity;
 pub mod sources;
+pub mod store;
 pub mod time;
 pub mod triage;
 pub mod tui;

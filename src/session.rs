@@ -3,6 +3,8 @@
 //! [`SessionOptions`]; shared by `kaudit scan`, `kaudit audit-log` and the TUI. Knows no
 //! command line.
 
+pub mod history;
+
 use crate::auditlog::detect::AuditConfig;
 use crate::auditlog::follow::Follower;
 use crate::auditlog::policy::AuditPolicy;

@@ -42,6 +42,10 @@ pub enum Command {
     /// Read the cluster and save what was read (never Secret data) for an offline audit
     /// with `--snapshot FILE`.
     Snapshot(SnapshotArgs),
+    /// List the audits in the history, newest first (`--context NAME` for one context).
+    History(HistoryArgs),
+    /// The audit history's database: its path, vacuum, export.
+    Store(StoreArgs),
 }
 
 #[derive(Args, Debug)]
@@ -156,6 +160,9 @@ impl SourceArgs {
 
 #[derive(Args, Debug, Clone)]
 pub struct AuditArgs {
+    /// Where the audit history lives (default: the platform's data folder).
+    #[arg(long, global = true, value_name = "DIR", env = "KAUDIT_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
     /// Pod Security Standards version for the PSS rules: latest or v1.N.
     #[arg(long, global = true, default_value = "latest", value_parser = parse_version)]
     pub pss_version: Version,
@@ -222,6 +229,57 @@ pub struct ScanArgs {
     /// Exit 3 when something could not be evaluated or read.
     #[arg(long)]
     pub fail_on_incomplete: bool,
+    /// Break only on regressions: --fail-on counts only findings that are new since the
+    /// baseline (the last audit of the same context); any new finding without --fail-on.
+    #[arg(long)]
+    pub fail_on_new: bool,
+    /// Compare with this instead of the last audit of the same context: a session number
+    /// (`kaudit history`) or an earlier `--format json` report.
+    #[arg(long, value_name = "SESSION|FILE")]
+    pub baseline: Option<crate::session::history::BaselineChoice>,
+    /// A throwaway run: nothing is read from or written to the audit history.
+    #[arg(long)]
+    pub no_store: bool,
+}
+
+impl ScanArgs {
+    /// A report of `format` on standard output, nothing else asked.
+    pub fn plain(format: Format) -> ScanArgs {
+        ScanArgs {
+            format,
+            output: None,
+            fail_on: None,
+            fail_on_incomplete: false,
+            fail_on_new: false,
+            baseline: None,
+            no_store: false,
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct HistoryArgs {
+    #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
+    pub format: TextOrJson,
+    /// Sessions to list at most, newest first.
+    #[arg(long, default_value_t = 50)]
+    pub limit: usize,
+}
+
+#[derive(Args, Debug)]
+pub struct StoreArgs {
+    #[command(subcommand)]
+    pub action: StoreAction,
+}
+
+#[derive(Subcommand, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreAction {
+    /// Print the database file's path.
+    Path,
+    /// Rebuild the file without free space.
+    Vacuum,
+    /// Print every session and its findings as JSON.
+    Export,
 }
 
 #[derive(Args, Debug)]
@@ -257,6 +315,8 @@ pub enum Format {
     Sarif,
     Junit,
     Html,
+    /// One row per finding.
+    Csv,
 }
 
 #[derive(Args, Debug)]
@@ -341,6 +401,7 @@ impl AuditArgs {
 impl Default for AuditArgs {
     fn default() -> Self {
         AuditArgs {
+            data_dir: None,
             pss_version: Version::Latest,
             allowed_registries: Vec::new(),
             audit_logs: Vec::new(),

@@ -8,6 +8,7 @@
 
 pub mod args;
 mod audit_log;
+mod history;
 mod pss;
 mod rules;
 mod scan;
@@ -70,12 +71,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             match args.format {
                 None if interactive => tui::run(Source::Demo, &cli.source, cli.audit, &cli.tui),
                 format => {
-                    let scan = ScanArgs {
-                        format: format.unwrap_or(Format::Md),
-                        output: None,
-                        fail_on: None,
-                        fail_on_incomplete: false,
-                    };
+                    let scan = ScanArgs::plain(format.unwrap_or(Format::Md));
                     scan::run(&Source::Demo, &cli.audit, &scan)
                 }
             }
@@ -83,6 +79,10 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Some(Command::Scan(args)) => scan::run(&cli.source.source()?, &cli.audit, &args),
         Some(Command::AuditLog(args)) => audit_log::run(&cli.audit, &args),
         Some(Command::Snapshot(args)) => snapshot::run(&cli.source, &args),
+        Some(Command::History(args)) => {
+            history::list(&cli.audit, cli.source.context.as_deref(), &args)
+        }
+        Some(Command::Store(args)) => history::store(&cli.audit, args.action),
         None => {
             if !std::io::stdout().is_terminal() {
                 anyhow::bail!(

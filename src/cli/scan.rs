@@ -3,11 +3,22 @@
 use super::{AuditArgs, EXIT_FINDINGS, EXIT_INCOMPLETE, EXIT_OK, Format, ScanArgs};
 use crate::report::{self, Report};
 use crate::sanitize::strip_controls;
+use crate::session::history::{self, HistoryOptions};
 use crate::sources::Source;
 use std::io::Write;
 
 pub fn run(source: &Source, audit: &AuditArgs, args: &ScanArgs) -> anyhow::Result<u8> {
-    let report = crate::session::report(source, &audit.session_options())?;
+    let started = crate::time::now_rfc3339();
+    let mut report = crate::session::report(source, &audit.session_options())?;
+    let history = HistoryOptions {
+        store: if args.no_store {
+            None
+        } else {
+            super::history::store_path(audit)
+        },
+        baseline: args.baseline.clone(),
+    };
+    history::record(&mut report, &history, &started, &crate::time::now_rfc3339())?;
     match &args.output {
         Some(path) => {
             let file = std::fs::File::create(path)
@@ -28,10 +39,29 @@ pub fn run(source: &Source, audit: &AuditArgs, args: &ScanArgs) -> anyhow::Resul
     for e in report.input_errors.iter().take(20) {
         eprintln!("kaudit: could not read {}", strip_controls(&e.to_string()));
     }
-    if let Some(threshold) = args.fail_on
-        && report.count_at_or_above(threshold) > 0
+    for note in report
+        .source
+        .notes
+        .iter()
+        .filter(|n| n.starts_with("audit "))
     {
-        return Ok(EXIT_FINDINGS);
+        eprintln!("kaudit: {}", strip_controls(note));
+    }
+    if let Some(changes) = &report.changes {
+        eprintln!("{}", report::text::changes_line(changes));
+    }
+    // --fail-on-new alone breaks on any new finding.
+    let threshold = args
+        .fail_on
+        .or(args.fail_on_new.then_some(crate::severity::Severity::Info));
+    if let Some(threshold) = threshold {
+        let failing = match (&report.changes, args.fail_on_new) {
+            (Some(changes), true) => changes.new_at_or_above(&report.findings, threshold),
+            _ => report.count_at_or_above(threshold),
+        };
+        if failing > 0 {
+            return Ok(EXIT_FINDINGS);
+        }
     }
     if args.fail_on_incomplete && report.is_incomplete() {
         return Ok(EXIT_INCOMPLETE);
@@ -46,5 +76,6 @@ fn write_report(report: &Report, format: Format, out: &mut dyn Write) -> std::io
         Format::Sarif => report::sarif::write(report, out),
         Format::Junit => out.write_all(report::junit::render(report).as_bytes()),
         Format::Html => out.write_all(report::html::render(report).as_bytes()),
+        Format::Csv => report::csv::write(report, out),
     }
 }

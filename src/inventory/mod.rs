@@ -21,6 +21,9 @@ pub struct SourceInfo {
     pub kind: String,
     /// Paths, context name or "embedded demo cluster".
     pub description: String,
+    /// What the audit history groups sessions by: the kubeconfig context (a snapshot names
+    /// its own), the manifest paths made canonical, `demo`.
+    pub context: String,
     /// True when the source lists every object of the kinds it read (a cluster or a dump),
     /// so the absence of an object means it does not exist. Manifest folders are partial.
     pub complete: bool,
@@ -41,9 +44,11 @@ pub struct SourceInfo {
 impl SourceInfo {
     /// A source with nothing more to say than its kind and description.
     pub fn new(kind: &str, description: impl Into<String>, complete: bool, live: bool) -> Self {
+        let description = description.into();
         SourceInfo {
             kind: kind.into(),
-            description: description.into(),
+            context: description.clone(),
+            description,
             complete,
             live,
             server_version: None,

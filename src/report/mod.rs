@@ -1,6 +1,7 @@
 //! Renderings of a [`Report`] (Markdown, JSON, SARIF, JUnit, HTML, plain text). The report
 //! itself is made by [`crate::engine::evaluate`]; nothing here decides a finding.
 
+pub mod csv;
 pub mod html;
 pub mod json;
 pub mod junit;

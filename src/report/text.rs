@@ -104,3 +104,28 @@ pub fn finding_line(f: &crate::findings::Finding) -> String {
         strip_controls(&f.message())
     )
 }
+
+/// What changed since the baseline, in one line for standard error.
+pub fn changes_line(changes: &crate::findings::changes::Changes) -> String {
+    let Some(baseline) = &changes.baseline else {
+        return "changes: first audit of this source in the history (nothing to compare with)"
+            .to_string();
+    };
+    let against = match (baseline.session, &baseline.file) {
+        (Some(id), _) => format!(
+            "session {id}{}",
+            baseline
+                .started
+                .as_deref()
+                .map_or(String::new(), |s| format!(" ({})", strip_controls(s)))
+        ),
+        (None, Some(file)) => strip_controls(file).into_owned(),
+        (None, None) => "the baseline".to_string(),
+    };
+    format!(
+        "changes since {against}: {} new, {} resolved, {} unchanged",
+        changes.new.len(),
+        changes.resolved.len(),
+        changes.unchanged
+    )
+}

@@ -31,10 +31,9 @@ pub fn inventory() -> Inventory {
             }),
         }
     }
-    build::from_loaded(
-        SourceInfo::new("demo", "embedded demo cluster (Acme Shop)", true, false),
-        loaded,
-    )
+    let mut source = SourceInfo::new("demo", "embedded demo cluster (Acme Shop)", true, false);
+    source.context = "demo".into();
+    build::from_loaded(source, loaded)
 }
 
 /// The demo cluster's audit log: an attack story among ordinary controller traffic.

@@ -129,8 +129,16 @@ pub fn from_manifests(paths: &[PathBuf]) -> Inventory {
         .map(|p| p.display().to_string())
         .collect::<Vec<_>>()
         .join(", ");
-    build::from_typed(
-        SourceInfo::new("manifests", description, false, false),
-        loaded,
-    )
+    let mut source = SourceInfo::new("manifests", description, false, false);
+    // The same folder, however it was named, is the same audit history.
+    source.context = paths
+        .iter()
+        .map(|p| match std::fs::canonicalize(p) {
+            Ok(full) => full.display().to_string(),
+            Err(_) if p.as_os_str() == "-" => "<stdin>".to_string(),
+            Err(_) => p.display().to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    build::from_typed(source, loaded)
 }

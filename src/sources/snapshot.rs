@@ -129,6 +129,7 @@ fn apply_header(inventory: &mut Inventory, header: Header) {
         "{} (snapshot of context {} ({}) taken {})",
         inventory.source.description, header.context, header.server, header.taken_at
     );
+    inventory.source.context = header.context;
     inventory.source.server_version = header.server_version;
     inventory.source.notes = header.notes;
     inventory.source.scope = header.scope;

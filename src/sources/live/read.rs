@@ -58,6 +58,7 @@ impl ClusterRead<Inventory> {
         let mut inventory = Inventory::empty(SourceInfo {
             kind: "live".into(),
             description,
+            context: self.context.clone(),
             complete,
             live: true,
             server_version: self.server_version,

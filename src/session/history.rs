@@ -1,0 +1,206 @@
+//! An audit's place in the history: compared with the last audit of the same context (or a
+//! baseline the user names), then saved to the store. A store that cannot be used costs the
+//! history, never the audit: the report says why.
+
+use crate::engine::Report;
+use crate::findings::FindingId;
+use crate::findings::changes::{Baseline, Changes, PastFinding};
+use crate::store::{self, Store};
+use std::path::{Path, PathBuf};
+
+/// What an earlier audit to compare with is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BaselineChoice {
+    /// A session in the store, by number (`kaudit history`).
+    Session(i64),
+    /// An earlier `--format json` report.
+    Report(PathBuf),
+}
+
+impl std::str::FromStr for BaselineChoice {
+    type Err = std::convert::Infallible;
+
+    /// A number is a session; anything else a report file.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(match s.parse::<i64>() {
+            Ok(id) => BaselineChoice::Session(id),
+            Err(_) => BaselineChoice::Report(PathBuf::from(s)),
+        })
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct HistoryOptions {
+    /// The store's file; `None` for a throwaway run (`--no-store`).
+    pub store: Option<PathBuf>,
+    /// Compare with this instead of the last audit of the same context.
+    pub baseline: Option<BaselineChoice>,
+}
+
+/// Why the history part of an audit failed in a way the user must fix.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("--baseline {}: {message}", path.display())]
+    BaselineReport { path: PathBuf, message: String },
+    #[error("--baseline {0}: {1}")]
+    BaselineSession(i64, String),
+}
+
+/// Earlier reports are read up to this size.
+const MAX_REPORT_BYTES: u64 = 512 << 20;
+
+/// Sets `report.changes` and saves the audit. Store problems become a note on the report's
+/// source (the audit stands); a baseline that cannot be read is an error.
+pub fn record(
+    report: &mut Report,
+    options: &HistoryOptions,
+    started: &str,
+    finished: &str,
+) -> Result<(), Error> {
+    let mut store = match &options.store {
+        Some(path) => match Store::open(path) {
+            Ok(store) => Some(store),
+            Err(e) => {
+                note(report, format!("audit history not used: {e}"));
+                None
+            }
+        },
+        None => None,
+    };
+    let baseline = match &options.baseline {
+        Some(BaselineChoice::Report(path)) => Some(read_report(path)?),
+        Some(BaselineChoice::Session(id)) => {
+            let Some(store) = &store else {
+                return Err(Error::BaselineSession(
+                    *id,
+                    "the audit history cannot be read (see the notes above)".into(),
+                ));
+            };
+            Some(
+                session_baseline(store, *id)
+                    .map_err(|e| Error::BaselineSession(*id, e.to_string()))?,
+            )
+        }
+        None => match &store {
+            Some(store) => match last_of_context(store, &report.source.context) {
+                Ok(found) => found,
+                Err(e) => {
+                    note(report, format!("audit history not compared: {e}"));
+                    None
+                }
+            },
+            None => None,
+        },
+    };
+    report.changes = Some(match baseline {
+        Some((baseline, past)) => Changes::between(&report.findings, baseline, past),
+        None => Changes::default(),
+    });
+    if let Some(store) = &mut store
+        && let Err(e) = store.save_session(report, started, finished)
+    {
+        note(report, format!("audit not saved to the history: {e}"));
+    }
+    Ok(())
+}
+
+fn note(report: &mut Report, text: String) {
+    report.source.notes.push(text);
+}
+
+fn session_baseline(store: &Store, id: i64) -> Result<(Baseline, Vec<PastFinding>), store::Error> {
+    let session = store.session(id)?;
+    let past = store.findings_of(id)?;
+    Ok((
+        Baseline {
+            kind: "session",
+            session: Some(id),
+            file: None,
+            started: Some(session.started),
+        },
+        past,
+    ))
+}
+
+fn last_of_context(
+    store: &Store,
+    context: &str,
+) -> Result<Option<(Baseline, Vec<PastFinding>)>, store::Error> {
+    match store.previous(context, None)? {
+        Some(id) => session_baseline(store, id).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// The findings of an earlier JSON report (its `findings[].id` and what describes them).
+fn read_report(path: &Path) -> Result<(Baseline, Vec<PastFinding>), Error> {
+    let fail = |message: String| Error::BaselineReport {
+        path: path.to_path_buf(),
+        message,
+    };
+    let file = std::fs::File::open(path).map_err(|e| fail(e.to_string()))?;
+    let mut text = Vec::new();
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(file, MAX_REPORT_BYTES + 1),
+        &mut text,
+    )
+    .map_err(|e| fail(e.to_string()))?;
+    if text.len() as u64 > MAX_REPORT_BYTES {
+        return Err(fail(format!("larger than {} MiB", MAX_REPORT_BYTES >> 20)));
+    }
+    #[derive(serde::Deserialize)]
+    struct Earlier {
+        findings: Vec<EarlierFinding>,
+    }
+    #[derive(serde::Deserialize)]
+    struct EarlierFinding {
+        id: String,
+        #[serde(default)]
+        rule_id: String,
+        #[serde(default)]
+        severity: String,
+        #[serde(default)]
+        message: String,
+        #[serde(default)]
+        subject: serde_json::Value,
+    }
+    let earlier: Earlier = serde_json::from_slice(&text).map_err(|e| {
+        fail(format!(
+            "not a kaudit JSON report ({e}); write one with `kaudit scan --format json`"
+        ))
+    })?;
+    let mut past = Vec::with_capacity(earlier.findings.len());
+    for f in earlier.findings {
+        let id = u64::from_str_radix(&f.id, 16)
+            .map_err(|_| fail(format!("finding id {:?} is not a kaudit finding id", f.id)))?;
+        let text = |k: &str| f.subject.get(k).and_then(|v| v.as_str()).unwrap_or("");
+        let namespace = if text("namespace").is_empty() {
+            "-"
+        } else {
+            text("namespace")
+        };
+        let mut subject = format!("{namespace}/{}/{}", text("kind"), text("name"));
+        if !text("container").is_empty() {
+            subject = format!("{subject}/{}", text("container"));
+        }
+        past.push(PastFinding {
+            id: FindingId(id),
+            rule_id: f.rule_id,
+            severity: f
+                .severity
+                .parse()
+                .unwrap_or(crate::severity::Severity::Info),
+            subject,
+            message: f.message,
+        });
+    }
+    Ok((
+        Baseline {
+            kind: "report",
+            session: None,
+            file: Some(path.display().to_string()),
+            started: None,
+        },
+        past,
+    ))
+}

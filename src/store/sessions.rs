@@ -1,0 +1,199 @@
+//! Audit sessions: saved whole in one transaction, listed per context, and read back as the
+//! baseline of the next audit.
+
+use super::{Error, Store};
+use crate::engine::Report;
+use crate::findings::changes::PastFinding;
+use crate::findings::{Finding, FindingId};
+use crate::severity::Severity;
+use rusqlite::{OptionalExtension, params};
+
+/// One session as `kaudit history` lists it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SessionSummary {
+    pub id: i64,
+    pub context: String,
+    /// `live`, `manifests`, `snapshot`, `demo`, `audit-log`.
+    pub source: String,
+    pub description: String,
+    pub server_version: Option<String>,
+    pub tool_version: String,
+    pub started: String,
+    pub finished: String,
+    /// Findings, suppressed ones included.
+    pub findings: u64,
+    pub suppressed: u64,
+    /// Score per area (`null` where nothing was evaluated), for the trend.
+    pub scores: serde_json::Value,
+}
+
+/// A session just saved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoredSession {
+    pub id: i64,
+}
+
+impl Store {
+    /// Saves an audit and every finding in one transaction: a kaudit killed mid-way leaves
+    /// the store without the session, never with part of it.
+    pub fn save_session(
+        &mut self,
+        report: &Report,
+        started: &str,
+        finished: &str,
+    ) -> Result<StoredSession, Error> {
+        let path = self.path.clone();
+        let sql = |source| Error::Sql {
+            path: path.clone(),
+            source,
+        };
+        let scores: serde_json::Map<String, serde_json::Value> = report
+            .summary
+            .areas
+            .iter()
+            .map(|a| (a.area.to_string(), serde_json::json!(a.score)))
+            .collect();
+        let suppressed = report.findings.iter().filter(|f| !f.is_active()).count();
+        let tx = self.connection.transaction().map_err(sql)?;
+        tx.execute(
+            "INSERT INTO sessions (context, source_kind, source, server_version, tool_version,
+                started, finished, findings, suppressed, summary)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            params![
+                report.source.context,
+                report.source.kind,
+                report.source.description,
+                report.source.server_version,
+                report.tool.version,
+                started,
+                finished,
+                report.findings.len() as i64,
+                suppressed as i64,
+                serde_json::Value::Object(scores).to_string(),
+            ],
+        )
+        .map_err(sql)?;
+        let id = tx.last_insert_rowid();
+        {
+            let mut insert = tx
+                .prepare_cached(
+                    "INSERT INTO findings (session, id, rule, severity, subject, message, evidence, suppressed)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                )
+                .map_err(sql)?;
+            for finding in &report.findings {
+                insert
+                    .execute(params![
+                        id,
+                        finding.id.0 as i64,
+                        finding.rule_id,
+                        finding.severity.as_str(),
+                        finding.subject.path(),
+                        finding.message(),
+                        evidence_hash(finding) as i64,
+                        !finding.is_active(),
+                    ])
+                    .map_err(sql)?;
+            }
+        }
+        tx.commit().map_err(sql)?;
+        Ok(StoredSession { id })
+    }
+
+    /// Sessions, newest first, of one context or of all.
+    pub fn sessions(
+        &self,
+        context: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<SessionSummary>, Error> {
+        let mut query = self
+            .connection
+            .prepare(
+                "SELECT id, context, source_kind, source, server_version, tool_version, started,
+                        finished, findings, suppressed, summary
+                 FROM sessions WHERE ?1 IS NULL OR context = ?1 ORDER BY id DESC LIMIT ?2",
+            )
+            .map_err(|e| self.sql(e))?;
+        let rows = query
+            .query_map(params![context, limit as i64], |r| {
+                let summary: String = r.get(10)?;
+                Ok(SessionSummary {
+                    id: r.get(0)?,
+                    context: r.get(1)?,
+                    source: r.get(2)?,
+                    description: r.get(3)?,
+                    server_version: r.get(4)?,
+                    tool_version: r.get(5)?,
+                    started: r.get(6)?,
+                    finished: r.get(7)?,
+                    findings: r.get::<_, i64>(8)?.max(0) as u64,
+                    suppressed: r.get::<_, i64>(9)?.max(0) as u64,
+                    scores: serde_json::from_str(&summary).unwrap_or_default(),
+                })
+            })
+            .map_err(|e| self.sql(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.sql(e))
+    }
+
+    /// One session by number.
+    pub fn session(&self, id: i64) -> Result<SessionSummary, Error> {
+        let all = self.sessions(None, usize::MAX >> 1)?;
+        all.into_iter()
+            .find(|s| s.id == id)
+            .ok_or(Error::NoSuchSession(id))
+    }
+
+    /// The latest session of `context` before session `before` (or the latest of all).
+    pub fn previous(&self, context: &str, before: Option<i64>) -> Result<Option<i64>, Error> {
+        self.connection
+            .query_row(
+                "SELECT max(id) FROM sessions WHERE context = ?1 AND id < ?2",
+                params![context, before.unwrap_or(i64::MAX)],
+                |r| r.get::<_, Option<i64>>(0),
+            )
+            .optional()
+            .map(Option::flatten)
+            .map_err(|e| self.sql(e))
+    }
+
+    /// The findings a session recorded.
+    pub fn findings_of(&self, session: i64) -> Result<Vec<PastFinding>, Error> {
+        let mut query = self
+            .connection
+            .prepare_cached(
+                "SELECT id, rule, severity, subject, message FROM findings WHERE session = ?1",
+            )
+            .map_err(|e| self.sql(e))?;
+        let rows = query
+            .query_map([session], |r| {
+                let severity: String = r.get(2)?;
+                Ok(PastFinding {
+                    id: FindingId(r.get::<_, i64>(0)? as u64),
+                    rule_id: r.get(1)?,
+                    severity: severity.parse().unwrap_or(Severity::Info),
+                    subject: r.get(3)?,
+                    message: r.get(4)?,
+                })
+            })
+            .map_err(|e| self.sql(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.sql(e))
+    }
+}
+
+/// FNV-1a over the finding's evidence and message: fixed forever, so a decision taken on one
+/// version of the evidence is seen to be stale when it changes.
+fn evidence_hash(finding: &Finding) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut feed = |bytes: &[u8]| {
+        for b in bytes.iter().chain([&0xff]) {
+            hash ^= u64::from(*b);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    };
+    feed(finding.message().as_bytes());
+    for evidence in &finding.evidence {
+        feed(evidence.pointer.to_string().as_bytes());
+        feed(evidence.value.as_bytes());
+    }
+    hash
+}
