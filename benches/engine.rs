@@ -105,7 +105,8 @@ fn main() {
             .map(|_| {
                 let t = Instant::now();
                 let inv = sources::from_manifests(std::slice::from_ref(&dir));
-                let report = engine::evaluate(&inv, &config, &[], "2026-01-01", None);
+                let report =
+                    engine::evaluate(&inv, &config, &Default::default(), "2026-01-01", None);
                 std::hint::black_box(report.findings.len());
                 t.elapsed()
             })
@@ -117,7 +118,7 @@ fn main() {
     );
 
     let inv = sources::from_manifests(std::slice::from_ref(&dir));
-    let mut report = engine::evaluate(&inv, &config, &[], "2026-01-01", None);
+    let mut report = engine::evaluate(&inv, &config, &Default::default(), "2026-01-01", None);
     let t = Instant::now();
     sources::locate::refine(
         &mut report.findings,

@@ -27,6 +27,8 @@ fn press(app: &mut App, keys: &str) {
                 mouse: false,
                 exemptions_path: std::env::temp_dir().join("kaudit-shots.yaml"),
                 export_dir: std::env::temp_dir(),
+                store: None,
+                author: None,
                 kubeconfig: Default::default(),
             };
             if let Some(event) = effects::perform(app, effect, &options, &Jobs::new(None)) {

@@ -10,7 +10,7 @@ use crate::inventory::input::LoadError;
 use crate::inventory::{Inventory, SourceInfo};
 use crate::rules;
 use crate::severity::{Area, Severity};
-use crate::triage::{self, Exemption, TriageNotes};
+use crate::triage::{self, TriageNotes};
 use std::collections::BTreeMap;
 
 pub const SCHEMA_VERSION: u32 = 1;
@@ -99,6 +99,11 @@ impl Report {
             .count()
     }
 
+    /// `new` or `unchanged` since the baseline; `None` on a first audit or without history.
+    pub fn change_mark(&self, id: crate::findings::FindingId) -> Option<&'static str> {
+        self.changes.as_ref().and_then(|c| c.mark(id))
+    }
+
     pub fn is_incomplete(&self) -> bool {
         !self.not_evaluated.is_empty() || !self.input_errors.is_empty()
     }
@@ -130,7 +135,7 @@ pub fn check_cluster(inv: &Inventory, config: &ScanConfig) -> ClusterResults {
 pub fn evaluate(
     inv: &Inventory,
     config: &ScanConfig,
-    exemptions: &[Exemption],
+    triage: &triage::Inputs,
     today: &str,
     audit: Option<Analysis>,
 ) -> Report {
@@ -138,7 +143,7 @@ pub fn evaluate(
         inv,
         config,
         check_cluster(inv, config),
-        exemptions,
+        triage,
         today,
         audit,
     )
@@ -150,7 +155,7 @@ pub fn assemble(
     inv: &Inventory,
     config: &ScanConfig,
     cluster: ClusterResults,
-    exemptions: &[Exemption],
+    triage: &triage::Inputs,
     today: &str,
     audit: Option<Analysis>,
 ) -> Report {
@@ -162,7 +167,7 @@ pub fn assemble(
         rec.merge(analysis.findings);
         analysis.stats
     });
-    let triage = triage::apply(&mut rec.findings, inv, exemptions, today);
+    let triage = triage::apply(&mut rec.findings, inv, triage, today);
     let mut tallies = rec.coverage();
     for f in rec.findings.iter().filter(|f| !f.is_active()) {
         tallies.entry(f.rule_id).or_default().suppressed += 1;

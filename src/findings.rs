@@ -160,6 +160,19 @@ pub struct Location {
 pub enum SuppressedBy {
     Annotation,
     Exemption,
+    /// A decision taken in the TUI (accepted risk, false positive), kept in the store.
+    Triage,
+}
+
+impl SuppressedBy {
+    /// How reports name it.
+    pub fn label(&self) -> &'static str {
+        match self {
+            SuppressedBy::Annotation => "annotation",
+            SuppressedBy::Exemption => "exemption",
+            SuppressedBy::Triage => "triage decision",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -187,13 +200,16 @@ pub struct Finding {
     pub references: References,
     /// Boxed: rare, and a finding is moved and stored by the hundred thousand.
     pub suppressed: Option<Box<Suppression>>,
+    /// A triage decision on this finding: applied (it may suppress it), or come back because
+    /// it expired or the evidence changed.
+    pub decision: Option<Box<crate::triage::decisions::Judged>>,
     pub location: Option<Location>,
 }
 
 impl serde::Serialize for Finding {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
-        let mut out = serializer.serialize_struct("Finding", 12)?;
+        let mut out = serializer.serialize_struct("Finding", 13)?;
         out.serialize_field("id", &self.id)?;
         out.serialize_field("rule_id", self.rule_id)?;
         out.serialize_field("area", &self.area)?;
@@ -206,6 +222,9 @@ impl serde::Serialize for Finding {
         out.serialize_field("references", &self.references)?;
         if let Some(suppressed) = &self.suppressed {
             out.serialize_field("suppressed", suppressed)?;
+        }
+        if let Some(decision) = &self.decision {
+            out.serialize_field("decision", decision)?;
         }
         if let Some(location) = &self.location {
             out.serialize_field("location", location)?;
@@ -241,6 +260,24 @@ impl serde::Serialize for References {
 impl Finding {
     pub fn is_active(&self) -> bool {
         self.suppressed.is_none()
+    }
+
+    /// FNV-1a over the message and evidence: fixed forever, so a decision taken on one
+    /// version of the evidence is seen to be stale when it changes.
+    pub fn evidence_hash(&self) -> u64 {
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        let mut feed = |bytes: &[u8]| {
+            for b in bytes.iter().chain([&0xff]) {
+                hash ^= u64::from(*b);
+                hash = hash.wrapping_mul(0x0100_0000_01b3);
+            }
+        };
+        feed(self.message().as_bytes());
+        for evidence in &self.evidence {
+            feed(evidence.pointer.to_string().as_bytes());
+            feed(evidence.value.as_bytes());
+        }
+        hash
     }
 
     /// What the finding says, written out for its subject.
@@ -393,6 +430,7 @@ impl Recorder {
             remediation: rule.remediation,
             references: References(rule),
             suppressed: None,
+            decision: None,
             location: input.location,
         });
     }

@@ -16,6 +16,8 @@ use crate::inventory::{Inventory, SourceInfo};
 use crate::pss::Version;
 use crate::sources::Source;
 use crate::sources::locate::{self, Disk, TextSource};
+use crate::store::SessionSummary;
+use crate::triage::decisions::Decision;
 use crate::triage::{self, Exemption};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -39,6 +41,9 @@ pub enum Error {
     /// An exemptions file or audit policy that does not read as one.
     #[error(transparent)]
     Parse(#[from] crate::yaml::ParseError),
+    /// A baseline named that cannot be read.
+    #[error(transparent)]
+    History(#[from] history::Error),
 }
 
 impl Error {
@@ -73,6 +78,8 @@ pub struct SessionOptions {
     pub exemptions: Option<PathBuf>,
     /// `YYYY-MM-DD` the audit is made (exemption expiry).
     pub today: String,
+    /// The audit history: where triage decisions are read from and the audit is saved.
+    pub history: history::HistoryOptions,
 }
 
 impl Default for SessionOptions {
@@ -87,6 +94,7 @@ impl Default for SessionOptions {
             audit_config: AuditConfig::default(),
             exemptions: None,
             today: crate::time::today(),
+            history: history::HistoryOptions::default(),
         }
     }
 }
@@ -100,7 +108,8 @@ pub struct Session {
     pub config: ScanConfig,
     /// The cluster checks' findings before triage, with their evidence already located.
     pub cluster: Arc<ClusterResults>,
-    pub exemptions: Vec<Exemption>,
+    /// The exemptions file and the decisions kept for this context.
+    pub triage: triage::Inputs,
     pub report: Arc<Report>,
     /// `YYYY-MM-DD` the audit was made (exemption expiry).
     pub today: String,
@@ -111,6 +120,9 @@ pub struct Session {
     pub audit_policy: Option<Arc<AuditPolicy>>,
     /// With `follow`: the analysis that goes on as the logs grow (the TUI takes it).
     pub follower: Option<Follower>,
+    /// The last audits of this context in the history, oldest first (this one included
+    /// once recorded): the score trend.
+    pub past: Arc<Vec<SessionSummary>>,
 }
 
 impl Session {
@@ -123,7 +135,7 @@ impl Session {
             &checked.inventory,
             &checked.config,
             checked.cluster.clone(),
-            &checked.exemptions,
+            &checked.triage,
             &options.today,
             checked.logs.analysis.clone(),
         );
@@ -132,13 +144,32 @@ impl Session {
             inventory: Arc::new(checked.inventory),
             config: checked.config,
             cluster: Arc::new(checked.cluster),
-            exemptions: checked.exemptions,
+            triage: checked.triage,
             report: Arc::new(report),
             today: options.today.clone(),
             audit_log: checked.logs.analysis.map(Arc::new),
             audit_policy: checked.logs.policy.map(Arc::new),
             follower: checked.logs.follower,
+            past: Arc::default(),
         })
+    }
+
+    /// Compares the audit with the last one of its context (or the baseline named), saves
+    /// it to the history and reads the score trend. The report is not copied: a session
+    /// just opened holds the only reference to it.
+    pub fn record(
+        &mut self,
+        options: &history::HistoryOptions,
+        started: &str,
+    ) -> Result<(), Error> {
+        let report = Arc::make_mut(&mut self.report);
+        history::record(report, options, started, &crate::time::now_rfc3339())?;
+        self.past = Arc::new(history::trend(
+            options,
+            &self.report.source.context,
+            TREND_LENGTH,
+        ));
+        Ok(())
     }
 
     /// A copy of the session's results for a background job (without the follower, which
@@ -149,19 +180,27 @@ impl Session {
             inventory: self.inventory.clone(),
             config: self.config.clone(),
             cluster: self.cluster.clone(),
-            exemptions: self.exemptions.clone(),
+            triage: self.triage.clone(),
             report: self.report.clone(),
             today: self.today.clone(),
             audit_log: self.audit_log.clone(),
             audit_policy: self.audit_policy.clone(),
             follower: None,
+            past: self.past.clone(),
         }
     }
 
     /// The session with other exemptions, findings re-judged (the cluster is not checked
     /// again).
     pub fn with_exemptions(mut self, exemptions: Vec<Exemption>) -> Session {
-        self.exemptions = exemptions;
+        self.triage.exemptions = exemptions;
+        self.report = Arc::new(self.judge());
+        self
+    }
+
+    /// The session with other triage decisions, findings re-judged.
+    pub fn with_decisions(mut self, decisions: Vec<Decision>) -> Session {
+        self.triage.decisions = decisions;
         self.report = Arc::new(self.judge());
         self
     }
@@ -178,18 +217,24 @@ impl Session {
         self
     }
 
-    /// Triage, scores and order over the cluster's results and the audit findings.
+    /// Triage, scores and order over the cluster's results and the audit findings; the
+    /// changes since the baseline stay (they count every finding, suppressed or not).
     fn judge(&self) -> Report {
-        engine::assemble(
+        let mut report = engine::assemble(
             &self.inventory,
             &self.config,
             (*self.cluster).clone(),
-            &self.exemptions,
+            &self.triage,
             &self.today,
             self.audit_log.as_deref().cloned(),
-        )
+        );
+        report.changes = self.report.changes.clone();
+        report
     }
 }
+
+/// How many past audits the score trend shows.
+const TREND_LENGTH: usize = 30;
 
 /// One audit, its report and nothing kept (`kaudit scan`): the cluster's results move into
 /// the report instead of being copied for re-judging.
@@ -199,7 +244,7 @@ pub fn report(source: &Source, options: &SessionOptions) -> Result<Report, Error
         &checked.inventory,
         &checked.config,
         checked.cluster,
-        &checked.exemptions,
+        &checked.triage,
         &options.today,
         checked.logs.analysis,
     ))
@@ -210,7 +255,7 @@ struct Checked {
     inventory: Inventory,
     config: ScanConfig,
     cluster: ClusterResults,
-    exemptions: Vec<Exemption>,
+    triage: triage::Inputs,
     logs: LogAnalysis,
 }
 
@@ -259,11 +304,19 @@ impl Checked {
             &mut inventory.errors,
             source,
         );
+        let decisions = history::decisions(
+            &options.history,
+            &inventory.source.context,
+            &mut inventory.source.notes,
+        );
         Ok(Checked {
             inventory,
             config,
             cluster,
-            exemptions,
+            triage: triage::Inputs {
+                exemptions,
+                decisions,
+            },
             logs,
         })
     }
@@ -284,10 +337,19 @@ pub fn audit_log_only(options: &SessionOptions) -> Result<Report, Error> {
         cluster: false,
         ..scan_config(options, None)
     };
+    let mut inventory = inventory;
+    let decisions = history::decisions(
+        &options.history,
+        &inventory.source.context,
+        &mut inventory.source.notes,
+    );
     Ok(engine::evaluate(
         &inventory,
         &config,
-        &exemptions,
+        &triage::Inputs {
+            exemptions,
+            decisions,
+        },
         &options.today,
         logs.analysis,
     ))

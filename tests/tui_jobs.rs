@@ -52,6 +52,8 @@ fn a_key_is_answered_while_a_job_is_stuck() {
         mouse: false,
         exemptions_path: dir.path().join("exemptions.yaml"),
         export_dir: dir.path().to_path_buf(),
+        store: None,
+        author: None,
         kubeconfig: Default::default(),
     };
     let mut reading = Reading::new(

@@ -30,6 +30,8 @@ fn options(dir: &std::path::Path) -> run::Options {
         mouse: false,
         exemptions_path: dir.join("exemptions.yaml"),
         export_dir: dir.to_path_buf(),
+        store: None,
+        author: None,
         kubeconfig: Default::default(),
     }
 }

@@ -46,6 +46,9 @@ pub enum Command {
     History(HistoryArgs),
     /// The audit history's database: its path, vacuum, export.
     Store(StoreArgs),
+    /// Triage decisions taken in the TUI (`m`): list them, or export them as an exemptions
+    /// file to commit to git.
+    Triage(TriageArgs),
 }
 
 #[derive(Args, Debug)]
@@ -63,6 +66,10 @@ pub struct TuiArgs {
     /// Let the TUI take the mouse (off by default so terminal text selection keeps working).
     #[arg(long, global = true)]
     pub mouse: bool,
+    /// Who takes the triage decisions made with `m` (default: git's user.name, else the OS
+    /// user).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub author: Option<String>,
 }
 
 fn parse_theme(s: &str) -> Result<crate::tui::theme::ThemeName, String> {
@@ -163,6 +170,9 @@ pub struct AuditArgs {
     /// Where the audit history lives (default: the platform's data folder).
     #[arg(long, global = true, value_name = "DIR", env = "KAUDIT_DATA_DIR")]
     pub data_dir: Option<PathBuf>,
+    /// A throwaway run: nothing is read from or written to the audit history.
+    #[arg(long, global = true)]
+    pub no_store: bool,
     /// Pod Security Standards version for the PSS rules: latest or v1.N.
     #[arg(long, global = true, default_value = "latest", value_parser = parse_version)]
     pub pss_version: Version,
@@ -237,9 +247,6 @@ pub struct ScanArgs {
     /// (`kaudit history`) or an earlier `--format json` report.
     #[arg(long, value_name = "SESSION|FILE")]
     pub baseline: Option<crate::session::history::BaselineChoice>,
-    /// A throwaway run: nothing is read from or written to the audit history.
-    #[arg(long)]
-    pub no_store: bool,
 }
 
 impl ScanArgs {
@@ -252,7 +259,6 @@ impl ScanArgs {
             fail_on_incomplete: false,
             fail_on_new: false,
             baseline: None,
-            no_store: false,
         }
     }
 }
@@ -264,6 +270,29 @@ pub struct HistoryArgs {
     /// Sessions to list at most, newest first.
     #[arg(long, default_value_t = 50)]
     pub limit: usize,
+}
+
+#[derive(Args, Debug)]
+pub struct TriageArgs {
+    #[command(subcommand)]
+    pub action: TriageAction,
+}
+
+#[derive(Subcommand, Debug, Clone)]
+pub enum TriageAction {
+    /// Every decision (of `--context NAME` or `--manifests DIR` when given).
+    List {
+        #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
+        format: TextOrJson,
+    },
+    /// Accepted risks and false positives as an exemptions file (`--exemptions FILE` reads
+    /// it back); will-fix decisions are not exemptions and stay out.
+    Export {
+        /// Write here instead of standard output (a new file; an existing one is replaced,
+        /// a symbolic link refused).
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -362,6 +391,10 @@ impl AuditArgs {
             audit_config: self.audit_config(),
             exemptions: self.exemptions.clone(),
             today: crate::time::today(),
+            history: crate::session::history::HistoryOptions {
+                store: super::history::store_path(self).filter(|_| !self.no_store),
+                baseline: None,
+            },
         }
     }
 
@@ -402,6 +435,7 @@ impl Default for AuditArgs {
     fn default() -> Self {
         AuditArgs {
             data_dir: None,
+            no_store: false,
             pss_version: Version::Latest,
             allowed_registries: Vec::new(),
             audit_logs: Vec::new(),

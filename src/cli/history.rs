@@ -16,7 +16,7 @@ pub fn store_path(audit: &AuditArgs) -> Option<PathBuf> {
         .map(|d| d.join(store::FILE_NAME))
 }
 
-fn required_path(audit: &AuditArgs) -> anyhow::Result<PathBuf> {
+pub fn required_path(audit: &AuditArgs) -> anyhow::Result<PathBuf> {
     store_path(audit).ok_or_else(|| {
         anyhow::anyhow!(
             "no data folder on this system; give one with --data-dir or KAUDIT_DATA_DIR"

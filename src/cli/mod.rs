@@ -13,6 +13,7 @@ mod pss;
 mod rules;
 mod scan;
 mod snapshot;
+mod triage;
 mod tui;
 
 pub use args::*;
@@ -53,6 +54,13 @@ pub fn main() -> ExitCode {
     })
 }
 
+/// The history context the user names: `--context NAME`, or the folder of `--manifests`.
+fn history_context(source: &SourceArgs) -> Option<String> {
+    source.context.clone().or_else(|| {
+        (!source.manifests.is_empty()).then(|| crate::sources::manifests_context(&source.manifests))
+    })
+}
+
 fn run(cli: Cli) -> anyhow::Result<u8> {
     cli.audit.check()?;
     match cli.command {
@@ -80,8 +88,13 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Some(Command::AuditLog(args)) => audit_log::run(&cli.audit, &args),
         Some(Command::Snapshot(args)) => snapshot::run(&cli.source, &args),
         Some(Command::History(args)) => {
-            history::list(&cli.audit, cli.source.context.as_deref(), &args)
+            history::list(&cli.audit, history_context(&cli.source).as_deref(), &args)
         }
+        Some(Command::Triage(args)) => triage::run(
+            &cli.audit,
+            history_context(&cli.source).as_deref(),
+            &args.action,
+        ),
         Some(Command::Store(args)) => history::store(&cli.audit, args.action),
         None => {
             if !std::io::stdout().is_terminal() {

@@ -3,22 +3,21 @@
 use super::{AuditArgs, EXIT_FINDINGS, EXIT_INCOMPLETE, EXIT_OK, Format, ScanArgs};
 use crate::report::{self, Report};
 use crate::sanitize::strip_controls;
-use crate::session::history::{self, HistoryOptions};
+use crate::session::history;
 use crate::sources::Source;
 use std::io::Write;
 
 pub fn run(source: &Source, audit: &AuditArgs, args: &ScanArgs) -> anyhow::Result<u8> {
     let started = crate::time::now_rfc3339();
-    let mut report = crate::session::report(source, &audit.session_options())?;
-    let history = HistoryOptions {
-        store: if args.no_store {
-            None
-        } else {
-            super::history::store_path(audit)
-        },
-        baseline: args.baseline.clone(),
-    };
-    history::record(&mut report, &history, &started, &crate::time::now_rfc3339())?;
+    let mut options = audit.session_options();
+    options.history.baseline = args.baseline.clone();
+    let mut report = crate::session::report(source, &options)?;
+    history::record(
+        &mut report,
+        &options.history,
+        &started,
+        &crate::time::now_rfc3339(),
+    )?;
     match &args.output {
         Some(path) => {
             let file = std::fs::File::create(path)

@@ -27,16 +27,19 @@ pub fn run(
     if audit.exemptions.is_none() && exemptions_path.exists() {
         audit.exemptions = Some(exemptions_path.clone());
     }
+    let session_options = audit.session_options();
     let options = crate::tui::run::Options {
         theme,
         mouse: args.mouse,
         exemptions_path,
         export_dir: PathBuf::from("."),
+        store: session_options.history.store.clone(),
+        author: args.author.clone(),
         kubeconfig: source_args.live_options(),
     };
     // The TUI owns the terminal: what it has to say goes to the log file.
     let _log = data_dir().and_then(|dir| log_to(&dir));
-    crate::tui::run::run(source, audit.session_options(), options).map_err(anyhow::Error::msg)
+    crate::tui::run::run(source, session_options, options).map_err(anyhow::Error::msg)
 }
 
 /// Sends `tracing` events to `kaudit.log` in `dir` (appended, written off the UI thread);

@@ -78,6 +78,13 @@ impl Changes {
         changes
     }
 
+    /// `new` or `unchanged` against the baseline; `None` on a first audit (nothing to
+    /// compare with): the mark every report format writes beside a finding.
+    pub fn mark(&self, id: FindingId) -> Option<&'static str> {
+        self.baseline.as_ref()?;
+        Some(if self.is_new(id) { "new" } else { "unchanged" })
+    }
+
     /// True when the finding was not in the baseline (never on a first audit).
     pub fn is_new(&self, id: FindingId) -> bool {
         self.new_ids.contains(&id)

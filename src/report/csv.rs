@@ -6,7 +6,7 @@ use super::Report;
 use crate::sanitize::strip_controls;
 use std::io::Write;
 
-const HEADER: [&str; 16] = [
+const HEADER: [&str; 18] = [
     "id",
     "change",
     "rule_id",
@@ -23,17 +23,15 @@ const HEADER: [&str; 16] = [
     "line",
     "suppressed",
     "suppression_reason",
+    "decision",
+    "decision_reason",
 ];
 
 pub fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
     let mut csv = csv::Writer::from_writer(out);
     csv.write_record(HEADER)?;
     for f in &report.findings {
-        let change = match &report.changes {
-            Some(c) if c.baseline.is_some() && c.is_new(f.id) => "new",
-            Some(c) if c.baseline.is_some() => "unchanged",
-            _ => "",
-        };
+        let change = report.change_mark(f.id).unwrap_or("");
         let (file, line) = f
             .location
             .as_ref()
@@ -58,6 +56,10 @@ pub fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
             line,
             suppression.is_some().to_string(),
             suppression.unwrap_or("").to_string(),
+            f.decision.as_ref().map_or(String::new(), |d| d.mark()),
+            f.decision
+                .as_ref()
+                .map_or(String::new(), |d| d.decision.reason.clone()),
         ];
         csv.write_record(row.iter().map(|cell| cell_text(cell)))?;
     }

@@ -127,9 +127,16 @@ pub fn render(report: &Report) -> String {
                 let location = f.location.as_ref().map_or(String::new(), |l| {
                     format!("<code>{}:{}</code>", h(&l.file), l.line)
                 });
+                let mut marks = String::new();
+                if report.change_mark(f.id) == Some("new") {
+                    marks.push_str("<b class=\"new\">new</b> ");
+                }
+                if let Some(d) = &f.decision {
+                    marks.push_str(&format!("<i class=\"decision\">{}</i> ", h(&d.mark())));
+                }
                 let _ = writeln!(
                     out,
-                    "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{location}</td></tr>",
+                    "<tr><td>{}</td><td><code>{}</code></td><td>{marks}{}</td><td>{}</td><td>{location}</td></tr>",
                     sev(f.severity),
                     h(&f.subject.path()),
                     h(&f.message()),

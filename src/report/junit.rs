@@ -32,6 +32,24 @@ pub fn render(report: &Report) -> String {
                 xml(&f.subject.path()),
                 f.id
             );
+            let marks: Vec<(&str, String)> = [
+                report.change_mark(f.id).map(|m| ("change", m.to_string())),
+                f.decision.as_ref().map(|d| ("decision", d.mark())),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            if !marks.is_empty() {
+                let _ = writeln!(out, "      <properties>");
+                for (name, value) in marks {
+                    let _ = writeln!(
+                        out,
+                        "        <property name=\"{name}\" value=\"{}\"/>",
+                        xml(&value)
+                    );
+                }
+                let _ = writeln!(out, "      </properties>");
+            }
             match &f.suppressed {
                 Some(s) => {
                     let _ = writeln!(

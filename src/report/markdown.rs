@@ -18,10 +18,12 @@ pub fn render(report: &Report) -> String {
     let mut out = String::new();
     header(&mut out, report);
     summary(&mut out, report);
+    super::history::changes_markdown(&mut out, report);
     limitations(&mut out, report);
     for area in Area::ALL {
         area_section(&mut out, report, area);
     }
+    super::history::decisions_markdown(&mut out, report);
     suppressed(&mut out, report);
     out
 }
@@ -317,11 +319,11 @@ fn area_section(out: &mut String, r: &Report, area: Area) {
             .push(f);
     }
     for ((_, rule_id), list) in by_rule {
-        rule_section(out, rules::rule(rule_id), &list);
+        rule_section(out, r, rules::rule(rule_id), &list);
     }
 }
 
-fn rule_section(out: &mut String, rule: &Rule, list: &[&Finding]) {
+fn rule_section(out: &mut String, r: &Report, rule: &Rule, list: &[&Finding]) {
     let _ = writeln!(
         out,
         "### {} {} ({} {}, {})\n",
@@ -359,9 +361,10 @@ fn rule_section(out: &mut String, rule: &Rule, list: &[&Finding]) {
         });
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {location} |",
+            "| {} | {} | {}{} | {} | {location} |",
             f.severity.label(),
             md_code(&object),
+            super::history::markdown_marks(r, f),
             md(&f.message()),
             evidence.join("<br>")
         );
@@ -456,10 +459,7 @@ fn suppressed(out: &mut String, r: &Report) {
         let _ = writeln!(out, "|---|---|---|---|---|");
         for f in &list {
             if let Some(s) = &f.suppressed {
-                let by = match s.by {
-                    crate::findings::SuppressedBy::Annotation => "annotation",
-                    crate::findings::SuppressedBy::Exemption => "exemption",
-                };
+                let by = s.by.label();
                 let _ = writeln!(
                     out,
                     "| {} | {} | {by} | {} | {} |",

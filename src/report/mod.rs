@@ -2,6 +2,7 @@
 //! itself is made by [`crate::engine::evaluate`]; nothing here decides a finding.
 
 pub mod csv;
+mod history;
 pub mod html;
 pub mod json;
 pub mod junit;

@@ -143,6 +143,9 @@ struct SarifResult<'a> {
     partial_fingerprints: Fingerprints,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     suppressions: Vec<Suppression<'a>>,
+    /// `new` or `unchanged` against the baseline; absent on a first audit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline_state: Option<&'static str>,
     properties: ResultProperties,
 }
 
@@ -198,6 +201,9 @@ struct ResultProperties {
     #[serde(rename = "security-severity")]
     security_severity: &'static str,
     area: &'static str,
+    /// The triage decision on the finding (`will fix (alice)`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    decision: Option<String>,
 }
 
 fn sarif_rule(r: &'static Rule) -> SarifRule {
@@ -256,14 +262,14 @@ fn physical(file: &str, line: u32) -> PhysicalLocation {
     }
 }
 
-fn result(f: &Finding) -> SarifResult<'_> {
+fn result<'a>(f: &'a Finding, report: &Report) -> SarifResult<'a> {
     let suppressions = f
         .suppressed
         .iter()
         .map(|s| Suppression {
             kind: match s.by {
                 SuppressedBy::Annotation => "inSource",
-                SuppressedBy::Exemption => "external",
+                SuppressedBy::Exemption | SuppressedBy::Triage => "external",
             },
             status: "accepted",
             justification: strip_controls(&s.reason),
@@ -287,9 +293,14 @@ fn result(f: &Finding) -> SarifResult<'_> {
             id: f.id.to_string(),
         },
         suppressions,
+        baseline_state: report.change_mark(f.id),
         properties: ResultProperties {
             security_severity: f.severity.security_severity(),
             area: f.area.as_str(),
+            decision: f
+                .decision
+                .as_ref()
+                .map(|d| strip_controls(&d.mark()).into_owned()),
         },
     }
 }
@@ -359,7 +370,7 @@ fn log(report: &Report) -> Log<'_> {
                 execution_successful: true,
                 tool_execution_notifications: notifications,
             }],
-            results: report.findings.iter().map(result).collect(),
+            results: report.findings.iter().map(|f| result(f, report)).collect(),
         }],
     }
 }

@@ -5,7 +5,8 @@
 use crate::engine::Report;
 use crate::findings::FindingId;
 use crate::findings::changes::{Baseline, Changes, PastFinding};
-use crate::store::{self, Store};
+use crate::store::{self, SessionSummary, Store};
+use crate::triage::decisions::Decision;
 use std::path::{Path, PathBuf};
 
 /// What an earlier audit to compare with is.
@@ -102,6 +103,80 @@ pub fn record(
         note(report, format!("audit not saved to the history: {e}"));
     }
     Ok(())
+}
+
+/// The triage decisions kept for `context`; a store that cannot be read leaves a note and
+/// no decisions (the findings then show untriaged, never silently dropped).
+pub fn decisions(
+    options: &HistoryOptions,
+    context: &str,
+    notes: &mut Vec<String>,
+) -> Vec<Decision> {
+    let Some(path) = &options.store else {
+        return Vec::new();
+    };
+    match Store::open_existing(path).and_then(|store| match store {
+        Some(store) => store.decisions(context),
+        None => Ok(Vec::new()),
+    }) {
+        Ok(decisions) => decisions,
+        Err(e) => {
+            notes.push(format!("audit history: triage decisions not read: {e}"));
+            Vec::new()
+        }
+    }
+}
+
+/// The last `limit` audits of `context`, oldest first; nothing when the store cannot be
+/// read (recording already said why).
+pub fn trend(options: &HistoryOptions, context: &str, limit: usize) -> Vec<SessionSummary> {
+    let Some(Ok(Some(store))) = options.store.as_deref().map(Store::open_existing) else {
+        return Vec::new();
+    };
+    let mut sessions = store.sessions(Some(context), limit).unwrap_or_default();
+    sessions.reverse();
+    sessions
+}
+
+/// Keeps (or with `None` takes back) a decision on `finding` in the store at `path`; returns
+/// every decision of `context` as it now stands in the store (another kaudit may have added
+/// some).
+pub fn decide(
+    path: &Path,
+    context: &str,
+    finding: &crate::findings::Finding,
+    decision: Option<&Decision>,
+) -> Result<Vec<Decision>, String> {
+    let store = Store::open(path).map_err(|e| e.to_string())?;
+    match decision {
+        Some(d) => store.decide(context, d),
+        None => store.undecide(context, finding.id).map(drop),
+    }
+    .and_then(|()| store.decisions(context))
+    .map_err(|e| format!("decision not kept: {e}"))
+}
+
+/// Who takes a decision: `given` (`--author`), else git's `user.name`, else the OS user.
+pub fn author(given: Option<&str>) -> String {
+    if let Some(name) = given.map(str::trim).filter(|n| !n.is_empty()) {
+        return name.to_string();
+    }
+    let git = std::process::Command::new("git")
+        .args(["config", "--get", "user.name"])
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()
+        .filter(|out| out.status.success())
+        .and_then(|out| String::from_utf8(out.stdout).ok())
+        .map(|name| name.trim().to_string())
+        .filter(|name| !name.is_empty() && name.len() <= 200);
+    git.or_else(|| {
+        ["USER", "LOGNAME", "USERNAME"]
+            .iter()
+            .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+    })
+    .unwrap_or_else(|| "unknown".into())
 }
 
 fn note(report: &mut Report, text: String) {

@@ -130,8 +130,14 @@ pub fn from_manifests(paths: &[PathBuf]) -> Inventory {
         .collect::<Vec<_>>()
         .join(", ");
     let mut source = SourceInfo::new("manifests", description, false, false);
-    // The same folder, however it was named, is the same audit history.
-    source.context = paths
+    source.context = manifests_context(paths);
+    build::from_typed(source, loaded)
+}
+
+/// The audit history's context for manifests: the same folder, however it was named, is the
+/// same history.
+pub fn manifests_context(paths: &[PathBuf]) -> String {
+    paths
         .iter()
         .map(|p| match std::fs::canonicalize(p) {
             Ok(full) => full.display().to_string(),
@@ -139,6 +145,5 @@ pub fn from_manifests(paths: &[PathBuf]) -> Inventory {
             Err(_) => p.display().to_string(),
         })
         .collect::<Vec<_>>()
-        .join(", ");
-    build::from_typed(source, loaded)
+        .join(", ")
 }

@@ -8,6 +8,7 @@
 //! aside before it is migrated.
 
 mod cache;
+mod decisions;
 mod schema;
 mod sessions;
 

@@ -37,12 +37,14 @@ const MIGRATIONS: &[&str] = &[
     CREATE TABLE triage (
         context TEXT NOT NULL,
         finding INTEGER NOT NULL,
+        rule TEXT NOT NULL,
+        subject TEXT NOT NULL,
         decision TEXT NOT NULL,
         reason TEXT NOT NULL,
         author TEXT NOT NULL,
         decided TEXT NOT NULL,
         expires TEXT,
-        evidence INTEGER,
+        evidence INTEGER NOT NULL,
         PRIMARY KEY (context, finding)
     );
     CREATE TABLE cache (

@@ -3,8 +3,8 @@
 
 use super::{Error, Store};
 use crate::engine::Report;
+use crate::findings::FindingId;
 use crate::findings::changes::PastFinding;
-use crate::findings::{Finding, FindingId};
 use crate::severity::Severity;
 use rusqlite::{OptionalExtension, params};
 
@@ -90,7 +90,7 @@ impl Store {
                         finding.severity.as_str(),
                         finding.subject.path(),
                         finding.message(),
-                        evidence_hash(finding) as i64,
+                        finding.evidence_hash() as i64,
                         !finding.is_active(),
                     ])
                     .map_err(sql)?;
@@ -178,22 +178,4 @@ impl Store {
             .map_err(|e| self.sql(e))?;
         rows.collect::<Result<_, _>>().map_err(|e| self.sql(e))
     }
-}
-
-/// FNV-1a over the finding's evidence and message: fixed forever, so a decision taken on one
-/// version of the evidence is seen to be stale when it changes.
-fn evidence_hash(finding: &Finding) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut feed = |bytes: &[u8]| {
-        for b in bytes.iter().chain([&0xff]) {
-            hash ^= u64::from(*b);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
-        }
-    };
-    feed(finding.message().as_bytes());
-    for evidence in &finding.evidence {
-        feed(evidence.pointer.to_string().as_bytes());
-        feed(evidence.value.as_bytes());
-    }
-    hash
 }

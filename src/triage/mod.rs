@@ -1,7 +1,11 @@
-//! Triage: findings suppressed by an annotation on the object or by an exemptions file.
-//! Suppressed findings are kept, counted and listed; expired exemptions are reported.
+//! Triage: findings suppressed by an annotation on the object, by an exemptions file or by a
+//! decision taken in an earlier session. Suppressed findings are kept, counted and listed;
+//! expired exemptions and decisions that no longer hold are reported.
 
+pub mod decisions;
 pub mod edit;
+
+use decisions::{Decision, Judged, Standing};
 
 use crate::findings::{Finding, SuppressedBy, Suppression};
 use crate::inventory::Inventory;
@@ -86,7 +90,8 @@ pub fn parse_exemptions(name: &str, text: &str) -> Result<Vec<Exemption>, ParseE
     Ok(file.exemptions)
 }
 
-fn is_date(s: &str) -> bool {
+/// `YYYY-MM-DD` in shape (the digits are not checked against a calendar).
+pub fn is_date(s: &str) -> bool {
     let b = s.as_bytes();
     b.len() == 10
         && b[4] == b'-'
@@ -126,6 +131,13 @@ pub fn render_exemptions(exemptions: &[Exemption]) -> String {
     out
 }
 
+/// What triage is given: the exemptions file and the decisions kept for this context.
+#[derive(Debug, Default, Clone)]
+pub struct Inputs {
+    pub exemptions: Vec<Exemption>,
+    pub decisions: Vec<Decision>,
+}
+
 /// What triage found besides suppressing findings.
 #[derive(Debug, Default, Clone, serde::Serialize)]
 pub struct TriageNotes {
@@ -133,6 +145,8 @@ pub struct TriageNotes {
     pub unused_exemptions: Vec<Exemption>,
     /// Malformed `kaudit.io/ignore` entries, with the object they are on.
     pub annotation_errors: Vec<String>,
+    /// Every decision kept for this context and how it stands in this audit.
+    pub decisions: Vec<Judged>,
 }
 
 /// Glob match where `*` matches any run of characters.
@@ -232,14 +246,20 @@ fn parse_ignore(
     out
 }
 
-/// Marks findings suppressed by annotations and exemptions. `today` is `YYYY-MM-DD`.
+/// Marks findings suppressed by annotations, decisions and exemptions, in that order (the
+/// object's own word first, then what was decided on this very finding, then patterns).
+/// `today` is `YYYY-MM-DD`.
 pub fn apply(
     findings: &mut [Finding],
     inv: &Inventory,
-    exemptions: &[Exemption],
+    inputs: &Inputs,
     today: &str,
 ) -> TriageNotes {
+    let exemptions = &inputs.exemptions;
     let mut notes = TriageNotes::default();
+    let decided: HashMap<crate::findings::FindingId, &Decision> =
+        inputs.decisions.iter().map(|d| (d.finding, d)).collect();
+    let mut standings: HashMap<crate::findings::FindingId, Standing> = HashMap::new();
     // Annotations, keyed by (kind, namespace, name).
     let mut ignores: HashMap<ObjectKey, Vec<(&'static str, String)>> = Default::default();
     for w in &inv.workloads {
@@ -273,6 +293,15 @@ pub fn apply(
     notes.expired_exemptions = expired.into_iter().cloned().collect();
     let mut used = vec![false; active.len()];
     for f in findings.iter_mut() {
+        let decision = decided.get(&f.id).map(|decision| {
+            let standing = decisions::standing(decision, f, today);
+            standings.insert(f.id, standing);
+            f.decision = Some(Box::new(Judged {
+                decision: (*decision).clone(),
+                standing,
+            }));
+            (decision, standing)
+        });
         let key = (
             f.subject.kind,
             f.subject.namespace.clone(),
@@ -286,6 +315,16 @@ pub fn apply(
                 by: SuppressedBy::Annotation,
                 reason: reason.clone(),
                 expires: None,
+            }));
+            continue;
+        }
+        if let Some((decision, Standing::Applied)) = decision
+            && decision.verdict.suppresses()
+        {
+            f.suppressed = Some(Box::new(Suppression {
+                by: SuppressedBy::Triage,
+                reason: format!("{}: {}", decision.verdict.label(), decision.reason),
+                expires: decision.expires.clone(),
             }));
             continue;
         }
@@ -303,6 +342,17 @@ pub fn apply(
         .zip(used)
         .filter(|(_, u)| !u)
         .map(|(e, _)| (*e).clone())
+        .collect();
+    notes.decisions = inputs
+        .decisions
+        .iter()
+        .map(|d| Judged {
+            decision: d.clone(),
+            standing: standings
+                .get(&d.finding)
+                .copied()
+                .unwrap_or(Standing::NotFound),
+        })
         .collect();
     notes
 }

@@ -7,6 +7,7 @@ use super::jobs::{JobKind, Jobs};
 use super::run::Options;
 use crate::session::Session;
 use crate::sources::locate::TextSource;
+use crate::triage::decisions::Decision;
 use crate::triage::{self, Exemption};
 use crate::yaml;
 use std::io::Write;
@@ -92,6 +93,49 @@ pub fn perform(app: &App, effect: Effect, options: &Options, jobs: &Jobs) -> Opt
                 move |path, current| unsuppress(&f, path, current),
             )
         }
+        Effect::Decide {
+            finding,
+            verdict,
+            reason,
+            expires,
+        } => {
+            let audit = app.audit.as_ref()?;
+            let f = audit.report.findings.get(finding)?.clone();
+            let shared = audit.share();
+            let (store, author) = (options.store.clone(), options.author.clone());
+            jobs.start(JobKind::Triage, move || {
+                let Some(store) = store else {
+                    return Event::Done(Err(
+                        "decisions are kept in the audit history, and this run has none (--no-store or no data folder)"
+                            .into(),
+                    ));
+                };
+                let decision = verdict.map(|verdict| {
+                    let author = crate::session::history::author(author.as_deref());
+                    let mut decision = Decision::on(&f, verdict, reason, author);
+                    decision.expires = expires;
+                    decision
+                });
+                let context = shared.report.source.context.clone();
+                match crate::session::history::decide(&store, &context, &f, decision.as_ref()) {
+                    Ok(decisions) => {
+                        let message = match &decision {
+                            Some(d) => format!(
+                                "{} on {}: {} by {} (m again changes it)",
+                                f.rule_id,
+                                f.subject.path(),
+                                d.verdict.label(),
+                                d.author
+                            ),
+                            None => format!("decision on {} {} taken back", f.rule_id, f.subject.path()),
+                        };
+                        let session = shared.with_decisions(decisions);
+                        Event::Rejudged(Box::new(Prepared::new(session)), message)
+                    }
+                    Err(e) => Event::Done(Err(e)),
+                }
+            })
+        }
         Effect::MergeAuditLog(analysis) => {
             let shared = app.audit.as_ref()?.share();
             jobs.start(JobKind::Rejudge, move || {
@@ -142,7 +186,7 @@ fn triage_job(
 ) -> Option<Event> {
     let path = path.to_path_buf();
     jobs.start(JobKind::Triage, move || {
-        match edit(&path, &shared.exemptions) {
+        match edit(&path, &shared.triage.exemptions) {
             Ok((list, message)) => {
                 let session = shared.with_exemptions(list);
                 Event::Rejudged(Box::new(Prepared::new(session)), message)

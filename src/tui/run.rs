@@ -29,6 +29,10 @@ pub struct Options {
     pub exemptions_path: PathBuf,
     /// Where `e` writes reports.
     pub export_dir: PathBuf,
+    /// The audit history, where `m` keeps triage decisions (`None`: `--no-store`).
+    pub store: Option<PathBuf>,
+    /// Who decides (`--author`); else git's `user.name`, else the OS user.
+    pub author: Option<String>,
     /// The kubeconfig options given (`:ctx` lists and switches contexts with them).
     pub kubeconfig: LiveOptions,
 }
@@ -221,7 +225,13 @@ fn spawn_loader(tx: Sender<Event>, source: Source, options: SessionOptions) {
             "reading the source and running every check".into(),
         ));
         // The view model too: a 100,000-finding table is built here, not on the UI thread.
-        let result = Session::open(&source, &options).map(Prepared::new);
+        let started = crate::time::now_rfc3339();
+        let result = Session::open(&source, &options)
+            .and_then(|mut session| {
+                session.record(&options.history, &started)?;
+                Ok(session)
+            })
+            .map(Prepared::new);
         let _ = tx.send(Event::Loaded(Box::new(result)));
     });
 }

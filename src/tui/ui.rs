@@ -68,6 +68,9 @@ pub fn draw(frame: &mut Frame, app: &App) {
     if let Input::Reason { text, .. } = &app.input {
         views::overlays::reason(frame, app, main, text);
     }
+    if let Input::Decide(form) = &app.input {
+        views::overlays::decision(frame, app, main, form);
+    }
 }
 
 fn age(secs: u64) -> String {
@@ -300,6 +303,10 @@ fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
             Span::styled("_", t.key),
         ]),
         Input::Reason { .. } => Line::styled("type a reason for the suppression", t.dim),
+        Input::Decide(_) => match &app.status {
+            Some(s) => Line::styled(s.clone(), t.key),
+            None => Line::styled("a triage decision, kept in the audit history", t.dim),
+        },
         Input::None => match &app.status {
             Some(s) => Line::styled(s.clone(), t.key),
             None => Line::styled(breadcrumb(app), t.dim),

@@ -68,6 +68,10 @@ impl App {
                     None => self.input = Input::Reason { finding, text: String::new() },
                 }
             }
+            Action::Decide => {
+                let finding = self.current_finding()?;
+                self.open_decision_form(finding);
+            }
             Action::Yaml => {
                 if let View::Detail(_) = self.view {
                     self.yaml.focused = !self.yaml.focused;

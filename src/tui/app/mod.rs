@@ -12,10 +12,12 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 mod actions;
 mod commands;
+mod decide;
 mod overlays;
 mod panes;
 
 pub use commands::next_version;
+pub use decide::{DecisionForm, Field as DecisionField};
 pub use panes::{Narrowing, Pane, PaneId, table_height};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,6 +107,8 @@ pub enum Input {
         finding: usize,
         text: String,
     },
+    /// The triage form: a decision on a finding.
+    Decide(Box<decide::DecisionForm>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -222,6 +226,13 @@ pub enum Effect {
     },
     Unsuppress {
         finding: usize,
+    },
+    /// Keep a triage decision on a finding in the store (`None`: take it back).
+    Decide {
+        finding: usize,
+        verdict: Option<crate::triage::decisions::Verdict>,
+        reason: String,
+        expires: Option<String>,
     },
     LoadYaml {
         finding: usize,
@@ -606,6 +617,12 @@ impl App {
             }
             (Input::Filter(_), _) => vec![("enter", "keep filter"), ("esc", "cancel")],
             (Input::Reason { .. }, _) => vec![("enter", "suppress"), ("esc", "cancel")],
+            (Input::Decide(_), _) => vec![
+                ("tab", "field"),
+                ("left/right", "verdict"),
+                ("enter", "keep"),
+                ("esc", "cancel"),
+            ],
             (_, Overlay::Export { .. }) => vec![
                 ("tab", "field"),
                 ("left/right", "change"),

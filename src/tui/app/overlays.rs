@@ -16,6 +16,7 @@ impl App {
                 None
             }
             (_, KeyCode::Esc) => None,
+            (Input::Decide(form), _) => self.on_decision_key(*form, key),
             (Input::Filter(mut text), code) => {
                 let done = matches!(code, KeyCode::Enter);
                 match code {

@@ -93,10 +93,7 @@ pub fn finding(frame: &mut Frame, app: &App, area: Rect, index: usize) {
         ]));
     }
     if let Some(s) = &f.suppressed {
-        let by = match s.by {
-            crate::findings::SuppressedBy::Annotation => "annotation",
-            crate::findings::SuppressedBy::Exemption => "exemption",
-        };
+        let by = s.by.label();
         let expires = s
             .expires
             .as_deref()
@@ -105,6 +102,28 @@ pub fn finding(frame: &mut Frame, app: &App, area: Rect, index: usize) {
         lines.push(Line::from(vec![
             Span::styled("Suppressed ", t.key),
             Span::raw(format!("by {by}: {}{expires}", strip_controls(&s.reason))),
+        ]));
+    }
+    if let Some(judged) = &f.decision {
+        let d = &judged.decision;
+        let expires = d
+            .expires
+            .as_deref()
+            .map(|e| format!(", until {e}"))
+            .unwrap_or_default();
+        let standing = match judged.standing {
+            crate::triage::decisions::Standing::Applied => String::new(),
+            other => format!(" [{}: decide again with m]", other.label()),
+        };
+        lines.push(Line::from(vec![
+            Span::styled("Decision  ", t.key),
+            Span::raw(format!(
+                "{} by {} on {}{expires}: {}{standing}",
+                d.verdict.label(),
+                strip_controls(&d.author),
+                strip_controls(d.decided.get(..10).unwrap_or(&d.decided)),
+                strip_controls(&d.reason)
+            )),
         ]));
     }
     lines.push(Line::raw(""));

@@ -1,6 +1,8 @@
-//! Pop-ups: help (generated from the keymap table), the export dialog, the reason prompt.
+//! Pop-ups: help (generated from the keymap table), the export dialog, the reason prompt, the
+//! triage form.
 
-use crate::tui::app::{App, ExportFormat, ExportScope};
+use crate::sanitize::strip_controls;
+use crate::tui::app::{App, DecisionField, DecisionForm, ExportFormat, ExportScope};
 use crate::tui::keymap::{KEYMAP, Scope};
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -152,6 +154,71 @@ pub fn reason(frame: &mut Frame, app: &App, area: Rect, text: &str) {
     frame.render_widget(
         Paragraph::new(lines)
             .block(popup(app, "Suppress finding"))
+            .wrap(Wrap { trim: false }),
+        rect,
+    );
+}
+
+pub fn decision(frame: &mut Frame, app: &App, area: Rect, form: &DecisionForm) {
+    let t = &app.theme;
+    let finding = app
+        .audit
+        .as_ref()
+        .and_then(|a| a.report.findings.get(form.finding));
+    let about = finding.map_or_else(String::new, |f| {
+        strip_controls(&format!("{} on {}", f.rule_id, f.subject.path())).into_owned()
+    });
+    let marker = |field: DecisionField| {
+        if form.field == field {
+            Span::styled("> ", t.key)
+        } else {
+            Span::raw("  ")
+        }
+    };
+    let mut verdicts = vec![marker(DecisionField::Verdict), Span::raw("decision: ")];
+    for (i, choice) in form.choices().into_iter().enumerate() {
+        let label = choice.map_or("take back", |v| v.label());
+        let style = if i == form.choice { t.key } else { t.dim };
+        let text = if i == form.choice {
+            format!("[{label}] ")
+        } else {
+            format!(" {label}  ")
+        };
+        verdicts.push(Span::styled(text, style));
+    }
+    let cursor = |field: DecisionField| {
+        if form.field == field {
+            Span::styled("_", t.key)
+        } else {
+            Span::raw("")
+        }
+    };
+    let lines = vec![
+        Line::styled(about, t.dim),
+        Line::from(verdicts),
+        Line::from(vec![
+            marker(DecisionField::Reason),
+            Span::raw("reason:   "),
+            Span::raw(strip_controls(&form.reason).into_owned()),
+            cursor(DecisionField::Reason),
+        ]),
+        Line::from(vec![
+            marker(DecisionField::Expires),
+            Span::raw("expires:  "),
+            Span::raw(form.expires.clone()),
+            cursor(DecisionField::Expires),
+            Span::styled("  (YYYY-MM-DD, empty: never)", t.dim),
+        ]),
+        Line::styled(
+            "Kept in the audit history for this cluster; comes back when it expires or the evidence changes.",
+            t.dim,
+        ),
+    ];
+    let rect = centered(area, 96, 8);
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(popup(app, "Triage"))
             .wrap(Wrap { trim: false }),
         rect,
     );
