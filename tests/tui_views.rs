@@ -30,8 +30,8 @@ fn options(dir: &std::path::Path) -> run::Options {
         mouse: false,
         exemptions_path: dir.join("exemptions.yaml"),
         export_dir: dir.to_path_buf(),
-        store: None,
-        author: None,
+        store: Some(dir.join("data/kaudit.db")),
+        author: Some("alice".into()),
         kubeconfig: Default::default(),
     }
 }
@@ -265,6 +265,150 @@ fn suppress_needs_a_reason_writes_the_file_and_is_reversible() {
         !std::fs::read_to_string(dir.path().join("exemptions.yaml"))
             .unwrap()
             .contains("POD008")
+    );
+}
+
+#[test]
+fn triage_marks_are_kept_in_the_history_and_can_be_taken_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = demo_app((120, 40));
+    keys(&mut app, ":findings");
+    key(&mut app, KeyCode::Enter);
+    keys(&mut app, "/pod008");
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Enter);
+    keys(&mut app, "m");
+    let Input::Decide(form) = &app.input else {
+        panic!("m opens the triage form")
+    };
+    assert_eq!(form.reason, "");
+    assert!(
+        key(&mut app, KeyCode::Enter).is_none(),
+        "an empty reason is refused"
+    );
+    assert!(matches!(app.input, Input::Decide(_)));
+    keys(&mut app, "builder needs it");
+    // Tab to the expiry: a malformed day is refused, a good one kept.
+    key(&mut app, KeyCode::Tab);
+    keys(&mut app, "2099-1");
+    assert!(key(&mut app, KeyCode::Enter).is_none());
+    keys(&mut app, "2-31");
+    // Tab on to the verdict, right once: false positive.
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Right);
+    press(&mut app, KeyCode::Enter, dir.path());
+    assert_eq!(app.input, Input::None);
+    let View::Detail(j) = app.view else {
+        panic!("still on the detail")
+    };
+    let f = &app.audit.as_ref().unwrap().report.findings[j];
+    assert_eq!(f.rule_id, "POD008");
+    let decision = &f
+        .decision
+        .as_ref()
+        .expect("the finding carries the decision")
+        .decision;
+    assert_eq!(
+        (decision.verdict.as_str(), decision.author.as_str()),
+        ("false-positive", "alice")
+    );
+    assert_eq!(decision.expires.as_deref(), Some("2099-12-31"));
+    assert!(f.suppressed.is_some(), "a false positive stops counting");
+    assert!(
+        screen(&app).contains("false positive by alice"),
+        "{}",
+        screen(&app)
+    );
+    let kept = kaudit::store::Store::open(&dir.path().join("data/kaudit.db"))
+        .unwrap()
+        .decisions("demo")
+        .unwrap();
+    assert_eq!(kept.len(), 1, "kept in the store under the demo's context");
+
+    // m again: the form shows the decision; left from false positive wraps to "take back".
+    keys(&mut app, "m");
+    let Input::Decide(form) = &app.input else {
+        panic!("m opens the form again")
+    };
+    assert_eq!(form.reason, "builder needs it");
+    key(&mut app, KeyCode::Left);
+    key(&mut app, KeyCode::Left);
+    press(&mut app, KeyCode::Enter, dir.path());
+    let View::Detail(j) = app.view else {
+        panic!("still on the detail")
+    };
+    let f = &app.audit.as_ref().unwrap().report.findings[j];
+    assert!(f.decision.is_none() && f.suppressed.is_none(), "taken back");
+}
+
+/// The dashboard shows the score trend over the recorded audits and what changed; the
+/// findings view marks what is new and `:findings new` keeps only that.
+#[test]
+fn the_dashboard_shows_the_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = SessionOptions {
+        history: kaudit::session::history::HistoryOptions {
+            store: Some(dir.path().join("kaudit.db")),
+            baseline: None,
+        },
+        ..SessionOptions::default()
+    };
+    let mut audit = None;
+    for _ in 0..3 {
+        let mut session = Session::open(&Source::Demo, &options).unwrap();
+        session
+            .record(&options.history, "2026-06-01T00:00:00Z")
+            .unwrap();
+        audit = Some(session);
+    }
+    let mut app = App::new(Theme::new(ThemeName::Dark), "demo".into(), (160, 48));
+    app.update(Event::Loaded(Box::new(Ok(Prepared::new(audit.unwrap())))));
+    let shown = screen(&app);
+    // Pod security scores 80 in the demo: three bars at the same height.
+    let pss_row = shown
+        .lines()
+        .find(|l| l.contains("Pod security") && l.contains("100%"))
+        .unwrap();
+    assert!(pss_row.contains("▆▆▆"), "{pss_row}");
+    assert!(
+        shown.contains("Since the last audit: 0 new, 0 resolved"),
+        "{shown}"
+    );
+    keys(&mut app, ":findings new");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(
+        app.findings.rows.len(),
+        0,
+        "nothing is new on the third audit"
+    );
+    assert!(
+        app.status
+            .as_deref()
+            .unwrap_or("")
+            .contains("0 new since the last audit")
+    );
+
+    // Against an earlier report that had no findings, everything is new and marked so.
+    let empty = dir.path().join("empty.json");
+    std::fs::write(&empty, r#"{"findings": []}"#).unwrap();
+    let against_empty = kaudit::session::history::HistoryOptions {
+        store: None,
+        baseline: Some(kaudit::session::history::BaselineChoice::Report(empty)),
+    };
+    let mut session = Session::open(&Source::Demo, &options).unwrap();
+    session
+        .record(&against_empty, "2026-06-01T00:00:00Z")
+        .unwrap();
+    let total = session.report.findings.len();
+    let mut app = App::new(Theme::new(ThemeName::Dark), "demo".into(), (160, 48));
+    app.update(Event::Loaded(Box::new(Ok(Prepared::new(session)))));
+    keys(&mut app, ":findings new");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.findings.rows.len(), total);
+    let shown = screen(&app);
+    assert!(
+        shown.lines().filter(|l| l.contains(" new ")).count() > 10,
+        "{shown}"
     );
 }
 

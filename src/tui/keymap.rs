@@ -180,7 +180,7 @@ pub static KEYMAP: &[Binding] = &[
         "m",
         Findings,
         A::Decide,
-        "mark: accepted risk, false positive or will fix, with a reason and an expiry",
+        "triage: accepted risk, false positive, will fix",
         "mark",
     ),
     b(
@@ -189,7 +189,7 @@ pub static KEYMAP: &[Binding] = &[
         "m",
         Detail,
         A::Decide,
-        "mark: accepted risk, false positive or will fix, with a reason and an expiry",
+        "triage: accepted risk, false positive, will fix",
         "mark",
     ),
     b(

@@ -9,6 +9,7 @@ use crate::rules::RULES;
 use crate::sanitize::{strip_controls, strip_controls_cow};
 use crate::session::Session;
 use crate::severity::{Area, Severity};
+use crate::triage::decisions::Standing;
 use std::collections::BTreeMap;
 
 /// One finding as a table row.
@@ -23,6 +24,10 @@ pub struct FindingRow {
     pub object: String,
     pub message: String,
     pub suppressed: bool,
+    /// New since the baseline (the last audit of this context).
+    pub new: bool,
+    /// The triage decision's short mark (`will fix`, `accepted risk, expired`).
+    pub decision: Option<String>,
     /// Where the row's haystack lies in [`Model::finding_hays`].
     pub hay: std::ops::Range<usize>,
 }
@@ -81,6 +86,11 @@ pub struct Model {
     pub rules: Vec<RuleRow>,
 }
 
+/// The filter word of findings new since the baseline (`:findings new`).
+pub const NEW_TAG: &str = "is:new";
+/// The filter word of findings with a triage decision (`:findings decided`).
+pub const DECIDED_TAG: &str = "is:decided";
+
 fn clean(s: &str) -> String {
     strip_controls(s).into_owned()
 }
@@ -110,6 +120,12 @@ impl Model {
                 // Written out once, and kept as is when it has nothing to strip.
                 let message = strip_controls_cow(f.message()).into_owned();
                 let namespace = clean(&s.namespace);
+                let new = report.change_mark(f.id) == Some("new");
+                let decision = f.decision.as_ref().map(|j| match j.standing {
+                    Standing::Applied => j.decision.verdict.label().to_string(),
+                    other => format!("{}, {}", j.decision.verdict.label(), other.label()),
+                });
+                // `:findings new` filters on `is:new`; `is:decided` finds the decided.
                 let hay = push_haystack(
                     &mut finding_hays,
                     &[
@@ -119,6 +135,8 @@ impl Model {
                         &namespace,
                         &object,
                         &message,
+                        if new { NEW_TAG } else { "" },
+                        if decision.is_some() { DECIDED_TAG } else { "" },
                     ],
                 );
                 FindingRow {
@@ -130,6 +148,8 @@ impl Model {
                     object,
                     message,
                     suppressed: !f.is_active(),
+                    new,
+                    decision,
                     hay,
                 }
             })

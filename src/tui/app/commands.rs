@@ -101,6 +101,17 @@ impl App {
                     self.findings.filter = area.as_str().to_string();
                     self.grouped = false;
                     self.refresh(PaneId::Findings);
+                } else if let Some(tag) = match arg {
+                    "new" => Some(crate::tui::model::NEW_TAG),
+                    "decided" | "triaged" => Some(crate::tui::model::DECIDED_TAG),
+                    _ => None,
+                } {
+                    self.findings.filter = tag.to_string();
+                    self.grouped = false;
+                    self.refresh(PaneId::Findings);
+                    if tag == crate::tui::model::NEW_TAG {
+                        self.status = Some(self.new_findings_status());
+                    }
                 } else if let Ok(sev) = arg.parse::<Severity>() {
                     self.findings.filter = sev.as_str().to_string();
                     self.grouped = false;
@@ -110,6 +121,22 @@ impl App {
             self.go(v);
         }
         None
+    }
+}
+
+impl App {
+    /// What `:findings new` compares with.
+    fn new_findings_status(&self) -> String {
+        match self.audit.as_ref().and_then(|a| a.report.changes.as_ref()) {
+            Some(c) if c.baseline.is_some() => format!(
+                "{} new since the last audit of this context ({} resolved, {} unchanged)",
+                c.new.len(),
+                c.resolved.len(),
+                c.unchanged
+            ),
+            Some(_) => "first audit of this context: nothing is new yet".into(),
+            None => "no audit history in this run (--no-store)".into(),
+        }
     }
 }
 

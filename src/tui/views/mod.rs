@@ -3,6 +3,7 @@
 mod detail;
 pub mod overlays;
 mod tables;
+mod trend;
 
 use super::app::{App, Pane, View};
 use ratatui::Frame;

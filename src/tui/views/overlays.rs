@@ -66,6 +66,10 @@ pub fn help(frame: &mut Frame, app: &App, area: Rect, scroll: u16) {
             ":findings [area|severity]",
             "every finding, e.g. :findings rbac, :findings high",
         ),
+        (
+            ":findings new|decided",
+            "new since the last audit; with a triage decision",
+        ),
         (":audit  :sig", "audit log and signature views"),
         (":rules", "the rule catalog"),
         (":ns NAME  :ns all", "limit every view to one namespace"),

@@ -24,6 +24,9 @@ fn sev_cell(app: &App, s: Severity, narrow: bool) -> Cell<'static> {
     Cell::from(Span::styled(word, app.theme.severity(s)))
 }
 
+/// Past audits shown in the score trend.
+const TREND_WIDTH: usize = 12;
+
 pub fn dashboard(frame: &mut Frame, app: &App, area: Rect) {
     let Some(audit) = &app.audit else { return };
     let t = &app.theme;
@@ -65,13 +68,17 @@ pub fn dashboard(frame: &mut Frame, app: &App, area: Rect) {
                 )),
                 Cell::from(Span::styled(n(Severity::Low), t.severity(Severity::Low))),
                 Cell::from(a.suppressed.to_string()),
+                Cell::from(Span::styled(
+                    super::trend::sparkline(&audit.past, a.area, TREND_WIDTH),
+                    t.key,
+                )),
                 Cell::from(coverage),
             ])
         })
         .collect();
     let header = Row::new(if narrow {
         vec![
-            "AREA", "SCORE", "GR", "CRIT", "HIGH", "MED", "LOW", "SUP", "COVERAGE",
+            "AREA", "SCORE", "GR", "CRIT", "HIGH", "MED", "LOW", "SUP", "TREND", "COVERAGE",
         ]
     } else {
         vec![
@@ -83,6 +90,7 @@ pub fn dashboard(frame: &mut Frame, app: &App, area: Rect) {
             "MEDIUM",
             "LOW",
             "SUPPRESSED",
+            "TREND",
             "COVERAGE",
         ]
     })
@@ -96,6 +104,7 @@ pub fn dashboard(frame: &mut Frame, app: &App, area: Rect) {
         Constraint::Length(if narrow { 4 } else { 6 }),
         Constraint::Length(if narrow { 4 } else { 6 }),
         Constraint::Length(if narrow { 4 } else { 10 }),
+        Constraint::Length(if narrow { 8 } else { TREND_WIDTH as u16 }),
         Constraint::Min(10),
     ];
     let block = Block::default()
@@ -140,7 +149,7 @@ pub fn dashboard(frame: &mut Frame, app: &App, area: Rect) {
         },
     );
 
-    let mut lines = Vec::new();
+    let mut lines: Vec<Line> = super::trend::changes_line(app).into_iter().collect();
     let mut reasons: Vec<String> = report
         .not_evaluated
         .iter()
@@ -476,6 +485,13 @@ pub fn findings(frame: &mut Frame, app: &App, area: Rect) {
         },
         |r| {
             let f = &m.findings[r];
+            let mut marks = Vec::new();
+            if f.new {
+                marks.push(Span::styled("new ", app.theme.key));
+            }
+            if let Some(d) = &f.decision {
+                marks.push(Span::styled(format!("[{d}] "), app.theme.dim));
+            }
             let message = if f.suppressed {
                 format!("[suppressed] {}", f.message)
             } else {
@@ -493,11 +509,12 @@ pub fn findings(frame: &mut Frame, app: &App, area: Rect) {
                 cells.push(Cell::from(f.namespace.clone()));
                 cells.push(Cell::from(f.object.clone()));
             }
-            cells.push(if f.suppressed {
-                Cell::from(Span::styled(message, app.theme.dim))
+            marks.push(if f.suppressed {
+                Span::styled(message, app.theme.dim)
             } else {
-                Cell::from(message)
+                Span::raw(message)
             });
+            cells.push(Cell::from(Line::from(marks)));
             cells
         },
     );
