@@ -162,14 +162,27 @@ impl Session {
         options: &history::HistoryOptions,
         started: &str,
     ) -> Result<(), Error> {
+        let store = self.compare(options, started)?;
         let report = Arc::make_mut(&mut self.report);
-        history::record(report, options, started, &crate::time::now_rfc3339())?;
-        self.past = Arc::new(history::trend(
-            options,
-            &self.report.source.context,
-            TREND_LENGTH,
-        ));
+        if let Err(e) = history::save(store, report, started, &crate::time::now_rfc3339()) {
+            report.source.notes.push(e);
+        }
         Ok(())
+    }
+
+    /// [`Session::record`] without the save: the changes and the trend (this audit last),
+    /// and the store to save it in with [`history::save`] once it is on screen.
+    pub fn compare(
+        &mut self,
+        options: &history::HistoryOptions,
+        started: &str,
+    ) -> Result<Option<crate::store::Store>, Error> {
+        let report = Arc::make_mut(&mut self.report);
+        let store = history::compare(report, options)?;
+        let mut past = history::trend(options, &report.source.context, TREND_LENGTH - 1);
+        past.push(SessionSummary::of(report, started));
+        self.past = Arc::new(past);
+        Ok(store)
     }
 
     /// A copy of the session's results for a background job (without the follower, which

@@ -777,3 +777,46 @@ fn killed_mid_save_leaves_whole_sessions() {
     );
     assert_eq!(w.history(&["--limit", "1000"]).len(), sessions.len() + 1);
 }
+
+/// Several kaudit processes saving to one store at once: every session is kept whole (the
+/// busy time-out makes writers wait their turn instead of failing or losing a write).
+#[test]
+fn concurrent_audits_lose_no_session() {
+    let w = Workspace::with(&[("web.yaml", WEB), ("worker.yaml", WORKER)]);
+    let (_, first) = w.scan_json(&[]);
+    let per_audit = findings(&first).len() as u64;
+    let children: Vec<_> = (0..4)
+        .map(|_| {
+            w.scan_command(&["--format", "json"])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("spawn kaudit")
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().expect("wait");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains("not saved"), "{err}");
+    }
+    let sessions = w.history(&[]);
+    assert_eq!(sessions.len(), 5, "every audit saved");
+    assert!(sessions.iter().all(|s| s["findings"] == per_audit));
+}
+
+/// A store that cannot be created (its folder is a file): the audit runs and says why the
+/// history is missing.
+#[test]
+fn an_unusable_data_folder_costs_the_history_not_the_audit() {
+    let w = Workspace::with(&[("web.yaml", WEB)]);
+    std::fs::write(&w.data, "a file where the folder should be").unwrap();
+    let (code, report) = w.scan_json(&[]);
+    assert!(!findings(&report).is_empty(), "the audit still reports");
+    assert_ne!(code, ERROR);
+    let notes = report["source"]["notes"].to_string();
+    assert!(notes.contains("audit history not used"), "{notes}");
+    assert_eq!(
+        std::fs::read_to_string(&w.data).unwrap(),
+        "a file where the folder should be"
+    );
+}

@@ -118,6 +118,10 @@ fn info() {
     );
     println!("data:        {}  (KAUDIT_DATA_DIR)", show(data_dir()));
     println!(
+        "history:     {}  (audits, triage decisions, caches; --no-store skips it)",
+        show(data_dir().map(|d| d.join(crate::store::FILE_NAME)))
+    );
+    println!(
         "log:         {}",
         show(data_dir().map(|d| d.join("kaudit.log")))
     );

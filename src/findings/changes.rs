@@ -33,6 +33,19 @@ pub struct PastFinding {
     pub message: String,
 }
 
+impl PastFinding {
+    /// A finding known by its id alone (described later, if it turns out resolved).
+    pub fn id_only(id: FindingId) -> PastFinding {
+        PastFinding {
+            id,
+            rule_id: String::new(),
+            severity: Severity::Info,
+            subject: String::new(),
+            message: String::new(),
+        }
+    }
+}
+
 /// New, resolved and unchanged findings. `baseline` is `None` on a first audit (nothing to
 /// compare with: nothing is new or resolved).
 #[derive(Debug, Clone, Default, serde::Serialize)]

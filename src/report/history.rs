@@ -3,7 +3,7 @@
 
 use super::Report;
 use crate::findings::Finding;
-use crate::sanitize::{md, md_code};
+use crate::sanitize::{html as h, md, md_code};
 use std::fmt::Write;
 
 /// Rows of new and resolved findings listed before "and N more".
@@ -131,4 +131,75 @@ pub fn decisions_markdown(out: &mut String, r: &Report) {
         );
     }
     let _ = writeln!(out);
+}
+
+/// The HTML report's line on what changed, with the resolved findings listed.
+pub fn changes_html(out: &mut String, r: &Report) {
+    let Some(changes) = &r.changes else {
+        return;
+    };
+    let Some(baseline) = &changes.baseline else {
+        let _ = writeln!(
+            out,
+            "<p><b>Changes:</b> first audit of this context, nothing to compare with yet.</p>"
+        );
+        return;
+    };
+    let against = match (&baseline.session, &baseline.file) {
+        (Some(id), _) => format!("session {id}"),
+        (None, Some(file)) => format!("<code>{}</code>", h(file)),
+        (None, None) => "the baseline".into(),
+    };
+    let _ = writeln!(
+        out,
+        "<p><b>Changes since {against}:</b> {} new (marked below), {} resolved, {} unchanged.</p>",
+        changes.new.len(),
+        changes.resolved.len(),
+        changes.unchanged
+    );
+    if changes.resolved_findings.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "<details><summary>Resolved since then</summary><table><tr><th>Severity</th><th>Rule</th><th>Object</th><th>Finding</th></tr>"
+    );
+    for f in changes.resolved_findings.iter().take(MAX_ROWS) {
+        let _ = writeln!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td></tr>",
+            f.severity.label(),
+            h(&f.rule_id),
+            h(&f.subject),
+            h(&f.message)
+        );
+    }
+    let _ = writeln!(out, "</table></details>");
+}
+
+/// The HTML report's table of triage decisions.
+pub fn decisions_html(out: &mut String, r: &Report) {
+    if r.triage.decisions.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "<h2>Triage decisions</h2><table><tr><th>Rule</th><th>Object</th><th>Decision</th><th>By</th><th>On</th><th>Expires</th><th>Reason</th><th>Status</th></tr>"
+    );
+    for j in &r.triage.decisions {
+        let d = &j.decision;
+        let _ = writeln!(
+            out,
+            "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            h(&d.rule_id),
+            h(&d.subject),
+            d.verdict.label(),
+            h(&d.author),
+            h(d.decided.get(..10).unwrap_or(&d.decided)),
+            d.expires.as_deref().map_or("-".into(), h),
+            h(&d.reason),
+            j.standing.label()
+        );
+    }
+    let _ = writeln!(out, "</table>");
 }

@@ -41,6 +41,7 @@ pub fn render(report: &Report) -> String {
         report.summary.workloads,
         report.summary.namespaces
     );
+    super::history::changes_html(&mut out, report);
     let _ = writeln!(
         out,
         "<table><tr><th>Area</th><th>Score</th><th>Grade</th><th>Critical</th><th>High</th><th>Medium</th><th>Low</th><th>Suppressed</th><th>Coverage</th></tr>"
@@ -153,6 +154,7 @@ pub fn render(report: &Report) -> String {
             );
         }
     }
+    super::history::decisions_html(&mut out, report);
     let suppressed: Vec<&Finding> = report.findings.iter().filter(|f| !f.is_active()).collect();
     if !suppressed.is_empty() {
         let _ = writeln!(

@@ -58,7 +58,17 @@ pub fn record(
     started: &str,
     finished: &str,
 ) -> Result<(), Error> {
-    let mut store = match &options.store {
+    let store = compare(report, options)?;
+    if let Err(e) = save(store, report, started, finished) {
+        note(report, e);
+    }
+    Ok(())
+}
+
+/// Sets `report.changes` against the baseline; returns the store to [`save`] the audit in
+/// (none when there is no history or it cannot be used: the report then says why).
+pub fn compare(report: &mut Report, options: &HistoryOptions) -> Result<Option<Store>, Error> {
+    let store = match &options.store {
         Some(path) => match Store::open(path) {
             Ok(store) => Some(store),
             Err(e) => {
@@ -93,16 +103,34 @@ pub fn record(
             None => None,
         },
     };
-    report.changes = Some(match baseline {
+    let mut changes = match baseline {
         Some((baseline, past)) => Changes::between(&report.findings, baseline, past),
         None => Changes::default(),
-    });
-    if let Some(store) = &mut store
-        && let Err(e) = store.save_session(report, started, finished)
+    };
+    if let (Some(store), Some(session)) =
+        (&store, changes.baseline.as_ref().and_then(|b| b.session))
+        && let Err(e) = store.describe(session, &mut changes.resolved_findings)
     {
-        note(report, format!("audit not saved to the history: {e}"));
+        note(report, format!("resolved findings not described: {e}"));
     }
-    Ok(())
+    report.changes = Some(changes);
+    Ok(store)
+}
+
+/// Saves the audit in the store [`compare`] opened; the error says what was lost.
+pub fn save(
+    store: Option<Store>,
+    report: &Report,
+    started: &str,
+    finished: &str,
+) -> Result<(), String> {
+    match store {
+        Some(mut store) => store
+            .save_session(report, started, finished)
+            .map(drop)
+            .map_err(|e| format!("audit not saved to the history: {e}")),
+        None => Ok(()),
+    }
 }
 
 /// The triage decisions kept for `context`; a store that cannot be read leaves a note and
@@ -127,8 +155,8 @@ pub fn decisions(
     }
 }
 
-/// The last `limit` audits of `context`, oldest first; nothing when the store cannot be
-/// read (recording already said why).
+/// The last `limit` audits of `context` saved, oldest first; nothing when the store cannot
+/// be read (comparing already said why).
 pub fn trend(options: &HistoryOptions, context: &str, limit: usize) -> Vec<SessionSummary> {
     let Some(Ok(Some(store))) = options.store.as_deref().map(Store::open_existing) else {
         return Vec::new();
@@ -185,7 +213,12 @@ fn note(report: &mut Report, text: String) {
 
 fn session_baseline(store: &Store, id: i64) -> Result<(Baseline, Vec<PastFinding>), store::Error> {
     let session = store.session(id)?;
-    let past = store.findings_of(id)?;
+    // Ids only: the resolved few are described after the diff.
+    let past = store
+        .finding_ids_of(id)?
+        .into_iter()
+        .map(PastFinding::id_only)
+        .collect();
     Ok((
         Baseline {
             kind: "session",

@@ -33,7 +33,7 @@ const MIGRATIONS: &[&str] = &[
         evidence INTEGER NOT NULL,
         suppressed INTEGER NOT NULL
     );
-    CREATE INDEX findings_by_session ON findings (session);
+    CREATE INDEX findings_by_session ON findings (session, id);
     CREATE TABLE triage (
         context TEXT NOT NULL,
         finding INTEGER NOT NULL,
@@ -152,5 +152,28 @@ mod tests {
             "{err}"
         );
         assert_eq!(std::fs::read(&junk).unwrap(), before, "never repaired");
+    }
+
+    #[test]
+    fn an_older_file_is_copied_aside_before_it_is_migrated() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kaudit.db");
+        let store = Store::open(&path).unwrap();
+        store
+            .connection
+            .execute_batch("INSERT INTO cache VALUES ('vuln', 'sha256:1', 'k', x'01', 'now')")
+            .unwrap();
+        back_up(&store, 1).unwrap();
+        let copy = dir.path().join("kaudit.db.v1.bak");
+        let saved: i64 = rusqlite::Connection::open(&copy)
+            .unwrap()
+            .query_row("SELECT count(*) FROM cache", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(saved, 1, "the copy holds the data as it was");
+        // A copy already there (from an earlier attempt) is never overwritten.
+        let before = std::fs::read(&copy).unwrap();
+        store.connection.execute_batch("DELETE FROM cache").unwrap();
+        back_up(&store, 1).unwrap();
+        assert_eq!(std::fs::read(&copy).unwrap(), before);
     }
 }

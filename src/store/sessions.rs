@@ -3,8 +3,8 @@
 
 use super::{Error, Store};
 use crate::engine::Report;
-use crate::findings::FindingId;
 use crate::findings::changes::PastFinding;
+use crate::findings::{Finding, FindingId};
 use crate::severity::Severity;
 use rusqlite::{OptionalExtension, params};
 
@@ -27,6 +27,37 @@ pub struct SessionSummary {
     pub scores: serde_json::Value,
 }
 
+impl SessionSummary {
+    /// The audit of `report` as the history will list it once saved (`id` 0 until then).
+    pub fn of(report: &Report, started: &str) -> SessionSummary {
+        SessionSummary {
+            id: 0,
+            context: report.source.context.clone(),
+            source: report.source.kind.clone(),
+            description: report.source.description.clone(),
+            server_version: report.source.server_version.clone(),
+            tool_version: report.tool.version.to_string(),
+            started: started.to_string(),
+            finished: String::new(),
+            findings: report.findings.len() as u64,
+            suppressed: report.findings.iter().filter(|f| !f.is_active()).count() as u64,
+            scores: scores_of(report),
+        }
+    }
+}
+
+/// Score per area (`null` where nothing was evaluated).
+fn scores_of(report: &Report) -> serde_json::Value {
+    serde_json::Value::Object(
+        report
+            .summary
+            .areas
+            .iter()
+            .map(|a| (a.area.to_string(), serde_json::json!(a.score)))
+            .collect(),
+    )
+}
+
 /// A session just saved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StoredSession {
@@ -47,12 +78,7 @@ impl Store {
             path: path.clone(),
             source,
         };
-        let scores: serde_json::Map<String, serde_json::Value> = report
-            .summary
-            .areas
-            .iter()
-            .map(|a| (a.area.to_string(), serde_json::json!(a.score)))
-            .collect();
+        let scores = scores_of(report);
         let suppressed = report.findings.iter().filter(|f| !f.is_active()).count();
         let tx = self.connection.transaction().map_err(sql)?;
         tx.execute(
@@ -69,7 +95,7 @@ impl Store {
                 finished,
                 report.findings.len() as i64,
                 suppressed as i64,
-                serde_json::Value::Object(scores).to_string(),
+                scores.to_string(),
             ],
         )
         .map_err(sql)?;
@@ -81,7 +107,11 @@ impl Store {
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                 )
                 .map_err(sql)?;
-            for finding in &report.findings {
+            // In id order: the (session, id) index then grows at its end instead of being
+            // split all over (twice as fast for 100,000 findings).
+            let mut in_order: Vec<&Finding> = report.findings.iter().collect();
+            in_order.sort_unstable_by_key(|f| f.id.0 as i64);
+            for finding in in_order {
                 insert
                     .execute(params![
                         id,
@@ -154,6 +184,46 @@ impl Store {
             .optional()
             .map(Option::flatten)
             .map_err(|e| self.sql(e))
+    }
+
+    /// The ids of the findings a session recorded: all a diff needs (the few resolved ones
+    /// are then described with [`Store::describe`]).
+    pub fn finding_ids_of(&self, session: i64) -> Result<Vec<FindingId>, Error> {
+        let mut query = self
+            .connection
+            .prepare_cached("SELECT id FROM findings WHERE session = ?1")
+            .map_err(|e| self.sql(e))?;
+        let rows = query
+            .query_map([session], |r| Ok(FindingId(r.get::<_, i64>(0)? as u64)))
+            .map_err(|e| self.sql(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.sql(e))
+    }
+
+    /// Fills in rule, severity, subject and message of `findings` from what `session`
+    /// recorded about them.
+    pub fn describe(&self, session: i64, findings: &mut [PastFinding]) -> Result<(), Error> {
+        let mut query = self
+            .connection
+            .prepare_cached(
+                "SELECT rule, severity, subject, message FROM findings WHERE session = ?1 AND id = ?2",
+            )
+            .map_err(|e| self.sql(e))?;
+        for f in findings {
+            let found = query
+                .query_row(params![session, f.id.0 as i64], |r| {
+                    let severity: String = r.get(1)?;
+                    Ok((r.get(0)?, severity, r.get(2)?, r.get(3)?))
+                })
+                .optional()
+                .map_err(|e| self.sql(e))?;
+            if let Some((rule, severity, subject, message)) = found {
+                f.rule_id = rule;
+                f.severity = severity.parse().unwrap_or(Severity::Info);
+                f.subject = subject;
+                f.message = message;
+            }
+        }
+        Ok(())
     }
 
     /// The findings a session recorded.

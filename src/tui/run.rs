@@ -226,13 +226,25 @@ fn spawn_loader(tx: Sender<Event>, source: Source, options: SessionOptions) {
         ));
         // The view model too: a 100,000-finding table is built here, not on the UI thread.
         let started = crate::time::now_rfc3339();
-        let result = Session::open(&source, &options)
-            .and_then(|mut session| {
-                session.record(&options.history, &started)?;
-                Ok(session)
-            })
-            .map(Prepared::new);
+        let opened = Session::open(&source, &options).and_then(|mut session| {
+            let store = session.compare(&options.history, &started)?;
+            Ok((session, store))
+        });
+        let (result, save) = match opened {
+            Ok((session, store)) => {
+                let report = session.report.clone();
+                (Ok(Prepared::new(session)), Some((store, report)))
+            }
+            Err(e) => (Err(e), None),
+        };
         let _ = tx.send(Event::Loaded(Box::new(result)));
+        // Saved once on screen: a 100,000-finding audit takes half a second to write.
+        if let Some((store, report)) = save
+            && let Err(e) =
+                crate::session::history::save(store, &report, &started, &crate::time::now_rfc3339())
+        {
+            let _ = tx.send(Event::Done(Err(e)));
+        }
     });
 }
 
