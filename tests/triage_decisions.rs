@@ -316,3 +316,76 @@ fn every_format_carries_the_same_findings_and_marks() {
     assert!(md.contains("*will fix (alice)*"));
     assert_eq!(md.matches("**new** · ").count(), new_count);
 }
+
+/// `kaudit triage export` writes accepted risks and false positives as an exemptions file
+/// that `--exemptions` reads back and applies to the same findings (will-fix stays out);
+/// `kaudit triage list` shows who decided what.
+#[test]
+fn triage_export_is_an_exemptions_file_for_git() {
+    let cluster = Cluster::new();
+    cluster.write(&pod("NET_ADMIN", "nginx:latest"));
+    let first = cluster.audit();
+    let (caps, tag) = rules_of(&first);
+    cluster.decide(&first, &caps, Verdict::AcceptedRisk, Some("2099-01-01"));
+    cluster.decide(&first, &tag, Verdict::WillFix, None);
+    let data = cluster.store().parent().unwrap();
+    let kaudit = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_kaudit"))
+            .args(args)
+            .arg("--data-dir")
+            .arg(data)
+            .env("KAUDIT_CONFIG_DIR", cluster.dir.path().join("config"))
+            .output()
+            .unwrap()
+    };
+    let listed = kaudit(&["triage", "list"]);
+    let listed = String::from_utf8_lossy(&listed.stdout);
+    assert!(
+        listed.contains("accepted risk by alice") && listed.contains("will fix by alice"),
+        "{listed}"
+    );
+
+    let file = cluster.dir.path().join("exemptions.yaml");
+    let out = kaudit(&["triage", "export", "-o", file.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&file).unwrap();
+    let exemptions = kaudit::triage::parse_exemptions("exported", &text).unwrap();
+    assert_eq!(exemptions.len(), 1, "will fix is not an exemption: {text}");
+    assert_eq!(exemptions[0].expires.as_deref(), Some("2099-01-01"));
+    assert_eq!(exemptions[0].owner.as_deref(), Some("alice"));
+
+    // Read back without the store: the same finding is suppressed by the file.
+    let manifests = cluster.dir.path().join("manifests");
+    let scan = kaudit(&[
+        "scan",
+        "--no-store",
+        "--manifests",
+        manifests.to_str().unwrap(),
+        "--exemptions",
+        file.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let report: serde_json::Value = serde_json::from_slice(&scan.stdout).unwrap();
+    let suppressed: Vec<&serde_json::Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["suppressed"]["by"] == "exemption")
+        .collect();
+    assert_eq!(suppressed.len(), 1);
+    assert_eq!(suppressed[0]["rule_id"], caps.as_str());
+
+    // A planted link where the export goes is refused, not followed.
+    let target = cluster.dir.path().join("elsewhere");
+    std::fs::write(&target, "keep").unwrap();
+    let link = cluster.dir.path().join("link.yaml");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let out = kaudit(&["triage", "export", "-o", link.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep");
+}

@@ -18,7 +18,7 @@ const MIGRATIONS: &[&str] = &[
         finished TEXT NOT NULL,
         findings INTEGER NOT NULL,
         suppressed INTEGER NOT NULL,
-        -- The summary's areas (scores, grades, coverage) as JSON.
+        -- Per area, as JSON: {scores: {area: n or null}, coverage: {area: percent or null}}.
         summary TEXT NOT NULL
     );
     CREATE INDEX sessions_by_context ON sessions (context, id);

@@ -25,6 +25,8 @@ pub struct SessionSummary {
     pub suppressed: u64,
     /// Score per area (`null` where nothing was evaluated), for the trend.
     pub scores: serde_json::Value,
+    /// Coverage per area, in percent (`null` where nothing was evaluated).
+    pub coverage: serde_json::Value,
 }
 
 impl SessionSummary {
@@ -41,21 +43,34 @@ impl SessionSummary {
             finished: String::new(),
             findings: report.findings.len() as u64,
             suppressed: report.findings.iter().filter(|f| !f.is_active()).count() as u64,
-            scores: scores_of(report),
+            scores: per_area(report, |a| a.score),
+            coverage: per_area(report, |a| a.coverage),
         }
     }
 }
 
-/// Score per area (`null` where nothing was evaluated).
-fn scores_of(report: &Report) -> serde_json::Value {
+/// `{area: value}` over the report's areas (`null` where nothing was evaluated).
+fn per_area(
+    report: &Report,
+    value: impl Fn(&crate::engine::AreaSummary) -> Option<u32>,
+) -> serde_json::Value {
     serde_json::Value::Object(
         report
             .summary
             .areas
             .iter()
-            .map(|a| (a.area.to_string(), serde_json::json!(a.score)))
+            .map(|a| (a.area.to_string(), serde_json::json!(value(a))))
             .collect(),
     )
+}
+
+/// The `summary` column: per area, its score and its coverage.
+fn summary_json(report: &Report) -> String {
+    serde_json::json!({
+        "scores": per_area(report, |a| a.score),
+        "coverage": per_area(report, |a| a.coverage),
+    })
+    .to_string()
 }
 
 /// A session just saved.
@@ -78,7 +93,6 @@ impl Store {
             path: path.clone(),
             source,
         };
-        let scores = scores_of(report);
         let suppressed = report.findings.iter().filter(|f| !f.is_active()).count();
         let tx = self.connection.transaction().map_err(sql)?;
         tx.execute(
@@ -95,7 +109,7 @@ impl Store {
                 finished,
                 report.findings.len() as i64,
                 suppressed as i64,
-                scores.to_string(),
+                summary_json(report),
             ],
         )
         .map_err(sql)?;
@@ -136,17 +150,35 @@ impl Store {
         context: Option<&str>,
         limit: usize,
     ) -> Result<Vec<SessionSummary>, Error> {
+        self.list(context, None, limit)
+    }
+
+    /// One session by number.
+    pub fn session(&self, id: i64) -> Result<SessionSummary, Error> {
+        self.list(None, Some(id), 1)?
+            .pop()
+            .ok_or(Error::NoSuchSession(id))
+    }
+
+    fn list(
+        &self,
+        context: Option<&str>,
+        id: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<SessionSummary>, Error> {
         let mut query = self
             .connection
             .prepare(
                 "SELECT id, context, source_kind, source, server_version, tool_version, started,
                         finished, findings, suppressed, summary
-                 FROM sessions WHERE ?1 IS NULL OR context = ?1 ORDER BY id DESC LIMIT ?2",
+                 FROM sessions WHERE (?1 IS NULL OR context = ?1) AND (?3 IS NULL OR id = ?3)
+                 ORDER BY id DESC LIMIT ?2",
             )
             .map_err(|e| self.sql(e))?;
         let rows = query
-            .query_map(params![context, limit as i64], |r| {
-                let summary: String = r.get(10)?;
+            .query_map(params![context, limit as i64, id], |r| {
+                let summary: serde_json::Value =
+                    serde_json::from_str(&r.get::<_, String>(10)?).unwrap_or_default();
                 Ok(SessionSummary {
                     id: r.get(0)?,
                     context: r.get(1)?,
@@ -158,19 +190,12 @@ impl Store {
                     finished: r.get(7)?,
                     findings: r.get::<_, i64>(8)?.max(0) as u64,
                     suppressed: r.get::<_, i64>(9)?.max(0) as u64,
-                    scores: serde_json::from_str(&summary).unwrap_or_default(),
+                    scores: summary["scores"].clone(),
+                    coverage: summary["coverage"].clone(),
                 })
             })
             .map_err(|e| self.sql(e))?;
         rows.collect::<Result<_, _>>().map_err(|e| self.sql(e))
-    }
-
-    /// One session by number.
-    pub fn session(&self, id: i64) -> Result<SessionSummary, Error> {
-        let all = self.sessions(None, usize::MAX >> 1)?;
-        all.into_iter()
-            .find(|s| s.id == id)
-            .ok_or(Error::NoSuchSession(id))
     }
 
     /// The latest session of `context` before session `before` (or the latest of all).

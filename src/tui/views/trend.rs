@@ -69,6 +69,7 @@ mod tests {
             findings: 0,
             suppressed: 0,
             scores: serde_json::json!({ Area::PodSecurity.to_string(): score }),
+            coverage: serde_json::Value::Null,
         }
     }
 
