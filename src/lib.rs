@@ -19,5 +19,6 @@ pub mod store;
 pub mod time;
 pub mod triage;
 pub mod tui;
+pub mod vuln;
 pub mod walk;
 pub mod yaml;

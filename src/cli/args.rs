@@ -49,6 +49,8 @@ pub enum Command {
     /// Triage decisions taken in the TUI (`m`): list them, or export them as an exemptions
     /// file to commit to git.
     Triage(TriageArgs),
+    /// One image's known vulnerabilities, from Trivy's database read offline.
+    Image(ImageArgs),
 }
 
 #[derive(Args, Debug)]
@@ -270,6 +272,33 @@ pub struct HistoryArgs {
     /// Sessions to list at most, newest first.
     #[arg(long, default_value_t = 50)]
     pub limit: usize,
+}
+
+#[derive(Args, Debug)]
+pub struct ImageArgs {
+    #[command(subcommand)]
+    pub action: ImageAction,
+}
+
+#[derive(Subcommand, Debug, Clone)]
+pub enum ImageAction {
+    /// Match an image's OS packages (dpkg, apk) against Trivy's database.
+    Scan(ImageScanArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ImageScanArgs {
+    /// The image's root filesystem, unpacked in a folder.
+    #[arg(long, value_name = "DIR")]
+    pub rootfs: PathBuf,
+    /// Trivy's vulnerability database (default: Trivy's cache, then kaudit's).
+    #[arg(long, value_name = "FILE", env = "KAUDIT_TRIVY_DB")]
+    pub trivy_db: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
+    pub format: TextOrJson,
+    /// Exit 1 when a vulnerability at or above this severity is found.
+    #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
+    pub fail_on: Option<Severity>,
 }
 
 #[derive(Args, Debug)]

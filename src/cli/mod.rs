@@ -9,6 +9,7 @@
 pub mod args;
 mod audit_log;
 mod history;
+mod image;
 mod pss;
 mod rules;
 mod scan;
@@ -90,6 +91,9 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Some(Command::History(args)) => {
             history::list(&cli.audit, history_context(&cli.source).as_deref(), &args)
         }
+        Some(Command::Image(args)) => match args.action {
+            ImageAction::Scan(scan) => image::scan(&cli.audit, &scan),
+        },
         Some(Command::Triage(args)) => triage::run(
             &cli.audit,
             history_context(&cli.source).as_deref(),

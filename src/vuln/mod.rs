@@ -1,0 +1,63 @@
+//! Known vulnerabilities of the packages in an image, matched against Trivy's database the
+//! way Trivy matches them: the same buckets, the same package names (source packages for
+//! Debian, Ubuntu and Alpine, binary ones for the RPM family), the same version orderings,
+//! statuses and severity choice.
+
+pub mod locate;
+pub mod matcher;
+pub mod rootfs;
+pub mod trivydb;
+pub mod version;
+
+/// The operating system of an image, as its release files say.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Os {
+    /// `debian`, `ubuntu`, `alpine`, `amazon`, ...: Trivy's family names.
+    pub family: String,
+    /// The release as the image writes it (`10.1`, `18.04`, `3.10.2`, `2 (Karoo)`).
+    pub release: String,
+}
+
+/// One installed OS package.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Package {
+    pub name: String,
+    /// The full installed version: `[epoch:]version[-release]`.
+    pub version: String,
+    /// The source package (Debian, Ubuntu: the `Source:` field; Alpine: the origin).
+    pub source_name: String,
+    /// The source package's full version.
+    pub source_version: String,
+    pub arch: String,
+    /// The layer that added the package, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub layer: Option<String>,
+}
+
+/// A vulnerability found in an installed package.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Vulnerability {
+    pub id: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub vendor_ids: Vec<String>,
+    pub package: String,
+    pub source_package: String,
+    pub installed_version: String,
+    /// Empty when there is no fix.
+    pub fixed_version: String,
+    /// `fixed`, `affected`, `will_not_fix`, `fix_deferred`, `end_of_life`, ...
+    pub status: &'static str,
+    /// `CRITICAL`, `HIGH`, `MEDIUM`, `LOW` or `UNKNOWN`, as Trivy picks it.
+    pub severity: &'static str,
+    /// Whose severity that is (`debian`, `nvd`; empty when no source had one).
+    pub severity_source: String,
+    pub title: String,
+    pub data_source: trivydb::DataSource,
+    /// `debian`, `alpine`, `amazon`...: the kind of package.
+    pub package_type: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub layer: Option<String>,
+    pub primary_url: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub published: String,
+}

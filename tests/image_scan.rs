@@ -1,0 +1,203 @@
+//! `kaudit image scan --rootfs`: an image's OS packages matched against a real bbolt
+//! `trivy.db` (written by the test from the self-written fixture YAML), and what a damaged,
+//! locked or foreign database, or a root filesystem with planted links, does.
+
+#[path = "common/trivydb.rs"]
+mod trivydb;
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/vuln")
+}
+
+fn fixture_db(dir: &Path) -> PathBuf {
+    let text = std::fs::read_to_string(fixtures().join("db/debian.yaml")).unwrap();
+    trivydb::build(dir, &[text])
+}
+
+fn kaudit(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kaudit"))
+        .args(args)
+        .env_remove("KAUDIT_TRIVY_DB")
+        .output()
+        .unwrap()
+}
+
+fn scan_json(rootfs: &Path, db: &Path) -> (Option<i32>, Value, String) {
+    let out = kaudit(&[
+        "image",
+        "scan",
+        "--rootfs",
+        rootfs.to_str().unwrap(),
+        "--trivy-db",
+        db.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let report = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    (out.status.code(), report, stderr)
+}
+
+fn summary(report: &Value) -> Vec<String> {
+    let mut rows: Vec<String> = report["vulnerabilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            format!(
+                "{} {} {} {} fixed={} {} {}/{}",
+                v["id"].as_str().unwrap(),
+                v["package"].as_str().unwrap(),
+                v["source_package"].as_str().unwrap(),
+                v["installed_version"].as_str().unwrap(),
+                v["fixed_version"].as_str().unwrap(),
+                v["status"].as_str().unwrap(),
+                v["severity"].as_str().unwrap(),
+                v["severity_source"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    rows.sort();
+    rows
+}
+
+#[test]
+fn debian_packages_match_by_source_package_with_dpkg_ordering() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = fixture_db(dir.path());
+    let (code, report, stderr) = scan_json(&fixtures().join("debian"), &db);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(report["os"]["family"], "debian");
+    assert_eq!(report["os"]["release"], "12.2");
+    assert_eq!(report["packages"], 3, "the removed package does not count");
+    assert_eq!(
+        summary(&report),
+        [
+            // Fixed after the installed +deb12u3: vulnerable, Debian's own severity.
+            "CVE-2099-0001 libc-bin glibc 2.36-9+deb12u3 fixed=2.36-9+deb12u4 fixed HIGH/debian",
+            "CVE-2099-0001 libc6 glibc 2.36-9+deb12u3 fixed=2.36-9+deb12u4 fixed HIGH/debian",
+            // No fix, Debian will not fix it, its per-package urgency is low.
+            "CVE-2099-0003 libc-bin glibc 2.36-9+deb12u3 fixed= will_not_fix LOW/debian",
+            "CVE-2099-0003 libc6 glibc 2.36-9+deb12u3 fixed= will_not_fix LOW/debian",
+        ]
+    );
+    let first = &report["vulnerabilities"][0];
+    assert_eq!(first["data_source"]["name"], "Debian Security Tracker");
+    assert_eq!(first["package_type"], "debian");
+    assert_eq!(first["vendor_ids"][0], "DSA-9999-1");
+}
+
+#[test]
+fn alpine_packages_match_by_origin_with_apk_ordering() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = fixture_db(dir.path());
+    let (code, report, stderr) = scan_json(&fixtures().join("alpine"), &db);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(
+        summary(&report),
+        [
+            "CVE-2099-0004 libcrypto3 openssl 3.1.4-r0 fixed=3.1.4-r1 fixed CRITICAL/nvd",
+            "CVE-2099-0004 libssl3 openssl 3.1.4-r0 fixed=3.1.4-r1 fixed CRITICAL/nvd",
+        ]
+    );
+    // --fail-on breaks on a critical one; text output lists it.
+    let out = kaudit(&[
+        "image",
+        "scan",
+        "--rootfs",
+        fixtures().join("alpine").to_str().unwrap(),
+        "--trivy-db",
+        db.to_str().unwrap(),
+        "--fail-on",
+        "critical",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("alpine 3.19.1: 3 packages, 2 vulnerabilities (2 with a fix)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn bad_databases_are_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let rootfs = fixtures().join("debian");
+    // Not a bbolt file at all.
+    let junk = dir.path().join("junk/trivy.db");
+    std::fs::create_dir_all(junk.parent().unwrap()).unwrap();
+    std::fs::write(&junk, vec![0x42u8; 64 << 10]).unwrap();
+    let (code, _, stderr) = scan_json(&rootfs, &junk);
+    assert_eq!(code, Some(2));
+    assert!(
+        stderr.contains("not a Trivy database or damaged"),
+        "{stderr}"
+    );
+    // Too small to be one.
+    std::fs::write(&junk, b"tiny").unwrap();
+    let (_, _, stderr) = scan_json(&rootfs, &junk);
+    assert!(stderr.contains("smaller than a bbolt file"), "{stderr}");
+
+    // A newer schema than kaudit reads.
+    let db = fixture_db(dir.path());
+    std::fs::write(dir.path().join("metadata.json"), r#"{"Version":3}"#).unwrap();
+    let (code, _, stderr) = scan_json(&rootfs, &db);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("schema version 3"), "{stderr}");
+    std::fs::remove_file(dir.path().join("metadata.json")).unwrap();
+
+    // Held exclusively by another process (Trivy downloading): an error at once, no wait.
+    let holder = std::fs::File::open(&db).unwrap();
+    holder.lock().unwrap();
+    let started = std::time::Instant::now();
+    let (code, _, stderr) = scan_json(&rootfs, &db);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("locked by another process"), "{stderr}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    holder.unlock().unwrap();
+    let (code, _, _) = scan_json(&rootfs, &db);
+    assert_eq!(code, Some(0), "usable once released");
+
+    // No database anywhere kaudit looks.
+    let out = Command::new(env!("CARGO_BIN_EXE_kaudit"))
+        .args(["image", "scan", "--rootfs", rootfs.to_str().unwrap()])
+        .env_remove("KAUDIT_TRIVY_DB")
+        .env_remove("TRIVY_CACHE_DIR")
+        .env_remove("XDG_CACHE_HOME")
+        .env("HOME", dir.path())
+        .env("KAUDIT_DATA_DIR", dir.path().join("data"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("no Trivy vulnerability database found"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn planted_links_in_the_image_are_not_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = fixture_db(dir.path());
+    let root = dir.path().join("rootfs");
+    std::fs::create_dir_all(root.join("etc")).unwrap();
+    std::fs::create_dir_all(root.join("var/lib")).unwrap();
+    std::fs::write(root.join("etc/debian_version"), "12.1\n").unwrap();
+    // The package database is a link to a file outside the image.
+    let outside = dir.path().join("outside-status");
+    std::fs::write(
+        &outside,
+        "Package: libc6\nStatus: install ok installed\nVersion: 1\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(root.join("var/lib/dpkg")).unwrap();
+    std::os::unix::fs::symlink(&outside, root.join("var/lib/dpkg/status")).unwrap();
+    let (code, report, stderr) = scan_json(&root, &db);
+    assert_eq!(code, Some(2), "{report}");
+    assert!(stderr.contains("symbolic link; not followed"), "{stderr}");
+}
