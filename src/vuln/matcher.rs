@@ -35,8 +35,8 @@ pub fn family(os: &Os) -> Option<Family> {
             let version = if major.len() == 4 { "1" } else { major };
             (format!("amazon linux {version}"), Scheme::Rpm, false)
         }
-        "rocky" => (format!("rocky {major}"), Scheme::Rpm, false),
-        "alma" => (format!("alma {major}"), Scheme::Rpm, false),
+        // Rocky, Alma, Oracle and Red Hat filter advisories by architecture, module stream
+        // or content set: not matched until that is done exactly.
         _ => return None,
     };
     Some(Family {
