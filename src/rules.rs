@@ -51,6 +51,7 @@ const PSA_DOC: &str = "https://kubernetes.io/docs/concepts/security/pod-security
 const SC_DOC: &str = "https://kubernetes.io/docs/tasks/configure-pod-container/security-context/";
 const RBAC_DOC: &str = "https://kubernetes.io/docs/concepts/security/rbac-good-practices/";
 const IMG_DOC: &str = "https://kubernetes.io/docs/concepts/containers/images/";
+const VULN_DOC: &str = "https://trivy.dev/latest/docs/scanner/vulnerability/";
 const NETPOL_DOC: &str =
     "https://kubernetes.io/docs/concepts/services-networking/network-policies/";
 const SA_DOC: &str = "https://kubernetes.io/docs/concepts/security/service-accounts/";
@@ -502,6 +503,45 @@ pub static RULES: &[Rule] = &[
             r("polaris", "pullPolicyNotAlways"),
         ],
         doc_url: IMG_DOC,
+        reads: &[Part::Workloads],
+    },
+    Rule {
+        id: "VUL001",
+        name: "critical-vulnerability-with-fix",
+        title: "Critical vulnerability with a fix available",
+        area: Images,
+        severity: Critical,
+        cks_domain: cks::SUPPLY_CHAIN,
+        rationale: "A critical vulnerability that already has a fixed package is the cheapest serious risk to remove: rebuilding on the updated base image closes it.",
+        remediation: "Rebuild the image on an updated base (or upgrade the named packages to their fixed versions) and roll the workload:\n```sh\nkaudit image scan --rootfs <unpacked image>\n```",
+        references: &[r("trivy", "vulnerability"), r("kubescape", "C-0083")],
+        doc_url: VULN_DOC,
+        reads: &[Part::Workloads],
+    },
+    Rule {
+        id: "VUL002",
+        name: "high-vulnerability-with-fix",
+        title: "High vulnerability with a fix available",
+        area: Images,
+        severity: High,
+        cks_domain: cks::SUPPLY_CHAIN,
+        rationale: "High-severity vulnerabilities with a released fix stay exploitable only because the image was not rebuilt.",
+        remediation: "Rebuild the image on an updated base, or upgrade the named packages to their fixed versions.",
+        references: &[r("trivy", "vulnerability"), r("kubescape", "C-0083")],
+        doc_url: VULN_DOC,
+        reads: &[Part::Workloads],
+    },
+    Rule {
+        id: "VUL003",
+        name: "os-end-of-life",
+        title: "Image OS release past its end of life",
+        area: Images,
+        severity: High,
+        cks_domain: cks::SUPPLY_CHAIN,
+        rationale: "An OS release past its end of life gets no more security fixes: every new vulnerability in it stays open.",
+        remediation: "Move the image to a supported release of its distribution (or a distroless/minimal base).",
+        references: &[r("trivy", "eosl")],
+        doc_url: VULN_DOC,
         reads: &[Part::Workloads],
     },
     // ---- Least privilege beyond PSS ----

@@ -4,6 +4,7 @@
 //! command line.
 
 pub mod history;
+pub mod vulnerabilities;
 
 use crate::auditlog::detect::AuditConfig;
 use crate::auditlog::follow::Follower;
@@ -80,6 +81,8 @@ pub struct SessionOptions {
     pub today: String,
     /// The audit history: where triage decisions are read from and the audit is saved.
     pub history: history::HistoryOptions,
+    /// Trivy JSON reports of the cluster's images (`--trivy-report`).
+    pub trivy_reports: Vec<PathBuf>,
 }
 
 impl Default for SessionOptions {
@@ -95,6 +98,7 @@ impl Default for SessionOptions {
             exemptions: None,
             today: crate::time::today(),
             history: history::HistoryOptions::default(),
+            trivy_reports: Vec::new(),
         }
     }
 }
@@ -310,6 +314,13 @@ impl Checked {
         let mut config = scan_config(options, Some(source));
         config.server_minor = inventory.source.server_minor();
         config.cluster = cluster_checks;
+        config.vulnerabilities = vulnerabilities::gather(
+            source,
+            &options.trivy_reports,
+            &options.today,
+            &mut inventory.source.notes,
+        )
+        .map(Arc::new);
         let logs = analyze_logs(options, Some(source), source)?;
         let mut cluster = engine::check_cluster(&inventory, &config);
         locate::refine(
@@ -469,5 +480,6 @@ fn scan_config(options: &SessionOptions, source: Option<&Source>) -> ScanConfig 
         server_minor: None,
         allowed_registries,
         cluster: true,
+        vulnerabilities: None,
     }
 }

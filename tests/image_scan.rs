@@ -104,6 +104,11 @@ fn alpine_packages_match_by_origin_with_apk_ordering() {
             "CVE-2099-0004 libssl3 openssl 3.1.4-r0 fixed=3.1.4-r1 fixed CRITICAL/nvd",
         ]
     );
+    // An Alpine 3.18 whose repositories are 3.19's is matched as 3.19 (Trivy's rule).
+    let (_, repo_report, _) = scan_json(&fixtures().join("alpine-repo-3.19"), &db);
+    assert_eq!(repo_report["os"]["release"], "3.18.4");
+    assert_eq!(summary(&repo_report), summary(&report));
+
     // --fail-on breaks on a critical one; text output lists it.
     let out = kaudit(&[
         "image",
@@ -200,4 +205,90 @@ fn planted_links_in_the_image_are_not_followed() {
     let (code, report, stderr) = scan_json(&root, &db);
     assert_eq!(code, Some(2), "{report}");
     assert!(stderr.contains("symbolic link; not followed"), "{stderr}");
+}
+
+/// A Trivy report given to an audit: the workloads running that image (by tag, or by the
+/// digest the report names) get the vulnerability findings; others say what is missing.
+#[test]
+fn trivy_reports_feed_the_vulnerability_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifests = dir.path().join("app.yaml");
+    std::fs::write(
+        &manifests,
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: shop}\nspec:\n  containers:\n  - name: web\n    image: registry.example.com/shop/web:1.4\n  - name: pinned\n    image: registry.example.com/shop/web@sha256:1111111111111111111111111111111111111111111111111111111111111111\n  - name: other\n    image: nginx:1.27\n",
+    )
+    .unwrap();
+    let out = kaudit(&[
+        "scan",
+        "--no-store",
+        "--manifests",
+        manifests.to_str().unwrap(),
+        "--trivy-report",
+        fixtures().join("trivy-report-web.json").to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let fired = |rule: &str| -> Vec<String> {
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule_id"] == rule)
+            .map(|f| f["subject"]["container"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(fired("VUL001"), ["pinned", "web"], "{report}");
+    assert!(fired("VUL002").is_empty(), "no high ones");
+    assert_eq!(fired("VUL003"), ["pinned", "web"]);
+    let message = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule_id"] == "VUL001")
+        .unwrap()["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        message.contains("1 critical vulnerability with a fix: CVE-2099-2001 in libssl1.1"),
+        "the unfixed critical one is not counted as fixable: {message}"
+    );
+    let not_evaluated: Vec<&Value> = report["not_evaluated"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["rule_id"] == "VUL001")
+        .collect();
+    assert_eq!(
+        not_evaluated.len(),
+        1,
+        "nginx has no data: {not_evaluated:?}"
+    );
+    assert!(
+        not_evaluated[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("no vulnerability data")
+    );
+
+    // A report that cannot be read is a note; the audit goes on.
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, "{\"SchemaVersion\": 1}").unwrap();
+    let out = kaudit(&[
+        "scan",
+        "--no-store",
+        "--manifests",
+        manifests.to_str().unwrap(),
+        "--trivy-report",
+        bad.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        report["source"]["notes"].to_string().contains("schema 1"),
+        "{}",
+        report["source"]
+    );
 }

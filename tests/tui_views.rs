@@ -14,7 +14,11 @@ use ratatui::backend::TestBackend;
 use std::path::PathBuf;
 
 fn demo_app(size: (u16, u16)) -> App {
-    let audit = Session::open(&Source::Demo, &SessionOptions::default()).expect("the demo audits");
+    let options = SessionOptions {
+        today: "2026-12-01".into(),
+        ..SessionOptions::default()
+    };
+    let audit = Session::open(&Source::Demo, &options).expect("the demo audits");
     let mut app = App::new(
         Theme::new(ThemeName::Dark),
         "demo (embedded Acme Shop cluster)".into(),

@@ -158,6 +158,7 @@ fn os_packages_match_trivys_goldens() {
                 .as_str()
                 .unwrap()
                 .to_string(),
+            repository: None,
         };
         let found = matcher::matches(&db, &os, &pkgs).unwrap();
         let (want, got) = (from_golden(&report), from_kaudit(&found));
@@ -239,4 +240,52 @@ fn version_orderings_agree_with_the_package_managers() {
         evr.len(),
         apk.len()
     );
+}
+
+/// Every Trivy golden report (images and lockfiles) reads whole: each vulnerability with its
+/// id, package, versions, status and severity as Trivy wrote them.
+#[test]
+fn trivy_json_reports_read_whole() {
+    let Some(corpus) = corpus() else { return };
+    let mut read = 0;
+    for folder in ["trivy-image-vuln-goldens", "trivy-lang-vuln-goldens"] {
+        for entry in std::fs::read_dir(corpus.join("trivy-reports").join(folder)).unwrap() {
+            let path = entry.unwrap().path();
+            let bytes = std::fs::read(&path).unwrap();
+            let raw: Value = serde_json::from_slice(&bytes).unwrap();
+            if raw["SchemaVersion"] != 2 {
+                continue;
+            }
+            let report = kaudit::vuln::trivy_report::parse(&bytes)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let want: Vec<&Value> = raw["Results"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .flat_map(|r| r["Vulnerabilities"].as_array().into_iter().flatten())
+                .collect();
+            assert_eq!(
+                report.vulnerabilities.len(),
+                want.len(),
+                "{}",
+                path.display()
+            );
+            for (got, want) in report.vulnerabilities.iter().zip(&want) {
+                assert_eq!(got.id, want["VulnerabilityID"].as_str().unwrap());
+                assert_eq!(got.severity, want["Severity"].as_str().unwrap());
+                assert_eq!(got.status, want["Status"].as_str().unwrap_or("unknown"));
+                assert_eq!(
+                    got.fixed_version,
+                    want["FixedVersion"].as_str().unwrap_or("")
+                );
+            }
+            read += 1;
+        }
+    }
+    assert!(read >= 40, "only {read} reports read");
+    assert!(matches!(
+        kaudit::vuln::trivy_report::parse(br#"{"SchemaVersion": 1}"#),
+        Err(kaudit::vuln::trivy_report::Error::Schema(1))
+    ));
+    assert!(kaudit::vuln::trivy_report::parse(b"[1, 2").is_err());
 }

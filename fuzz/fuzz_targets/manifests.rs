@@ -21,15 +21,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let mut loaded = Loaded::default();
     load_text(name, text, &mut loaded);
-    let source = SourceInfo {
-        kind: "manifests".into(),
-        description: "fuzz".into(),
-        complete: false,
-        live: false,
-        server_version: None,
-        notes: Vec::new(),
-        scope: None,
-    };
+    let source = SourceInfo::new("manifests", "fuzz", false, false);
     let inventory = build::from_loaded(source, loaded);
     let _ = kaudit::engine::check_cluster(&inventory, &ScanConfig::default());
 });

@@ -1,4 +1,4 @@
-//! Image reference hygiene (IMG001-IMG004).
+//! Image reference hygiene (IMG001-IMG004) and known vulnerabilities (VUL001-VUL003).
 
 use crate::findings::message::msg;
 
@@ -144,6 +144,7 @@ pub fn check<'a>(
                 )
             }),
         );
+        vulnerabilities(w, c.name, raw, config, &subject, &image_evidence, rec);
     }
 }
 
@@ -175,5 +176,103 @@ fn pull_policy_texts(effective: &str, defaulted: bool) -> (Cow<'static, str>, Co
                 Cow::Owned(value),
             )
         }
+    }
+}
+
+const VUL_RULES: [&str; 3] = ["VUL001", "VUL002", "VUL003"];
+
+/// VUL001-VUL003 for one container: fixable critical and high vulnerabilities of its image,
+/// and an OS past its end of life. Without data for the image they are not evaluated.
+fn vulnerabilities(
+    w: &Workload,
+    container: &str,
+    raw: &str,
+    config: &ScanConfig,
+    subject: &dyn Fn() -> crate::findings::Subject,
+    image_evidence: &dyn Fn() -> Vec<crate::findings::Evidence>,
+    rec: &mut Recorder,
+) {
+    let facts = config.vulnerabilities.as_deref();
+    let Some(known) = facts.and_then(|f| f.get(raw)) else {
+        let reason: String = match facts {
+            Some(f) => format!("no vulnerability data for this image in {}", f.source),
+            None => "no vulnerability data (give Trivy's reports with --trivy-report FILE)".into(),
+        };
+        for rule in VUL_RULES {
+            rec.not_evaluated(
+                rule,
+                msg!("{} container {container:?}", describe(w)),
+                reason.clone(),
+            );
+        }
+        return;
+    };
+    for (rule, severity, word) in [
+        ("VUL001", "CRITICAL", "critical"),
+        ("VUL002", "HIGH", "high"),
+    ] {
+        let fixable = known.fixable(severity);
+        rec.decide(
+            rule,
+            (!fixable.is_empty()).then(|| {
+                let mut evidence = image_evidence();
+                for v in fixable.iter().take(5) {
+                    evidence.push(crate::findings::Evidence {
+                        value: format!(
+                            "{} in {} {} (fixed in {})",
+                            v.id, v.package, v.installed_version, v.fixed_version
+                        )
+                        .into(),
+                        ..evidence[0].clone()
+                    });
+                }
+                let first = fixable[0];
+                let more = if fixable.len() > 1 {
+                    format!(" and {} more", fixable.len() - 1)
+                } else {
+                    String::new()
+                };
+                input(
+                    subject(),
+                    w,
+                    Message::Image(
+                        msg!(
+                            " has {} {word} {} with a fix: {} in {} (fixed in {}){more}",
+                            fixable.len(),
+                            if fixable.len() == 1 {
+                                "vulnerability"
+                            } else {
+                                "vulnerabilities"
+                            },
+                            first.id,
+                            first.package,
+                            first.fixed_version
+                        )
+                        .into(),
+                    ),
+                    evidence,
+                )
+            }),
+        );
+    }
+    match (known.eosl, &known.os) {
+        (Some(eosl), Some(os)) => rec.decide(
+            "VUL003",
+            eosl.then(|| {
+                input(
+                    subject(),
+                    w,
+                    Message::Image(
+                        msg!(" runs {} {}, past its end of life", os.family, os.release).into(),
+                    ),
+                    image_evidence(),
+                )
+            }),
+        ),
+        _ => rec.not_evaluated(
+            "VUL003",
+            msg!("{} container {container:?}", describe(w)),
+            "the image's OS release end of life is not known",
+        ),
     }
 }

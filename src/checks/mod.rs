@@ -26,6 +26,8 @@ pub struct ScanConfig {
     pub allowed_registries: Vec<String>,
     /// Run the cluster checks; false for an audit-log-only run, which has no cluster.
     pub cluster: bool,
+    /// What is known of the images' vulnerabilities; `None`: VUL rules not evaluated.
+    pub vulnerabilities: Option<std::sync::Arc<crate::vuln::facts::ImageFacts>>,
 }
 
 impl Default for ScanConfig {
@@ -35,6 +37,7 @@ impl Default for ScanConfig {
             server_minor: None,
             allowed_registries: Vec::new(),
             cluster: true,
+            vulnerabilities: None,
         }
     }
 }

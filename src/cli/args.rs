@@ -175,6 +175,10 @@ pub struct AuditArgs {
     /// A throwaway run: nothing is read from or written to the audit history.
     #[arg(long, global = true)]
     pub no_store: bool,
+    /// Trivy JSON reports of the images (`trivy image --format json`), for the
+    /// vulnerability rules; repeat for several images.
+    #[arg(long = "trivy-report", global = true, value_name = "FILE")]
+    pub trivy_reports: Vec<PathBuf>,
     /// Pod Security Standards version for the PSS rules: latest or v1.N.
     #[arg(long, global = true, default_value = "latest", value_parser = parse_version)]
     pub pss_version: Version,
@@ -424,6 +428,7 @@ impl AuditArgs {
                 store: super::history::store_path(self).filter(|_| !self.no_store),
                 baseline: None,
             },
+            trivy_reports: self.trivy_reports.clone(),
         }
     }
 
@@ -465,6 +470,7 @@ impl Default for AuditArgs {
         AuditArgs {
             data_dir: None,
             no_store: false,
+            trivy_reports: Vec::new(),
             pss_version: Version::Latest,
             allowed_registries: Vec::new(),
             audit_logs: Vec::new(),

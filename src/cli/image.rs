@@ -37,7 +37,11 @@ pub fn scan(audit: &AuditArgs, args: &ImageScanArgs) -> anyhow::Result<u8> {
         TextOrJson::Json => {
             let report = serde_json::json!({
                 "artifact": args.rootfs.display().to_string(),
-                "os": {"family": os.family, "release": os.release, "eosl": serde_json::Value::Null},
+                "os": {
+                    "family": os.family,
+                    "release": os.release,
+                    "eosl": crate::vuln::eol::is_past(&os, &crate::time::today()),
+                },
                 "evaluated": supported,
                 "packages": contents.packages.len(),
                 "database": {

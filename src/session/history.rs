@@ -111,7 +111,10 @@ pub fn compare(report: &mut Report, options: &HistoryOptions) -> Result<Option<S
         (&store, changes.baseline.as_ref().and_then(|b| b.session))
         && let Err(e) = store.describe(session, &mut changes.resolved_findings)
     {
-        note(report, format!("resolved findings not described: {e}"));
+        note(
+            report,
+            format!("audit history: resolved findings not described: {e}"),
+        );
     }
     report.changes = Some(changes);
     Ok(store)

@@ -52,3 +52,17 @@ pub fn audit_policy() -> &'static str {
 pub fn file_bytes(name: &str) -> Option<&'static [u8]> {
     Some(DEMO.get_file(name.strip_prefix("demo/")?)?.contents())
 }
+
+/// The demo's vulnerability database, in Trivy's fixture format.
+pub fn vulnerability_db() -> &'static str {
+    DEMO.get_file("vuln/db.yaml")
+        .and_then(|f| f.contents_utf8())
+        .unwrap_or("")
+}
+
+/// The demo images' OS and packages (JSON).
+pub fn vulnerable_images() -> &'static str {
+    DEMO.get_file("vuln/images.json")
+        .and_then(|f| f.contents_utf8())
+        .unwrap_or("{}")
+}

@@ -35,6 +35,9 @@ pub struct FindingRow {
 #[derive(Debug, Clone)]
 pub struct ImageRow {
     pub image: String,
+    /// Known vulnerabilities: critical, high, medium, low, and how many have a fix; `None`
+    /// when nothing is known of the image.
+    pub vulns: Option<[usize; 5]>,
     pub registry: String,
     pub pinning: &'static str,
     pub pull_policies: String,
@@ -245,6 +248,26 @@ fn images(audit: &Session) -> Vec<ImageRow> {
             };
             let parsed = ImageRef::parse(raw);
             let row = by_image.entry(raw.to_string()).or_insert_with(|| ImageRow {
+                vulns: audit
+                    .config
+                    .vulnerabilities
+                    .as_ref()
+                    .and_then(|facts| facts.get(raw))
+                    // An image with no OS package database: nothing was evaluated.
+                    .filter(|known| known.os.is_some() || !known.vulnerabilities.is_empty())
+                    .map(|known| {
+                        [
+                            known.count("CRITICAL"),
+                            known.count("HIGH"),
+                            known.count("MEDIUM"),
+                            known.count("LOW"),
+                            known
+                                .vulnerabilities
+                                .iter()
+                                .filter(|v| !v.fixed_version.is_empty())
+                                .count(),
+                        ]
+                    }),
                 image: clean(raw),
                 registry: parsed
                     .as_ref()

@@ -26,10 +26,11 @@ pub fn family(os: &Os) -> Option<Family> {
     let (bucket, scheme, by_source) = match os.family.as_str() {
         "debian" => (format!("debian {major}"), Scheme::Dpkg, true),
         "ubuntu" => (format!("ubuntu {release}"), Scheme::Dpkg, true),
-        "alpine" if release.contains("edge") || release.contains("_alpha") => {
-            ("alpine edge".to_string(), Scheme::Apk, true)
-        }
-        "alpine" => (format!("alpine {major_minor}"), Scheme::Apk, true),
+        // The release of the package repositories wins over the OS's (Trivy's rule).
+        "alpine" => match os.repository.as_deref().unwrap_or(&major_minor) {
+            "edge" => ("alpine edge".to_string(), Scheme::Apk, true),
+            stream => (format!("alpine {stream}"), Scheme::Apk, true),
+        },
         "amazon" => {
             // Amazon Linux 1 writes its release as a date (2018.03).
             let version = if major.len() == 4 { "1" } else { major };
@@ -98,6 +99,15 @@ fn or<'a>(first: &'a str, second: &'a str) -> &'a str {
 /// Vulnerable when there is no fix, or the installed version is older than the fix. A
 /// version that cannot be read is not matched (Trivy skips it too).
 fn vulnerable(scheme: Scheme, installed: &str, advisory: &Advisory) -> bool {
+    // Introduced after the installed version: not affected (Trivy's Alpine rule).
+    if !advisory.affected_version.is_empty()
+        && matches!(
+            version::compare(scheme, &advisory.affected_version, installed),
+            Some(Ordering::Greater) | None
+        )
+    {
+        return false;
+    }
     if advisory.fixed_version.is_empty() {
         return true;
     }

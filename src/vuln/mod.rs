@@ -3,9 +3,13 @@
 //! Debian, Ubuntu and Alpine, binary ones for the RPM family), the same version orderings,
 //! statuses and severity choice.
 
+pub mod eol;
+pub mod facts;
+pub mod fixture;
 pub mod locate;
 pub mod matcher;
 pub mod rootfs;
+pub mod trivy_report;
 pub mod trivydb;
 pub mod version;
 
@@ -16,10 +20,15 @@ pub struct Os {
     pub family: String,
     /// The release as the image writes it (`10.1`, `18.04`, `3.10.2`, `2 (Karoo)`).
     pub release: String,
+    /// The release its package repositories name (Alpine's `etc/apk/repositories`: `3.19`,
+    /// `edge`), when it says one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repository: Option<String>,
 }
 
 /// One installed OS package.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct Package {
     pub name: String,
     /// The full installed version: `[epoch:]version[-release]`.

@@ -49,6 +49,8 @@ pub struct Advisory {
     pub id: String,
     /// Empty: no fix (yet).
     pub fixed_version: String,
+    /// The version that introduced it, where the source says (Alpine's commercial feed).
+    pub affected_version: String,
     pub vendor_ids: Vec<String>,
     /// The vendor's severity for this package (0 unknown .. 4 critical), e.g. Debian's.
     pub severity: u8,
@@ -310,6 +312,7 @@ fn parse_advisory(id: String, value: &[u8]) -> Option<Advisory> {
     Some(Advisory {
         id,
         fixed_version: text("FixedVersion"),
+        affected_version: text("AffectedVersion"),
         vendor_ids: list("VendorIDs"),
         severity: code("Severity"),
         status: code("Status"),

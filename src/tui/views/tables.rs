@@ -227,7 +227,7 @@ pub fn images(frame: &mut Frame, app: &App, area: Rect) {
             Constraint::Length(14),
             Constraint::Length(9),
             Constraint::Length(9),
-            Constraint::Length(7),
+            Constraint::Length(16),
             Constraint::Length(7),
         ]
     };
@@ -241,7 +241,7 @@ pub fn images(frame: &mut Frame, app: &App, area: Rect) {
             "PULL POLICY",
             "WORKLOADS",
             "FINDINGS",
-            "VULNS",
+            "VULNS C/H/M/L",
             "SIGNED",
         ]
     };
@@ -280,7 +280,20 @@ pub fn images(frame: &mut Frame, app: &App, area: Rect) {
                             i.worst.map_or(Style::default(), |s| app.theme.severity(s)),
                         ),
                     ])),
-                    Cell::from(Span::styled("n/e", app.theme.dim)),
+                    match i.vulns {
+                        Some([c, h, m, l, fixable]) => Cell::from(Line::from(vec![
+                            Span::styled(
+                                format!("{c}/{h}/{m}/{l}"),
+                                if c + h > 0 {
+                                    app.theme.bad
+                                } else {
+                                    Style::default()
+                                },
+                            ),
+                            Span::styled(format!(" {fixable} fix"), app.theme.dim),
+                        ])),
+                        None => Cell::from(Span::styled("n/e", app.theme.dim)),
+                    },
                     Cell::from(Span::styled("n/e", app.theme.dim)),
                 ]
             }

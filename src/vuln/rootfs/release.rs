@@ -11,12 +11,18 @@ pub fn detect(root: &Path) -> Result<Option<Os>, Error> {
         Some(Os {
             family: family.to_string(),
             release: release.trim().to_string(),
+            repository: None,
         })
     };
     if let Some(text) = read_file(root, "etc/alpine-release")?
         && let Some(line) = text.lines().next().filter(|l| !l.trim().is_empty())
     {
-        return Ok(os("alpine", line));
+        let mut alpine = os("alpine", line);
+        if let (Some(found), Some(repos)) = (&mut alpine, read_file(root, "etc/apk/repositories")?)
+        {
+            found.repository = alpine_repository(&repos);
+        }
+        return Ok(alpine);
     }
     if let Some(text) = read_file(root, "etc/lsb-release")? {
         let field = |k: &str| {
@@ -53,6 +59,25 @@ pub fn detect(root: &Path) -> Result<Option<Os>, Error> {
     Ok(None)
 }
 
+/// The release named by the first Alpine repository line (`.../alpine/v3.19/main` → `3.19`,
+/// `.../alpine/edge/community` → `edge`).
+fn alpine_repository(text: &str) -> Option<String> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.starts_with('#'))
+        .find_map(|line| {
+            let after = line.split("/alpine/").nth(1)?;
+            let release = after.split('/').next()?;
+            let release = release.strip_prefix('v').unwrap_or(release);
+            let valid = release == "edge"
+                || (release.split('.').count() == 2
+                    && release
+                        .split('.')
+                        .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())));
+            valid.then(|| release.to_string())
+        })
+}
+
 /// `ID` and `VERSION_ID` of an os-release file, the family named as Trivy names it.
 fn from_os_release(text: &str) -> Option<Os> {
     let field = |k: &str| {
@@ -78,6 +103,7 @@ fn from_os_release(text: &str) -> Option<Os> {
     Some(Os {
         family: family.to_string(),
         release: field("VERSION_ID").unwrap_or_default(),
+        repository: None,
     })
 }
 
@@ -92,5 +118,19 @@ mod tests {
         assert_eq!((os.family.as_str(), os.release.as_str()), ("alma", "8.4"));
         assert!(from_os_release("ID=plan9\n").is_none());
         assert!(from_os_release("NAME=x\n").is_none());
+    }
+
+    #[test]
+    fn alpine_repositories_name_their_release() {
+        let text = "# mirrors\nhttps://dl-cdn.alpinelinux.org/alpine/v3.19/main\nhttps://dl-cdn.alpinelinux.org/alpine/v3.19/community\n";
+        assert_eq!(alpine_repository(text).as_deref(), Some("3.19"));
+        assert_eq!(
+            alpine_repository("http://x/alpine/edge/testing").as_deref(),
+            Some("edge")
+        );
+        assert_eq!(
+            alpine_repository("http://x/alpine/latest-stable/main"),
+            None
+        );
     }
 }
