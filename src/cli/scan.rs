@@ -46,7 +46,9 @@ pub fn run(source: &Source, audit: &AuditArgs, args: &ScanArgs) -> anyhow::Resul
     {
         eprintln!("kaudit: {}", strip_controls(note));
     }
-    if let Some(changes) = &report.changes {
+    // A throwaway run has no history to speak of.
+    let compared = options.history.store.is_some() || options.history.baseline.is_some();
+    if let Some(changes) = report.changes.as_ref().filter(|_| compared) {
         eprintln!("{}", report::text::changes_line(changes));
     }
     // --fail-on-new alone breaks on any new finding.
