@@ -88,6 +88,9 @@ pub struct Report {
     /// knows the history).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub changes: Option<crate::findings::changes::Changes>,
+    /// Known vulnerabilities of the images that run, when there is any vulnerability data.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vulnerabilities: Option<crate::vuln::facts::ImagesSummary>,
 }
 
 impl Report {
@@ -193,6 +196,15 @@ pub fn assemble(
         .flat_map(|c| c.tally.not_evaluated.iter().cloned())
         .collect();
     let summary = summarize(inv, config, &findings, &coverage);
+    let vulnerabilities = config.vulnerabilities.as_ref().map(|facts| {
+        let workloads = checks::audited_workloads(inv);
+        let images: Vec<&str> = workloads
+            .iter()
+            .flat_map(|w| crate::inventory::containers::containers(&w.spec))
+            .filter_map(|c| c.image.filter(|i| !i.is_empty()))
+            .collect();
+        facts.summarize(images)
+    });
     Report {
         schema_version: SCHEMA_VERSION,
         tool: TOOL,
@@ -207,6 +219,7 @@ pub fn assemble(
         triage,
         audit_log: audit_stats,
         changes: None,
+        vulnerabilities,
     }
 }
 

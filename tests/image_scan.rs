@@ -254,6 +254,24 @@ fn trivy_reports_feed_the_vulnerability_rules() {
         message.contains("1 critical vulnerability with a fix: CVE-2099-2001 in libssl1.1"),
         "the unfixed critical one is not counted as fixable: {message}"
     );
+    // The report's "vulnerabilities by image": counted per image that runs.
+    let images = report["vulnerabilities"]["images"].as_array().unwrap();
+    let web = images
+        .iter()
+        .find(|i| i["image"] == "registry.example.com/shop/web:1.4")
+        .unwrap();
+    assert_eq!(
+        (web["critical"].as_u64(), web["medium"].as_u64()),
+        (Some(2), Some(1))
+    );
+    assert_eq!(web["fixable"], 2);
+    assert_eq!(web["eosl"], true);
+    assert_eq!(
+        web["vulnerabilities"][0]["id"], "CVE-2099-2001",
+        "fixed criticals first"
+    );
+    assert_eq!(report["vulnerabilities"]["unknown"][0], "nginx:1.27");
+
     let not_evaluated: Vec<&Value> = report["not_evaluated"]
         .as_array()
         .unwrap()

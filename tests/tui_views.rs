@@ -416,6 +416,31 @@ fn the_dashboard_shows_the_history() {
     );
 }
 
+/// Enter on an image shows its vulnerabilities (most severe first); enter again lists its
+/// findings.
+#[test]
+fn an_image_shows_its_vulnerabilities() {
+    let mut app = demo_app((160, 48));
+    keys(&mut app, ":images");
+    key(&mut app, KeyCode::Enter);
+    keys(&mut app, "/postgres");
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Enter);
+    assert!(matches!(app.view, View::Image(_)), "{:?}", app.view);
+    let shown = screen(&app);
+    assert!(shown.contains("debian 12.7"), "{shown}");
+    let critical = shown
+        .find("CVE-2099-1001")
+        .expect("the critical one is listed");
+    let high = shown.find("CVE-2099-1002").expect("the high one is listed");
+    assert!(critical < high, "most severe first");
+    assert!(shown.contains("fixed in 3.0.15-1~deb12u1"));
+    assert!(shown.contains("no fix (will_not_fix)"), "{shown}");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.view, View::Findings);
+    assert_eq!(app.findings.filter, "postgres:16");
+}
+
 #[test]
 fn export_writes_the_chosen_scope() {
     let dir = tempfile::tempdir().unwrap();

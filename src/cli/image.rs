@@ -2,8 +2,7 @@
 
 use super::{AuditArgs, EXIT_FINDINGS, EXIT_OK, ImageScanArgs, TextOrJson};
 use crate::sanitize::strip_controls;
-use crate::severity::Severity;
-use crate::vuln::{Vulnerability, locate, matcher, rootfs, trivydb::TrivyDb};
+use crate::vuln::{Vulnerability, locate, matcher, rootfs, severity, trivydb::TrivyDb};
 use std::io::Write;
 
 pub fn scan(audit: &AuditArgs, args: &ImageScanArgs) -> anyhow::Result<u8> {
@@ -63,17 +62,6 @@ pub fn scan(audit: &AuditArgs, args: &ImageScanArgs) -> anyhow::Result<u8> {
         return Ok(EXIT_FINDINGS);
     }
     Ok(EXIT_OK)
-}
-
-/// Trivy's severity names in kaudit's scale (UNKNOWN counts as info).
-fn severity(name: &str) -> Severity {
-    match name {
-        "CRITICAL" => Severity::Critical,
-        "HIGH" => Severity::High,
-        "MEDIUM" => Severity::Medium,
-        "LOW" => Severity::Low,
-        _ => Severity::Info,
-    }
 }
 
 fn rank(name: &str) -> u8 {

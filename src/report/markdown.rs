@@ -23,6 +23,7 @@ pub fn render(report: &Report) -> String {
     for area in Area::ALL {
         area_section(&mut out, report, area);
     }
+    super::vulnerabilities::markdown(&mut out, report);
     super::history::decisions_markdown(&mut out, report);
     suppressed(&mut out, report);
     out

@@ -48,6 +48,8 @@ pub enum Scope {
     Detail,
     /// The pod security view.
     Pss,
+    /// An image's page.
+    Image,
 }
 
 pub struct Binding {
@@ -90,7 +92,7 @@ use Action as A;
 use KeyCode::{
     BackTab, Char, Down, End, Enter, Esc, Home, PageDown as PgDn, PageUp as PgUp, Tab, Up,
 };
-use Scope::{Detail, Findings, Global, Pss, Table};
+use Scope::{Detail, Findings, Global, Image, Pss, Table};
 
 pub static KEYMAP: &[Binding] = &[
     b(
@@ -209,6 +211,15 @@ pub static KEYMAP: &[Binding] = &[
         A::Yaml,
         "jump to the offending field in the YAML",
         "yaml",
+    ),
+    b(
+        Enter,
+        NONE,
+        "enter",
+        Image,
+        A::Enter,
+        "the image's findings",
+        "findings",
     ),
     b(
         Char('v'),
@@ -358,6 +369,7 @@ pub fn markdown() -> String {
             Scope::Findings => "findings",
             Scope::Detail => "finding detail",
             Scope::Pss => "pod security",
+            Scope::Image => "image",
         };
         if done.contains(&(scope, bd.help)) {
             continue;

@@ -236,6 +236,7 @@ fn draw_tabs(frame: &mut Frame, app: &App, area: Rect) {
     let current = match app.view {
         View::Detail(_) => View::Findings,
         View::Rule(_) => View::Rules,
+        View::Image(_) => View::Images,
         v => v,
     };
     let mut spans = vec![Span::raw(" ")];

@@ -103,3 +103,85 @@ fn normalized(reference: &str) -> Option<String> {
         r.tag.as_deref().unwrap_or("latest")
     ))
 }
+
+/// Known vulnerabilities per image that runs, for the reports.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ImagesSummary {
+    /// Where the data comes from.
+    pub source: String,
+    pub images: Vec<ImageSummary>,
+    /// Images that run but of which nothing is known.
+    pub unknown: Vec<String>,
+}
+
+/// One image's vulnerabilities, counted and listed (most severe first).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ImageSummary {
+    pub image: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub os: Option<Os>,
+    pub eosl: Option<bool>,
+    pub critical: usize,
+    pub high: usize,
+    pub medium: usize,
+    pub low: usize,
+    pub unknown: usize,
+    /// Rows (package and vulnerability) with a fixed version.
+    pub fixable: usize,
+    pub vulnerabilities: Vec<Vulnerability>,
+}
+
+/// Trivy's severity names, most severe first.
+const ORDER: [&str; 5] = ["CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN"];
+
+impl ImageFacts {
+    /// The summary of the images that run (`images`: references as pods write them).
+    pub fn summarize<'a>(&self, images: impl IntoIterator<Item = &'a str>) -> ImagesSummary {
+        let mut seen = std::collections::BTreeSet::new();
+        let mut out = ImagesSummary {
+            source: self.source.clone(),
+            images: Vec::new(),
+            unknown: Vec::new(),
+        };
+        for image in images {
+            if !seen.insert(image) {
+                continue;
+            }
+            let Some(known) = self.get(image) else {
+                out.unknown.push(image.to_string());
+                continue;
+            };
+            let mut vulnerabilities = known.vulnerabilities.clone();
+            let rank = |s: &str| ORDER.iter().position(|o| *o == s).unwrap_or(ORDER.len());
+            vulnerabilities.sort_by(|a, b| {
+                rank(a.severity)
+                    .cmp(&rank(b.severity))
+                    .then_with(|| a.fixed_version.is_empty().cmp(&b.fixed_version.is_empty()))
+                    .then_with(|| a.id.cmp(&b.id))
+                    .then_with(|| a.package.cmp(&b.package))
+            });
+            out.images.push(ImageSummary {
+                image: image.to_string(),
+                os: known.os.clone(),
+                eosl: known.eosl,
+                critical: known.count("CRITICAL"),
+                high: known.count("HIGH"),
+                medium: known.count("MEDIUM"),
+                low: known.count("LOW"),
+                unknown: known.count("UNKNOWN"),
+                fixable: vulnerabilities
+                    .iter()
+                    .filter(|v| !v.fixed_version.is_empty())
+                    .count(),
+                vulnerabilities,
+            });
+        }
+        out.unknown.sort();
+        // Worst first: critical, then high, then fixable counts.
+        out.images.sort_by(|a, b| {
+            (b.critical, b.high, b.fixable, &a.image)
+                .cmp(&(a.critical, a.high, a.fixable, &b.image))
+        });
+        out
+    }
+}

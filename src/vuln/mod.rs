@@ -70,3 +70,15 @@ pub struct Vulnerability {
     #[serde(skip_serializing_if = "String::is_empty")]
     pub published: String,
 }
+
+/// Trivy's severity name (`CRITICAL`...) in kaudit's scale; UNKNOWN counts as info.
+pub fn severity(name: &str) -> crate::severity::Severity {
+    use crate::severity::Severity;
+    match name {
+        "CRITICAL" => Severity::Critical,
+        "HIGH" => Severity::High,
+        "MEDIUM" => Severity::Medium,
+        "LOW" => Severity::Low,
+        _ => Severity::Info,
+    }
+}

@@ -142,6 +142,15 @@ impl App {
     }
 
     pub(super) fn enter(&mut self) -> Option<Effect> {
+        if let View::Image(row) = self.view {
+            // The image's findings: the findings view filtered to it.
+            self.findings.filter = self.model.images.get(row)?.image.clone();
+            self.findings.selected = 0;
+            self.grouped = false;
+            self.refresh(PaneId::Findings);
+            self.go(View::Findings);
+            return None;
+        }
         if self.view == View::Audit {
             // The audit log's findings, in the findings view.
             self.findings.filter = "audit-log".into();
@@ -175,13 +184,10 @@ impl App {
                 None
             }
             PaneId::Images => {
-                // An image's findings: the findings view filtered to it.
+                // The image: what runs it and its known vulnerabilities.
                 let row = *self.images.rows.get(self.images.selected)?;
-                self.findings.filter = self.model.images[row].image.clone();
-                self.findings.selected = 0;
-                self.grouped = false;
-                self.refresh(PaneId::Findings);
-                self.go(View::Findings);
+                self.detail_scroll = 0;
+                self.go(View::Image(row));
                 None
             }
             PaneId::Namespaces => {

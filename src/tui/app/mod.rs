@@ -33,6 +33,8 @@ pub enum View {
     Detail(usize),
     /// A rule, by index in the catalog.
     Rule(usize),
+    /// An image and its known vulnerabilities, by index in the images table's model.
+    Image(usize),
 }
 
 /// Tab order.
@@ -58,6 +60,7 @@ impl View {
             View::Rules => "Rules",
             View::Detail(_) => "Finding",
             View::Rule(_) => "Rule",
+            View::Image(_) => "Image",
         }
     }
 
@@ -69,6 +72,7 @@ impl View {
             View::Images | View::Rules | View::Dashboard => &[Scope::Table, Scope::Global],
             View::Detail(_) => &[Scope::Detail, Scope::Global],
             View::Audit => &[Scope::Table, Scope::Global],
+            View::Image(_) => &[Scope::Image, Scope::Global],
             View::Signatures | View::Rule(_) => &[Scope::Global],
         }
     }

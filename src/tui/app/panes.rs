@@ -256,7 +256,7 @@ impl App {
     pub(super) fn text_scroll(&mut self) -> Option<&mut u16> {
         match self.view {
             View::Detail(_) if self.yaml.focused => Some(&mut self.yaml.scroll),
-            View::Detail(_) | View::Rule(_) => Some(&mut self.detail_scroll),
+            View::Detail(_) | View::Rule(_) | View::Image(_) => Some(&mut self.detail_scroll),
             View::Audit => Some(&mut self.audit_scroll),
             _ => None,
         }

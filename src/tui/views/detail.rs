@@ -11,7 +11,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use std::collections::BTreeSet;
 
-fn block<'a>(app: &App, title: String, focused: bool) -> Block<'a> {
+pub(super) fn block<'a>(app: &App, title: String, focused: bool) -> Block<'a> {
     let border = if focused {
         app.theme.key
     } else {

@@ -1,6 +1,7 @@
 //! One function per view; each draws a prepared table or text into its area.
 
 mod detail;
+mod image;
 pub mod overlays;
 mod tables;
 mod trend;
@@ -21,6 +22,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         View::Rules => tables::rules(frame, app, area),
         View::Detail(i) => detail::finding(frame, app, area, i),
         View::Rule(i) => detail::rule(frame, app, area, i),
+        View::Image(i) => image::image(frame, app, area, i),
         View::Audit
             if app
                 .audit

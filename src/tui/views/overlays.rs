@@ -36,6 +36,7 @@ pub fn help(frame: &mut Frame, app: &App, area: Rect, scroll: u16) {
         (Scope::Findings, "Findings"),
         (Scope::Detail, "Finding detail"),
         (Scope::Pss, "Pod security"),
+        (Scope::Image, "Image"),
     ] {
         lines.push(Line::styled(title, t.header));
         let mut seen: Vec<&str> = Vec::new();

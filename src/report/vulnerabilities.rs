@@ -1,0 +1,142 @@
+//! The reports' "Vulnerabilities by image": counts per image that runs, then each image's
+//! most severe vulnerabilities. The findings (VUL001-VUL003) say where each image runs.
+
+use super::Report;
+use crate::sanitize::{html as h, md, md_code};
+use std::fmt::Write;
+
+/// Vulnerabilities listed per image before "and N more".
+const MAX_PER_IMAGE: usize = 15;
+
+pub fn markdown(out: &mut String, r: &Report) {
+    let Some(summary) = &r.vulnerabilities else {
+        return;
+    };
+    let _ = writeln!(out, "## Vulnerabilities by image\n");
+    let _ = writeln!(out, "From {}.\n", md(&summary.source));
+    if !summary.images.is_empty() {
+        let _ = writeln!(
+            out,
+            "| Image | OS | End of life | Critical | High | Medium | Low | With a fix |"
+        );
+        let _ = writeln!(out, "|---|---|---|---|---|---|---|---|");
+        for i in &summary.images {
+            let os =
+                i.os.as_ref()
+                    .map_or("-".into(), |o| md(&format!("{} {}", o.family, o.release)));
+            let eol = match i.eosl {
+                Some(true) => "**past**",
+                Some(false) => "no",
+                None => "unknown",
+            };
+            let _ = writeln!(
+                out,
+                "| {} | {os} | {eol} | {} | {} | {} | {} | {} |",
+                md_code(&i.image),
+                i.critical,
+                i.high,
+                i.medium,
+                i.low,
+                i.fixable
+            );
+        }
+        let _ = writeln!(out);
+    }
+    for i in summary
+        .images
+        .iter()
+        .filter(|i| !i.vulnerabilities.is_empty())
+    {
+        let _ = writeln!(
+            out,
+            "<details><summary>{} ({} vulnerabilities)</summary>\n",
+            md(&i.image),
+            i.vulnerabilities.len()
+        );
+        let _ = writeln!(
+            out,
+            "| Severity | Vulnerability | Package | Installed | Fixed in | Title |"
+        );
+        let _ = writeln!(out, "|---|---|---|---|---|---|");
+        for v in i.vulnerabilities.iter().take(MAX_PER_IMAGE) {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} |",
+                v.severity,
+                md(&v.id),
+                md(&v.package),
+                md(&v.installed_version),
+                if v.fixed_version.is_empty() {
+                    format!("no fix ({})", v.status)
+                } else {
+                    md(&v.fixed_version)
+                },
+                md(&v.title)
+            );
+        }
+        if i.vulnerabilities.len() > MAX_PER_IMAGE {
+            let _ = writeln!(
+                out,
+                "\nand {} more (use `--format json` for all).",
+                i.vulnerabilities.len() - MAX_PER_IMAGE
+            );
+        }
+        let _ = writeln!(out, "\n</details>\n");
+    }
+    if !summary.unknown.is_empty() {
+        let _ = writeln!(
+            out,
+            "Not evaluated (no vulnerability data for these images): {}.\n",
+            summary
+                .unknown
+                .iter()
+                .map(|i| md_code(i))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+}
+
+pub fn html(out: &mut String, r: &Report) {
+    let Some(summary) = &r.vulnerabilities else {
+        return;
+    };
+    let _ = writeln!(
+        out,
+        "<h2>Vulnerabilities by image</h2><p>From {}.</p><table><tr><th>Image</th><th>OS</th><th>End of life</th><th>Critical</th><th>High</th><th>Medium</th><th>Low</th><th>With a fix</th></tr>",
+        h(&summary.source)
+    );
+    for i in &summary.images {
+        let os =
+            i.os.as_ref()
+                .map_or("-".into(), |o| h(&format!("{} {}", o.family, o.release)));
+        let eol = match i.eosl {
+            Some(true) => "<b>past</b>",
+            Some(false) => "no",
+            None => "unknown",
+        };
+        let _ = writeln!(
+            out,
+            "<tr><td><code>{}</code></td><td>{os}</td><td>{eol}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            h(&i.image),
+            i.critical,
+            i.high,
+            i.medium,
+            i.low,
+            i.fixable
+        );
+    }
+    let _ = writeln!(out, "</table>");
+    if !summary.unknown.is_empty() {
+        let _ = writeln!(
+            out,
+            "<p>Not evaluated (no vulnerability data): {}.</p>",
+            summary
+                .unknown
+                .iter()
+                .map(|i| format!("<code>{}</code>", h(i)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+}
