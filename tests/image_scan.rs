@@ -310,3 +310,66 @@ fn trivy_reports_feed_the_vulnerability_rules() {
         report["source"]
     );
 }
+
+/// Markdown and SARIF of an image scan: the same vulnerabilities; the SARIF valid against the
+/// vendored OASIS 2.1.0 schema, every result located at the package database.
+#[test]
+fn markdown_and_sarif_carry_the_same_vulnerabilities() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = fixture_db(dir.path());
+    let run = |format: &str| {
+        let out = kaudit(&[
+            "image",
+            "scan",
+            "--rootfs",
+            fixtures().join("debian").to_str().unwrap(),
+            "--trivy-db",
+            db.to_str().unwrap(),
+            "--format",
+            format,
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let md = run("md");
+    assert!(md.contains("**4 vulnerabilities**, 2 with a fix."), "{md}");
+    assert_eq!(
+        md.matches("| CVE-2099-0003 |").count() + md.matches("[CVE-2099-0003]").count(),
+        2
+    );
+
+    let sarif: Value = serde_json::from_str(&run("sarif")).unwrap();
+    let schema_text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sarif/sarif-schema-2.1.0.json"),
+    )
+    .unwrap();
+    let schema: Value = serde_json::from_str(&schema_text).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&sarif)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 4);
+    assert_eq!(
+        sarif["runs"][0]["tool"]["driver"]["rules"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    assert!(results.iter().all(
+        |r| r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            == "var/lib/dpkg/status"
+    ));
+    assert_eq!(
+        results.iter().filter(|r| r["level"] == "error").count(),
+        2,
+        "the two HIGH ones are errors"
+    );
+}

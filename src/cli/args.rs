@@ -298,8 +298,8 @@ pub struct ImageScanArgs {
     /// Trivy's vulnerability database (default: Trivy's cache, then kaudit's).
     #[arg(long, value_name = "FILE", env = "KAUDIT_TRIVY_DB")]
     pub trivy_db: Option<PathBuf>,
-    #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
-    pub format: TextOrJson,
+    #[arg(long, value_enum, default_value_t = ImageFormat::Text)]
+    pub format: ImageFormat,
     /// Exit 1 when a vulnerability at or above this severity is found.
     #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
     pub fail_on: Option<Severity>,
@@ -397,6 +397,15 @@ pub struct PssArgs {
     /// Manifest files or folders (`-` for stdin).
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+}
+
+/// What `kaudit image scan` writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ImageFormat {
+    Text,
+    Json,
+    Md,
+    Sarif,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

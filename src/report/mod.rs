@@ -4,6 +4,7 @@
 pub mod csv;
 mod history;
 pub mod html;
+pub mod image_scan;
 pub mod json;
 pub mod junit;
 pub mod markdown;

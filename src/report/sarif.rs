@@ -12,7 +12,7 @@ use serde::Serialize;
 use std::borrow::Cow;
 
 pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
-const INFO_URI: &str = "https://github.com/kaudit/kaudit";
+pub const INFO_URI: &str = "https://github.com/kaudit/kaudit";
 
 fn level(s: Severity) -> &'static str {
     match s {

@@ -82,3 +82,46 @@ pub fn severity(name: &str) -> crate::severity::Severity {
         _ => Severity::Info,
     }
 }
+
+/// One image scanned: what kaudit read of it and what it found (`kaudit image scan`).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ImageScan {
+    /// The folder (or reference) scanned.
+    pub artifact: String,
+    pub os: ScannedOs,
+    /// False when kaudit does not match the OS family yet (nothing evaluated).
+    pub evaluated: bool,
+    /// Installed packages read.
+    pub packages: usize,
+    pub database: ScannedWith,
+    pub notes: Vec<String>,
+    /// Most severe first.
+    pub vulnerabilities: Vec<Vulnerability>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ScannedOs {
+    pub family: String,
+    pub release: String,
+    /// Past its end of life; `None` when not known.
+    pub eosl: Option<bool>,
+}
+
+/// The database a scan used.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ScannedWith {
+    pub path: String,
+    pub updated_at: Option<String>,
+    pub next_update: Option<String>,
+}
+
+impl ImageScan {
+    /// Where the image's packages were read from (for locations in reports).
+    pub fn package_database(&self) -> &'static str {
+        match self.os.family.as_str() {
+            "alpine" => "lib/apk/db/installed",
+            "debian" | "ubuntu" => "var/lib/dpkg/status",
+            _ => "var/lib/rpm",
+        }
+    }
+}

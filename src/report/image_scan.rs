@@ -1,0 +1,195 @@
+//! `kaudit image scan` written out: plain text, Markdown, SARIF 2.1.0 (one rule per
+//! vulnerability id, one result per vulnerable package, located at the package database).
+
+use crate::sanitize::{md, strip_controls};
+use crate::vuln::{ImageScan, severity};
+use serde_json::{Value, json};
+use std::fmt::Write;
+
+pub fn text(scan: &ImageScan) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} {}: {} packages, {} vulnerabilities ({} with a fix){}",
+        strip_controls(&scan.os.family),
+        strip_controls(&scan.os.release),
+        scan.packages,
+        scan.vulnerabilities.len(),
+        fixable(scan),
+        eol_words(scan)
+    );
+    for note in &scan.notes {
+        let _ = writeln!(out, "note: {}", strip_controls(note));
+    }
+    for v in &scan.vulnerabilities {
+        let fix = if v.fixed_version.is_empty() {
+            format!("no fix ({})", v.status)
+        } else {
+            format!("fixed in {}", strip_controls(&v.fixed_version))
+        };
+        let _ = writeln!(
+            out,
+            "{:<8} {:<16} {} {}: {}  {}",
+            v.severity,
+            strip_controls(&v.id),
+            strip_controls(&v.package),
+            strip_controls(&v.installed_version),
+            fix,
+            strip_controls(&v.title)
+        );
+    }
+    out
+}
+
+fn fixable(scan: &ImageScan) -> usize {
+    scan.vulnerabilities
+        .iter()
+        .filter(|v| !v.fixed_version.is_empty())
+        .count()
+}
+
+fn eol_words(scan: &ImageScan) -> &'static str {
+    match scan.os.eosl {
+        Some(true) => "; the OS release is past its end of life",
+        _ => "",
+    }
+}
+
+pub fn markdown(scan: &ImageScan) -> String {
+    let mut out = String::from("# kaudit image scan\n\n");
+    let _ = writeln!(
+        out,
+        "**Image:** {} · **OS:** {} {} · **packages:** {} · **database:** {} (updated {})\n",
+        md(&scan.artifact),
+        md(&scan.os.family),
+        md(&scan.os.release),
+        scan.packages,
+        md(&scan.database.path),
+        scan.database
+            .updated_at
+            .as_deref()
+            .map_or("unknown".into(), md)
+    );
+    if scan.os.eosl == Some(true) {
+        let _ = writeln!(
+            out,
+            "> **The OS release is past its end of life:** it gets no more security fixes.\n"
+        );
+    }
+    for note in &scan.notes {
+        let _ = writeln!(out, "> **Note:** {}\n", md(note));
+    }
+    let _ = writeln!(
+        out,
+        "**{} vulnerabilities**, {} with a fix.\n",
+        scan.vulnerabilities.len(),
+        fixable(scan)
+    );
+    if scan.vulnerabilities.is_empty() {
+        return out;
+    }
+    let _ = writeln!(
+        out,
+        "| Severity | Vulnerability | Package | Source | Installed | Fixed in | Title |"
+    );
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|");
+    for v in &scan.vulnerabilities {
+        let link = if v.primary_url.is_empty() {
+            md(&v.id)
+        } else {
+            format!("[{}](<{}>)", md(&v.id), v.primary_url.replace('>', "%3E"))
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {link} | {} | {} | {} | {} | {} |",
+            v.severity,
+            md(&v.package),
+            md(&v.source_package),
+            md(&v.installed_version),
+            if v.fixed_version.is_empty() {
+                format!("no fix ({})", v.status)
+            } else {
+                md(&v.fixed_version)
+            },
+            md(&v.title)
+        );
+    }
+    out
+}
+
+/// SARIF 2.1.0: each vulnerability id a rule (with its CVSS-like `security-severity`), each
+/// vulnerable package a result at the package database file.
+pub fn sarif(scan: &ImageScan) -> Value {
+    let mut ids: Vec<&str> = scan.vulnerabilities.iter().map(|v| v.id.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let rules: Vec<Value> = ids
+        .iter()
+        .filter_map(|id| scan.vulnerabilities.iter().find(|v| v.id == *id))
+        .map(|v| {
+            let id = v.id.as_str();
+            let title = if v.title.is_empty() {
+                id
+            } else {
+                v.title.as_str()
+            };
+            json!({
+                "id": strip_controls(id),
+                "shortDescription": {"text": strip_controls(title)},
+                "helpUri": v.primary_url,
+                "properties": {
+                    "security-severity": severity(v.severity).security_severity(),
+                    "tags": ["vulnerability", "security", v.severity],
+                },
+            })
+        })
+        .collect();
+    let results: Vec<Value> = scan
+        .vulnerabilities
+        .iter()
+        .map(|v| {
+            let level = match v.severity {
+                "CRITICAL" | "HIGH" => "error",
+                "MEDIUM" => "warning",
+                _ => "note",
+            };
+            let fix = if v.fixed_version.is_empty() {
+                format!("no fix ({})", v.status)
+            } else {
+                format!("fixed in {}", v.fixed_version)
+            };
+            json!({
+                "ruleId": strip_controls(&v.id),
+                "ruleIndex": ids.binary_search(&v.id.as_str()).unwrap_or(0),
+                "level": level,
+                "message": {"text": strip_controls(&format!(
+                    "{} {} is affected by {} ({}): {fix}",
+                    v.package, v.installed_version, v.id, v.severity
+                ))},
+                "locations": [{
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": scan.package_database()},
+                        "region": {"startLine": 1},
+                    },
+                    "logicalLocations": [{
+                        "fullyQualifiedName": strip_controls(&format!("{}@{}", v.package, v.installed_version)),
+                        "kind": "package",
+                    }],
+                }],
+            })
+        })
+        .collect();
+    json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "kaudit",
+                "version": env!("CARGO_PKG_VERSION"),
+                "informationUri": super::sarif::INFO_URI,
+                "rules": rules,
+            }},
+            "results": results,
+        }],
+    })
+}
