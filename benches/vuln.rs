@@ -3,6 +3,11 @@
 //! like trivy.db: a `debian 12` bucket with 30,000 packages of 1-8 advisories each and a
 //! `vulnerability` bucket with 100,000 details, written with kaudit's fixture writer.
 //!
+//! With `trivy` installed (see tests/trivy_side_by_side.rs) and `../shared/corpus` present it
+//! also times `trivy rootfs` against kaudit on the same root filesystem (a real Ubuntu 18.04
+//! dpkg database) and database: kaudit's library path and, when `target/release/kaudit` is
+//! built, its binary.
+//!
 //! Run with `cargo bench --bench vuln`.
 
 use kaudit::vuln::trivydb::TrivyDb;
@@ -48,7 +53,134 @@ fn median(mut v: Vec<Duration>) -> Duration {
     v[v.len() / 2]
 }
 
+fn side_by_side() {
+    let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+    let trivy = std::env::var_os("HOME")
+        .map(|h| std::path::PathBuf::from(h).join("go/bin/trivy"))
+        .filter(|p| p.is_file());
+    let (true, Some(trivy)) = (corpus.is_dir(), trivy) else {
+        println!("side by side with trivy: skipped (needs ~/go/bin/trivy and ../shared/corpus)");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("rootfs");
+    let archive =
+        std::fs::read_to_string(corpus.join("os-packages/pkg/dpkg/testdata/valid.txtar")).unwrap();
+    let status = archive.split_once("-- var/lib/dpkg/status --\n").unwrap().1;
+    std::fs::create_dir_all(root.join("var/lib/dpkg")).unwrap();
+    std::fs::create_dir_all(root.join("etc")).unwrap();
+    std::fs::write(root.join("var/lib/dpkg/status"), status).unwrap();
+    std::fs::write(
+        root.join("etc/lsb-release"),
+        "DISTRIB_ID=Ubuntu\nDISTRIB_RELEASE=18.04\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("etc/os-release"),
+        "ID=ubuntu\nVERSION_ID=\"18.04\"\n",
+    )
+    .unwrap();
+    let cache = dir.path().join("cache");
+    std::fs::create_dir_all(cache.join("db")).unwrap();
+    let mut texts = Vec::new();
+    for e in std::fs::read_dir(corpus.join("trivy-fixtures/trivy-integration-db")).unwrap() {
+        texts.push(std::fs::read_to_string(e.unwrap().path()).unwrap());
+    }
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let db_path = kaudit::vuln::fixture::build(&cache.join("db"), &refs).unwrap();
+    let soon = "2099-01-01T00:00:00Z";
+    let recent = std::process::Command::new("date")
+        .args(["-u", "-d", "-1 hour", "+%Y-%m-%dT%H:%M:%SZ"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap();
+    std::fs::write(
+        cache.join("db/metadata.json"),
+        format!(r#"{{"Version":2,"NextUpdate":"{soon}","UpdatedAt":"{recent}","DownloadedAt":"{recent}"}}"#),
+    )
+    .unwrap();
+    let time_process = |program: &std::path::Path, args: &[&std::ffi::OsStr]| {
+        median(
+            (0..7)
+                .map(|_| {
+                    let t = Instant::now();
+                    let out = std::process::Command::new(program)
+                        .args(args)
+                        .output()
+                        .unwrap();
+                    assert!(
+                        out.status.success(),
+                        "{}",
+                        String::from_utf8_lossy(&out.stderr)
+                    );
+                    t.elapsed()
+                })
+                .collect(),
+        )
+    };
+    let trivy_time = time_process(
+        &trivy,
+        &[
+            "rootfs".as_ref(),
+            "--quiet".as_ref(),
+            "--skip-db-update".as_ref(),
+            "--offline-scan".as_ref(),
+            "--scanners".as_ref(),
+            "vuln".as_ref(),
+            "--format".as_ref(),
+            "json".as_ref(),
+            "--cache-dir".as_ref(),
+            cache.as_os_str(),
+            root.as_os_str(),
+        ],
+    );
+    let library = median(
+        (0..15)
+            .map(|_| {
+                let t = Instant::now();
+                let db = TrivyDb::open(&db_path).unwrap();
+                let contents = kaudit::vuln::rootfs::read(&root).unwrap();
+                std::hint::black_box(
+                    matcher::matches(&db, &contents.os, &contents.packages).unwrap(),
+                );
+                t.elapsed()
+            })
+            .collect(),
+    );
+    let binary = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/kaudit");
+    let binary_time = binary.is_file().then(|| {
+        time_process(
+            &binary,
+            &[
+                "image".as_ref(),
+                "scan".as_ref(),
+                "--format".as_ref(),
+                "json".as_ref(),
+                "--rootfs".as_ref(),
+                root.as_os_str(),
+                "--trivy-db".as_ref(),
+                db_path.as_os_str(),
+            ],
+        )
+    });
+    println!(
+        "rootfs of 91 dpkg packages (Ubuntu 18.04), same database: trivy rootfs median {:.0} ms; kaudit library {:.2} ms ({:.0}x){}",
+        trivy_time.as_secs_f64() * 1e3,
+        library.as_secs_f64() * 1e3,
+        trivy_time.as_secs_f64() / library.as_secs_f64(),
+        binary_time.map_or(
+            " (build --release for the binary's figure)".to_string(),
+            |b| format!(
+                "; kaudit binary {:.1} ms ({:.0}x)",
+                b.as_secs_f64() * 1e3,
+                trivy_time.as_secs_f64() / b.as_secs_f64()
+            )
+        )
+    );
+}
+
 fn main() {
+    side_by_side();
     let dir = tempfile::tempdir().unwrap();
     let started = Instant::now();
     let yaml = database_yaml();
