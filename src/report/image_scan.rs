@@ -94,25 +94,7 @@ pub fn markdown(scan: &ImageScan) -> String {
     );
     let _ = writeln!(out, "|---|---|---|---|---|---|---|");
     for v in &scan.vulnerabilities {
-        let link = if v.primary_url.is_empty() {
-            md(&v.id)
-        } else {
-            format!("[{}](<{}>)", md(&v.id), v.primary_url.replace('>', "%3E"))
-        };
-        let _ = writeln!(
-            out,
-            "| {} | {link} | {} | {} | {} | {} | {} |",
-            v.severity,
-            md(&v.package),
-            md(&v.source_package),
-            md(&v.installed_version),
-            if v.fixed_version.is_empty() {
-                format!("no fix ({})", v.status)
-            } else {
-                md(&v.fixed_version)
-            },
-            md(&v.title)
-        );
+        let _ = writeln!(out, "{}", super::vulnerabilities::markdown_row(v, true));
     }
     out
 }

@@ -10,6 +10,6 @@ pub mod junit;
 pub mod markdown;
 pub mod sarif;
 pub mod text;
-mod vulnerabilities;
+pub mod vulnerabilities;
 
 pub use crate::engine::{AreaSummary, CoverageRow, Report, SCHEMA_VERSION, Summary, TOOL, Tool};

@@ -59,20 +59,7 @@ pub fn markdown(out: &mut String, r: &Report) {
         );
         let _ = writeln!(out, "|---|---|---|---|---|---|");
         for v in i.vulnerabilities.iter().take(MAX_PER_IMAGE) {
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} | {} | {} | {} |",
-                v.severity,
-                md(&v.id),
-                md(&v.package),
-                md(&v.installed_version),
-                if v.fixed_version.is_empty() {
-                    format!("no fix ({})", v.status)
-                } else {
-                    md(&v.fixed_version)
-                },
-                md(&v.title)
-            );
+            let _ = writeln!(out, "{}", markdown_row(v, false));
         }
         if i.vulnerabilities.len() > MAX_PER_IMAGE {
             let _ = writeln!(
@@ -95,6 +82,37 @@ pub fn markdown(out: &mut String, r: &Report) {
                 .join(", ")
         );
     }
+}
+
+/// One vulnerability as a Markdown table row: severity, id (a link when `link`), package,
+/// [source package,] installed, fixed in, title.
+pub fn markdown_row(v: &crate::vuln::Vulnerability, link: bool) -> String {
+    let id = if link && !v.primary_url.is_empty() {
+        format!(
+            "[{}](<{}>) | {}",
+            md(&v.id),
+            v.primary_url.replace('>', "%3E"),
+            md(&v.package)
+        )
+    } else {
+        format!("{} | {}", md(&v.id), md(&v.package))
+    };
+    let source = if link {
+        format!(" {} |", md(&v.source_package))
+    } else {
+        String::new()
+    };
+    let fixed = if v.fixed_version.is_empty() {
+        format!("no fix ({})", v.status)
+    } else {
+        md(&v.fixed_version)
+    };
+    format!(
+        "| {} | {id} |{source} {} | {fixed} | {} |",
+        v.severity,
+        md(&v.installed_version),
+        md(&v.title)
+    )
 }
 
 pub fn html(out: &mut String, r: &Report) {

@@ -4,7 +4,7 @@
 
 use super::trivydb::{Advisory, Error, TrivyDb};
 use super::version::{self, Scheme};
-use super::{Os, Package, Vulnerability};
+use super::{Os, Package, SEVERITIES, STATUSES, Vulnerability};
 use std::cmp::Ordering;
 
 /// How one OS family is matched.
@@ -46,21 +46,6 @@ pub fn family(os: &Os) -> Option<Family> {
         by_source,
     })
 }
-
-/// Trivy's status names by code (trivy-db `pkg/types/status.go`).
-const STATUSES: [&str; 8] = [
-    "unknown",
-    "not_affected",
-    "affected",
-    "fixed",
-    "under_investigation",
-    "will_not_fix",
-    "fix_deferred",
-    "end_of_life",
-];
-
-/// Trivy's severity names by code.
-const SEVERITIES: [&str; 5] = ["UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL"];
 
 fn severity_name(code: u64) -> &'static str {
     SEVERITIES.get(code as usize).copied().unwrap_or("UNKNOWN")

@@ -13,6 +13,21 @@ pub mod trivy_report;
 pub mod trivydb;
 pub mod version;
 
+/// Trivy's status names by code (trivy-db `pkg/types/status.go`).
+pub const STATUSES: [&str; 8] = [
+    "unknown",
+    "not_affected",
+    "affected",
+    "fixed",
+    "under_investigation",
+    "will_not_fix",
+    "fix_deferred",
+    "end_of_life",
+];
+
+/// Trivy's severity names by code.
+pub const SEVERITIES: [&str; 5] = ["UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL"];
+
 /// The operating system of an image, as its release files say.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Os {

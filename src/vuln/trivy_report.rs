@@ -3,7 +3,7 @@
 //! vulnerability of every result (OS and language packages).
 
 use super::trivydb::DataSource;
-use super::{Os, Vulnerability};
+use super::{Os, SEVERITIES, STATUSES, Vulnerability};
 use serde::Deserialize;
 
 /// Reports are read up to this size (a big image's report is a few MiB).
@@ -120,18 +120,6 @@ struct TrivyLayer {
     #[serde(rename = "Digest", default)]
     digest: String,
 }
-
-const STATUSES: [&str; 8] = [
-    "unknown",
-    "not_affected",
-    "affected",
-    "fixed",
-    "under_investigation",
-    "will_not_fix",
-    "fix_deferred",
-    "end_of_life",
-];
-const SEVERITIES: [&str; 5] = ["UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL"];
 
 /// Reads one report.
 pub fn parse(bytes: &[u8]) -> Result<ImageReport, Error> {
