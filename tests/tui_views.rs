@@ -610,3 +610,73 @@ fn suppressing_keeps_the_users_comments() {
         "undone, the rest as it was"
     );
 }
+
+/// Every option a hint, a "needs input" text or a report tells the user to pass exists: the
+/// dashboard's next steps, the audit-log, signature and image views without input, the
+/// Markdown report and the not-evaluated reasons of a bare manifest scan.
+#[test]
+fn every_option_a_hint_names_exists() {
+    let manifests = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/scan");
+    let source = Source::Manifests(vec![manifests.clone()]);
+    let session = Session::open(&source, &SessionOptions::default()).unwrap();
+    let report = session.report.clone();
+    let mut texts = vec![
+        kaudit::report::markdown::render(&report),
+        serde_json::to_string(&report.not_evaluated).unwrap(),
+    ];
+    let mut app = App::new(Theme::new(ThemeName::Dark), "manifests".into(), (160, 48));
+    app.update(Event::Loaded(Box::new(Ok(Prepared::new(session)))));
+    texts.push(screen(&app));
+    for view in [":audit", ":sig", ":images"] {
+        keys(&mut app, view);
+        key(&mut app, KeyCode::Enter);
+        texts.push(screen(&app));
+        key(&mut app, KeyCode::Enter);
+        texts.push(screen(&app));
+        key(&mut app, KeyCode::Esc);
+    }
+    let help: String = [
+        vec!["--help"],
+        vec!["scan", "--help"],
+        vec!["audit-log", "--help"],
+        vec!["image", "scan", "--help"],
+    ]
+    .iter()
+    .map(|args| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_kaudit"))
+            .args(args)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    })
+    .collect();
+    let mut named = std::collections::BTreeSet::new();
+    // kaudit's own options: lines that are kubectl commands (remediation) name kubectl's.
+    for line in texts
+        .iter()
+        .flat_map(|t| t.lines())
+        .filter(|l| !l.contains("kubectl"))
+    {
+        for (at, _) in line.match_indices("--") {
+            let flag: String = line[at + 2..]
+                .chars()
+                .take_while(|c| c.is_ascii_lowercase() || *c == '-')
+                .collect();
+            if flag.starts_with(|c: char| c.is_ascii_lowercase()) {
+                named.insert(flag);
+            }
+        }
+    }
+    assert!(
+        named.contains("audit-log"),
+        "the hints were read: {named:?}"
+    );
+    let missing: Vec<&String> = named
+        .iter()
+        .filter(|flag| !help.contains(&format!("--{flag}")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "hints name options kaudit does not have: {missing:?}"
+    );
+}

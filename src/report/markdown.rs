@@ -180,9 +180,23 @@ fn summary(out: &mut String, r: &Report) {
         "\n<sub>Score: {}.</sub>\n",
         r.summary.score_formula.replace('>', "&gt;")
     );
+    let mut missing = Vec::new();
+    if r.audit_log.is_none() {
+        missing.push("the audit log analysis (`--audit-log`)");
+    }
+    if r.vulnerabilities.is_none() {
+        missing.push("the vulnerability rules (`--trivy-report`)");
+    }
+    if !missing.is_empty() {
+        let _ = writeln!(
+            out,
+            "Not evaluated until their inputs are given: {}.\n",
+            missing.join("; ")
+        );
+    }
     let _ = writeln!(
         out,
-        "Audit log and signature analysis need their inputs (`--audit-log`, `--key`); they are reported as not evaluated until given.\n"
+        "Image signatures are not verified by this kaudit yet: they are not evaluated.\n"
     );
 }
 

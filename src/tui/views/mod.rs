@@ -52,10 +52,10 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             &[
                 "No signature verification ran, so nothing here is evaluated.",
                 "",
-                "Pass the cosign public keys to trust with --key FILE (repeatable); kaudit then checks",
-                "each image's signatures in its registry and whether an admission policy (Kyverno,",
-                "Sigstore policy-controller) enforces them where the image runs.",
-                "Signature checks arrive in a later kaudit release.",
+                "kaudit does not verify signatures yet: no option turns it on. When it does, it will",
+                "check each image's cosign signatures against the keys or identities you trust and",
+                "whether an admission policy (Kyverno, Sigstore policy-controller) enforces them",
+                "where the image runs. Until then every image's signature status is not evaluated.",
             ],
         ),
     }

@@ -178,12 +178,16 @@ pub fn dashboard(frame: &mut Frame, app: &App, area: Rect) {
             "pass --audit-log to analyse audit logs",
         ),
         (
+            report.vulnerabilities.is_none(),
+            "pass --trivy-report to judge image vulnerabilities",
+        ),
+        (
             report
                 .summary
                 .areas
                 .iter()
                 .any(|a| a.area == Area::Signatures && a.coverage.is_none()),
-            "pass --key to verify image signatures",
+            "image signatures are not verified yet (not evaluated)",
         ),
         (
             true,
