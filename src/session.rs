@@ -314,13 +314,16 @@ impl Checked {
         let mut config = scan_config(options, Some(source));
         config.server_minor = inventory.source.server_minor();
         config.cluster = cluster_checks;
+        let mut notes = Vec::new();
         config.vulnerabilities = vulnerabilities::gather(
             source,
+            &inventory,
             &options.trivy_reports,
             &options.today,
-            &mut inventory.source.notes,
+            &mut notes,
         )
         .map(Arc::new);
+        inventory.source.notes.extend(notes);
         let logs = analyze_logs(options, Some(source), source)?;
         let mut cluster = engine::check_cluster(&inventory, &config);
         locate::refine(

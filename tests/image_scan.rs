@@ -373,3 +373,40 @@ fn markdown_and_sarif_carry_the_same_vulnerabilities() {
         "the two HIGH ones are errors"
     );
 }
+
+/// trivy-operator's VulnerabilityReports in the cluster (here: in the manifests, as `kubectl
+/// get vulns -A -o yaml` writes them) feed the same rules, with no other input.
+#[test]
+fn operator_reports_in_the_cluster_feed_the_rules() {
+    let out = kaudit(&[
+        "scan",
+        "--no-store",
+        "--manifests",
+        fixtures().join("operator").to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let fired: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["rule_id"].as_str().filter(|r| r.starts_with("VUL")))
+        .collect();
+    assert_eq!(
+        fired,
+        ["VUL002"],
+        "a high with a fix; the critical has none: {report}"
+    );
+    assert!(
+        report["vulnerabilities"]["source"]
+            .as_str()
+            .unwrap()
+            .contains("trivy-operator reports (1)")
+    );
+    let coredns = &report["vulnerabilities"]["images"][0];
+    assert_eq!(
+        (coredns["critical"].as_u64(), coredns["high"].as_u64()),
+        (Some(1), Some(1))
+    );
+}

@@ -289,3 +289,28 @@ fn trivy_json_reports_read_whole() {
     ));
     assert!(kaudit::vuln::trivy_report::parse(b"[1, 2").is_err());
 }
+
+/// A real trivy-operator VulnerabilityReport reads whole: the image it names and every
+/// vulnerability it lists.
+#[test]
+fn a_real_operator_report_reads_whole() {
+    let Some(corpus) = corpus() else { return };
+    let path = corpus.join("trivy-reports/trivy-operator/vulnerabilityreport-coredns.yaml");
+    let inventory = kaudit::sources::from_manifests(&[path]);
+    assert_eq!(inventory.scanner_reports.len(), 1, "{:?}", inventory.errors);
+    let value = &inventory.scanner_reports[0].value;
+    let (reference, _, facts) = kaudit::vuln::operator_report::parse(value).unwrap();
+    assert_eq!(reference, "k8s.gcr.io/coredns/coredns:v1.8.0");
+    let listed = value["report"]["vulnerabilities"].as_array().unwrap();
+    assert_eq!(facts.vulnerabilities.len(), listed.len());
+    let first = &facts.vulnerabilities[0];
+    assert_eq!(
+        (
+            first.id.as_str(),
+            first.severity,
+            first.fixed_version.as_str()
+        ),
+        ("CVE-2021-3121", "HIGH", "1.3.2")
+    );
+    assert_eq!(first.package, "github.com/gogo/protobuf");
+}

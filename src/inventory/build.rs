@@ -21,6 +21,7 @@ enum Typed {
     Binding(BindingInfo),
     NetworkPolicy(NetworkPolicyInfo),
     Admission(AdmissionPolicy),
+    ScannerReport(ScannerReport),
 }
 
 /// An object's kind (when it has one) and what typing it gave.
@@ -120,6 +121,7 @@ pub fn from_typed(source: SourceInfo, loaded: Loaded<TypedObject>) -> Inventory 
             Ok(Typed::Binding(b)) => inv.bindings.push(b),
             Ok(Typed::NetworkPolicy(p)) => inv.network_policies.push(p),
             Ok(Typed::Admission(a)) => inv.admission_policies.push(a),
+            Ok(Typed::ScannerReport(r)) => inv.scanner_reports.push(r),
             Err(TypingError { message, pointer }) => inv.errors.push(LoadError {
                 file: origin.file.to_string(),
                 // Objects read from a cluster have no line (0): their file names them.
@@ -381,6 +383,15 @@ fn type_known(object: &RawObject, kind: Option<&str>) -> Result<Typed, TypingErr
             value: value.clone(),
             origin,
         }),
+        ("VulnerabilityReport" | "ClusterVulnerabilityReport", "aquasecurity.github.io") => {
+            Typed::ScannerReport(ScannerReport {
+                kind: kind.to_string(),
+                namespace,
+                name,
+                value: value.clone(),
+                origin,
+            })
+        }
         _ => Typed::Unaudited,
     })
 }

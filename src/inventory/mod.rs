@@ -241,6 +241,17 @@ pub struct AdmissionPolicy {
     pub origin: Origin,
 }
 
+/// A scanner's report kept in the cluster (trivy-operator's `VulnerabilityReport`). Kept as
+/// read; the vulnerability area reads it.
+#[derive(Debug, Clone)]
+pub struct ScannerReport {
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
+    pub value: serde_json::Value,
+    pub origin: Origin,
+}
+
 /// An object that was read but is not audited (a Service, a ConfigMap, a CRD instance...).
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Unaudited {
@@ -258,6 +269,8 @@ pub struct Inventory {
     pub bindings: Vec<BindingInfo>,
     pub network_policies: Vec<NetworkPolicyInfo>,
     pub admission_policies: Vec<AdmissionPolicy>,
+    /// Vulnerability reports of an operator running in the cluster.
+    pub scanner_reports: Vec<ScannerReport>,
     /// Objects read but not audited, counted by kind.
     pub unaudited: BTreeMap<String, usize>,
     /// What could not be read, with file and line.
@@ -283,6 +296,7 @@ impl Inventory {
             bindings: Vec::new(),
             network_policies: Vec::new(),
             admission_policies: Vec::new(),
+            scanner_reports: Vec::new(),
             unaudited: BTreeMap::new(),
             errors: Vec::new(),
             kinds_seen: Default::default(),
@@ -315,6 +329,7 @@ impl Inventory {
         self.bindings.extend(other.bindings);
         self.network_policies.extend(other.network_policies);
         self.admission_policies.extend(other.admission_policies);
+        self.scanner_reports.extend(other.scanner_reports);
         for (kind, count) in other.unaudited {
             *self.unaudited.entry(kind).or_default() += count;
         }

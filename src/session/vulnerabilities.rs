@@ -7,15 +7,36 @@ use crate::vuln::facts::{ImageFacts, ImageVulnerabilities};
 use crate::vuln::{Os, Package, eol, fixture, matcher, trivy_report, trivydb::TrivyDb};
 use std::path::{Path, PathBuf};
 
-/// Facts from `reports` and the source's own data; `None` when there are none at all (the
-/// VUL rules then say what input they need).
+/// Facts from `reports`, the operator's reports in the inventory and the source's own data;
+/// `None` when there are none at all (the VUL rules then say what input they need).
 pub fn gather(
     source: &Source,
+    inventory: &crate::inventory::Inventory,
     reports: &[PathBuf],
     today: &str,
     notes: &mut Vec<String>,
 ) -> Option<ImageFacts> {
     let mut facts = None;
+    if !inventory.scanner_reports.is_empty() {
+        let facts = facts.get_or_insert_with(|| {
+            ImageFacts::new(format!(
+                "the cluster's trivy-operator reports ({})",
+                inventory.scanner_reports.len()
+            ))
+        });
+        let mut unreadable = 0;
+        for report in &inventory.scanner_reports {
+            match crate::vuln::operator_report::parse(&report.value) {
+                Some((reference, digests, known)) => facts.insert(&reference, &digests, known),
+                None => unreadable += 1,
+            }
+        }
+        if unreadable > 0 {
+            notes.push(format!(
+                "{unreadable} VulnerabilityReports name no image and were not used"
+            ));
+        }
+    }
     if matches!(source, Source::Demo) {
         match demo(today) {
             Ok(demo) => facts = Some(demo),

@@ -8,6 +8,7 @@ pub mod facts;
 pub mod fixture;
 pub mod locate;
 pub mod matcher;
+pub mod operator_report;
 pub mod rootfs;
 pub mod trivy_report;
 pub mod trivydb;
