@@ -819,6 +819,7 @@ fn snapshots_rerun_the_same_audit_offline() {
         "networkpolicies",
         "clusterpolicies",
         "policies",
+        "vulnerabilityreports",
     ];
     let server = server(Options {
         users: BTreeMap::from([(
@@ -1323,4 +1324,49 @@ fn audit_logs_without_a_kubeconfig_are_still_analysed() {
         "the log's findings are there"
     );
     assert!(report["audit_log"]["events"].as_u64().unwrap() > 0);
+}
+
+/// trivy-operator's VulnerabilityReports are read from the cluster (an optional CRD, listed
+/// only when discovery shows it) and judge the workloads running the images they name.
+#[test]
+fn operator_vulnerability_reports_are_read_from_the_cluster() {
+    let server = server(Options::default());
+    server.add([json!({
+        "apiVersion": "aquasecurity.github.io/v1alpha1",
+        "kind": "VulnerabilityReport",
+        "metadata": {"name": "replicaset-web-5d4f-web", "namespace": "web",
+            "labels": {"trivy-operator.container.name": "web"}},
+        "report": {
+            "artifact": {"repository": "web",
+                "digest": "sha256:1111111111111111111111111111111111111111111111111111111111111111"},
+            "registry": {"server": "registry.example.com"},
+            "scanner": {"name": "Trivy", "version": "0.60.0"},
+            "os": {"family": "debian", "name": "10.13", "eosl": true},
+            "vulnerabilities": [{"vulnerabilityID": "CVE-2099-4001", "resource": "openssl",
+                "installedVersion": "1.1.1n-0+deb10u6", "fixedVersion": "1.1.1n-0+deb10u7",
+                "severity": "CRITICAL", "title": "self-written"}]
+        }
+    })]);
+    let kubeconfig = Kubeconfig::new();
+    let out = scan_json(&kubeconfig.admin(&server), &[]);
+    let report = json_report(&out);
+    assert!(
+        server.requests().iter().any(|r| r
+            .path
+            .contains("/apis/aquasecurity.github.io/v1alpha1/vulnerabilityreports")),
+        "the reports were listed"
+    );
+    assert_eq!(
+        report["vulnerabilities"]["source"],
+        "the cluster's trivy-operator reports (1)",
+        "{}",
+        stderr(&out)
+    );
+    let ids = rule_ids(&report);
+    assert!(ids.contains(&"VUL001 web".to_string()), "{ids:?}");
+    assert!(ids.contains(&"VUL003 web".to_string()), "{ids:?}");
+    assert!(
+        !ids.iter().any(|i| i.starts_with("VUL001 debug")),
+        "busybox has no report"
+    );
 }

@@ -234,6 +234,13 @@ const KINDS: &[Kind] = &[
         false,
     ),
     k("kyverno.io", "v1", "policies", "Policy", true),
+    k(
+        "aquasecurity.github.io",
+        "v1alpha1",
+        "vulnerabilityreports",
+        "VulnerabilityReport",
+        true,
+    ),
 ];
 
 const fn k(

@@ -134,14 +134,6 @@ pub const RESOURCES: &[Resource] = &[
         false,
     ),
     optional("kyverno.io", "v1", "policies", "Policy", true),
-    // trivy-operator's reports: the vulnerabilities of what runs, already scanned.
-    optional(
-        "aquasecurity.github.io",
-        "v1alpha1",
-        "vulnerabilityreports",
-        "VulnerabilityReport",
-        true,
-    ),
     optional(
         "policy.sigstore.dev",
         "v1beta1",
