@@ -134,6 +134,9 @@ fn snapshot_views(size: (u16, u16), suffix: &str) {
     keys(&mut app, "e");
     snap("export_dialog", &app);
     key(&mut app, KeyCode::Esc);
+    keys(&mut app, "m");
+    snap("triage_form", &app);
+    key(&mut app, KeyCode::Esc);
     keys(&mut app, "?");
     snap("help", &app);
     key(&mut app, KeyCode::Esc);
@@ -148,6 +151,12 @@ fn snapshot_views(size: (u16, u16), suffix: &str) {
     }
     key(&mut app, KeyCode::Enter);
     snap("rule_detail", &app);
+    keys(&mut app, ":images");
+    key(&mut app, KeyCode::Enter);
+    keys(&mut app, "/postgres");
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Enter);
+    snap("image_page", &app);
 }
 
 #[test]
