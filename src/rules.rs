@@ -1312,6 +1312,19 @@ pub static RULES: &[Rule] = &[
         doc_url: "https://kubernetes.io/docs/concepts/security/multi-tenancy/",
         reads: &[],
     },
+    Rule {
+        id: "AUD024",
+        name: "system-role-changed",
+        title: "System role or cluster role modified or deleted",
+        area: AuditLog,
+        severity: Medium,
+        cks_domain: cks::CLUSTER_HARDENING,
+        rationale: "Kubernetes components run on the `system:` roles; changing or deleting one widens what a component may do or breaks it, and is a way to hide a backdoor among defaults. The API server's own reconciliation of the default roles is left out (Falco reports it at every start).",
+        remediation: "Check who changed the role and why; restore it from the defaults (the API server recreates deleted default roles at start) and review the identity's RBAC.",
+        references: &[r("falco", "System ClusterRole Modified/Deleted")],
+        doc_url: "https://kubernetes.io/docs/reference/access-authn-authz/rbac/#default-roles-and-role-bindings",
+        reads: &[],
+    },
     // ---- Audit policy (--audit-policy) ----
     Rule {
         id: "AUDP01",

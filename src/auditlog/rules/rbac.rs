@@ -199,3 +199,69 @@ fn impersonation(f: &Facts<'_>, _: &mut State, hits: &mut Vec<Hit>) {
         ));
     }
 }
+
+/// Falco's "System ClusterRole Modified/Deleted": a write or delete of a `system:` role or
+/// cluster role, which Kubernetes components rely on. Falco's exceptions (CoreDNS and GKE's
+/// certificate controller manage their own) are kept; kaudit also leaves out the API
+/// server's own reconciliation of the default roles (`system:apiserver`), which Falco would
+/// report at every start.
+pub const AUD024: Detection = Detection {
+    rule: "AUD024",
+    check: system_role_changed,
+    probes: &[
+        probe(
+            "patch",
+            "rbac.authorization.k8s.io",
+            "clusterroles",
+            "",
+            "",
+            Level::Metadata,
+        ),
+        probe(
+            "delete",
+            "rbac.authorization.k8s.io",
+            "clusterroles",
+            "",
+            "",
+            Level::Metadata,
+        ),
+    ],
+    bodies: &[],
+};
+
+fn system_role_changed(f: &Facts<'_>, _: &mut State, hits: &mut Vec<Hit>) {
+    let (e, obj) = (f.event, f.obj);
+    let changes = matches!(e.verb.as_str(), "create" | "update" | "patch" | "delete");
+    if f.final_stage
+        && changes
+        && matches!(obj.resource.as_str(), "clusterroles" | "roles")
+        && obj.name.starts_with("system:")
+        && !matches!(
+            obj.name.as_str(),
+            "system:coredns" | "system:managed-certificate-controller"
+        )
+        && f.user != "system:apiserver"
+    {
+        let what = if obj.resource == "roles" {
+            format!("role {}/{}", obj.namespace, obj.name)
+        } else {
+            format!("cluster role {}", obj.name)
+        };
+        hits.push(
+            Hit::new(
+                format!("{} {} system {what}", f.user, past_tense(&e.verb)),
+                Evidence::labelled("objectRef", format!("{}/{}", obj.resource, obj.name)),
+            )
+            .once_per(e.audit_id.to_string()),
+        );
+    }
+}
+
+fn past_tense(verb: &str) -> &'static str {
+    match verb {
+        "create" => "created",
+        "update" => "updated",
+        "patch" => "patched",
+        _ => "deleted",
+    }
+}
