@@ -1325,6 +1325,19 @@ pub static RULES: &[Rule] = &[
         doc_url: "https://kubernetes.io/docs/reference/access-authn-authz/rbac/#default-roles-and-role-bindings",
         reads: &[],
     },
+    Rule {
+        id: "AUD025",
+        name: "secret-get-failed",
+        title: "Secret read attempted and refused",
+        area: AuditLog,
+        severity: Medium,
+        cks_domain: cks::RUNTIME,
+        rationale: "A refused read of a named Secret is someone trying credentials they may not have: reconnaissance after a compromise, or a workload probing beyond its role.",
+        remediation: "Check who tried which secret and from where; if it was not a misconfigured controller, treat the identity as compromised.",
+        references: &[r("falco", "K8s Secret Get Unsuccessfully Tried")],
+        doc_url: "https://kubernetes.io/docs/concepts/security/secrets-good-practices/",
+        reads: &[],
+    },
     // ---- Audit policy (--audit-policy) ----
     Rule {
         id: "AUDP01",

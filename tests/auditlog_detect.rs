@@ -122,7 +122,7 @@ fn audit_log_command_formats_and_exit_codes() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(r["audit_log"]["events"], 42);
+    assert_eq!(r["audit_log"]["events"], 43);
     assert!(
         r["findings"]
             .as_array()

@@ -507,7 +507,7 @@ fn followed_audit_log_updates_the_views_in_place() {
     let audit = app.audit.as_ref().unwrap();
     assert_eq!(audit.report.findings.len(), before + 1);
     let s = screen(&app);
-    assert!(s.contains("audit log: 1 new events (43 in all)"), "{s}");
+    assert!(s.contains("audit log: 1 new events (44 in all)"), "{s}");
     let stats = &audit.audit_log.as_ref().unwrap().stats;
     assert!(
         stats
@@ -529,7 +529,7 @@ fn the_audit_view_scrolls_to_its_timeline_and_identities() {
     );
     keys(&mut app, "G");
     let s = screen(&app);
-    assert!(s.contains("Denied requests (12 in all"), "{s}");
+    assert!(s.contains("Denied requests (13 in all"), "{s}");
     assert!(
         s.contains("Activity by identity") || s.contains("dev@acme.example"),
         "{s}"

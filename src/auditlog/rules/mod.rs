@@ -60,6 +60,7 @@ pub static DETECTIONS: &[Detection] = &[
     control_plane::AUD022,
     control_plane::AUD023,
     rbac::AUD024,
+    secrets::AUD025,
 ];
 
 /// What the detections see of one event, worked out once.

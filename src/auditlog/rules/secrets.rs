@@ -118,3 +118,31 @@ fn token_minted(f: &Facts<'_>, _: &mut State, hits: &mut Vec<Hit>) {
         ));
     }
 }
+
+/// Falco's "K8s Secret Get Unsuccessfully Tried": a Secret `get` answered with an error.
+/// Falco's semantics (no identity filter, any non-2xx); once per identity and Secret, so a
+/// controller retrying a missing Secret is one finding, not one per retry.
+pub const AUD025: Detection = Detection {
+    rule: "AUD025",
+    check: secret_get_failed,
+    probes: &[probe("get", "", "secrets", "", "shop", Level::Metadata)],
+    bodies: &[],
+};
+
+fn secret_get_failed(f: &Facts<'_>, _: &mut State, hits: &mut Vec<Hit>) {
+    let (e, obj) = (f.event, f.obj);
+    let Some(code) = f.code else { return };
+    if obj.resource == "secrets" && e.verb == "get" && f.final_stage && !(200..300).contains(&code)
+    {
+        hits.push(
+            Hit::new(
+                format!(
+                    "{} tried to read secret {}/{} and got {code}",
+                    f.user, obj.namespace, obj.name
+                ),
+                Evidence::labelled("responseStatus.code", code.to_string()),
+            )
+            .once_per(format!("{}|{}/{}", f.user, obj.namespace, obj.name)),
+        );
+    }
+}
