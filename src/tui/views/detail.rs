@@ -182,7 +182,7 @@ pub fn finding(frame: &mut Frame, app: &App, area: Rect, index: usize) {
     let info = Paragraph::new(lines)
         .block(block(
             app,
-            " Finding (y: YAML, s: suppress) ".into(),
+            " Finding (y: YAML, s: suppress, m: triage) ".into(),
             !app.yaml.focused,
         ))
         .wrap(Wrap { trim: false })
