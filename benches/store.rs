@@ -136,7 +136,8 @@ fn main() {
     let open = time(9, || {
         let mut notes = Vec::new();
         let decisions = history::decisions(&options, &report.source.context, &mut notes);
-        let trend = history::trend(&options, &report.source.context, 30);
+        let opened = Store::open(&path).ok();
+        let trend = history::trend(opened.as_ref(), &report.source.context, 30);
         (decisions, trend)
     });
     println!(

@@ -183,7 +183,7 @@ impl Session {
     ) -> Result<Option<crate::store::Store>, Error> {
         let report = Arc::make_mut(&mut self.report);
         let store = history::compare(report, options)?;
-        let mut past = history::trend(options, &report.source.context, TREND_LENGTH - 1);
+        let mut past = history::trend(store.as_ref(), &report.source.context, TREND_LENGTH - 1);
         past.push(SessionSummary::of(report, started));
         self.past = Arc::new(past);
         Ok(store)

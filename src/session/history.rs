@@ -158,10 +158,10 @@ pub fn decisions(
     }
 }
 
-/// The last `limit` audits of `context` saved, oldest first; nothing when the store cannot
-/// be read (comparing already said why).
-pub fn trend(options: &HistoryOptions, context: &str, limit: usize) -> Vec<SessionSummary> {
-    let Some(Ok(Some(store))) = options.store.as_deref().map(Store::open_existing) else {
+/// The last `limit` audits of `context` saved in the store [`compare`] opened, oldest first;
+/// nothing without a store (comparing already said why).
+pub fn trend(store: Option<&Store>, context: &str, limit: usize) -> Vec<SessionSummary> {
+    let Some(store) = store else {
         return Vec::new();
     };
     let mut sessions = store.sessions(Some(context), limit).unwrap_or_default();

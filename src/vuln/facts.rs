@@ -131,9 +131,6 @@ pub struct ImageSummary {
     pub vulnerabilities: Vec<Vulnerability>,
 }
 
-/// Trivy's severity names, most severe first.
-const ORDER: [&str; 5] = ["CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN"];
-
 impl ImageFacts {
     /// The summary of the images that run (`images`: references as pods write them).
     pub fn summarize<'a>(&self, images: impl IntoIterator<Item = &'a str>) -> ImagesSummary {
@@ -152,10 +149,9 @@ impl ImageFacts {
                 continue;
             };
             let mut vulnerabilities = known.vulnerabilities.clone();
-            let rank = |s: &str| ORDER.iter().position(|o| *o == s).unwrap_or(ORDER.len());
             vulnerabilities.sort_by(|a, b| {
-                rank(a.severity)
-                    .cmp(&rank(b.severity))
+                super::severity(b.severity)
+                    .cmp(&super::severity(a.severity))
                     .then_with(|| a.fixed_version.is_empty().cmp(&b.fixed_version.is_empty()))
                     .then_with(|| a.id.cmp(&b.id))
                     .then_with(|| a.package.cmp(&b.package))
