@@ -9,6 +9,7 @@ pub mod findings;
 pub mod image_ref;
 pub mod inventory;
 pub mod pss;
+pub mod registry;
 pub mod report;
 pub mod rules;
 pub mod sanitize;

@@ -4,6 +4,7 @@
 //! command line.
 
 pub mod history;
+pub mod image_scan;
 pub mod vulnerabilities;
 
 use crate::auditlog::detect::AuditConfig;

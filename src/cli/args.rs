@@ -291,10 +291,32 @@ pub enum ImageAction {
 }
 
 #[derive(Args, Debug, Clone)]
+#[command(group(clap::ArgGroup::new("image").required(true).args(["reference", "oci_layout", "image_tar", "rootfs"])))]
 pub struct ImageScanArgs {
+    /// An image in a registry (`registry/repository:tag` or `@sha256:...`). Credentials come
+    /// from the Docker config (config.json, credential helpers); loopback registries and
+    /// those given with --insecure-registry are reached over plain HTTP.
+    #[arg(value_name = "REF")]
+    pub reference: Option<String>,
+    /// An OCI image layout folder (index.json, blobs/).
+    #[arg(long, value_name = "DIR")]
+    pub oci_layout: Option<PathBuf>,
+    /// An image archive written by `docker save`.
+    #[arg(long, value_name = "FILE")]
+    pub image_tar: Option<PathBuf>,
     /// The image's root filesystem, unpacked in a folder.
     #[arg(long, value_name = "DIR")]
-    pub rootfs: PathBuf,
+    pub rootfs: Option<PathBuf>,
+    /// The platform to read from a multi-platform image (default: linux on this machine's
+    /// architecture).
+    #[arg(long, value_name = "OS/ARCH[/VARIANT]", value_parser = parse_platform)]
+    pub platform: Option<crate::registry::Platform>,
+    /// A registry (`host:port`) to reach over plain HTTP (repeatable).
+    #[arg(long, value_name = "HOST")]
+    pub insecure_registry: Vec<String>,
+    /// Seconds to wait for a registry to connect or to send the next bytes.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub registry_timeout: u64,
     /// Trivy's vulnerability database (default: Trivy's cache, then kaudit's).
     #[arg(long, value_name = "FILE", env = "KAUDIT_TRIVY_DB")]
     pub trivy_db: Option<PathBuf>,
@@ -508,4 +530,9 @@ fn parse_level(s: &str) -> Result<Level, String> {
 }
 fn parse_severity(s: &str) -> Result<Severity, String> {
     s.parse()
+}
+
+fn parse_platform(text: &str) -> Result<crate::registry::Platform, String> {
+    crate::registry::Platform::parse(text)
+        .ok_or_else(|| format!("{text:?}: expected OS/ARCH or OS/ARCH/VARIANT (linux/amd64)"))
 }

@@ -1,55 +1,55 @@
 //! `kaudit image scan`: one image's known vulnerabilities.
 
 use super::{AuditArgs, EXIT_FINDINGS, EXIT_OK, ImageFormat, ImageScanArgs};
+use crate::registry::{Platform, auth, client::RemoteOptions};
 use crate::report::image_scan;
-use crate::vuln::{
-    ImageScan, ScannedOs, ScannedWith, eol, locate, matcher, rootfs, severity, trivydb::TrivyDb,
-};
+use crate::session::image_scan::{self as scanning, Options, Target};
+use crate::vuln::{locate, severity, trivydb::TrivyDb};
 use std::io::Write;
 
 pub fn scan(audit: &AuditArgs, args: &ImageScanArgs) -> anyhow::Result<u8> {
-    let cache = audit
-        .data_dir
-        .clone()
-        .or_else(super::data_dir)
-        .map(|d| d.join("cache"));
+    let data = audit.data_dir.clone().or_else(super::data_dir);
+    let cache = data.as_ref().map(|d| d.join("cache"));
     let db_path =
         locate::find(args.trivy_db.as_deref(), cache.as_deref()).map_err(anyhow::Error::msg)?;
     let db = TrivyDb::open(&db_path)?;
-    let contents = rootfs::read(&args.rootfs)?;
-    let os = contents.os.clone();
-    let evaluated = matcher::family(&os).is_some();
-    let mut found = matcher::matches(&db, &os, &contents.packages)?;
-    found.sort_by(|a, b| {
-        severity(b.severity)
-            .cmp(&severity(a.severity))
-            .then_with(|| a.package.cmp(&b.package))
-            .then_with(|| a.id.cmp(&b.id))
-    });
-    let mut notes = contents.notes.clone();
-    if !evaluated {
-        notes.push(format!(
-            "{} {}: kaudit does not match this OS family yet; its packages are not evaluated",
-            os.family, os.release
-        ));
-    }
-    let scan = ImageScan {
-        artifact: args.rootfs.display().to_string(),
-        os: ScannedOs {
-            eosl: eol::is_past(&os, &crate::time::today()),
-            family: os.family,
-            release: os.release,
-        },
-        evaluated,
-        packages: contents.packages.len(),
-        database: ScannedWith {
-            path: db_path.display().to_string(),
-            updated_at: db.metadata.as_ref().map(|m| m.updated_at.clone()),
-            next_update: db.metadata.as_ref().map(|m| m.next_update.clone()),
-        },
-        notes,
-        vulnerabilities: found,
+    let target = if let Some(reference) = &args.reference {
+        Target::Reference(reference.clone())
+    } else if let Some(dir) = &args.oci_layout {
+        Target::Layout(dir.clone())
+    } else if let Some(file) = &args.image_tar {
+        Target::Archive(file.clone())
+    } else {
+        Target::Rootfs(args.rootfs.clone().unwrap_or_default())
     };
+    let credentials = match &args.reference {
+        Some(reference) => {
+            let registry = crate::image_ref::ImageRef::parse(reference)
+                .map(|r| r.registry)
+                .unwrap_or_default();
+            auth::from_docker_config(&registry).map_err(anyhow::Error::msg)?
+        }
+        None => auth::Credentials::Anonymous,
+    };
+    let options = Options {
+        platform: args.platform.clone().unwrap_or_else(Platform::host),
+        remote: RemoteOptions {
+            insecure: args.insecure_registry.clone(),
+            timeout: std::time::Duration::from_secs(args.registry_timeout.max(1)),
+            credentials,
+        },
+        store: super::history::store_path(audit).filter(|_| !audit.no_store),
+    };
+    let (read, cached) = scanning::read(&target, &options).map_err(anyhow::Error::msg)?;
+    let scan = scanning::scan(
+        target.describe(),
+        read,
+        cached,
+        &db,
+        &db_path,
+        &crate::time::today(),
+    )
+    .map_err(anyhow::Error::msg)?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     match args.format {
         ImageFormat::Json => {

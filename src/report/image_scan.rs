@@ -10,6 +10,20 @@ pub fn text(scan: &ImageScan) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
+        "{}{}{}",
+        strip_controls(&scan.artifact),
+        scan.digest
+            .as_deref()
+            .map(|d| format!(" ({})", strip_controls(d)))
+            .unwrap_or_default(),
+        if scan.cached {
+            ": packages from kaudit's cache"
+        } else {
+            ""
+        }
+    );
+    let _ = writeln!(
+        out,
         "{} {}: {} packages, {} vulnerabilities ({} with a fix){}",
         strip_controls(&scan.os.family),
         strip_controls(&scan.os.release),

@@ -6,6 +6,7 @@
 pub mod eol;
 pub mod facts;
 pub mod fixture;
+pub mod image;
 pub mod locate;
 pub mod matcher;
 pub mod operator_report;
@@ -30,7 +31,7 @@ pub const STATUSES: [&str; 8] = [
 pub const SEVERITIES: [&str; 5] = ["UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL"];
 
 /// The operating system of an image, as its release files say.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Os {
     /// `debian`, `ubuntu`, `alpine`, `amazon`, ...: Trivy's family names.
     pub family: String,
@@ -104,6 +105,11 @@ pub fn severity(name: &str) -> crate::severity::Severity {
 pub struct ImageScan {
     /// The folder (or reference) scanned.
     pub artifact: String,
+    /// The platform manifest's digest (images from a registry or an OCI layout).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub digest: Option<String>,
+    /// The packages came from kaudit's per-digest cache, not the layers.
+    pub cached: bool,
     pub os: ScannedOs,
     /// False when kaudit does not match the OS family yet (nothing evaluated).
     pub evaluated: bool,

@@ -1,6 +1,9 @@
 //! What an image's root filesystem says about itself: its OS release and its installed
 //! OS packages (dpkg, apk), read the way Trivy's analyzers read them. Only the few files that
 //! matter are opened, each with a size cap; a link is never followed out of the root.
+//!
+//! The files come through [`Files`]: an unpacked folder ([`Dir`]) or an image's layers
+//! merged in memory (`vuln::image`).
 
 pub mod apk;
 pub mod dpkg;
@@ -22,12 +25,32 @@ pub enum Error {
 }
 
 /// The OS and packages of a root filesystem, with what could not be read.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Contents {
     pub os: Os,
     pub packages: Vec<Package>,
     /// Package databases found but not read (an rpm database, say), or read with errors.
     pub notes: Vec<String>,
+}
+
+/// Where the analyzers read an image's files: paths are relative to the image's root
+/// (`etc/os-release`), `None` when the file or folder is not there.
+pub trait Files {
+    fn read(&self, path: &str) -> Result<Option<String>, Error>;
+    /// The names in a folder, sorted.
+    fn list(&self, dir: &str) -> Result<Option<Vec<String>>, Error>;
+}
+
+/// An image's root filesystem unpacked in a folder.
+pub struct Dir<'a>(pub &'a Path);
+
+impl Files for Dir<'_> {
+    fn read(&self, path: &str) -> Result<Option<String>, Error> {
+        read_file(self.0, path)
+    }
+    fn list(&self, dir: &str) -> Result<Option<Vec<String>>, Error> {
+        dir_entries(self.0, dir)
+    }
 }
 
 /// Reads a file under `root` by its path in the image, refusing anything that would leave the
@@ -87,38 +110,57 @@ pub fn read_file(root: &Path, path: &str) -> Result<Option<String>, Error> {
 
 /// The OS release and installed packages of the root filesystem at `root`.
 pub fn read(root: &Path) -> Result<Contents, Error> {
-    let os = release::detect(root)?.ok_or_else(|| Error::NoOs(root.to_path_buf()))?;
-    let mut contents = Contents {
+    read_files(&Dir(root), root)
+}
+
+/// The OS release and installed packages of an image's files; `label` names the image in
+/// errors.
+pub fn read_files(files: &dyn Files, label: &Path) -> Result<Contents, Error> {
+    let os = release::detect(files)?.ok_or_else(|| Error::NoOs(label.to_path_buf()))?;
+    let (packages, notes) = packages(files)?;
+    Ok(Contents {
         os,
-        packages: Vec::new(),
-        notes: Vec::new(),
-    };
-    if let Some(text) = read_file(root, "var/lib/dpkg/status")? {
-        contents.packages.extend(dpkg::parse(&text));
+        packages,
+        notes,
+    })
+}
+
+/// The package databases every analyzer reads, by path in the image.
+pub const PACKAGE_DATABASES: [&str; 6] = [
+    "var/lib/dpkg/status",
+    "var/lib/dpkg/status.d/",
+    "lib/apk/db/installed",
+    "var/lib/rpm/rpmdb.sqlite",
+    "var/lib/rpm/Packages",
+    "var/lib/rpm/Packages.db",
+];
+
+/// The installed OS packages the files list, and notes on databases not read.
+pub fn packages(files: &dyn Files) -> Result<(Vec<Package>, Vec<String>), Error> {
+    let mut found = Vec::new();
+    let mut notes = Vec::new();
+    if let Some(text) = files.read("var/lib/dpkg/status")? {
+        found.extend(dpkg::parse(&text));
     }
-    if let Some(dir) = dir_entries(root, "var/lib/dpkg/status.d")? {
+    if let Some(dir) = files.list("var/lib/dpkg/status.d")? {
         // Distroless: one status file per package.
-        for name in dir {
-            if let Some(text) = read_file(root, &format!("var/lib/dpkg/status.d/{name}"))? {
-                contents.packages.extend(dpkg::parse(&text));
+        for name in dir.iter().filter(|n| !n.ends_with(".md5sums")) {
+            if let Some(text) = files.read(&format!("var/lib/dpkg/status.d/{name}"))? {
+                found.extend(dpkg::parse(&text));
             }
         }
     }
-    if let Some(text) = read_file(root, "lib/apk/db/installed")? {
-        contents.packages.extend(apk::parse(&text));
+    if let Some(text) = files.read("lib/apk/db/installed")? {
+        found.extend(apk::parse(&text));
     }
-    for rpmdb in [
-        "var/lib/rpm/rpmdb.sqlite",
-        "var/lib/rpm/Packages",
-        "var/lib/rpm/Packages.db",
-    ] {
-        if read_file(root, rpmdb).is_ok_and(|f| f.is_some()) {
-            contents.notes.push(format!(
+    for rpmdb in &PACKAGE_DATABASES[3..] {
+        if files.read(rpmdb).is_ok_and(|f| f.is_some()) {
+            notes.push(format!(
                 "{rpmdb}: RPM databases are not read yet, so this image's RPM packages are not evaluated"
             ));
         }
     }
-    Ok(contents)
+    Ok((found, notes))
 }
 
 /// The names in a folder of the image (sorted), refusing a link.
@@ -135,7 +177,6 @@ fn dir_entries(root: &Path, path: &str) -> Result<Option<Vec<String>>, Error> {
         })?
         .filter_map(|e| e.ok())
         .filter_map(|e| e.file_name().into_string().ok())
-        .filter(|n| !n.ends_with(".md5sums"))
         .take(100_000)
         .collect();
     names.sort();

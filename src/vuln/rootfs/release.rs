@@ -2,11 +2,21 @@
 //! `etc/alpine-release`, Debian's `etc/debian_version`, Ubuntu's `etc/lsb-release`, Amazon's
 //! `etc/system-release`, else `os-release`'s `ID` and `VERSION_ID`.
 
-use super::{Error, read_file};
+use super::{Error, Files};
 use crate::vuln::Os;
-use std::path::Path;
 
-pub fn detect(root: &Path) -> Result<Option<Os>, Error> {
+/// Every file [`detect`] may read: an image's layers keep these and the package databases.
+pub const FILES: [&str; 7] = [
+    "etc/alpine-release",
+    "etc/apk/repositories",
+    "etc/lsb-release",
+    "etc/debian_version",
+    "etc/system-release",
+    "etc/os-release",
+    "usr/lib/os-release",
+];
+
+pub fn detect(files: &dyn Files) -> Result<Option<Os>, Error> {
     let os = |family: &str, release: &str| {
         Some(Os {
             family: family.to_string(),
@@ -14,17 +24,16 @@ pub fn detect(root: &Path) -> Result<Option<Os>, Error> {
             repository: None,
         })
     };
-    if let Some(text) = read_file(root, "etc/alpine-release")?
+    if let Some(text) = files.read("etc/alpine-release")?
         && let Some(line) = text.lines().next().filter(|l| !l.trim().is_empty())
     {
         let mut alpine = os("alpine", line);
-        if let (Some(found), Some(repos)) = (&mut alpine, read_file(root, "etc/apk/repositories")?)
-        {
+        if let (Some(found), Some(repos)) = (&mut alpine, files.read("etc/apk/repositories")?) {
             found.repository = alpine_repository(&repos);
         }
         return Ok(alpine);
     }
-    if let Some(text) = read_file(root, "etc/lsb-release")? {
+    if let Some(text) = files.read("etc/lsb-release")? {
         let field = |k: &str| {
             text.lines()
                 .find_map(|l| l.strip_prefix(k).and_then(|v| v.strip_prefix('=')))
@@ -36,12 +45,12 @@ pub fn detect(root: &Path) -> Result<Option<Os>, Error> {
             return Ok(os("ubuntu", &release));
         }
     }
-    if let Some(text) = read_file(root, "etc/debian_version")?
+    if let Some(text) = files.read("etc/debian_version")?
         && let Some(line) = text.lines().next().filter(|l| !l.trim().is_empty())
     {
         return Ok(os("debian", line));
     }
-    if let Some(text) = read_file(root, "etc/system-release")?
+    if let Some(text) = files.read("etc/system-release")?
         && let Some(rest) = text
             .lines()
             .next()
@@ -52,7 +61,7 @@ pub fn detect(root: &Path) -> Result<Option<Os>, Error> {
         return Ok(os("amazon", release));
     }
     for path in ["etc/os-release", "usr/lib/os-release"] {
-        if let Some(text) = read_file(root, path)? {
+        if let Some(text) = files.read(path)? {
             return Ok(from_os_release(&text));
         }
     }

@@ -1,0 +1,201 @@
+//! One layer's tar stream (plain, gzip or zstd, told by its first bytes), reduced to what
+//! the analyzers read: the wanted files' contents, and the whiteouts and opaque folders that
+//! hide lower layers' files. Nothing is written to disk. Names are normalized (`./`, `/`);
+//! a name with `..` is skipped and counted, links are recorded as "not a regular file"
+//! (Trivy reads regular files only), and every read is capped: the layer's unpacked size,
+//! each file, the number of entries.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read};
+use std::sync::Arc;
+
+/// What one layer may unpack to at most; a decompression bomb stops here.
+pub const MAX_LAYER_BYTES: u64 = 8 << 30;
+/// A wanted file bigger than this is not read (dpkg status files are a few MiB).
+pub const MAX_FILE_BYTES: u64 = 64 << 20;
+/// Entries in one layer at most (real layers have up to a few hundred thousand).
+pub const MAX_ENTRIES: u64 = 5_000_000;
+
+/// A wanted path's state in a layer: its text, or present but not a regular file.
+pub type Content = Option<Arc<String>>;
+
+#[derive(Debug, Default)]
+pub struct LayerFiles {
+    pub files: BTreeMap<String, Content>,
+    /// Paths this layer deletes from the layers below (`.wh.<name>`).
+    pub whiteouts: Vec<String>,
+    /// Folders whose lower contents this layer hides (`.wh..wh..opq`).
+    pub opaque: Vec<String>,
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct LayerError(pub String);
+
+/// Reads a layer; `wanted` says which paths to keep, `relevant` which whiteouts matter (a
+/// path that is, or holds, a wanted one).
+pub fn read(
+    blob: impl Read,
+    wanted: &dyn Fn(&str) -> bool,
+    relevant: &dyn Fn(&str) -> bool,
+) -> Result<LayerFiles, LayerError> {
+    let mut buffered = BufReader::with_capacity(256 << 10, blob);
+    let head = buffered
+        .fill_buf()
+        .map_err(|e| LayerError(e.to_string()))?
+        .get(..4)
+        .map(<[u8]>::to_vec)
+        .unwrap_or_default();
+    let unpacked: Box<dyn Read> = if head.starts_with(&[0x1f, 0x8b]) {
+        Box::new(flate2::bufread::MultiGzDecoder::new(buffered))
+    } else if head == [0x28, 0xb5, 0x2f, 0xfd] {
+        let mut decoder = zstd::stream::read::Decoder::with_buffer(buffered)
+            .map_err(|e| LayerError(format!("zstd: {e}")))?;
+        // zstd frames may ask for windows up to 2 GiB; 128 MiB is what real encoders use.
+        decoder
+            .window_log_max(27)
+            .map_err(|e| LayerError(format!("zstd: {e}")))?;
+        Box::new(decoder)
+    } else {
+        Box::new(buffered)
+    };
+    let mut capped = Capped {
+        inner: unpacked,
+        left: MAX_LAYER_BYTES,
+    };
+    let mut layer = LayerFiles::default();
+    let mut skipped = 0u64;
+    {
+        let mut tar = tar::Archive::new(&mut capped);
+        let entries = tar.entries().map_err(|e| LayerError(e.to_string()))?;
+        for (count, entry) in entries.enumerate() {
+            if count as u64 >= MAX_ENTRIES {
+                return Err(LayerError(format!("more than {MAX_ENTRIES} entries")));
+            }
+            let mut entry = entry.map_err(|e| LayerError(e.to_string()))?;
+            let Some(path) = normalize(&entry.path_bytes()) else {
+                skipped += 1;
+                continue;
+            };
+            let (parent, base) = path.rsplit_once('/').unwrap_or(("", &path));
+            if base == ".wh..wh..opq" {
+                if relevant(parent) {
+                    layer.opaque.push(parent.to_string());
+                }
+                continue;
+            }
+            if let Some(hidden) = base.strip_prefix(".wh.") {
+                let hidden = join(parent, hidden);
+                if relevant(&hidden) {
+                    layer.whiteouts.push(hidden);
+                }
+                continue;
+            }
+            if !wanted(&path) {
+                continue;
+            }
+            let kind = entry.header().entry_type();
+            if !kind.is_file() {
+                if !kind.is_dir() {
+                    layer
+                        .notes
+                        .push(format!("{path}: a link or special file; not followed"));
+                    layer.files.insert(path, None);
+                }
+                continue;
+            }
+            if entry.size() > MAX_FILE_BYTES {
+                layer.notes.push(format!(
+                    "{path}: larger than {} MiB; not read",
+                    MAX_FILE_BYTES >> 20
+                ));
+                layer.files.insert(path, None);
+                continue;
+            }
+            let mut bytes = Vec::with_capacity(entry.size() as usize);
+            (&mut entry)
+                .take(MAX_FILE_BYTES)
+                .read_to_end(&mut bytes)
+                .map_err(|e| LayerError(format!("{path}: {e}")))?;
+            layer.files.insert(
+                path,
+                Some(Arc::new(String::from_utf8_lossy(&bytes).into_owned())),
+            );
+        }
+    }
+    if skipped > 0 {
+        layer.notes.push(format!(
+            "{skipped} entries with `..` or an empty name skipped"
+        ));
+    }
+    // What follows the archive's end marker is still read, so the digest below is checked.
+    std::io::copy(&mut capped, &mut std::io::sink()).map_err(|e| LayerError(e.to_string()))?;
+    Ok(layer)
+}
+
+/// `./etc/os-release`, `/etc/os-release` → `etc/os-release`; `None` for a name with `..`
+/// or nothing left.
+pub fn normalize(raw: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(raw);
+    let mut parts = Vec::new();
+    for part in text.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => return None,
+            other => parts.push(other),
+        }
+    }
+    (!parts.is_empty()).then(|| parts.join("/"))
+}
+
+fn join(parent: &str, name: &str) -> String {
+    if parent.is_empty() {
+        name.to_string()
+    } else {
+        format!("{parent}/{name}")
+    }
+}
+
+/// A reader that fails once more than `left` bytes came through.
+struct Capped<R> {
+    inner: R,
+    left: u64,
+}
+
+impl<R: Read> Read for Capped<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n as u64 > self.left {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!(
+                    "unpacks to more than {} GiB; not read further (a decompression bomb?)",
+                    MAX_LAYER_BYTES >> 30
+                ),
+            ));
+        }
+        self.left -= n as u64;
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_normalized_and_escapes_refused() {
+        assert_eq!(
+            normalize(b"./etc/os-release").as_deref(),
+            Some("etc/os-release")
+        );
+        assert_eq!(
+            normalize(b"/var//lib/dpkg/status").as_deref(),
+            Some("var/lib/dpkg/status")
+        );
+        assert_eq!(normalize(b"../../etc/passwd"), None);
+        assert_eq!(normalize(b"etc/../../x"), None);
+        assert_eq!(normalize(b"./"), None);
+    }
+}

@@ -1,0 +1,155 @@
+//! An image's OS and packages from its layers, wherever the layers come from (a registry,
+//! an OCI layout, a `docker save` archive): each layer is streamed once and reduced to the
+//! files the analyzers read; the layers are merged as the container runtime's overlay
+//! would (whiteouts and opaque folders applied in order); each package is attributed to the
+//! layer that first installed it, as Trivy attributes it.
+
+pub mod layer;
+pub mod overlay;
+
+use super::rootfs::{self, Contents, Files, release};
+use crate::registry::{ImageManifest, ImageSource, Platform, RegistryError, manifest};
+use layer::LayerFiles;
+use overlay::Overlay;
+
+/// What kaudit read of an image.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct ImageContents {
+    pub contents: Contents,
+    /// The platform manifest's digest (empty for a saved archive).
+    pub digest: String,
+    /// The config's digest: the image ID.
+    pub config_digest: String,
+    /// The layers' digests, lowest first.
+    pub layers: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImageError {
+    #[error(transparent)]
+    Registry(#[from] RegistryError),
+    #[error("{image}: layer {layer}: {message}")]
+    Layer {
+        image: String,
+        layer: String,
+        message: String,
+    },
+    #[error("{0}")]
+    Analyze(#[from] rootfs::Error),
+}
+
+/// Whether the analyzers read this path.
+pub fn wanted(path: &str) -> bool {
+    release::FILES.contains(&path)
+        || rootfs::PACKAGE_DATABASES
+            .iter()
+            .any(|db| match db.strip_suffix('/') {
+                // A folder of package files: its direct children.
+                Some(dir) => path
+                    .strip_prefix(dir)
+                    .and_then(|rest| rest.strip_prefix('/'))
+                    .is_some_and(|name| !name.is_empty() && !name.contains('/')),
+                None => path == *db,
+            })
+}
+
+/// Whether deleting `path` can remove a wanted file (the path is one, or a folder above one).
+pub fn relevant(path: &str) -> bool {
+    wanted(path)
+        || release::FILES
+            .iter()
+            .chain(rootfs::PACKAGE_DATABASES.iter())
+            .any(|w| {
+                w.len() > path.len() && w.starts_with(path) && w.as_bytes()[path.len()] == b'/'
+            })
+}
+
+/// Reads the image `source` names for `platform`.
+pub fn analyze(
+    source: &mut dyn ImageSource,
+    platform: &Platform,
+) -> Result<ImageContents, ImageError> {
+    let manifest = source.manifest(platform)?;
+    analyze_manifest(source, manifest)
+}
+
+/// Reads the layers of an image whose manifest is already known.
+pub fn analyze_manifest(
+    source: &mut dyn ImageSource,
+    manifest: ImageManifest,
+) -> Result<ImageContents, ImageError> {
+    let image = source.name().to_string();
+    let mut layers: Vec<(String, LayerFiles)> = Vec::with_capacity(manifest.layers.len());
+    let mut notes = Vec::new();
+    for descriptor in &manifest.layers {
+        if !manifest::is_unpackable_layer(&descriptor.media_type) {
+            notes.push(format!(
+                "layer {}: {} is not unpacked",
+                descriptor.digest, descriptor.media_type
+            ));
+            continue;
+        }
+        let fail = |message: String| ImageError::Layer {
+            image: image.clone(),
+            layer: descriptor.digest.clone(),
+            message,
+        };
+        let mut blob = source.blob(descriptor)?;
+        let files = layer::read(&mut blob, &wanted, &relevant).map_err(|e| fail(e.0))?;
+        // The rest of the blob (compressed padding) is read too: its digest is checked at
+        // the end, and a layer that does not match is not used.
+        std::io::copy(&mut blob, &mut std::io::sink()).map_err(|e| fail(e.to_string()))?;
+        notes.extend(
+            files
+                .notes
+                .iter()
+                .map(|n| format!("layer {}: {n}", descriptor.digest)),
+        );
+        layers.push((descriptor.digest.clone(), files));
+    }
+    let mut merged = Overlay::default();
+    for (_, files) in &layers {
+        merged.apply(files);
+    }
+    let mut contents = rootfs::read_files(&merged, std::path::Path::new(&image))?;
+    contents.notes.extend(notes);
+    attribute(&mut contents, &layers)?;
+    Ok(ImageContents {
+        contents,
+        digest: manifest.digest,
+        config_digest: manifest.config.digest,
+        layers: layers.into_iter().map(|(digest, _)| digest).collect(),
+    })
+}
+
+/// Sets each package's layer: the lowest layer whose own package database lists the same
+/// name and version (Trivy's `lookupOriginLayerForPkg`).
+fn attribute(contents: &mut Contents, layers: &[(String, LayerFiles)]) -> Result<(), ImageError> {
+    let mut per_layer = Vec::new();
+    for (digest, files) in layers {
+        let own = overlay::Single(files);
+        if own.holds_packages() {
+            let (packages, _) = rootfs::packages(&own)?;
+            let set: std::collections::HashSet<(String, String)> =
+                packages.into_iter().map(|p| (p.name, p.version)).collect();
+            per_layer.push((digest, set));
+        }
+    }
+    for package in &mut contents.packages {
+        let key = (package.name.clone(), package.version.clone());
+        package.layer = per_layer
+            .iter()
+            .find(|(_, set)| set.contains(&key))
+            .map(|(digest, _)| (*digest).clone());
+    }
+    Ok(())
+}
+
+impl Files for Overlay {
+    fn read(&self, path: &str) -> Result<Option<String>, rootfs::Error> {
+        Ok(self.get(path).map(|c| c.as_str().to_string()))
+    }
+    fn list(&self, dir: &str) -> Result<Option<Vec<String>>, rootfs::Error> {
+        Ok(self.children(dir))
+    }
+}

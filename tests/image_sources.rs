@@ -1,0 +1,452 @@
+//! `kaudit image scan` of real images: built by the test as tar layers (gzip, zstd, plain),
+//! read from an OCI layout, a `docker save` archive and Debian's `docker-registry` on
+//! 127.0.0.1; each package attributed to the layer that installed it; whiteouts applied;
+//! the per-digest cache; and what hostile images and registries get: a clear error naming
+//! the image and layer, never a panic.
+
+#[path = "common/images.rs"]
+mod images;
+#[path = "common/registry.rs"]
+mod registry;
+#[path = "common/trivydb.rs"]
+mod trivydb;
+
+use images::{Compression, Entry, Image};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const GLIBC: &[u8] = b"Package: libc6\nStatus: install ok installed\nArchitecture: amd64\nSource: glibc\nVersion: 2.36-9+deb12u3\n\nPackage: libc-bin\nStatus: install ok installed\nArchitecture: amd64\nSource: glibc\nVersion: 2.36-9+deb12u3\n";
+
+fn with_openssl() -> Vec<u8> {
+    let mut status = GLIBC.to_vec();
+    status.extend_from_slice(b"\nPackage: libssl3\nStatus: install ok installed\nArchitecture: amd64\nSource: openssl\nVersion: 3.0.11-1~deb12u1\n");
+    status
+}
+
+/// A Debian 12 image: the base layer installs glibc, the next adds OpenSSL (rewriting the
+/// dpkg status), and a third removes a file with a whiteout and carries hostile entries.
+fn debian_image(architecture: &str) -> Image {
+    let base = images::tar(&[
+        Entry::Dir("etc/"),
+        Entry::File("etc/debian_version", b"12.2\n"),
+        Entry::File("etc/motd", b"hello"),
+        Entry::File("var/lib/dpkg/status", GLIBC),
+    ]);
+    let openssl = with_openssl();
+    let app = images::tar(&[Entry::File("./var/lib/dpkg/status", &openssl)]);
+    let hostile = images::tar(&[
+        Entry::File("etc/.wh.motd", b""),
+        Entry::File("../../../tmp/kaudit-escape", b"x"),
+        Entry::Symlink("etc/os-release", "/etc/passwd"),
+    ]);
+    Image::new(
+        vec![
+            (base, Compression::Gzip),
+            (app, Compression::Zstd),
+            (hostile, Compression::None),
+        ],
+        architecture,
+    )
+}
+
+fn db(dir: &Path) -> PathBuf {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/vuln");
+    let text = std::fs::read_to_string(fixtures.join("db/debian.yaml")).unwrap();
+    trivydb::build(dir, &[text])
+}
+
+fn kaudit(args: &[&str], data: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kaudit"))
+        .args(args)
+        .env_remove("KAUDIT_TRIVY_DB")
+        .env("KAUDIT_DATA_DIR", data)
+        .env("DOCKER_CONFIG", data.join("docker"))
+        .output()
+        .unwrap()
+}
+
+struct Scan {
+    code: Option<i32>,
+    report: Value,
+    stderr: String,
+}
+
+fn scan(target: &[&str], db: &Path, data: &Path) -> Scan {
+    let mut args = vec!["image", "scan"];
+    args.extend_from_slice(target);
+    args.extend_from_slice(&["--trivy-db", db.to_str().unwrap(), "--format", "json"]);
+    let out = kaudit(&args, data);
+    Scan {
+        code: out.status.code(),
+        report: serde_json::from_slice(&out.stdout).unwrap_or(Value::Null),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// `id package layer` of each vulnerability, sorted.
+fn found(report: &Value) -> Vec<String> {
+    let mut rows: Vec<String> = report["vulnerabilities"]
+        .as_array()
+        .unwrap_or(&Vec::new())
+        .iter()
+        .map(|v| {
+            format!(
+                "{} {} {}",
+                v["id"].as_str().unwrap(),
+                v["package"].as_str().unwrap(),
+                v["layer"].as_str().unwrap_or("-")
+            )
+        })
+        .collect();
+    rows.sort();
+    rows
+}
+
+fn expected(image: &Image) -> Vec<String> {
+    let (base, app) = (&image.layers[0].digest, &image.layers[1].digest);
+    let mut rows = vec![
+        format!("CVE-2099-0001 libc-bin {base}"),
+        format!("CVE-2099-0001 libc6 {base}"),
+        format!("CVE-2099-0003 libc-bin {base}"),
+        format!("CVE-2099-0003 libc6 {base}"),
+        format!("CVE-2099-0004 libssl3 {app}"),
+    ];
+    rows.sort();
+    rows
+}
+
+#[test]
+fn an_oci_layout_is_read_layer_by_layer_with_packages_attributed_to_their_layer() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db(dir.path());
+    let image = debian_image("amd64");
+    let layout = dir.path().join("layout");
+    images::layout_of(&layout, &image);
+    let s = scan(&["--oci-layout", layout.to_str().unwrap()], &db, dir.path());
+    assert_eq!(s.code, Some(0), "{}", s.stderr);
+    assert_eq!(s.report["os"]["family"], "debian");
+    assert_eq!(s.report["os"]["release"], "12.2");
+    assert_eq!(s.report["digest"], image.manifest.digest.as_str());
+    assert_eq!(s.report["packages"], 3);
+    assert_eq!(found(&s.report), expected(&image));
+    let notes = s.report["notes"].to_string();
+    assert!(
+        notes.contains("etc/os-release: a link or special file; not followed"),
+        "{notes}"
+    );
+    assert!(notes.contains("1 entries with `..`"), "{notes}");
+    assert!(!Path::new("/tmp/kaudit-escape").exists());
+    assert_eq!(s.report["cached"], false);
+
+    // The same digest again: its packages come from kaudit's store.
+    let again = scan(&["--oci-layout", layout.to_str().unwrap()], &db, dir.path());
+    assert_eq!(again.report["cached"], true, "{}", again.stderr);
+    assert_eq!(found(&again.report), expected(&image));
+}
+
+#[test]
+fn a_docker_save_archive_gives_the_same_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db(dir.path());
+    let image = debian_image("amd64");
+    let archive = dir.path().join("image.tar");
+    images::write_archive(&archive, &image, "shop/web:1.0");
+    let s = scan(&["--image-tar", archive.to_str().unwrap()], &db, dir.path());
+    assert_eq!(s.code, Some(0), "{}", s.stderr);
+    // A saved layer is its uncompressed tar, named by its diff id.
+    let diff = |i: usize| images::sha256(&image.tars[i]);
+    let mut want = vec![
+        format!("CVE-2099-0001 libc-bin {}", diff(0)),
+        format!("CVE-2099-0001 libc6 {}", diff(0)),
+        format!("CVE-2099-0003 libc-bin {}", diff(0)),
+        format!("CVE-2099-0003 libc6 {}", diff(0)),
+        format!("CVE-2099-0004 libssl3 {}", diff(1)),
+    ];
+    want.sort();
+    assert_eq!(found(&s.report), want);
+}
+
+#[test]
+fn a_multi_platform_index_is_read_for_the_platform_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db(dir.path());
+    let amd = debian_image("amd64");
+    // The arm64 image has glibc only.
+    let arm = Image::new(
+        vec![(
+            images::tar(&[
+                Entry::File("etc/debian_version", b"12.2\n"),
+                Entry::File("var/lib/dpkg/status", GLIBC),
+            ]),
+            Compression::Gzip,
+        )],
+        "arm64",
+    );
+    let index = images::index(&[(&amd, "linux", "amd64"), (&arm, "linux", "arm64")]);
+    let layout = dir.path().join("layout");
+    let blobs: Vec<&images::Blob> = amd.blobs().chain(arm.blobs()).collect();
+    images::write_layout(&layout, &blobs, &index);
+    let path = layout.to_str().unwrap();
+    let on_arm = scan(
+        &["--oci-layout", path, "--platform", "linux/arm64"],
+        &db,
+        dir.path(),
+    );
+    assert_eq!(on_arm.code, Some(0), "{}", on_arm.stderr);
+    assert_eq!(on_arm.report["digest"], arm.manifest.digest.as_str());
+    assert_eq!(on_arm.report["packages"], 2);
+    let on_amd = scan(
+        &["--oci-layout", path, "--platform", "linux/amd64"],
+        &db,
+        dir.path(),
+    );
+    assert_eq!(found(&on_amd.report), expected(&amd));
+    let missing = scan(
+        &["--oci-layout", path, "--platform", "linux/s390x"],
+        &db,
+        dir.path(),
+    );
+    assert_eq!(missing.code, Some(2));
+    assert!(
+        missing
+            .stderr
+            .contains("no linux/s390x image (it has linux/amd64, linux/arm64)"),
+        "{}",
+        missing.stderr
+    );
+}
+
+#[test]
+fn tampered_truncated_and_planted_blobs_are_refused_naming_image_and_layer() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db(dir.path());
+    let image = debian_image("amd64");
+    let blob_path = |layout: &Path, digest: &str| {
+        layout
+            .join("blobs/sha256")
+            .join(digest.trim_start_matches("sha256:"))
+    };
+    let base = &image.layers[0].digest;
+
+    // Same size, other bytes: the digest no longer matches.
+    let tampered = dir.path().join("tampered");
+    images::layout_of(&tampered, &image);
+    let mut bytes = image.layers[0].bytes.clone();
+    let last = bytes.len() - 9;
+    bytes[last] ^= 0xff;
+    std::fs::write(blob_path(&tampered, base), &bytes).unwrap();
+    let s = scan(
+        &["--oci-layout", tampered.to_str().unwrap()],
+        &db,
+        dir.path(),
+    );
+    assert_eq!(s.code, Some(2));
+    assert!(s.stderr.contains(&format!("layer {base}")), "{}", s.stderr);
+    assert!(
+        s.stderr.contains("digest mismatch")
+            || s.stderr.contains("corrupt")
+            || s.stderr.contains("invalid"),
+        "{}",
+        s.stderr
+    );
+
+    // Cut short.
+    let truncated = dir.path().join("truncated");
+    images::layout_of(&truncated, &image);
+    std::fs::write(
+        blob_path(&truncated, base),
+        &image.layers[0].bytes[..image.layers[0].bytes.len() / 2],
+    )
+    .unwrap();
+    let s = scan(
+        &["--oci-layout", truncated.to_str().unwrap()],
+        &db,
+        dir.path(),
+    );
+    assert_eq!(s.code, Some(2));
+    assert!(s.stderr.contains(&format!("layer {base}")), "{}", s.stderr);
+
+    // A blob that is a link to a file outside the layout.
+    let planted = dir.path().join("planted");
+    images::layout_of(&planted, &image);
+    std::fs::remove_file(blob_path(&planted, base)).unwrap();
+    std::os::unix::fs::symlink("/etc/passwd", blob_path(&planted, base)).unwrap();
+    let s = scan(
+        &["--oci-layout", planted.to_str().unwrap()],
+        &db,
+        dir.path(),
+    );
+    assert_eq!(s.code, Some(2));
+    assert!(
+        s.stderr.contains("symbolic link; not followed"),
+        "{}",
+        s.stderr
+    );
+
+    // An index naming a path instead of a digest.
+    let escape = dir.path().join("escape");
+    images::layout_of(&escape, &image);
+    std::fs::write(
+        escape.join("index.json"),
+        r#"{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:../../../etc/passwd","size":10}]}"#,
+    )
+    .unwrap();
+    let s = scan(&["--oci-layout", escape.to_str().unwrap()], &db, dir.path());
+    assert_eq!(s.code, Some(2));
+    assert!(s.stderr.contains("not a sha256 digest"), "{}", s.stderr);
+}
+
+#[test]
+fn oversized_files_and_layers_full_of_zeros_are_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db(dir.path());
+    // A 65 MiB status file compresses to a few KiB.
+    let huge = vec![b'\n'; 65 << 20];
+    let bomb = Image::new(
+        vec![(
+            images::tar(&[
+                Entry::File("etc/debian_version", b"12.2\n"),
+                Entry::File("var/lib/dpkg/status", &huge),
+            ]),
+            Compression::Gzip,
+        )],
+        "amd64",
+    );
+    assert!(bomb.layers[0].bytes.len() < 1 << 20);
+    let layout = dir.path().join("bomb");
+    images::layout_of(&layout, &bomb);
+    let s = scan(&["--oci-layout", layout.to_str().unwrap()], &db, dir.path());
+    assert_eq!(s.code, Some(0), "{}", s.stderr);
+    assert_eq!(s.report["packages"], 0);
+    assert!(
+        s.report["notes"]
+            .to_string()
+            .contains("var/lib/dpkg/status: larger than 64 MiB; not read"),
+        "{}",
+        s.report["notes"]
+    );
+}
+
+#[test]
+fn a_registry_image_is_scanned_then_answered_from_the_cache_by_digest() {
+    let Some(registry) = registry::start_or_skip("registry scan", None) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let db = db(dir.path());
+    let amd = debian_image("amd64");
+    let arm = debian_image("arm64");
+    let index = images::index(&[(&amd, "linux", "amd64"), (&arm, "linux", "arm64")]);
+    registry.push("shop/web", "1.0", &[&amd, &arm], Some(&index));
+
+    let reference = format!("{}/shop/web:1.0", registry.addr);
+    let s = scan(&[&reference, "--platform", "linux/amd64"], &db, dir.path());
+    assert_eq!(s.code, Some(0), "{}", s.stderr);
+    assert_eq!(s.report["digest"], amd.manifest.digest.as_str());
+    assert_eq!(found(&s.report), expected(&amd));
+    assert_eq!(s.report["cached"], false);
+
+    // Unknown tags and repositories are "not found", not an empty image.
+    let missing = scan(
+        &[&format!("{}/shop/web:2.0", registry.addr)],
+        &db,
+        dir.path(),
+    );
+    assert_eq!(missing.code, Some(2));
+    assert!(
+        missing.stderr.contains("manifest 2.0 not found"),
+        "{}",
+        missing.stderr
+    );
+
+    // With the registry gone, the same image by digest is answered from the store.
+    let by_digest = format!("{}/shop/web@{}", registry.addr, amd.manifest.digest);
+    drop(registry);
+    let s = scan(&[&by_digest, "--platform", "linux/amd64"], &db, dir.path());
+    assert_eq!(s.code, Some(0), "{}", s.stderr);
+    assert_eq!(s.report["cached"], true);
+    assert_eq!(found(&s.report), expected(&amd));
+    // And without the store, the absent registry is an error, never a clean image.
+    let out = kaudit(
+        &[
+            "--no-store",
+            "image",
+            "scan",
+            &by_digest,
+            "--trivy-db",
+            db.to_str().unwrap(),
+            "--registry-timeout",
+            "2",
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("could not connect"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn a_registry_that_wants_a_login_gets_the_docker_config_credentials() {
+    let Some(registry) = registry::start_or_skip("registry auth", Some(("auditor", "s3cret-pass")))
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let db = db(dir.path());
+    let image = debian_image("amd64");
+    registry.push("shop/api", "1.0", &[&image], None);
+    let reference = format!("{}/shop/api:1.0", registry.addr);
+
+    let refused = scan(&[&reference], &db, dir.path());
+    assert_eq!(refused.code, Some(2));
+    assert!(
+        refused
+            .stderr
+            .contains("authentication required or refused (401)")
+            && refused.stderr.contains("the Docker config has none for it"),
+        "{}",
+        refused.stderr
+    );
+
+    use base64::Engine;
+    let auth = base64::engine::general_purpose::STANDARD.encode("auditor:s3cret-pass");
+    std::fs::create_dir_all(dir.path().join("docker")).unwrap();
+    std::fs::write(
+        dir.path().join("docker/config.json"),
+        format!(r#"{{"auths":{{"{}":{{"auth":"{auth}"}}}}}}"#, registry.addr),
+    )
+    .unwrap();
+    let s = scan(&[&reference], &db, dir.path());
+    assert_eq!(s.code, Some(0), "{}", s.stderr);
+    assert_eq!(found(&s.report), expected(&image));
+    assert!(!s.stderr.contains("s3cret"));
+
+    // A wrong password is refused, and the password is not repeated.
+    let bad = base64::engine::general_purpose::STANDARD.encode("auditor:wrong-pass");
+    std::fs::write(
+        dir.path().join("docker/config.json"),
+        format!(r#"{{"auths":{{"{}":{{"auth":"{bad}"}}}}}}"#, registry.addr),
+    )
+    .unwrap();
+    let out = kaudit(
+        &[
+            "--no-store",
+            "image",
+            "scan",
+            &reference,
+            "--trivy-db",
+            db.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("(401)") && !stderr.contains("wrong-pass"),
+        "{stderr}"
+    );
+}
