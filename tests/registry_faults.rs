@@ -2,57 +2,17 @@
 //! registry that never answers, a blob that is not what its digest says, a manifest without
 //! end. Each is a clear error naming the image (and the layer), in bounded time and memory.
 
+#[path = "common/fake_registry.rs"]
+mod fake_registry;
 #[path = "common/images.rs"]
 mod images;
 #[path = "common/trivydb.rs"]
 mod trivydb;
 
-use std::io::{Read, Write};
-use std::net::TcpListener;
+use fake_registry::{Reply, serve};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
-
-/// What the fake registry sends for a path: status, content type, body; `None` holds the
-/// connection open without a word.
-type Script = Box<dyn Fn(&str) -> Option<(u16, String, Vec<u8>)> + Send>;
-
-/// Serves `script` until the test ends (at most 20 connections, 30 seconds).
-fn serve(script: Script) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap().to_string();
-    std::thread::spawn(move || {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        for stream in listener.incoming().take(20) {
-            if Instant::now() > deadline {
-                break;
-            }
-            let Ok(mut stream) = stream else { continue };
-            let mut head = Vec::new();
-            let mut byte = [0u8; 1];
-            while !head.ends_with(b"\r\n\r\n") && head.len() < 16 << 10 {
-                if stream.read(&mut byte).unwrap_or(0) == 0 {
-                    break;
-                }
-                head.push(byte[0]);
-            }
-            let line = String::from_utf8_lossy(&head);
-            let path = line.split_whitespace().nth(1).unwrap_or("").to_string();
-            match script(&path) {
-                Some((status, kind, body)) => {
-                    let _ = write!(
-                        stream,
-                        "HTTP/1.1 {status} X\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                        body.len()
-                    );
-                    let _ = stream.write_all(&body);
-                }
-                None => std::thread::sleep(Duration::from_secs(5)),
-            }
-        }
-    });
-    addr
-}
 
 fn db(dir: &Path) -> PathBuf {
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/vuln");
@@ -88,7 +48,7 @@ fn server_errors_and_silence_are_errors_not_clean_images() {
     let dir = tempfile::tempdir().unwrap();
     let db = db(dir.path());
     let failing = serve(Box::new(|_| {
-        Some((503, "text/plain".into(), b"maintenance".to_vec()))
+        Some(Reply::new(503, "text/plain", b"maintenance".to_vec()))
     }));
     let (code, stderr, _) = scan(&format!("{failing}/shop/web:1"), &db);
     assert_eq!(code, Some(2));
@@ -124,13 +84,13 @@ fn a_lying_registry_is_caught_on_the_blob_it_lied_about() {
     .bytes;
     let addr = serve(Box::new(move |path| {
         if path.contains("/manifests/") {
-            Some((
+            Some(Reply::new(
                 200,
-                "application/vnd.oci.image.manifest.v1+json".into(),
+                "application/vnd.oci.image.manifest.v1+json",
                 manifest.clone(),
             ))
         } else {
-            Some((200, "application/octet-stream".into(), forged.clone()))
+            Some(Reply::new(200, "application/octet-stream", forged.clone()))
         }
     }));
     let (code, stderr, _) = scan(&format!("{addr}/shop/web:1"), &db);
@@ -146,9 +106,9 @@ fn a_lying_registry_is_caught_on_the_blob_it_lied_about() {
     // A manifest asked for by digest must be that digest.
     let other = image.config.bytes.clone();
     let addr = serve(Box::new(move |_| {
-        Some((
+        Some(Reply::new(
             200,
-            "application/vnd.oci.image.manifest.v1+json".into(),
+            "application/vnd.oci.image.manifest.v1+json",
             other.clone(),
         ))
     }));
@@ -162,9 +122,9 @@ fn a_manifest_without_end_is_cut_at_four_mebibytes() {
     let dir = tempfile::tempdir().unwrap();
     let db = db(dir.path());
     let addr = serve(Box::new(|_| {
-        Some((
+        Some(Reply::new(
             200,
-            "application/vnd.oci.image.manifest.v1+json".into(),
+            "application/vnd.oci.image.manifest.v1+json",
             vec![b' '; 64 << 20],
         ))
     }));

@@ -51,6 +51,43 @@ pub enum Command {
     Triage(TriageArgs),
     /// One image's known vulnerabilities, from Trivy's database read offline.
     Image(ImageArgs),
+    /// Trivy's databases in kaudit's cache: where they are, how old, and their update.
+    Db(DbArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct DbArgs {
+    #[command(subcommand)]
+    pub action: DbAction,
+}
+
+#[derive(Subcommand, Debug, Clone)]
+pub enum DbAction {
+    /// Pull Trivy's vulnerability database (or with --java its Java DB) from its OCI
+    /// artifact into kaudit's cache.
+    Update {
+        /// The artifact (default: ghcr.io/aquasecurity/trivy-db:2, or
+        /// ghcr.io/aquasecurity/trivy-java-db:1 with --java).
+        #[arg(long, value_name = "REF")]
+        repository: Option<String>,
+        /// The Java DB instead of the vulnerability database.
+        #[arg(long)]
+        java: bool,
+        /// A registry (`host:port`) to reach over plain HTTP (repeatable).
+        #[arg(long, value_name = "HOST")]
+        insecure_registry: Vec<String>,
+        /// Seconds to wait for the registry to connect or to send the next bytes.
+        #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+        registry_timeout: u64,
+    },
+    /// The database kaudit would use: its path, schema, age and next update.
+    Status {
+        /// Trivy's vulnerability database (default: Trivy's cache, then kaudit's).
+        #[arg(long, value_name = "FILE", env = "KAUDIT_TRIVY_DB")]
+        trivy_db: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
+        format: TextOrJson,
+    },
 }
 
 #[derive(Args, Debug)]

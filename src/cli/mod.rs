@@ -8,6 +8,7 @@
 
 pub mod args;
 mod audit_log;
+mod db;
 mod history;
 mod image;
 mod pss;
@@ -91,6 +92,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Some(Command::History(args)) => {
             history::list(&cli.audit, history_context(&cli.source).as_deref(), &args)
         }
+        Some(Command::Db(args)) => db::run(&cli.audit, args.action),
         Some(Command::Image(args)) => match args.action {
             ImageAction::Scan(scan) => image::scan(&cli.audit, &scan),
         },

@@ -5,6 +5,7 @@
 //! about.
 
 pub mod archive;
+pub mod artifact;
 pub mod auth;
 pub mod blob;
 pub mod client;

@@ -13,6 +13,7 @@ pub mod operator_report;
 pub mod rootfs;
 pub mod trivy_report;
 pub mod trivydb;
+pub mod update;
 pub mod version;
 
 /// Trivy's status names by code (trivy-db `pkg/types/status.go`).

@@ -43,6 +43,18 @@ pub struct Metadata {
     pub downloaded_at: String,
 }
 
+impl Metadata {
+    /// How old the data is (whole days since `UpdatedAt`) and whether it is past
+    /// `NextUpdate` (Trivy would download a new one); `None` where a date is unreadable.
+    pub fn freshness(&self, now: i64) -> (Option<i64>, Option<bool>) {
+        let at = |s: &str| crate::time::parse_rfc3339(s).map(|(secs, _)| secs);
+        (
+            at(&self.updated_at).map(|t| (now - t).max(0) / 86_400),
+            at(&self.next_update).map(|t| t < now),
+        )
+    }
+}
+
 /// One advisory: a vulnerability of a package in one data source.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Advisory {

@@ -152,6 +152,27 @@ impl Image {
         }
     }
 
+    /// A one-layer OCI artifact (how Trivy publishes its databases).
+    pub fn artifact(layer: Vec<u8>, layer_type: &str, config_type: &str) -> Image {
+        let layer = Blob::new(layer, layer_type);
+        let config = Blob::new(b"{}".to_vec(), config_type);
+        let manifest = serde_json::json!({
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "config": config.descriptor(),
+            "layers": [layer.descriptor()],
+        });
+        Image {
+            manifest: Blob::new(
+                serde_json::to_vec(&manifest).unwrap(),
+                "application/vnd.oci.image.manifest.v1+json",
+            ),
+            config,
+            layers: vec![layer],
+            tars: Vec::new(),
+        }
+    }
+
     pub fn blobs(&self) -> impl Iterator<Item = &Blob> {
         std::iter::once(&self.config)
             .chain(self.layers.iter())
