@@ -84,6 +84,8 @@ pub struct SessionOptions {
     pub history: history::HistoryOptions,
     /// Trivy JSON reports of the cluster's images (`--trivy-report`).
     pub trivy_reports: Vec<PathBuf>,
+    /// Scan the images that run from their registries (`--scan-images`).
+    pub image_scan: Option<image_scan::ClusterScan>,
 }
 
 impl Default for SessionOptions {
@@ -100,6 +102,7 @@ impl Default for SessionOptions {
             today: crate::time::today(),
             history: history::HistoryOptions::default(),
             trivy_reports: Vec::new(),
+            image_scan: None,
         }
     }
 }
@@ -320,6 +323,7 @@ impl Checked {
             source,
             &inventory,
             &options.trivy_reports,
+            options.image_scan.as_ref(),
             &options.today,
             &mut notes,
         )

@@ -450,3 +450,90 @@ fn a_registry_that_wants_a_login_gets_the_docker_config_credentials() {
         "{stderr}"
     );
 }
+
+#[test]
+fn an_audit_scans_the_images_its_workloads_run() {
+    let Some(registry) = registry::start_or_skip("audit --scan-images", None) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let db = db(dir.path());
+    let image = debian_image("amd64");
+    registry.push("shop/web", "1.0", &[&image], None);
+    let addr = &registry.addr;
+    let manifests = dir.path().join("k8s");
+    std::fs::create_dir_all(&manifests).unwrap();
+    // A Deployment by tag, and a Pod whose status says which digest runs (its tag has since
+    // been deleted from the registry: only the digest can be read).
+    std::fs::write(
+        manifests.join("web.yaml"),
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: web, namespace: shop}}\nspec:\n  selector: {{matchLabels: {{app: web}}}}\n  template:\n    metadata: {{labels: {{app: web}}}}\n    spec:\n      containers:\n      - name: web\n        image: {addr}/shop/web:1.0\n---\napiVersion: v1\nkind: Pod\nmetadata: {{name: batch, namespace: shop}}\nspec:\n  containers:\n  - name: batch\n    image: {addr}/shop/web:gone\nstatus:\n  containerStatuses:\n  - name: batch\n    imageID: {addr}/shop/web@{}\n",
+            image.manifest.digest
+        ),
+    )
+    .unwrap();
+    let audit = || {
+        let out = kaudit(
+            &[
+                "scan",
+                "--manifests",
+                manifests.to_str().unwrap(),
+                "--scan-images",
+                "--trivy-db",
+                db.to_str().unwrap(),
+                "--format",
+                "json",
+            ],
+            dir.path(),
+        );
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+        assert!(
+            report.is_object(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        report
+    };
+    let report = audit();
+    let fired = |report: &Value, rule: &str| -> Vec<String> {
+        let mut containers: Vec<String> = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule_id"] == rule)
+            .map(|f| f["subject"]["container"].as_str().unwrap().to_string())
+            .collect();
+        containers.sort();
+        containers
+    };
+    // glibc's high vulnerability with a fix runs in both containers.
+    assert_eq!(
+        fired(&report, "VUL002"),
+        ["batch", "web"],
+        "{}",
+        report["source"]["notes"]
+    );
+    let notes = report["source"]["notes"].to_string();
+    assert!(
+        notes.contains("2 of 2 images scanned (0 from kaudit's per-digest cache)"),
+        "{notes}"
+    );
+    let summary = &report["vulnerabilities"];
+    assert!(
+        summary["source"]
+            .as_str()
+            .unwrap()
+            .contains("kaudit's scan"),
+        "{summary}"
+    );
+
+    // The second audit reads no layer: both digests come from the store.
+    let again = audit();
+    assert_eq!(fired(&again, "VUL002"), ["batch", "web"]);
+    let notes = again["source"]["notes"].to_string();
+    assert!(
+        notes.contains("2 of 2 images scanned (2 from kaudit's per-digest cache)"),
+        "{notes}"
+    );
+}

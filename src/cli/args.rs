@@ -73,18 +73,9 @@ pub enum DbAction {
         /// The Java DB instead of the vulnerability database.
         #[arg(long)]
         java: bool,
-        /// A registry (`host:port`) to reach over plain HTTP (repeatable).
-        #[arg(long, value_name = "HOST")]
-        insecure_registry: Vec<String>,
-        /// Seconds to wait for the registry to connect or to send the next bytes.
-        #[arg(long, value_name = "SECONDS", default_value_t = 30)]
-        registry_timeout: u64,
     },
     /// The database kaudit would use: its path, schema, age and next update.
     Status {
-        /// Trivy's vulnerability database (default: Trivy's cache, then kaudit's).
-        #[arg(long, value_name = "FILE", env = "KAUDIT_TRIVY_DB")]
-        trivy_db: Option<PathBuf>,
         #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
         format: TextOrJson,
     },
@@ -216,6 +207,25 @@ pub struct AuditArgs {
     /// vulnerability rules; repeat for several images.
     #[arg(long = "trivy-report", global = true, value_name = "FILE")]
     pub trivy_reports: Vec<PathBuf>,
+    /// Scan every image the cluster runs from its registry (its packages cached per digest
+    /// in the data folder) for the vulnerability rules; needs a Trivy database.
+    #[arg(long, global = true)]
+    pub scan_images: bool,
+    /// Trivy's vulnerability database (default: Trivy's cache, then kaudit's own from
+    /// `kaudit db update`).
+    #[arg(long, global = true, value_name = "FILE", env = "KAUDIT_TRIVY_DB")]
+    pub trivy_db: Option<PathBuf>,
+    /// The platform to read from multi-platform images (default: linux on this machine's
+    /// architecture).
+    #[arg(long, global = true, value_name = "OS/ARCH[/VARIANT]", value_parser = parse_platform)]
+    pub platform: Option<crate::registry::Platform>,
+    /// A registry (`host:port`) to reach over plain HTTP; loopback registries always are
+    /// (repeatable).
+    #[arg(long, global = true, value_name = "HOST")]
+    pub insecure_registry: Vec<String>,
+    /// Seconds to wait for a registry to connect or to send the next bytes.
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 30)]
+    pub registry_timeout: u64,
     /// Pod Security Standards version for the PSS rules: latest or v1.N.
     #[arg(long, global = true, default_value = "latest", value_parser = parse_version)]
     pub pss_version: Version,
@@ -344,19 +354,6 @@ pub struct ImageScanArgs {
     /// The image's root filesystem, unpacked in a folder.
     #[arg(long, value_name = "DIR")]
     pub rootfs: Option<PathBuf>,
-    /// The platform to read from a multi-platform image (default: linux on this machine's
-    /// architecture).
-    #[arg(long, value_name = "OS/ARCH[/VARIANT]", value_parser = parse_platform)]
-    pub platform: Option<crate::registry::Platform>,
-    /// A registry (`host:port`) to reach over plain HTTP (repeatable).
-    #[arg(long, value_name = "HOST")]
-    pub insecure_registry: Vec<String>,
-    /// Seconds to wait for a registry to connect or to send the next bytes.
-    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
-    pub registry_timeout: u64,
-    /// Trivy's vulnerability database (default: Trivy's cache, then kaudit's).
-    #[arg(long, value_name = "FILE", env = "KAUDIT_TRIVY_DB")]
-    pub trivy_db: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = ImageFormat::Text)]
     pub format: ImageFormat,
     /// Exit 1 when a vulnerability at or above this severity is found.
@@ -497,7 +494,35 @@ impl AuditArgs {
                 baseline: None,
             },
             trivy_reports: self.trivy_reports.clone(),
+            image_scan: self
+                .scan_images
+                .then(|| crate::session::image_scan::ClusterScan {
+                    trivy_db: self.trivy_db.clone(),
+                    cache: self.cache_dir(),
+                    platform: self.platform(),
+                    insecure: self.insecure_registry.clone(),
+                    timeout: self.registry_timeout(),
+                    store: super::history::store_path(self).filter(|_| !self.no_store),
+                }),
         }
+    }
+
+    /// kaudit's cache folder (Trivy databases from `kaudit db update`).
+    pub fn cache_dir(&self) -> Option<PathBuf> {
+        self.data_dir
+            .clone()
+            .or_else(super::data_dir)
+            .map(|d| d.join("cache"))
+    }
+
+    pub fn platform(&self) -> crate::registry::Platform {
+        self.platform
+            .clone()
+            .unwrap_or_else(crate::registry::Platform::host)
+    }
+
+    pub fn registry_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.registry_timeout.max(1))
     }
 
     /// Options that contradict each other: a window that ends before it starts.
@@ -539,6 +564,11 @@ impl Default for AuditArgs {
             data_dir: None,
             no_store: false,
             trivy_reports: Vec::new(),
+            scan_images: false,
+            trivy_db: None,
+            platform: None,
+            insecure_registry: Vec::new(),
+            registry_timeout: 30,
             pss_version: Version::Latest,
             allowed_registries: Vec::new(),
             audit_logs: Vec::new(),

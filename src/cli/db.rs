@@ -8,18 +8,10 @@ use std::io::{IsTerminal, Write};
 
 pub fn run(audit: &AuditArgs, action: DbAction) -> anyhow::Result<u8> {
     let cache = audit
-        .data_dir
-        .clone()
-        .or_else(super::data_dir)
-        .map(|d| d.join("cache"))
+        .cache_dir()
         .ok_or_else(|| anyhow::anyhow!("no data folder (set KAUDIT_DATA_DIR or --data-dir)"))?;
     match action {
-        DbAction::Update {
-            repository,
-            java,
-            insecure_registry,
-            registry_timeout,
-        } => {
+        DbAction::Update { repository, java } => {
             let kind = if java {
                 Kind::Java
             } else {
@@ -30,8 +22,8 @@ pub fn run(audit: &AuditArgs, action: DbAction) -> anyhow::Result<u8> {
                 .map(|r| r.registry)
                 .unwrap_or_default();
             let options = RemoteOptions {
-                insecure: insecure_registry,
-                timeout: std::time::Duration::from_secs(registry_timeout.max(1)),
+                insecure: audit.insecure_registry.clone(),
+                timeout: audit.registry_timeout(),
                 credentials: crate::registry::auth::from_docker_config(&registry)
                     .map_err(anyhow::Error::msg)?,
             };
@@ -65,9 +57,9 @@ pub fn run(audit: &AuditArgs, action: DbAction) -> anyhow::Result<u8> {
             );
             Ok(EXIT_OK)
         }
-        DbAction::Status { trivy_db, format } => {
-            let path =
-                locate::find(trivy_db.as_deref(), Some(&cache)).map_err(anyhow::Error::msg)?;
+        DbAction::Status { format } => {
+            let path = locate::find(audit.trivy_db.as_deref(), Some(&cache))
+                .map_err(anyhow::Error::msg)?;
             let db = TrivyDb::open(&path)?;
             let now = jiff::Timestamp::now().as_second();
             let (age, stale) = db

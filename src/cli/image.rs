@@ -1,17 +1,16 @@
 //! `kaudit image scan`: one image's known vulnerabilities.
 
 use super::{AuditArgs, EXIT_FINDINGS, EXIT_OK, ImageFormat, ImageScanArgs};
-use crate::registry::{Platform, auth, client::RemoteOptions};
+use crate::registry::{auth, client::RemoteOptions};
 use crate::report::image_scan;
 use crate::session::image_scan::{self as scanning, Options, Target};
 use crate::vuln::{locate, severity, trivydb::TrivyDb};
 use std::io::Write;
 
 pub fn scan(audit: &AuditArgs, args: &ImageScanArgs) -> anyhow::Result<u8> {
-    let data = audit.data_dir.clone().or_else(super::data_dir);
-    let cache = data.as_ref().map(|d| d.join("cache"));
+    let cache = audit.cache_dir();
     let db_path =
-        locate::find(args.trivy_db.as_deref(), cache.as_deref()).map_err(anyhow::Error::msg)?;
+        locate::find(audit.trivy_db.as_deref(), cache.as_deref()).map_err(anyhow::Error::msg)?;
     let db = TrivyDb::open(&db_path)?;
     let target = if let Some(reference) = &args.reference {
         Target::Reference(reference.clone())
@@ -32,10 +31,10 @@ pub fn scan(audit: &AuditArgs, args: &ImageScanArgs) -> anyhow::Result<u8> {
         None => auth::Credentials::Anonymous,
     };
     let options = Options {
-        platform: args.platform.clone().unwrap_or_else(Platform::host),
+        platform: audit.platform(),
         remote: RemoteOptions {
-            insecure: args.insecure_registry.clone(),
-            timeout: std::time::Duration::from_secs(args.registry_timeout.max(1)),
+            insecure: audit.insecure_registry.clone(),
+            timeout: audit.registry_timeout(),
             credentials,
         },
         store: super::history::store_path(audit).filter(|_| !audit.no_store),

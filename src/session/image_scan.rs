@@ -149,3 +149,195 @@ pub fn scan(
         vulnerabilities: found,
     })
 }
+
+/// How an audit scans the images its cluster runs (`--scan-images`).
+#[derive(Debug, Clone)]
+pub struct ClusterScan {
+    /// Trivy's database (`--trivy-db`), else Trivy's cache, then kaudit's.
+    pub trivy_db: Option<PathBuf>,
+    /// kaudit's cache folder (where `kaudit db update` puts the database).
+    pub cache: Option<PathBuf>,
+    pub platform: Platform,
+    /// Registries reached over plain HTTP besides loopback ones.
+    pub insecure: Vec<String>,
+    pub timeout: std::time::Duration,
+    /// kaudit's store, for the per-digest cache.
+    pub store: Option<PathBuf>,
+}
+
+/// Images scanned at once: registry reads wait on the network, not on the two cores.
+const PARALLEL_SCANS: usize = 4;
+
+/// One image to scan: what to pull, and the references pods write for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pull {
+    pub reference: String,
+    pub written_as: Vec<String>,
+}
+
+/// The images a cluster runs, once each: by the digest a container status names
+/// (`imageID`, the image that really runs) when it is one a registry serves, else by the
+/// reference the pod spec writes.
+pub fn pulls(inventory: &crate::inventory::Inventory) -> Vec<Pull> {
+    let mut by_reference: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for workload in crate::checks::audited_workloads(inventory) {
+        for container in &workload.container_ids {
+            let Some(image) = container.image.as_deref().filter(|i| !i.is_empty()) else {
+                continue;
+            };
+            let running = workload
+                .running_image_ids
+                .get(container.name.as_ref())
+                .and_then(|id| pullable(id));
+            let reference = running.unwrap_or_else(|| image.to_string());
+            let aliases = by_reference.entry(reference).or_default();
+            if !aliases.iter().any(|a| a == image) {
+                aliases.push(image.to_string());
+            }
+        }
+    }
+    by_reference
+        .into_iter()
+        .map(|(reference, written_as)| Pull {
+            reference,
+            written_as,
+        })
+        .collect()
+}
+
+/// `docker-pullable://nginx@sha256:…` or `docker.io/library/nginx@sha256:…` → a reference
+/// to pull; a bare `sha256:…` (an image ID, which no registry serves by that name) → `None`.
+fn pullable(image_id: &str) -> Option<String> {
+    let id = image_id
+        .strip_prefix("docker-pullable://")
+        .unwrap_or(image_id);
+    let parsed = crate::image_ref::ImageRef::parse(id)?;
+    (id.contains('@') && manifest::sha256_hex(parsed.digest.as_deref()?).is_some())
+        .then(|| id.to_string())
+}
+
+/// Scans every image in `pulls` (four at a time), matches each against the database, and
+/// returns what is known with notes on what could not be read; `progress` is told (done,
+/// total) after each image.
+pub fn scan_cluster(
+    pulls: &[Pull],
+    options: &ClusterScan,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<(crate::vuln::facts::ImageFacts, Vec<String>), String> {
+    use crate::vuln::facts::{ImageFacts, ImageVulnerabilities};
+    let db_path = crate::vuln::locate::find(options.trivy_db.as_deref(), options.cache.as_deref())?;
+    let db = TrivyDb::open(&db_path).map_err(|e| e.to_string())?;
+    let queue = std::sync::Mutex::new(pulls.iter().collect::<std::collections::VecDeque<_>>());
+    let results = std::sync::Mutex::new(Vec::new());
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for _ in 0..PARALLEL_SCANS.min(pulls.len()) {
+            scope.spawn(|| {
+                while let Some(pull) = queue.lock().ok().and_then(|mut q| q.pop_front()) {
+                    let result = read_one(pull, options);
+                    if let Ok(mut all) = results.lock() {
+                        all.push((pull, result));
+                    }
+                    let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                    progress(n, pulls.len());
+                }
+            });
+        }
+    });
+    let mut facts = ImageFacts::new(format!(
+        "kaudit's scan of the images from their registries ({})",
+        db_path.display()
+    ));
+    let mut notes = Vec::new();
+    let (mut scanned, mut cached) = (0, 0);
+    let today = crate::time::today();
+    for (pull, result) in results.into_inner().unwrap_or_default() {
+        let (read, from_cache) = match result {
+            Ok(found) => found,
+            Err(e) => {
+                notes.push(format!("image {}: not scanned: {e}", pull.reference));
+                continue;
+            }
+        };
+        scanned += 1;
+        cached += usize::from(from_cache);
+        let scan = scan(
+            pull.reference.clone(),
+            read,
+            from_cache,
+            &db,
+            &db_path,
+            &today,
+        )?;
+        notes.extend(
+            scan.notes
+                .iter()
+                .map(|n| format!("image {}: {n}", pull.reference)),
+        );
+        if !scan.evaluated {
+            // An OS kaudit does not match is not "no vulnerabilities": the image stays
+            // unknown (the note above says why).
+            continue;
+        }
+        let known = ImageVulnerabilities {
+            os: Some(crate::vuln::Os {
+                family: scan.os.family.clone(),
+                release: scan.os.release.clone(),
+                repository: None,
+            }),
+            eosl: scan.os.eosl,
+            vulnerabilities: scan.vulnerabilities,
+            source: format!("kaudit's scan of {}", pull.reference),
+        };
+        let digests: Vec<String> = scan.digest.into_iter().collect();
+        for alias in &pull.written_as {
+            facts.insert(alias, &digests, known.clone());
+        }
+        facts.insert(&pull.reference, &digests, known);
+    }
+    notes.push(format!(
+        "{scanned} of {} images scanned ({cached} from kaudit's per-digest cache)",
+        pulls.len()
+    ));
+    Ok((facts, notes))
+}
+
+fn read_one(pull: &Pull, options: &ClusterScan) -> Result<(ImageContents, bool), String> {
+    let registry = crate::image_ref::ImageRef::parse(&pull.reference)
+        .map(|r| r.registry)
+        .unwrap_or_default();
+    let credentials = crate::registry::auth::from_docker_config(&registry)?;
+    read(
+        &Target::Reference(pull.reference.clone()),
+        &Options {
+            platform: options.platform.clone(),
+            remote: RemoteOptions {
+                insecure: options.insecure.clone(),
+                timeout: options.timeout,
+                credentials,
+            },
+            store: options.store.clone(),
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn running_image_ids_become_references_to_pull() {
+        let digest = format!("sha256:{}", "a".repeat(64));
+        assert_eq!(
+            pullable(&format!("docker-pullable://nginx@{digest}")),
+            Some(format!("nginx@{digest}"))
+        );
+        assert_eq!(
+            pullable(&format!("docker.io/library/nginx@{digest}")),
+            Some(format!("docker.io/library/nginx@{digest}"))
+        );
+        // An image ID names no manifest a registry serves.
+        assert_eq!(pullable(&digest), None);
+        assert_eq!(pullable("nginx:1.25"), None);
+    }
+}

@@ -1,6 +1,7 @@
-//! The images' vulnerabilities an audit knows: Trivy's JSON reports the user gives
-//! (`--trivy-report`), and for the demo its own database matched against its images'
-//! package lists. What cannot be read becomes a note; the audit goes on.
+//! The images' vulnerabilities an audit knows: kaudit's own scan of the images from their
+//! registries (`--scan-images`), the trivy-operator's reports in the cluster, Trivy's JSON
+//! reports the user gives (`--trivy-report`), and for the demo its own database matched
+//! against its images' package lists. What cannot be read becomes a note; the audit goes on.
 
 use crate::sources::Source;
 use crate::vuln::facts::{ImageFacts, ImageVulnerabilities};
@@ -13,10 +14,21 @@ pub fn gather(
     source: &Source,
     inventory: &crate::inventory::Inventory,
     reports: &[PathBuf],
+    image_scan: Option<&super::image_scan::ClusterScan>,
     today: &str,
     notes: &mut Vec<String>,
 ) -> Option<ImageFacts> {
     let mut facts = None;
+    if let Some(options) = image_scan {
+        let pulls = super::image_scan::pulls(inventory);
+        match super::image_scan::scan_cluster(&pulls, options, &|_, _| {}) {
+            Ok((scanned, scan_notes)) => {
+                notes.extend(scan_notes);
+                facts = Some(scanned);
+            }
+            Err(e) => notes.push(format!("the images were not scanned: {e}")),
+        }
+    }
     if !inventory.scanner_reports.is_empty() {
         let facts = facts.get_or_insert_with(|| {
             ImageFacts::new(format!(

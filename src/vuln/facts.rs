@@ -84,6 +84,20 @@ impl ImageFacts {
             .map(Arc::as_ref)
     }
 
+    /// The vulnerabilities of what a container runs: by the digest its status names
+    /// (`imageID`; the tag may have moved since the pod started), else as [`Self::get`].
+    pub fn get_running(
+        &self,
+        reference: &str,
+        image_id: Option<&str>,
+    ) -> Option<&ImageVulnerabilities> {
+        image_id
+            .and_then(|id| id.rsplit('@').next())
+            .and_then(|digest| self.by_digest.get(digest))
+            .map(Arc::as_ref)
+            .or_else(|| self.get(reference))
+    }
+
     pub fn is_empty(&self) -> bool {
         self.by_reference.is_empty() && self.by_digest.is_empty()
     }
