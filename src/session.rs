@@ -238,6 +238,27 @@ impl Session {
         self
     }
 
+    /// The session with the images' vulnerabilities (a scan finished after the audit was
+    /// shown): the cluster is checked again with them, its notes kept.
+    pub fn with_vulnerabilities(
+        mut self,
+        facts: crate::vuln::facts::ImageFacts,
+        notes: Vec<String>,
+    ) -> Session {
+        self.config.vulnerabilities = Some(Arc::new(facts));
+        let inventory = Arc::make_mut(&mut self.inventory);
+        inventory.source.notes.extend(notes);
+        let mut cluster = engine::check_cluster(inventory, &self.config);
+        locate::refine(
+            &mut cluster.findings.findings,
+            &mut inventory.errors,
+            &self.source,
+        );
+        self.cluster = Arc::new(cluster);
+        self.report = Arc::new(self.judge());
+        self
+    }
+
     /// Triage, scores and order over the cluster's results and the audit findings; the
     /// changes since the baseline stay (they count every finding, suppressed or not).
     fn judge(&self) -> Report {

@@ -689,3 +689,47 @@ fn every_option_a_hint_names_exists() {
         "hints name options kaudit does not have: {missing:?}"
     );
 }
+
+#[test]
+fn images_scanned_after_loading_show_a_count_then_the_audit_is_checked_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = demo_app((160, 48));
+    apply(&mut app, Event::Progress("images 2/5".into()), dir.path());
+    let header = screen(&app);
+    assert!(
+        header.lines().next().unwrap().contains("images 2/5"),
+        "{header}"
+    );
+
+    let facts = kaudit::vuln::facts::ImageFacts::new("kaudit's scan of the images (test)");
+    let notes = vec!["5 of 5 images scanned (3 from kaudit's per-digest cache)".to_string()];
+    apply(
+        &mut app,
+        Event::ImagesScanned(Box::new(Ok((facts, notes)))),
+        dir.path(),
+    );
+    assert!(!screen(&app).lines().next().unwrap().contains("images 2/5"));
+    let report = &app.audit.as_ref().unwrap().report;
+    assert_eq!(
+        report.vulnerabilities.as_ref().unwrap().source,
+        "kaudit's scan of the images (test)"
+    );
+    assert!(
+        report
+            .source
+            .notes
+            .iter()
+            .any(|n| n.contains("5 of 5 images scanned")),
+        "{:?}",
+        report.source.notes
+    );
+    assert_eq!(
+        app.status.as_deref(),
+        Some("5 of 5 images scanned (3 from kaudit's per-digest cache)")
+    );
+    // Every container of the demo is now "not evaluated" for VUL001: the scan knew none.
+    assert!(
+        !report.findings.iter().any(|f| f.rule_id == "VUL001"),
+        "no image data, no VUL001 finding"
+    );
+}

@@ -151,6 +151,14 @@ pub fn perform(app: &App, effect: Effect, options: &Options, jobs: &Jobs) -> Opt
                 )
             })
         }
+        Effect::ApplyImageFacts(facts, notes) => {
+            let shared = app.audit.as_ref()?.share();
+            jobs.start(JobKind::Rejudge, move || {
+                let message = notes.last().cloned().unwrap_or_default();
+                let session = shared.with_vulnerabilities(*facts, notes);
+                Event::Rejudged(Box::new(Prepared::new(session)), message)
+            })
+        }
         Effect::EvaluatePss { version } => {
             let shared = app.audit.as_ref()?.share();
             jobs.start(JobKind::Pss, move || Event::PssEvaluated {

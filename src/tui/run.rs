@@ -219,7 +219,9 @@ impl Reading {
     }
 }
 
-fn spawn_loader(tx: Sender<Event>, source: Source, options: SessionOptions) {
+fn spawn_loader(tx: Sender<Event>, source: Source, mut options: SessionOptions) {
+    // Images are scanned once the audit is on screen, with a count in the header.
+    let image_scan = options.image_scan.take();
     std::thread::spawn(move || {
         let _ = tx.send(Event::Progress(
             "reading the source and running every check".into(),
@@ -230,9 +232,13 @@ fn spawn_loader(tx: Sender<Event>, source: Source, options: SessionOptions) {
             let store = session.compare(&options.history, &started)?;
             Ok((session, store))
         });
+        let mut pulls = Vec::new();
         let (result, save) = match opened {
             Ok((session, store)) => {
                 let report = session.report.clone();
+                if image_scan.is_some() {
+                    pulls = crate::session::image_scan::pulls(&session.inventory);
+                }
                 (Ok(Prepared::new(session)), Some((store, report)))
             }
             Err(e) => (Err(e), None),
@@ -245,7 +251,27 @@ fn spawn_loader(tx: Sender<Event>, source: Source, options: SessionOptions) {
         {
             let _ = tx.send(Event::Done(Err(e)));
         }
+        if let Some(options) = image_scan
+            && !pulls.is_empty()
+        {
+            scan_images(&tx, &pulls, &options);
+        }
     });
+}
+
+/// `--scan-images` in the TUI: the count goes to the header as it grows, the result to the
+/// app, which checks the cluster again with it.
+fn scan_images(
+    tx: &Sender<Event>,
+    pulls: &[crate::session::image_scan::Pull],
+    options: &crate::session::image_scan::ClusterScan,
+) {
+    let _ = tx.send(Event::Progress(format!("images 0/{}", pulls.len())));
+    let progress = |done: usize, total: usize| {
+        let _ = tx.send(Event::Progress(format!("images {done}/{total}")));
+    };
+    let found = crate::session::image_scan::scan_cluster(pulls, options, &progress);
+    let _ = tx.send(Event::ImagesScanned(Box::new(found)));
 }
 
 /// Applies events to the app as they come, hands effects to jobs, and draws at most once

@@ -130,6 +130,13 @@ fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
         ));
         spans.push(Span::raw(age(app.data_age_secs)));
     }
+    if let Some(work) = &app.background {
+        spans.push(Span::styled(" | ", t.dim));
+        spans.push(Span::styled(
+            crate::sanitize::strip_controls(work).into_owned(),
+            t.highlight,
+        ));
+    }
     if app.changes > 0 {
         spans.push(Span::styled(" | ", t.dim));
         spans.push(Span::styled(

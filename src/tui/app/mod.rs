@@ -186,7 +186,11 @@ pub enum LoadState {
 /// Input from the outside world.
 pub enum Event {
     Key(KeyEvent),
+    /// How far loading (or, once loaded, the background work) has come.
     Progress(String),
+    /// `--scan-images`: the images' vulnerabilities, scanned after the audit was shown, with
+    /// notes on what could not be read.
+    ImagesScanned(Box<Result<(crate::vuln::facts::ImageFacts, Vec<String>), String>>),
     Loaded(Box<Result<Prepared, crate::session::Error>>),
     /// The audit re-judged (an exemption written or removed, audit events merged), with a
     /// message for the status line.
@@ -249,6 +253,8 @@ pub enum Effect {
     ListContexts,
     /// `--follow`: re-judge with the newer audit-log analysis.
     MergeAuditLog(Box<crate::auditlog::Analysis>),
+    /// `--scan-images`: check the cluster again with the images' vulnerabilities.
+    ApplyImageFacts(Box<crate::vuln::facts::ImageFacts>, Vec<String>),
     /// Evaluate every workload at this Pod Security version.
     EvaluatePss {
         version: Version,
@@ -314,6 +320,8 @@ pub struct App {
     pub quit: bool,
     /// Set while the source is read again (the previous read stays on screen meanwhile).
     pub reloading: Option<String>,
+    /// Work going on after the audit is on screen (`images 3/12`), for the header.
+    pub background: Option<String>,
     /// Changes a watch saw since the last read, and the latest of them.
     pub changes: u32,
     pub last_change: Option<String>,
@@ -355,6 +363,7 @@ impl App {
             detail_scroll: 0,
             audit_scroll: 0,
             data_age_secs: 0,
+            background: None,
             quit: false,
             reloading: None,
             changes: 0,
@@ -452,10 +461,25 @@ impl App {
                 None
             }
             Event::Progress(stage) => {
-                if let LoadState::Loading { stage: s, .. } = &mut self.load {
-                    *s = stage;
+                match &mut self.load {
+                    LoadState::Loading { stage: s, .. } => *s = stage,
+                    _ => self.background = Some(stage),
                 }
                 None
+            }
+            Event::ImagesScanned(found) => {
+                self.background = None;
+                self.audit.as_ref()?;
+                match *found {
+                    Ok((facts, notes)) => Some(Effect::ApplyImageFacts(Box::new(facts), notes)),
+                    Err(e) => {
+                        self.status = Some(format!(
+                            "the images were not scanned: {}",
+                            crate::sanitize::strip_controls(&e)
+                        ));
+                        None
+                    }
+                }
             }
             Event::Loaded(result) => {
                 let reloaded = self.reloading.take().is_some() && self.audit.is_some();
