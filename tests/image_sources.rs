@@ -143,6 +143,8 @@ fn an_oci_layout_is_read_layer_by_layer_with_packages_attributed_to_their_layer(
     let again = scan(&["--oci-layout", layout.to_str().unwrap()], &db, dir.path());
     assert_eq!(again.report["cached"], true, "{}", again.stderr);
     assert_eq!(found(&again.report), expected(&image));
+    // The matches were kept too: every field reads back the same.
+    assert_eq!(again.report["vulnerabilities"], s.report["vulnerabilities"]);
 }
 
 #[test]

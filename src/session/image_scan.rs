@@ -41,6 +41,8 @@ pub struct Options {
 /// analyzers, new fields) leaves older entries unused.
 const CACHE_AREA: &str = "image-packages";
 const CACHE_VERSION: &str = "v1";
+/// The cache area of an image's matches against one database.
+const MATCHES_AREA: &str = "image-matches";
 
 /// The image's OS and packages, and whether they came from the cache.
 pub fn read(target: &Target, options: &Options) -> Result<(ImageContents, bool), String> {
@@ -104,6 +106,8 @@ pub fn read(target: &Target, options: &Options) -> Result<(ImageContents, bool),
 }
 
 /// Matches an image's packages against the database.
+/// Matches an image's packages against the database. With a store, the matches of a digest
+/// are kept there for this database (its `UpdatedAt`), so a second audit matches nothing.
 pub fn scan(
     artifact: String,
     read: ImageContents,
@@ -111,17 +115,55 @@ pub fn scan(
     db: &TrivyDb,
     db_path: &Path,
     today: &str,
+    store: Option<&Path>,
 ) -> Result<ImageScan, String> {
     let os = read.contents.os.clone();
     let evaluated = matcher::family(&os).is_some();
-    let mut found =
-        matcher::matches(db, &os, &read.contents.packages).map_err(|e| e.to_string())?;
-    found.sort_by(|a, b| {
-        severity(b.severity)
-            .cmp(&severity(a.severity))
-            .then_with(|| a.package.cmp(&b.package))
-            .then_with(|| a.id.cmp(&b.id))
+    let digest = [&read.digest, &read.config_digest]
+        .into_iter()
+        .find(|d| manifest::sha256_hex(d).is_some());
+    // A database without metadata has no identity to key matches by.
+    let kept = match (
+        store.and_then(|p| Store::open(p).ok()),
+        digest,
+        &db.metadata,
+    ) {
+        (Some(store), Some(digest), Some(meta)) => Some((
+            store,
+            digest.clone(),
+            format!("{CACHE_VERSION}/{}", meta.updated_at),
+        )),
+        _ => None,
+    };
+    let known = kept.as_ref().and_then(|(store, digest, key)| {
+        let bytes = store.cached(MATCHES_AREA, digest, key).ok()??;
+        crate::vuln::Vulnerability::from_cache(&bytes)
     });
+    let found = match known {
+        Some(found) => found,
+        None => {
+            let mut found =
+                matcher::matches(db, &os, &read.contents.packages).map_err(|e| e.to_string())?;
+            found.sort_by(|a, b| {
+                severity(b.severity)
+                    .cmp(&severity(a.severity))
+                    .then_with(|| a.package.cmp(&b.package))
+                    .then_with(|| a.id.cmp(&b.id))
+            });
+            if let Some((store, digest, key)) = &kept
+                && let Ok(bytes) = serde_json::to_vec(&found)
+            {
+                let _ = store.cache(
+                    MATCHES_AREA,
+                    digest,
+                    key,
+                    &bytes,
+                    &crate::time::now_rfc3339(),
+                );
+            }
+            found
+        }
+    };
     let mut notes = read.contents.notes.clone();
     if !evaluated {
         notes.push(format!(
@@ -268,6 +310,7 @@ pub fn scan_cluster(
             &db,
             &db_path,
             &today,
+            options.store.as_deref(),
         )?;
         notes.extend(
             scan.notes

@@ -62,10 +62,10 @@ pub struct Package {
 }
 
 /// A vulnerability found in an installed package.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Vulnerability {
     pub id: String,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub vendor_ids: Vec<String>,
     pub package: String,
     pub source_package: String,
@@ -73,8 +73,11 @@ pub struct Vulnerability {
     /// Empty when there is no fix.
     pub fixed_version: String,
     /// `fixed`, `affected`, `will_not_fix`, `fix_deferred`, `end_of_life`, ...
+    // Read back by `Vulnerability::from_cache`, which names it from Trivy's list.
+    #[serde(skip_deserializing)]
     pub status: &'static str,
     /// `CRITICAL`, `HIGH`, `MEDIUM`, `LOW` or `UNKNOWN`, as Trivy picks it.
+    #[serde(skip_deserializing)]
     pub severity: &'static str,
     /// Whose severity that is (`debian`, `nvd`; empty when no source had one).
     pub severity_source: String,
@@ -82,11 +85,38 @@ pub struct Vulnerability {
     pub data_source: trivydb::DataSource,
     /// `debian`, `alpine`, `amazon`...: the kind of package.
     pub package_type: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", default)]
     pub layer: Option<String>,
     pub primary_url: String,
-    #[serde(skip_serializing_if = "String::is_empty")]
+    #[serde(skip_serializing_if = "String::is_empty", default)]
     pub published: String,
+}
+
+impl Vulnerability {
+    /// Matches kaudit kept in its store (written by `serde_json`), their status and severity
+    /// named again from Trivy's lists; `None` when the bytes are not such a list.
+    pub fn from_cache(bytes: &[u8]) -> Option<Vec<Vulnerability>> {
+        let values: Vec<serde_json::Value> = serde_json::from_slice(bytes).ok()?;
+        values
+            .into_iter()
+            .map(|value| {
+                let name = |field: &str, names: &[&'static str], default: &'static str| {
+                    let text = value.get(field).and_then(serde_json::Value::as_str);
+                    names
+                        .iter()
+                        .find(|n| Some(**n) == text)
+                        .copied()
+                        .unwrap_or(default)
+                };
+                let status = name("status", &STATUSES, "unknown");
+                let severity = name("severity", &SEVERITIES, "UNKNOWN");
+                let mut found: Vulnerability = serde_json::from_value(value).ok()?;
+                found.status = status;
+                found.severity = severity;
+                Some(found)
+            })
+            .collect()
+    }
 }
 
 /// Trivy's severity name (`CRITICAL`...) in kaudit's scale; UNKNOWN counts as info.

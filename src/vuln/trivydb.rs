@@ -76,11 +76,12 @@ pub struct Advisory {
 /// Where a root bucket's advisories come from (`debian`, "Debian Security Tracker").
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
 pub struct DataSource {
-    #[serde(rename(deserialize = "ID"), default)]
+    // trivy.db writes `ID`; kaudit's own cache reads back what it wrote (`id`).
+    #[serde(rename(deserialize = "ID"), alias = "id", default)]
     pub id: String,
-    #[serde(rename(deserialize = "Name"), default)]
+    #[serde(rename(deserialize = "Name"), alias = "name", default)]
     pub name: String,
-    #[serde(rename(deserialize = "URL"), default)]
+    #[serde(rename(deserialize = "URL"), alias = "url", default)]
     pub url: String,
 }
 
