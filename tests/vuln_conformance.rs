@@ -52,6 +52,7 @@ fn packages(golden: &Value) -> Vec<Package> {
             source_name: p["SrcName"].as_str().unwrap_or("").to_string(),
             source_version: full_version(p, "Src"),
             arch: p["Arch"].as_str().unwrap_or("").to_string(),
+            modularity_label: p["Modularitylabel"].as_str().unwrap_or("").to_string(),
             layer: None,
         })
         .collect()
@@ -173,6 +174,91 @@ fn os_packages_match_trivys_goldens() {
         passed.push(image);
     }
     eprintln!("conforming with Trivy's goldens: {}", passed.join(", "));
+}
+
+/// The golden's vulnerable packages as Trivy read them (name, installed version, arch and
+/// module label from the package URL).
+fn vulnerable_packages(report: &Value) -> Vec<Package> {
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::new();
+    for result in report["Results"].as_array().unwrap() {
+        for v in result["Vulnerabilities"].as_array().into_iter().flatten() {
+            let purl = v["PkgIdentifier"]["PURL"].as_str().unwrap_or("");
+            let query = |k: &str| {
+                purl.split(['?', '&'])
+                    .find_map(|kv| kv.strip_prefix(k).and_then(|r| r.strip_prefix('=')))
+                    .unwrap_or("")
+                    .replace("%3A", ":")
+            };
+            let package = Package {
+                name: v["PkgName"].as_str().unwrap().to_string(),
+                version: v["InstalledVersion"].as_str().unwrap().to_string(),
+                arch: query("arch"),
+                modularity_label: query("modularitylabel"),
+                ..Package::default()
+            };
+            if seen.insert((package.name.clone(), package.arch.clone())) {
+                out.push(package);
+            }
+        }
+    }
+    out
+}
+
+/// Rocky, Alma and Oracle Linux: the goldens' vulnerable packages give Trivy's answer, and
+/// the same packages built for another architecture, or already fixed, give none.
+#[test]
+fn rpm_family_packages_match_trivys_goldens() {
+    let Some(corpus) = corpus() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let db_path = fixture_db(
+        dir.path(),
+        &corpus.join("trivy-fixtures/trivy-integration-db"),
+    );
+    let db = TrivyDb::open(&db_path).expect("the fixture database opens");
+    for image in ["rockylinux-8", "almalinux-8", "oraclelinux-8"] {
+        let report = read_json(&corpus.join(format!(
+            "trivy-reports/trivy-image-vuln-goldens/{image}.json.golden"
+        )));
+        let os = Os {
+            family: report["Metadata"]["OS"]["Family"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+            release: report["Metadata"]["OS"]["Name"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+            repository: None,
+        };
+        let packages = vulnerable_packages(&report);
+        assert!(!packages.is_empty(), "{image}");
+        let found = matcher::matches(&db, &os, &packages).unwrap();
+        assert_eq!(from_kaudit(&found), from_golden(&report), "{image}");
+
+        // Decoys: a 32-bit ARM build (no fix names it for Rocky and Oracle; Alma's fixes
+        // have no architecture, so it still matches there) and an already fixed build.
+        let other_arch: Vec<Package> = packages
+            .iter()
+            .map(|p| Package {
+                arch: "armv7hl".into(),
+                ..p.clone()
+            })
+            .collect();
+        let found = matcher::matches(&db, &os, &other_arch).unwrap();
+        assert_eq!(found.is_empty(), os.family != "alma", "{image}: {found:?}");
+        let fixed: Vec<Package> = packages
+            .iter()
+            .map(|p| Package {
+                version: format!("99:{}", p.version),
+                ..p.clone()
+            })
+            .collect();
+        assert!(
+            matcher::matches(&db, &os, &fixed).unwrap().is_empty(),
+            "{image}"
+        );
+    }
 }
 
 /// The version orderings agree with dpkg, librpm and apk-tools on every case of the corpus.
@@ -313,4 +399,91 @@ fn a_real_operator_report_reads_whole() {
         ("CVE-2021-3121", "HIGH", "1.3.2")
     );
     assert_eq!(first.package, "github.com/gogo/protobuf");
+}
+
+/// go-rpmdb's Fedora 35 `rpmdb.sqlite` (in the Go module cache once Trivy is built, as CI
+/// builds it) and go-rpmdb's own expectation for it: `rpm -qa` of that image, in
+/// `rpmdb_testcase_test.go`.
+fn fedora_rpmdb() -> Option<(PathBuf, String)> {
+    let cache = std::env::var_os("GOMODCACHE")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join("go/pkg/mod")))?;
+    let mut found: Vec<PathBuf> = std::fs::read_dir(cache.join("github.com/knqyf263"))
+        .ok()?
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with("go-rpmdb@"))
+        .map(|e| e.path().join("pkg"))
+        .filter(|p| p.join("testdata/fedora35/rpmdb.sqlite").is_file())
+        .collect();
+    found.sort();
+    let pkg = found.pop()?;
+    let cases = std::fs::read_to_string(pkg.join("rpmdb_testcase_test.go")).ok()?;
+    let start = cases.find("Fedora35WithSQLite3 = func()")?;
+    let end = start + cases[start..].find("return toPackageInfo")?;
+    Some((
+        pkg.join("testdata/fedora35/rpmdb.sqlite"),
+        cases[start..end].to_string(),
+    ))
+}
+
+#[test]
+fn an_rpm_sqlite_database_reads_as_rpm_lists_it() {
+    let Some((rpmdb, expected)) = fedora_rpmdb() else {
+        assert!(
+            std::env::var_os("KAUDIT_REQUIRE_E2E").is_none(),
+            "go-rpmdb's Fedora 35 rpmdb.sqlite is required (KAUDIT_REQUIRE_E2E is set; building Trivy fetches it)"
+        );
+        eprintln!(
+            "\n*** SKIPPED rpmdb.sqlite conformance: go-rpmdb's testdata is not in the Go module cache ***\n"
+        );
+        return;
+    };
+    let ours = kaudit::vuln::rootfs::rpm::parse_sqlite(&std::fs::read(&rpmdb).unwrap()).unwrap();
+    // {intRef(2), "tar", "1.34", "2.fc35", "x86_64", "tar-1.34-2.fc35.src.rpm", ...}
+    let want: BTreeSet<String> = expected
+        .lines()
+        .filter_map(|line| {
+            let line = line.trim().strip_prefix("{intRef(")?;
+            let (epoch, rest) = line.split_once(')')?;
+            let fields: Vec<&str> = rest.split('"').skip(1).step_by(2).take(5).collect();
+            let [name, version, release, arch, source] = fields[..] else {
+                return None;
+            };
+            let epoch = if epoch.is_empty() {
+                String::new()
+            } else {
+                format!("{epoch}:")
+            };
+            let arch = if arch.is_empty() { "None" } else { arch };
+            Some(format!("{name} {epoch}{version}-{release} {arch} {source}"))
+        })
+        .collect();
+    let got: BTreeSet<String> = ours
+        .iter()
+        .map(|p| {
+            let source = if p.source_name.is_empty() {
+                String::new()
+            } else {
+                let version = p
+                    .source_version
+                    .split_once(':')
+                    .map_or(p.source_version.as_str(), |(_, v)| v);
+                format!("{}-{version}.src.rpm", p.source_name)
+            };
+            format!("{} {} {} {source}", p.name, p.version, p.arch)
+        })
+        .collect();
+    assert!(
+        want.len() > 100,
+        "go-rpmdb's list reads ({} packages)",
+        want.len()
+    );
+    let missing: Vec<_> = want.difference(&got).collect();
+    let extra: Vec<_> = got.difference(&want).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "{} packages read, {} expected; missing {missing:?}; extra {extra:?}",
+        got.len(),
+        want.len()
+    );
 }

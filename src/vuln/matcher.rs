@@ -15,6 +15,23 @@ pub struct Family {
     pub scheme: Scheme,
     /// Advisories are keyed by the source package (else by the binary one).
     pub by_source: bool,
+    /// The RPM-family detectors' own rules.
+    pub rpm: RpmRules,
+}
+
+/// What Trivy's Rocky, Alma and Oracle detectors do beyond looking a package up.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RpmRules {
+    /// Fixes are per architecture (`Entries[].Arches`): only the package's count.
+    pub by_arch: bool,
+    /// Module packages are looked up as `stream::name` (`nodejs:12::npm`).
+    pub modular: bool,
+    /// A module package without its label is skipped (AlmaLinux's errata cannot tell them).
+    pub skip_unlabelled_modules: bool,
+    /// A fix applies only to packages of its flavor (normal, `_fips`, `ksplice`).
+    pub oracle_flavor: bool,
+    /// Only advisories with a fixed version newer than the installed one count.
+    pub fixed_only: bool,
 }
 
 /// The bucket and rules for an OS release; `None` for a family kaudit does not match yet
@@ -23,6 +40,7 @@ pub fn family(os: &Os) -> Option<Family> {
     let release = os.release.trim();
     let major = release.split(['.', ' ']).next().unwrap_or(release);
     let major_minor = release.split('.').take(2).collect::<Vec<_>>().join(".");
+    let mut rpm = RpmRules::default();
     let (bucket, scheme, by_source) = match os.family.as_str() {
         "debian" => (format!("debian {major}"), Scheme::Dpkg, true),
         "ubuntu" => (format!("ubuntu {release}"), Scheme::Dpkg, true),
@@ -32,18 +50,50 @@ pub fn family(os: &Os) -> Option<Family> {
             stream => (format!("alpine {stream}"), Scheme::Apk, true),
         },
         "amazon" => {
-            // Amazon Linux 1 writes its release as a date (2018.03).
-            let version = if major.len() == 4 { "1" } else { major };
+            // 2, 2022 and 2023 are themselves; anything else (2018.03) is Amazon Linux 1.
+            let version = if matches!(major, "2" | "2022" | "2023") {
+                major
+            } else {
+                "1"
+            };
             (format!("amazon linux {version}"), Scheme::Rpm, false)
         }
-        // Rocky, Alma, Oracle and Red Hat filter advisories by architecture, module stream
-        // or content set: not matched until that is done exactly.
+        "rocky" => {
+            rpm = RpmRules {
+                by_arch: true,
+                modular: true,
+                fixed_only: true,
+                ..rpm
+            };
+            (format!("rocky {major}"), Scheme::Rpm, false)
+        }
+        "alma" => {
+            rpm = RpmRules {
+                modular: true,
+                skip_unlabelled_modules: true,
+                fixed_only: true,
+                ..rpm
+            };
+            (format!("alma {major}"), Scheme::Rpm, false)
+        }
+        "oracle" => {
+            rpm = RpmRules {
+                by_arch: true,
+                oracle_flavor: true,
+                fixed_only: true,
+                ..rpm
+            };
+            (format!("Oracle Linux {major}"), Scheme::Rpm, false)
+        }
+        // Red Hat matches by content set (the image's repositories), SUSE, Photon and others
+        // by rules not written yet: not matched until that is done exactly.
         _ => return None,
     };
     Some(Family {
         bucket,
         scheme,
         by_source,
+        rpm,
     })
 }
 
@@ -59,22 +109,89 @@ pub fn matches(db: &TrivyDb, os: &Os, packages: &[Package]) -> Result<Vec<Vulner
     let data_source = db.data_source(&family.bucket)?.unwrap_or_default();
     let mut out = Vec::new();
     for package in packages {
+        let rules = family.rpm;
+        if rules.skip_unlabelled_modules
+            && package.modularity_label.is_empty()
+            && release_of(&package.version).contains(".module_el")
+        {
+            continue;
+        }
         let (name, installed) = if family.by_source {
             (
-                or(&package.source_name, &package.name),
+                or(&package.source_name, &package.name).to_string(),
                 or(&package.source_version, &package.version),
             )
+        } else if rules.modular {
+            (
+                modular_name(&package.name, &package.modularity_label),
+                package.version.as_str(),
+            )
         } else {
-            (package.name.as_str(), package.version.as_str())
+            (package.name.clone(), package.version.as_str())
         };
-        for advisory in db.advisories(&family.bucket, name)? {
-            if !vulnerable(family.scheme, installed, &advisory) {
-                continue;
+        for advisory in db.advisories(&family.bucket, &name)? {
+            for advisory in for_arch(advisory, rules.by_arch, &package.arch) {
+                if rules.oracle_flavor
+                    && flavor(&advisory.fixed_version) != flavor(release_of(&package.version))
+                {
+                    continue;
+                }
+                if rules.fixed_only && advisory.fixed_version.is_empty() {
+                    continue;
+                }
+                if !vulnerable(family.scheme, installed, &advisory) {
+                    continue;
+                }
+                out.push(detected(db, os, package, advisory, &data_source)?);
             }
-            out.push(detected(db, os, package, advisory, &data_source)?);
         }
     }
     Ok(out)
+}
+
+/// The advisory as it applies to a package of `arch`: itself when it has no per-architecture
+/// entries (an older database), else one per entry that names the architecture.
+fn for_arch(advisory: Advisory, by_arch: bool, arch: &str) -> Vec<Advisory> {
+    if !by_arch || advisory.entries.is_empty() {
+        return vec![advisory];
+    }
+    advisory
+        .entries
+        .iter()
+        .filter(|e| e.arches.iter().any(|a| a == arch))
+        // The entry's errata ids (RLSA-...) are not reported: Trivy's detectors drop them.
+        .map(|e| Advisory {
+            fixed_version: e.fixed_version.clone(),
+            entries: Vec::new(),
+            ..advisory.clone()
+        })
+        .collect()
+}
+
+/// `npm` from module `nodejs:12:8030020201124152102:229f0a1c` → `nodejs:12::npm`.
+fn modular_name(name: &str, label: &str) -> String {
+    let mut parts = label.splitn(3, ':');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(module), Some(stream), Some(_)) => format!("{module}:{stream}::{name}"),
+        _ => name.to_string(),
+    }
+}
+
+/// The release part of `[epoch:]version-release`.
+fn release_of(version: &str) -> &str {
+    version.rsplit_once('-').map_or("", |(_, release)| release)
+}
+
+/// Oracle's package flavors: FIPS builds, Ksplice builds, the rest.
+fn flavor(version: &str) -> &'static str {
+    let version = version.to_ascii_lowercase();
+    if version.ends_with("_fips") {
+        "fips"
+    } else if version.split('.').any(|part| part.starts_with("ksplice")) {
+        "ksplice"
+    } else {
+        "normal"
+    }
 }
 
 fn or<'a>(first: &'a str, second: &'a str) -> &'a str {

@@ -56,6 +56,10 @@ pub struct Package {
     /// The source package's full version.
     pub source_version: String,
     pub arch: String,
+    /// RPM's module stream (`nodejs:12:8030020201124152102:229f0a1c`), when the package
+    /// comes from one.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub modularity_label: String,
     /// The layer that added the package, when known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub layer: Option<String>,

@@ -71,6 +71,16 @@ pub struct Advisory {
     /// Language advisories: constraints such as `>=1.0, <1.2.3`.
     pub vulnerable_versions: Vec<String>,
     pub patched_versions: Vec<String>,
+    /// Per-architecture fixes (Rocky Linux, Oracle Linux): each applies to the packages of
+    /// its architectures only.
+    pub entries: Vec<ArchEntry>,
+}
+
+/// One architecture-bound fix of an advisory.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ArchEntry {
+    pub fixed_version: String,
+    pub arches: Vec<String>,
 }
 
 /// Where a root bucket's advisories come from (`debian`, "Debian Security Tracker").
@@ -322,8 +332,38 @@ fn parse_advisory(id: String, value: &[u8]) -> Option<Advisory> {
             .filter(|n| (0.0..=16.0).contains(n))
             .map_or(0, |n| n as u8)
     };
+    let entries = v
+        .get("Entries")
+        .and_then(|x| x.as_array())
+        .map(|all| {
+            all.iter()
+                .filter_map(|e| {
+                    let e = e.as_object()?;
+                    let strings = |k: &str| -> Vec<String> {
+                        e.get(k)
+                            .and_then(|x| x.as_array())
+                            .map(|a| {
+                                a.iter()
+                                    .filter_map(|s| s.as_str().map(str::to_string))
+                                    .collect()
+                            })
+                            .unwrap_or_default()
+                    };
+                    Some(ArchEntry {
+                        fixed_version: e
+                            .get("FixedVersion")
+                            .and_then(|x| x.as_str())
+                            .unwrap_or("")
+                            .to_string(),
+                        arches: strings("Arches"),
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     Some(Advisory {
         id,
+        entries,
         fixed_version: text("FixedVersion"),
         affected_version: text("AffectedVersion"),
         vendor_ids: list("VendorIDs"),

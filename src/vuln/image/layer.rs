@@ -16,8 +16,8 @@ pub const MAX_FILE_BYTES: u64 = 64 << 20;
 /// Entries in one layer at most (real layers have up to a few hundred thousand).
 pub const MAX_ENTRIES: u64 = 5_000_000;
 
-/// A wanted path's state in a layer: its text, or present but not a regular file.
-pub type Content = Option<Arc<String>>;
+/// A wanted path's state in a layer: its bytes, or present but not a regular file.
+pub type Content = Option<Arc<Vec<u8>>>;
 
 #[derive(Debug, Default)]
 pub struct LayerFiles {
@@ -118,10 +118,7 @@ pub fn read(
                 .take(MAX_FILE_BYTES)
                 .read_to_end(&mut bytes)
                 .map_err(|e| LayerError(format!("{path}: {e}")))?;
-            layer.files.insert(
-                path,
-                Some(Arc::new(String::from_utf8_lossy(&bytes).into_owned())),
-            );
+            layer.files.insert(path, Some(Arc::new(bytes)));
         }
     }
     if skipped > 0 {

@@ -146,8 +146,8 @@ fn attribute(contents: &mut Contents, layers: &[(String, LayerFiles)]) -> Result
 }
 
 impl Files for Overlay {
-    fn read(&self, path: &str) -> Result<Option<String>, rootfs::Error> {
-        Ok(self.get(path).map(|c| c.as_str().to_string()))
+    fn read_bytes(&self, path: &str) -> Result<Option<Vec<u8>>, rootfs::Error> {
+        Ok(self.get(path).map(|c| c.to_vec()))
     }
     fn list(&self, dir: &str) -> Result<Option<Vec<String>>, rootfs::Error> {
         Ok(self.children(dir))

@@ -47,7 +47,7 @@ impl Overlay {
     }
 
     /// A regular file's text.
-    pub fn get(&self, path: &str) -> Option<&Arc<String>> {
+    pub fn get(&self, path: &str) -> Option<&Arc<Vec<u8>>> {
         self.files.get(path).and_then(|content| content.as_ref())
     }
 
@@ -81,13 +81,13 @@ impl Single<'_> {
 }
 
 impl Files for Single<'_> {
-    fn read(&self, path: &str) -> Result<Option<String>, rootfs::Error> {
+    fn read_bytes(&self, path: &str) -> Result<Option<Vec<u8>>, rootfs::Error> {
         Ok(self
             .0
             .files
             .get(path)
             .and_then(|c| c.as_ref())
-            .map(|c| c.as_str().to_string()))
+            .map(|c| c.to_vec()))
     }
     fn list(&self, dir: &str) -> Result<Option<Vec<String>>, rootfs::Error> {
         Ok(children(self.0.files.keys(), dir))
@@ -102,7 +102,7 @@ mod tests {
         LayerFiles {
             files: files
                 .iter()
-                .map(|(p, c)| (p.to_string(), Some(Arc::new(c.to_string()))))
+                .map(|(p, c)| (p.to_string(), Some(Arc::new(c.as_bytes().to_vec()))))
                 .collect(),
             whiteouts: whiteouts.iter().map(|s| s.to_string()).collect(),
             opaque: opaque.iter().map(|s| s.to_string()).collect(),
@@ -135,8 +135,8 @@ mod tests {
         o.apply(&layer(&[], &["etc"], &[]));
         assert!(o.get("etc/os-release").is_none());
         assert_eq!(
-            o.get("var/lib/dpkg/status.d/b").map(|c| c.as_str()),
-            Some("b")
+            o.get("var/lib/dpkg/status.d/b").map(|c| c.as_slice()),
+            Some(&b"b"[..])
         );
     }
 }

@@ -8,6 +8,7 @@
 pub mod apk;
 pub mod dpkg;
 pub mod release;
+pub mod rpm;
 
 use super::{Os, Package};
 use std::path::{Component, Path, PathBuf};
@@ -36,7 +37,13 @@ pub struct Contents {
 /// Where the analyzers read an image's files: paths are relative to the image's root
 /// (`etc/os-release`), `None` when the file or folder is not there.
 pub trait Files {
-    fn read(&self, path: &str) -> Result<Option<String>, Error>;
+    fn read_bytes(&self, path: &str) -> Result<Option<Vec<u8>>, Error>;
+    /// A text file (package databases, release files), invalid UTF-8 replaced.
+    fn read(&self, path: &str) -> Result<Option<String>, Error> {
+        Ok(self
+            .read_bytes(path)?
+            .map(|b| String::from_utf8_lossy(&b).into_owned()))
+    }
     /// The names in a folder, sorted.
     fn list(&self, dir: &str) -> Result<Option<Vec<String>>, Error>;
 }
@@ -45,7 +52,7 @@ pub trait Files {
 pub struct Dir<'a>(pub &'a Path);
 
 impl Files for Dir<'_> {
-    fn read(&self, path: &str) -> Result<Option<String>, Error> {
+    fn read_bytes(&self, path: &str) -> Result<Option<Vec<u8>>, Error> {
         read_file(self.0, path)
     }
     fn list(&self, dir: &str) -> Result<Option<Vec<String>>, Error> {
@@ -55,7 +62,7 @@ impl Files for Dir<'_> {
 
 /// Reads a file under `root` by its path in the image, refusing anything that would leave the
 /// root (`..`, a symbolic link on the way); `None` when the file is not there.
-pub fn read_file(root: &Path, path: &str) -> Result<Option<String>, Error> {
+pub fn read_file(root: &Path, path: &str) -> Result<Option<Vec<u8>>, Error> {
     let mut full = root.to_path_buf();
     for part in Path::new(path).components() {
         match part {
@@ -105,7 +112,7 @@ pub fn read_file(root: &Path, path: &str) -> Result<Option<String>, Error> {
             MAX_FILE_BYTES >> 20
         )));
     }
-    Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
+    Ok(Some(bytes))
 }
 
 /// The OS release and installed packages of the root filesystem at `root`.
@@ -126,13 +133,17 @@ pub fn read_files(files: &dyn Files, label: &Path) -> Result<Contents, Error> {
 }
 
 /// The package databases every analyzer reads, by path in the image.
-pub const PACKAGE_DATABASES: [&str; 6] = [
+pub const PACKAGE_DATABASES: [&str; 10] = [
     "var/lib/dpkg/status",
     "var/lib/dpkg/status.d/",
     "lib/apk/db/installed",
     "var/lib/rpm/rpmdb.sqlite",
+    "usr/lib/sysimage/rpm/rpmdb.sqlite",
+    "usr/share/rpm/rpmdb.sqlite",
     "var/lib/rpm/Packages",
     "var/lib/rpm/Packages.db",
+    "usr/lib/sysimage/rpm/Packages",
+    "usr/lib/sysimage/rpm/Packages.db",
 ];
 
 /// The installed OS packages the files list, and notes on databases not read.
@@ -153,10 +164,19 @@ pub fn packages(files: &dyn Files) -> Result<(Vec<Package>, Vec<String>), Error>
     if let Some(text) = files.read("lib/apk/db/installed")? {
         found.extend(apk::parse(&text));
     }
-    for rpmdb in &PACKAGE_DATABASES[3..] {
-        if files.read(rpmdb).is_ok_and(|f| f.is_some()) {
+    for rpmdb in &PACKAGE_DATABASES[3..6] {
+        if let Some(bytes) = files.read_bytes(rpmdb)? {
+            match rpm::parse_sqlite(&bytes) {
+                Ok(packages) => found.extend(packages),
+                Err(e) => notes.push(format!("{rpmdb}: not read: {e}")),
+            }
+        }
+    }
+    for rpmdb in &PACKAGE_DATABASES[6..] {
+        // Present, readable or not (a big one is over the size cap).
+        if !matches!(files.read_bytes(rpmdb), Ok(None)) {
             notes.push(format!(
-                "{rpmdb}: RPM databases are not read yet, so this image's RPM packages are not evaluated"
+                "{rpmdb}: a BerkeleyDB or NDB RPM database, which kaudit does not read yet; this image's RPM packages are not evaluated"
             ));
         }
     }
