@@ -261,6 +261,50 @@ fn rpm_family_packages_match_trivys_goldens() {
     }
 }
 
+/// Python and Node.js: each lockfile golden's full package list matched by kaudit gives
+/// exactly Trivy's vulnerabilities.
+#[test]
+fn language_packages_match_trivys_goldens() {
+    use kaudit::vuln::language::{Ecosystem, LangPackage, matches};
+    let Some(corpus) = corpus() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let db_path = fixture_db(
+        dir.path(),
+        &corpus.join("trivy-fixtures/trivy-integration-db"),
+    );
+    let db = TrivyDb::open(&db_path).expect("the fixture database opens");
+    for (golden, ecosystem) in [("pip", Ecosystem::Pip), ("npm", Ecosystem::Npm)] {
+        let report = read_json(&corpus.join(format!(
+            "trivy-reports/trivy-lang-vuln-goldens/{golden}.json.golden"
+        )));
+        let mut want = BTreeSet::new();
+        let mut got = BTreeSet::new();
+        for result in report["Results"].as_array().unwrap() {
+            let packages: Vec<LangPackage> = result["Packages"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| LangPackage {
+                    ecosystem,
+                    name: p["Name"].as_str().unwrap().to_string(),
+                    version: p["Version"].as_str().unwrap().to_string(),
+                    path: String::new(),
+                    layer: None,
+                })
+                .collect();
+            assert!(packages.len() > 5, "{golden}");
+            got.extend(from_kaudit(&matches(&db, &packages).unwrap()));
+        }
+        let mut lang = report.clone();
+        for r in lang["Results"].as_array_mut().unwrap() {
+            r["Class"] = "os-pkgs".into();
+        }
+        want.extend(from_golden(&lang));
+        assert!(!want.is_empty(), "{golden}");
+        assert_eq!(got, want, "{golden}");
+    }
+}
+
 /// The version orderings agree with dpkg, librpm and apk-tools on every case of the corpus.
 #[test]
 fn version_orderings_agree_with_the_package_managers() {

@@ -256,13 +256,18 @@ fn detected(
         data_source: data_source.clone(),
         package_type: os.family.clone(),
         layer: package.layer.clone(),
+        package_path: None,
         published: details["PublishedDate"].as_str().unwrap_or("").to_string(),
     })
 }
 
 /// The data source's own severity, else GitHub's for GHSA ids, else NVD's, else the
 /// database's single severity: Trivy's choice (`pkg/vulnerability FillInfo`).
-fn vendor_severity(id: &str, details: &serde_json::Value, source: &str) -> (&'static str, String) {
+pub(super) fn vendor_severity(
+    id: &str,
+    details: &serde_json::Value,
+    source: &str,
+) -> (&'static str, String) {
     let vendor = &details["VendorSeverity"];
     let code = |who: &str| vendor.get(who).and_then(|v| v.as_f64()).map(|v| v as u64);
     if let Some(code) = code(source) {
@@ -286,7 +291,7 @@ fn vendor_severity(id: &str, details: &serde_json::Value, source: &str) -> (&'st
 }
 
 /// Where a user reads about the vulnerability (Trivy's choice for the common id kinds).
-fn primary_url(id: &str) -> String {
+pub(super) fn primary_url(id: &str) -> String {
     if id.starts_with("CVE-") {
         format!("https://avd.aquasec.com/nvd/{}", id.to_ascii_lowercase())
     } else if id.starts_with("GHSA-") {

@@ -7,6 +7,7 @@ pub mod eol;
 pub mod facts;
 pub mod fixture;
 pub mod image;
+pub mod language;
 pub mod locate;
 pub mod matcher;
 pub mod operator_report;
@@ -87,8 +88,11 @@ pub struct Vulnerability {
     pub severity_source: String,
     pub title: String,
     pub data_source: trivydb::DataSource,
-    /// `debian`, `alpine`, `amazon`...: the kind of package.
+    /// `debian`, `alpine`, `amazon`, `python-pkg`, `node-pkg`...: the kind of package.
     pub package_type: String,
+    /// The file a language package was read from.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub package_path: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub layer: Option<String>,
     pub primary_url: String,

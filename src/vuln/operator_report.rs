@@ -76,6 +76,7 @@ pub fn parse(value: &Value) -> Option<(String, Vec<String>, ImageVulnerabilities
                     data_source: DataSource::default(),
                     package_type: text(v, "packageType"),
                     layer: None,
+                    package_path: None,
                     primary_url: text(v, "primaryLink"),
                     published: text(v, "publishedDate"),
                 }

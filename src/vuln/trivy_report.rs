@@ -103,6 +103,8 @@ struct TrivyVulnerability {
     data_source: Option<TrivyDataSource>,
     #[serde(default)]
     layer: Option<TrivyLayer>,
+    #[serde(rename = "PkgPath", default)]
+    pkg_path: String,
 }
 
 #[derive(Deserialize)]
@@ -168,6 +170,7 @@ pub fn parse(bytes: &[u8]) -> Result<ImageReport, Error> {
                     .unwrap_or_default(),
                 package_type: result.r#type.clone(),
                 layer: v.layer.map(|l| l.digest).filter(|d| !d.is_empty()),
+                package_path: Some(v.pkg_path).filter(|p| !p.is_empty()),
                 primary_url: v.primary_url,
                 published: v.published_date,
             });
