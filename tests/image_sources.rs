@@ -539,3 +539,97 @@ fn an_audit_scans_the_images_its_workloads_run() {
         "{notes}"
     );
 }
+
+#[test]
+fn python_and_node_packages_in_layers_are_matched_and_attributed() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db(dir.path());
+    let base = images::tar(&[
+        Entry::File("etc/debian_version", b"12.2\n"),
+        Entry::File("var/lib/dpkg/status", GLIBC),
+    ]);
+    let python = images::tar(&[Entry::File(
+        "usr/lib/python3/dist-packages/Werkzeug-0.11.dist-info/METADATA",
+        b"Metadata-Version: 2.1\nName: Werkzeug\nVersion: 0.11\n\nA description\n",
+    )]);
+    let node = images::tar(&[
+        Entry::File(
+            "app/node_modules/jquery/package.json",
+            br#"{"name":"jquery","version":"3.3.9"}"#,
+        ),
+        // A subpath helper, not a package.
+        Entry::File(
+            "app/node_modules/jquery/dist/package.json",
+            br#"{"name":"x","version":"9.9.9"}"#,
+        ),
+        Entry::File(
+            "app/node_modules/left-pad/package.json",
+            br#"{"name":"left-pad","version":"1.3.0"}"#,
+        ),
+    ]);
+    let image = Image::new(
+        vec![
+            (base, Compression::Gzip),
+            (python, Compression::Gzip),
+            (node, Compression::Zstd),
+        ],
+        "amd64",
+    );
+    let layout = dir.path().join("layout");
+    images::layout_of(&layout, &image);
+    let s = scan(&["--oci-layout", layout.to_str().unwrap()], &db, dir.path());
+    assert_eq!(s.code, Some(0), "{}", s.stderr);
+    assert_eq!(s.report["language_packages"], 3);
+    let row = |id: &str| {
+        s.report["vulnerabilities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["id"] == id)
+            .cloned()
+            .unwrap_or_else(|| panic!("{id} in {}", s.report))
+    };
+    let werkzeug = row("CVE-2099-0101");
+    assert_eq!(werkzeug["package"], "Werkzeug");
+    assert_eq!(werkzeug["package_type"], "python-pkg");
+    assert_eq!(werkzeug["fixed_version"], "0.15.3");
+    assert_eq!(werkzeug["severity"], "HIGH");
+    assert_eq!(werkzeug["layer"], image.layers[1].digest.as_str());
+    assert_eq!(
+        werkzeug["package_path"],
+        "usr/lib/python3/dist-packages/Werkzeug-0.11.dist-info/METADATA"
+    );
+    let jquery = row("CVE-2099-0102");
+    assert_eq!(jquery["package_type"], "node-pkg");
+    assert_eq!(jquery["fixed_version"], ">=3.4.0");
+    assert_eq!(jquery["layer"], image.layers[2].digest.as_str());
+    // The same packages from an unpacked root.
+    let root = dir.path().join("root");
+    for (path, data) in [
+        ("etc/debian_version", &b"12.2\n"[..]),
+        ("var/lib/dpkg/status", GLIBC),
+        (
+            "usr/lib/python3/dist-packages/Werkzeug-0.11.dist-info/METADATA",
+            b"Name: Werkzeug\nVersion: 0.11\n",
+        ),
+        (
+            "app/node_modules/jquery/package.json",
+            br#"{"name":"jquery","version":"3.3.9"}"#,
+        ),
+    ] {
+        std::fs::create_dir_all(root.join(path).parent().unwrap()).unwrap();
+        std::fs::write(root.join(path), data).unwrap();
+    }
+    let r = scan(&["--rootfs", root.to_str().unwrap()], &db, dir.path());
+    assert_eq!(r.report["language_packages"], 2, "{}", r.stderr);
+    let ids: Vec<&str> = r.report["vulnerabilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|v| v["id"].as_str())
+        .collect();
+    assert!(
+        ids.contains(&"CVE-2099-0101") && ids.contains(&"CVE-2099-0102"),
+        "{ids:?}"
+    );
+}

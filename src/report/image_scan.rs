@@ -24,10 +24,15 @@ pub fn text(scan: &ImageScan) -> String {
     );
     let _ = writeln!(
         out,
-        "{} {}: {} packages, {} vulnerabilities ({} with a fix){}",
+        "{} {}: {} packages{}, {} vulnerabilities ({} with a fix){}",
         strip_controls(&scan.os.family),
         strip_controls(&scan.os.release),
         scan.packages,
+        if scan.language_packages > 0 {
+            format!(" and {} Python/Node.js packages", scan.language_packages)
+        } else {
+            String::new()
+        },
         scan.vulnerabilities.len(),
         fixable(scan),
         eol_words(scan)

@@ -40,7 +40,7 @@ pub struct Options {
 /// The cache area and the version of what kaudit reads from layers: a new version (new
 /// analyzers, new fields) leaves older entries unused.
 const CACHE_AREA: &str = "image-packages";
-const CACHE_VERSION: &str = "v1";
+const CACHE_VERSION: &str = "v2";
 /// The cache area of an image's matches against one database.
 const MATCHES_AREA: &str = "image-matches";
 
@@ -144,6 +144,10 @@ pub fn scan(
         None => {
             let mut found =
                 matcher::matches(db, &os, &read.contents.packages).map_err(|e| e.to_string())?;
+            found.extend(
+                crate::vuln::language::matches(db, &read.contents.languages)
+                    .map_err(|e| e.to_string())?,
+            );
             found.sort_by(|a, b| {
                 severity(b.severity)
                     .cmp(&severity(a.severity))
@@ -182,6 +186,7 @@ pub fn scan(
         },
         evaluated,
         packages: read.contents.packages.len(),
+        language_packages: read.contents.languages.len(),
         database: ScannedWith {
             path: db_path.display().to_string(),
             updated_at: db.metadata.as_ref().map(|m| m.updated_at.clone()),

@@ -152,8 +152,10 @@ pub struct ImageScan {
     pub os: ScannedOs,
     /// False when kaudit does not match the OS family yet (nothing evaluated).
     pub evaluated: bool,
-    /// Installed packages read.
+    /// Installed OS packages read.
     pub packages: usize,
+    /// Python and Node.js packages read.
+    pub language_packages: usize,
     pub database: ScannedWith,
     pub notes: Vec<String>,
     /// Most severe first.

@@ -13,6 +13,9 @@ use std::sync::Arc;
 pub const MAX_LAYER_BYTES: u64 = 8 << 30;
 /// A wanted file bigger than this is not read (dpkg status files are a few MiB).
 pub const MAX_FILE_BYTES: u64 = 64 << 20;
+/// What one layer's kept files weigh at most (a node_modules tree has tens of thousands of
+/// small package.json files).
+pub const MAX_KEPT_BYTES: u64 = 512 << 20;
 /// Entries in one layer at most (real layers have up to a few hundred thousand).
 pub const MAX_ENTRIES: u64 = 5_000_000;
 
@@ -66,6 +69,7 @@ pub fn read(
     };
     let mut layer = LayerFiles::default();
     let mut skipped = 0u64;
+    let mut kept = 0u64;
     {
         let mut tar = tar::Archive::new(&mut capped);
         let entries = tar.entries().map_err(|e| LayerError(e.to_string()))?;
@@ -113,6 +117,17 @@ pub fn read(
                 layer.files.insert(path, None);
                 continue;
             }
+            if kept + entry.size() > MAX_KEPT_BYTES {
+                if kept <= MAX_KEPT_BYTES {
+                    layer.notes.push(format!(
+                        "more than {} MiB of package files; {path} and the rest not read",
+                        MAX_KEPT_BYTES >> 20
+                    ));
+                    kept = MAX_KEPT_BYTES + 1;
+                }
+                continue;
+            }
+            kept += entry.size();
             let mut bytes = Vec::with_capacity(entry.size() as usize);
             (&mut entry)
                 .take(MAX_FILE_BYTES)

@@ -40,7 +40,8 @@ pub enum ImageError {
 
 /// Whether the analyzers read this path.
 pub fn wanted(path: &str) -> bool {
-    release::FILES.contains(&path)
+    rootfs::lang::ecosystem_of(path).is_some()
+        || release::FILES.contains(&path)
         || rootfs::PACKAGE_DATABASES
             .iter()
             .any(|db| match db.strip_suffix('/') {
@@ -108,10 +109,17 @@ pub fn analyze_manifest(
         layers.push((descriptor.digest.clone(), files));
     }
     let mut merged = Overlay::default();
-    for (_, files) in &layers {
-        merged.apply(files);
+    for (index, (_, files)) in layers.iter().enumerate() {
+        merged.apply(files, index);
     }
     let mut contents = rootfs::read_files(&merged, std::path::Path::new(&image))?;
+    // A language package belongs to the layer that wrote its file.
+    for package in &mut contents.languages {
+        package.layer = merged
+            .layer_of(&package.path)
+            .and_then(|i| layers.get(i))
+            .map(|(digest, _)| digest.clone());
+    }
     contents.notes.extend(notes);
     attribute(&mut contents, &layers)?;
     Ok(ImageContents {
@@ -151,5 +159,8 @@ impl Files for Overlay {
     }
     fn list(&self, dir: &str) -> Result<Option<Vec<String>>, rootfs::Error> {
         Ok(self.children(dir))
+    }
+    fn find(&self, matching: &dyn Fn(&str) -> bool) -> Result<Vec<String>, rootfs::Error> {
+        Ok(Overlay::find(self, matching))
     }
 }

@@ -8,12 +8,12 @@ use std::sync::Arc;
 
 #[derive(Debug, Default)]
 pub struct Overlay {
-    /// Path → content, as the highest layer that wrote it left it.
-    files: BTreeMap<String, Content>,
+    /// Path → content, as the highest layer that wrote it left it, and that layer's index.
+    files: BTreeMap<String, (Content, usize)>,
 }
 
 impl Overlay {
-    pub fn apply(&mut self, layer: &LayerFiles) {
+    pub fn apply(&mut self, layer: &LayerFiles, index: usize) {
         for dir in &layer.opaque {
             self.remove_under(dir, false);
         }
@@ -21,7 +21,7 @@ impl Overlay {
             self.remove_under(path, true);
         }
         for (path, content) in &layer.files {
-            self.files.insert(path.clone(), content.clone());
+            self.files.insert(path.clone(), (content.clone(), index));
         }
     }
 
@@ -48,7 +48,23 @@ impl Overlay {
 
     /// A regular file's text.
     pub fn get(&self, path: &str) -> Option<&Arc<Vec<u8>>> {
-        self.files.get(path).and_then(|content| content.as_ref())
+        self.files
+            .get(path)
+            .and_then(|(content, _)| content.as_ref())
+    }
+
+    /// The index of the layer that wrote `path` last.
+    pub fn layer_of(&self, path: &str) -> Option<usize> {
+        self.files.get(path).map(|(_, index)| *index)
+    }
+
+    /// Regular files whose path `matching` accepts.
+    pub fn find(&self, matching: &dyn Fn(&str) -> bool) -> Vec<String> {
+        self.files
+            .iter()
+            .filter(|(path, (content, _))| content.is_some() && matching(path))
+            .map(|(path, _)| path.clone())
+            .collect()
     }
 
     /// The names directly in `dir`, sorted; `None` when nothing is there.
@@ -92,6 +108,15 @@ impl Files for Single<'_> {
     fn list(&self, dir: &str) -> Result<Option<Vec<String>>, rootfs::Error> {
         Ok(children(self.0.files.keys(), dir))
     }
+    fn find(&self, matching: &dyn Fn(&str) -> bool) -> Result<Vec<String>, rootfs::Error> {
+        Ok(self
+            .0
+            .files
+            .iter()
+            .filter(|(path, content)| content.is_some() && matching(path))
+            .map(|(path, _)| path.clone())
+            .collect())
+    }
 }
 
 #[cfg(test)]
@@ -113,26 +138,34 @@ mod tests {
     #[test]
     fn whiteouts_and_opaque_folders_hide_lower_layers() {
         let mut o = Overlay::default();
-        o.apply(&layer(
-            &[
-                ("var/lib/dpkg/status", "base"),
-                ("var/lib/dpkg/status.d/a", "a"),
-                ("etc/os-release", "ID=debian"),
-            ],
-            &[],
-            &[],
-        ));
-        o.apply(&layer(
-            &[("var/lib/dpkg/status.d/b", "b")],
-            &["var/lib/dpkg/status"],
-            &["var/lib/dpkg/status.d"],
-        ));
+        o.apply(
+            &layer(
+                &[
+                    ("var/lib/dpkg/status", "base"),
+                    ("var/lib/dpkg/status.d/a", "a"),
+                    ("etc/os-release", "ID=debian"),
+                ],
+                &[],
+                &[],
+            ),
+            0,
+        );
+        o.apply(
+            &layer(
+                &[("var/lib/dpkg/status.d/b", "b")],
+                &["var/lib/dpkg/status"],
+                &["var/lib/dpkg/status.d"],
+            ),
+            1,
+        );
+        assert_eq!(o.layer_of("var/lib/dpkg/status.d/b"), Some(1));
+        assert_eq!(o.layer_of("etc/os-release"), Some(0));
         assert!(o.get("var/lib/dpkg/status").is_none());
         assert_eq!(
             o.children("var/lib/dpkg/status.d"),
             Some(vec!["b".to_string()])
         );
-        o.apply(&layer(&[], &["etc"], &[]));
+        o.apply(&layer(&[], &["etc"], &[]), 2);
         assert!(o.get("etc/os-release").is_none());
         assert_eq!(
             o.get("var/lib/dpkg/status.d/b").map(|c| c.as_slice()),

@@ -7,6 +7,7 @@
 
 pub mod apk;
 pub mod dpkg;
+pub mod lang;
 pub mod release;
 pub mod rpm;
 
@@ -32,6 +33,9 @@ pub struct Contents {
     pub packages: Vec<Package>,
     /// Package databases found but not read (an rpm database, say), or read with errors.
     pub notes: Vec<String>,
+    /// Python and Node.js packages.
+    #[serde(default)]
+    pub languages: Vec<crate::vuln::language::LangPackage>,
 }
 
 /// Where the analyzers read an image's files: paths are relative to the image's root
@@ -46,6 +50,8 @@ pub trait Files {
     }
     /// The names in a folder, sorted.
     fn list(&self, dir: &str) -> Result<Option<Vec<String>>, Error>;
+    /// Every regular file whose path `matching` accepts (language package files).
+    fn find(&self, matching: &dyn Fn(&str) -> bool) -> Result<Vec<String>, Error>;
 }
 
 /// An image's root filesystem unpacked in a folder.
@@ -58,7 +64,34 @@ impl Files for Dir<'_> {
     fn list(&self, dir: &str) -> Result<Option<Vec<String>>, Error> {
         dir_entries(self.0, dir)
     }
+    fn find(&self, matching: &dyn Fn(&str) -> bool) -> Result<Vec<String>, Error> {
+        let mut found = Vec::new();
+        // Links are not followed; a root too big to walk is walked this far.
+        for entry in walkdir::WalkDir::new(self.0)
+            .follow_links(false)
+            .max_depth(64)
+            .into_iter()
+            .filter_map(Result::ok)
+            .take(MAX_WALKED)
+        {
+            if !entry.file_type().is_file() {
+                continue;
+            }
+            let Ok(relative) = entry.path().strip_prefix(self.0) else {
+                continue;
+            };
+            let path = relative.to_string_lossy();
+            if matching(&path) {
+                found.push(path.into_owned());
+            }
+        }
+        found.sort();
+        Ok(found)
+    }
 }
+
+/// Entries of an unpacked root walked at most, looking for language packages.
+const MAX_WALKED: usize = 2_000_000;
 
 /// Reads a file under `root` by its path in the image, refusing anything that would leave the
 /// root (`..`, a symbolic link on the way); `None` when the file is not there.
@@ -129,7 +162,21 @@ pub fn read_files(files: &dyn Files, label: &Path) -> Result<Contents, Error> {
         os,
         packages,
         notes,
+        languages: languages(files)?,
     })
+}
+
+/// The language packages of the image's files.
+pub fn languages(files: &dyn Files) -> Result<Vec<crate::vuln::language::LangPackage>, Error> {
+    let mut found = Vec::new();
+    for path in files.find(&|p| lang::ecosystem_of(p).is_some())? {
+        let (Some(ecosystem), Some(bytes)) = (lang::ecosystem_of(&path), files.read_bytes(&path)?)
+        else {
+            continue;
+        };
+        found.extend(lang::parse(ecosystem, &path, &bytes));
+    }
+    Ok(found)
 }
 
 /// The package databases every analyzer reads, by path in the image.
