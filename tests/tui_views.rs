@@ -445,6 +445,35 @@ fn an_image_shows_its_vulnerabilities() {
     assert!(critical < high, "most severe first");
     assert!(shown.contains("fixed in 3.0.15-1~deb12u1"));
     assert!(shown.contains("no fix (will_not_fix)"), "{shown}");
+    // The selected one's details: its package and source package, where to read more.
+    assert!(
+        shown.contains("libssl3 3.0.14-1~deb12u1 (debian, source openssl)"),
+        "{shown}"
+    );
+    // j selects the next row; its details follow.
+    key(&mut app, KeyCode::Char('j'));
+    key(&mut app, KeyCode::Char('j'));
+    assert!(
+        screen(&app).contains("zlib1g 1:1.2.13.dfsg-1 (debian"),
+        "{}",
+        screen(&app)
+    );
+    // f: only those with a fix (the unfixable zlib one goes); s: fixable first, then by package.
+    key(&mut app, KeyCode::Char('f'));
+    let fixable = screen(&app);
+    assert!(!fixable.contains("CVE-2099-1003"), "{fixable}");
+    assert!(
+        fixable.contains("3 vulnerabilities with a fix by severity"),
+        "{fixable}"
+    );
+    key(&mut app, KeyCode::Char('f'));
+    key(&mut app, KeyCode::Char('s'));
+    key(&mut app, KeyCode::Char('s'));
+    let by_package = screen(&app);
+    assert!(by_package.contains("by package"), "{by_package}");
+    let libc = by_package.find("libc6 ").unwrap();
+    let zlib = by_package.find("zlib1g ").unwrap();
+    assert!(libc < zlib, "{by_package}");
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.view, View::Findings);
     assert_eq!(app.findings.filter, "postgres:16");

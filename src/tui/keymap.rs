@@ -31,6 +31,10 @@ pub enum Action {
     ToggleGroup,
     CycleVersion,
     ToggleWorkloads,
+    /// The image page: the vulnerability table's next order.
+    SortVulnerabilities,
+    /// The image page: only vulnerabilities with a fix, or all.
+    FixableOnly,
     Reload,
     Quit,
 }
@@ -220,6 +224,24 @@ pub static KEYMAP: &[Binding] = &[
         A::Enter,
         "the image's findings",
         "findings",
+    ),
+    b(
+        Char('s'),
+        NONE,
+        "s",
+        Image,
+        A::SortVulnerabilities,
+        "order the vulnerabilities: severity, fixable first, package",
+        "sort",
+    ),
+    b(
+        Char('f'),
+        NONE,
+        "f",
+        Image,
+        A::FixableOnly,
+        "only the vulnerabilities with a fix / all",
+        "fixable",
     ),
     b(
         Char('v'),

@@ -17,6 +17,8 @@ impl App {
             Action::Top => self.move_to(0),
             Action::Bottom => self.move_to(isize::MAX / 2),
             Action::Enter => return self.enter(),
+            Action::SortVulnerabilities => self.cycle_vulnerability_sort(),
+            Action::FixableOnly => self.toggle_fixable_only(),
             Action::Back => {
                 if let Some(p) = self
                     .active_pane()
@@ -187,6 +189,7 @@ impl App {
                 // The image: what runs it and its known vulnerabilities.
                 let row = *self.images.rows.get(self.images.selected)?;
                 self.detail_scroll = 0;
+                self.vulns = super::VulnTable::default();
                 self.go(View::Image(row));
                 None
             }

@@ -15,6 +15,9 @@ mod commands;
 mod decide;
 mod overlays;
 mod panes;
+mod vulns;
+
+pub use vulns::{VulnSort, VulnTable};
 
 pub use commands::next_version;
 pub use decide::{DecisionForm, Field as DecisionField};
@@ -320,6 +323,8 @@ pub struct App {
     pub quit: bool,
     /// Set while the source is read again (the previous read stays on screen meanwhile).
     pub reloading: Option<String>,
+    /// The vulnerability table of the image page.
+    pub vulns: VulnTable,
     /// Work going on after the audit is on screen (`images 3/12`), for the header.
     pub background: Option<String>,
     /// Changes a watch saw since the last read, and the latest of them.
@@ -363,6 +368,7 @@ impl App {
             detail_scroll: 0,
             audit_scroll: 0,
             data_age_secs: 0,
+            vulns: VulnTable::default(),
             background: None,
             quit: false,
             reloading: None,

@@ -256,13 +256,16 @@ impl App {
     pub(super) fn text_scroll(&mut self) -> Option<&mut u16> {
         match self.view {
             View::Detail(_) if self.yaml.focused => Some(&mut self.yaml.scroll),
-            View::Detail(_) | View::Rule(_) | View::Image(_) => Some(&mut self.detail_scroll),
+            View::Detail(_) | View::Rule(_) => Some(&mut self.detail_scroll),
             View::Audit => Some(&mut self.audit_scroll),
             _ => None,
         }
     }
 
     pub(super) fn move_by(&mut self, delta: isize) {
+        if self.move_vulnerability(delta) {
+            return;
+        }
         if let Some(target) = self.text_scroll() {
             *target = (*target as isize + delta).clamp(0, u16::MAX as isize) as u16;
             return;
@@ -281,6 +284,13 @@ impl App {
     }
 
     pub(super) fn move_to(&mut self, index: isize) {
+        if self.move_vulnerability(if index == 0 {
+            isize::MIN / 2
+        } else {
+            isize::MAX / 2
+        }) {
+            return;
+        }
         if let Some(target) = self.text_scroll() {
             *target = if index == 0 { 0 } else { u16::MAX / 2 };
             return;
