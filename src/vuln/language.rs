@@ -4,9 +4,9 @@
 //! ranges read with the ecosystem's own version rules (PEP 440 with pre-releases; npm
 //! semver with pre-releases, `,` meaning "and", `||` "or").
 
+use super::Vulnerability;
 use super::matcher::{primary_url, vendor_severity};
 use super::trivydb::{Advisory, Error, TrivyDb};
-use super::{SEVERITIES, Vulnerability};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -167,11 +167,7 @@ pub fn matches(db: &TrivyDb, packages: &[LangPackage]) -> Result<Vec<Vulnerabili
                     source_package: package.name.clone(),
                     installed_version: package.version.clone(),
                     fixed_version,
-                    severity: SEVERITIES
-                        .iter()
-                        .find(|s| **s == severity)
-                        .copied()
-                        .unwrap_or("UNKNOWN"),
+                    severity,
                     severity_source,
                     title: details["Title"].as_str().unwrap_or("").to_string(),
                     data_source: data_source.clone(),

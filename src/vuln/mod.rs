@@ -32,6 +32,24 @@ pub const STATUSES: [&str; 8] = [
 /// Trivy's severity names by code.
 pub const SEVERITIES: [&str; 5] = ["UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL"];
 
+/// Trivy's status name `text` is, as the static name; `unknown` for anything else.
+pub fn status_named(text: &str) -> &'static str {
+    STATUSES
+        .iter()
+        .find(|s| **s == text)
+        .copied()
+        .unwrap_or("unknown")
+}
+
+/// Trivy's severity name `text` is, as the static name; `UNKNOWN` for anything else.
+pub fn severity_named(text: &str) -> &'static str {
+    SEVERITIES
+        .iter()
+        .find(|s| **s == text)
+        .copied()
+        .unwrap_or("UNKNOWN")
+}
+
 /// The operating system of an image, as its release files say.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Os {
@@ -108,16 +126,9 @@ impl Vulnerability {
         values
             .into_iter()
             .map(|value| {
-                let name = |field: &str, names: &[&'static str], default: &'static str| {
-                    let text = value.get(field).and_then(serde_json::Value::as_str);
-                    names
-                        .iter()
-                        .find(|n| Some(**n) == text)
-                        .copied()
-                        .unwrap_or(default)
-                };
-                let status = name("status", &STATUSES, "unknown");
-                let severity = name("severity", &SEVERITIES, "UNKNOWN");
+                let text = |field: &str| value.get(field).and_then(serde_json::Value::as_str);
+                let status = status_named(text("status").unwrap_or(""));
+                let severity = severity_named(text("severity").unwrap_or(""));
                 let mut found: Vulnerability = serde_json::from_value(value).ok()?;
                 found.status = status;
                 found.severity = severity;

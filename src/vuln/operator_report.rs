@@ -3,7 +3,7 @@
 
 use super::facts::ImageVulnerabilities;
 use super::trivydb::DataSource;
-use super::{Os, SEVERITIES, Vulnerability};
+use super::{Os, Vulnerability};
 use serde_json::Value;
 
 /// The image a report is about (`registry/repository:tag[@digest]`), its digests, and what the
@@ -66,11 +66,7 @@ pub fn parse(value: &Value) -> Option<(String, Vec<String>, ImageVulnerabilities
                         "fixed"
                     },
                     fixed_version,
-                    severity: SEVERITIES
-                        .iter()
-                        .find(|s| **s == severity)
-                        .copied()
-                        .unwrap_or("UNKNOWN"),
+                    severity: super::severity_named(&severity),
                     severity_source: String::new(),
                     title: text(v, "title"),
                     data_source: DataSource::default(),

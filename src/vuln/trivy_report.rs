@@ -3,7 +3,7 @@
 //! vulnerability of every result (OS and language packages).
 
 use super::trivydb::DataSource;
-use super::{Os, SEVERITIES, STATUSES, Vulnerability};
+use super::{Os, Vulnerability};
 use serde::Deserialize;
 
 /// Reports are read up to this size (a big image's report is a few MiB).
@@ -148,16 +148,8 @@ pub fn parse(bytes: &[u8]) -> Result<ImageReport, Error> {
                 installed_version: v.installed_version,
                 fixed_version: v.fixed_version,
                 // Only the names Trivy writes; anything else reads as unknown.
-                status: STATUSES
-                    .iter()
-                    .find(|s| **s == v.status)
-                    .copied()
-                    .unwrap_or("unknown"),
-                severity: SEVERITIES
-                    .iter()
-                    .find(|s| **s == v.severity)
-                    .copied()
-                    .unwrap_or("UNKNOWN"),
+                status: super::status_named(&v.status),
+                severity: super::severity_named(&v.severity),
                 severity_source: v.severity_source,
                 title: v.title,
                 data_source: v

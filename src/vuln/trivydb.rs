@@ -309,22 +309,36 @@ fn read_metadata(db: &Path) -> Result<Option<Metadata>, Error> {
     Ok(Some(metadata))
 }
 
+type Object = serde_json::Map<String, serde_json::Value>;
+
+fn text_field(object: &Object, key: &str) -> String {
+    object
+        .get(key)
+        .and_then(|x| x.as_str())
+        .unwrap_or("")
+        .to_string()
+}
+
+/// The strings of an array field (anything else in it is skipped).
+fn string_list(object: &Object, key: &str) -> Vec<String> {
+    object
+        .get(key)
+        .and_then(|x| x.as_array())
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// An advisory value; `None` for one that is not JSON or not an object (skipped, as Trivy
 /// skips what it cannot decode).
 fn parse_advisory(id: String, value: &[u8]) -> Option<Advisory> {
     let v: serde_json::Value = serde_json::from_slice(value).ok()?;
     let v = v.as_object()?;
-    let text = |k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or("").to_string();
-    let list = |k: &str| -> Vec<String> {
-        v.get(k)
-            .and_then(|x| x.as_array())
-            .map(|a| {
-                a.iter()
-                    .filter_map(|s| s.as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
+    let text = |k: &str| text_field(v, k);
+    let list = |k: &str| string_list(v, k);
     // Codes are ints in the published DB; fixtures may carry `1.0`.
     let code = |k: &str| -> u8 {
         v.get(k)
@@ -339,23 +353,9 @@ fn parse_advisory(id: String, value: &[u8]) -> Option<Advisory> {
             all.iter()
                 .filter_map(|e| {
                     let e = e.as_object()?;
-                    let strings = |k: &str| -> Vec<String> {
-                        e.get(k)
-                            .and_then(|x| x.as_array())
-                            .map(|a| {
-                                a.iter()
-                                    .filter_map(|s| s.as_str().map(str::to_string))
-                                    .collect()
-                            })
-                            .unwrap_or_default()
-                    };
                     Some(ArchEntry {
-                        fixed_version: e
-                            .get("FixedVersion")
-                            .and_then(|x| x.as_str())
-                            .unwrap_or("")
-                            .to_string(),
-                        arches: strings("Arches"),
+                        fixed_version: text_field(e, "FixedVersion"),
+                        arches: string_list(e, "Arches"),
                     })
                 })
                 .collect()
