@@ -603,6 +603,30 @@ fn python_and_node_packages_in_layers_are_matched_and_attributed() {
     assert_eq!(jquery["package_type"], "node-pkg");
     assert_eq!(jquery["fixed_version"], ">=3.4.0");
     assert_eq!(jquery["layer"], image.layers[2].digest.as_str());
+    // A later layer that deletes the package (a whiteout) takes its vulnerability away.
+    let mut layers: Vec<(Vec<u8>, Compression)> = image
+        .tars
+        .iter()
+        .map(|t| (t.clone(), Compression::Gzip))
+        .collect();
+    layers.push((
+        images::tar(&[Entry::File("app/node_modules/.wh.jquery", b"")]),
+        Compression::Gzip,
+    ));
+    let pruned = Image::new(layers, "amd64");
+    let pruned_layout = dir.path().join("pruned");
+    images::layout_of(&pruned_layout, &pruned);
+    let p = scan(
+        &["--oci-layout", pruned_layout.to_str().unwrap()],
+        &db,
+        dir.path(),
+    );
+    assert_eq!(p.report["language_packages"], 2, "{}", p.stderr);
+    assert!(
+        !p.report["vulnerabilities"]
+            .to_string()
+            .contains("CVE-2099-0102")
+    );
     // The same packages from an unpacked root.
     let root = dir.path().join("root");
     for (path, data) in [

@@ -36,13 +36,12 @@ pub struct LayerFiles {
 #[error("{0}")]
 pub struct LayerError(pub String);
 
-/// Reads a layer; `wanted` says which paths to keep, `relevant` which whiteouts matter (a
-/// path that is, or holds, a wanted one).
-pub fn read(
-    blob: impl Read,
-    wanted: &dyn Fn(&str) -> bool,
-    relevant: &dyn Fn(&str) -> bool,
-) -> Result<LayerFiles, LayerError> {
+/// Whiteouts and opaque folders one layer may hold (real layers have a few hundred): each
+/// is kept, since language package files can live anywhere.
+pub const MAX_WHITEOUTS: usize = 1_000_000;
+
+/// Reads a layer; `wanted` says which paths to keep.
+pub fn read(blob: impl Read, wanted: &dyn Fn(&str) -> bool) -> Result<LayerFiles, LayerError> {
     let mut buffered = BufReader::with_capacity(256 << 10, blob);
     let head = buffered
         .fill_buf()
@@ -83,17 +82,16 @@ pub fn read(
                 continue;
             };
             let (parent, base) = path.rsplit_once('/').unwrap_or(("", &path));
+            let marker = base == ".wh..wh..opq" || base.starts_with(".wh.");
+            if marker && layer.opaque.len() + layer.whiteouts.len() >= MAX_WHITEOUTS {
+                return Err(LayerError(format!("more than {MAX_WHITEOUTS} whiteouts")));
+            }
             if base == ".wh..wh..opq" {
-                if relevant(parent) {
-                    layer.opaque.push(parent.to_string());
-                }
+                layer.opaque.push(parent.to_string());
                 continue;
             }
             if let Some(hidden) = base.strip_prefix(".wh.") {
-                let hidden = join(parent, hidden);
-                if relevant(&hidden) {
-                    layer.whiteouts.push(hidden);
-                }
+                layer.whiteouts.push(join(parent, hidden));
                 continue;
             }
             if !wanted(&path) {

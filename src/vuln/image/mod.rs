@@ -54,17 +54,6 @@ pub fn wanted(path: &str) -> bool {
             })
 }
 
-/// Whether deleting `path` can remove a wanted file (the path is one, or a folder above one).
-pub fn relevant(path: &str) -> bool {
-    wanted(path)
-        || release::FILES
-            .iter()
-            .chain(rootfs::PACKAGE_DATABASES.iter())
-            .any(|w| {
-                w.len() > path.len() && w.starts_with(path) && w.as_bytes()[path.len()] == b'/'
-            })
-}
-
 /// Reads the image `source` names for `platform`.
 pub fn analyze(
     source: &mut dyn ImageSource,
@@ -96,7 +85,7 @@ pub fn analyze_manifest(
             message,
         };
         let mut blob = source.blob(descriptor)?;
-        let files = layer::read(&mut blob, &wanted, &relevant).map_err(|e| fail(e.0))?;
+        let files = layer::read(&mut blob, &wanted).map_err(|e| fail(e.0))?;
         // The rest of the blob (compressed padding) is read too: its digest is checked at
         // the end, and a layer that does not match is not used.
         std::io::copy(&mut blob, &mut std::io::sink()).map_err(|e| fail(e.to_string()))?;
