@@ -289,16 +289,15 @@ fn image_reading(db_path: &std::path::Path, db: &TrivyDb) {
     };
     let cold: Vec<Duration> = (0..5).map(|_| timed(&target, &options(None)).0).collect();
     let store = dir.path().join("data/kaudit.db");
-    let (_, found, _) = timed(&target, &options(Some(store.clone())));
-    let cached_layout: Vec<Duration> = (0..15)
-        .map(|_| {
-            let (t, _, cached) = timed(&target, &options(Some(store.clone())));
-            assert!(cached);
-            t
-        })
-        .collect();
-    // A running digest: answered from the store before any request.
+    // What a registry scan of this digest keeps (a layout's own digests are never kept).
+    let (contents, _) = read(&target, &options(None)).unwrap();
+    let kept = kaudit::store::Store::open(&store).unwrap();
+    kaudit::session::image_scan::keep(&kept, &digest, &options(None).platform, &contents);
+    drop(kept);
+    // A running digest: answered from the store before any request (the first run keeps
+    // the matches too).
     let by_digest = Target::Reference(format!("127.0.0.1:9/shop/web@{digest}"));
+    let (_, found, _) = timed(&by_digest, &options(Some(store.clone())));
     let cached_digest: Vec<Duration> = (0..15)
         .map(|_| {
             let (t, _, cached) = timed(&by_digest, &options(Some(store.clone())));
@@ -308,11 +307,10 @@ fn image_reading(db_path: &std::path::Path, db: &TrivyDb) {
         .collect();
     let cold = median(cold);
     println!(
-        "image from an OCI layout (2 gzip layers, {:.0} MB unpacked, 500 packages, {found} vulnerabilities): cold read + match median {:.0} ms ({:.0} MB/s unpacked); cached by digest: layout {:.2} ms, REF@digest {:.2} ms (target < 5 ms)",
+        "image from an OCI layout (2 gzip layers, {:.0} MB unpacked, 500 packages, {found} vulnerabilities): cold read + match median {:.0} ms ({:.0} MB/s unpacked); a cached digest (REF@digest) {:.2} ms (target < 5 ms)",
         unpacked as f64 / 1e6,
         cold.as_secs_f64() * 1e3,
         unpacked as f64 / 1e6 / cold.as_secs_f64(),
-        median(cached_layout).as_secs_f64() * 1e3,
         median(cached_digest).as_secs_f64() * 1e3,
     );
 }

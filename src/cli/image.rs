@@ -47,7 +47,7 @@ pub fn scan(audit: &AuditArgs, args: &ImageScanArgs) -> anyhow::Result<u8> {
         &db,
         &db_path,
         &crate::time::today(),
-        options.store.as_deref(),
+        options.store.as_deref().filter(|_| target.caches()),
     )
     .map_err(anyhow::Error::msg)?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());

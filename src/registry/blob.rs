@@ -70,7 +70,9 @@ impl<R: Read> Read for Verified<R> {
         }
         // One byte past the declared size is enough to know the source lies.
         let room = match self.size {
-            Some(size) => (size - self.read.min(size) + 1).min(buf.len() as u64) as usize,
+            Some(size) => (size - self.read.min(size))
+                .saturating_add(1)
+                .min(buf.len() as u64) as usize,
             None => buf.len(),
         };
         let n = self.inner.read(&mut buf[..room])?;
@@ -116,6 +118,10 @@ mod tests {
         let mut long = Verified::new(&b"layer bytes and more"[..], Some(&hex(data)), Some(11));
         let err = long.finish().unwrap_err().to_string();
         assert!(err.contains("longer than the 11 bytes"), "{err}");
+
+        // A descriptor claiming the largest size there is reads as truncated, not a panic.
+        let mut huge = Verified::new(&data[..], Some(&hex(data)), Some(u64::MAX));
+        assert!(huge.finish().unwrap_err().to_string().contains("truncated"));
 
         let mut short = Verified::new(&b"layer"[..], Some(&hex(data)), Some(11));
         let err = short.finish().unwrap_err().to_string();

@@ -181,6 +181,16 @@ impl Remote {
                 service,
                 scope,
             }) => {
+                // Credentials go to the token service only over TLS, unless the registry
+                // itself is reached in plain HTTP (loopback, --insecure-registry).
+                if !realm.starts_with("https://")
+                    && !(realm.starts_with("http://") && self.base.starts_with("http://"))
+                {
+                    return Err(refused(&format!(
+                        " (its token service {} is not HTTPS; no credentials sent)",
+                        crate::sanitize::strip_controls(&realm)
+                    )));
+                }
                 let scope =
                     scope.unwrap_or_else(|| format!("repository:{}:pull", self.image.repository));
                 let mut query = vec![("scope", scope.clone())];

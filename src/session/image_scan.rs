@@ -22,6 +22,13 @@ pub enum Target {
 }
 
 impl Target {
+    /// Whether results are kept per digest: only for registry images, whose digests kaudit
+    /// computed from what the registry sent. A layout or an archive on disk names digests
+    /// it could forge, and must never answer for a registry image.
+    pub fn caches(&self) -> bool {
+        matches!(self, Target::Reference(_))
+    }
+
     pub fn describe(&self) -> String {
         match self {
             Target::Reference(r) => r.clone(),
@@ -52,7 +59,11 @@ pub fn read(target: &Target, options: &Options) -> Result<(ImageContents, bool),
         let bytes = store.as_ref()?.cached(CACHE_AREA, digest, &key).ok()??;
         serde_json::from_slice(&bytes).ok()
     };
-    let mut source: Box<dyn ImageSource> = match target {
+    let local = |source: &mut dyn ImageSource| -> Result<(ImageContents, bool), String> {
+        let read = image::analyze(source, &options.platform).map_err(|e| e.to_string())?;
+        Ok((read, false))
+    };
+    let reference = match target {
         Target::Rootfs(root) => {
             let contents = rootfs::read(root).map_err(|e| e.to_string())?;
             let read = ImageContents {
@@ -63,49 +74,58 @@ pub fn read(target: &Target, options: &Options) -> Result<(ImageContents, bool),
             };
             return Ok((read, false));
         }
-        Target::Reference(reference) => {
-            // A reference by digest is answered from the cache before any request.
-            if let Some(digest) = reference.split_once('@').map(|(_, d)| d)
-                && let Some(found) = cached(digest)
-            {
-                return Ok((found, true));
-            }
-            Box::new(Remote::new(reference, options.remote.clone()).map_err(|e| e.to_string())?)
+        Target::Layout(dir) => return local(&mut Layout::open(dir).map_err(|e| e.to_string())?),
+        Target::Archive(file) => {
+            return local(&mut Archive::open(file).map_err(|e| e.to_string())?);
         }
-        Target::Layout(dir) => Box::new(Layout::open(dir).map_err(|e| e.to_string())?),
-        Target::Archive(file) => Box::new(Archive::open(file).map_err(|e| e.to_string())?),
+        Target::Reference(reference) => reference,
     };
-    let manifest = source
-        .manifest(&options.platform)
-        .map_err(|e| e.to_string())?;
-    let digest = if manifest.digest.is_empty() {
-        manifest.config.digest.clone()
-    } else {
-        manifest.digest.clone()
-    };
-    if manifest::sha256_hex(&digest).is_some()
-        && let Some(found) = cached(&digest)
+    // A reference by digest is answered from the cache before any request.
+    if let Some(digest) = reference.split_once('@').map(|(_, d)| d)
+        && let Some(found) = cached(digest)
     {
         return Ok((found, true));
     }
-    let read = image::analyze_manifest(source.as_mut(), manifest).map_err(|e| e.to_string())?;
-    if let Some(store) = &store
-        && manifest::sha256_hex(&digest).is_some()
-        && let Ok(bytes) = serde_json::to_vec(&read)
-    {
-        let now = crate::time::now_rfc3339();
-        let _ = store.cache(CACHE_AREA, &digest, &key, &bytes, &now);
-        if let Target::Reference(reference) = target
-            && let Some((_, asked)) = reference.split_once('@')
+    let mut source = Remote::new(reference, options.remote.clone()).map_err(|e| e.to_string())?;
+    let manifest = source
+        .manifest(&options.platform)
+        .map_err(|e| e.to_string())?;
+    // The digest of the manifest bytes the registry sent (checked against the reference's
+    // own digest when it has one).
+    let digest = manifest.digest.clone();
+    if let Some(found) = cached(&digest) {
+        return Ok((found, true));
+    }
+    let read = image::analyze_manifest(&mut source, manifest).map_err(|e| e.to_string())?;
+    if let Some(store) = &store {
+        keep(store, &digest, &options.platform, &read);
+        if let Some((_, asked)) = reference.split_once('@')
             && asked != digest
         {
-            let _ = store.cache(CACHE_AREA, asked, &key, &bytes, &now);
+            keep(store, asked, &options.platform, &read);
         }
     }
     Ok((read, false))
 }
 
-/// Matches an image's packages against the database.
+/// Keeps what a registry image's digest holds, for `platform` (a digest that is not sha256
+/// is not kept).
+pub fn keep(store: &Store, digest: &str, platform: &Platform, read: &ImageContents) {
+    if manifest::sha256_hex(digest).is_none() {
+        return;
+    }
+    if let Ok(bytes) = serde_json::to_vec(read) {
+        let key = format!("{CACHE_VERSION}/{platform}");
+        let _ = store.cache(
+            CACHE_AREA,
+            digest,
+            &key,
+            &bytes,
+            &crate::time::now_rfc3339(),
+        );
+    }
+}
+
 /// Matches an image's packages against the database. With a store, the matches of a digest
 /// are kept there for this database (its `UpdatedAt`), so a second audit matches nothing.
 pub fn scan(
@@ -119,9 +139,7 @@ pub fn scan(
 ) -> Result<ImageScan, String> {
     let os = read.contents.os.clone();
     let evaluated = matcher::family(&os).is_some();
-    let digest = [&read.digest, &read.config_digest]
-        .into_iter()
-        .find(|d| manifest::sha256_hex(d).is_some());
+    let digest = Some(&read.digest).filter(|d| manifest::sha256_hex(d).is_some());
     // A database without metadata has no identity to key matches by.
     let kept = match (
         store.and_then(|p| Store::open(p).ok()),

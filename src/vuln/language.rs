@@ -94,8 +94,19 @@ pub struct LangPackage {
 /// Trivy's `IsVulnerable`: inside a vulnerable range (when there are any) and outside every
 /// patched or unaffected one; an empty range string matches everything.
 fn vulnerable(ecosystem: Ecosystem, version: &str, advisory: &Advisory) -> bool {
-    let (bad, good) = (&advisory.vulnerable_versions, &advisory.patched_versions);
-    if bad.iter().chain(good).any(String::is_empty) {
+    let bad = &advisory.vulnerable_versions;
+    let good: Vec<String> = advisory
+        .patched_versions
+        .iter()
+        .chain(&advisory.unaffected_versions)
+        .cloned()
+        .collect();
+    // Trivy: an empty vulnerable or patched range matches everything.
+    if bad
+        .iter()
+        .chain(&advisory.patched_versions)
+        .any(String::is_empty)
+    {
         return true;
     }
     let mut matched = false;
@@ -108,7 +119,7 @@ fn vulnerable(ecosystem: Ecosystem, version: &str, advisory: &Advisory) -> bool 
     if good.is_empty() {
         return matched;
     }
-    ecosystem.satisfies(version, good) == Some(false)
+    ecosystem.satisfies(version, &good) == Some(false)
 }
 
 /// Trivy's `createFixedVersions`: the patched versions, else the bounds of `<` ranges.
@@ -216,5 +227,12 @@ mod tests {
             "1.2"
         );
         assert_eq!(Ecosystem::Pip.normalize("Flask_Login"), "flask-login");
+        // Unaffected ranges are safe too.
+        let u = Advisory {
+            unaffected_versions: vec!["< 1.0".into()],
+            ..advisory(&["< 2.0"], &[])
+        };
+        assert!(!vulnerable(Ecosystem::Pip, "0.9", &u));
+        assert!(vulnerable(Ecosystem::Pip, "1.5", &u));
     }
 }

@@ -71,6 +71,8 @@ pub struct Advisory {
     /// Language advisories: constraints such as `>=1.0, <1.2.3`.
     pub vulnerable_versions: Vec<String>,
     pub patched_versions: Vec<String>,
+    /// Ranges the advisory says are not affected (safe, like patched ones).
+    pub unaffected_versions: Vec<String>,
     /// Per-architecture fixes (Rocky Linux, Oracle Linux): each applies to the packages of
     /// its architectures only.
     pub entries: Vec<ArchEntry>,
@@ -371,5 +373,6 @@ fn parse_advisory(id: String, value: &[u8]) -> Option<Advisory> {
         status: code("Status"),
         vulnerable_versions: list("VulnerableVersions"),
         patched_versions: list("PatchedVersions"),
+        unaffected_versions: list("UnaffectedVersions"),
     })
 }

@@ -6,7 +6,7 @@
 //! each file, the number of entries.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufReader, Read};
 use std::sync::Arc;
 
 /// What one layer may unpack to at most; a decompression bomb stops here.
@@ -41,14 +41,15 @@ pub struct LayerError(pub String);
 pub const MAX_WHITEOUTS: usize = 1_000_000;
 
 /// Reads a layer; `wanted` says which paths to keep.
-pub fn read(blob: impl Read, wanted: &dyn Fn(&str) -> bool) -> Result<LayerFiles, LayerError> {
-    let mut buffered = BufReader::with_capacity(256 << 10, blob);
-    let head = buffered
-        .fill_buf()
-        .map_err(|e| LayerError(e.to_string()))?
-        .get(..4)
-        .map(<[u8]>::to_vec)
-        .unwrap_or_default();
+pub fn read(mut blob: impl Read, wanted: &dyn Fn(&str) -> bool) -> Result<LayerFiles, LayerError> {
+    // The first bytes tell the compression; a registry may hand them over a byte at a time.
+    let mut head = Vec::with_capacity(4);
+    (&mut blob)
+        .take(4)
+        .read_to_end(&mut head)
+        .map_err(|e| LayerError(e.to_string()))?;
+    let buffered =
+        BufReader::with_capacity(256 << 10, std::io::Cursor::new(head.clone()).chain(blob));
     let unpacked: Box<dyn Read> = if head.starts_with(&[0x1f, 0x8b]) {
         Box::new(flate2::bufread::MultiGzDecoder::new(buffered))
     } else if head == [0x28, 0xb5, 0x2f, 0xfd] {
