@@ -183,9 +183,8 @@ impl Remote {
             }) => {
                 // Credentials go to the token service only over TLS, unless the registry
                 // itself is reached in plain HTTP (loopback, --insecure-registry).
-                if !realm.starts_with("https://")
-                    && !(realm.starts_with("http://") && self.base.starts_with("http://"))
-                {
+                let plain_ok = realm.starts_with("http://") && self.base.starts_with("http://");
+                if !(realm.starts_with("https://") || plain_ok) {
                     return Err(refused(&format!(
                         " (its token service {} is not HTTPS; no credentials sent)",
                         crate::sanitize::strip_controls(&realm)
