@@ -39,19 +39,37 @@ impl Archive {
         let fail = |m: String| RegistryError::invalid(&name, "image archive", m);
         let file = open_regular(path).map_err(|m| fail(m.unwrap_or_else(|| "missing".into())))?;
         let mut members = HashMap::new();
-        for entry in tar::Archive::new(&file)
+        let mut links = Vec::new();
+        for (count, entry) in tar::Archive::new(crate::vuln::image::tar_guard::Guarded::new(&file))
             .entries()
             .map_err(|e| fail(e.to_string()))?
+            .enumerate()
         {
             let entry = entry.map_err(|e| fail(format!("not a tar archive: {e}")))?;
-            if members.len() >= MAX_MEMBERS {
+            if count >= MAX_MEMBERS {
                 return Err(fail(format!("more than {MAX_MEMBERS} members")));
             }
-            if entry.header().entry_type().is_file() {
-                let member = String::from_utf8_lossy(&entry.path_bytes())
-                    .trim_start_matches("./")
-                    .to_string();
+            let Some(member) = crate::vuln::image::layer::normalize(&entry.path_bytes()) else {
+                continue;
+            };
+            let kind = entry.header().entry_type();
+            if kind.is_file() {
                 members.insert(member, (entry.raw_file_position(), entry.size()));
+            } else if kind.is_symlink()
+                && let Some(target) = entry.link_name_bytes()
+            {
+                // Docker before 25 saves a repeated layer as a link to its first copy
+                // (`../<id>/layer.tar`); resolved inside the archive only.
+                let parent = member.rsplit_once('/').map_or("", |(p, _)| p);
+                let joined = format!("{parent}/{}", String::from_utf8_lossy(&target));
+                if let Some(resolved) = resolve(&joined) {
+                    links.push((member, resolved));
+                }
+            }
+        }
+        for (member, target) in links {
+            if let Some(found) = members.get(&target).copied() {
+                members.insert(member, found);
             }
         }
         Ok(Archive {
@@ -62,8 +80,10 @@ impl Archive {
     }
 
     fn member(&self, member: &str) -> Result<(u64, u64), RegistryError> {
+        let normalized =
+            crate::vuln::image::layer::normalize(member.as_bytes()).unwrap_or_default();
         self.members
-            .get(member.trim_start_matches("./"))
+            .get(&normalized)
             .copied()
             .ok_or_else(|| RegistryError::NotFound {
                 image: self.name.clone(),
@@ -119,7 +139,15 @@ impl ImageSource for Archive {
                     .map(|hex| format!("sha256:{hex}"));
                 let digest = named
                     .or_else(|| config.rootfs.diff_ids.get(i).cloned())
-                    .unwrap_or_default();
+                    .filter(|d| manifest::sha256_hex(d).is_some())
+                    .ok_or_else(|| {
+                        // Nothing to check the layer against: it is not read unchecked.
+                        RegistryError::invalid(
+                            &self.name,
+                            member,
+                            "no sha256 digest to check it against (the config lists no diff id for it)",
+                        )
+                    })?;
                 let mut annotations = std::collections::BTreeMap::new();
                 annotations.insert(MEMBER.to_string(), member.clone());
                 Ok(Descriptor {
@@ -169,5 +197,33 @@ impl ImageSource for Archive {
     }
 }
 
+/// `a/./b/../c` → `a/c`; `None` when it climbs out of the archive.
+fn resolve(path: &str) -> Option<String> {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            other => parts.push(other),
+        }
+    }
+    (!parts.is_empty()).then(|| parts.join("/"))
+}
+
 /// The annotation carrying a layer's member name inside the archive.
 const MEMBER: &str = "dev.kaudit.archive.member";
+
+#[cfg(test)]
+mod tests {
+    use super::resolve;
+
+    #[test]
+    fn link_targets_stay_inside_the_archive() {
+        assert_eq!(resolve("b/../a/layer.tar").as_deref(), Some("a/layer.tar"));
+        assert_eq!(resolve("b/./layer.tar").as_deref(), Some("b/layer.tar"));
+        assert_eq!(resolve("b/../../etc/passwd"), None);
+        assert_eq!(resolve(""), None);
+    }
+}

@@ -92,7 +92,7 @@ pub fn update(
     let mut found_meta = false;
     {
         let gz = flate2::read::GzDecoder::new(&mut counted);
-        let mut tar = tar::Archive::new(gz);
+        let mut tar = tar::Archive::new(crate::vuln::image::tar_guard::Guarded::new(gz));
         let fail = |e: std::io::Error| UpdateError::Artifact(format!("{repository}: {e}"));
         for entry in tar.entries().map_err(fail)? {
             let mut entry = entry.map_err(fail)?;

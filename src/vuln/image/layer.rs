@@ -71,7 +71,7 @@ pub fn read(mut blob: impl Read, wanted: &dyn Fn(&str) -> bool) -> Result<LayerF
     let mut skipped = 0u64;
     let mut kept = 0u64;
     {
-        let mut tar = tar::Archive::new(&mut capped);
+        let mut tar = tar::Archive::new(super::tar_guard::Guarded::new(&mut capped));
         let entries = tar.entries().map_err(|e| LayerError(e.to_string()))?;
         for (count, entry) in entries.enumerate() {
             if count as u64 >= MAX_ENTRIES {

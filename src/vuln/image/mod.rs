@@ -6,6 +6,7 @@
 
 pub mod layer;
 pub mod overlay;
+pub mod tar_guard;
 
 use super::rootfs::{self, Contents, Files, release};
 use crate::registry::{ImageManifest, ImageSource, Platform, RegistryError, manifest};
