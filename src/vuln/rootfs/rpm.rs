@@ -36,9 +36,32 @@ pub fn parse_sqlite(bytes: &[u8]) -> Result<Vec<Package>, String> {
         bytes[19] = bytes[19].min(1);
     }
     let mut connection = rusqlite::Connection::open_in_memory().map_err(|e| e.to_string())?;
+    guard(&connection).map_err(|e| e.to_string())?;
     connection
         .deserialize_read_exact(rusqlite::MAIN_DB, &bytes[..], bytes.len(), true)
         .map_err(|e| format!("not an SQLite database: {e}"))?;
+    // The schema is the image's: `Packages` must be a plain table with plain columns, not
+    // a view or generated columns whose SQL would run here.
+    let kind: Option<String> = connection
+        .query_row(
+            "SELECT type FROM sqlite_master WHERE name = 'Packages'",
+            [],
+            |r| r.get(0),
+        )
+        .ok();
+    if kind.as_deref() != Some("table") {
+        return Err("no Packages table".into());
+    }
+    let generated: i64 = connection
+        .query_row(
+            "SELECT count(*) FROM pragma_table_xinfo('Packages') WHERE hidden NOT IN (0, 1)",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(|e| e.to_string())?;
+    if generated > 0 {
+        return Err("the Packages table has generated columns; not read".into());
+    }
     let mut statement = connection
         .prepare("SELECT blob FROM Packages")
         .map_err(|e| format!("no Packages table: {e}"))?;
@@ -60,6 +83,25 @@ pub fn parse_sqlite(bytes: &[u8]) -> Result<Vec<Package>, String> {
         return Err(format!("{unreadable} package headers could not be read"));
     }
     Ok(packages)
+}
+
+/// SQLite set up for a file from an image: no schema-defined SQL trusted, values capped,
+/// and every statement given a budget of steps (a crafted database cannot make it spin).
+fn guard(connection: &rusqlite::Connection) -> rusqlite::Result<()> {
+    use rusqlite::config::DbConfig;
+    use rusqlite::limits::Limit;
+    connection.set_db_config(DbConfig::SQLITE_DBCONFIG_DEFENSIVE, true)?;
+    connection.set_db_config(DbConfig::SQLITE_DBCONFIG_TRUSTED_SCHEMA, false)?;
+    connection.set_limit(Limit::SQLITE_LIMIT_LENGTH, MAX_HEADER_BYTES as i32)?;
+    let mut steps: u64 = 0;
+    // Called every 10,000 virtual-machine steps; a real rpmdb needs a few hundred calls.
+    connection.progress_handler(
+        10_000,
+        Some(move || {
+            steps += 1;
+            steps > 10_000
+        }),
+    )
 }
 
 /// The tags kaudit reads from one header.
@@ -218,6 +260,22 @@ mod tests {
             (p.source_name.as_str(), p.source_version.as_str()),
             ("openssl", "1:1.1.1k-4.el8")
         );
+    }
+
+    #[test]
+    fn a_crafted_database_runs_none_of_its_own_sql() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rpmdb.sqlite");
+        let db = rusqlite::Connection::open(&path).unwrap();
+        // `Packages` as a view that never ends.
+        db.execute_batch(
+            "CREATE VIEW Packages AS WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM n) SELECT zeroblob(1000) AS blob FROM n;",
+        )
+        .unwrap();
+        drop(db);
+        let err = parse_sqlite(&std::fs::read(&path).unwrap()).unwrap_err();
+        assert!(err.contains("no Packages table"), "{err}");
+        assert!(parse_sqlite(b"not sqlite at all").is_err());
     }
 
     #[test]
