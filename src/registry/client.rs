@@ -45,6 +45,7 @@ pub struct Remote {
     name: String,
     base: String,
     credentials: Credentials,
+    timeout: Duration,
     /// The `Authorization` value won from the registry's challenge.
     authorization: Option<String>,
 }
@@ -73,7 +74,19 @@ impl Remote {
         let http = reqwest::Client::builder()
             .connect_timeout(options.timeout)
             .read_timeout(options.timeout)
-            .redirect(reqwest::redirect::Policy::limited(5))
+            .redirect(reqwest::redirect::Policy::custom(|attempt| {
+                // Blob storage redirects are normal; a downgrade from HTTPS to plain HTTP
+                // is not followed.
+                let downgrade = attempt.url().scheme() == "http"
+                    && attempt.previous().iter().any(|u| u.scheme() == "https");
+                if downgrade {
+                    attempt.error("a redirect from HTTPS to plain HTTP")
+                } else if attempt.previous().len() >= 5 {
+                    attempt.error("more than 5 redirects")
+                } else {
+                    attempt.follow()
+                }
+            }))
             .user_agent(concat!("kaudit/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| transport(&name, "client", &e))?;
@@ -85,6 +98,7 @@ impl Remote {
             name,
             base,
             credentials: options.credentials,
+            timeout: options.timeout,
             authorization: None,
         })
     }
@@ -217,7 +231,9 @@ impl Remote {
                         .await
                         .map_err(|e| transport(&self.name, "token", &e))?;
                     let status = response.status().as_u16();
-                    let body = read_body(response, MAX_SMALL_BODY, &self.name, "token").await?;
+                    let body =
+                        read_body(response, MAX_SMALL_BODY, &self.name, "token", self.timeout)
+                            .await?;
                     if status != 200 {
                         return Err(refused(&format!(" (the token service answered {status})")));
                     }
@@ -261,9 +277,13 @@ impl Remote {
             &what,
         )?;
         let name = self.name.clone();
-        let bytes = self
-            .runtime
-            .block_on(read_body(response, MAX_MANIFEST_BYTES, &name, &what))?;
+        let bytes = self.runtime.block_on(read_body(
+            response,
+            MAX_MANIFEST_BYTES,
+            &name,
+            &what,
+            self.timeout,
+        ))?;
         let digest = {
             let mut hashed = Verified::new(&bytes[..], manifest::sha256_hex(reference), None);
             hashed
@@ -311,6 +331,7 @@ impl ImageSource for Remote {
             runtime: &self.runtime,
             response,
             pending: bytes::Bytes::new(),
+            deadline: std::time::Instant::now() + self.timeout.saturating_mul(BLOB_DEADLINE),
         };
         Ok(Box::new(Verified::new(
             reader,
@@ -320,16 +341,29 @@ impl ImageSource for Remote {
     }
 }
 
-/// A response body as `Read`, a chunk at a time.
+/// A blob may take this many time-outs in all (30 s → 20 minutes): a registry sending a byte
+/// now and then never ends a scan otherwise.
+const BLOB_DEADLINE: u32 = 40;
+/// A manifest or token answer may take this many time-outs in all.
+const SMALL_DEADLINE: u32 = 2;
+
+/// A response body as `Read`, a chunk at a time, until its deadline.
 struct BodyReader<'a> {
     runtime: &'a tokio::runtime::Runtime,
     response: reqwest::Response,
     pending: bytes::Bytes,
+    deadline: std::time::Instant,
 }
 
 impl Read for BodyReader<'_> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         while self.pending.is_empty() {
+            if std::time::Instant::now() > self.deadline {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    "timed out: the blob took longer than its deadline",
+                ));
+            }
             match self.runtime.block_on(self.response.chunk()) {
                 Ok(Some(chunk)) => self.pending = chunk,
                 Ok(None) => return Ok(0),
@@ -343,6 +377,25 @@ impl Read for BodyReader<'_> {
 }
 
 async fn read_body(
+    response: reqwest::Response,
+    limit: usize,
+    image: &str,
+    what: &str,
+    timeout: Duration,
+) -> Result<Vec<u8>, RegistryError> {
+    tokio::time::timeout(
+        timeout.saturating_mul(SMALL_DEADLINE),
+        read_all(response, limit, image, what),
+    )
+    .await
+    .map_err(|_| RegistryError::Transport {
+        image: image.to_string(),
+        what: what.to_string(),
+        message: "timed out: the answer took longer than its deadline".into(),
+    })?
+}
+
+async fn read_all(
     mut response: reqwest::Response,
     limit: usize,
     image: &str,

@@ -13,9 +13,34 @@ use std::sync::Arc;
 pub const MAX_LAYER_BYTES: u64 = 8 << 30;
 /// A wanted file bigger than this is not read (dpkg status files are a few MiB).
 pub const MAX_FILE_BYTES: u64 = 64 << 20;
-/// What one layer's kept files weigh at most (a node_modules tree has tens of thousands of
-/// small package.json files).
-pub const MAX_KEPT_BYTES: u64 = 512 << 20;
+/// What everything kept of one image weighs at most, over all its layers: file contents,
+/// names, whiteouts (a node_modules tree has tens of thousands of small package.json files).
+pub const MAX_KEPT_BYTES: u64 = 1 << 30;
+/// Notes one layer may add (links at wanted paths, say); the rest are counted.
+const MAX_NOTES: usize = 50;
+
+/// What is left of an image's memory budget, shared by its layers.
+#[derive(Debug)]
+pub struct Budget(pub u64);
+
+impl Default for Budget {
+    fn default() -> Self {
+        Budget(MAX_KEPT_BYTES)
+    }
+}
+
+impl Budget {
+    /// Takes `bytes` from the budget; false when there is not that much left.
+    fn spend(&mut self, bytes: u64) -> bool {
+        match self.0.checked_sub(bytes) {
+            Some(left) => {
+                self.0 = left;
+                true
+            }
+            None => false,
+        }
+    }
+}
 /// Entries in one layer at most (real layers have up to a few hundred thousand).
 pub const MAX_ENTRIES: u64 = 5_000_000;
 
@@ -41,7 +66,11 @@ pub struct LayerError(pub String);
 pub const MAX_WHITEOUTS: usize = 1_000_000;
 
 /// Reads a layer; `wanted` says which paths to keep.
-pub fn read(mut blob: impl Read, wanted: &dyn Fn(&str) -> bool) -> Result<LayerFiles, LayerError> {
+pub fn read(
+    mut blob: impl Read,
+    wanted: &dyn Fn(&str) -> bool,
+    budget: &mut Budget,
+) -> Result<LayerFiles, LayerError> {
     // The first bytes tell the compression; a registry may hand them over a byte at a time.
     let mut head = Vec::with_capacity(4);
     (&mut blob)
@@ -69,7 +98,14 @@ pub fn read(mut blob: impl Read, wanted: &dyn Fn(&str) -> bool) -> Result<LayerF
     };
     let mut layer = LayerFiles::default();
     let mut skipped = 0u64;
-    let mut kept = 0u64;
+    let mut unsaid = 0usize;
+    let mut full = false;
+    let over = || {
+        LayerError(format!(
+            "the image's kept names and package files pass {} MiB; not read further",
+            MAX_KEPT_BYTES >> 20
+        ))
+    };
     {
         let mut tar = tar::Archive::new(super::tar_guard::Guarded::new(&mut capped));
         let entries = tar.entries().map_err(|e| LayerError(e.to_string()))?;
@@ -87,6 +123,9 @@ pub fn read(mut blob: impl Read, wanted: &dyn Fn(&str) -> bool) -> Result<LayerF
             if marker && layer.opaque.len() + layer.whiteouts.len() >= MAX_WHITEOUTS {
                 return Err(LayerError(format!("more than {MAX_WHITEOUTS} whiteouts")));
             }
+            if marker && !budget.spend(path.len() as u64) {
+                return Err(over());
+            }
             if base == ".wh..wh..opq" {
                 layer.opaque.push(parent.to_string());
                 continue;
@@ -99,34 +138,44 @@ pub fn read(mut blob: impl Read, wanted: &dyn Fn(&str) -> bool) -> Result<LayerF
                 continue;
             }
             let kind = entry.header().entry_type();
+            let mut note = |text: String| {
+                if layer.notes.len() < MAX_NOTES {
+                    layer.notes.push(text);
+                } else {
+                    unsaid += 1;
+                }
+            };
             if !kind.is_file() {
                 if !kind.is_dir() {
-                    layer
-                        .notes
-                        .push(format!("{path}: a link or special file; not followed"));
+                    note(format!("{path}: a link or special file; not followed"));
+                    if !budget.spend(path.len() as u64) {
+                        return Err(over());
+                    }
                     layer.files.insert(path, None);
                 }
                 continue;
             }
             if entry.size() > MAX_FILE_BYTES {
-                layer.notes.push(format!(
+                note(format!(
                     "{path}: larger than {} MiB; not read",
                     MAX_FILE_BYTES >> 20
                 ));
+                if !budget.spend(path.len() as u64) {
+                    return Err(over());
+                }
                 layer.files.insert(path, None);
                 continue;
             }
-            if kept + entry.size() > MAX_KEPT_BYTES {
-                if kept <= MAX_KEPT_BYTES {
-                    layer.notes.push(format!(
-                        "more than {} MiB of package files; {path} and the rest not read",
+            if full || !budget.spend(entry.size() + path.len() as u64) {
+                if !full {
+                    note(format!(
+                        "more than {} MiB of package files in the image; {path} and the rest not read",
                         MAX_KEPT_BYTES >> 20
                     ));
-                    kept = MAX_KEPT_BYTES + 1;
+                    full = true;
                 }
                 continue;
             }
-            kept += entry.size();
             let mut bytes = Vec::with_capacity(entry.size() as usize);
             (&mut entry)
                 .take(MAX_FILE_BYTES)
@@ -139,6 +188,9 @@ pub fn read(mut blob: impl Read, wanted: &dyn Fn(&str) -> bool) -> Result<LayerF
         layer.notes.push(format!(
             "{skipped} entries with `..` or an empty name skipped"
         ));
+    }
+    if unsaid > 0 {
+        layer.notes.push(format!("{unsaid} more such notes"));
     }
     // What follows the archive's end marker is still read, so the digest below is checked.
     std::io::copy(&mut capped, &mut std::io::sink()).map_err(|e| LayerError(e.to_string()))?;

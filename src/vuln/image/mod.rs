@@ -39,6 +39,9 @@ pub enum ImageError {
     Analyze(#[from] rootfs::Error),
 }
 
+/// Layers one image may have (Docker builds stop at 127; OCI sets no limit).
+pub const MAX_LAYERS: usize = 1000;
+
 /// Whether the analyzers read this path.
 pub fn wanted(path: &str) -> bool {
     rootfs::lang::ecosystem_of(path).is_some()
@@ -70,6 +73,17 @@ pub fn analyze_manifest(
     manifest: ImageManifest,
 ) -> Result<ImageContents, ImageError> {
     let image = source.name().to_string();
+    if manifest.layers.len() > MAX_LAYERS {
+        return Err(ImageError::Registry(RegistryError::invalid(
+            &image,
+            "manifest",
+            format!(
+                "{} layers (kaudit reads at most {MAX_LAYERS})",
+                manifest.layers.len()
+            ),
+        )));
+    }
+    let mut budget = layer::Budget::default();
     let mut layers: Vec<(String, LayerFiles)> = Vec::with_capacity(manifest.layers.len());
     let mut notes = Vec::new();
     for descriptor in &manifest.layers {
@@ -86,7 +100,7 @@ pub fn analyze_manifest(
             message,
         };
         let mut blob = source.blob(descriptor)?;
-        let files = layer::read(&mut blob, &wanted).map_err(|e| fail(e.0))?;
+        let files = layer::read(&mut blob, &wanted, &mut budget).map_err(|e| fail(e.0))?;
         // The rest of the blob (compressed padding) is read too: its digest is checked at
         // the end, and a layer that does not match is not used.
         std::io::copy(&mut blob, &mut std::io::sink()).map_err(|e| fail(e.to_string()))?;
