@@ -668,3 +668,82 @@ fn python_and_node_packages_in_layers_are_matched_and_attributed() {
         "{ids:?}"
     );
 }
+
+/// A Go program built here (`go build`; skips loudly without Go unless KAUDIT_REQUIRE_E2E is
+/// set): found among the layer's executables as it streams past, its stdlib matched.
+#[test]
+fn a_go_binary_in_a_layer_is_read_for_its_modules() {
+    let go = ["/usr/local/go/bin/go", "/usr/bin/go"]
+        .into_iter()
+        .map(PathBuf::from)
+        .find(|p| p.is_file());
+    let Some(go) = go else {
+        assert!(
+            std::env::var_os("KAUDIT_REQUIRE_E2E").is_none(),
+            "Go is required to build the test binary (KAUDIT_REQUIRE_E2E is set)"
+        );
+        eprintln!("\n*** SKIPPED Go binary test: no Go toolchain ***\n");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    std::fs::write(src.join("go.mod"), "module example.com/hello\n\ngo 1.21\n").unwrap();
+    std::fs::write(
+        src.join("main.go"),
+        "package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(\"hello\") }\n",
+    )
+    .unwrap();
+    let out = Command::new(&go)
+        .args(["build", "-o", "hello", "."])
+        .current_dir(&src)
+        .env("GOFLAGS", "-mod=mod")
+        .env("GOTOOLCHAIN", "local")
+        .env("GOCACHE", dir.path().join("gocache"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let binary = std::fs::read(src.join("hello")).unwrap();
+    let db = db(dir.path());
+    let image = Image::new(
+        vec![
+            (
+                images::tar(&[
+                    Entry::File("etc/debian_version", b"12.2\n"),
+                    Entry::File("var/lib/dpkg/status", GLIBC),
+                ]),
+                Compression::Gzip,
+            ),
+            (
+                images::tar(&[Entry::Exec("usr/local/bin/hello", &binary)]),
+                Compression::Zstd,
+            ),
+        ],
+        "amd64",
+    );
+    let layout = dir.path().join("layout");
+    images::layout_of(&layout, &image);
+    let s = scan(&["--oci-layout", layout.to_str().unwrap()], &db, dir.path());
+    assert_eq!(s.code, Some(0), "{}", s.stderr);
+    let stdlib = s.report["vulnerabilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["id"] == "CVE-2099-0103")
+        .cloned()
+        .unwrap_or_else(|| panic!("{}", s.report));
+    assert_eq!(stdlib["package"], "stdlib");
+    assert_eq!(stdlib["package_type"], "gobinary");
+    assert_eq!(stdlib["package_path"], "usr/local/bin/hello");
+    assert_eq!(stdlib["layer"], image.layers[1].digest.as_str());
+    assert!(
+        stdlib["installed_version"]
+            .as_str()
+            .unwrap()
+            .starts_with("v1.")
+    );
+}

@@ -261,6 +261,59 @@ fn rpm_family_packages_match_trivys_goldens() {
     }
 }
 
+/// Go: the go.mod golden's vulnerable modules (its report lists no others) give exactly
+/// Trivy's vulnerabilities, and the same modules at their fixed versions give none.
+#[test]
+fn go_modules_match_trivys_golden() {
+    use kaudit::vuln::language::{Ecosystem, LangPackage, matches};
+    let Some(corpus) = corpus() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let db_path = fixture_db(
+        dir.path(),
+        &corpus.join("trivy-fixtures/trivy-integration-db"),
+    );
+    let db = TrivyDb::open(&db_path).expect("the fixture database opens");
+    let report = read_json(&corpus.join("trivy-reports/trivy-lang-vuln-goldens/gomod.json.golden"));
+    let mut want = BTreeSet::new();
+    let mut got = BTreeSet::new();
+    for result in report["Results"].as_array().unwrap() {
+        let vulns = result["Vulnerabilities"].as_array().unwrap();
+        let mut packages: Vec<LangPackage> = vulns
+            .iter()
+            .map(|v| LangPackage {
+                ecosystem: Ecosystem::Go,
+                name: v["PkgName"].as_str().unwrap().to_string(),
+                version: v["InstalledVersion"].as_str().unwrap().to_string(),
+                path: String::new(),
+                layer: None,
+            })
+            .collect();
+        packages.dedup();
+        got.extend(from_kaudit(&matches(&db, &packages).unwrap()));
+        let fixed: Vec<LangPackage> = vulns
+            .iter()
+            .map(|v| LangPackage {
+                ecosystem: Ecosystem::Go,
+                name: v["PkgName"].as_str().unwrap().to_string(),
+                version: format!(
+                    "v{}",
+                    v["FixedVersion"].as_str().unwrap().trim_start_matches('v')
+                ),
+                path: String::new(),
+                layer: None,
+            })
+            .collect();
+        assert!(matches(&db, &fixed).unwrap().is_empty(), "{fixed:?}");
+    }
+    let mut lang = report.clone();
+    for r in lang["Results"].as_array_mut().unwrap() {
+        r["Class"] = "os-pkgs".into();
+    }
+    want.extend(from_golden(&lang));
+    assert!(want.len() >= 3);
+    assert_eq!(got, want);
+}
+
 /// Python and Node.js: each lockfile golden's full package list matched by kaudit gives
 /// exactly Trivy's vulnerabilities.
 #[test]

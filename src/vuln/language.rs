@@ -13,6 +13,7 @@ use super::trivydb::{Advisory, Error, TrivyDb};
 pub enum Ecosystem {
     Pip,
     Npm,
+    Go,
 }
 
 impl Ecosystem {
@@ -20,6 +21,7 @@ impl Ecosystem {
         match self {
             Ecosystem::Pip => "pip::",
             Ecosystem::Npm => "npm::",
+            Ecosystem::Go => "go::",
         }
     }
 
@@ -28,6 +30,7 @@ impl Ecosystem {
         match self {
             Ecosystem::Pip => "python-pkg",
             Ecosystem::Npm => "node-pkg",
+            Ecosystem::Go => "gobinary",
         }
     }
 
@@ -36,6 +39,8 @@ impl Ecosystem {
         match self {
             Ecosystem::Pip => name.to_lowercase().replace('_', "-"),
             Ecosystem::Npm => name.to_lowercase(),
+            // Go module paths are case-sensitive.
+            Ecosystem::Go => name.to_string(),
         }
     }
 
@@ -66,10 +71,23 @@ impl Ecosystem {
                 }
                 Some(any)
             }
-            Ecosystem::Npm => {
-                let v = nodejs_semver::Version::parse(version.trim()).ok()?;
+            Ecosystem::Npm | Ecosystem::Go => {
+                // Go versions are semver with a `v` (`v1.2.3`, `v2.7.1+incompatible`,
+                // pseudo-versions as pre-releases); ranges may write the `v` or not.
+                let unv = strip_go_v;
+                let version = if self == Ecosystem::Go {
+                    unv(version.trim())
+                } else {
+                    version.trim().to_string()
+                };
+                let v = nodejs_semver::Version::parse(&version).ok()?;
                 let mut any = false;
                 for range in alternatives {
+                    let range = if self == Ecosystem::Go {
+                        unv(range)
+                    } else {
+                        range.to_string()
+                    };
                     let range = nodejs_semver::Range::parse(range.replace(',', " ")).ok()?;
                     any |= v.satisfies_with_prerelease(&range, true);
                 }
@@ -77,6 +95,22 @@ impl Ecosystem {
             }
         }
     }
+}
+
+/// `v1.2.3` → `1.2.3`, `>= v1.0, < v1.2` → `>= 1.0, < 1.2`: the `v` before a version
+/// number only (`v1.0.0-dev` keeps its `dev`).
+fn strip_go_v(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    chars
+        .iter()
+        .enumerate()
+        .filter(|(i, c)| {
+            let before_digit = chars.get(i + 1).is_some_and(char::is_ascii_digit);
+            let word_start = *i == 0 || !chars[i - 1].is_ascii_alphanumeric();
+            !(matches!(c, 'v' | 'V') && before_digit && word_start)
+        })
+        .map(|(_, c)| c)
+        .collect()
 }
 
 /// A language package found in an image.
@@ -227,6 +261,10 @@ mod tests {
             "1.2"
         );
         assert_eq!(Ecosystem::Pip.normalize("Flask_Login"), "flask-login");
+        let g = advisory(&[">=2.0.0, <2.8.0"], &["2.8.0"]);
+        assert!(vulnerable(Ecosystem::Go, "v2.7.1+incompatible", &g));
+        assert!(!vulnerable(Ecosystem::Go, "v2.8.0", &g));
+        assert_eq!(strip_go_v("v1.0.0-dev, < v2"), "1.0.0-dev, < 2");
         // Unaffected ranges are safe too.
         let u = Advisory {
             unaffected_versions: vec!["< 1.0".into()],

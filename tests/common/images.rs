@@ -22,6 +22,8 @@ pub enum Compression {
 /// One tar entry of a layer.
 pub enum Entry<'a> {
     File(&'a str, &'a [u8]),
+    /// An executable file (mode 0755).
+    Exec(&'a str, &'a [u8]),
     Symlink(&'a str, &'a str),
     Dir(&'a str),
 }
@@ -54,7 +56,10 @@ pub fn tar(entries: &[Entry]) -> Vec<u8> {
         header.set_mode(0o644);
         header.set_mtime(0);
         match entry {
-            Entry::File(path, data) => {
+            Entry::File(path, data) | Entry::Exec(path, data) => {
+                if matches!(entry, Entry::Exec(..)) {
+                    header.set_mode(0o755);
+                }
                 header.set_entry_type(tar::EntryType::Regular);
                 header.set_size(data.len() as u64);
                 set_path(&mut header, path);

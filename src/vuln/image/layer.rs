@@ -5,6 +5,7 @@
 //! (Trivy reads regular files only), and every read is capped: the layer's unpacked size,
 //! each file, the number of entries.
 
+use crate::vuln::rootfs::gobinary;
 use std::collections::BTreeMap;
 use std::io::{BufReader, Read};
 use std::sync::Arc;
@@ -135,6 +136,20 @@ pub fn read(
                 continue;
             }
             if !wanted(&path) {
+                // An executable may be a Go binary: looked through as it streams past (the
+                // tar reader reads over its bytes anyway); what it is, or that it is not
+                // one, is kept so a later layer's file replaces a lower one's.
+                let executable = entry.header().entry_type().is_file()
+                    && entry.header().mode().is_ok_and(|m| m & 0o111 != 0)
+                    && (1024..=gobinary::MAX_BINARY_BYTES).contains(&entry.size());
+                if executable && !full {
+                    let info = gobinary::scan(&mut entry)
+                        .map_err(|e| LayerError(format!("{path}: {e}")))?;
+                    let cost = path.len() as u64 + info.as_ref().map_or(0, |i| i.len() as u64);
+                    if budget.spend(cost) {
+                        layer.files.insert(path, info.map(Arc::new));
+                    }
+                }
                 continue;
             }
             let kind = entry.header().entry_type();

@@ -167,4 +167,7 @@ impl Files for Overlay {
     fn find(&self, matching: &dyn Fn(&str) -> bool) -> Result<Vec<String>, rootfs::Error> {
         Ok(Overlay::find(self, matching))
     }
+    fn go_binaries(&self) -> Result<Vec<(String, Vec<u8>)>, rootfs::Error> {
+        Ok(Overlay::go_binaries(self))
+    }
 }

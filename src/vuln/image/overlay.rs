@@ -58,6 +58,19 @@ impl Overlay {
         self.files.get(path).map(|(_, index)| *index)
     }
 
+    /// The Go binaries kept (their build information).
+    pub fn go_binaries(&self) -> Vec<(String, Vec<u8>)> {
+        self.files
+            .iter()
+            .filter_map(|(path, (content, _))| {
+                let content = content.as_ref()?;
+                content
+                    .starts_with(super::rootfs::gobinary::MARKER)
+                    .then(|| (path.clone(), content.to_vec()))
+            })
+            .collect()
+    }
+
     /// Regular files whose path `matching` accepts.
     pub fn find(&self, matching: &dyn Fn(&str) -> bool) -> Vec<String> {
         self.files

@@ -66,6 +66,8 @@ pub fn parse(ecosystem: Ecosystem, path: &str, bytes: &[u8]) -> Option<LangPacka
             let text = |v: Option<serde_json::Value>| v?.as_str().map(str::to_string);
             (text(manifest.name)?, text(manifest.version)?)
         }
+        // Go binaries are read by `gobinary`, not from a file's text.
+        Ecosystem::Go => return None,
     };
     (!name.is_empty() && !version.is_empty()).then(|| LangPackage {
         ecosystem,

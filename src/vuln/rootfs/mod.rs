@@ -7,6 +7,7 @@
 
 pub mod apk;
 pub mod dpkg;
+pub mod gobinary;
 pub mod lang;
 pub mod release;
 pub mod rpm;
@@ -52,6 +53,10 @@ pub trait Files {
     fn list(&self, dir: &str) -> Result<Option<Vec<String>>, Error>;
     /// Every regular file whose path `matching` accepts (language package files).
     fn find(&self, matching: &dyn Fn(&str) -> bool) -> Result<Vec<String>, Error>;
+    /// Go executables: their paths and build information (see `gobinary::MARKER`).
+    fn go_binaries(&self) -> Result<Vec<(String, Vec<u8>)>, Error> {
+        Ok(Vec::new())
+    }
 }
 
 /// An image's root filesystem unpacked in a folder.
@@ -83,6 +88,35 @@ impl Files for Dir<'_> {
             let path = relative.to_string_lossy();
             if matching(&path) {
                 found.push(path.into_owned());
+            }
+        }
+        found.sort();
+        Ok(found)
+    }
+    fn go_binaries(&self) -> Result<Vec<(String, Vec<u8>)>, Error> {
+        use std::os::unix::fs::PermissionsExt;
+        let mut found = Vec::new();
+        for entry in walkdir::WalkDir::new(self.0)
+            .follow_links(false)
+            .max_depth(64)
+            .into_iter()
+            .filter_map(Result::ok)
+            .take(MAX_WALKED)
+        {
+            let Ok(meta) = entry.metadata() else { continue };
+            if !meta.is_file() || meta.permissions().mode() & 0o111 == 0 || meta.len() < 1024 {
+                continue;
+            }
+            let Ok(relative) = entry.path().strip_prefix(self.0) else {
+                continue;
+            };
+            let Ok(file) = std::fs::File::open(entry.path()) else {
+                continue;
+            };
+            if let Ok(Some(info)) =
+                gobinary::scan(&mut std::io::Read::take(file, gobinary::MAX_BINARY_BYTES))
+            {
+                found.push((relative.to_string_lossy().into_owned(), info));
             }
         }
         found.sort();
@@ -175,6 +209,9 @@ pub fn languages(files: &dyn Files) -> Result<Vec<crate::vuln::language::LangPac
             continue;
         };
         found.extend(lang::parse(ecosystem, &path, &bytes));
+    }
+    for (path, info) in files.go_binaries()? {
+        found.extend(gobinary::packages(&path, &info));
     }
     Ok(found)
 }
