@@ -333,7 +333,9 @@ pub struct ImageArgs {
 
 #[derive(Subcommand, Debug, Clone)]
 pub enum ImageAction {
-    /// Match an image's OS packages (dpkg, apk) against Trivy's database.
+    /// Match an image's OS packages (dpkg, apk, rpm) and Python, Node.js and Go packages
+    /// against Trivy's database: from a registry, an OCI layout, a `docker save` archive or
+    /// an unpacked root.
     Scan(ImageScanArgs),
 }
 

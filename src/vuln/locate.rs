@@ -40,7 +40,7 @@ pub fn find(explicit: Option<&Path>, kaudit_cache: Option<&Path>) -> Result<Path
     let looked = candidates(kaudit_cache);
     looked.iter().find(|p| p.is_file()).cloned().ok_or_else(|| {
         format!(
-            "no Trivy vulnerability database found (looked in {}); run `trivy image --download-db-only` or pass --trivy-db FILE",
+            "no Trivy vulnerability database found (looked in {}); run `kaudit db update` (or `trivy image --download-db-only`), or pass --trivy-db FILE",
             looked
                 .iter()
                 .map(|p| p.display().to_string())
