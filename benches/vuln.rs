@@ -258,8 +258,9 @@ fn debian_layout(dir: &std::path::Path) -> String {
 
 /// Reading an image's layers cold, then the same digest from kaudit's store (issue target:
 /// a cached digest under 5 ms), each followed by matching against the database.
-fn image_reading(db_path: &std::path::Path, db: &TrivyDb) {
-    use kaudit::session::image_scan::{Options, Target, read, scan};
+fn image_reading(db_path: &std::path::Path) {
+    use kaudit::session::image_scan::{Databases, Options, Target, read, scan};
+    let databases = Databases::open(Some(db_path), None, None).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let layout = dir.path().join("layout");
     let digest = debian_layout(&layout);
@@ -277,8 +278,7 @@ fn image_reading(db_path: &std::path::Path, db: &TrivyDb) {
             String::new(),
             contents,
             cached,
-            db,
-            db_path,
+            &databases,
             "2026-12-04",
             options.store.as_deref(),
         )
@@ -365,5 +365,5 @@ fn main() {
         median(opening).as_secs_f64() * 1e3,
         median(matching).as_secs_f64() * 1e3
     );
-    image_reading(&path, &db);
+    image_reading(&path);
 }

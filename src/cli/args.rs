@@ -215,6 +215,11 @@ pub struct AuditArgs {
     /// `kaudit db update`).
     #[arg(long, global = true, value_name = "FILE", env = "KAUDIT_TRIVY_DB")]
     pub trivy_db: Option<PathBuf>,
+    /// Trivy's Java DB, which names JARs by SHA-1 (default: Trivy's cache, then kaudit's
+    /// own from `kaudit db update --java`; without one, JARs are named by their
+    /// pom.properties only).
+    #[arg(long, global = true, value_name = "FILE", env = "KAUDIT_JAVA_DB")]
+    pub java_db: Option<PathBuf>,
     /// The platform to read from multi-platform images (default: linux on this machine's
     /// architecture).
     #[arg(long, global = true, value_name = "OS/ARCH[/VARIANT]", value_parser = parse_platform)]
@@ -500,6 +505,7 @@ impl AuditArgs {
                 .scan_images
                 .then(|| crate::session::image_scan::ClusterScan {
                     trivy_db: self.trivy_db.clone(),
+                    java_db: self.java_db.clone(),
                     cache: self.cache_dir(),
                     platform: self.platform(),
                     insecure: self.insecure_registry.clone(),
@@ -568,6 +574,7 @@ impl Default for AuditArgs {
             trivy_reports: Vec::new(),
             scan_images: false,
             trivy_db: None,
+            java_db: None,
             platform: None,
             insecure_registry: Vec::new(),
             registry_timeout: 30,

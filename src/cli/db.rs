@@ -2,9 +2,14 @@
 
 use super::{AuditArgs, DbAction, EXIT_OK, TextOrJson};
 use crate::registry::client::RemoteOptions;
+use crate::vuln::javadb::JavaDb;
 use crate::vuln::update::{self, Kind};
-use crate::vuln::{locate, trivydb::TrivyDb};
+use crate::vuln::{
+    locate,
+    trivydb::{Metadata, TrivyDb},
+};
 use std::io::{IsTerminal, Write};
+use std::path::Path;
 
 pub fn run(audit: &AuditArgs, action: DbAction) -> anyhow::Result<u8> {
     let cache = audit
@@ -58,55 +63,101 @@ pub fn run(audit: &AuditArgs, action: DbAction) -> anyhow::Result<u8> {
             Ok(EXIT_OK)
         }
         DbAction::Status { format } => {
+            let now = jiff::Timestamp::now().as_second();
+            // The vulnerability database is required; the Java DB is optional.
             let path = locate::find(audit.trivy_db.as_deref(), Some(&cache))
                 .map_err(anyhow::Error::msg)?;
             let db = TrivyDb::open(&path)?;
-            let now = jiff::Timestamp::now().as_second();
-            let (age, stale) = db
-                .metadata
+            let main = Status::of(&path, db.metadata.as_ref(), now);
+            let java_db = match locate::find_java(audit.java_db.as_deref(), Some(&cache))
+                .map_err(anyhow::Error::msg)?
+            {
+                Some(path) => Some(JavaDb::open(&path).map_err(anyhow::Error::msg)?),
+                None => None,
+            };
+            let java = java_db
                 .as_ref()
-                .map_or((None, None), |m| m.freshness(now));
+                .map(|j| Status::of(&j.path, j.metadata.as_ref(), now));
             let mut out = std::io::stdout().lock();
             match format {
                 TextOrJson::Json => {
-                    let value = serde_json::json!({
-                        "path": path.display().to_string(),
-                        "schema_version": db.metadata.as_ref().map(|m| m.version),
-                        "updated_at": db.metadata.as_ref().map(|m| &m.updated_at),
-                        "next_update": db.metadata.as_ref().map(|m| &m.next_update),
-                        "age_days": age,
-                        "stale": stale,
-                    });
+                    let mut value = main.json();
+                    value["java_db"] = java.as_ref().map_or(serde_json::Value::Null, Status::json);
                     serde_json::to_writer_pretty(&mut out, &value)?;
                     writeln!(out)?;
                 }
                 TextOrJson::Text => {
-                    writeln!(out, "{}", path.display())?;
-                    match &db.metadata {
-                        Some(m) => {
-                            writeln!(
-                                out,
-                                "schema version {}, updated at {}{}",
-                                m.version,
-                                m.updated_at,
-                                age.map(|d| format!(" ({d} days ago)")).unwrap_or_default()
-                            )?;
-                            writeln!(
-                                out,
-                                "next update {}{}",
-                                m.next_update,
-                                if stale == Some(true) {
-                                    " (past: run `kaudit db update` or `trivy image --download-db-only`)"
-                                } else {
-                                    ""
-                                }
-                            )?;
+                    main.write(&mut out, "kaudit db update")?;
+                    match &java {
+                        Some(java) => {
+                            writeln!(out, "\nJava DB:")?;
+                            java.write(&mut out, "kaudit db update --java")?;
                         }
-                        None => writeln!(out, "no metadata.json beside it: its age is not known")?,
+                        None => writeln!(
+                            out,
+                            "\nno Java DB: JARs are named by their pom.properties only (`kaudit db update --java` adds it)"
+                        )?,
                     }
                 }
             }
             Ok(EXIT_OK)
         }
+    }
+}
+
+/// One database's file and freshness.
+struct Status<'a> {
+    path: &'a Path,
+    metadata: Option<&'a Metadata>,
+    age_days: Option<i64>,
+    stale: Option<bool>,
+}
+
+impl<'a> Status<'a> {
+    fn of(path: &'a Path, metadata: Option<&'a Metadata>, now: i64) -> Status<'a> {
+        let (age_days, stale) = metadata.map_or((None, None), |m| m.freshness(now));
+        Status {
+            path,
+            metadata,
+            age_days,
+            stale,
+        }
+    }
+
+    fn json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "path": self.path.display().to_string(),
+            "schema_version": self.metadata.map(|m| m.version),
+            "updated_at": self.metadata.map(|m| &m.updated_at),
+            "next_update": self.metadata.map(|m| &m.next_update),
+            "age_days": self.age_days,
+            "stale": self.stale,
+        })
+    }
+
+    fn write(&self, out: &mut impl Write, update: &str) -> std::io::Result<()> {
+        writeln!(out, "{}", self.path.display())?;
+        let Some(m) = self.metadata else {
+            return writeln!(out, "no metadata.json beside it: its age is not known");
+        };
+        writeln!(
+            out,
+            "schema version {}, updated at {}{}",
+            m.version,
+            m.updated_at,
+            self.age_days
+                .map(|d| format!(" ({d} days ago)"))
+                .unwrap_or_default()
+        )?;
+        writeln!(
+            out,
+            "next update {}{}",
+            m.next_update,
+            if self.stale == Some(true) {
+                format!(" (past: run `{update}`)")
+            } else {
+                String::new()
+            }
+        )
     }
 }

@@ -3,15 +3,18 @@
 use super::{AuditArgs, EXIT_FINDINGS, EXIT_OK, ImageFormat, ImageScanArgs};
 use crate::registry::{auth, client::RemoteOptions};
 use crate::report::image_scan;
-use crate::session::image_scan::{self as scanning, Options, Target};
-use crate::vuln::{locate, severity, trivydb::TrivyDb};
+use crate::session::image_scan::{self as scanning, Databases, Options, Target};
+use crate::vuln::severity;
 use std::io::Write;
 
 pub fn scan(audit: &AuditArgs, args: &ImageScanArgs) -> anyhow::Result<u8> {
     let cache = audit.cache_dir();
-    let db_path =
-        locate::find(audit.trivy_db.as_deref(), cache.as_deref()).map_err(anyhow::Error::msg)?;
-    let db = TrivyDb::open(&db_path)?;
+    let databases = Databases::open(
+        audit.trivy_db.as_deref(),
+        audit.java_db.as_deref(),
+        cache.as_deref(),
+    )
+    .map_err(anyhow::Error::msg)?;
     let target = if let Some(reference) = &args.reference {
         Target::Reference(reference.clone())
     } else if let Some(dir) = &args.oci_layout {
@@ -44,8 +47,7 @@ pub fn scan(audit: &AuditArgs, args: &ImageScanArgs) -> anyhow::Result<u8> {
         target.describe(),
         read,
         cached,
-        &db,
-        &db_path,
+        &databases,
         &crate::time::today(),
         options.store.as_deref().filter(|_| target.caches()),
     )

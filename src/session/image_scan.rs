@@ -8,7 +8,8 @@ use crate::registry::client::{Remote, RemoteOptions};
 use crate::registry::{ImageSource, Platform, archive::Archive, layout::Layout, manifest};
 use crate::store::Store;
 use crate::vuln::image::{self, ImageContents};
-use crate::vuln::trivydb::TrivyDb;
+use crate::vuln::javadb::JavaDb;
+use crate::vuln::trivydb::{Metadata, TrivyDb};
 use crate::vuln::{ImageScan, ScannedOs, ScannedWith, eol, matcher, rootfs, severity};
 use std::path::{Path, PathBuf};
 
@@ -47,7 +48,7 @@ pub struct Options {
 /// The cache area and the version of what kaudit reads from layers: a new version (new
 /// analyzers, new fields) leaves older entries unused.
 const CACHE_AREA: &str = "image-packages";
-const CACHE_VERSION: &str = "v2";
+const CACHE_VERSION: &str = "v3";
 /// The cache area of an image's matches against one database.
 const MATCHES_AREA: &str = "image-matches";
 
@@ -126,17 +127,73 @@ pub fn keep(store: &Store, digest: &str, platform: &Platform, read: &ImageConten
     }
 }
 
-/// Matches an image's packages against the database. With a store, the matches of a digest
-/// are kept there for this database (its `UpdatedAt`), so a second audit matches nothing.
+/// The databases a scan matches with: Trivy's vulnerability database, and its Java DB when
+/// there is one (it names JARs that do not name themselves).
+pub struct Databases {
+    pub trivy: TrivyDb,
+    pub trivy_path: PathBuf,
+    pub java: Option<JavaDb>,
+}
+
+impl Databases {
+    /// Finds and opens them: the files named, else Trivy's cache, else kaudit's.
+    pub fn open(
+        trivy_db: Option<&Path>,
+        java_db: Option<&Path>,
+        cache: Option<&Path>,
+    ) -> Result<Databases, String> {
+        let trivy_path = crate::vuln::locate::find(trivy_db, cache)?;
+        let trivy = TrivyDb::open(&trivy_path).map_err(|e| e.to_string())?;
+        let java = match crate::vuln::locate::find_java(java_db, cache)? {
+            Some(path) => Some(JavaDb::open(&path)?),
+            None => None,
+        };
+        Ok(Databases {
+            trivy,
+            trivy_path,
+            java,
+        })
+    }
+
+    /// What names this pair of databases in the matches cache: a newer either matches anew.
+    fn identity(&self) -> Option<String> {
+        let java = self
+            .java
+            .as_ref()
+            .map_or("no-java-db".to_string(), |j| match &j.metadata {
+                Some(m) => m.updated_at.clone(),
+                None => "java-db".to_string(),
+            });
+        Some(format!(
+            "{}/{java}",
+            self.trivy.metadata.as_ref()?.updated_at
+        ))
+    }
+}
+
+fn scanned_with(path: &Path, metadata: Option<&Metadata>) -> ScannedWith {
+    ScannedWith {
+        path: path.display().to_string(),
+        updated_at: metadata.map(|m| m.updated_at.clone()),
+        next_update: metadata.map(|m| m.next_update.clone()),
+    }
+}
+
+/// Notes on Java archives at most, per image.
+const MAX_JAR_NOTES: usize = 20;
+
+/// Matches an image's packages against the databases. With a store, the matches of a
+/// digest are kept there for these databases (their `UpdatedAt`), so a second audit
+/// matches nothing.
 pub fn scan(
     artifact: String,
     read: ImageContents,
     cached: bool,
-    db: &TrivyDb,
-    db_path: &Path,
+    databases: &Databases,
     today: &str,
     store: Option<&Path>,
 ) -> Result<ImageScan, String> {
+    let db = &databases.trivy;
     let os = read.contents.os.clone();
     let evaluated = matcher::family(&os).is_some();
     let digest = Some(&read.digest).filter(|d| manifest::sha256_hex(d).is_some());
@@ -144,15 +201,18 @@ pub fn scan(
     let kept = match (
         store.and_then(|p| Store::open(p).ok()),
         digest,
-        &db.metadata,
+        databases.identity(),
     ) {
-        (Some(store), Some(digest), Some(meta)) => Some((
-            store,
-            digest.clone(),
-            format!("{CACHE_VERSION}/{}", meta.updated_at),
-        )),
+        (Some(store), Some(digest), Some(identity)) => {
+            Some((store, digest.clone(), format!("{CACHE_VERSION}/{identity}")))
+        }
         _ => None,
     };
+    let java_index = databases
+        .java
+        .as_ref()
+        .map(|j| j as &dyn crate::vuln::javadb::JavaIndex);
+    let (jar_packages, unnamed) = rootfs::jar::resolve(&read.contents.jars, java_index)?;
     let known = kept.as_ref().and_then(|(store, digest, key)| {
         let bytes = store.cached(MATCHES_AREA, digest, key).ok()??;
         crate::vuln::Vulnerability::from_cache(&bytes)
@@ -165,6 +225,9 @@ pub fn scan(
             found.extend(
                 crate::vuln::language::matches(db, &read.contents.languages)
                     .map_err(|e| e.to_string())?,
+            );
+            found.extend(
+                crate::vuln::language::matches(db, &jar_packages).map_err(|e| e.to_string())?,
             );
             found.sort_by(|a, b| {
                 severity(b.severity)
@@ -187,6 +250,7 @@ pub fn scan(
         }
     };
     let mut notes = read.contents.notes.clone();
+    notes.extend(jar_notes(&read.contents.jars, &unnamed));
     if !evaluated {
         notes.push(format!(
             "{} {}: kaudit does not match this OS family yet; its packages are not evaluated",
@@ -204,15 +268,52 @@ pub fn scan(
         },
         evaluated,
         packages: read.contents.packages.len(),
-        language_packages: read.contents.languages.len(),
-        database: ScannedWith {
-            path: db_path.display().to_string(),
-            updated_at: db.metadata.as_ref().map(|m| m.updated_at.clone()),
-            next_update: db.metadata.as_ref().map(|m| m.next_update.clone()),
-        },
+        language_packages: read.contents.languages.len() + jar_packages.len(),
+        database: scanned_with(&databases.trivy_path, db.metadata.as_ref()),
+        java_database: databases
+            .java
+            .as_ref()
+            .map(|j| scanned_with(&j.path, j.metadata.as_ref())),
         notes,
         vulnerabilities: found,
     })
+}
+
+/// What could not be read of an image's Java archives, and which stay unnamed for want of a
+/// Java DB.
+fn jar_notes(jars: &[rootfs::jar::JarFacts], unnamed: &[String]) -> Vec<String> {
+    fn errors<'a>(jar: &'a rootfs::jar::JarFacts, out: &mut Vec<(&'a str, &'a str)>) {
+        if let Some(e) = &jar.error {
+            out.push((&jar.path, e));
+        }
+        for nested in &jar.nested {
+            errors(nested, out);
+        }
+    }
+    let mut found = Vec::new();
+    for jar in jars {
+        errors(jar, &mut found);
+    }
+    let mut notes: Vec<String> = found
+        .iter()
+        .take(MAX_JAR_NOTES)
+        .map(|(path, e)| format!("{path}: {e}"))
+        .collect();
+    if found.len() > MAX_JAR_NOTES {
+        notes.push(format!(
+            "{} more Java archives not read whole",
+            found.len() - MAX_JAR_NOTES
+        ));
+    }
+    if !unnamed.is_empty() {
+        notes.push(format!(
+            "{} Java archives ({}{}) do not name themselves in a pom.properties and there is no Java DB to name them by manifest, SHA-1 or file name: their vulnerabilities are not evaluated; run `kaudit db update --java` (or pass --java-db FILE)",
+            unnamed.len(),
+            unnamed.iter().take(3).cloned().collect::<Vec<_>>().join(", "),
+            if unnamed.len() > 3 { ", ..." } else { "" }
+        ));
+    }
+    notes
 }
 
 /// How an audit scans the images its cluster runs (`--scan-images`).
@@ -220,6 +321,8 @@ pub fn scan(
 pub struct ClusterScan {
     /// Trivy's database (`--trivy-db`), else Trivy's cache, then kaudit's.
     pub trivy_db: Option<PathBuf>,
+    /// Trivy's Java DB (`--java-db`), else Trivy's cache, then kaudit's; none is fine.
+    pub java_db: Option<PathBuf>,
     /// kaudit's cache folder (where `kaudit db update` puts the database).
     pub cache: Option<PathBuf>,
     pub platform: Platform,
@@ -290,8 +393,11 @@ pub fn scan_cluster(
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<(crate::vuln::facts::ImageFacts, Vec<String>), String> {
     use crate::vuln::facts::{ImageFacts, ImageVulnerabilities};
-    let db_path = crate::vuln::locate::find(options.trivy_db.as_deref(), options.cache.as_deref())?;
-    let db = TrivyDb::open(&db_path).map_err(|e| e.to_string())?;
+    let databases = Databases::open(
+        options.trivy_db.as_deref(),
+        options.java_db.as_deref(),
+        options.cache.as_deref(),
+    )?;
     let queue = std::sync::Mutex::new(pulls.iter().collect::<std::collections::VecDeque<_>>());
     let results = std::sync::Mutex::new(Vec::new());
     let done = std::sync::atomic::AtomicUsize::new(0);
@@ -311,7 +417,7 @@ pub fn scan_cluster(
     });
     let mut facts = ImageFacts::new(format!(
         "kaudit's scan of the images from their registries ({})",
-        db_path.display()
+        databases.trivy_path.display()
     ));
     let mut notes = Vec::new();
     let (mut scanned, mut cached) = (0, 0);
@@ -330,8 +436,7 @@ pub fn scan_cluster(
             pull.reference.clone(),
             read,
             from_cache,
-            &db,
-            &db_path,
+            &databases,
             &today,
             options.store.as_deref(),
         )?;

@@ -1,8 +1,9 @@
-//! Language packages (Python, Node.js) matched as Trivy's library detector does
-//! (`pkg/detector/library`): every data source of the ecosystem (`pip::…`, `npm::…`), the
-//! package name normalized as trivy-db stores it, and an advisory's vulnerable and patched
-//! ranges read with the ecosystem's own version rules (PEP 440 with pre-releases; npm
-//! semver with pre-releases, `,` meaning "and", `||` "or").
+//! Language packages (Python, Node.js, Go, Java) matched as Trivy's library detector does
+//! (`pkg/detector/library`): every data source of the ecosystem (`pip::…`, `npm::…`,
+//! `go::…`, `maven::…`), the package name normalized as trivy-db stores it, and an
+//! advisory's vulnerable and patched ranges read with the ecosystem's own version rules
+//! (PEP 440 with pre-releases; npm and Go semver with pre-releases, `,` meaning "and", `||`
+//! "or"; Maven's order with both its range dialects).
 
 use super::Vulnerability;
 use super::matcher::{primary_url, vendor_severity};
@@ -14,6 +15,7 @@ pub enum Ecosystem {
     Pip,
     Npm,
     Go,
+    Maven,
 }
 
 impl Ecosystem {
@@ -22,6 +24,7 @@ impl Ecosystem {
             Ecosystem::Pip => "pip::",
             Ecosystem::Npm => "npm::",
             Ecosystem::Go => "go::",
+            Ecosystem::Maven => "maven::",
         }
     }
 
@@ -31,6 +34,7 @@ impl Ecosystem {
             Ecosystem::Pip => "python-pkg",
             Ecosystem::Npm => "node-pkg",
             Ecosystem::Go => "gobinary",
+            Ecosystem::Maven => "jar",
         }
     }
 
@@ -38,7 +42,7 @@ impl Ecosystem {
     fn normalize(self, name: &str) -> String {
         match self {
             Ecosystem::Pip => name.to_lowercase().replace('_', "-"),
-            Ecosystem::Npm => name.to_lowercase(),
+            Ecosystem::Npm | Ecosystem::Maven => name.to_lowercase(),
             // Go module paths are case-sensitive.
             Ecosystem::Go => name.to_string(),
         }
@@ -49,6 +53,11 @@ impl Ecosystem {
     fn satisfies(self, version: &str, ranges: &[String]) -> Option<bool> {
         let alternatives = ranges.iter().flat_map(|r| r.split("||"));
         match self {
+            Ecosystem::Maven => {
+                // Trivy joins the ranges and reads them in one dialect or the other.
+                let range = super::version::maven::Range::parse(&ranges.join(" || "))?;
+                Some(range.contains(&super::version::maven::Version::parse(version)))
+            }
             Ecosystem::Pip => {
                 let v: pep440_rs::Version = version.trim().parse().ok()?;
                 let mut any = false;
@@ -272,5 +281,16 @@ mod tests {
         };
         assert!(!vulnerable(Ecosystem::Pip, "0.9", &u));
         assert!(vulnerable(Ecosystem::Pip, "1.5", &u));
+        // Maven: comparisons or intervals, never both in one joined range (as Trivy).
+        let m = advisory(&["[2.9.0,2.9.10.7)"], &["2.9.10.7"]);
+        assert!(vulnerable(Ecosystem::Maven, "2.9.1", &m));
+        assert!(!vulnerable(Ecosystem::Maven, "2.9.10.7", &m));
+        let mixed = advisory(&[">= 1.0, < 2.0", "[3.0,3.1)"], &[]);
+        assert!(!vulnerable(Ecosystem::Maven, "1.5", &mixed));
+        assert!(vulnerable(Ecosystem::Maven, "3.0.5", &mixed));
+        assert_eq!(
+            Ecosystem::Maven.normalize("Org.Apache:Log4J"),
+            "org.apache:log4j"
+        );
     }
 }

@@ -7,11 +7,13 @@ pub mod eol;
 pub mod facts;
 pub mod fixture;
 pub mod image;
+pub mod javadb;
 pub mod language;
 pub mod locate;
 pub mod matcher;
 pub mod operator_report;
 pub mod rootfs;
+pub mod sqlite;
 pub mod trivy_report;
 pub mod trivydb;
 pub mod update;
@@ -165,9 +167,11 @@ pub struct ImageScan {
     pub evaluated: bool,
     /// Installed OS packages read.
     pub packages: usize,
-    /// Python and Node.js packages read.
+    /// Python, Node.js, Go and Java packages read.
     pub language_packages: usize,
     pub database: ScannedWith,
+    /// The Java DB that named JARs, when there is one.
+    pub java_database: Option<ScannedWith>,
     pub notes: Vec<String>,
     /// Most severe first.
     pub vulnerabilities: Vec<Vulnerability>,

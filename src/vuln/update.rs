@@ -37,7 +37,8 @@ impl Kind {
     pub fn place(self) -> (&'static str, &'static str) {
         match self {
             Kind::Vulnerability => ("trivy-db", "trivy.db"),
-            Kind::Java => ("java-db", "trivy-java-db.db"),
+            // The file's name inside Trivy's artifact (trivy-java-db `pkg/db`).
+            Kind::Java => ("java-db", "trivy-java.db"),
         }
     }
 }

@@ -5,7 +5,7 @@
 //! (Trivy reads regular files only), and every read is capped: the layer's unpacked size,
 //! each file, the number of entries.
 
-use crate::vuln::rootfs::gobinary;
+use crate::vuln::rootfs::{gobinary, jar};
 use std::collections::BTreeMap;
 use std::io::{BufReader, Read};
 use std::sync::Arc;
@@ -133,6 +133,33 @@ pub fn read(
             }
             if let Some(hidden) = base.strip_prefix(".wh.") {
                 layer.whiteouts.push(join(parent, hidden));
+                continue;
+            }
+            if jar::is_archive(&path) && entry.header().entry_type().is_file() && !full {
+                // A Java archive is read whole (zip needs its central directory, at the
+                // end), reduced to what it says of itself, and let go.
+                let facts = if entry.size() > jar::MAX_ARCHIVE_BYTES {
+                    jar::JarFacts {
+                        path: path.clone(),
+                        error: Some(format!(
+                            "larger than {} MiB; not read",
+                            jar::MAX_ARCHIVE_BYTES >> 20
+                        )),
+                        ..Default::default()
+                    }
+                } else {
+                    let mut bytes = Vec::with_capacity(entry.size().min(16 << 20) as usize);
+                    (&mut entry)
+                        .take(jar::MAX_ARCHIVE_BYTES)
+                        .read_to_end(&mut bytes)
+                        .map_err(|e| LayerError(format!("{path}: {e}")))?;
+                    jar::read(&path, &bytes)
+                };
+                let mut kept = jar::MARKER.to_vec();
+                kept.extend(serde_json::to_vec(&facts).unwrap_or_default());
+                if budget.spend(path.len() as u64 + kept.len() as u64) {
+                    layer.files.insert(path, Some(Arc::new(kept)));
+                }
                 continue;
             }
             if !wanted(&path) {

@@ -124,6 +124,12 @@ pub fn analyze_manifest(
             .and_then(|i| layers.get(i))
             .map(|(digest, _)| digest.clone());
     }
+    for archive in &mut contents.jars {
+        archive.layer = merged
+            .layer_of(&archive.path)
+            .and_then(|i| layers.get(i))
+            .map(|(digest, _)| digest.clone());
+    }
     contents.notes.extend(notes);
     attribute(&mut contents, &layers)?;
     Ok(ImageContents {
@@ -169,5 +175,8 @@ impl Files for Overlay {
     }
     fn go_binaries(&self) -> Result<Vec<(String, Vec<u8>)>, rootfs::Error> {
         Ok(Overlay::go_binaries(self))
+    }
+    fn jars(&self) -> Result<Vec<rootfs::jar::JarFacts>, rootfs::Error> {
+        Ok(Overlay::jars(self))
     }
 }

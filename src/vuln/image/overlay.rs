@@ -60,15 +60,28 @@ impl Overlay {
 
     /// The Go binaries kept (their build information).
     pub fn go_binaries(&self) -> Vec<(String, Vec<u8>)> {
-        self.files
-            .iter()
-            .filter_map(|(path, (content, _))| {
-                let content = content.as_ref()?;
-                content
-                    .starts_with(super::rootfs::gobinary::MARKER)
-                    .then(|| (path.clone(), content.to_vec()))
-            })
+        self.marked(super::rootfs::gobinary::MARKER)
+            .map(|(path, content)| (path.clone(), content.to_vec()))
             .collect()
+    }
+
+    /// The Java archives kept (what each says of itself).
+    pub fn jars(&self) -> Vec<rootfs::jar::JarFacts> {
+        let marker = rootfs::jar::MARKER;
+        self.marked(marker)
+            .filter_map(|(_, content)| serde_json::from_slice(&content[marker.len()..]).ok())
+            .collect()
+    }
+
+    /// Files read as they streamed past, kept as `marker` and what was found.
+    fn marked<'a>(
+        &'a self,
+        marker: &'a [u8],
+    ) -> impl Iterator<Item = (&'a String, &'a Arc<Vec<u8>>)> + 'a {
+        self.files.iter().filter_map(move |(path, (content, _))| {
+            let content = content.as_ref()?;
+            content.starts_with(marker).then_some((path, content))
+        })
     }
 
     /// Regular files whose path `matching` accepts.

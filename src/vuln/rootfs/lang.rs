@@ -67,7 +67,7 @@ pub fn parse(ecosystem: Ecosystem, path: &str, bytes: &[u8]) -> Option<LangPacka
             (text(manifest.name)?, text(manifest.version)?)
         }
         // Go binaries are read by `gobinary`, not from a file's text.
-        Ecosystem::Go => return None,
+        Ecosystem::Go | Ecosystem::Maven => return None,
     };
     (!name.is_empty() && !version.is_empty()).then(|| LangPackage {
         ecosystem,

@@ -8,6 +8,7 @@
 pub mod apk;
 pub mod dpkg;
 pub mod gobinary;
+pub mod jar;
 pub mod lang;
 pub mod release;
 pub mod rpm;
@@ -34,9 +35,12 @@ pub struct Contents {
     pub packages: Vec<Package>,
     /// Package databases found but not read (an rpm database, say), or read with errors.
     pub notes: Vec<String>,
-    /// Python and Node.js packages.
+    /// Python, Node.js and Go packages.
     #[serde(default)]
     pub languages: Vec<crate::vuln::language::LangPackage>,
+    /// Java archives, named as packages when matched (the Java DB is asked then).
+    #[serde(default)]
+    pub jars: Vec<jar::JarFacts>,
 }
 
 /// Where the analyzers read an image's files: paths are relative to the image's root
@@ -57,6 +61,10 @@ pub trait Files {
     fn go_binaries(&self) -> Result<Vec<(String, Vec<u8>)>, Error> {
         Ok(Vec::new())
     }
+    /// Java archives, read (see `jar::read`).
+    fn jars(&self) -> Result<Vec<jar::JarFacts>, Error> {
+        Ok(Vec::new())
+    }
 }
 
 /// An image's root filesystem unpacked in a folder.
@@ -70,58 +78,77 @@ impl Files for Dir<'_> {
         dir_entries(self.0, dir)
     }
     fn find(&self, matching: &dyn Fn(&str) -> bool) -> Result<Vec<String>, Error> {
-        let mut found = Vec::new();
-        // Links are not followed; a root too big to walk is walked this far.
-        for entry in walkdir::WalkDir::new(self.0)
-            .follow_links(false)
-            .max_depth(64)
-            .into_iter()
-            .filter_map(Result::ok)
-            .take(MAX_WALKED)
-        {
-            if !entry.file_type().is_file() {
-                continue;
-            }
-            let Ok(relative) = entry.path().strip_prefix(self.0) else {
-                continue;
-            };
-            let path = relative.to_string_lossy();
-            if matching(&path) {
-                found.push(path.into_owned());
-            }
-        }
+        let mut found: Vec<String> = regular_files(self.0)
+            .map(|(relative, _)| relative)
+            .filter(|path| matching(path))
+            .collect();
         found.sort();
         Ok(found)
     }
     fn go_binaries(&self) -> Result<Vec<(String, Vec<u8>)>, Error> {
         use std::os::unix::fs::PermissionsExt;
         let mut found = Vec::new();
-        for entry in walkdir::WalkDir::new(self.0)
-            .follow_links(false)
-            .max_depth(64)
-            .into_iter()
-            .filter_map(Result::ok)
-            .take(MAX_WALKED)
-        {
+        for (relative, entry) in regular_files(self.0) {
             let Ok(meta) = entry.metadata() else { continue };
-            if !meta.is_file() || meta.permissions().mode() & 0o111 == 0 || meta.len() < 1024 {
+            if meta.permissions().mode() & 0o111 == 0 || meta.len() < 1024 {
                 continue;
             }
-            let Ok(relative) = entry.path().strip_prefix(self.0) else {
-                continue;
-            };
             let Ok(file) = std::fs::File::open(entry.path()) else {
                 continue;
             };
             if let Ok(Some(info)) =
                 gobinary::scan(&mut std::io::Read::take(file, gobinary::MAX_BINARY_BYTES))
             {
-                found.push((relative.to_string_lossy().into_owned(), info));
+                found.push((relative, info));
             }
         }
         found.sort();
         Ok(found)
     }
+    fn jars(&self) -> Result<Vec<jar::JarFacts>, Error> {
+        let mut found = Vec::new();
+        for (relative, entry) in regular_files(self.0).filter(|(p, _)| jar::is_archive(p)) {
+            let Ok(file) = std::fs::File::open(entry.path()) else {
+                continue;
+            };
+            let mut bytes = Vec::new();
+            let read = std::io::Read::read_to_end(
+                &mut std::io::Read::take(file, jar::MAX_ARCHIVE_BYTES + 1),
+                &mut bytes,
+            );
+            found.push(match read {
+                Ok(_) if bytes.len() as u64 <= jar::MAX_ARCHIVE_BYTES => {
+                    jar::read(&relative, &bytes)
+                }
+                _ => jar::JarFacts {
+                    path: relative,
+                    error: Some(format!(
+                        "unreadable or larger than {} MiB; not read",
+                        jar::MAX_ARCHIVE_BYTES >> 20
+                    )),
+                    ..Default::default()
+                },
+            });
+        }
+        found.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(found)
+    }
+}
+
+/// The regular files under `root` (links not followed, at most [`MAX_WALKED`] entries
+/// walked, 64 folders deep), with their paths relative to it.
+fn regular_files(root: &Path) -> impl Iterator<Item = (String, walkdir::DirEntry)> + '_ {
+    walkdir::WalkDir::new(root)
+        .follow_links(false)
+        .max_depth(64)
+        .into_iter()
+        .filter_map(Result::ok)
+        .take(MAX_WALKED)
+        .filter(|entry| entry.file_type().is_file())
+        .filter_map(move |entry| {
+            let relative = entry.path().strip_prefix(root).ok()?;
+            Some((relative.to_string_lossy().into_owned(), entry))
+        })
 }
 
 /// Entries of an unpacked root walked at most, looking for language packages.
@@ -197,6 +224,7 @@ pub fn read_files(files: &dyn Files, label: &Path) -> Result<Contents, Error> {
         packages,
         notes,
         languages: languages(files)?,
+        jars: files.jars()?,
     })
 }
 

@@ -42,26 +42,7 @@ pub fn parse_sqlite(bytes: &[u8]) -> Result<Vec<Package>, String> {
         .map_err(|e| format!("not an SQLite database: {e}"))?;
     // The schema is the image's: `Packages` must be a plain table with plain columns, not
     // a view or generated columns whose SQL would run here.
-    let kind: Option<String> = connection
-        .query_row(
-            "SELECT type FROM sqlite_master WHERE name = 'Packages'",
-            [],
-            |r| r.get(0),
-        )
-        .ok();
-    if kind.as_deref() != Some("table") {
-        return Err("no Packages table".into());
-    }
-    let generated: i64 = connection
-        .query_row(
-            "SELECT count(*) FROM pragma_table_xinfo('Packages') WHERE hidden NOT IN (0, 1)",
-            [],
-            |r| r.get(0),
-        )
-        .map_err(|e| e.to_string())?;
-    if generated > 0 {
-        return Err("the Packages table has generated columns; not read".into());
-    }
+    crate::vuln::sqlite::plain_table(&connection, "Packages")?;
     let mut statement = connection
         .prepare("SELECT blob FROM Packages")
         .map_err(|e| format!("no Packages table: {e}"))?;
@@ -85,23 +66,9 @@ pub fn parse_sqlite(bytes: &[u8]) -> Result<Vec<Package>, String> {
     Ok(packages)
 }
 
-/// SQLite set up for a file from an image: no schema-defined SQL trusted, values capped,
-/// and every statement given a budget of steps (a crafted database cannot make it spin).
+/// SQLite set up for a file from an image; a real rpmdb needs a few hundred step calls.
 fn guard(connection: &rusqlite::Connection) -> rusqlite::Result<()> {
-    use rusqlite::config::DbConfig;
-    use rusqlite::limits::Limit;
-    connection.set_db_config(DbConfig::SQLITE_DBCONFIG_DEFENSIVE, true)?;
-    connection.set_db_config(DbConfig::SQLITE_DBCONFIG_TRUSTED_SCHEMA, false)?;
-    connection.set_limit(Limit::SQLITE_LIMIT_LENGTH, MAX_HEADER_BYTES as i32)?;
-    let mut steps: u64 = 0;
-    // Called every 10,000 virtual-machine steps; a real rpmdb needs a few hundred calls.
-    connection.progress_handler(
-        10_000,
-        Some(move || {
-            steps += 1;
-            steps > 10_000
-        }),
-    )
+    crate::vuln::sqlite::guard(connection, MAX_HEADER_BYTES as i32, 10_000)
 }
 
 /// The tags kaudit reads from one header.

@@ -4,6 +4,7 @@
 //! librpm on every case of the corpus; apk's is written here (no crate exists).
 
 mod apk;
+pub mod maven;
 
 use std::cmp::Ordering;
 
