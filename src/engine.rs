@@ -198,10 +198,14 @@ pub fn assemble(
     let summary = summarize(inv, config, &findings, &coverage);
     let vulnerabilities = config.vulnerabilities.as_ref().map(|facts| {
         let workloads = checks::audited_workloads(inv);
-        let images: Vec<&str> = workloads
+        let images: Vec<(&str, Option<crate::findings::Location>)> = workloads
             .iter()
-            .flat_map(|w| crate::inventory::containers::containers(&w.spec))
-            .filter_map(|c| c.image.filter(|i| !i.is_empty()))
+            .flat_map(|w| {
+                crate::inventory::containers::containers(&w.spec)
+                    .into_iter()
+                    .filter_map(|c| c.image.filter(|i| !i.is_empty()))
+                    .map(|image| (image, checks::location(w)))
+            })
             .collect();
         facts.summarize(images)
     });

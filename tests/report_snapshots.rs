@@ -1,6 +1,6 @@
 //! The demo's reports in every format, as insta snapshots (`tests/snapshots/`), and a check
 //! that every format carries the same findings: a renderer that drops, repeats or miscounts
-//! a finding fails here, whatever the others do.
+//! a finding or a vulnerability fails here, whatever the others do.
 
 use kaudit::engine::Report;
 use kaudit::report;
@@ -88,23 +88,66 @@ fn every_format_carries_the_same_findings() {
     }
     assert!(active_per_rule.len() > 20, "the demo fires most rules");
 
-    // SARIF: one result per finding, each with kaudit's finding id as its fingerprint.
+    // Each vulnerable package of each image that runs, as `image|id|package|version`.
+    let mut vulnerabilities: BTreeSet<String> = BTreeSet::new();
+    for image in json["vulnerabilities"]["images"]
+        .as_array()
+        .expect("images")
+    {
+        for v in image["vulnerabilities"].as_array().unwrap() {
+            vulnerabilities.insert(format!(
+                "{}|{}|{}|{}",
+                image["image"].as_str().unwrap(),
+                v["id"].as_str().unwrap(),
+                v["package"].as_str().unwrap(),
+                v["installed_version"].as_str().unwrap()
+            ));
+        }
+    }
+    assert!(
+        vulnerabilities.len() > 5,
+        "the demo's images have vulnerabilities"
+    );
+    let failing = json["vulnerabilities"]["images"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["critical"].as_u64().unwrap() + i["high"].as_u64().unwrap())
+        .sum::<u64>() as usize;
+
+    // SARIF: one result per finding, each with kaudit's finding id as its fingerprint, and
+    // one per vulnerable package.
     let sarif: serde_json::Value = serde_json::from_str(&sarif(&report)).expect("SARIF parses");
     let results = sarif["runs"][0]["results"].as_array().expect("results");
-    let sarif_ids: BTreeSet<&str> = results
-        .iter()
-        .map(|r| {
-            r["partialFingerprints"]["kauditFindingId/v1"]
-                .as_str()
-                .unwrap()
-        })
-        .collect();
-    assert_eq!(results.len(), findings.len());
-    assert_eq!(sarif_ids, ids);
+    let fingerprints = |key: &str| -> BTreeSet<String> {
+        results
+            .iter()
+            .filter_map(|r| r["partialFingerprints"][key].as_str())
+            .map(str::to_string)
+            .collect()
+    };
+    let sarif_ids = fingerprints("kauditFindingId/v1");
+    assert_eq!(results.len(), findings.len() + vulnerabilities.len());
+    assert_eq!(sarif_ids, ids.iter().map(|i| i.to_string()).collect());
+    assert_eq!(fingerprints("kauditVulnerability/v1"), vulnerabilities);
+    let rules = sarif["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap();
+    for r in results {
+        let index = r["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(
+            rules[index]["id"], r["ruleId"],
+            "ruleIndex points at its rule"
+        );
+    }
 
-    // JUnit: one test case per finding, named with its id; failures are the active ones.
+    // JUnit: one test case per finding, named with its id; failures are the active ones and
+    // the critical and high vulnerabilities.
     let junit = report::junit::render(&report);
-    let junit_ids: BTreeSet<&str> = junit
+    let (finding_suites, vulnerability_suite) = junit
+        .split_once("<testsuite name=\"vulnerabilities\"")
+        .expect("a vulnerabilities testsuite");
+    let junit_ids: BTreeSet<&str> = finding_suites
         .split("<testcase ")
         .skip(1)
         .filter_map(|case| {
@@ -113,19 +156,65 @@ fn every_format_carries_the_same_findings() {
         })
         .collect();
     assert_eq!(junit_ids, ids);
+    assert_eq!(
+        vulnerability_suite.matches("<testcase ").count(),
+        vulnerabilities.len()
+    );
+    assert_eq!(vulnerability_suite.matches("<failure ").count(), failing);
     let active: usize = active_per_rule.values().sum();
     assert!(
         junit.contains(&format!(
-            "tests=\"{}\" failures=\"{active}\"",
-            findings.len()
+            "tests=\"{}\" failures=\"{}\"",
+            findings.len() + vulnerabilities.len(),
+            active + failing
         )),
         "{}",
         junit.lines().nth(1).unwrap_or("")
     );
 
-    // Markdown and HTML group findings by rule under a heading that counts them.
+    // CSV: a row per finding (with its id), then a row per vulnerable package.
+    let mut csv = Vec::new();
+    report::csv::write(&report, &mut csv).unwrap();
+    let csv = String::from_utf8(csv).unwrap();
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let (mut csv_ids, mut csv_vulnerabilities) = (BTreeSet::new(), BTreeSet::new());
+    for row in reader.records() {
+        let row = row.unwrap();
+        if row[0].is_empty() {
+            assert_eq!(&row[6], "Image");
+            let package = row[11]
+                .split(" is affected")
+                .next()
+                .unwrap()
+                .replacen(' ', "|", 1);
+            csv_vulnerabilities.insert(format!("{}|{}|{package}", &row[10], &row[2]));
+        } else {
+            csv_ids.insert(row[0].to_string());
+        }
+    }
+    assert_eq!(csv_ids, sarif_ids);
+    assert_eq!(csv_vulnerabilities, vulnerabilities);
+
+    // Markdown and HTML count each image's vulnerabilities.
     let markdown = report::markdown::render(&report);
-    assert_eq!(heading_counts(&markdown, "\n### ", ' '), active_per_rule);
     let html = report::html::render(&report);
+    for image in json["vulnerabilities"]["images"].as_array().unwrap() {
+        let n = image["vulnerabilities"].as_array().unwrap().len();
+        if n == 0 {
+            continue;
+        }
+        let name = image["image"].as_str().unwrap();
+        assert!(
+            markdown.contains(&format!("{name} ({n} vulnerabilities)")),
+            "{name}"
+        );
+        assert!(
+            html.contains(&format!("{name}</code> ({n} vulnerabilities)")),
+            "{name}"
+        );
+    }
+
+    // Markdown and HTML group findings by rule under a heading that counts them.
+    assert_eq!(heading_counts(&markdown, "\n### ", ' '), active_per_rule);
     assert_eq!(heading_counts(&html, "<h3>", ','), active_per_rule);
 }

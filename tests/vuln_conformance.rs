@@ -362,7 +362,12 @@ fn undo_spring4shell_module(report: &mut Value) {
             .as_array()
             .into_iter()
             .flatten()
-            .any(|c| c["Type"].as_str().unwrap_or("").starts_with("spring4shell/"))
+            .any(|c| {
+                c["Type"]
+                    .as_str()
+                    .unwrap_or("")
+                    .starts_with("spring4shell/")
+            })
     });
     if !module_ran {
         return;

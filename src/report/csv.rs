@@ -1,4 +1,5 @@
-//! One row per finding, for spreadsheets and `grep`. Cells are quoted by the `csv` crate;
+//! One row per finding, then one per vulnerability of each image that runs, for
+//! spreadsheets and `grep`. Cells are quoted by the `csv` crate;
 //! names from the cluster lose their control characters, and a cell a spreadsheet would run
 //! as a formula (`=`, `+`, `-`, `@` first) starts with `'` instead.
 
@@ -60,6 +61,32 @@ pub fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
             f.decision
                 .as_ref()
                 .map_or(String::new(), |d| d.decision.reason.clone()),
+        ];
+        csv.write_record(row.iter().map(|cell| cell_text(cell)))?;
+    }
+    // Then each image's vulnerabilities, one row each in the same columns (area `images`,
+    // kind `Image`, the vulnerability id as the rule), so one filter on `kind` separates them.
+    for (image, v) in super::vulnerabilities::rows(report) {
+        let image = image.image.as_str();
+        let row = [
+            "",
+            "",
+            &v.id,
+            "images",
+            v.severity,
+            &v.title,
+            "Image",
+            "",
+            image,
+            "",
+            image,
+            &v.sentence(),
+            "",
+            "",
+            "false",
+            "",
+            "",
+            "",
         ];
         csv.write_record(row.iter().map(|cell| cell_text(cell)))?;
     }

@@ -2,7 +2,7 @@
 //! vulnerability id, one result per vulnerable package, located at the package database).
 
 use crate::sanitize::{md, strip_controls};
-use crate::vuln::{ImageScan, severity};
+use crate::vuln::ImageScan;
 use serde_json::{Value, json};
 use std::fmt::Write;
 
@@ -41,11 +41,7 @@ pub fn text(scan: &ImageScan) -> String {
         let _ = writeln!(out, "note: {}", strip_controls(note));
     }
     for v in &scan.vulnerabilities {
-        let fix = if v.fixed_version.is_empty() {
-            format!("no fix ({})", v.status)
-        } else {
-            format!("fixed in {}", strip_controls(&v.fixed_version))
-        };
+        let fix = v.fix_words();
         let _ = writeln!(
             out,
             "{:<8} {:<16} {} {}: {}  {}",
@@ -53,7 +49,7 @@ pub fn text(scan: &ImageScan) -> String {
             strip_controls(&v.id),
             strip_controls(&v.package),
             strip_controls(&v.installed_version),
-            fix,
+            strip_controls(&fix),
             strip_controls(&v.title)
         );
     }
@@ -121,63 +117,20 @@ pub fn markdown(scan: &ImageScan) -> String {
 /// SARIF 2.1.0: each vulnerability id a rule (with its CVSS-like `security-severity`), each
 /// vulnerable package a result at the package database file.
 pub fn sarif(scan: &ImageScan) -> Value {
-    let mut ids: Vec<&str> = scan.vulnerabilities.iter().map(|v| v.id.as_str()).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let rules: Vec<Value> = ids
-        .iter()
-        .filter_map(|id| scan.vulnerabilities.iter().find(|v| v.id == *id))
-        .map(|v| {
-            let id = v.id.as_str();
-            let title = if v.title.is_empty() {
-                id
-            } else {
-                v.title.as_str()
-            };
-            json!({
-                "id": strip_controls(id),
-                "shortDescription": {"text": strip_controls(title)},
-                "helpUri": v.primary_url,
-                "properties": {
-                    "security-severity": severity(v.severity).security_severity(),
-                    "tags": ["vulnerability", "security", v.severity],
-                },
-            })
-        })
-        .collect();
+    use super::sarif_vulnerabilities::{catalog, package_location, result};
+    let (ids, rules) = catalog(scan.vulnerabilities.iter());
     let results: Vec<Value> = scan
         .vulnerabilities
         .iter()
         .map(|v| {
-            let level = match v.severity {
-                "CRITICAL" | "HIGH" => "error",
-                "MEDIUM" => "warning",
-                _ => "note",
-            };
-            let fix = if v.fixed_version.is_empty() {
-                format!("no fix ({})", v.status)
-            } else {
-                format!("fixed in {}", v.fixed_version)
-            };
-            json!({
-                "ruleId": strip_controls(&v.id),
-                "ruleIndex": ids.binary_search(&v.id.as_str()).unwrap_or(0),
-                "level": level,
-                "message": {"text": strip_controls(&format!(
-                    "{} {} is affected by {} ({}): {fix}",
-                    v.package, v.installed_version, v.id, v.severity
-                ))},
-                "locations": [{
-                    "physicalLocation": {
-                        "artifactLocation": {"uri": scan.package_database()},
-                        "region": {"startLine": 1},
-                    },
-                    "logicalLocations": [{
-                        "fullyQualifiedName": strip_controls(&format!("{}@{}", v.package, v.installed_version)),
-                        "kind": "package",
-                    }],
-                }],
-            })
+            let location = json!({
+                "physicalLocation": {
+                    "artifactLocation": {"uri": scan.package_database()},
+                    "region": {"startLine": 1},
+                },
+                "logicalLocations": [package_location(v)],
+            });
+            result(v, &ids, 0, location)
         })
         .collect();
     json!({

@@ -1,5 +1,7 @@
 //! JUnit XML for CI test tabs: one testsuite per area, one testcase per finding; suppressed
-//! findings are skipped test cases.
+//! findings are skipped test cases. Then a `vulnerabilities` testsuite: one testcase per
+//! vulnerability of each image that runs, failed when it is critical or high (what
+//! `--fail-on high` would stop on), passed otherwise with its severity as a property.
 
 use super::Report;
 use crate::sanitize::html as xml;
@@ -9,10 +11,14 @@ use std::fmt::Write;
 pub fn render(report: &Report) -> String {
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let active = report.findings.iter().filter(|f| f.is_active()).count();
+    let vulnerabilities: Vec<_> = super::vulnerabilities::rows(report).collect();
+    let failing = |v: &crate::vuln::Vulnerability| matches!(v.severity, "CRITICAL" | "HIGH");
+    let vulnerable = vulnerabilities.iter().filter(|(_, v)| failing(v)).count();
     let _ = writeln!(
         out,
-        "<testsuites name=\"kaudit\" tests=\"{}\" failures=\"{active}\">",
-        report.findings.len()
+        "<testsuites name=\"kaudit\" tests=\"{}\" failures=\"{}\">",
+        report.findings.len() + vulnerabilities.len(),
+        active + vulnerable
     );
     for area in Area::ALL {
         let list: Vec<_> = report.findings.iter().filter(|f| f.area == area).collect();
@@ -67,6 +73,39 @@ pub fn render(report: &Report) -> String {
                         xml(&f.message())
                     );
                 }
+            }
+            let _ = writeln!(out, "    </testcase>");
+        }
+        let _ = writeln!(out, "  </testsuite>");
+    }
+    if report.vulnerabilities.is_some() {
+        let _ = writeln!(
+            out,
+            "  <testsuite name=\"vulnerabilities\" tests=\"{}\" failures=\"{vulnerable}\">",
+            vulnerabilities.len()
+        );
+        for (image, v) in vulnerabilities {
+            let _ = writeln!(
+                out,
+                "    <testcase classname=\"{}\" name=\"{} {} {}\">",
+                xml(&image.image),
+                xml(&v.id),
+                xml(&v.package),
+                xml(&v.installed_version)
+            );
+            let _ = writeln!(
+                out,
+                "      <properties><property name=\"severity\" value=\"{}\"/></properties>",
+                v.severity
+            );
+            if failing(v) {
+                let _ = writeln!(
+                    out,
+                    "      <failure type=\"{}\" message=\"{}\">{}</failure>",
+                    v.severity,
+                    xml(&v.title),
+                    xml(&v.sentence())
+                );
             }
             let _ = writeln!(out, "    </testcase>");
         }

@@ -9,6 +9,7 @@ pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod sarif;
+mod sarif_vulnerabilities;
 pub mod text;
 pub mod vulnerabilities;
 

@@ -51,7 +51,7 @@ struct Run<'a> {
     tool: Tool,
     automation_details: Id,
     invocations: [Invocation; 1],
-    results: Vec<SarifResult<'a>>,
+    results: Vec<ResultEntry<'a>>,
 }
 
 #[derive(Serialize)]
@@ -65,7 +65,23 @@ struct Driver {
     name: &'static str,
     version: &'static str,
     information_uri: &'static str,
-    rules: Vec<SarifRule>,
+    rules: Vec<RuleEntry>,
+}
+
+/// The catalog's rules, then one per vulnerability id of the images that run.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum RuleEntry {
+    Catalog(Box<SarifRule>),
+    Vulnerability(serde_json::Value),
+}
+
+/// The findings, then each vulnerable package of each image.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum ResultEntry<'a> {
+    Finding(Box<SarifResult<'a>>),
+    Vulnerability(serde_json::Value),
 }
 
 #[derive(Serialize)]
@@ -351,6 +367,26 @@ fn log(report: &Report) -> Log<'_> {
             }
         }))
         .collect();
+    let mut rules: Vec<RuleEntry> = RULES
+        .iter()
+        .map(|r| RuleEntry::Catalog(Box::new(sarif_rule(r))))
+        .collect();
+    let mut results: Vec<ResultEntry> = report
+        .findings
+        .iter()
+        .map(|f| ResultEntry::Finding(Box::new(result(f, report))))
+        .collect();
+    let (ids, vulnerability_rules) =
+        super::sarif_vulnerabilities::catalog(super::vulnerabilities::rows(report).map(|(_, v)| v));
+    let offset = rules.len();
+    rules.extend(
+        vulnerability_rules
+            .into_iter()
+            .map(RuleEntry::Vulnerability),
+    );
+    results.extend(super::vulnerabilities::rows(report).map(|(image, v)| {
+        ResultEntry::Vulnerability(vulnerability_result(image, v, &ids, offset))
+    }));
     Log {
         schema: SCHEMA,
         version: "2.1.0",
@@ -360,7 +396,7 @@ fn log(report: &Report) -> Log<'_> {
                     name: "kaudit",
                     version: report.tool.version,
                     information_uri: INFO_URI,
-                    rules: RULES.iter().map(sarif_rule).collect(),
+                    rules,
                 },
             },
             automation_details: Id {
@@ -370,9 +406,44 @@ fn log(report: &Report) -> Log<'_> {
                 execution_successful: true,
                 tool_execution_notifications: notifications,
             }],
-            results: report.findings.iter().map(|f| result(f, report)).collect(),
+            results,
         }],
     }
+}
+
+/// A vulnerable package of an image: located at the image and the package, fingerprinted by
+/// both and the vulnerability so code scanning tracks it across audits.
+fn vulnerability_result(
+    image: &crate::vuln::facts::ImageSummary,
+    v: &crate::vuln::Vulnerability,
+    ids: &[&str],
+    rule_offset: usize,
+) -> serde_json::Value {
+    use super::sarif_vulnerabilities::{package_location, result};
+    let mut location = serde_json::json!({
+        "logicalLocations": [
+            {"fullyQualifiedName": strip_controls(&image.image), "kind": "resource"},
+            package_location(v),
+        ],
+    });
+    // Where the image runs: the first workload's manifest (a viewer drops a result without
+    // a file).
+    if let Some(place) = &image.location {
+        location["physicalLocation"] =
+            serde_json::to_value(physical(&place.file, place.line)).unwrap_or_default();
+    }
+    let mut out = result(v, ids, rule_offset, location);
+    out["partialFingerprints"] = serde_json::json!({
+        "kauditVulnerability/v1": strip_controls(&format!(
+            "{}|{}|{}|{}",
+            image.image, v.id, v.package, v.installed_version
+        )),
+    });
+    out["properties"] = serde_json::json!({
+        "security-severity": crate::vuln::severity(v.severity).security_severity(),
+        "area": "images",
+    });
+    out
 }
 
 #[cfg(test)]

@@ -47,6 +47,9 @@ pub fn summary(report: &Report) -> String {
         report.not_evaluated.len(),
         report.input_errors.len()
     );
+    if let Some(line) = super::vulnerabilities::text_line(report) {
+        let _ = writeln!(out, "{line}");
+    }
     out
 }
 

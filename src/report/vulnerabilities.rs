@@ -3,6 +3,7 @@
 
 use super::Report;
 use crate::sanitize::{html as h, md, md_code};
+use crate::vuln::facts::ImageSummary;
 use std::fmt::Write;
 
 /// Vulnerabilities listed per image before "and N more".
@@ -84,6 +85,38 @@ pub fn markdown(out: &mut String, r: &Report) {
     }
 }
 
+/// Every image's vulnerabilities, most severe first within each image.
+pub fn rows(r: &Report) -> impl Iterator<Item = (&ImageSummary, &crate::vuln::Vulnerability)> {
+    r.vulnerabilities.iter().flat_map(|summary| {
+        summary
+            .images
+            .iter()
+            .flat_map(|i| i.vulnerabilities.iter().map(move |v| (i, v)))
+    })
+}
+
+/// The terminal summary's line: how many images, how severe, how many past end of life.
+pub fn text_line(r: &Report) -> Option<String> {
+    let summary = r.vulnerabilities.as_ref()?;
+    let sum = |f: fn(&ImageSummary) -> usize| -> usize { summary.images.iter().map(f).sum() };
+    let past_eol = summary
+        .images
+        .iter()
+        .filter(|i| i.eosl == Some(true))
+        .count();
+    Some(format!(
+        "vulnerabilities in {} images: {} critical, {} high, {} medium, {} low ({} with a fix); {} past end of life; {} images not evaluated",
+        summary.images.len(),
+        sum(|i| i.critical),
+        sum(|i| i.high),
+        sum(|i| i.medium),
+        sum(|i| i.low),
+        sum(|i| i.fixable),
+        past_eol,
+        summary.unknown.len()
+    ))
+}
+
 /// One vulnerability as a Markdown table row: severity, id (a link when `link`), package,
 /// [source package,] installed, fixed in, title.
 pub fn markdown_row(v: &crate::vuln::Vulnerability, link: bool) -> String {
@@ -145,6 +178,48 @@ pub fn html(out: &mut String, r: &Report) {
         );
     }
     let _ = writeln!(out, "</table>");
+    for i in summary
+        .images
+        .iter()
+        .filter(|i| !i.vulnerabilities.is_empty())
+    {
+        let _ = writeln!(
+            out,
+            "<details><summary><code>{}</code> ({} vulnerabilities)</summary><table><tr><th>Severity</th><th>Vulnerability</th><th>Package</th><th>Installed</th><th>Fixed in</th><th>Title</th></tr>",
+            h(&i.image),
+            i.vulnerabilities.len()
+        );
+        for v in i.vulnerabilities.iter().take(MAX_PER_IMAGE) {
+            let id = if v.primary_url.starts_with("https://") {
+                format!("<a href=\"{}\">{}</a>", h(&v.primary_url), h(&v.id))
+            } else {
+                h(&v.id)
+            };
+            let fixed = if v.fixed_version.is_empty() {
+                format!("no fix ({})", v.status)
+            } else {
+                h(&v.fixed_version)
+            };
+            let _ = writeln!(
+                out,
+                "<tr><td class=\"{}\">{}</td><td>{id}</td><td>{}</td><td>{}</td><td>{fixed}</td><td>{}</td></tr>",
+                v.severity.to_ascii_lowercase(),
+                v.severity,
+                h(&v.package),
+                h(&v.installed_version),
+                h(&v.title)
+            );
+        }
+        let _ = writeln!(out, "</table>");
+        if i.vulnerabilities.len() > MAX_PER_IMAGE {
+            let _ = writeln!(
+                out,
+                "<p>and {} more (the JSON report has all).</p>",
+                i.vulnerabilities.len() - MAX_PER_IMAGE
+            );
+        }
+        let _ = writeln!(out, "</details>");
+    }
     if !summary.unknown.is_empty() {
         let _ = writeln!(
             out,

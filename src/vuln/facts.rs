@@ -132,6 +132,9 @@ pub struct ImagesSummary {
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ImageSummary {
     pub image: String,
+    /// Where the first workload that runs it is defined (a manifest's file and line).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<crate::findings::Location>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub os: Option<Os>,
     pub eosl: Option<bool>,
@@ -146,15 +149,19 @@ pub struct ImageSummary {
 }
 
 impl ImageFacts {
-    /// The summary of the images that run (`images`: references as pods write them).
-    pub fn summarize<'a>(&self, images: impl IntoIterator<Item = &'a str>) -> ImagesSummary {
+    /// The summary of the images that run (`images`: references as pods write them, with
+    /// where each pod is defined).
+    pub fn summarize<'a>(
+        &self,
+        images: impl IntoIterator<Item = (&'a str, Option<crate::findings::Location>)>,
+    ) -> ImagesSummary {
         let mut seen = std::collections::BTreeSet::new();
         let mut out = ImagesSummary {
             source: self.source.clone(),
             images: Vec::new(),
             unknown: Vec::new(),
         };
-        for image in images {
+        for (image, location) in images {
             if !seen.insert(image) {
                 continue;
             }
@@ -172,6 +179,7 @@ impl ImageFacts {
             });
             out.images.push(ImageSummary {
                 image: image.to_string(),
+                location,
                 os: known.os.clone(),
                 eosl: known.eosl,
                 critical: known.count("CRITICAL"),

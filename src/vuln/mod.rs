@@ -121,6 +121,27 @@ pub struct Vulnerability {
 }
 
 impl Vulnerability {
+    /// `fixed in 1.2.3`, or `no fix (will_not_fix)`: what the reports say of the fix.
+    pub fn fix_words(&self) -> String {
+        if self.fixed_version.is_empty() {
+            format!("no fix ({})", self.status)
+        } else {
+            format!("fixed in {}", self.fixed_version)
+        }
+    }
+
+    /// `openssl 1.1.1k is affected by CVE-2021-3711 (CRITICAL): fixed in 1.1.1l`.
+    pub fn sentence(&self) -> String {
+        format!(
+            "{} {} is affected by {} ({}): {}",
+            self.package,
+            self.installed_version,
+            self.id,
+            self.severity,
+            self.fix_words()
+        )
+    }
+
     /// Matches kaudit kept in its store (written by `serde_json`), their status and severity
     /// named again from Trivy's lists; `None` when the bytes are not such a list.
     pub fn from_cache(bytes: &[u8]) -> Option<Vec<Vulnerability>> {
