@@ -16,6 +16,11 @@ pub fn now_rfc3339() -> String {
     rfc3339(Timestamp::now().as_second())
 }
 
+/// Seconds since the epoch, now.
+pub fn unix_now() -> i64 {
+    Timestamp::now().as_second()
+}
+
 /// Today's date: `2026-11-26` (exemption expiry, the dates of reports).
 pub fn today() -> String {
     Timestamp::now().strftime("%Y-%m-%d").to_string()

@@ -410,3 +410,40 @@ fn operator_reports_in_the_cluster_feed_the_rules() {
         (Some(1), Some(1))
     );
 }
+
+/// A root without an OS release file (a scratch image with an app) is still evaluated on its
+/// language packages, and a database past its next update is said in the scan's notes.
+#[test]
+fn a_root_without_an_os_is_judged_on_its_language_packages() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = fixture_db(&dir.path().join("db"));
+    let root = dir.path().join("root");
+    let package = root.join("app/node_modules/jquery/package.json");
+    std::fs::create_dir_all(package.parent().unwrap()).unwrap();
+    std::fs::write(&package, r#"{"name":"jquery","version":"3.3.1"}"#).unwrap();
+    let (code, report, stderr) = scan_json(&root, &db);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(report["evaluated"], true, "{report}");
+    let ids: Vec<&str> = report["vulnerabilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["CVE-2099-0102"]);
+    let notes = report["notes"].to_string();
+    assert!(notes.contains("no OS release file"), "{notes}");
+    assert!(!notes.contains("next update"), "{notes}");
+
+    std::fs::write(
+        dir.path().join("db/metadata.json"),
+        r#"{"Version":2,"NextUpdate":"2026-01-02T00:00:00Z","UpdatedAt":"2026-01-01T00:00:00Z"}"#,
+    )
+    .unwrap();
+    let (_, report, _) = scan_json(&root, &db);
+    let notes = report["notes"].to_string();
+    assert!(
+        notes.contains("past its next update (2026-01-02T00:00:00Z): run `kaudit db update`"),
+        "{notes}"
+    );
+}

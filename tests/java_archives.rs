@@ -129,9 +129,7 @@ fn java_db(dir: &Path) -> PathBuf {
 fn db(dir: &Path) -> PathBuf {
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/vuln");
     let text = std::fs::read_to_string(fixtures.join("db/debian.yaml")).unwrap();
-    let out = dir.join("trivy-db");
-    std::fs::create_dir_all(&out).unwrap();
-    trivydb::build(&out, &[text])
+    trivydb::build(&dir.join("trivy-db"), &[text])
 }
 
 fn kaudit(args: &[&str], data: &Path) -> Output {

@@ -24,12 +24,15 @@ pub fn text(scan: &ImageScan) -> String {
     );
     let _ = writeln!(
         out,
-        "{} {}: {} packages{}, {} vulnerabilities ({} with a fix){}",
-        strip_controls(&scan.os.family),
-        strip_controls(&scan.os.release),
+        "{}: {} packages{}, {} vulnerabilities ({} with a fix){}",
+        if scan.os.family.is_empty() {
+            "no OS".to_string()
+        } else {
+            strip_controls(&format!("{} {}", scan.os.family, scan.os.release)).into_owned()
+        },
         scan.packages,
         if scan.language_packages > 0 {
-            format!(" and {} Python/Node.js packages", scan.language_packages)
+            format!(" and {} language packages", scan.language_packages)
         } else {
             String::new()
         },

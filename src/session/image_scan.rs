@@ -155,6 +155,20 @@ impl Databases {
         })
     }
 
+    /// `the vulnerability database FILE (schema 2, updated ..., N days ago)`, saying when it
+    /// is past its next update.
+    pub fn describe(&self, now: i64) -> String {
+        format!(
+            "the vulnerability database {} ({})",
+            self.trivy_path.display(),
+            self.trivy
+                .metadata
+                .as_ref()
+                .map_or("no metadata.json: its age is not known".into(), |m| m
+                    .describe(now))
+        )
+    }
+
     /// What names this pair of databases in the matches cache: a newer either matches anew.
     fn identity(&self) -> Option<String> {
         let java = self
@@ -195,7 +209,11 @@ pub fn scan(
 ) -> Result<ImageScan, String> {
     let db = &databases.trivy;
     let os = read.contents.os.clone();
-    let evaluated = matcher::family(&os).is_some();
+    // No OS release file (scratch, a bare binary): its language packages are still matched,
+    // as Trivy does.
+    let no_os = os.family.is_empty() && read.contents.packages.is_empty();
+    let has_languages = !read.contents.languages.is_empty() || !read.contents.jars.is_empty();
+    let evaluated = (no_os && has_languages) || matcher::family(&os).is_some();
     let digest = Some(&read.digest).filter(|d| manifest::sha256_hex(d).is_some());
     // A database without metadata has no identity to key matches by.
     let kept = match (
@@ -251,10 +269,26 @@ pub fn scan(
     };
     let mut notes = read.contents.notes.clone();
     notes.extend(jar_notes(&read.contents.jars, &unnamed));
-    if !evaluated {
+    if no_os && has_languages {
+        notes.push("no OS release file: only its language packages are evaluated".into());
+    } else if no_os {
+        notes.push(
+            "no OS release file (etc/os-release, etc/debian_version, etc/alpine-release, ...) and no language packages: nothing to evaluate".into(),
+        );
+    } else if !evaluated {
         notes.push(format!(
             "{} {}: kaudit does not match this OS family yet; its packages are not evaluated",
             os.family, os.release
+        ));
+    }
+    if let Some(m) = db
+        .metadata
+        .as_ref()
+        .filter(|m| m.is_stale(crate::time::unix_now()))
+    {
+        notes.push(format!(
+            "the vulnerability database is past its next update ({}): run `kaudit db update`",
+            m.next_update
         ));
     }
     Ok(ImageScan {
@@ -416,8 +450,8 @@ pub fn scan_cluster(
         }
     });
     let mut facts = ImageFacts::new(format!(
-        "kaudit's scan of the images from their registries ({})",
-        databases.trivy_path.display()
+        "kaudit's scan of the images from their registries with {}",
+        databases.describe(crate::time::unix_now())
     ));
     let mut notes = Vec::new();
     let (mut scanned, mut cached) = (0, 0);
@@ -455,7 +489,8 @@ pub fn scan_cluster(
                 family: scan.os.family.clone(),
                 release: scan.os.release.clone(),
                 repository: None,
-            }),
+            })
+            .filter(|os| !os.family.is_empty()),
             eosl: scan.os.eosl,
             vulnerabilities: scan.vulnerabilities,
             source: format!("kaudit's scan of {}", pull.reference),
@@ -467,8 +502,9 @@ pub fn scan_cluster(
         facts.insert(&pull.reference, &digests, known);
     }
     notes.push(format!(
-        "{scanned} of {} images scanned ({cached} from kaudit's per-digest cache)",
-        pulls.len()
+        "{scanned} of {} images scanned ({cached} from kaudit's per-digest cache) with {}",
+        pulls.len(),
+        databases.describe(crate::time::unix_now())
     ));
     Ok((facts, notes))
 }

@@ -53,6 +53,27 @@ impl Metadata {
             at(&self.next_update).map(|t| t < now),
         )
     }
+
+    /// `schema 2, updated 2026-12-01 (4 days ago; past its next update: run `kaudit db
+    /// update`)`: what a report says of the data it matched with.
+    pub fn describe(&self, now: i64) -> String {
+        let (age, stale) = self.freshness(now);
+        let day = self.updated_at.get(..10).unwrap_or(&self.updated_at);
+        let mut out = format!("schema {}, updated {day}", self.version);
+        match (age, stale) {
+            (Some(days), Some(true)) => out.push_str(&format!(
+                " ({days} days ago; past its next update: run `kaudit db update`)"
+            )),
+            (Some(days), _) => out.push_str(&format!(" ({days} days ago)")),
+            (None, _) => out.push_str(" (its age is not known)"),
+        }
+        out
+    }
+
+    /// Past `NextUpdate`.
+    pub fn is_stale(&self, now: i64) -> bool {
+        self.freshness(now).1 == Some(true)
+    }
 }
 
 /// One advisory: a vulnerability of a package in one data source.

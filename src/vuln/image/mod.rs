@@ -116,7 +116,7 @@ pub fn analyze_manifest(
     for (index, (_, files)) in layers.iter().enumerate() {
         merged.apply(files, index);
     }
-    let mut contents = rootfs::read_files(&merged, std::path::Path::new(&image))?;
+    let mut contents = rootfs::read_files(&merged)?;
     // A language package belongs to the layer that wrote its file.
     for package in &mut contents.languages {
         package.layer = merged

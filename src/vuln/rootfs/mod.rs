@@ -24,8 +24,6 @@ pub const MAX_FILE_BYTES: u64 = 64 << 20;
 pub enum Error {
     #[error("{}: {message}", path.display())]
     Read { path: PathBuf, message: String },
-    #[error("{}: no OS release file (etc/os-release, etc/debian_version, etc/alpine-release, ...)", .0.display())]
-    NoOs(PathBuf),
 }
 
 /// The OS and packages of a root filesystem, with what could not be read.
@@ -211,13 +209,17 @@ pub fn read_file(root: &Path, path: &str) -> Result<Option<Vec<u8>>, Error> {
 
 /// The OS release and installed packages of the root filesystem at `root`.
 pub fn read(root: &Path) -> Result<Contents, Error> {
-    read_files(&Dir(root), root)
+    read_files(&Dir(root))
 }
 
-/// The OS release and installed packages of an image's files; `label` names the image in
-/// errors.
-pub fn read_files(files: &dyn Files, label: &Path) -> Result<Contents, Error> {
-    let os = release::detect(files)?.ok_or_else(|| Error::NoOs(label.to_path_buf()))?;
+/// The OS release and installed packages of an image's files. Without an OS release file
+/// (a scratch image) the OS is empty and only language packages can be judged.
+pub fn read_files(files: &dyn Files) -> Result<Contents, Error> {
+    let os = release::detect(files)?.unwrap_or(Os {
+        family: String::new(),
+        release: String::new(),
+        repository: None,
+    });
     let (packages, notes) = packages(files)?;
     Ok(Contents {
         os,
