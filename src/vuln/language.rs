@@ -209,7 +209,7 @@ pub fn matches(db: &TrivyDb, packages: &[LangPackage]) -> Result<Vec<Vulnerabili
                     vendor_severity(&advisory.id, &details, &data_source.id);
                 let fixed_version = fixed_versions(&advisory);
                 out.push(Vulnerability {
-                    primary_url: primary_url(&advisory.id),
+                    primary_url: primary_url(&advisory.id, &details, &data_source.id),
                     status: if fixed_version.is_empty() {
                         "affected"
                     } else {

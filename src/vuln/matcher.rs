@@ -13,15 +13,26 @@ pub struct Family {
     /// The root bucket of the release (`debian 10`).
     pub bucket: String,
     pub scheme: Scheme,
-    /// Advisories are keyed by the source package (else by the binary one).
-    pub by_source: bool,
-    /// The RPM-family detectors' own rules.
-    pub rpm: RpmRules,
+    /// Which package name advisories are keyed by.
+    pub lookup: Lookup,
+    /// The detector's own rules.
+    pub rules: Rules,
 }
 
-/// What Trivy's Rocky, Alma and Oracle detectors do beyond looking a package up.
+/// The name a family's advisories are keyed by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lookup {
+    /// The binary package's own name (the RPM family, SUSE).
+    Binary,
+    /// The source package, else the binary one (Debian, Ubuntu, Alpine, Wolfi).
+    SourceElseBinary,
+    /// Only the source package: a package without one finds nothing (Photon, Mariner).
+    SourceOnly,
+}
+
+/// What Trivy's detectors do beyond looking a package up.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct RpmRules {
+pub struct Rules {
     /// Fixes are per architecture (`Entries[].Arches`): only the package's count.
     pub by_arch: bool,
     /// Module packages are looked up as `stream::name` (`nodejs:12::npm`).
@@ -32,6 +43,12 @@ pub struct RpmRules {
     pub oracle_flavor: bool,
     /// Only advisories with a fixed version newer than the installed one count.
     pub fixed_only: bool,
+    /// The version that introduced the vulnerability is honoured (Alpine's feeds).
+    pub affected_version: bool,
+    /// The source package's version is compared, the binary one reported (Mariner).
+    pub compare_source_version: bool,
+    /// The fixed version is reported as go-rpm-version prints it: without a `0:` epoch.
+    pub drop_zero_epoch: bool,
 }
 
 /// The bucket and rules for an OS release; `None` for a family kaudit does not match yet
@@ -40,15 +57,47 @@ pub fn family(os: &Os) -> Option<Family> {
     let release = os.release.trim();
     let major = release.split(['.', ' ']).next().unwrap_or(release);
     let major_minor = release.split('.').take(2).collect::<Vec<_>>().join(".");
-    let mut rpm = RpmRules::default();
-    let (bucket, scheme, by_source) = match os.family.as_str() {
-        "debian" => (format!("debian {major}"), Scheme::Dpkg, true),
-        "ubuntu" => (format!("ubuntu {release}"), Scheme::Dpkg, true),
+    let rpm = Rules::default();
+    let fixed_rpm = Rules {
+        fixed_only: true,
+        ..rpm
+    };
+    let (bucket, scheme, lookup, rules) = match os.family.as_str() {
+        "debian" => (
+            format!("debian {major}"),
+            Scheme::Dpkg,
+            Lookup::SourceElseBinary,
+            rpm,
+        ),
+        "ubuntu" => (
+            format!("ubuntu {release}"),
+            Scheme::Dpkg,
+            Lookup::SourceElseBinary,
+            rpm,
+        ),
         // The release of the package repositories wins over the OS's (Trivy's rule).
-        "alpine" => match os.repository.as_deref().unwrap_or(&major_minor) {
-            "edge" => ("alpine edge".to_string(), Scheme::Apk, true),
-            stream => (format!("alpine {stream}"), Scheme::Apk, true),
-        },
+        "alpine" => {
+            let stream = os.repository.as_deref().unwrap_or(&major_minor);
+            let rules = Rules {
+                affected_version: true,
+                ..rpm
+            };
+            (
+                format!("alpine {stream}"),
+                Scheme::Apk,
+                Lookup::SourceElseBinary,
+                rules,
+            )
+        }
+        // Wolfi and Chainguard: one rolling bucket each; an advisory without a fix (or with
+        // one apk cannot read) is not reported, and the version that introduced it is not
+        // consulted (their detectors).
+        "wolfi" | "chainguard" => (
+            os.family.clone(),
+            Scheme::Apk,
+            Lookup::SourceElseBinary,
+            fixed_rpm,
+        ),
         "amazon" => {
             // 2, 2022 and 2023 are themselves; anything else (2018.03) is Amazon Linux 1.
             let version = if matches!(major, "2" | "2022" | "2023") {
@@ -56,44 +105,102 @@ pub fn family(os: &Os) -> Option<Family> {
             } else {
                 "1"
             };
-            (format!("amazon linux {version}"), Scheme::Rpm, false)
+            (
+                format!("amazon linux {version}"),
+                Scheme::Rpm,
+                Lookup::Binary,
+                rpm,
+            )
         }
         "rocky" => {
-            rpm = RpmRules {
+            let rules = Rules {
                 by_arch: true,
                 modular: true,
-                fixed_only: true,
-                ..rpm
+                ..fixed_rpm
             };
-            (format!("rocky {major}"), Scheme::Rpm, false)
+            (format!("rocky {major}"), Scheme::Rpm, Lookup::Binary, rules)
         }
         "alma" => {
-            rpm = RpmRules {
+            let rules = Rules {
                 modular: true,
                 skip_unlabelled_modules: true,
-                fixed_only: true,
-                ..rpm
+                ..fixed_rpm
             };
-            (format!("alma {major}"), Scheme::Rpm, false)
+            (format!("alma {major}"), Scheme::Rpm, Lookup::Binary, rules)
         }
         "oracle" => {
-            rpm = RpmRules {
+            let rules = Rules {
                 by_arch: true,
                 oracle_flavor: true,
-                fixed_only: true,
+                ..fixed_rpm
+            };
+            (
+                format!("Oracle Linux {major}"),
+                Scheme::Rpm,
+                Lookup::Binary,
+                rules,
+            )
+        }
+        // SUSE: by binary package, the release as os-release writes it; Tumbleweed rolls.
+        "opensuse-leap" => (
+            format!("openSUSE Leap {release}"),
+            Scheme::Rpm,
+            Lookup::Binary,
+            fixed_rpm,
+        ),
+        "opensuse-tumbleweed" => (
+            "openSUSE Tumbleweed".into(),
+            Scheme::Rpm,
+            Lookup::Binary,
+            fixed_rpm,
+        ),
+        "sles" => (
+            format!("SUSE Linux Enterprise {release}"),
+            Scheme::Rpm,
+            Lookup::Binary,
+            fixed_rpm,
+        ),
+        "slem" => (
+            format!("SUSE Linux Enterprise Micro {release}"),
+            Scheme::Rpm,
+            Lookup::Binary,
+            fixed_rpm,
+        ),
+        "photon" => (
+            format!("Photon OS {release}"),
+            Scheme::Rpm,
+            Lookup::SourceOnly,
+            fixed_rpm,
+        ),
+        // Mariner and Azure Linux: major.minor (`1.0.20210127` is 1.0); an advisory without
+        // a fix is reported as affected whatever the version.
+        "cbl-mariner" | "azurelinux" => {
+            let name = if os.family == "azurelinux" {
+                "Azure Linux"
+            } else {
+                "CBL-Mariner"
+            };
+            let rules = Rules {
+                compare_source_version: true,
+                drop_zero_epoch: true,
                 ..rpm
             };
-            (format!("Oracle Linux {major}"), Scheme::Rpm, false)
+            (
+                format!("{name} {major_minor}"),
+                Scheme::Rpm,
+                Lookup::SourceOnly,
+                rules,
+            )
         }
-        // Red Hat matches by content set (the image's repositories), SUSE, Photon and others
-        // by rules not written yet: not matched until that is done exactly.
+        // Red Hat matches by content set (the image's repositories): not matched until that
+        // is done exactly.
         _ => return None,
     };
     Some(Family {
         bucket,
         scheme,
-        by_source,
-        rpm,
+        lookup,
+        rules,
     })
 }
 
@@ -109,25 +216,28 @@ pub fn matches(db: &TrivyDb, os: &Os, packages: &[Package]) -> Result<Vec<Vulner
     let data_source = db.data_source(&family.bucket)?.unwrap_or_default();
     let mut out = Vec::new();
     for package in packages {
-        let rules = family.rpm;
+        let rules = family.rules;
         if rules.skip_unlabelled_modules
             && package.modularity_label.is_empty()
             && release_of(&package.version).contains(".module_el")
         {
             continue;
         }
-        let (name, installed) = if family.by_source {
-            (
-                or(&package.source_name, &package.name).to_string(),
-                or(&package.source_version, &package.version),
-            )
-        } else if rules.modular {
-            (
-                modular_name(&package.name, &package.modularity_label),
-                package.version.as_str(),
-            )
-        } else {
-            (package.name.clone(), package.version.as_str())
+        let name = match family.lookup {
+            Lookup::SourceElseBinary => or(&package.source_name, &package.name).to_string(),
+            Lookup::SourceOnly => package.source_name.clone(),
+            Lookup::Binary if rules.modular => {
+                modular_name(&package.name, &package.modularity_label)
+            }
+            Lookup::Binary => package.name.clone(),
+        };
+        if name.is_empty() {
+            continue;
+        }
+        let installed = match family.lookup {
+            Lookup::SourceElseBinary => or(&package.source_version, &package.version),
+            _ if rules.compare_source_version => or(&package.source_version, &package.version),
+            _ => package.version.as_str(),
         };
         for advisory in db.advisories(&family.bucket, &name)? {
             for advisory in for_arch(advisory, rules.by_arch, &package.arch) {
@@ -139,8 +249,14 @@ pub fn matches(db: &TrivyDb, os: &Os, packages: &[Package]) -> Result<Vec<Vulner
                 if rules.fixed_only && advisory.fixed_version.is_empty() {
                     continue;
                 }
-                if !vulnerable(family.scheme, installed, &advisory) {
+                if !vulnerable(family.scheme, installed, &advisory, rules.affected_version) {
                     continue;
+                }
+                let mut advisory = advisory;
+                if rules.drop_zero_epoch
+                    && let Some(rest) = advisory.fixed_version.strip_prefix("0:")
+                {
+                    advisory.fixed_version = rest.to_string();
                 }
                 out.push(detected(db, os, package, advisory, &data_source)?);
             }
@@ -200,9 +316,10 @@ fn or<'a>(first: &'a str, second: &'a str) -> &'a str {
 
 /// Vulnerable when there is no fix, or the installed version is older than the fix. A
 /// version that cannot be read is not matched (Trivy skips it too).
-fn vulnerable(scheme: Scheme, installed: &str, advisory: &Advisory) -> bool {
+fn vulnerable(scheme: Scheme, installed: &str, advisory: &Advisory, affected: bool) -> bool {
     // Introduced after the installed version: not affected (Trivy's Alpine rule).
-    if !advisory.affected_version.is_empty()
+    if affected
+        && !advisory.affected_version.is_empty()
         && matches!(
             version::compare(scheme, &advisory.affected_version, installed),
             Some(Ordering::Greater) | None
@@ -242,7 +359,7 @@ fn detected(
         vendor_severity(&advisory.id, &details, &data_source.id)
     };
     Ok(Vulnerability {
-        primary_url: primary_url(&advisory.id),
+        primary_url: primary_url(&advisory.id, &details, &data_source.id),
         id: advisory.id,
         vendor_ids: advisory.vendor_ids,
         package: package.name.clone(),
@@ -290,15 +407,43 @@ pub(super) fn vendor_severity(
     (severity, String::new())
 }
 
-/// Where a user reads about the vulnerability (Trivy's choice for the common id kinds).
-pub(super) fn primary_url(id: &str) -> String {
+/// Where a user reads about the vulnerability, as Trivy picks it: a page for the common id
+/// kinds, else the first reference on the data source's own site (an openSUSE advisory's
+/// announcement), else none.
+pub(super) fn primary_url(id: &str, details: &serde_json::Value, source: &str) -> String {
     if id.starts_with("CVE-") {
-        format!("https://avd.aquasec.com/nvd/{}", id.to_ascii_lowercase())
-    } else if id.starts_with("GHSA-") {
-        format!("https://github.com/advisories/{id}")
-    } else if id.starts_with("TEMP-") {
-        format!("https://security-tracker.debian.org/tracker/{id}")
-    } else {
-        String::new()
+        return format!("https://avd.aquasec.com/nvd/{}", id.to_ascii_lowercase());
     }
+    for (prefix, page) in [
+        ("RUSTSEC-", "https://osv.dev/vulnerability/"),
+        ("GHSA-", "https://github.com/advisories/"),
+        ("TEMP-", "https://security-tracker.debian.org/tracker/"),
+    ] {
+        if id.starts_with(prefix) {
+            return format!("{page}{id}");
+        }
+    }
+    let sites: &[&str] = match source {
+        "debian" => &["http://www.debian.org", "https://www.debian.org"],
+        "ubuntu" => &["http://www.ubuntu.com", "https://usn.ubuntu.com"],
+        "redhat" => &["https://access.redhat.com"],
+        "suse-cvrf" => &["http://lists.opensuse.org", "https://lists.opensuse.org"],
+        "oracle-oval" => &[
+            "http://linux.oracle.com/errata",
+            "https://linux.oracle.com/errata",
+        ],
+        "nodejs-security-wg" => &["https://www.npmjs.com", "https://hackerone.com"],
+        "ruby-advisory-db" => &["https://groups.google.com"],
+        _ => &[],
+    };
+    let references: Vec<&str> = details["References"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|r| r.as_str())
+        .collect();
+    sites
+        .iter()
+        .find_map(|site| references.iter().find(|r| r.starts_with(site)))
+        .map_or_else(String::new, |r| r.to_string())
 }

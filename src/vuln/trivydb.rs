@@ -359,7 +359,9 @@ fn string_list(object: &Object, key: &str) -> Vec<String> {
 /// skips what it cannot decode).
 fn parse_advisory(id: String, value: &[u8]) -> Option<Advisory> {
     let v: serde_json::Value = serde_json::from_slice(value).ok()?;
-    let v = v.as_object()?;
+    // `null` decodes to an empty advisory in Go (no fix: an unpatched Mariner entry).
+    let empty = serde_json::Map::new();
+    let v = if v.is_null() { &empty } else { v.as_object()? };
     let text = |k: &str| text_field(v, k);
     let list = |k: &str| string_list(v, k);
     // Codes are ints in the published DB; fixtures may carry `1.0`.

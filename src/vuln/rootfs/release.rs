@@ -6,12 +6,14 @@ use super::{Error, Files};
 use crate::vuln::Os;
 
 /// Every file [`detect`] may read: an image's layers keep these and the package databases.
-pub const FILES: [&str; 7] = [
+pub const FILES: [&str; 9] = [
     "etc/alpine-release",
     "etc/apk/repositories",
     "etc/lsb-release",
     "etc/debian_version",
     "etc/system-release",
+    "etc/centos-release",
+    "etc/redhat-release",
     "etc/os-release",
     "usr/lib/os-release",
 ];
@@ -60,12 +62,29 @@ pub fn detect(files: &dyn Files) -> Result<Option<Os>, Error> {
         let release = rest.rsplit("release").next().unwrap_or(rest);
         return Ok(os("amazon", release));
     }
+    let mut found = None;
     for path in ["etc/os-release", "usr/lib/os-release"] {
         if let Some(text) = files.read(path)? {
-            return Ok(from_os_release(&text));
+            found = from_os_release(&text);
+            break;
         }
     }
-    Ok(None)
+    // CentOS and RHEL: their release files give the full version (`7.6.1810`, where
+    // os-release says `7`), and are all CentOS 6 has. Another family's os-release stands
+    // (Oracle Linux ships a redhat-release too).
+    if found
+        .as_ref()
+        .is_none_or(|os| matches!(os.family.as_str(), "centos" | "redhat"))
+    {
+        for path in ["etc/centos-release", "etc/redhat-release"] {
+            if let Some(os) = files.read(path)?.as_deref().and_then(from_redhat_release)
+                && found.as_ref().is_none_or(|f| f.family == os.family)
+            {
+                return Ok(Some(os));
+            }
+        }
+    }
+    Ok(found)
 }
 
 /// The release named by the first Alpine repository line (`.../alpine/v3.19/main` → `3.19`,
@@ -87,7 +106,8 @@ fn alpine_repository(text: &str) -> Option<String> {
         })
 }
 
-/// `ID` and `VERSION_ID` of an os-release file, the family named as Trivy names it.
+/// `ID` and `VERSION_ID` of an os-release file, the family named as Trivy v0.74 names it
+/// (`idToOSFamily`); like Trivy, a file without `VERSION_ID` names no OS.
 fn from_os_release(text: &str) -> Option<Os> {
     let field = |k: &str| {
         text.lines()
@@ -96,22 +116,68 @@ fn from_os_release(text: &str) -> Option<Os> {
     };
     let id = field("ID")?;
     let family = match id.as_str() {
-        "alpine" | "debian" | "ubuntu" | "rocky" | "photon" | "wolfi" | "chainguard" | "fedora"
-        | "centos" | "rhel" | "ol" | "sles" | "azurelinux" | "mariner" => match id.as_str() {
-            "ol" => "oracle",
-            "rhel" => "redhat",
-            "sles" => "suse linux enterprise server",
-            other => other,
-        },
+        "alpine"
+        | "debian"
+        | "ubuntu"
+        | "rocky"
+        | "photon"
+        | "wolfi"
+        | "chainguard"
+        | "fedora"
+        | "sles"
+        | "azurelinux"
+        | "opensuse-leap"
+        | "opensuse-tumbleweed" => id.as_str(),
+        "centos" if field("NAME").as_deref() == Some("CentOS Stream") => "centos-stream",
+        "centos" => "centos",
+        "rhel" => "redhat",
+        "ol" => "oracle",
         "almalinux" => "alma",
         "amzn" => "amazon",
-        "opensuse-leap" => "opensuse.leap",
-        "opensuse-tumbleweed" => "opensuse.tumbleweed",
+        // Leap 42 wrote `opensuse`; SLE Micro has had three names.
+        "opensuse" => "opensuse-leap",
+        "sle-micro" | "sl-micro" | "sle-micro-rancher" => "slem",
+        "mariner" => "cbl-mariner",
         _ => return None,
     };
+    let release = field("VERSION_ID").filter(|v| !v.is_empty())?;
     Some(Os {
         family: family.to_string(),
-        release: field("VERSION_ID").unwrap_or_default(),
+        release,
+        repository: None,
+    })
+}
+
+/// `etc/centos-release` or `etc/redhat-release`: `CentOS Linux release 7.6.1810 (Core)` →
+/// (`centos`, `7.6.1810`), `Red Hat Enterprise Linux Server release 7.7 (Maipo)` →
+/// (`redhat`, `7.7`), as Trivy's redhatbase analyzer reads them (`(.*) release (\d[\d.]*)`).
+fn from_redhat_release(text: &str) -> Option<Os> {
+    let line = text.lines().next()?.trim();
+    let (name, rest) = line.rsplit_once(" release ")?;
+    let release: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '.')
+        .collect();
+    if !release.starts_with(|c: char| c.is_ascii_digit()) {
+        return None;
+    }
+    let name = name.to_ascii_lowercase();
+    let family = if name == "centos" || name == "centos linux" {
+        "centos"
+    } else if name.starts_with("rocky") {
+        "rocky"
+    } else if name.starts_with("alma") {
+        "alma"
+    } else if name.starts_with("oracle") {
+        "oracle"
+    } else if name.starts_with("fedora") {
+        "fedora"
+    } else {
+        "redhat"
+    };
+    Some(Os {
+        family: family.into(),
+        release,
         repository: None,
     })
 }
@@ -126,7 +192,48 @@ mod tests {
             from_os_release("NAME=\"AlmaLinux\"\nID=\"almalinux\"\nVERSION_ID=\"8.4\"\n").unwrap();
         assert_eq!((os.family.as_str(), os.release.as_str()), ("alma", "8.4"));
         assert!(from_os_release("ID=plan9\n").is_none());
+        assert!(from_os_release("ID=wolfi\n").is_none(), "no VERSION_ID");
+        let family = |text: &str| from_os_release(text).map(|os| os.family);
+        assert_eq!(
+            family("ID=opensuse\nVERSION_ID=42.3").as_deref(),
+            Some("opensuse-leap")
+        );
+        assert_eq!(
+            family("ID=sl-micro\nVERSION_ID=6.0").as_deref(),
+            Some("slem")
+        );
+        assert_eq!(
+            family("ID=mariner\nVERSION_ID=1.0").as_deref(),
+            Some("cbl-mariner")
+        );
+        assert_eq!(
+            family("NAME=\"CentOS Stream\"\nID=centos\nVERSION_ID=9").as_deref(),
+            Some("centos-stream")
+        );
         assert!(from_os_release("NAME=x\n").is_none());
+    }
+
+    #[test]
+    fn red_hat_release_files_name_family_and_full_version() {
+        let os = |t: &str| from_redhat_release(t).map(|o| format!("{} {}", o.family, o.release));
+        assert_eq!(
+            os("CentOS Linux release 7.6.1810 (Core)\n").as_deref(),
+            Some("centos 7.6.1810")
+        );
+        assert_eq!(
+            os("CentOS release 6.10 (Final)").as_deref(),
+            Some("centos 6.10")
+        );
+        assert_eq!(
+            os("Red Hat Enterprise Linux Server release 7.7 (Maipo)").as_deref(),
+            Some("redhat 7.7")
+        );
+        assert_eq!(
+            os("Rocky Linux release 8.4 (Green Obsidian)").as_deref(),
+            Some("rocky 8.4")
+        );
+        assert_eq!(os("no release here"), None);
+        assert_eq!(os("X release beta"), None);
     }
 
     #[test]
