@@ -7,6 +7,7 @@
 #[path = "common/trivydb.rs"]
 mod trivydb;
 
+use kaudit::vuln::rootfs::buildinfo::BuildInfo;
 use kaudit::vuln::trivydb::TrivyDb;
 use kaudit::vuln::{Os, Package, matcher};
 use serde_json::Value;
@@ -54,6 +55,16 @@ fn packages(golden: &Value) -> Vec<Package> {
             arch: p["Arch"].as_str().unwrap_or("").to_string(),
             modularity_label: p["Modularitylabel"].as_str().unwrap_or("").to_string(),
             layer: None,
+            build_info: p.get("BuildInfo").map(|b| BuildInfo {
+                content_sets: b["ContentSets"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|s| s.as_str().map(str::to_string))
+                    .collect(),
+                nvr: b["Nvr"].as_str().unwrap_or("").to_string(),
+                arch: b["Arch"].as_str().unwrap_or("").to_string(),
+            }),
         })
         .collect()
 }
@@ -146,6 +157,10 @@ fn os_packages_match_trivys_goldens() {
         ("opensuse-leap-151", "opensuse-leap-151"),
         ("opensuse-tumbleweed", "opensuse-tumbleweed"),
         ("photon-30", "photon-30"),
+        // Red Hat: UBI 7's packages carry their layer's build (the product is its NVR);
+        // CentOS 6's have none, so the release's default repositories apply.
+        ("ubi-7", "ubi-7"),
+        ("centos-6", "centos-6"),
     ] {
         let report = read_json(&corpus.join(format!(
             "trivy-reports/trivy-image-vuln-goldens/{image}.json.golden"
@@ -285,6 +300,50 @@ fn rpm_family_packages_match_trivys_goldens() {
             "{image}"
         );
     }
+}
+
+/// CentOS 7 (no package golden in the corpus): its vulnerable packages, without build
+/// information, give Trivy's answer through the default repositories; once fixed, only the
+/// CVE Red Hat will not fix stays.
+#[test]
+fn centos_7_matches_trivys_golden() {
+    let Some(corpus) = corpus() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let db_path = fixture_db(
+        dir.path(),
+        &corpus.join("trivy-fixtures/trivy-integration-db"),
+    );
+    let db = TrivyDb::open(&db_path).expect("the fixture database opens");
+    let report =
+        read_json(&corpus.join("trivy-reports/trivy-image-vuln-goldens/centos-7.json.golden"));
+    let os = Os {
+        family: "centos".into(),
+        release: report["Metadata"]["OS"]["Name"]
+            .as_str()
+            .unwrap()
+            .to_string(),
+        repository: None,
+    };
+    let packages = vulnerable_packages(&report);
+    let want = from_golden(&report);
+    assert_eq!(want.len(), 3);
+    assert_eq!(
+        from_kaudit(&matcher::matches(&db, &os, &packages).unwrap()),
+        want
+    );
+    let fixed: Vec<Package> = packages
+        .iter()
+        .map(|p| Package {
+            version: format!("9:{}", p.version),
+            ..p.clone()
+        })
+        .collect();
+    let left: Vec<String> = matcher::matches(&db, &os, &fixed)
+        .unwrap()
+        .iter()
+        .map(|v| format!("{} {}", v.id, v.status))
+        .collect();
+    assert_eq!(left, ["CVE-2019-18276 will_not_fix"]);
 }
 
 /// A lockfile or image golden whose report lists only the vulnerable packages: those

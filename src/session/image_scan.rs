@@ -48,7 +48,7 @@ pub struct Options {
 /// The cache area and the version of what kaudit reads from layers: a new version (new
 /// analyzers, new fields) leaves older entries unused.
 const CACHE_AREA: &str = "image-packages";
-const CACHE_VERSION: &str = "v3";
+const CACHE_VERSION: &str = "v4";
 /// The cache area of an image's matches against one database.
 const MATCHES_AREA: &str = "image-matches";
 
@@ -213,7 +213,16 @@ pub fn scan(
     // as Trivy does.
     let no_os = os.family.is_empty() && read.contents.packages.is_empty();
     let has_languages = !read.contents.languages.is_empty() || !read.contents.jars.is_empty();
-    let evaluated = (no_os && has_languages) || matcher::family(&os).is_some();
+    let os_gap = if no_os {
+        None
+    } else {
+        matcher::coverage_gap(db, &os, &read.contents.packages).map_err(|e| e.to_string())?
+    };
+    let evaluated = if no_os {
+        has_languages
+    } else {
+        os_gap.is_none()
+    };
     let digest = Some(&read.digest).filter(|d| manifest::sha256_hex(d).is_some());
     // A database without metadata has no identity to key matches by.
     let kept = match (
@@ -275,12 +284,8 @@ pub fn scan(
         notes.push(
             "no OS release file (etc/os-release, etc/debian_version, etc/alpine-release, ...) and no language packages: nothing to evaluate".into(),
         );
-    } else if !evaluated {
-        notes.push(format!(
-            "{} {}: kaudit does not match this OS family yet; its packages are not evaluated",
-            os.family, os.release
-        ));
     }
+    notes.extend(os_gap);
     if let Some(m) = db
         .metadata
         .as_ref()

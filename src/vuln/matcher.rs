@@ -192,8 +192,7 @@ pub fn family(os: &Os) -> Option<Family> {
                 rules,
             )
         }
-        // Red Hat matches by content set (the image's repositories): not matched until that
-        // is done exactly.
+        // Red Hat and CentOS match by product (`vuln::redhat`); anything else is not matched.
         _ => return None,
     };
     Some(Family {
@@ -208,8 +207,25 @@ fn severity_name(code: u64) -> &'static str {
     SEVERITIES.get(code as usize).copied().unwrap_or("UNKNOWN")
 }
 
+/// Why `os`'s packages are not (all) evaluated: a family kaudit does not match, or Red
+/// Hat packages whose products the database does not know; `None` when all are.
+pub fn coverage_gap(db: &TrivyDb, os: &Os, packages: &[Package]) -> Result<Option<String>, Error> {
+    if super::redhat::is_red_hat(os) {
+        return super::redhat::unknown_products(db, os, packages);
+    }
+    Ok(family(os).is_none().then(|| {
+        format!(
+            "{} {}: kaudit does not match this OS family yet; its packages are not evaluated",
+            os.family, os.release
+        )
+    }))
+}
+
 /// Every known vulnerability of `packages` on `os`.
 pub fn matches(db: &TrivyDb, os: &Os, packages: &[Package]) -> Result<Vec<Vulnerability>, Error> {
+    if super::redhat::is_red_hat(os) {
+        return super::redhat::matches(db, os, packages);
+    }
     let Some(family) = family(os) else {
         return Ok(Vec::new());
     };
@@ -285,7 +301,7 @@ fn for_arch(advisory: Advisory, by_arch: bool, arch: &str) -> Vec<Advisory> {
 }
 
 /// `npm` from module `nodejs:12:8030020201124152102:229f0a1c` → `nodejs:12::npm`.
-fn modular_name(name: &str, label: &str) -> String {
+pub(super) fn modular_name(name: &str, label: &str) -> String {
     let mut parts = label.splitn(3, ':');
     match (parts.next(), parts.next(), parts.next()) {
         (Some(module), Some(stream), Some(_)) => format!("{module}:{stream}::{name}"),
@@ -333,7 +349,7 @@ fn vulnerable(scheme: Scheme, installed: &str, advisory: &Advisory, affected: bo
     version::compare(scheme, installed, &advisory.fixed_version) == Some(Ordering::Less)
 }
 
-fn detected(
+pub(super) fn detected(
     db: &TrivyDb,
     os: &Os,
     package: &Package,

@@ -12,6 +12,7 @@ pub mod language;
 pub mod locate;
 pub mod matcher;
 pub mod operator_report;
+pub mod redhat;
 pub mod rootfs;
 pub mod sqlite;
 pub mod trivy_report;
@@ -84,6 +85,10 @@ pub struct Package {
     /// The layer that added the package, when known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub layer: Option<String>,
+    /// Red Hat's build information of the package's layer: which products its advisories
+    /// are looked up for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub build_info: Option<rootfs::buildinfo::BuildInfo>,
 }
 
 /// A vulnerability found in an installed package.

@@ -99,11 +99,20 @@ pub struct Advisory {
     pub entries: Vec<ArchEntry>,
 }
 
-/// One architecture-bound fix of an advisory.
+/// One entry of an advisory: an architecture-bound fix (Rocky Linux, Oracle Linux), or a
+/// Red Hat OVAL entry that also says which products (CPE indices) it affects and which CVEs
+/// it covers.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ArchEntry {
     pub fixed_version: String,
     pub arches: Vec<String>,
+    /// trivy-db's status code of an unfixed entry (5 will_not_fix, 7 end_of_life...).
+    pub status: u8,
+    /// The indices of the products (`Red Hat CPE`) the entry applies to.
+    pub affected: Vec<u32>,
+    /// The CVEs of the entry and the vendor's severity of each (0 unknown .. 4 critical);
+    /// an unpatched entry's CVE has no id (its key is the CVE).
+    pub cves: Vec<(String, u8)>,
 }
 
 /// Where a root bucket's advisories come from (`debian`, "Debian Security Tracker").
@@ -131,6 +140,8 @@ trait Reader: Send + Sync {
     fn value(&self, root: &str, key: &str) -> Result<Option<Vec<u8>>, String>;
     /// The root buckets whose name starts with `prefix`.
     fn roots(&self, prefix: &str) -> Result<Vec<String>, String>;
+    /// One value of bucket `root`/`bucket` (Red Hat's CPE mapping is that deep).
+    fn nested_value(&self, root: &str, bucket: &str, key: &str) -> Result<Option<Vec<u8>>, String>;
 }
 
 struct Opened<D> {
@@ -164,6 +175,22 @@ impl<D: DbApi + Send + Sync> Reader for Opened<D> {
         guarded(|| {
             self.db.view(|tx| {
                 if let Some(bucket) = tx.bucket(root.as_bytes()) {
+                    out = bucket
+                        .get(key.as_bytes())
+                        .filter(|v| v.len() <= MAX_VALUE_BYTES)
+                        .map(<[u8]>::to_vec);
+                }
+                Ok(())
+            })
+        })?;
+        Ok(out)
+    }
+
+    fn nested_value(&self, root: &str, bucket: &str, key: &str) -> Result<Option<Vec<u8>>, String> {
+        let mut out = None;
+        guarded(|| {
+            self.db.view(|tx| {
+                if let Some(bucket) = tx.bucket_path(&[root.as_bytes(), bucket.as_bytes()]) {
                     out = bucket
                         .get(key.as_bytes())
                         .filter(|v| v.len() <= MAX_VALUE_BYTES)
@@ -299,6 +326,33 @@ impl TrivyDb {
         Ok(value.and_then(|v| serde_json::from_slice(&v).ok()))
     }
 
+    /// The Red Hat products (CPE indices) an image's content sets and build (`nvr-arch`)
+    /// map to, sorted and without repeats (trivy-db's `Red Hat CPE` bucket). Entries that
+    /// are not lists of numbers count as none.
+    pub fn red_hat_cpe_indices(
+        &self,
+        content_sets: &[String],
+        nvr: Option<&str>,
+    ) -> Result<Vec<u32>, Error> {
+        let mut indices = Vec::new();
+        let keys = content_sets
+            .iter()
+            .map(|set| ("repository", set.as_str()))
+            .chain(nvr.map(|nvr| ("nvr", nvr)));
+        for (bucket, key) in keys {
+            let value = self
+                .reader
+                .nested_value("Red Hat CPE", bucket, key)
+                .map_err(|e| self.damaged(e))?;
+            if let Some(list) = value.and_then(|v| serde_json::from_slice::<Vec<u32>>(&v).ok()) {
+                indices.extend(list);
+            }
+        }
+        indices.sort_unstable();
+        indices.dedup();
+        Ok(indices)
+    }
+
     /// Root buckets starting with `prefix` (`pip::` finds every pip data source).
     pub fn sources_with_prefix(&self, prefix: &str) -> Result<Vec<String>, Error> {
         self.reader.roots(prefix).map_err(|e| self.damaged(e))
@@ -355,6 +409,15 @@ fn string_list(object: &Object, key: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// A severity or status code. Codes are ints in the published DB; fixtures may carry `1.0`.
+fn code(object: &Object, key: &str) -> u8 {
+    object
+        .get(key)
+        .and_then(|x| x.as_f64())
+        .filter(|n| (0.0..=16.0).contains(n))
+        .map_or(0, |n| n as u8)
+}
+
 /// An advisory value; `None` for one that is not JSON or not an object (skipped, as Trivy
 /// skips what it cannot decode).
 fn parse_advisory(id: String, value: &[u8]) -> Option<Advisory> {
@@ -364,13 +427,6 @@ fn parse_advisory(id: String, value: &[u8]) -> Option<Advisory> {
     let v = if v.is_null() { &empty } else { v.as_object()? };
     let text = |k: &str| text_field(v, k);
     let list = |k: &str| string_list(v, k);
-    // Codes are ints in the published DB; fixtures may carry `1.0`.
-    let code = |k: &str| -> u8 {
-        v.get(k)
-            .and_then(|x| x.as_f64())
-            .filter(|n| (0.0..=16.0).contains(n))
-            .map_or(0, |n| n as u8)
-    };
     let entries = v
         .get("Entries")
         .and_then(|x| x.as_array())
@@ -381,6 +437,28 @@ fn parse_advisory(id: String, value: &[u8]) -> Option<Advisory> {
                     Some(ArchEntry {
                         fixed_version: text_field(e, "FixedVersion"),
                         arches: string_list(e, "Arches"),
+                        status: code(e, "Status"),
+                        affected: e
+                            .get("Affected")
+                            .and_then(|x| x.as_array())
+                            .map(|a| {
+                                a.iter()
+                                    .filter_map(|n| n.as_u64()?.try_into().ok())
+                                    .collect()
+                            })
+                            .unwrap_or_default(),
+                        cves: e
+                            .get("Cves")
+                            .and_then(|x| x.as_array())
+                            .map(|a| {
+                                a.iter()
+                                    .filter_map(|c| {
+                                        let c = c.as_object()?;
+                                        Some((text_field(c, "ID"), code(c, "Severity")))
+                                    })
+                                    .collect()
+                            })
+                            .unwrap_or_default(),
                     })
                 })
                 .collect()
@@ -392,8 +470,8 @@ fn parse_advisory(id: String, value: &[u8]) -> Option<Advisory> {
         fixed_version: text("FixedVersion"),
         affected_version: text("AffectedVersion"),
         vendor_ids: list("VendorIDs"),
-        severity: code("Severity"),
-        status: code("Status"),
+        severity: code(v, "Severity"),
+        status: code(v, "Status"),
         vulnerable_versions: list("VulnerableVersions"),
         patched_versions: list("PatchedVersions"),
         unaffected_versions: list("UnaffectedVersions"),

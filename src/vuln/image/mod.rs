@@ -46,6 +46,7 @@ pub const MAX_LAYERS: usize = 1000;
 pub fn wanted(path: &str) -> bool {
     rootfs::lang::ecosystem_of(path).is_some()
         || release::FILES.contains(&path)
+        || rootfs::buildinfo::is_file(path)
         || rootfs::PACKAGE_DATABASES
             .iter()
             .any(|db| match db.strip_suffix('/') {
@@ -141,26 +142,45 @@ pub fn analyze_manifest(
 }
 
 /// Sets each package's layer: the lowest layer whose own package database lists the same
-/// name and version (Trivy's `lookupOriginLayerForPkg`).
+/// name and version (Trivy's `lookupOriginLayerForPkg`), and that layer's Red Hat build
+/// information.
 fn attribute(contents: &mut Contents, layers: &[(String, LayerFiles)]) -> Result<(), ImageError> {
     let mut per_layer = Vec::new();
-    for (digest, files) in layers {
+    let mut build_infos = Vec::with_capacity(layers.len());
+    for (index, (digest, files)) in layers.iter().enumerate() {
         let own = overlay::Single(files);
+        build_infos.push(rootfs::buildinfo::read(&own)?);
         if own.holds_packages() {
             let (packages, _) = rootfs::packages(&own)?;
             let set: std::collections::HashSet<(String, String)> =
                 packages.into_iter().map(|p| (p.name, p.version)).collect();
-            per_layer.push((digest, set));
+            per_layer.push((index, digest, set));
         }
     }
     for package in &mut contents.packages {
         let key = (package.name.clone(), package.version.clone());
-        package.layer = per_layer
-            .iter()
-            .find(|(_, set)| set.contains(&key))
-            .map(|(digest, _)| (*digest).clone());
+        let origin = per_layer.iter().find(|(_, _, set)| set.contains(&key));
+        package.layer = origin.map(|(_, digest, _)| (*digest).clone());
+        package.build_info =
+            origin.and_then(|(index, _, _)| layer_build_info(&build_infos, *index));
     }
     Ok(())
+}
+
+/// The build information that applies to layer `index` (Trivy's `lookupBuildInfo`): its
+/// own; for the base layer, which Red Hat builds without it, the next layer's; for a layer
+/// built on a Red Hat image, the nearest lower layer's.
+fn layer_build_info(
+    per_layer: &[Option<rootfs::buildinfo::BuildInfo>],
+    index: usize,
+) -> Option<rootfs::buildinfo::BuildInfo> {
+    if let Some(own) = per_layer.get(index)? {
+        return Some(own.clone());
+    }
+    if index == 0 {
+        return per_layer.get(1).cloned().flatten();
+    }
+    per_layer[..index].iter().rev().find_map(Clone::clone)
 }
 
 impl Files for Overlay {
@@ -178,5 +198,38 @@ impl Files for Overlay {
     }
     fn jars(&self) -> Result<Vec<rootfs::jar::JarFacts>, rootfs::Error> {
         Ok(Overlay::jars(self))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rootfs::buildinfo::BuildInfo;
+
+    #[test]
+    fn each_layer_takes_the_build_information_trivy_gives_it() {
+        let build = |nvr: &str| {
+            Some(BuildInfo {
+                nvr: nvr.into(),
+                arch: "x86_64".into(),
+                ..BuildInfo::default()
+            })
+        };
+        // Red Hat's base layer has none: it takes the next layer's. A customer's layers on
+        // top take the nearest Red Hat layer below.
+        let layers = [
+            None,
+            build("ubi8-8.4-206"),
+            None,
+            build("ubi8-minimal-8.4-1"),
+            None,
+        ];
+        let nvr = |i| layer_build_info(&layers, i).map(|b| b.nvr);
+        assert_eq!(nvr(0).as_deref(), Some("ubi8-8.4-206"));
+        assert_eq!(nvr(1).as_deref(), Some("ubi8-8.4-206"));
+        assert_eq!(nvr(2).as_deref(), Some("ubi8-8.4-206"));
+        assert_eq!(nvr(4).as_deref(), Some("ubi8-minimal-8.4-1"));
+        assert_eq!(layer_build_info(&[None], 0), None);
+        assert_eq!(layer_build_info(&layers, 9), None);
     }
 }

@@ -6,6 +6,7 @@
 //! merged in memory (`vuln::image`).
 
 pub mod apk;
+pub mod buildinfo;
 pub mod dpkg;
 pub mod gobinary;
 pub mod jar;
@@ -220,7 +221,12 @@ pub fn read_files(files: &dyn Files) -> Result<Contents, Error> {
         release: String::new(),
         repository: None,
     });
-    let (packages, notes) = packages(files)?;
+    let (mut packages, notes) = packages(files)?;
+    // One root: every package has its build information (an image's layers refine this).
+    let build_info = buildinfo::read(files)?;
+    for package in &mut packages {
+        package.build_info.clone_from(&build_info);
+    }
     Ok(Contents {
         os,
         packages,

@@ -161,7 +161,7 @@ fn package(h: Header) -> Option<Package> {
             h.arch
         },
         modularity_label: h.modularity_label,
-        layer: None,
+        ..Package::default()
     })
 }
 
