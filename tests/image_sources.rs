@@ -747,3 +747,82 @@ fn a_go_binary_in_a_layer_is_read_for_its_modules() {
             .starts_with("v1.")
     );
 }
+
+#[test]
+fn each_pod_is_judged_on_the_platform_of_its_node() {
+    let Some(registry) = registry::start_or_skip("audit --scan-images per node platform", None)
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let db = db(dir.path());
+    // One index: the amd64 image carries the vulnerable glibc, the arm64 one no packages.
+    let amd = debian_image("amd64");
+    let arm = Image::new(
+        vec![(
+            images::tar(&[
+                Entry::File("etc/debian_version", b"12.2\n"),
+                Entry::File("var/lib/dpkg/status", b""),
+            ]),
+            Compression::Gzip,
+        )],
+        "arm64",
+    );
+    let index = images::index(&[(&amd, "linux", "amd64"), (&arm, "linux", "arm64")]);
+    registry.push("shop/web", "1.0", &[&amd, &arm], Some(&index));
+    let addr = &registry.addr;
+    let index_digest = index.digest.clone();
+    let manifests = dir.path().join("k8s");
+    std::fs::create_dir_all(&manifests).unwrap();
+    let pod = |name: &str, node: &str| {
+        format!(
+            "apiVersion: v1\nkind: Pod\nmetadata: {{name: {name}, namespace: shop}}\nspec:\n  nodeName: {node}\n  containers:\n  - name: {name}\n    image: {addr}/shop/web:1.0\nstatus:\n  containerStatuses:\n  - name: {name}\n    imageID: {addr}/shop/web@{index_digest}\n"
+        )
+    };
+    let node = |name: &str, arch: &str| {
+        format!(
+            "apiVersion: v1\nkind: Node\nmetadata:\n  name: {name}\n  labels: {{kubernetes.io/arch: {arch}, kubernetes.io/os: linux}}\nstatus:\n  nodeInfo: {{architecture: {arch}, operatingSystem: linux}}\n"
+        )
+    };
+    std::fs::write(
+        manifests.join("cluster.yaml"),
+        [
+            node("graviton-1", "arm64"),
+            node("xeon-1", "amd64"),
+            pod("edge", "graviton-1"),
+            pod("core", "xeon-1"),
+        ]
+        .join("---\n"),
+    )
+    .unwrap();
+    let out = kaudit(
+        &[
+            "scan",
+            "--manifests",
+            manifests.to_str().unwrap(),
+            "--scan-images",
+            "--trivy-db",
+            db.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+        dir.path(),
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    assert!(
+        report.is_object(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let fired: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule_id"] == "VUL002")
+        .map(|f| f["subject"]["container"].as_str().unwrap())
+        .collect();
+    // The pod on the arm64 node runs the clean image; the one on amd64 the vulnerable one.
+    assert_eq!(fired, ["core"], "{}", report["source"]["notes"]);
+    let notes = report["source"]["notes"].to_string();
+    assert!(notes.contains("2 of 2 images scanned"), "{notes}");
+}

@@ -194,7 +194,8 @@ fn vulnerabilities(
 ) {
     let facts = config.vulnerabilities.as_deref();
     let running = w.running_image_ids.get(container).map(String::as_str);
-    let Some(known) = facts.and_then(|f| f.get_running(raw, running)) else {
+    let node = w.spec.node_name.as_deref();
+    let Some(known) = facts.and_then(|f| f.get_running(raw, running, node)) else {
         let reason: String = match facts {
             Some(f) => format!("no vulnerability data for this image in {}", f.source),
             None => "no vulnerability data (give Trivy's reports with --trivy-report FILE)".into(),

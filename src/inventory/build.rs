@@ -22,6 +22,8 @@ enum Typed {
     NetworkPolicy(NetworkPolicyInfo),
     Admission(AdmissionPolicy),
     ScannerReport(ScannerReport),
+    /// A node's name and platform (`linux/amd64`); nothing else of it is kept.
+    Node(String, Option<String>),
 }
 
 /// An object's kind (when it has one) and what typing it gave.
@@ -122,6 +124,11 @@ pub fn from_typed(source: SourceInfo, loaded: Loaded<TypedObject>) -> Inventory 
             Ok(Typed::NetworkPolicy(p)) => inv.network_policies.push(p),
             Ok(Typed::Admission(a)) => inv.admission_policies.push(a),
             Ok(Typed::ScannerReport(r)) => inv.scanner_reports.push(r),
+            Ok(Typed::Node(name, platform)) => {
+                if let Some(platform) = platform {
+                    inv.node_platforms.insert(name, platform);
+                }
+            }
             Err(TypingError { message, pointer }) => inv.errors.push(LoadError {
                 file: origin.file.to_string(),
                 // Objects read from a cluster have no line (0): their file names them.
@@ -392,8 +399,26 @@ fn type_known(object: &RawObject, kind: Option<&str>) -> Result<Typed, TypingErr
                 origin,
             })
         }
+        ("Node", "v1") => Typed::Node(name, node_platform(value)),
         _ => Typed::Unaudited,
     })
+}
+
+/// `linux/arm64` from a node's `status.nodeInfo`, else its well-known labels; `None` when
+/// neither says, or says something no platform is named like.
+fn node_platform(node: &Value) -> Option<String> {
+    let field = |pointer: &str| node.pointer(pointer).and_then(Value::as_str);
+    let os = field("/status/nodeInfo/operatingSystem")
+        .or_else(|| field("/metadata/labels/kubernetes.io~1os"))?;
+    let arch = field("/status/nodeInfo/architecture")
+        .or_else(|| field("/metadata/labels/kubernetes.io~1arch"))?;
+    let plain = |s: &str| {
+        !s.is_empty()
+            && s.len() <= 32
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+    };
+    (plain(os) && plain(arch)).then(|| format!("{os}/{arch}"))
 }
 
 fn running_image_ids(pod: &Value) -> BTreeMap<String, String> {

@@ -271,6 +271,9 @@ pub struct Inventory {
     pub admission_policies: Vec<AdmissionPolicy>,
     /// Vulnerability reports of an operator running in the cluster.
     pub scanner_reports: Vec<ScannerReport>,
+    /// Each node's platform (`linux/arm64`), by node name: which image of a multi-platform
+    /// index the pods scheduled there run.
+    pub node_platforms: BTreeMap<String, String>,
     /// Objects read but not audited, counted by kind.
     pub unaudited: BTreeMap<String, usize>,
     /// What could not be read, with file and line.
@@ -297,6 +300,7 @@ impl Inventory {
             network_policies: Vec::new(),
             admission_policies: Vec::new(),
             scanner_reports: Vec::new(),
+            node_platforms: BTreeMap::new(),
             unaudited: BTreeMap::new(),
             errors: Vec::new(),
             kinds_seen: Default::default(),
@@ -330,6 +334,7 @@ impl Inventory {
         self.network_policies.extend(other.network_policies);
         self.admission_policies.extend(other.admission_policies);
         self.scanner_reports.extend(other.scanner_reports);
+        self.node_platforms.extend(other.node_platforms);
         for (kind, count) in other.unaudited {
             *self.unaudited.entry(kind).or_default() += count;
         }

@@ -375,38 +375,88 @@ pub struct ClusterScan {
 /// Images scanned at once: registry reads wait on the network, not on the two cores.
 const PARALLEL_SCANS: usize = 4;
 
-/// One image to scan: what to pull, and the references pods write for it.
+/// One image to scan: what to pull, for which platform, and the references pods write for
+/// it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pull {
     pub reference: String,
+    /// The platform of the nodes its pods run on (`linux/arm64`); `None`: `--platform`.
+    pub platform: Option<String>,
+    /// Those nodes: a pod there runs this platform's image of the digest.
+    pub nodes: Vec<String>,
     pub written_as: Vec<String>,
 }
 
-/// The images a cluster runs, once each: by the digest a container status names
-/// (`imageID`, the image that really runs) when it is one a registry serves, else by the
-/// reference the pod spec writes.
+impl Pull {
+    /// `nginx@sha256:… (linux/arm64)`: how notes name it.
+    pub fn label(&self) -> String {
+        match &self.platform {
+            Some(platform) => format!("{} ({platform})", self.reference),
+            None => self.reference.clone(),
+        }
+    }
+}
+
+/// The images a cluster runs, once each per platform: by the digest a pod's container
+/// status names (`imageID`, the image that really runs) for the platform of the pod's node,
+/// else by the reference a pod or controller spec writes. A controller's image that its
+/// running pods already cover is not pulled again by tag.
 pub fn pulls(inventory: &crate::inventory::Inventory) -> Vec<Pull> {
-    let mut by_reference: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    type Key = (String, Option<String>);
+    // (aliases, nodes) per (reference, platform).
+    let mut by_reference: std::collections::BTreeMap<Key, (Vec<String>, Vec<String>)> =
+        Default::default();
+    let mut covered = std::collections::BTreeSet::new();
+    let mut add = |key: Key, image: &str, node: Option<&String>| {
+        let (aliases, nodes) = by_reference.entry(key).or_default();
+        if !aliases.iter().any(|a| a == image) {
+            aliases.push(image.to_string());
+        }
+        if let Some(node) = node.filter(|n| !nodes.contains(n)) {
+            nodes.push(node.clone());
+        }
+    };
+    // Pods first: what runs, and where.
+    for workload in &inventory.workloads {
+        let node = workload.spec.node_name.as_ref();
+        let platform = node
+            .and_then(|node| inventory.node_platforms.get(node))
+            .cloned();
+        for container in &workload.container_ids {
+            let Some(image) = container.image.as_deref().filter(|i| !i.is_empty()) else {
+                continue;
+            };
+            let Some(running) = workload
+                .running_image_ids
+                .get(container.name.as_ref())
+                .and_then(|id| pullable(id))
+            else {
+                continue;
+            };
+            covered.insert(image.to_string());
+            add(
+                (running, platform.clone()),
+                image,
+                node.filter(|_| platform.is_some()),
+            );
+        }
+    }
     for workload in crate::checks::audited_workloads(inventory) {
         for container in &workload.container_ids {
             let Some(image) = container.image.as_deref().filter(|i| !i.is_empty()) else {
                 continue;
             };
-            let running = workload
-                .running_image_ids
-                .get(container.name.as_ref())
-                .and_then(|id| pullable(id));
-            let reference = running.unwrap_or_else(|| image.to_string());
-            let aliases = by_reference.entry(reference).or_default();
-            if !aliases.iter().any(|a| a == image) {
-                aliases.push(image.to_string());
+            if !covered.contains(image) {
+                add((image.to_string(), None), image, None);
             }
         }
     }
     by_reference
         .into_iter()
-        .map(|(reference, written_as)| Pull {
+        .map(|((reference, platform), (written_as, nodes))| Pull {
             reference,
+            platform,
+            nodes,
             written_as,
         })
         .collect()
@@ -461,11 +511,12 @@ pub fn scan_cluster(
     let mut notes = Vec::new();
     let (mut scanned, mut cached) = (0, 0);
     let today = crate::time::today();
+    let mut known_images = Vec::new();
     for (pull, result) in results.into_inner().unwrap_or_default() {
         let (read, from_cache) = match result {
             Ok(found) => found,
             Err(e) => {
-                notes.push(format!("image {}: not scanned: {e}", pull.reference));
+                notes.push(format!("image {}: not scanned: {e}", pull.label()));
                 continue;
             }
         };
@@ -482,7 +533,7 @@ pub fn scan_cluster(
         notes.extend(
             scan.notes
                 .iter()
-                .map(|n| format!("image {}: {n}", pull.reference)),
+                .map(|n| format!("image {}: {n}", pull.label())),
         );
         if !scan.evaluated {
             // An OS kaudit does not match is not "no vulnerabilities": the image stays
@@ -498,9 +549,21 @@ pub fn scan_cluster(
             .filter(|os| !os.family.is_empty()),
             eosl: scan.os.eosl,
             vulnerabilities: scan.vulnerabilities,
-            source: format!("kaudit's scan of {}", pull.reference),
+            source: format!("kaudit's scan of {}", pull.label()),
         };
-        let digests: Vec<String> = scan.digest.into_iter().collect();
+        known_images.push((pull, scan.digest, known));
+    }
+    // An image that runs on several platforms answers for its tag and digest with its most
+    // vulnerable platform (never the cleanest by chance); a pod on a known node gets its own.
+    known_images.sort_by_key(|(pull, _, known)| (known.vulnerabilities.len(), pull.label()));
+    for (pull, digest, known) in known_images {
+        let digests: Vec<String> = digest.into_iter().collect();
+        if let Some(asked) = crate::image_ref::ImageRef::parse(&pull.reference)
+            .and_then(|r| r.digest)
+            .filter(|_| !pull.nodes.is_empty())
+        {
+            facts.insert_on_nodes(&pull.nodes, &asked, known.clone());
+        }
         for alias in &pull.written_as {
             facts.insert(alias, &digests, known.clone());
         }
@@ -519,10 +582,15 @@ fn read_one(pull: &Pull, options: &ClusterScan) -> Result<(ImageContents, bool),
         .map(|r| r.registry)
         .unwrap_or_default();
     let credentials = crate::registry::auth::from_docker_config(&registry)?;
+    let platform = pull
+        .platform
+        .as_deref()
+        .and_then(Platform::parse)
+        .unwrap_or_else(|| options.platform.clone());
     read(
         &Target::Reference(pull.reference.clone()),
         &Options {
-            platform: options.platform.clone(),
+            platform,
             remote: RemoteOptions {
                 insecure: options.insecure.clone(),
                 timeout: options.timeout,

@@ -44,6 +44,8 @@ impl ImageVulnerabilities {
 pub struct ImageFacts {
     by_reference: HashMap<String, Arc<ImageVulnerabilities>>,
     by_digest: HashMap<String, Arc<ImageVulnerabilities>>,
+    /// By (node, digest): what a multi-platform image is on the platform of that node.
+    by_node: HashMap<(String, String), Arc<ImageVulnerabilities>>,
     /// `Trivy reports (2 files)`, `demo database`: said where nothing is known of an image.
     pub source: String,
 }
@@ -72,6 +74,16 @@ impl ImageFacts {
         }
     }
 
+    /// Records what `digest` (a multi-platform index, say) is on the given nodes.
+    pub fn insert_on_nodes(&mut self, nodes: &[String], digest: &str, facts: ImageVulnerabilities) {
+        let facts = Arc::new(facts);
+        let bare = digest.rsplit('@').next().unwrap_or(digest);
+        for node in nodes {
+            self.by_node
+                .insert((node.clone(), bare.to_string()), facts.clone());
+        }
+    }
+
     /// The vulnerabilities of the image a pod names: by digest when it pins one, else by its
     /// reference (`busybox:1.36` and `docker.io/library/busybox:1.36` are one image).
     pub fn get(&self, reference: &str) -> Option<&ImageVulnerabilities> {
@@ -85,15 +97,21 @@ impl ImageFacts {
     }
 
     /// The vulnerabilities of what a container runs: by the digest its status names
-    /// (`imageID`; the tag may have moved since the pod started), else as [`Self::get`].
+    /// (`imageID`; the tag may have moved since the pod started) on the pod's node, else
+    /// that digest on any platform, else as [`Self::get`].
     pub fn get_running(
         &self,
         reference: &str,
         image_id: Option<&str>,
+        node: Option<&str>,
     ) -> Option<&ImageVulnerabilities> {
-        image_id
-            .and_then(|id| id.rsplit('@').next())
-            .and_then(|digest| self.by_digest.get(digest))
+        let digest = image_id.and_then(|id| id.rsplit('@').next());
+        let on_node = match (node, digest) {
+            (Some(node), Some(digest)) => self.by_node.get(&(node.to_string(), digest.to_string())),
+            _ => None,
+        };
+        on_node
+            .or_else(|| digest.and_then(|d| self.by_digest.get(d)))
             .map(Arc::as_ref)
             .or_else(|| self.get(reference))
     }

@@ -191,6 +191,7 @@ const KINDS: &[Kind] = &[
     ),
     k("", "v1", "podtemplates", "PodTemplate", true),
     k("", "v1", "services", "Service", true),
+    k("", "v1", "nodes", "Node", false),
     k("apps", "v1", "deployments", "Deployment", true),
     k("apps", "v1", "daemonsets", "DaemonSet", true),
     k("apps", "v1", "statefulsets", "StatefulSet", true),

@@ -83,6 +83,8 @@ const fn optional(
 }
 
 pub const NAMESPACES: Resource = core("namespaces", "Namespace", false);
+/// Read for the image scan (no rule reads nodes).
+pub const NODES: Resource = core("nodes", "Node", false);
 
 /// Everything kaudit lists, namespaces first (the other lists may depend on them).
 pub const RESOURCES: &[Resource] = &[
@@ -126,6 +128,8 @@ pub const RESOURCES: &[Resource] = &[
         "NetworkPolicy",
         true,
     ),
+    // Only each node's platform is kept: which image of a multi-platform index runs there.
+    NODES,
     optional(
         "kyverno.io",
         "v1",
@@ -157,7 +161,7 @@ mod tests {
     #[test]
     fn every_resource_read_feeds_a_part_rules_read() {
         use crate::inventory::input::Part;
-        for r in RESOURCES.iter().filter(|r| !r.optional) {
+        for r in RESOURCES.iter().filter(|r| !r.optional && **r != NODES) {
             let part = Part::of_resource(&r.display());
             assert!(part.is_some(), "{} feeds no part", r.display());
             assert!(
