@@ -67,7 +67,7 @@ pub struct Os {
 }
 
 /// One installed OS package.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
 pub struct Package {
     pub name: String,

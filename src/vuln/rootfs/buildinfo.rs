@@ -7,7 +7,7 @@
 use super::{Error, Files};
 
 /// What one layer (or a root folder) says of its build.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
 pub struct BuildInfo {
     /// Repositories (`rhel-7-server-rpms`), from the content manifest.

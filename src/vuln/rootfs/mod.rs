@@ -1,5 +1,5 @@
 //! What an image's root filesystem says about itself: its OS release and its installed
-//! OS packages (dpkg, apk), read the way Trivy's analyzers read them. Only the few files that
+//! OS packages (dpkg, apk, rpm), read the way Trivy's analyzers read them. Only the few files that
 //! matter are opened, each with a size cap; a link is never followed out of the root.
 //!
 //! The files come through [`Files`]: an unpacked folder ([`Dir`]) or an image's layers
@@ -13,6 +13,8 @@ pub mod jar;
 pub mod lang;
 pub mod release;
 pub mod rpm;
+pub mod rpm_bdb;
+pub mod rpm_ndb;
 
 use super::{Os, Package};
 use std::path::{Component, Path, PathBuf};
@@ -32,7 +34,7 @@ pub enum Error {
 pub struct Contents {
     pub os: Os,
     pub packages: Vec<Package>,
-    /// Package databases found but not read (an rpm database, say), or read with errors.
+    /// Package databases found but not read (a damaged rpm database, say), or read with errors.
     pub notes: Vec<String>,
     /// Python, Node.js and Go packages.
     #[serde(default)]
@@ -284,20 +286,21 @@ pub fn packages(files: &dyn Files) -> Result<(Vec<Package>, Vec<String>), Error>
     if let Some(text) = files.read("lib/apk/db/installed")? {
         found.extend(apk::parse(&text));
     }
-    for rpmdb in &PACKAGE_DATABASES[3..6] {
-        if let Some(bytes) = files.read_bytes(rpmdb)? {
-            match rpm::parse_sqlite(&bytes) {
-                Ok(packages) => found.extend(packages),
-                Err(e) => notes.push(format!("{rpmdb}: not read: {e}")),
+    // Like Trivy, every RPM database present is read (an image may hold an old BerkeleyDB
+    // `Packages` beside the `rpmdb.sqlite` rpm converted it to), each for the form its
+    // bytes have; a package two of them list is counted once.
+    let mut seen = std::collections::HashSet::new();
+    for rpmdb in &PACKAGE_DATABASES[3..] {
+        let read = files
+            .read_bytes(rpmdb)
+            .map_err(|e| e.to_string())
+            .and_then(|bytes| bytes.map(|b| rpm::parse_database(&b)).transpose());
+        match read {
+            Ok(Some(packages)) => {
+                found.extend(packages.into_iter().filter(|p| seen.insert(p.clone())));
             }
-        }
-    }
-    for rpmdb in &PACKAGE_DATABASES[6..] {
-        // Present, readable or not (a big one is over the size cap).
-        if !matches!(files.read_bytes(rpmdb), Ok(None)) {
-            notes.push(format!(
-                "{rpmdb}: a BerkeleyDB or NDB RPM database, which kaudit does not read yet; this image's RPM packages are not evaluated"
-            ));
+            Ok(None) => {}
+            Err(e) => notes.push(format!("{rpmdb}: not read: {e}")),
         }
     }
     Ok((found, notes))
@@ -321,4 +324,66 @@ fn dir_entries(root: &Path, path: &str) -> Result<Option<Vec<String>>, Error> {
         .collect();
     names.sort();
     Ok(Some(names))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rpm::tests::package_blob;
+
+    fn put(root: &Path, path: &str, bytes: &[u8]) {
+        let full = root.join(path);
+        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+        std::fs::write(full, bytes).unwrap();
+    }
+
+    #[test]
+    fn every_rpm_database_is_read_and_a_package_listed_twice_counts_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let bash = package_blob("bash", "5.1.8", "9.el9", "x86_64");
+        let curl = package_blob("curl", "7.76.1", "29.el9_4", "x86_64");
+        let zypper = package_blob("zypper", "1.14.68", "150400.3.3.1", "x86_64");
+        // rpm's conversion leaves the BerkeleyDB file beside the SQLite one it made.
+        let sqlite = root.join("var/lib/rpm/rpmdb.sqlite");
+        std::fs::create_dir_all(sqlite.parent().unwrap()).unwrap();
+        let db = rusqlite::Connection::open(&sqlite).unwrap();
+        db.execute_batch("CREATE TABLE Packages (hnum INTEGER PRIMARY KEY, blob BLOB NOT NULL)")
+            .unwrap();
+        for blob in [&bash, &curl] {
+            db.execute("INSERT INTO Packages (blob) VALUES (?1)", [blob])
+                .unwrap();
+        }
+        drop(db);
+        put(
+            root,
+            "var/lib/rpm/Packages",
+            &rpm_bdb::tests::write(&[bash.clone(), curl.clone()], 4096, false),
+        );
+        put(
+            root,
+            "usr/lib/sysimage/rpm/Packages.db",
+            &rpm_ndb::tests::write(&[zypper]),
+        );
+        put(root, "var/lib/rpm/Packages.db", b"half a database");
+        let (packages, notes) = packages(&Dir(root)).unwrap();
+        let listed: Vec<String> = packages
+            .iter()
+            .map(|p| format!("{} {} {}", p.name, p.version, p.arch))
+            .collect();
+        assert_eq!(
+            listed,
+            [
+                "bash 5.1.8-9.el9 x86_64",
+                "curl 7.76.1-29.el9_4 x86_64",
+                "zypper 1.14.68-150400.3.3.1 x86_64",
+            ]
+        );
+        assert_eq!(
+            notes,
+            [
+                "var/lib/rpm/Packages.db: not read: not an RPM database (neither SQLite, BerkeleyDB hash nor NDB)"
+            ]
+        );
+    }
 }

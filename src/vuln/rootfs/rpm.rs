@@ -1,18 +1,24 @@
-//! RPM's package database in its SQLite form (`rpmdb.sqlite`: Fedora 33+, RHEL/Rocky/Alma 9,
-//! Amazon Linux 2023): one row per package in `Packages`, its `blob` an RPM header. kaudit
-//! reads the header's tag index itself (a few tags: name, epoch, version, release, arch,
-//! source RPM, modularity label), each entry checked against the blob's bounds; the older
-//! BerkeleyDB and NDB forms are not read (the caller says so).
+//! RPM's package database in its three forms, told apart by their first bytes (go-rpmdb
+//! tries each form in turn), so a file is read for what it is, whatever its name:
 //!
-//! The database is opened from memory (read-only), so a file from an image is never handed
-//! to SQLite by path and nothing is written beside it.
+//! - SQLite (`rpmdb.sqlite`: Fedora 33+, RHEL/Rocky/Alma 9, Amazon Linux 2023): one row per
+//!   package in `Packages`, its `blob` an RPM header;
+//! - BerkeleyDB (`Packages`: RHEL/CentOS 5 to 8, Amazon Linux 2), see [`super::rpm_bdb`];
+//! - NDB (`Packages.db`: SUSE), see [`super::rpm_ndb`].
+//!
+//! Each gives header blobs, and kaudit reads a header's tag index itself (a few tags: name,
+//! epoch, version, release, arch, source RPM, modularity label), each entry checked against
+//! the blob's bounds.
+//!
+//! The SQLite database is opened from memory (read-only), so a file from an image is never
+//! handed to SQLite by path and nothing is written beside it.
 
 use crate::vuln::Package;
 
 /// rpm refuses headers over 256 MiB (`headerMaxbytes`); no real one comes near.
 const MAX_HEADER_BYTES: usize = 256 << 20;
-/// Rows read at most: a real system has a few thousand packages.
-const MAX_PACKAGES: usize = 200_000;
+/// Headers read at most: a real system has a few thousand packages.
+pub(super) const MAX_PACKAGES: usize = 200_000;
 
 const TAG_NAME: u32 = 1000;
 const TAG_VERSION: u32 = 1001;
@@ -25,6 +31,32 @@ const TAG_MODULARITYLABEL: u32 = 5096;
 const TYPE_INT32: u32 = 4;
 const TYPE_STRING: u32 = 6;
 const TYPE_I18NSTRING: u32 = 9;
+
+/// The installed packages of an RPM database's bytes, whichever of the three forms it is.
+pub fn parse_database(bytes: &[u8]) -> Result<Vec<Package>, String> {
+    if bytes.starts_with(b"SQLite format 3\0") {
+        parse_sqlite(bytes)
+    } else if bytes.starts_with(b"RpmP") {
+        parse_ndb(bytes)
+    } else if bytes.get(12..16).is_some_and(|magic| {
+        // BerkeleyDB's hash magic, in either byte order.
+        magic == [0x61, 0x15, 0x06, 0x00] || magic == [0x00, 0x06, 0x15, 0x61]
+    }) {
+        parse_bdb(bytes)
+    } else {
+        Err("not an RPM database (neither SQLite, BerkeleyDB hash nor NDB)".into())
+    }
+}
+
+/// The installed packages of a BerkeleyDB `Packages` file's bytes.
+pub fn parse_bdb(bytes: &[u8]) -> Result<Vec<Package>, String> {
+    from_headers(super::rpm_bdb::header_blobs(bytes)?.into_iter().map(Ok))
+}
+
+/// The installed packages of an NDB `Packages.db` file's bytes.
+pub fn parse_ndb(bytes: &[u8]) -> Result<Vec<Package>, String> {
+    from_headers(super::rpm_ndb::header_blobs(bytes)?.into_iter().map(Ok))
+}
 
 /// The installed packages of an `rpmdb.sqlite` file's bytes.
 pub fn parse_sqlite(bytes: &[u8]) -> Result<Vec<Package>, String> {
@@ -46,15 +78,25 @@ pub fn parse_sqlite(bytes: &[u8]) -> Result<Vec<Package>, String> {
     let mut statement = connection
         .prepare("SELECT blob FROM Packages")
         .map_err(|e| format!("no Packages table: {e}"))?;
-    let mut rows = statement.query([]).map_err(|e| e.to_string())?;
+    let rows = statement
+        .query_map([], |row| row.get::<_, Vec<u8>>(0))
+        .map_err(|e| e.to_string())?;
+    from_headers(rows.map(|row| row.map_err(|e| e.to_string())))
+}
+
+/// The packages of a database's header blobs, whatever their form: at most
+/// [`MAX_PACKAGES`]; a header that does not read is skipped, unless none reads (then the
+/// file is not taken for an empty database).
+fn from_headers(
+    blobs: impl IntoIterator<Item = Result<Vec<u8>, String>>,
+) -> Result<Vec<Package>, String> {
     let mut packages = Vec::new();
     let mut unreadable = 0usize;
-    while let Some(row) = rows.next().map_err(|e| e.to_string())? {
-        if packages.len() >= MAX_PACKAGES {
+    for (n, blob) in blobs.into_iter().enumerate() {
+        if n >= MAX_PACKAGES {
             return Err(format!("more than {MAX_PACKAGES} packages"));
         }
-        let blob: Vec<u8> = row.get(0).map_err(|e| e.to_string())?;
-        match header(&blob).map(package) {
+        match header(&blob?).map(package) {
             Some(Some(p)) => packages.push(p),
             Some(None) => {}
             None => unreadable += 1,
@@ -182,7 +224,7 @@ fn split_source_rpm(file: &str) -> Option<(&str, &str, &str)> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// A header blob with the given (tag, type, value) entries.
@@ -201,6 +243,132 @@ mod tests {
         out.extend(index);
         out.extend(data);
         out
+    }
+
+    /// The header of an installed package, its source RPM named after it.
+    pub(crate) fn package_blob(name: &str, version: &str, release: &str, arch: &str) -> Vec<u8> {
+        let z = |s: &str| format!("{s}\0").into_bytes();
+        blob(&[
+            (TAG_NAME, TYPE_STRING, &z(name)),
+            (TAG_VERSION, TYPE_STRING, &z(version)),
+            (TAG_RELEASE, TYPE_STRING, &z(release)),
+            (TAG_ARCH, TYPE_STRING, &z(arch)),
+            (
+                TAG_SOURCERPM,
+                TYPE_STRING,
+                &z(&format!("{name}-{version}-{release}.src.rpm")),
+            ),
+        ])
+    }
+
+    /// What a user sees of a package list: name, version, arch.
+    fn listed(packages: &[Package]) -> Vec<String> {
+        packages
+            .iter()
+            .map(|p| format!("{} {} {}", p.name, p.version, p.arch))
+            .collect()
+    }
+
+    fn installed() -> Vec<Vec<u8>> {
+        let mut openssl = blob(&[
+            (TAG_NAME, TYPE_STRING, b"openssl-libs\0"),
+            (TAG_EPOCH, TYPE_INT32, &1u32.to_be_bytes()),
+            (TAG_VERSION, TYPE_STRING, b"1.0.2k\0"),
+            (TAG_RELEASE, TYPE_STRING, b"26.el7_9\0"),
+            (TAG_ARCH, TYPE_STRING, b"x86_64\0"),
+            (
+                TAG_SOURCERPM,
+                TYPE_STRING,
+                b"openssl-1.0.2k-26.el7_9.src.rpm\0",
+            ),
+        ]);
+        // Padded as rpm pads its headers' data: trailing bytes are not read.
+        openssl.extend_from_slice(&[0; 3]);
+        vec![
+            package_blob("bash", "4.2.46", "35.el7_9", "x86_64"),
+            openssl,
+            // Big enough to span many overflow pages and NDB blocks.
+            blob(&[
+                (TAG_NAME, TYPE_STRING, b"tzdata\0"),
+                (TAG_VERSION, TYPE_STRING, b"2024a\0"),
+                (TAG_RELEASE, TYPE_STRING, b"1.el7\0"),
+                (TAG_ARCH, TYPE_STRING, b"noarch\0"),
+                (1004, TYPE_STRING, &[b'x'; 20_000]),
+            ]),
+        ]
+    }
+
+    #[test]
+    fn berkeleydb_and_ndb_databases_list_their_packages() {
+        let want = [
+            "bash 4.2.46-35.el7_9 x86_64",
+            "openssl-libs 1:1.0.2k-26.el7_9 x86_64",
+            "tzdata 2024a-1.el7 noarch",
+        ];
+        let files = [
+            (
+                "bdb",
+                super::super::rpm_bdb::tests::write(&installed(), 4096, false),
+            ),
+            (
+                "bdb s390x",
+                super::super::rpm_bdb::tests::write(&installed(), 512, true),
+            ),
+            ("ndb", super::super::rpm_ndb::tests::write(&installed())),
+        ];
+        for (kind, file) in files {
+            let packages = parse_database(&file).unwrap();
+            assert_eq!(listed(&packages), want, "{kind}");
+            assert_eq!(
+                (
+                    packages[1].source_name.as_str(),
+                    packages[1].source_version.as_str()
+                ),
+                ("openssl", "1:1.0.2k-26.el7_9"),
+                "{kind}"
+            );
+        }
+        assert_eq!(
+            listed(
+                &parse_bdb(&super::super::rpm_bdb::tests::write(
+                    &installed(),
+                    1024,
+                    false
+                ))
+                .unwrap()
+            ),
+            want
+        );
+        assert_eq!(
+            listed(&parse_ndb(&super::super::rpm_ndb::tests::write(&installed())).unwrap()),
+            want
+        );
+    }
+
+    #[test]
+    fn databases_of_garbage_headers_or_no_database_are_refused() {
+        let garbage = vec![vec![0xff; 64], b"not a header".to_vec()];
+        for file in [
+            super::super::rpm_bdb::tests::write(&garbage, 512, false),
+            super::super::rpm_ndb::tests::write(&garbage),
+        ] {
+            let err = parse_database(&file).unwrap_err();
+            assert!(err.contains("2 package headers could not be read"), "{err}");
+        }
+        // One damaged header among good ones: the others are still listed.
+        let mut mixed = installed();
+        mixed.insert(1, b"damaged".to_vec());
+        let packages = parse_database(&super::super::rpm_ndb::tests::write(&mixed)).unwrap();
+        assert_eq!(packages.len(), 3);
+        for bytes in [&b""[..], b"hello", &[0u8; 8192]] {
+            let err = parse_database(bytes).unwrap_err();
+            assert!(err.contains("not an RPM database"), "{err}");
+        }
+        // Named by its magic but not one inside.
+        let mut fake = vec![0u8; 600];
+        fake[12..16].copy_from_slice(&0x0006_1561u32.to_le_bytes());
+        assert!(parse_database(&fake).unwrap_err().contains("BerkeleyDB"));
+        assert!(parse_database(b"RpmP").unwrap_err().contains("NDB"));
     }
 
     #[test]
