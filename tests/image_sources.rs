@@ -4,6 +4,8 @@
 //! the per-digest cache; and what hostile images and registries get: a clear error naming
 //! the image and layer, never a panic.
 
+#[path = "common/debian_images.rs"]
+mod debian_images;
 #[path = "common/images.rs"]
 mod images;
 #[path = "common/registry.rs"]
@@ -11,60 +13,11 @@ mod registry;
 #[path = "common/trivydb.rs"]
 mod trivydb;
 
+use debian_images::{GLIBC, db, debian_image, kaudit};
 use images::{Compression, Entry, Image};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-const GLIBC: &[u8] = b"Package: libc6\nStatus: install ok installed\nArchitecture: amd64\nSource: glibc\nVersion: 2.36-9+deb12u3\n\nPackage: libc-bin\nStatus: install ok installed\nArchitecture: amd64\nSource: glibc\nVersion: 2.36-9+deb12u3\n";
-
-fn with_openssl() -> Vec<u8> {
-    let mut status = GLIBC.to_vec();
-    status.extend_from_slice(b"\nPackage: libssl3\nStatus: install ok installed\nArchitecture: amd64\nSource: openssl\nVersion: 3.0.11-1~deb12u1\n");
-    status
-}
-
-/// A Debian 12 image: the base layer installs glibc, the next adds OpenSSL (rewriting the
-/// dpkg status), and a third removes a file with a whiteout and carries hostile entries.
-fn debian_image(architecture: &str) -> Image {
-    let base = images::tar(&[
-        Entry::Dir("etc/"),
-        Entry::File("etc/debian_version", b"12.2\n"),
-        Entry::File("etc/motd", b"hello"),
-        Entry::File("var/lib/dpkg/status", GLIBC),
-    ]);
-    let openssl = with_openssl();
-    let app = images::tar(&[Entry::File("./var/lib/dpkg/status", &openssl)]);
-    let hostile = images::tar(&[
-        Entry::File("etc/.wh.motd", b""),
-        Entry::File("../../../tmp/kaudit-escape", b"x"),
-        Entry::Symlink("etc/os-release", "/etc/passwd"),
-    ]);
-    Image::new(
-        vec![
-            (base, Compression::Gzip),
-            (app, Compression::Zstd),
-            (hostile, Compression::None),
-        ],
-        architecture,
-    )
-}
-
-fn db(dir: &Path) -> PathBuf {
-    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/vuln");
-    let text = std::fs::read_to_string(fixtures.join("db/debian.yaml")).unwrap();
-    trivydb::build(dir, &[text])
-}
-
-fn kaudit(args: &[&str], data: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kaudit"))
-        .args(args)
-        .env_remove("KAUDIT_TRIVY_DB")
-        .env("KAUDIT_DATA_DIR", data)
-        .env("DOCKER_CONFIG", data.join("docker"))
-        .output()
-        .unwrap()
-}
+use std::process::Command;
 
 struct Scan {
     code: Option<i32>,
@@ -465,93 +418,6 @@ fn a_registry_that_wants_a_login_gets_the_docker_config_credentials() {
 }
 
 #[test]
-fn an_audit_scans_the_images_its_workloads_run() {
-    let Some(registry) = registry::start_or_skip("audit --scan-images", None) else {
-        return;
-    };
-    let dir = tempfile::tempdir().unwrap();
-    let db = db(dir.path());
-    let image = debian_image("amd64");
-    registry.push("shop/web", "1.0", &[&image], None);
-    let addr = &registry.addr;
-    let manifests = dir.path().join("k8s");
-    std::fs::create_dir_all(&manifests).unwrap();
-    // A Deployment by tag, and a Pod whose status says which digest runs (its tag has since
-    // been deleted from the registry: only the digest can be read).
-    std::fs::write(
-        manifests.join("web.yaml"),
-        format!(
-            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: web, namespace: shop}}\nspec:\n  selector: {{matchLabels: {{app: web}}}}\n  template:\n    metadata: {{labels: {{app: web}}}}\n    spec:\n      containers:\n      - name: web\n        image: {addr}/shop/web:1.0\n---\napiVersion: v1\nkind: Pod\nmetadata: {{name: batch, namespace: shop}}\nspec:\n  containers:\n  - name: batch\n    image: {addr}/shop/web:gone\nstatus:\n  containerStatuses:\n  - name: batch\n    imageID: {addr}/shop/web@{}\n",
-            image.manifest.digest
-        ),
-    )
-    .unwrap();
-    let audit = || {
-        let out = kaudit(
-            &[
-                "scan",
-                "--manifests",
-                manifests.to_str().unwrap(),
-                "--scan-images",
-                "--trivy-db",
-                db.to_str().unwrap(),
-                "--format",
-                "json",
-            ],
-            dir.path(),
-        );
-        let report: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
-        assert!(
-            report.is_object(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        report
-    };
-    let report = audit();
-    let fired = |report: &Value, rule: &str| -> Vec<String> {
-        let mut containers: Vec<String> = report["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|f| f["rule_id"] == rule)
-            .map(|f| f["subject"]["container"].as_str().unwrap().to_string())
-            .collect();
-        containers.sort();
-        containers
-    };
-    // glibc's high vulnerability with a fix runs in both containers.
-    assert_eq!(
-        fired(&report, "VUL002"),
-        ["batch", "web"],
-        "{}",
-        report["source"]["notes"]
-    );
-    let notes = report["source"]["notes"].to_string();
-    assert!(
-        notes.contains("2 of 2 images scanned ("), // both name one digest: one may find the other's work
-        "{notes}"
-    );
-    let summary = &report["vulnerabilities"];
-    assert!(
-        summary["source"]
-            .as_str()
-            .unwrap()
-            .contains("kaudit's scan"),
-        "{summary}"
-    );
-
-    // The second audit reads no layer: both digests come from the store.
-    let again = audit();
-    assert_eq!(fired(&again, "VUL002"), ["batch", "web"]);
-    let notes = again["source"]["notes"].to_string();
-    assert!(
-        notes.contains("2 of 2 images scanned (2 from kaudit's per-digest cache)"),
-        "{notes}"
-    );
-}
-
-#[test]
 fn python_and_node_packages_in_layers_are_matched_and_attributed() {
     let dir = tempfile::tempdir().unwrap();
     let db = db(dir.path());
@@ -746,83 +612,4 @@ fn a_go_binary_in_a_layer_is_read_for_its_modules() {
             .unwrap()
             .starts_with("v1.")
     );
-}
-
-#[test]
-fn each_pod_is_judged_on_the_platform_of_its_node() {
-    let Some(registry) = registry::start_or_skip("audit --scan-images per node platform", None)
-    else {
-        return;
-    };
-    let dir = tempfile::tempdir().unwrap();
-    let db = db(dir.path());
-    // One index: the amd64 image carries the vulnerable glibc, the arm64 one no packages.
-    let amd = debian_image("amd64");
-    let arm = Image::new(
-        vec![(
-            images::tar(&[
-                Entry::File("etc/debian_version", b"12.2\n"),
-                Entry::File("var/lib/dpkg/status", b""),
-            ]),
-            Compression::Gzip,
-        )],
-        "arm64",
-    );
-    let index = images::index(&[(&amd, "linux", "amd64"), (&arm, "linux", "arm64")]);
-    registry.push("shop/web", "1.0", &[&amd, &arm], Some(&index));
-    let addr = &registry.addr;
-    let index_digest = index.digest.clone();
-    let manifests = dir.path().join("k8s");
-    std::fs::create_dir_all(&manifests).unwrap();
-    let pod = |name: &str, node: &str| {
-        format!(
-            "apiVersion: v1\nkind: Pod\nmetadata: {{name: {name}, namespace: shop}}\nspec:\n  nodeName: {node}\n  containers:\n  - name: {name}\n    image: {addr}/shop/web:1.0\nstatus:\n  containerStatuses:\n  - name: {name}\n    imageID: {addr}/shop/web@{index_digest}\n"
-        )
-    };
-    let node = |name: &str, arch: &str| {
-        format!(
-            "apiVersion: v1\nkind: Node\nmetadata:\n  name: {name}\n  labels: {{kubernetes.io/arch: {arch}, kubernetes.io/os: linux}}\nstatus:\n  nodeInfo: {{architecture: {arch}, operatingSystem: linux}}\n"
-        )
-    };
-    std::fs::write(
-        manifests.join("cluster.yaml"),
-        [
-            node("graviton-1", "arm64"),
-            node("xeon-1", "amd64"),
-            pod("edge", "graviton-1"),
-            pod("core", "xeon-1"),
-        ]
-        .join("---\n"),
-    )
-    .unwrap();
-    let out = kaudit(
-        &[
-            "scan",
-            "--manifests",
-            manifests.to_str().unwrap(),
-            "--scan-images",
-            "--trivy-db",
-            db.to_str().unwrap(),
-            "--format",
-            "json",
-        ],
-        dir.path(),
-    );
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
-    assert!(
-        report.is_object(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let fired: Vec<&str> = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["rule_id"] == "VUL002")
-        .map(|f| f["subject"]["container"].as_str().unwrap())
-        .collect();
-    // The pod on the arm64 node runs the clean image; the one on amd64 the vulnerable one.
-    assert_eq!(fired, ["core"], "{}", report["source"]["notes"]);
-    let notes = report["source"]["notes"].to_string();
-    assert!(notes.contains("2 of 2 images scanned"), "{notes}");
 }
