@@ -198,13 +198,18 @@ pub fn assemble(
     let summary = summarize(inv, config, &findings, &coverage);
     let vulnerabilities = config.vulnerabilities.as_ref().map(|facts| {
         let workloads = checks::audited_workloads(inv);
-        let images: Vec<(&str, Option<crate::findings::Location>)> = workloads
+        let images: Vec<(&str, Option<crate::findings::Location>, String)> = workloads
             .iter()
             .flat_map(|w| {
+                let name = if w.namespace.is_empty() {
+                    format!("{} {}", w.kind.as_str(), w.name)
+                } else {
+                    format!("{} {}/{}", w.kind.as_str(), w.namespace, w.name)
+                };
                 crate::inventory::containers::containers(&w.spec)
                     .into_iter()
                     .filter_map(|c| c.image.filter(|i| !i.is_empty()))
-                    .map(|image| (image, checks::location(w)))
+                    .map(move |image| (image, checks::location(w), name.clone()))
             })
             .collect();
         facts.summarize(images)

@@ -18,9 +18,9 @@ pub fn markdown(out: &mut String, r: &Report) {
     if !summary.images.is_empty() {
         let _ = writeln!(
             out,
-            "| Image | OS | End of life | Critical | High | Medium | Low | With a fix |"
+            "| Image | Workloads | OS | End of life | Critical | High | Medium | Low | With a fix |"
         );
-        let _ = writeln!(out, "|---|---|---|---|---|---|---|---|");
+        let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|");
         for i in &summary.images {
             let os =
                 i.os.as_ref()
@@ -32,8 +32,9 @@ pub fn markdown(out: &mut String, r: &Report) {
             };
             let _ = writeln!(
                 out,
-                "| {} | {os} | {eol} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {os} | {eol} | {} | {} | {} | {} | {} |",
                 md_code(&i.image),
+                i.workloads.len(),
                 i.critical,
                 i.high,
                 i.medium,
@@ -54,6 +55,7 @@ pub fn markdown(out: &mut String, r: &Report) {
             md(&i.image),
             i.vulnerabilities.len()
         );
+        let _ = writeln!(out, "Runs in {}.\n", md(&runs_in(&i.workloads)));
         let _ = writeln!(
             out,
             "| Severity | Vulnerability | Package | Installed | Fixed in | Title |"
@@ -83,6 +85,21 @@ pub fn markdown(out: &mut String, r: &Report) {
                 .join(", ")
         );
     }
+}
+
+/// `Deployment shop/web, Pod shop/batch and 2 more`.
+pub fn runs_in(workloads: &[String]) -> String {
+    const NAMED: usize = 3;
+    let mut text = workloads
+        .iter()
+        .take(NAMED)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if workloads.len() > NAMED {
+        text.push_str(&format!(" and {} more", workloads.len() - NAMED));
+    }
+    text
 }
 
 /// Every image's vulnerabilities, most severe first within each image.
@@ -154,7 +171,7 @@ pub fn html(out: &mut String, r: &Report) {
     };
     let _ = writeln!(
         out,
-        "<h2>Vulnerabilities by image</h2><p>From {}.</p><table><tr><th>Image</th><th>OS</th><th>End of life</th><th>Critical</th><th>High</th><th>Medium</th><th>Low</th><th>With a fix</th></tr>",
+        "<h2>Vulnerabilities by image</h2><p>From {}.</p><table><tr><th>Image</th><th>Workloads</th><th>OS</th><th>End of life</th><th>Critical</th><th>High</th><th>Medium</th><th>Low</th><th>With a fix</th></tr>",
         h(&summary.source)
     );
     for i in &summary.images {
@@ -168,8 +185,9 @@ pub fn html(out: &mut String, r: &Report) {
         };
         let _ = writeln!(
             out,
-            "<tr><td><code>{}</code></td><td>{os}</td><td>{eol}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td><code>{}</code></td><td>{}</td><td>{os}</td><td>{eol}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             h(&i.image),
+            i.workloads.len(),
             i.critical,
             i.high,
             i.medium,
@@ -185,9 +203,10 @@ pub fn html(out: &mut String, r: &Report) {
     {
         let _ = writeln!(
             out,
-            "<details><summary><code>{}</code> ({} vulnerabilities)</summary><table><tr><th>Severity</th><th>Vulnerability</th><th>Package</th><th>Installed</th><th>Fixed in</th><th>Title</th></tr>",
+            "<details><summary><code>{}</code> ({} vulnerabilities)</summary><p>Runs in {}.</p><table><tr><th>Severity</th><th>Vulnerability</th><th>Package</th><th>Installed</th><th>Fixed in</th><th>Title</th></tr>",
             h(&i.image),
-            i.vulnerabilities.len()
+            i.vulnerabilities.len(),
+            h(&runs_in(&i.workloads))
         );
         for v in i.vulnerabilities.iter().take(MAX_PER_IMAGE) {
             let id = if v.primary_url.starts_with("https://") {

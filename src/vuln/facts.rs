@@ -153,6 +153,8 @@ pub struct ImageSummary {
     /// Where the first workload that runs it is defined (a manifest's file and line).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<crate::findings::Location>,
+    /// The workloads that run it (`Deployment shop/web`), in audit order.
+    pub workloads: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub os: Option<Os>,
     pub eosl: Option<bool>,
@@ -168,22 +170,30 @@ pub struct ImageSummary {
 
 impl ImageFacts {
     /// The summary of the images that run (`images`: references as pods write them, with
-    /// where each pod is defined).
+    /// where each pod is defined and the workload's name).
     pub fn summarize<'a>(
         &self,
-        images: impl IntoIterator<Item = (&'a str, Option<crate::findings::Location>)>,
+        images: impl IntoIterator<Item = (&'a str, Option<crate::findings::Location>, String)>,
     ) -> ImagesSummary {
-        let mut seen = std::collections::BTreeSet::new();
+        let mut seen: HashMap<&str, usize> = HashMap::new();
         let mut out = ImagesSummary {
             source: self.source.clone(),
             images: Vec::new(),
             unknown: Vec::new(),
         };
-        for (image, location) in images {
-            if !seen.insert(image) {
+        for (image, location, workload) in images {
+            if let Some(&index) = seen.get(image) {
+                if let Some(known) = out.images.get_mut(index)
+                    && !known.workloads.contains(&workload)
+                {
+                    known.workloads.push(workload);
+                }
                 continue;
             }
+            seen.insert(image, out.images.len());
             let Some(known) = self.get(image) else {
+                // Kept apart from the images' indices: never a valid index into them.
+                seen.insert(image, usize::MAX);
                 out.unknown.push(image.to_string());
                 continue;
             };
@@ -198,6 +208,7 @@ impl ImageFacts {
             out.images.push(ImageSummary {
                 image: image.to_string(),
                 location,
+                workloads: vec![workload],
                 os: known.os.clone(),
                 eosl: known.eosl,
                 critical: known.count("CRITICAL"),
@@ -219,5 +230,57 @@ impl ImageFacts {
                 .cmp(&(a.critical, a.high, a.fixable, &b.image))
         });
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn known(source: &str) -> ImageVulnerabilities {
+        ImageVulnerabilities {
+            os: None,
+            eosl: None,
+            vulnerabilities: Vec::new(),
+            source: source.into(),
+        }
+    }
+
+    #[test]
+    fn an_image_summary_names_every_workload_that_runs_it_once() {
+        let mut facts = ImageFacts::new("test");
+        facts.insert("nginx:1.25", &[], known("a"));
+        let summary = facts.summarize([
+            ("nginx:1.25", None, "Deployment shop/web".to_string()),
+            ("busybox", None, "Pod shop/debug".to_string()),
+            ("nginx:1.25", None, "Deployment shop/admin".to_string()),
+            ("nginx:1.25", None, "Deployment shop/web".to_string()),
+            ("busybox", None, "Pod shop/other".to_string()),
+        ]);
+        assert_eq!(summary.images.len(), 1);
+        assert_eq!(
+            summary.images[0].workloads,
+            ["Deployment shop/web", "Deployment shop/admin"]
+        );
+        assert_eq!(summary.unknown, ["busybox"]);
+    }
+
+    #[test]
+    fn a_pod_on_a_known_node_gets_its_platforms_image() {
+        let mut facts = ImageFacts::new("test");
+        let digest = format!("sha256:{}", "a".repeat(64));
+        facts.insert(&format!("web@{digest}"), &[], known("amd64"));
+        facts.insert_on_nodes(&["arm-1".into()], &digest, known("arm64"));
+        let id = format!("registry/web@{digest}");
+        let on = |node| {
+            facts
+                .get_running("web:1", Some(&id), node)
+                .unwrap()
+                .source
+                .clone()
+        };
+        assert_eq!(on(Some("arm-1")), "arm64");
+        assert_eq!(on(Some("amd-1")), "amd64");
+        assert_eq!(on(None), "amd64");
     }
 }
