@@ -315,7 +315,56 @@ fn image_reading(db_path: &std::path::Path) {
     );
 }
 
+/// RPM databases of go-rpmdb's test data (in the Go module cache once Trivy is built): how
+/// long reading each takes, BerkeleyDB, NDB and SQLite.
+fn rpm_databases() {
+    let Some(cache) = std::env::var_os("HOME")
+        .map(|h| std::path::PathBuf::from(h).join("go/pkg/mod/github.com/knqyf263"))
+    else {
+        return;
+    };
+    let Some(pkg) = std::fs::read_dir(&cache)
+        .ok()
+        .and_then(|d| {
+            d.filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.to_string_lossy().contains("go-rpmdb@"))
+                .max()
+        })
+        .map(|p| p.join("pkg/testdata"))
+    else {
+        println!("rpm databases: skipped (go-rpmdb is not in the Go module cache)");
+        return;
+    };
+    for file in [
+        "centos7-many/Packages",
+        "centos8-modularitylabel/Packages",
+        "sle15-bci/Packages.db",
+        "fedora35/rpmdb.sqlite",
+    ] {
+        let Ok(bytes) = std::fs::read(pkg.join(file)) else {
+            continue;
+        };
+        let mut count = 0;
+        let times: Vec<Duration> = (0..9)
+            .map(|_| {
+                let t = Instant::now();
+                count = kaudit::vuln::rootfs::rpm::parse_database(&bytes)
+                    .map(|p| p.len())
+                    .unwrap_or(0);
+                t.elapsed()
+            })
+            .collect();
+        println!(
+            "rpm database {file}: {:.1} MB, {count} packages read in {:.2} ms (median of 9)",
+            bytes.len() as f64 / 1e6,
+            median(times).as_secs_f64() * 1e3
+        );
+    }
+}
+
 fn main() {
+    rpm_databases();
     side_by_side();
     let dir = tempfile::tempdir().unwrap();
     let started = Instant::now();
