@@ -5,15 +5,13 @@
 //! (Trivy reads regular files only), and every read is capped: the layer's unpacked size,
 //! each file, the number of entries.
 
-use crate::vuln::rootfs::{gobinary, jar};
+use crate::vuln::rootfs::{self, gobinary, jar};
 use std::collections::BTreeMap;
 use std::io::{BufReader, Read};
 use std::sync::Arc;
 
 /// What one layer may unpack to at most; a decompression bomb stops here.
 pub const MAX_LAYER_BYTES: u64 = 8 << 30;
-/// A wanted file bigger than this is not read (dpkg status files are a few MiB).
-pub const MAX_FILE_BYTES: u64 = 64 << 20;
 /// What everything kept of one image weighs at most, over all its layers: file contents,
 /// names, whiteouts (a node_modules tree has tens of thousands of small package.json files).
 pub const MAX_KEPT_BYTES: u64 = 1 << 30;
@@ -197,10 +195,11 @@ pub fn read(
                 }
                 continue;
             }
-            if entry.size() > MAX_FILE_BYTES {
+            let max_file_bytes = rootfs::max_file_bytes(&path);
+            if entry.size() > max_file_bytes {
                 note(format!(
                     "{path}: larger than {} MiB; not read",
-                    MAX_FILE_BYTES >> 20
+                    max_file_bytes >> 20
                 ));
                 if !budget.spend(path.len() as u64) {
                     return Err(over());
@@ -220,7 +219,7 @@ pub fn read(
             }
             let mut bytes = Vec::with_capacity(entry.size() as usize);
             (&mut entry)
-                .take(MAX_FILE_BYTES)
+                .take(max_file_bytes)
                 .read_to_end(&mut bytes)
                 .map_err(|e| LayerError(format!("{path}: {e}")))?;
             layer.files.insert(path, Some(Arc::new(bytes)));

@@ -20,8 +20,19 @@ use super::{Os, Package};
 use std::path::{Component, Path, PathBuf};
 
 /// A file of the image is read up to this size (the biggest dpkg status files are a few
-/// MiB).
+/// MiB)...
 pub const MAX_FILE_BYTES: u64 = 64 << 20;
+/// ...but an RPM database: BerkeleyDB `Packages` files of full RHEL systems pass 100 MiB.
+pub const MAX_RPMDB_BYTES: u64 = 256 << 20;
+
+/// How much of the image's file at `path` is read at most.
+pub fn max_file_bytes(path: &str) -> u64 {
+    if PACKAGE_DATABASES[3..].contains(&path) {
+        MAX_RPMDB_BYTES
+    } else {
+        MAX_FILE_BYTES
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -197,14 +208,14 @@ pub fn read_file(root: &Path, path: &str) -> Result<Option<Vec<u8>>, Error> {
     }
     let mut bytes = Vec::new();
     std::io::Read::read_to_end(
-        &mut std::io::Read::take(file, MAX_FILE_BYTES + 1),
+        &mut std::io::Read::take(file, max_file_bytes(path) + 1),
         &mut bytes,
     )
     .map_err(|e| fail(e.to_string()))?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
+    if bytes.len() as u64 > max_file_bytes(path) {
         return Err(fail(format!(
             "larger than {} MiB; not read",
-            MAX_FILE_BYTES >> 20
+            max_file_bytes(path) >> 20
         )));
     }
     Ok(Some(bytes))
