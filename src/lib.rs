@@ -15,6 +15,7 @@ pub mod rules;
 pub mod sanitize;
 pub mod session;
 pub mod severity;
+pub mod signatures;
 pub mod sources;
 pub mod store;
 pub mod time;

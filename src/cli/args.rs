@@ -342,6 +342,26 @@ pub enum ImageAction {
     /// against Trivy's database: from a registry, an OCI layout, a `docker save` archive or
     /// an unpacked root.
     Scan(ImageScanArgs),
+    /// Find each image's cosign signatures and attestations in its registry (`.sig` and
+    /// `.att` tags, for the index and the platform image) and verify them offline with the
+    /// given public keys. Exit 0 when every image is verified, 1 when one is not (unverified,
+    /// invalid or unsigned), 3 when a registry could not be asked.
+    Verify(ImageVerifyArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ImageVerifyArgs {
+    /// Images in a registry (`registry/repository:tag` or `@sha256:...`). Credentials come
+    /// from the Docker config; loopback registries and those given with --insecure-registry
+    /// are reached over plain HTTP.
+    #[arg(value_name = "REF", required = true)]
+    pub references: Vec<String>,
+    /// A trusted public key (PEM: ECDSA P-256/P-384, RSA, Ed25519), as `cosign
+    /// generate-key-pair` writes `cosign.pub`. Repeat for several.
+    #[arg(long = "key", value_name = "FILE", required = true)]
+    pub keys: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
+    pub format: TextOrJson,
 }
 
 #[derive(Args, Debug, Clone)]

@@ -1,6 +1,10 @@
-//! `kaudit image scan`: one image's known vulnerabilities.
+//! `kaudit image scan`: one image's known vulnerabilities; `kaudit image verify`: images'
+//! signatures.
 
-use super::{AuditArgs, EXIT_FINDINGS, EXIT_OK, ImageFormat, ImageScanArgs};
+use super::{
+    AuditArgs, EXIT_FINDINGS, EXIT_INCOMPLETE, EXIT_OK, ImageFormat, ImageScanArgs,
+    ImageVerifyArgs, TextOrJson,
+};
 use crate::registry::{auth, client::RemoteOptions};
 use crate::report::image_scan;
 use crate::session::image_scan::{self as scanning, Databases, Options, Target};
@@ -75,4 +79,56 @@ pub fn scan(audit: &AuditArgs, args: &ImageScanArgs) -> anyhow::Result<u8> {
         return Ok(EXIT_FINDINGS);
     }
     Ok(EXIT_OK)
+}
+
+pub fn verify(audit: &AuditArgs, args: &ImageVerifyArgs) -> anyhow::Result<u8> {
+    use crate::signatures::{Status, discover, keys::TrustedKey};
+    let keys = args
+        .keys
+        .iter()
+        .map(|path| TrustedKey::load(path))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(anyhow::Error::msg)?;
+    let mut verdicts = Vec::new();
+    for reference in &args.references {
+        let registry = crate::image_ref::ImageRef::parse(reference)
+            .map(|r| r.registry)
+            .unwrap_or_default();
+        let credentials = auth::from_docker_config(&registry).map_err(anyhow::Error::msg)?;
+        let options = RemoteOptions {
+            insecure: audit.insecure_registry.clone(),
+            timeout: audit.registry_timeout(),
+            credentials,
+        };
+        verdicts.push(discover::verify(
+            reference,
+            &keys,
+            &audit.platform(),
+            options,
+        ));
+    }
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    match args.format {
+        TextOrJson::Json => {
+            serde_json::to_writer_pretty(&mut out, &verdicts)?;
+            writeln!(out)?;
+        }
+        TextOrJson::Text => {
+            out.write_all(crate::report::image_verify::text(&verdicts).as_bytes())?
+        }
+    }
+    out.flush()?;
+    let failed = verdicts.iter().any(|v| {
+        matches!(
+            v.status,
+            Status::Unverified | Status::Invalid | Status::Unsigned
+        )
+    });
+    Ok(if failed {
+        EXIT_FINDINGS
+    } else if verdicts.iter().any(|v| v.status == Status::Error) {
+        EXIT_INCOMPLETE
+    } else {
+        EXIT_OK
+    })
 }

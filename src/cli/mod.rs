@@ -95,6 +95,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Some(Command::Db(args)) => db::run(&cli.audit, args.action),
         Some(Command::Image(args)) => match args.action {
             ImageAction::Scan(scan) => image::scan(&cli.audit, &scan),
+            ImageAction::Verify(verify) => image::verify(&cli.audit, &verify),
         },
         Some(Command::Triage(args)) => triage::run(
             &cli.audit,

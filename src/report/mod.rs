@@ -5,6 +5,7 @@ pub mod csv;
 mod history;
 pub mod html;
 pub mod image_scan;
+pub mod image_verify;
 pub mod json;
 pub mod junit;
 pub mod markdown;

@@ -178,6 +178,44 @@ impl Image {
         }
     }
 
+    /// What cosign pushes under `sha256-<hex>.sig` or `.att`: a dummy config and one layer
+    /// per signature (or attestation), each with its annotations.
+    pub fn attached(layers: &[(Vec<u8>, &str, serde_json::Value)]) -> Image {
+        let config = Blob::new(
+            br#"{"architecture":"","os":"","config":{},"rootfs":{"type":"layers","diff_ids":[]}}"#
+                .to_vec(),
+            "application/vnd.oci.image.config.v1+json",
+        );
+        let blobs: Vec<Blob> = layers
+            .iter()
+            .map(|(bytes, media_type, _)| Blob::new(bytes.clone(), media_type))
+            .collect();
+        let descriptors: Vec<serde_json::Value> = blobs
+            .iter()
+            .zip(layers)
+            .map(|(blob, (_, _, annotations))| {
+                let mut d = blob.descriptor();
+                d["annotations"] = annotations.clone();
+                d
+            })
+            .collect();
+        let manifest = serde_json::json!({
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "config": config.descriptor(),
+            "layers": descriptors,
+        });
+        Image {
+            manifest: Blob::new(
+                serde_json::to_vec(&manifest).unwrap(),
+                "application/vnd.oci.image.manifest.v1+json",
+            ),
+            config,
+            layers: blobs,
+            tars: Vec::new(),
+        }
+    }
+
     pub fn blobs(&self) -> impl Iterator<Item = &Blob> {
         std::iter::once(&self.config)
             .chain(self.layers.iter())

@@ -1,0 +1,98 @@
+//! Image signatures: cosign's signatures and attestations found next to an image in its
+//! registry, verified offline with the keys the user trusts. A verdict per image says
+//! whether it is signed, by which key, and why not when it is not.
+
+pub mod discover;
+pub mod judge;
+pub mod keys;
+pub mod payload;
+
+/// An image's signature status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// A trusted key's signature binds this very digest.
+    Verified,
+    /// Signatures exist; none verifies with the trusted keys.
+    Unverified,
+    /// A trusted key signed, but another digest or a malformed payload.
+    Invalid,
+    /// No signature at all.
+    Unsigned,
+    /// The registry could not be asked: nothing is known (never "unsigned").
+    Error,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Verified => "verified",
+            Status::Unverified => "unverified",
+            Status::Invalid => "invalid",
+            Status::Unsigned => "unsigned",
+            Status::Error => "error",
+        }
+    }
+}
+
+/// One signature layer as the registry holds it.
+#[derive(Debug, Clone, Default)]
+pub struct SignatureLayer {
+    /// The SimpleSigning payload: the exact bytes signed.
+    pub payload: Vec<u8>,
+    /// `dev.cosignproject.cosign/signature`, base64.
+    pub signature: String,
+    /// `dev.sigstore.cosign/certificate`: a keyless (Fulcio) or PKI signature.
+    pub certificate: Option<String>,
+    /// `dev.sigstore.cosign/bundle`: the transparency log's promise.
+    pub has_bundle: bool,
+}
+
+/// What one signature is, checked.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SignatureCheck {
+    /// Which digest it was found for (the index's or the platform image's).
+    pub digest: String,
+    /// The trusted key that verifies it, when one does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    pub status: Status,
+    pub reason: String,
+    /// The payload's `docker-reference`, when readable.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub docker_reference: String,
+}
+
+/// One attestation: what it states, and whether a trusted key signed it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Attestation {
+    pub digest: String,
+    /// `SLSA provenance`, `SPDX SBOM`...
+    pub kind: &'static str,
+    #[serde(flatten)]
+    pub statement: payload::Statement,
+    /// The trusted key that verifies its envelope.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    pub reason: String,
+}
+
+/// The verdict on one image.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Verdict {
+    pub image: String,
+    /// The digest the reference resolves to (an index's for a multi-platform image).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub digest: Option<String>,
+    /// The platform image's digest, when the reference is an index.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub platform_digest: Option<String>,
+    pub status: Status,
+    /// Why, in a sentence (which key, which digest is signed, what went wrong).
+    pub reason: String,
+    pub signatures: Vec<SignatureCheck>,
+    pub attestations: Vec<Attestation>,
+    /// What does not fail verification but deserves a look (a `docker-reference` naming
+    /// another repository).
+    pub warnings: Vec<String>,
+}

@@ -1,0 +1,222 @@
+//! The real cosign signatures of the corpus (containers/image's fixtures, the synthetic
+//! local-registry signature) judged with the corpus keys: each verifies, fails or is
+//! ignored exactly as the corpus's SOURCE.md says. Skips when `../shared/corpus` is absent;
+//! `tests/image_verify.rs` and the unit tests cover the same paths with fresh keys.
+
+use base64::Engine;
+use kaudit::signatures::discover::SIMPLE_SIGNING;
+use kaudit::signatures::keys::TrustedKey;
+use kaudit::signatures::{SignatureLayer, Status, judge};
+use sha2::Digest;
+use std::path::{Path, PathBuf};
+
+fn cosign_corpus() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/cosign");
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!("\n*** SKIPPED signature corpus: ../shared/corpus is not here ***\n");
+        None
+    }
+}
+
+fn key(path: &Path) -> TrustedKey {
+    TrustedKey::load(path).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The signature layers of a containers/image `dir:` fixture (`signature-N`: a
+/// `\0sigstore-json\n` prefix, then the layer's media type, payload and annotations), only
+/// those a verifier counts (the simplesigning media type).
+fn layers(case: &Path) -> Vec<SignatureLayer> {
+    let mut found = Vec::new();
+    for n in 1.. {
+        let Ok(bytes) = std::fs::read(case.join(format!("signature-{n}"))) else {
+            break;
+        };
+        let json: serde_json::Value =
+            serde_json::from_slice(bytes.strip_prefix(b"\0sigstore-json\n").unwrap()).unwrap();
+        if json["mimeType"] != SIMPLE_SIGNING {
+            continue;
+        }
+        let annotations = &json["annotations"];
+        found.push(SignatureLayer {
+            payload: base64::engine::general_purpose::STANDARD
+                .decode(json["payload"].as_str().unwrap())
+                .unwrap(),
+            signature: annotations["dev.cosignproject.cosign/signature"]
+                .as_str()
+                .unwrap_or("")
+                .to_string(),
+            certificate: annotations["dev.sigstore.cosign/certificate"]
+                .as_str()
+                .map(str::to_string),
+            has_bundle: annotations.get("dev.sigstore.cosign/bundle").is_some(),
+        });
+    }
+    found
+}
+
+fn digest_of(path: &Path) -> String {
+    format!(
+        "sha256:{:x}",
+        sha2::Sha256::digest(std::fs::read(path).unwrap())
+    )
+}
+
+#[test]
+fn containers_image_signatures_verify_as_their_source_says() {
+    let Some(corpus) = cosign_corpus() else {
+        return;
+    };
+    let fixtures = corpus.join("containers-image/fixtures");
+    let cosign = key(&fixtures.join("cosign.pub"));
+    let cosign2 = key(&fixtures.join("cosign2.pub"));
+    let rsa = key(&fixtures.join("some-rsa-key.pub"));
+    assert_eq!(rsa.kind(), "RSA 4096");
+    let all = [cosign.clone(), cosign2.clone(), rsa.clone()];
+    // (case, keys, each signature's status and key, the image's status)
+    type Case<'a> = (&'a str, &'a [TrustedKey], &'a [(Status, Option<&'a str>)], Status);
+    let cases: [Case; 10] = [
+        (
+            "dir-img-cosign-valid",
+            &all,
+            &[(Status::Verified, Some("cosign.pub"))],
+            Status::Verified,
+        ),
+        (
+            "dir-img-cosign-valid-2",
+            &all,
+            &[
+                (Status::Verified, Some("cosign.pub")),
+                (Status::Verified, Some("cosign.pub")),
+            ],
+            Status::Verified,
+        ),
+        (
+            "dir-img-cosign-valid-with-tag",
+            &all,
+            &[(Status::Verified, Some("cosign.pub"))],
+            Status::Verified,
+        ),
+        (
+            "dir-img-cosign-key-rekor-valid",
+            &all,
+            &[(Status::Verified, Some("cosign2.pub"))],
+            Status::Verified,
+        ),
+        // The same signature without its key: unverified.
+        (
+            "dir-img-cosign-key-rekor-valid",
+            std::slice::from_ref(&cosign),
+            &[(Status::Unverified, None)],
+            Status::Unverified,
+        ),
+        // Keyless and private-PKI signatures: a certificate, no trusted key.
+        (
+            "dir-img-cosign-fulcio-rekor-valid",
+            &all,
+            &[(Status::Unverified, None)],
+            Status::Unverified,
+        ),
+        (
+            "dir-img-cosign-pki-valid",
+            &all,
+            &[(Status::Unverified, None)],
+            Status::Unverified,
+        ),
+        // One unknown signer and one trusted: verified.
+        (
+            "dir-img-cosign-mixed",
+            &all,
+            &[
+                (Status::Unverified, None),
+                (Status::Verified, Some("cosign.pub")),
+            ],
+            Status::Verified,
+        ),
+        // A good signature for another manifest.
+        (
+            "dir-img-cosign-modified-manifest",
+            &all,
+            &[(Status::Invalid, Some("cosign.pub"))],
+            Status::Invalid,
+        ),
+        // A text attachment carrying a signature annotation is no signature.
+        (
+            "dir-img-cosign-other-attachment",
+            &all,
+            &[],
+            Status::Unsigned,
+        ),
+    ];
+    for (case, keys, want, image_status) in cases {
+        let dir = fixtures.join(case);
+        let digest = digest_of(&dir.join("manifest.json"));
+        let checks: Vec<_> = layers(&dir)
+            .iter()
+            .map(|l| judge::signature(l, &digest, keys))
+            .collect();
+        let got: Vec<(Status, Option<&str>)> = checks
+            .iter()
+            .map(|c| (c.status, c.key.as_deref()))
+            .collect();
+        assert_eq!(got, want, "{case}: {checks:?}");
+        assert_eq!(judge::status(&checks, None).0, image_status, "{case}");
+    }
+
+    // The broken schema-1 manifest's digest is not what the signature names.
+    let broken = fixtures.join("dir-img-cosign-manifest-digest-error");
+    let checks: Vec<_> = layers(&broken)
+        .iter()
+        .map(|l| judge::signature(l, &digest_of(&broken.join("manifest.json")), &all))
+        .collect();
+    assert!(
+        checks.iter().all(|c| c.status != Status::Verified),
+        "{checks:?}"
+    );
+
+    // A signature no corpus key made.
+    let unknown = std::fs::read(fixtures.join("unknown-cosign-key.signature")).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_slice(unknown.strip_prefix(b"\0sigstore-json\n").unwrap()).unwrap();
+    let layer = SignatureLayer {
+        payload: base64::engine::general_purpose::STANDARD
+            .decode(json["payload"].as_str().unwrap())
+            .unwrap(),
+        signature: json["annotations"]["dev.cosignproject.cosign/signature"]
+            .as_str()
+            .unwrap()
+            .to_string(),
+        ..SignatureLayer::default()
+    };
+    let check = judge::signature(&layer, "sha256:any", &all);
+    assert_eq!(check.status, Status::Unverified);
+    assert!(
+        check.reason.contains("payload was changed"),
+        "{}",
+        check.reason
+    );
+}
+
+#[test]
+fn the_synthetic_registry_signature_verifies_with_its_key() {
+    let Some(corpus) = cosign_corpus() else {
+        return;
+    };
+    let dir = corpus.join("synthetic-local-registry");
+    let layer = SignatureLayer {
+        payload: std::fs::read(dir.join("simplesigning-payload.json")).unwrap(),
+        signature: std::fs::read_to_string(dir.join("simplesigning-payload.sig.b64")).unwrap(),
+        ..SignatureLayer::default()
+    };
+    let digest = digest_of(&dir.join("image-manifest.json"));
+    let test_key = key(&dir.join("test-key.pub"));
+    let check = judge::signature(&layer, &digest, std::slice::from_ref(&test_key));
+    assert_eq!(check.status, Status::Verified, "{}", check.reason);
+    assert_eq!(check.key.as_deref(), Some("test-key.pub"));
+    // Its payload changed by one byte: no longer.
+    let mut tampered = layer.clone();
+    tampered.payload.push(b' ');
+    let check = judge::signature(&tampered, &digest, &[test_key]);
+    assert_eq!(check.status, Status::Unverified);
+}
