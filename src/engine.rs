@@ -91,6 +91,16 @@ pub struct Report {
     /// Known vulnerabilities of the images that run, when there is any vulnerability data.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub vulnerabilities: Option<crate::vuln::facts::ImagesSummary>,
+    /// The images' signatures, when they were verified.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signatures: Option<SignaturesSummary>,
+}
+
+/// Each verified image's verdict, and what the verification used.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SignaturesSummary {
+    pub source: String,
+    pub images: Vec<crate::signatures::Verdict>,
 }
 
 impl Report {
@@ -229,6 +239,10 @@ pub fn assemble(
         audit_log: audit_stats,
         changes: None,
         vulnerabilities,
+        signatures: config.signatures.as_ref().map(|facts| SignaturesSummary {
+            source: facts.source.clone(),
+            images: facts.verdicts.iter().map(|v| (**v).clone()).collect(),
+        }),
     }
 }
 

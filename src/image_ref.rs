@@ -72,6 +72,17 @@ impl ImageRef {
     pub fn name(&self) -> String {
         format!("{}/{}", self.registry, self.repository)
     }
+
+    /// `registry/repository:tag` (`latest` when none), without digest: the key under which
+    /// facts about an image are found whatever way a pod writes it.
+    pub fn tagged_name(&self) -> String {
+        format!(
+            "{}/{}:{}",
+            self.registry,
+            self.repository,
+            self.tag.as_deref().unwrap_or("latest")
+        )
+    }
 }
 
 /// Whether `registry` (with the repository, for path-scoped entries) matches an allow-list

@@ -52,6 +52,9 @@ const SC_DOC: &str = "https://kubernetes.io/docs/tasks/configure-pod-container/s
 const RBAC_DOC: &str = "https://kubernetes.io/docs/concepts/security/rbac-good-practices/";
 const IMG_DOC: &str = "https://kubernetes.io/docs/concepts/containers/images/";
 const VULN_DOC: &str = "https://trivy.dev/latest/docs/scanner/vulnerability/";
+const SIG_DOC: &str = "https://docs.sigstore.dev/cosign/verifying/verify/";
+const KYVERNO_VERIFY_DOC: &str =
+    "https://kyverno.io/docs/policy-types/cluster-policy/verify-images/";
 const NETPOL_DOC: &str =
     "https://kubernetes.io/docs/concepts/services-networking/network-policies/";
 const SA_DOC: &str = "https://kubernetes.io/docs/concepts/security/service-accounts/";
@@ -60,7 +63,7 @@ const RES_DOC: &str =
 const AUDIT_DOC: &str = "https://kubernetes.io/docs/tasks/debug/debug-cluster/audit/";
 const SECRET_DOC: &str = "https://kubernetes.io/docs/concepts/security/secrets-good-practices/";
 
-use Area::{AuditLog, Images, Network, PodSecurity, Rbac};
+use Area::{AuditLog, Images, Network, PodSecurity, Rbac, Signatures};
 use Severity::{Critical, High, Low, Medium};
 
 pub static RULES: &[Rule] = &[
@@ -542,6 +545,66 @@ pub static RULES: &[Rule] = &[
         remediation: "Move the image to a supported release of its distribution (or a distroless/minimal base).",
         references: &[r("trivy", "eosl")],
         doc_url: VULN_DOC,
+        reads: &[Part::Workloads],
+    },
+    // ---- Signatures ----
+    Rule {
+        id: "SIG001",
+        name: "unverified-image-without-enforcement",
+        title: "Image without a trusted signature, and nothing enforces one",
+        area: Signatures,
+        severity: High,
+        cks_domain: cks::SUPPLY_CHAIN,
+        rationale: "An image no trusted key signed could have been built or pushed by anyone with access to the registry, and with no admission policy enforcing signatures in this namespace nothing stops the next one either.",
+        remediation: "Sign the image in CI (`cosign sign --key cosign.key IMAGE@DIGEST`) and enforce signatures where it runs (a Kyverno verifyImages rule with failureAction: Enforce, or a Sigstore policy-controller ClusterImagePolicy in a namespace labeled policy.sigstore.dev/include=true).",
+        references: &[
+            r("cosign", "verify"),
+            r("kyverno", "verify-images"),
+            r("cis", "5.5.1"),
+        ],
+        doc_url: SIG_DOC,
+        reads: &[Part::Workloads],
+    },
+    Rule {
+        id: "SIG002",
+        name: "signature-policy-not-enforced",
+        title: "Signature policy only audits or warns",
+        area: Signatures,
+        severity: Medium,
+        cks_domain: cks::SUPPLY_CHAIN,
+        rationale: "A signature policy in Audit (Kyverno) or warn (policy-controller) mode reports unsigned images but admits them: the cluster looks protected and is not.",
+        remediation: "Set the rule's `failureAction: Enforce` (Kyverno) or the ClusterImagePolicy's `mode: enforce` once the audit shows no legitimate image failing.",
+        references: &[
+            r("kyverno", "verify-images"),
+            r("policy-controller", "mode"),
+        ],
+        doc_url: KYVERNO_VERIFY_DOC,
+        reads: &[Part::Workloads],
+    },
+    Rule {
+        id: "SIG003",
+        name: "running-image-fails-enforced-policy",
+        title: "Running image would be rejected by the signature policy that covers it",
+        area: Signatures,
+        severity: High,
+        cks_domain: cks::SUPPLY_CHAIN,
+        rationale: "The image runs although an enforcing policy's keys do not verify it (or the policy reads another signature format): it was admitted before the policy, while the webhook failed open, or through an exception, and a restart elsewhere would be refused.",
+        remediation: "Re-sign the image with a key the policy trusts (in the format its verifier reads: `.sig` for Kyverno type Cosign and the policy-controller's default, a bundle for SigstoreBundle), or replace it with a signed image.",
+        references: &[r("cosign", "verify"), r("kyverno", "verify-images")],
+        doc_url: SIG_DOC,
+        reads: &[Part::Workloads],
+    },
+    Rule {
+        id: "SIG004",
+        name: "signature-checked-on-tag",
+        title: "Signature policy admits the image by tag, not digest",
+        area: Signatures,
+        severity: Medium,
+        cks_domain: cks::SUPPLY_CHAIN,
+        rationale: "With verifyDigest or mutateDigest off, a policy verifies the digest a tag pointed to at admission but lets the pod keep the tag: the node may pull whatever the tag points to later.",
+        remediation: "Keep Kyverno's `mutateDigest: true` and `verifyDigest: true` (the defaults), or reference the image by digest in the pod spec.",
+        references: &[r("kyverno", "verify-images")],
+        doc_url: KYVERNO_VERIFY_DOC,
         reads: &[Part::Workloads],
     },
     // ---- Least privilege beyond PSS ----

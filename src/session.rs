@@ -5,6 +5,7 @@
 
 pub mod history;
 pub mod image_scan;
+pub mod signatures;
 pub mod vulnerabilities;
 
 use crate::auditlog::detect::AuditConfig;
@@ -86,6 +87,8 @@ pub struct SessionOptions {
     pub trivy_reports: Vec<PathBuf>,
     /// Scan the images that run from their registries (`--scan-images`).
     pub image_scan: Option<image_scan::ClusterScan>,
+    /// Verify the images' signatures (`--verify-signatures`).
+    pub signature_check: Option<signatures::SignatureCheck>,
 }
 
 impl Default for SessionOptions {
@@ -103,6 +106,7 @@ impl Default for SessionOptions {
             history: history::HistoryOptions::default(),
             trivy_reports: Vec::new(),
             image_scan: None,
+            signature_check: None,
         }
     }
 }
@@ -349,6 +353,13 @@ impl Checked {
             &mut notes,
         )
         .map(Arc::new);
+        config.signatures = signatures::gather(
+            source,
+            &inventory,
+            options.signature_check.as_ref(),
+            &mut notes,
+        )
+        .map(Arc::new);
         inventory.source.notes.extend(notes);
         let logs = analyze_logs(options, Some(source), source)?;
         let mut cluster = engine::check_cluster(&inventory, &config);
@@ -510,5 +521,6 @@ fn scan_config(options: &SessionOptions, source: Option<&Source>) -> ScanConfig 
         allowed_registries,
         cluster: true,
         vulnerabilities: None,
+        signatures: None,
     }
 }

@@ -75,7 +75,12 @@ fn containers_image_signatures_verify_as_their_source_says() {
     assert_eq!(rsa.kind(), "RSA 4096");
     let all = [cosign.clone(), cosign2.clone(), rsa.clone()];
     // (case, keys, each signature's status and key, the image's status)
-    type Case<'a> = (&'a str, &'a [TrustedKey], &'a [(Status, Option<&'a str>)], Status);
+    type Case<'a> = (
+        &'a str,
+        &'a [TrustedKey],
+        &'a [(Status, Option<&'a str>)],
+        Status,
+    );
     let cases: [Case; 10] = [
         (
             "dir-img-cosign-valid",

@@ -4,6 +4,7 @@ pub mod images;
 pub mod network;
 pub mod pod_security;
 pub mod rbac;
+pub mod signatures;
 pub mod workload;
 
 use crate::findings::{
@@ -28,6 +29,8 @@ pub struct ScanConfig {
     pub cluster: bool,
     /// What is known of the images' vulnerabilities; `None`: VUL rules not evaluated.
     pub vulnerabilities: Option<std::sync::Arc<crate::vuln::facts::ImageFacts>>,
+    /// The images' verified signatures; `None`: SIG001 and SIG003 not evaluated.
+    pub signatures: Option<std::sync::Arc<crate::signatures::facts::SignatureFacts>>,
 }
 
 impl Default for ScanConfig {
@@ -38,6 +41,7 @@ impl Default for ScanConfig {
             allowed_registries: Vec::new(),
             cluster: true,
             vulnerabilities: None,
+            signatures: None,
         }
     }
 }
@@ -62,6 +66,7 @@ pub fn run_all(
         pod_security::record(&v, config, &mut pss_rules, &mut rec);
         workload::check(inv, w, &view, &mut rec);
         images::check(w, &view, config, &mut images, &mut rec);
+        signatures::check(inv, w, &view, config, &mut rec);
         verdicts.push(v);
         // A namespace that pins another version judges the workload at that one too.
         if let Some(&(_, pinned)) = namespace_minors

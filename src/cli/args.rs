@@ -211,6 +211,15 @@ pub struct AuditArgs {
     /// in the data folder) for the vulnerability rules; needs a Trivy database.
     #[arg(long, global = true)]
     pub scan_images: bool,
+    /// Look up every running image's cosign signatures in its registry and verify them
+    /// with --key and the keys written in the cluster's admission policies, for the
+    /// signature rules.
+    #[arg(long, global = true)]
+    pub verify_signatures: bool,
+    /// A trusted public key for signatures (PEM: ECDSA P-256/P-384, RSA, Ed25519), as
+    /// `cosign generate-key-pair` writes cosign.pub; repeatable.
+    #[arg(long = "key", global = true, value_name = "FILE")]
+    pub keys: Vec<PathBuf>,
     /// Trivy's vulnerability database (default: Trivy's cache, then kaudit's own from
     /// `kaudit db update`).
     #[arg(long, global = true, value_name = "FILE", env = "KAUDIT_TRIVY_DB")]
@@ -344,7 +353,7 @@ pub enum ImageAction {
     Scan(ImageScanArgs),
     /// Find each image's cosign signatures and attestations in its registry (`.sig` and
     /// `.att` tags, for the index and the platform image) and verify them offline with the
-    /// given public keys. Exit 0 when every image is verified, 1 when one is not (unverified,
+    /// public keys given with --key. Exit 0 when every image is verified, 1 when one is not (unverified,
     /// invalid or unsigned), 3 when a registry could not be asked.
     Verify(ImageVerifyArgs),
 }
@@ -356,10 +365,6 @@ pub struct ImageVerifyArgs {
     /// are reached over plain HTTP.
     #[arg(value_name = "REF", required = true)]
     pub references: Vec<String>,
-    /// A trusted public key (PEM: ECDSA P-256/P-384, RSA, Ed25519), as `cosign
-    /// generate-key-pair` writes `cosign.pub`. Repeat for several.
-    #[arg(long = "key", value_name = "FILE", required = true)]
-    pub keys: Vec<PathBuf>,
     #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
     pub format: TextOrJson,
 }
@@ -532,6 +537,14 @@ impl AuditArgs {
                     timeout: self.registry_timeout(),
                     store: super::history::store_path(self).filter(|_| !self.no_store),
                 }),
+            signature_check: self.verify_signatures.then(|| {
+                crate::session::signatures::SignatureCheck {
+                    keys: self.keys.clone(),
+                    platform: self.platform(),
+                    insecure: self.insecure_registry.clone(),
+                    timeout: self.registry_timeout(),
+                }
+            }),
         }
     }
 
@@ -593,6 +606,8 @@ impl Default for AuditArgs {
             no_store: false,
             trivy_reports: Vec::new(),
             scan_images: false,
+            verify_signatures: false,
+            keys: Vec::new(),
             trivy_db: None,
             java_db: None,
             platform: None,

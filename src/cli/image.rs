@@ -83,7 +83,10 @@ pub fn scan(audit: &AuditArgs, args: &ImageScanArgs) -> anyhow::Result<u8> {
 
 pub fn verify(audit: &AuditArgs, args: &ImageVerifyArgs) -> anyhow::Result<u8> {
     use crate::signatures::{Status, discover, keys::TrustedKey};
-    let keys = args
+    if audit.keys.is_empty() {
+        anyhow::bail!("give the public keys to trust with --key FILE (cosign.pub)");
+    }
+    let keys = audit
         .keys
         .iter()
         .map(|path| TrustedKey::load(path))

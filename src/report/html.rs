@@ -155,6 +155,7 @@ pub fn render(report: &Report) -> String {
         }
     }
     super::vulnerabilities::html(&mut out, report);
+    super::signatures::html(&mut out, report);
     super::history::decisions_html(&mut out, report);
     let suppressed: Vec<&Finding> = report.findings.iter().filter(|f| !f.is_active()).collect();
     if !suppressed.is_empty() {

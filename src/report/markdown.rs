@@ -24,6 +24,7 @@ pub fn render(report: &Report) -> String {
         area_section(&mut out, report, area);
     }
     super::vulnerabilities::markdown(&mut out, report);
+    super::signatures::markdown(&mut out, report);
     super::history::decisions_markdown(&mut out, report);
     suppressed(&mut out, report);
     out

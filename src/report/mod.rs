@@ -11,6 +11,7 @@ pub mod junit;
 pub mod markdown;
 pub mod sarif;
 mod sarif_vulnerabilities;
+pub mod signatures;
 pub mod text;
 pub mod vulnerabilities;
 

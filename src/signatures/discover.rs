@@ -32,16 +32,7 @@ pub fn verify(
     platform: &Platform,
     options: RemoteOptions,
 ) -> Verdict {
-    let mut verdict = Verdict {
-        image: reference.to_string(),
-        digest: None,
-        platform_digest: None,
-        status: Status::Error,
-        reason: String::new(),
-        signatures: Vec::new(),
-        attestations: Vec::new(),
-        warnings: Vec::new(),
-    };
+    let mut verdict = Verdict::error(reference, String::new());
     if let Err(e) = discover(reference, keys, platform, options, &mut verdict) {
         verdict.status = Status::Error;
         verdict.reason = format!("not verified: {e}");
@@ -92,6 +83,7 @@ fn discover(
                 Err(reason) => SignatureCheck {
                     digest: d.clone(),
                     key: None,
+                    verified_by: Vec::new(),
                     status: Status::Unverified,
                     reason,
                     docker_reference: String::new(),

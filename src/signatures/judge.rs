@@ -16,6 +16,7 @@ pub fn signature(layer: &SignatureLayer, digest: &str, keys: &[TrustedKey]) -> S
         |status, key: Option<&TrustedKey>, reason: String, reference: String| SignatureCheck {
             digest: digest.to_string(),
             key: key.map(|k| k.name.clone()),
+            verified_by: Vec::new(),
             status,
             reason,
             docker_reference: reference,
@@ -62,7 +63,13 @@ pub fn signature(layer: &SignatureLayer, digest: &str, keys: &[TrustedKey]) -> S
         ),
         Ok(c) => {
             let reason = format!("signed by {} ({})", key.name, key.kind());
-            check(Status::Verified, Some(key), reason, c.docker_reference)
+            let mut verified = check(Status::Verified, Some(key), reason, c.docker_reference);
+            verified.verified_by = keys
+                .iter()
+                .filter(|k| k.name == key.name || k.verifies(&layer.payload, &raw))
+                .map(|k| k.name.clone())
+                .collect();
+            verified
         }
     }
 }

@@ -2,7 +2,9 @@
 //! registry, verified offline with the keys the user trusts. A verdict per image says
 //! whether it is signed, by which key, and why not when it is not.
 
+pub mod admission;
 pub mod discover;
+pub mod facts;
 pub mod judge;
 pub mod keys;
 pub mod payload;
@@ -56,6 +58,10 @@ pub struct SignatureCheck {
     /// The trusted key that verifies it, when one does.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
+    /// Every trusted key that verifies it (one key may be given under several names: yours
+    /// and a policy's).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub verified_by: Vec<String>,
     pub status: Status,
     pub reason: String,
     /// The payload's `docker-reference`, when readable.
@@ -95,4 +101,20 @@ pub struct Verdict {
     /// What does not fail verification but deserves a look (a `docker-reference` naming
     /// another repository).
     pub warnings: Vec<String>,
+}
+
+impl Verdict {
+    /// Nothing could be asked: the image's status is `error`, with why.
+    pub fn error(image: &str, reason: String) -> Verdict {
+        Verdict {
+            image: image.to_string(),
+            digest: None,
+            platform_digest: None,
+            status: Status::Error,
+            reason,
+            signatures: Vec::new(),
+            attestations: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
 }

@@ -61,6 +61,14 @@ pub fn vulnerability_db() -> &'static str {
 }
 
 /// The demo images' OS and packages (JSON).
+/// The signature verdicts recorded for the demo's images (signed, unsigned, another key, a
+/// bundle where a policy reads `.sig`, a provenance attestation).
+pub fn recorded_signatures() -> &'static str {
+    DEMO.get_file("signatures/verdicts.json")
+        .and_then(|f| f.contents_utf8())
+        .unwrap_or("[]")
+}
+
 pub fn vulnerable_images() -> &'static str {
     DEMO.get_file("vuln/images.json")
         .and_then(|f| f.contents_utf8())

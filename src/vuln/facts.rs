@@ -127,13 +127,7 @@ impl ImageFacts {
 
 /// `registry/repository:tag` with Docker Hub's defaults filled in (no digest).
 fn normalized(reference: &str) -> Option<String> {
-    let r = ImageRef::parse(reference)?;
-    Some(format!(
-        "{}/{}:{}",
-        r.registry,
-        r.repository,
-        r.tag.as_deref().unwrap_or("latest")
-    ))
+    ImageRef::parse(reference).map(|r| r.tagged_name())
 }
 
 /// Known vulnerabilities per image that runs, for the reports.

@@ -3,6 +3,7 @@
 mod detail;
 mod image;
 pub mod overlays;
+mod signatures;
 mod tables;
 mod trend;
 
@@ -44,18 +45,26 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
                 "rotated and gzipped sets, webhook batches); --since and --until limit the window.",
             ],
         ),
+        View::Signatures
+            if app
+                .audit
+                .as_ref()
+                .is_some_and(|a| a.report.signatures.is_some()) =>
+        {
+            signatures::signatures(frame, app, area)
+        }
         View::Signatures => needs_input(
             frame,
             app,
             area,
             "Signatures",
             &[
-                "No signature verification ran, so nothing here is evaluated.",
+                "No signature verification ran, so whether images are signed is not evaluated.",
                 "",
-                "kaudit does not verify signatures yet: no option turns it on. When it does, it will",
-                "check each image's cosign signatures against the keys or identities you trust and",
-                "whether an admission policy (Kyverno, Sigstore policy-controller) enforces them",
-                "where the image runs. Until then every image's signature status is not evaluated.",
+                "Run with --verify-signatures (and --key FILE for the public keys you trust; the keys",
+                "written in the cluster's Kyverno and policy-controller policies are used too): each",
+                "running image's cosign signatures are looked up in its registry and verified offline.",
+                "Whether those policies enforce signatures (SIG002, SIG004) is judged without it.",
             ],
         ),
     }

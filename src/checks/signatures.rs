@@ -1,0 +1,216 @@
+//! Image signatures where images run (SIG001-SIG004): whether each running image carries a
+//! trusted signature, and whether the cluster's admission policies enforce one in its
+//! namespace. The policies' coverage is judged from the policies alone; what needs the
+//! images' signatures is not evaluated until they were verified (`--verify-signatures`).
+
+use super::{ScanConfig, container_subject, describe, evidence, input};
+use crate::findings::message::msg;
+use crate::findings::{Message, PodField, Recorder};
+use crate::inventory::{Inventory, Workload};
+use crate::pss::PodView;
+use crate::signatures::admission::{self, Action, Coverage, Format};
+use crate::signatures::{Status, Verdict};
+
+/// [`crate::checks::run_all`]'s signature checks of one workload.
+pub fn check(
+    inv: &Inventory,
+    w: &Workload,
+    view: &PodView<'_>,
+    config: &ScanConfig,
+    rec: &mut Recorder,
+) {
+    let labels = inv
+        .namespaces
+        .get(&*w.namespace)
+        .map(|n| n.labels.clone())
+        .unwrap_or_default();
+    for c in &view.containers {
+        let Some(raw) = c.image.filter(|i| !i.is_empty()) else {
+            continue;
+        };
+        let subject = || container_subject(w, c);
+        let image_evidence = || {
+            vec![evidence(
+                w,
+                PodField::Container(c.pointer(), "/image"),
+                raw.to_string(),
+            )]
+        };
+        let coverages = admission::coverage(&inv.admission_policies, &w.namespace, &labels, raw);
+        let enforcing: Vec<&Coverage> = coverages
+            .covering
+            .iter()
+            .filter(|c| c.action == Action::Enforce)
+            .collect();
+        // SIG002 and SIG004 need only the policies.
+        rec.decide(
+            "SIG002",
+            (!coverages.covering.is_empty() && enforcing.is_empty()).then(|| {
+                let lenient: Vec<String> = coverages
+                    .covering
+                    .iter()
+                    .map(|c| format!("{} ({})", c.policy, action_word(c.action)))
+                    .collect();
+                input(
+                    subject(),
+                    w,
+                    Message::Image(
+                        msg!(
+                            " is checked for signatures only by policies that admit it anyway: {}",
+                            lenient.join(", ")
+                        )
+                        .into(),
+                    ),
+                    image_evidence(),
+                )
+            }),
+        );
+        let pinned = crate::image_ref::ImageRef::parse(raw).is_some_and(|r| r.is_pinned());
+        let by_tag = enforcing
+            .iter()
+            .find(|c| !pinned && (!c.verify_digest || !c.mutate_digest));
+        rec.decide(
+            "SIG004",
+            by_tag.map(|c| {
+                input(
+                    subject(),
+                    w,
+                    Message::Image(
+                        msg!(
+                            " is verified by {} but kept by tag (verifyDigest {}, mutateDigest {}): the tag can move after admission",
+                            c.policy,
+                            c.verify_digest,
+                            c.mutate_digest
+                        )
+                        .into(),
+                    ),
+                    image_evidence(),
+                )
+            }),
+        );
+        let verdict = match config.signatures.as_deref() {
+            None => {
+                for rule in ["SIG001", "SIG003"] {
+                    rec.not_evaluated(
+                        rule,
+                        msg!("{} container {:?}", describe(w), c.name),
+                        "no signature verification ran (--verify-signatures, with --key FILE for your keys; the policies' own keys are used too)",
+                    );
+                }
+                continue;
+            }
+            Some(facts) => {
+                facts.get_running(raw, w.running_image_ids.get(c.name).map(String::as_str))
+            }
+        };
+        let Some(verdict) = verdict.filter(|v| v.status != Status::Error) else {
+            let reason = match verdict {
+                Some(v) => v.reason.clone(),
+                None => "this image's signatures were not verified".to_string(),
+            };
+            for rule in ["SIG001", "SIG003"] {
+                rec.not_evaluated(
+                    rule,
+                    msg!("{} container {:?}", describe(w), c.name),
+                    reason.clone(),
+                );
+            }
+            continue;
+        };
+        rec.decide(
+            "SIG001",
+            (verdict.status != Status::Verified && enforcing.is_empty()).then(|| {
+                let mut why = "no admission policy enforces signatures here".to_string();
+                if let Some(skip) = coverages.excluded.first() {
+                    why = format!("{why} ({skip})");
+                }
+                input(
+                    subject(),
+                    w,
+                    Message::Image(
+                        msg!(" is {}: {}; {why}", verdict.status.as_str(), verdict.reason).into(),
+                    ),
+                    image_evidence(),
+                )
+            }),
+        );
+        let finding = |why: String| {
+            input(
+                subject(),
+                w,
+                Message::Image(msg!(" runs although {why}").into()),
+                image_evidence(),
+            )
+        };
+        sig003(
+            &enforcing,
+            verdict,
+            rec,
+            &finding,
+            msg!("{} container {:?}", describe(w), c.name),
+        );
+    }
+}
+
+/// SIG003: an enforcing policy whose keys do not verify the running image. Policies that
+/// also trust what kaudit cannot check (keyless identities, KMS keys) or read a format
+/// kaudit does not verify yet (Sigstore bundles, Notary) leave it not evaluated.
+fn sig003(
+    enforcing: &[&Coverage],
+    verdict: &Verdict,
+    rec: &mut Recorder,
+    finding: &dyn Fn(String) -> crate::findings::FindingInput,
+    scope: String,
+) {
+    let verified_by = |c: &Coverage| {
+        verdict.signatures.iter().any(|s| {
+            s.status == Status::Verified
+                && s.verified_by
+                    .iter()
+                    .any(|k| c.keys.iter().any(|pk| &pk.name == k))
+        })
+    };
+    let (judged, unjudged): (Vec<&&Coverage>, Vec<&&Coverage>) = enforcing
+        .iter()
+        .partition(|c| c.format == Format::Legacy && !c.other_trust);
+    let failing = judged.iter().find(|c| !verified_by(c));
+    if failing.is_none()
+        && let Some(c) = unjudged.iter().find(|c| !verified_by(c))
+    {
+        let why = if c.format == Format::Legacy {
+            "also trusts keyless identities or keys kaudit cannot read".to_string()
+        } else {
+            format!(
+                "reads {} signatures, which kaudit does not verify yet",
+                format_word(c.format)
+            )
+        };
+        rec.not_evaluated("SIG003", scope, format!("{} {why}", c.policy));
+        return;
+    }
+    rec.decide(
+        "SIG003",
+        failing.map(|c| {
+            finding(format!(
+                "{}'s keys verify none of its signatures ({})",
+                c.policy, verdict.reason
+            ))
+        }),
+    );
+}
+
+fn action_word(action: Action) -> &'static str {
+    match action {
+        Action::Enforce => "enforce",
+        Action::Audit => "audit only",
+        Action::Warn => "warn only",
+    }
+}
+
+fn format_word(format: Format) -> &'static str {
+    match format {
+        Format::Legacy => "cosign .sig",
+        Format::Bundle => "Sigstore bundle",
+        Format::Notary => "Notary",
+    }
+}
