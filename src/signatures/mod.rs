@@ -2,6 +2,7 @@
 //! registry, verified offline with the keys the user trusts. A verdict per image says
 //! whether it is signed, by which key, and why not when it is not.
 
+pub mod admission;
 pub mod discover;
 pub mod judge;
 pub mod keys;
