@@ -33,7 +33,24 @@ fn demo_json_report_follows_the_contract() {
         .collect();
     assert_eq!(
         areas,
-        BTreeSet::from(["audit-log", "images", "network", "pod-security", "rbac"])
+        BTreeSet::from([
+            "audit-log",
+            "images",
+            "network",
+            "pod-security",
+            "rbac",
+            "signatures"
+        ])
+    );
+    // The demo's recorded signature verdicts are in the report, with a provenance attestation.
+    let signed = &r["signatures"]["images"];
+    assert!(
+        signed
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|v| v["status"] == "verified" && v["attestations"][0]["kind"] == "SLSA provenance"),
+        "{signed}"
     );
     // Findings about audit events have event subjects; audit-policy findings (AUDP*) are
     // about the policy file, an object.

@@ -104,9 +104,10 @@ pub fn check(
             }
         };
         let Some(verdict) = verdict.filter(|v| v.status != Status::Error) else {
-            let reason = match verdict {
-                Some(v) => v.reason.clone(),
-                None => "this image's signatures were not verified".to_string(),
+            let reason = match (verdict, config.signatures.as_deref()) {
+                (Some(v), _) => v.reason.clone(),
+                (None, Some(facts)) => format!("no verdict for this image in {}", facts.source),
+                (None, None) => "this image's signatures were not verified".to_string(),
             };
             for rule in ["SIG001", "SIG003"] {
                 rec.not_evaluated(

@@ -161,6 +161,9 @@ struct Recorded {
     reason: String,
     #[serde(default)]
     key: Option<String>,
+    /// Every name the verifying key goes by (the same key in several policies).
+    #[serde(default)]
+    verified_by: Vec<String>,
     #[serde(default)]
     attestation: Option<RecordedAttestation>,
 }
@@ -192,7 +195,11 @@ fn demo() -> Result<SignatureFacts, String> {
             vec![SignatureCheck {
                 digest: digest.clone().unwrap_or_default(),
                 key: r.key.clone(),
-                verified_by: r.key.iter().cloned().collect(),
+                verified_by: if r.verified_by.is_empty() {
+                    r.key.iter().cloned().collect()
+                } else {
+                    r.verified_by.clone()
+                },
                 status,
                 reason: r.reason.clone(),
                 docker_reference: String::new(),
