@@ -413,3 +413,111 @@ fn an_index_signature_and_an_attestation_are_found_and_named() {
     assert_eq!(code, Some(1));
     assert_eq!(verdicts[0]["status"], "unverified", "{}", verdicts[0]);
 }
+
+#[test]
+fn an_audit_verifies_running_images_with_the_policies_keys() {
+    let Some(registry) = registry::start_or_skip("audit --verify-signatures", None) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let release = Signer::new(
+        dir.path(),
+        "release",
+        &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"],
+        Some("-sha256"),
+    );
+    let stranger = Signer::new(
+        dir.path(),
+        "stranger",
+        &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"],
+        Some("-sha256"),
+    );
+    let addr = registry.addr.clone();
+    let push = |name: &str, signer: Option<&Signer>| -> String {
+        let img = image(name);
+        registry.push(&format!("shop/{name}"), "1.0", &[&img], None);
+        if let Some(signer) = signer {
+            let p = payload(&format!("{addr}/shop/{name}"), &img.manifest.digest);
+            let sig = signer.sign(&p);
+            registry.push(
+                &format!("shop/{name}"),
+                &tag_for(&img.manifest.digest, "sig"),
+                &[&Image::attached(&[signature_layer(p, &sig)])],
+                None,
+            );
+        }
+        format!("{addr}/shop/{name}:1.0")
+    };
+    let good = push("good", Some(&release));
+    let foreign = push("foreign", Some(&stranger));
+    let plain = push("plain", None);
+    // The policy (with the release key written in it) enforces in `shop`; `lab` is
+    // excluded from it.
+    let key_pem = std::fs::read_to_string(&release.public).unwrap();
+    let indented: String = key_pem
+        .lines()
+        .map(|l| format!("              {l}\n"))
+        .collect();
+    let policy = format!(
+        "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata: {{name: verify-shop}}\nspec:\n  validationFailureAction: Enforce\n  rules:\n  - name: shop\n    match: {{any: [{{resources: {{kinds: [Pod], namespaces: [shop]}}}}]}}\n    verifyImages:\n    - imageReferences: [\"{addr}/shop/*\"]\n      attestors:\n      - entries:\n        - keys:\n            publicKeys: |-\n{indented}"
+    );
+    let pod = |ns: &str, name: &str, image: &str| {
+        format!(
+            "apiVersion: v1\nkind: Pod\nmetadata: {{name: {name}, namespace: {ns}}}\nspec:\n  containers:\n  - name: {name}\n    image: {image}\n"
+        )
+    };
+    let manifests = dir.path().join("k8s");
+    std::fs::create_dir_all(&manifests).unwrap();
+    std::fs::write(
+        manifests.join("cluster.yaml"),
+        [
+            policy,
+            pod("shop", "good", &good),
+            pod("shop", "foreign", &foreign),
+            pod("lab", "plain", &plain),
+        ]
+        .join("---\n"),
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_kaudit"))
+        .args(["scan", "--manifests"])
+        .arg(&manifests)
+        .args(["--verify-signatures", "--format", "json"])
+        .env("KAUDIT_DATA_DIR", dir.path())
+        .env("DOCKER_CONFIG", dir.path().join("docker"))
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let mut fired: Vec<String> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule_id"].as_str().unwrap().starts_with("SIG"))
+        .map(|f| {
+            format!(
+                "{} {}",
+                f["rule_id"].as_str().unwrap(),
+                f["subject"]["container"].as_str().unwrap()
+            )
+        })
+        .collect();
+    fired.sort();
+    // The release-signed image passes with the key the policy holds (no --key given); the
+    // stranger's runs against the enforcing policy; the unsigned one runs where nothing
+    // enforces.
+    assert_eq!(
+        fired,
+        ["SIG001 plain", "SIG003 foreign"],
+        "{}",
+        report["source"]["notes"]
+    );
+    let statuses: Vec<&str> = report["signatures"]["images"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses.len(), 3);
+    assert!(statuses.contains(&"verified"), "{statuses:?}");
+}
