@@ -521,3 +521,100 @@ fn an_audit_verifies_running_images_with_the_policies_keys() {
     assert_eq!(statuses.len(), 3);
     assert!(statuses.contains(&"verified"), "{statuses:?}");
 }
+
+#[test]
+fn a_cosign_v3_bundle_is_found_through_the_referrers_fallback_tag() {
+    let Some(registry) = registry::start_or_skip("image verify (Sigstore bundle)", None) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let key = Signer::new(
+        dir.path(),
+        "v3",
+        &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"],
+        Some("-sha256"),
+    );
+    let img = image("bundled");
+    registry.push("shop/bundled", "1.0", &[&img], None);
+    // What cosign v3 writes: a DSSE envelope of a cosign/sign/v1 statement in a bundle, as a
+    // referrer manifest whose subject is the image; the registry has no referrers API, so
+    // the index of referrers goes under the `sha256-<hex>` tag.
+    let statement = serde_json::to_vec(&json!({
+        "_type": "https://in-toto.io/Statement/v1",
+        "subject": [{"digest": {"sha256": img.manifest.digest.trim_start_matches("sha256:")}}],
+        "predicateType": "https://sigstore.dev/cosign/sign/v1",
+        "predicate": {}
+    }))
+    .unwrap();
+    let pae = [
+        format!(
+            "DSSEv1 28 application/vnd.in-toto+json {} ",
+            statement.len()
+        )
+        .into_bytes(),
+        statement.clone(),
+    ]
+    .concat();
+    let bundle = serde_json::to_vec(&json!({
+        "mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
+        "verificationMaterial": {"publicKey": {"hint": ""}, "tlogEntries": []},
+        "dsseEnvelope": {
+            "payload": B64.encode(&statement),
+            "payloadType": "application/vnd.in-toto+json",
+            "signatures": [{"sig": B64.encode(key.sign(&pae))}]
+        }
+    }))
+    .unwrap();
+    let mut referrer = Image::attached(&[(
+        bundle,
+        "application/vnd.dev.sigstore.bundle.v0.3+json",
+        json!({}),
+    )]);
+    referrer.config = images::Blob::new(b"{}".to_vec(), "application/vnd.oci.empty.v1+json");
+    let manifest = json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        // cosign before go-containerregistry 0.21.6 wrote the empty type here.
+        "artifactType": "application/vnd.oci.empty.v1+json",
+        "config": referrer.config.descriptor(),
+        "layers": [referrer.layers[0].descriptor()],
+        "subject": img.manifest.descriptor(),
+    });
+    referrer.manifest = images::Blob::new(
+        serde_json::to_vec(&manifest).unwrap(),
+        "application/vnd.oci.image.manifest.v1+json",
+    );
+    let digest = referrer.manifest.digest.clone();
+    registry.push("shop/bundled", &digest, &[&referrer], None);
+    let index = images::Blob::new(
+        serde_json::to_vec(&json!({
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.index.v1+json",
+            "manifests": [referrer.manifest.descriptor()]
+        }))
+        .unwrap(),
+        "application/vnd.oci.image.index.v1+json",
+    );
+    registry.put(
+        "shop/bundled",
+        &img.manifest.digest.replace(':', "-"),
+        &index,
+    );
+    let reference = format!("{}/shop/bundled:1.0", registry.addr);
+    let (code, verdicts, stderr) = verify(&[&reference], &[&key.public], dir.path());
+    assert_eq!(code, Some(0), "{stderr} {verdicts:?}");
+    let check = &verdicts[0]["signatures"][0];
+    assert_eq!(check["status"], "verified", "{}", verdicts[0]);
+    assert_eq!(check["format"], "bundle");
+    assert_eq!(check["key"], "v3.pub");
+    // Another key: the bundle is there, unverified; never unsigned.
+    let other = Signer::new(
+        dir.path(),
+        "other",
+        &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"],
+        Some("-sha256"),
+    );
+    let (code, verdicts, _) = verify(&[&reference], &[&other.public], dir.path());
+    assert_eq!(code, Some(1));
+    assert_eq!(verdicts[0]["status"], "unverified", "{}", verdicts[0]);
+}

@@ -225,3 +225,37 @@ fn the_synthetic_registry_signature_verifies_with_its_key() {
     let check = judge::signature(&tampered, &digest, &[test_key]);
     assert_eq!(check.status, Status::Unverified);
 }
+
+#[test]
+fn sigstore_bundles_verify_with_their_key_and_keyless_ones_are_named() {
+    let Some(corpus) = cosign_corpus() else {
+        return;
+    };
+    let dir = corpus.join("synthetic-local-registry");
+    let bundle = std::fs::read(dir.join("bundle-v03-keyed-notlog.sigstore.json")).unwrap();
+    let digest = digest_of(&dir.join("image-manifest.json"));
+    let test_key = key(&dir.join("test-key.pub"));
+    let Some(judge::Found::Signature(check)) =
+        judge::bundle(&bundle, &digest, std::slice::from_ref(&test_key))
+    else {
+        panic!("a cosign v3 signature bundle");
+    };
+    assert_eq!(check.status, Status::Verified, "{}", check.reason);
+    assert_eq!(check.verified_by, ["test-key.pub"]);
+    // The same bundle next to another image binds the wrong digest: invalid.
+    let Some(judge::Found::Signature(other)) =
+        judge::bundle(&bundle, &format!("sha256:{}", "0".repeat(64)), &[test_key])
+    else {
+        panic!("still a signature bundle");
+    };
+    assert_eq!(other.status, Status::Invalid, "{}", other.reason);
+    // cosign v3's real keyless bundle: found, named, not verified by a key.
+    let keyless = std::fs::read(corpus.join("sigstore-rs/bundle_v03.json")).unwrap();
+    let subject = "sha256:c811d58de79c92f03214e63aa339484e488d694ae8a6283b5f3f17a9faf50172";
+    let cosign = key(&corpus.join("containers-image/fixtures/cosign.pub"));
+    let Some(judge::Found::Signature(check)) = judge::bundle(&keyless, subject, &[cosign]) else {
+        panic!("a keyless signature bundle");
+    };
+    assert_eq!(check.status, Status::Unverified);
+    assert!(check.reason.contains("keyless"), "{}", check.reason);
+}

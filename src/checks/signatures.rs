@@ -163,9 +163,10 @@ fn sig003(
     finding: &dyn Fn(String) -> crate::findings::FindingInput,
     scope: String,
 ) {
-    let verified_by = |c: &Coverage| {
+    let verified_in = |c: &Coverage, same_format: bool| {
         verdict.signatures.iter().any(|s| {
             s.status == Status::Verified
+                && (s.format == c.format) == same_format
                 && s.verified_by
                     .iter()
                     .any(|k| c.keys.iter().any(|pk| &pk.name == k))
@@ -173,18 +174,15 @@ fn sig003(
     };
     let (judged, unjudged): (Vec<&&Coverage>, Vec<&&Coverage>) = enforcing
         .iter()
-        .partition(|c| c.format == Format::Legacy && !c.other_trust);
-    let failing = judged.iter().find(|c| !verified_by(c));
+        .partition(|c| c.format != Format::Notary && !c.other_trust);
+    let failing = judged.iter().find(|c| !verified_in(c, true));
     if failing.is_none()
-        && let Some(c) = unjudged.iter().find(|c| !verified_by(c))
+        && let Some(c) = unjudged.iter().find(|c| !verified_in(c, true))
     {
-        let why = if c.format == Format::Legacy {
-            "also trusts keyless identities or keys kaudit cannot read".to_string()
+        let why = if c.format == Format::Notary {
+            "reads Notary signatures, which kaudit does not verify yet".to_string()
         } else {
-            format!(
-                "reads {} signatures, which kaudit does not verify yet",
-                format_word(c.format)
-            )
+            "also trusts keyless identities or keys kaudit cannot read".to_string()
         };
         rec.not_evaluated("SIG003", scope, format!("{} {why}", c.policy));
         return;
@@ -192,10 +190,21 @@ fn sig003(
     rec.decide(
         "SIG003",
         failing.map(|c| {
-            finding(format!(
-                "{}'s keys verify none of its signatures ({})",
-                c.policy, verdict.reason
-            ))
+            let why = if verified_in(c, false) {
+                format!(
+                    "{} reads {} signatures and its keys verify only one in another format: a format mismatch",
+                    c.policy,
+                    format_word(c.format)
+                )
+            } else {
+                format!(
+                    "{}'s keys verify none of its {} signatures ({})",
+                    c.policy,
+                    format_word(c.format),
+                    verdict.reason
+                )
+            };
+            finding(why)
         }),
     );
 }

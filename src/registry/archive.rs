@@ -156,6 +156,7 @@ impl ImageSource for Archive {
                     size,
                     platform: None,
                     annotations,
+                    artifact_type: String::new(),
                 })
             })
             .collect::<Result<Vec<_>, RegistryError>>()?;
@@ -172,6 +173,7 @@ impl ImageSource for Archive {
                 size: config_bytes.len() as u64,
                 platform: None,
                 annotations,
+                artifact_type: String::new(),
             },
             layers,
         })

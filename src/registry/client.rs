@@ -295,6 +295,46 @@ impl Remote {
     }
 }
 
+impl Remote {
+    /// The manifests that name `digest` as their subject (signatures, attestations, SBOMs):
+    /// the referrers API, else the tag schema's `sha256-<hex>` index when the registry has no
+    /// such API. Empty when there are none.
+    pub fn referrers(&mut self, digest: &str) -> Result<Vec<Descriptor>, RegistryError> {
+        let hex = manifest::sha256_hex(digest)
+            .ok_or_else(|| RegistryError::invalid(&self.name, digest, "not a sha256 digest"))?;
+        let what = format!("referrers of {digest}");
+        let bytes = match self.get(&format!("referrers/{digest}"), manifest::OCI_INDEX, &what) {
+            Ok(response)
+                if response
+                    .headers()
+                    .get(reqwest::header::CONTENT_TYPE)
+                    .and_then(|v| v.to_str().ok())
+                    .is_some_and(|t| t.starts_with(manifest::OCI_INDEX)) =>
+            {
+                let name = self.name.clone();
+                self.runtime.block_on(read_body(
+                    response,
+                    MAX_MANIFEST_BYTES,
+                    &name,
+                    &what,
+                    self.timeout,
+                ))?
+            }
+            // No referrers API (404, or an answer that is not an index): the fallback tag.
+            Ok(_) | Err(RegistryError::NotFound { .. }) => {
+                match self.manifest_bytes(&format!("sha256-{hex}")) {
+                    Ok((bytes, _)) => bytes,
+                    Err(RegistryError::NotFound { .. }) => return Ok(Vec::new()),
+                    Err(e) => return Err(e),
+                }
+            }
+            Err(e) => return Err(e),
+        };
+        let document = manifest::Document::parse(&self.name, &bytes)?;
+        Ok(document.manifests)
+    }
+}
+
 impl ImageSource for Remote {
     fn name(&self) -> &str {
         &self.name

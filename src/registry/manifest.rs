@@ -30,6 +30,9 @@ pub struct Descriptor {
     pub platform: Option<Platform>,
     #[serde(default)]
     pub annotations: std::collections::BTreeMap<String, String>,
+    /// What an artifact (a signature, an SBOM) is, on a referrer's descriptor.
+    #[serde(default)]
+    pub artifact_type: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -107,6 +110,8 @@ pub struct Document {
     pub layers: Vec<Descriptor>,
     #[serde(default)]
     pub manifests: Vec<Descriptor>,
+    #[serde(default)]
+    pub artifact_type: String,
 }
 
 impl Document {

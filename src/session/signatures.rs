@@ -166,6 +166,9 @@ struct Recorded {
     verified_by: Vec<String>,
     #[serde(default)]
     attestation: Option<RecordedAttestation>,
+    /// `bundle` for a Sigstore bundle; a cosign `.sig` otherwise.
+    #[serde(default)]
+    format: String,
 }
 
 #[derive(serde::Deserialize)]
@@ -201,6 +204,11 @@ fn demo() -> Result<SignatureFacts, String> {
                     r.verified_by.clone()
                 },
                 status,
+                format: if r.format == "bundle" {
+                    crate::signatures::admission::Format::Bundle
+                } else {
+                    crate::signatures::admission::Format::Legacy
+                },
                 reason: r.reason.clone(),
                 docker_reference: String::new(),
             }]

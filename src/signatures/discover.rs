@@ -14,6 +14,10 @@ use std::io::Read;
 pub const SIMPLE_SIGNING: &str = "application/vnd.dev.cosign.simplesigning.v1+json";
 /// The layer media type of a cosign attestation.
 pub const DSSE_ENVELOPE: &str = "application/vnd.dsse.envelope.v1+json";
+/// A Sigstore bundle's layer (cosign v3's signatures and attestations, as OCI referrers).
+pub const SIGSTORE_BUNDLE: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
+/// A Notary Project signature's artifact type (or, in older ones, config media type).
+pub const NOTARY_SIGNATURE: &str = "application/vnd.cncf.notary.signature";
 const SIGNATURE_ANNOTATION: &str = "dev.cosignproject.cosign/signature";
 const CERTIFICATE_ANNOTATION: &str = "dev.sigstore.cosign/certificate";
 const BUNDLE_ANNOTATION: &str = "dev.sigstore.cosign/bundle";
@@ -85,6 +89,7 @@ fn discover(
                     key: None,
                     verified_by: Vec::new(),
                     status: Status::Unverified,
+                    format: super::admission::Format::Legacy,
                     reason,
                     docker_reference: String::new(),
                 },
@@ -108,10 +113,96 @@ fn discover(
             }
         }
     }
+    let mut referrers_failed = None;
+    for d in &digests {
+        match remote.referrers(d) {
+            Ok(found) => {
+                for referrer in found.into_iter().take(MAX_LAYERS) {
+                    if let Err(e) = referrer_of(&mut remote, &referrer, d, keys, verdict) {
+                        verdict
+                            .warnings
+                            .push(format!("referrer {}: {e}", referrer.digest));
+                    }
+                }
+            }
+            Err(e) => referrers_failed = Some(e.to_string()),
+        }
+    }
     let index = document.is_index().then_some(digest.as_str());
     let (status, reason) = judge::status(&verdict.signatures, index);
     verdict.status = status;
     verdict.reason = reason;
+    if let (Status::Unsigned, Some(e)) = (status, referrers_failed) {
+        // Bundles may be there: unknown, not unsigned.
+        verdict.status = Status::Error;
+        verdict.reason = format!("no .sig signature, and the referrers could not be listed: {e}");
+    }
+    Ok(())
+}
+
+/// One referrer of `digest`: a Sigstore bundle (a signature or an attestation) or a Notary
+/// signature, classified by its layers and artifact type (the fallback index's own
+/// artifactType is not trusted: older cosign versions wrote the empty type there).
+fn referrer_of(
+    remote: &mut Remote,
+    referrer: &Descriptor,
+    digest: &str,
+    keys: &[TrustedKey],
+    verdict: &mut Verdict,
+) -> Result<(), RegistryError> {
+    if manifest::sha256_hex(&referrer.digest).is_none() {
+        return Ok(());
+    }
+    let (bytes, _) = remote.manifest_bytes(&referrer.digest)?;
+    let name = remote.name().to_string();
+    let document = Document::parse(&name, &bytes)?;
+    let artifact = [
+        document.artifact_type.as_str(),
+        referrer.artifact_type.as_str(),
+        document
+            .config
+            .as_ref()
+            .map_or("", |c| c.media_type.as_str()),
+    ];
+    if artifact.contains(&NOTARY_SIGNATURE) {
+        verdict.signatures.push(SignatureCheck {
+            digest: digest.to_string(),
+            key: None,
+            verified_by: Vec::new(),
+            status: Status::Unverified,
+            format: super::admission::Format::Notary,
+            reason: "a Notary signature: named, not verified (kaudit does not verify Notary signatures yet)".into(),
+            docker_reference: String::new(),
+        });
+        return Ok(());
+    }
+    for layer in document
+        .layers
+        .iter()
+        .filter(|l| l.media_type == SIGSTORE_BUNDLE)
+        .take(MAX_LAYERS)
+    {
+        if layer.size > MAX_ENVELOPE_BYTES {
+            verdict.warnings.push(format!(
+                "a Sigstore bundle of {} bytes; not read",
+                layer.size
+            ));
+            continue;
+        }
+        let mut bytes = Vec::new();
+        remote.blob(layer).and_then(|mut blob| {
+            blob.read_to_end(&mut bytes)
+                .map_err(|e| RegistryError::invalid(&name, &layer.digest, e.to_string()))
+        })?;
+        match judge::bundle(&bytes, digest, keys) {
+            Some(judge::Found::Signature(check)) => verdict.signatures.push(check),
+            Some(judge::Found::Attestation(a)) => verdict.attestations.push(a),
+            None => verdict.warnings.push(format!(
+                "{}: not a Sigstore bundle kaudit reads",
+                layer.digest
+            )),
+        }
+    }
     Ok(())
 }
 

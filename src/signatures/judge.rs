@@ -18,6 +18,7 @@ pub fn signature(layer: &SignatureLayer, digest: &str, keys: &[TrustedKey]) -> S
             key: key.map(|k| k.name.clone()),
             verified_by: Vec::new(),
             status,
+            format: super::admission::Format::Legacy,
             reason,
             docker_reference: reference,
         };
@@ -140,7 +141,10 @@ pub fn status(checks: &[SignatureCheck], index: Option<&str>) -> (Status, String
     };
     let best = checks.iter().min_by_key(|c| c.status);
     match best {
-        None => (Status::Unsigned, "no cosign signature (.sig)".into()),
+        None => (
+            Status::Unsigned,
+            "no signature (no cosign .sig, no Sigstore bundle, no Notary signature)".into(),
+        ),
         Some(c) if c.status == Status::Verified => {
             let on = if index.is_some() {
                 format!(" on {}", which(&c.digest))
@@ -165,4 +169,64 @@ pub fn status(checks: &[SignatureCheck], index: Option<&str>) -> (Status, String
             }
         }
     }
+}
+
+/// The predicate type of cosign v3's image signature in a bundle.
+pub const COSIGN_SIGN_PREDICATE: &str = "https://sigstore.dev/cosign/sign/v1";
+
+/// What a Sigstore bundle found as a referrer of `digest` is.
+pub enum Found {
+    Signature(SignatureCheck),
+    Attestation(Attestation),
+}
+
+/// Checks a Sigstore bundle (v0.1-v0.3) holding a DSSE envelope: cosign v3's image
+/// signature (an in-toto statement of predicate `cosign/sign/v1` about the image), or an
+/// attestation. Verified with the trusted keys (a keyless bundle's certificate is not
+/// verified yet); `None` for a bundle that is neither.
+pub fn bundle(bytes: &[u8], digest: &str, keys: &[TrustedKey]) -> Option<Found> {
+    let value: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+    let media_type = value.get("mediaType")?.as_str()?;
+    if !media_type.starts_with("application/vnd.dev.sigstore.bundle") {
+        return None;
+    }
+    let envelope = serde_json::to_vec(value.get("dsseEnvelope")?).ok()?;
+    let keyless = value
+        .pointer("/verificationMaterial/certificate")
+        .or_else(|| value.pointer("/verificationMaterial/x509CertificateChain"))
+        .is_some();
+    let found = attestation(&envelope, digest, keys)?;
+    if found.statement.predicate_type != COSIGN_SIGN_PREDICATE {
+        return Some(Found::Attestation(found));
+    }
+    let bound = found.statement.subjects.iter().any(|s| s == digest);
+    let parsed = payload::envelope(&envelope).ok()?;
+    let signed = payload::pae(&parsed.payload_type, &parsed.payload);
+    let verified_by: Vec<String> = keys
+        .iter()
+        .filter(|k| parsed.signatures.iter().any(|s| k.verifies(&signed, s)))
+        .map(|k| k.name.clone())
+        .collect();
+    let (status, reason) = match (verified_by.first(), bound) {
+        (Some(k), true) => (Status::Verified, format!("signed by {k} (Sigstore bundle)")),
+        (None, _) if keyless => (
+            Status::Unverified,
+            "a keyless (Fulcio) Sigstore bundle; kaudit does not verify keyless signatures yet"
+                .to_string(),
+        ),
+        (None, _) => (
+            Status::Unverified,
+            format!("a Sigstore bundle: {NO_TRUSTED_KEY}"),
+        ),
+        (Some(_), false) => (Status::Invalid, found.reason.clone()),
+    };
+    Some(Found::Signature(SignatureCheck {
+        digest: digest.to_string(),
+        key: verified_by.first().cloned().filter(|_| bound),
+        verified_by: if bound { verified_by } else { Vec::new() },
+        status,
+        format: super::admission::Format::Bundle,
+        reason,
+        docker_reference: String::new(),
+    }))
 }

@@ -63,6 +63,9 @@ pub struct SignatureCheck {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub verified_by: Vec<String>,
     pub status: Status,
+    /// How it is stored: a cosign `.sig` layer, a Sigstore bundle referrer, a Notary
+    /// signature. A policy's verifier reads one of them.
+    pub format: admission::Format,
     pub reason: String,
     /// The payload's `docker-reference`, when readable.
     #[serde(skip_serializing_if = "String::is_empty")]

@@ -35,7 +35,7 @@ pub struct Blob {
 }
 
 impl Blob {
-    fn new(bytes: Vec<u8>, media_type: &str) -> Blob {
+    pub fn new(bytes: Vec<u8>, media_type: &str) -> Blob {
         Blob {
             digest: sha256(&bytes),
             bytes,

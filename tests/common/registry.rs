@@ -157,6 +157,26 @@ impl Registry {
     }
 }
 
+impl Registry {
+    /// Puts one manifest (or index) under `reference` (a tag or its digest); its blobs must
+    /// be there already.
+    pub fn put(&self, repository: &str, reference: &str, manifest: &Blob) {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let http = reqwest::Client::new();
+            let base = format!("http://{}/v2/{repository}", self.addr);
+            let auth = |r: reqwest::RequestBuilder| match &self.login {
+                Some((u, p)) => r.basic_auth(u, Some(p)),
+                None => r,
+            };
+            put_manifest(&http, &auth, &base, reference, manifest).await;
+        });
+    }
+}
+
 async fn put_manifest(
     http: &reqwest::Client,
     auth: &dyn Fn(reqwest::RequestBuilder) -> reqwest::RequestBuilder,
