@@ -81,6 +81,16 @@ impl Signer {
     }
 }
 
+/// A fresh ECDSA P-256 key pair, cosign's default kind.
+fn p256_signer(dir: &Path, name: &str) -> Signer {
+    Signer::new(
+        dir,
+        name,
+        &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"],
+        Some("-sha256"),
+    )
+}
+
 fn payload(reference: &str, digest: &str) -> Vec<u8> {
     serde_json::to_vec(&json!({
         "critical": {
@@ -142,12 +152,7 @@ fn signatures_verify_with_their_key_and_nothing_else_reads_as_verified() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let p256 = Signer::new(
-        dir.path(),
-        "p256",
-        &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"],
-        Some("-sha256"),
-    );
+    let p256 = p256_signer(dir.path(), "p256");
     let p384 = Signer::new(
         dir.path(),
         "p384",
@@ -161,12 +166,7 @@ fn signatures_verify_with_their_key_and_nothing_else_reads_as_verified() {
         Some("-sha256"),
     );
     let ed = Signer::new(dir.path(), "ed25519", &["-algorithm", "ed25519"], None);
-    let stranger = Signer::new(
-        dir.path(),
-        "stranger",
-        &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"],
-        Some("-sha256"),
-    );
+    let stranger = p256_signer(dir.path(), "stranger");
     let addr = registry.addr.clone();
     let push_signed = |name: &str, signers: &[&Signer]| -> (String, Image) {
         let img = image(name);
@@ -307,12 +307,7 @@ fn an_index_signature_and_an_attestation_are_found_and_named() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let key = Signer::new(
-        dir.path(),
-        "cosign",
-        &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"],
-        Some("-sha256"),
-    );
+    let key = p256_signer(dir.path(), "cosign");
     let (amd, arm) = (image("amd"), image("arm"));
     let index = images::index(&[(&amd, "linux", "amd64"), (&arm, "linux", "arm64")]);
     registry.push("shop/multi", "2.0", &[&amd, &arm], Some(&index));
@@ -420,18 +415,8 @@ fn an_audit_verifies_running_images_with_the_policies_keys() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let release = Signer::new(
-        dir.path(),
-        "release",
-        &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"],
-        Some("-sha256"),
-    );
-    let stranger = Signer::new(
-        dir.path(),
-        "stranger",
-        &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"],
-        Some("-sha256"),
-    );
+    let release = p256_signer(dir.path(), "release");
+    let stranger = p256_signer(dir.path(), "stranger");
     let addr = registry.addr.clone();
     let push = |name: &str, signer: Option<&Signer>| -> String {
         let img = image(name);
@@ -528,12 +513,7 @@ fn a_cosign_v3_bundle_is_found_through_the_referrers_fallback_tag() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let key = Signer::new(
-        dir.path(),
-        "v3",
-        &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"],
-        Some("-sha256"),
-    );
+    let key = p256_signer(dir.path(), "v3");
     let img = image("bundled");
     registry.push("shop/bundled", "1.0", &[&img], None);
     // What cosign v3 writes: a DSSE envelope of a cosign/sign/v1 statement in a bundle, as a
@@ -608,12 +588,7 @@ fn a_cosign_v3_bundle_is_found_through_the_referrers_fallback_tag() {
     assert_eq!(check["format"], "bundle");
     assert_eq!(check["key"], "v3.pub");
     // Another key: the bundle is there, unverified; never unsigned.
-    let other = Signer::new(
-        dir.path(),
-        "other",
-        &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"],
-        Some("-sha256"),
-    );
+    let other = p256_signer(dir.path(), "other");
     let (code, verdicts, _) = verify(&[&reference], &[&other.public], dir.path());
     assert_eq!(code, Some(1));
     assert_eq!(verdicts[0]["status"], "unverified", "{}", verdicts[0]);
