@@ -220,6 +220,23 @@ pub struct AuditArgs {
     /// `cosign generate-key-pair` writes cosign.pub; repeatable.
     #[arg(long = "key", global = true, value_name = "FILE")]
     pub keys: Vec<PathBuf>,
+    /// The keyless signer to trust, as cosign takes it: compared with every SAN of the
+    /// signing certificate (email, URI, DNS, IP). Needs --certificate-oidc-issuer[-regexp].
+    #[arg(long, global = true, value_name = "IDENTITY")]
+    pub certificate_identity: Option<String>,
+    /// --certificate-identity as a regular expression (unanchored, as cosign's).
+    #[arg(long, global = true, value_name = "REGEXP")]
+    pub certificate_identity_regexp: Option<String>,
+    /// The OIDC issuer of the keyless signer (`https://token.actions.githubusercontent.com`).
+    #[arg(long, global = true, value_name = "URL")]
+    pub certificate_oidc_issuer: Option<String>,
+    /// --certificate-oidc-issuer as a regular expression (unanchored, as cosign's).
+    #[arg(long, global = true, value_name = "REGEXP")]
+    pub certificate_oidc_issuer_regexp: Option<String>,
+    /// A Sigstore trusted_root.json (Fulcio CAs, Rekor, CT and timestamp keys) for keyless
+    /// signatures and Rekor proofs; default: the public-good root embedded in kaudit.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub trusted_root: Option<PathBuf>,
     /// Trivy's vulnerability database (default: Trivy's cache, then kaudit's own from
     /// `kaudit db update`).
     #[arg(long, global = true, value_name = "FILE", env = "KAUDIT_TRIVY_DB")]
@@ -540,6 +557,8 @@ impl AuditArgs {
             signature_check: self.verify_signatures.then(|| {
                 crate::session::signatures::SignatureCheck {
                     keys: self.keys.clone(),
+                    identities: self.identity().ok().flatten().into_iter().collect(),
+                    trusted_root: self.trusted_root.clone(),
                     platform: self.platform(),
                     insecure: self.insecure_registry.clone(),
                     timeout: self.registry_timeout(),
@@ -566,8 +585,22 @@ impl AuditArgs {
         std::time::Duration::from_secs(self.registry_timeout.max(1))
     }
 
-    /// Options that contradict each other: a window that ends before it starts.
+    /// The keyless identity to trust (`--certificate-identity[-regexp]` with
+    /// `--certificate-oidc-issuer[-regexp]`); `None` when not given.
+    pub fn identity(&self) -> anyhow::Result<Option<crate::signatures::trust::Identity>> {
+        crate::signatures::trust::Identity::from_flags(
+            self.certificate_identity.as_deref(),
+            self.certificate_identity_regexp.as_deref(),
+            self.certificate_oidc_issuer.as_deref(),
+            self.certificate_oidc_issuer_regexp.as_deref(),
+        )
+        .map_err(anyhow::Error::msg)
+    }
+
+    /// Options that contradict each other: a window that ends before it starts, half an
+    /// identity.
     pub fn check(&self) -> anyhow::Result<()> {
+        self.identity()?;
         if let (Some(since), Some(until)) = (self.since, self.until)
             && since >= until
         {
@@ -608,6 +641,11 @@ impl Default for AuditArgs {
             scan_images: false,
             verify_signatures: false,
             keys: Vec::new(),
+            certificate_identity: None,
+            certificate_identity_regexp: None,
+            certificate_oidc_issuer: None,
+            certificate_oidc_issuer_regexp: None,
+            trusted_root: None,
             trivy_db: None,
             java_db: None,
             platform: None,

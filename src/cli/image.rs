@@ -82,9 +82,12 @@ pub fn scan(audit: &AuditArgs, args: &ImageScanArgs) -> anyhow::Result<u8> {
 }
 
 pub fn verify(audit: &AuditArgs, args: &ImageVerifyArgs) -> anyhow::Result<u8> {
-    use crate::signatures::{Status, discover, keys::TrustedKey};
-    if audit.keys.is_empty() {
-        anyhow::bail!("give the public keys to trust with --key FILE (cosign.pub)");
+    use crate::signatures::{Status, discover, keyless::TrustRoot, keys::TrustedKey, trust};
+    let identity = audit.identity()?;
+    if audit.keys.is_empty() && identity.is_none() {
+        anyhow::bail!(
+            "give what to trust: public keys with --key FILE (cosign.pub), or a keyless signer with --certificate-identity and --certificate-oidc-issuer"
+        );
     }
     let keys = audit
         .keys
@@ -92,6 +95,16 @@ pub fn verify(audit: &AuditArgs, args: &ImageVerifyArgs) -> anyhow::Result<u8> {
         .map(|path| TrustedKey::load(path))
         .collect::<Result<Vec<_>, _>>()
         .map_err(anyhow::Error::msg)?;
+    let root = match &audit.trusted_root {
+        Some(path) => TrustRoot::load(path),
+        None => TrustRoot::embedded(),
+    }
+    .map_err(anyhow::Error::msg)?;
+    let trust = trust::Trust {
+        keys,
+        identities: identity.into_iter().collect(),
+        root: Some(std::sync::Arc::new(root)),
+    };
     let mut verdicts = Vec::new();
     for reference in &args.references {
         let registry = crate::image_ref::ImageRef::parse(reference)
@@ -105,7 +118,7 @@ pub fn verify(audit: &AuditArgs, args: &ImageVerifyArgs) -> anyhow::Result<u8> {
         };
         verdicts.push(discover::verify(
             reference,
-            &keys,
+            &trust,
             &audit.platform(),
             options,
         ));

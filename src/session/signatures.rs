@@ -5,7 +5,9 @@
 use super::image_scan::{Pull, pulls};
 use crate::registry::{Platform, auth, client::RemoteOptions};
 use crate::signatures::facts::SignatureFacts;
+use crate::signatures::keyless::TrustRoot;
 use crate::signatures::keys::TrustedKey;
+use crate::signatures::trust::{Identity, Trust};
 use crate::signatures::{Verdict, admission, discover};
 use std::path::PathBuf;
 
@@ -14,6 +16,10 @@ use std::path::PathBuf;
 pub struct SignatureCheck {
     /// The user's public keys (`--key`).
     pub keys: Vec<PathBuf>,
+    /// The keyless signers the user trusts (`--certificate-identity`...).
+    pub identities: Vec<Identity>,
+    /// `--trusted-root FILE`; the embedded public-good root otherwise.
+    pub trusted_root: Option<PathBuf>,
     pub platform: Platform,
     pub insecure: Vec<String>,
     pub timeout: std::time::Duration,
@@ -53,12 +59,36 @@ pub fn gather(
             keys.push(key);
         }
     }
+    let root = match &options.trusted_root {
+        Some(path) => TrustRoot::load(path),
+        None => TrustRoot::embedded(),
+    };
+    let root = match root {
+        Ok(root) => Some(std::sync::Arc::new(root)),
+        Err(e) => {
+            notes.push(format!(
+                "the Sigstore trust root: {e}; keyless signatures and Rekor proofs are not verified"
+            ));
+            None
+        }
+    };
+    let trust = Trust {
+        keys,
+        identities: options.identities.clone(),
+        root,
+    };
     let pulls = pulls(inventory);
-    let verdicts = verify_all(&pulls, &keys, options);
+    let verdicts = verify_all(&pulls, &trust, options);
     let mut facts = SignatureFacts::new(format!(
-        "kaudit's verification of the images' cosign signatures with {own} key{} of yours and {} from the cluster's policies",
+        "kaudit's verification of the images' cosign signatures with {own} key{} of yours, {} from the cluster's policies and {} keyless identit{}",
         if own == 1 { "" } else { "s" },
-        keys.len() - own
+        trust.keys.len() - own,
+        trust.identities.len(),
+        if trust.identities.len() == 1 {
+            "y"
+        } else {
+            "ies"
+        }
     ));
     let mut errors = 0;
     for (pull, verdict) in pulls.iter().zip(verdicts) {
@@ -106,7 +136,7 @@ fn policy_keys(inventory: &crate::inventory::Inventory) -> Vec<TrustedKey> {
 }
 
 /// Each pull's verdict, in order, `PARALLEL` at a time.
-fn verify_all(pulls: &[Pull], keys: &[TrustedKey], options: &SignatureCheck) -> Vec<Verdict> {
+fn verify_all(pulls: &[Pull], trust: &Trust, options: &SignatureCheck) -> Vec<Verdict> {
     let next = std::sync::atomic::AtomicUsize::new(0);
     let results = std::sync::Mutex::new(Vec::with_capacity(pulls.len()));
     std::thread::scope(|scope| {
@@ -115,7 +145,7 @@ fn verify_all(pulls: &[Pull], keys: &[TrustedKey], options: &SignatureCheck) -> 
                 loop {
                     let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let Some(pull) = pulls.get(i) else { break };
-                    let verdict = verify_one(pull, keys, options);
+                    let verdict = verify_one(pull, trust, options);
                     if let Ok(mut all) = results.lock() {
                         all.push((i, verdict));
                     }
@@ -128,7 +158,7 @@ fn verify_all(pulls: &[Pull], keys: &[TrustedKey], options: &SignatureCheck) -> 
     results.into_iter().map(|(_, v)| v).collect()
 }
 
-fn verify_one(pull: &Pull, keys: &[TrustedKey], options: &SignatureCheck) -> Verdict {
+fn verify_one(pull: &Pull, trust: &Trust, options: &SignatureCheck) -> Verdict {
     let registry = crate::image_ref::ImageRef::parse(&pull.reference)
         .map(|r| r.registry)
         .unwrap_or_default();
@@ -143,7 +173,7 @@ fn verify_one(pull: &Pull, keys: &[TrustedKey], options: &SignatureCheck) -> Ver
     };
     discover::verify(
         &pull.reference,
-        keys,
+        trust,
         &platform,
         RemoteOptions {
             insecure: options.insecure.clone(),
@@ -161,6 +191,9 @@ struct Recorded {
     reason: String,
     #[serde(default)]
     key: Option<String>,
+    /// A keyless signer (certificate subject and issuer).
+    #[serde(default)]
+    identity: Option<String>,
     /// Every name the verifying key goes by (the same key in several policies).
     #[serde(default)]
     verified_by: Vec<String>,
@@ -198,6 +231,7 @@ fn demo() -> Result<SignatureFacts, String> {
             vec![SignatureCheck {
                 digest: digest.clone().unwrap_or_default(),
                 key: r.key.clone(),
+                identity: r.identity.clone(),
                 verified_by: if r.verified_by.is_empty() {
                     r.key.iter().cloned().collect()
                 } else {

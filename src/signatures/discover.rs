@@ -3,7 +3,7 @@
 //! for a multi-platform index, for the platform image too; then judging them.
 
 use super::judge;
-use super::keys::TrustedKey;
+use super::trust::Trust;
 use super::{SignatureCheck, SignatureLayer, Status, Verdict};
 use crate::registry::client::{Remote, RemoteOptions};
 use crate::registry::manifest::{self, Document};
@@ -20,6 +20,7 @@ pub const SIGSTORE_BUNDLE: &str = "application/vnd.dev.sigstore.bundle.v0.3+json
 pub const NOTARY_SIGNATURE: &str = "application/vnd.cncf.notary.signature";
 const SIGNATURE_ANNOTATION: &str = "dev.cosignproject.cosign/signature";
 const CERTIFICATE_ANNOTATION: &str = "dev.sigstore.cosign/certificate";
+const CHAIN_ANNOTATION: &str = "dev.sigstore.cosign/chain";
 const BUNDLE_ANNOTATION: &str = "dev.sigstore.cosign/bundle";
 
 /// A signature payload is a few hundred bytes; an attestation (an SBOM) can be large.
@@ -28,16 +29,16 @@ const MAX_ENVELOPE_BYTES: u64 = 32 << 20;
 /// Signature or attestation layers looked at per tag (each signer appends one).
 const MAX_LAYERS: usize = 64;
 
-/// Verifies one image: finds its signatures and attestations and judges them with `keys`.
+/// Verifies one image: finds its signatures and attestations and judges them with what `trust` holds.
 /// A registry that cannot be asked gives status `error`, never `unsigned`.
 pub fn verify(
     reference: &str,
-    keys: &[TrustedKey],
+    trust: &Trust,
     platform: &Platform,
     options: RemoteOptions,
 ) -> Verdict {
     let mut verdict = Verdict::error(reference, String::new());
-    if let Err(e) = discover(reference, keys, platform, options, &mut verdict) {
+    if let Err(e) = discover(reference, trust, platform, options, &mut verdict) {
         verdict.status = Status::Error;
         verdict.reason = format!("not verified: {e}");
     }
@@ -46,7 +47,7 @@ pub fn verify(
 
 fn discover(
     reference: &str,
-    keys: &[TrustedKey],
+    trust: &Trust,
     platform: &Platform,
     options: RemoteOptions,
     verdict: &mut Verdict,
@@ -80,19 +81,16 @@ fn discover(
                         signature: annotation(&descriptor, SIGNATURE_ANNOTATION),
                         certificate: Some(annotation(&descriptor, CERTIFICATE_ANNOTATION))
                             .filter(|c| !c.is_empty()),
-                        has_bundle: descriptor.annotations.contains_key(BUNDLE_ANNOTATION),
+                        chain: Some(annotation(&descriptor, CHAIN_ANNOTATION))
+                            .filter(|c| !c.is_empty()),
+                        rekor_bundle: Some(annotation(&descriptor, BUNDLE_ANNOTATION))
+                            .filter(|c| !c.is_empty()),
                     };
-                    judge::signature(&found, d, keys)
+                    judge::signature(&found, d, trust)
                 }
-                Err(reason) => SignatureCheck {
-                    digest: d.clone(),
-                    key: None,
-                    verified_by: Vec::new(),
-                    status: Status::Unverified,
-                    format: super::admission::Format::Legacy,
-                    reason,
-                    docker_reference: String::new(),
-                },
+                Err(reason) => {
+                    SignatureCheck::unverified(d, super::admission::Format::Legacy, &reason)
+                }
             };
             if check.status == Status::Verified
                 && let Some(w) = judge::reference_warning(&check.docker_reference, &repository)
@@ -107,7 +105,7 @@ fn discover(
                 Ok((_, envelope)) => {
                     verdict
                         .attestations
-                        .extend(judge::attestation(&envelope, d, keys));
+                        .extend(judge::attestation(&envelope, d, &trust.keys));
                 }
                 Err(reason) => verdict.warnings.push(format!("an attestation: {reason}")),
             }
@@ -118,7 +116,7 @@ fn discover(
         match remote.referrers(d) {
             Ok(found) => {
                 for referrer in found.into_iter().take(MAX_LAYERS) {
-                    if let Err(e) = referrer_of(&mut remote, &referrer, d, keys, verdict) {
+                    if let Err(e) = referrer_of(&mut remote, &referrer, d, trust, verdict) {
                         verdict
                             .warnings
                             .push(format!("referrer {}: {e}", referrer.digest));
@@ -147,7 +145,7 @@ fn referrer_of(
     remote: &mut Remote,
     referrer: &Descriptor,
     digest: &str,
-    keys: &[TrustedKey],
+    trust: &Trust,
     verdict: &mut Verdict,
 ) -> Result<(), RegistryError> {
     if manifest::sha256_hex(&referrer.digest).is_none() {
@@ -165,15 +163,11 @@ fn referrer_of(
             .map_or("", |c| c.media_type.as_str()),
     ];
     if artifact.contains(&NOTARY_SIGNATURE) {
-        verdict.signatures.push(SignatureCheck {
-            digest: digest.to_string(),
-            key: None,
-            verified_by: Vec::new(),
-            status: Status::Unverified,
-            format: super::admission::Format::Notary,
-            reason: "a Notary signature: named, not verified (kaudit does not verify Notary signatures yet)".into(),
-            docker_reference: String::new(),
-        });
+        verdict.signatures.push(SignatureCheck::unverified(
+            digest,
+            super::admission::Format::Notary,
+            "a Notary signature: named, not verified (kaudit does not verify Notary signatures yet)",
+        ));
         return Ok(());
     }
     for layer in document
@@ -194,7 +188,7 @@ fn referrer_of(
             blob.read_to_end(&mut bytes)
                 .map_err(|e| RegistryError::invalid(&name, &layer.digest, e.to_string()))
         })?;
-        match judge::bundle(&bytes, digest, keys) {
+        match judge::bundle(&bytes, digest, trust) {
             Some(judge::Found::Signature(check)) => verdict.signatures.push(check),
             Some(judge::Found::Attestation(a)) => verdict.attestations.push(a),
             None => verdict.warnings.push(format!(

@@ -1,9 +1,12 @@
-//! Judging what was found: each signature against the trusted keys and the digest it must
-//! bind, each attestation's envelope likewise, and the image's status from them. Pure: the
-//! registry is asked in `discover`.
+//! Judging what was found: each signature against what the user trusts (keys, keyless
+//! identities and the trust root behind them) and the digest it must bind, each
+//! attestation's envelope likewise, and the image's status from them. Pure: the registry is
+//! asked in `discover`.
 
+use super::keyless;
 use super::keys::TrustedKey;
 use super::payload::{self, IN_TOTO_PAYLOAD_TYPE};
+use super::trust::Trust;
 use super::{Attestation, SignatureCheck, SignatureLayer, Status};
 use base64::Engine;
 
@@ -11,67 +14,128 @@ use base64::Engine;
 const NO_TRUSTED_KEY: &str = "no trusted key verifies it (another key signed it, or the payload was changed after signing: a verifier cannot tell which)";
 
 /// Checks one signature layer found for `digest`.
-pub fn signature(layer: &SignatureLayer, digest: &str, keys: &[TrustedKey]) -> SignatureCheck {
-    let check =
-        |status, key: Option<&TrustedKey>, reason: String, reference: String| SignatureCheck {
-            digest: digest.to_string(),
-            key: key.map(|k| k.name.clone()),
-            verified_by: Vec::new(),
-            status,
-            format: super::admission::Format::Legacy,
-            reason,
-            docker_reference: reference,
-        };
+pub fn signature(layer: &SignatureLayer, digest: &str, trust: &Trust) -> SignatureCheck {
     let claims = payload::claims(&layer.payload);
     let reference = claims
         .as_ref()
         .map(|c| c.docker_reference.clone())
         .unwrap_or_default();
-    let Ok(raw) = base64::engine::general_purpose::STANDARD.decode(layer.signature.trim()) else {
-        return check(
-            Status::Unverified,
-            None,
-            "its signature annotation is not base64".into(),
-            reference,
-        );
+    let mut check = SignatureCheck::unverified(digest, super::admission::Format::Legacy, "");
+    check.docker_reference = reference;
+    // Go's decoder, which cosign uses, skips line breaks: some signers wrap the base64.
+    let compact: String = layer.signature.split_ascii_whitespace().collect();
+    let Ok(raw) = base64::engine::general_purpose::STANDARD.decode(compact) else {
+        check.reason = "its signature annotation is not base64".into();
+        return check;
     };
-    let Some(key) = keys.iter().find(|k| k.verifies(&layer.payload, &raw)) else {
-        let reason = match &layer.certificate {
-            Some(_) if keys.is_empty() => {
-                "a keyless (certificate) signature; kaudit verifies keyless signatures with --certificate-identity, not built yet".to_string()
+    let signer = if let Some(key) = trust.keys.iter().find(|k| k.verifies(&layer.payload, &raw)) {
+        match key_log_proof(layer, key, trust) {
+            Err(why) => {
+                check.reason = format!("signed by {}, but {why}", key.name);
+                return check;
             }
-            Some(_) => format!("{NO_TRUSTED_KEY}; it carries a certificate (keyless)"),
-            None if keys.is_empty() => "no trusted key was given (--key FILE)".to_string(),
-            None => NO_TRUSTED_KEY.to_string(),
-        };
-        return check(Status::Unverified, None, reason, reference);
-    };
-    match claims {
-        Err(e) => check(
-            Status::Invalid,
-            Some(key),
-            format!("signed by {}, but {e}", key.name),
-            reference,
-        ),
-        Ok(c) if c.digest != digest => check(
-            Status::Invalid,
-            Some(key),
-            format!(
-                "signed by {}, but for another image ({}): a signature copied from elsewhere",
-                key.name, c.digest
-            ),
-            reference,
-        ),
-        Ok(c) => {
-            let reason = format!("signed by {} ({})", key.name, key.kind());
-            let mut verified = check(Status::Verified, Some(key), reason, c.docker_reference);
-            verified.verified_by = keys
-                .iter()
-                .filter(|k| k.name == key.name || k.verifies(&layer.payload, &raw))
-                .map(|k| k.name.clone())
-                .collect();
-            verified
+            Ok(proof) => {
+                check.key = Some(key.name.clone());
+                check.verified_by = trust
+                    .keys
+                    .iter()
+                    .filter(|k| k.name == key.name || k.verifies(&layer.payload, &raw))
+                    .map(|k| k.name.clone())
+                    .collect();
+                format!("{} ({}){proof}", key.name, key.kind())
+            }
         }
+    } else if layer.certificate.is_some() {
+        match legacy_keyless(layer, trust) {
+            Ok(identity) => {
+                check.identity = Some(identity.clone());
+                identity
+            }
+            Err(why) => {
+                check.reason = why;
+                return check;
+            }
+        }
+    } else {
+        check.reason = if trust.is_empty() {
+            "nothing trusted was given (--key FILE, or --certificate-identity with --certificate-oidc-issuer)".into()
+        } else {
+            NO_TRUSTED_KEY.into()
+        };
+        return check;
+    };
+    (check.status, check.reason) = match claims {
+        Err(e) => (Status::Invalid, format!("signed by {signer}, but {e}")),
+        Ok(c) if c.digest != digest => (
+            Status::Invalid,
+            format!(
+                "signed by {signer}, but for another image ({}): a signature copied from elsewhere",
+                c.digest
+            ),
+        ),
+        Ok(_) => (Status::Verified, format!("signed by {signer}")),
+    };
+    if check.status != Status::Verified {
+        check.verified_by.clear();
+    }
+    check
+}
+
+/// A key-signed layer's Rekor proof, checked when it carries one: `Ok` with what it adds to
+/// the reason, `Err` when the proof is there and does not hold (cosign then refuses too).
+fn key_log_proof(
+    layer: &SignatureLayer,
+    key: &TrustedKey,
+    trust: &Trust,
+) -> Result<String, String> {
+    let Some(bundle) = keyless::legacy_bundle(layer) else {
+        return Ok("; no transparency-log proof with it (kaudit does not ask Rekor online)".into());
+    };
+    let Some(root) = &trust.root else {
+        return Err("its transparency-log proof cannot be checked: no trust root was read".into());
+    };
+    let bundle = bundle?;
+    keyless::verify_with_key(
+        &bundle,
+        layer.payload.as_slice().into(),
+        key.spki_der().to_vec(),
+        root,
+    )?;
+    Ok("; its Rekor entry verifies".into())
+}
+
+/// A legacy keyless (certificate) layer: the certificate, its SCT and the Rekor proof
+/// verified against the trust root, then its subject matched with the trusted identities.
+/// `Ok` with the identity's name; `Err` with why not.
+fn legacy_keyless(layer: &SignatureLayer, trust: &Trust) -> Result<String, String> {
+    let Some(root) = &trust.root else {
+        return Err("a keyless signature; no trust root was read to verify it".into());
+    };
+    let Some(bundle) = keyless::legacy_bundle(layer) else {
+        return Err("a keyless signature without its Rekor bundle annotation: it can only be checked against the transparency log online, which kaudit does not ask".into());
+    };
+    let bundle = bundle.map_err(|e| format!("a keyless signature: {e}"))?;
+    let signer = keyless::verify_certificate(&bundle, layer.payload.as_slice().into(), root)
+        .map_err(|e| format!("a keyless signature that {e}"))?;
+    trusted_identity(&signer, trust)
+}
+
+/// The name of the first trusted identity a verified signer is, else why not.
+fn trusted_identity(signer: &keyless::Signer, trust: &Trust) -> Result<String, String> {
+    match trust
+        .identities
+        .iter()
+        .find(|i| i.matches(&signer.sans, &signer.issuer))
+    {
+        Some(i) => Ok(format!("{} (keyless, as {})", signer.describe(), i.name())),
+        None if trust.identities.is_empty() => Err(format!(
+            "keyless, signed by {}: it verifies against the trust root, but no identity is trusted (--certificate-identity with --certificate-oidc-issuer)",
+            signer.describe()
+        )),
+        None => Err(format!(
+            "keyless, signed by {}: it verifies against the trust root, but that is not an identity you trust",
+            signer.describe()
+        )),
     }
 }
 
@@ -182,51 +246,105 @@ pub enum Found {
 
 /// Checks a Sigstore bundle (v0.1-v0.3) holding a DSSE envelope: cosign v3's image
 /// signature (an in-toto statement of predicate `cosign/sign/v1` about the image), or an
-/// attestation. Verified with the trusted keys (a keyless bundle's certificate is not
-/// verified yet); `None` for a bundle that is neither.
-pub fn bundle(bytes: &[u8], digest: &str, keys: &[TrustedKey]) -> Option<Found> {
-    let value: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+/// attestation. Signed with a key, it is verified with the trusted keys; signed with a
+/// certificate, against the trust root and the trusted identities. `None` for a bundle that
+/// is neither.
+pub fn bundle(bytes: &[u8], digest: &str, trust: &Trust) -> Option<Found> {
+    let text = std::str::from_utf8(bytes).ok()?;
+    let value: serde_json::Value = serde_json::from_str(text).ok()?;
     let media_type = value.get("mediaType")?.as_str()?;
     if !media_type.starts_with("application/vnd.dev.sigstore.bundle") {
         return None;
     }
     let envelope = serde_json::to_vec(value.get("dsseEnvelope")?).ok()?;
-    let keyless = value
-        .pointer("/verificationMaterial/certificate")
-        .or_else(|| value.pointer("/verificationMaterial/x509CertificateChain"))
-        .is_some();
-    let found = attestation(&envelope, digest, keys)?;
+    let mut found = attestation(&envelope, digest, &trust.keys)?;
+    let bound = found.statement.subjects.iter().any(|s| s == digest);
+    let keyless = certificate_signer(text, &found.statement.subjects, digest, trust);
+    if let Some(signer) = &keyless {
+        (found.key, found.reason) = match signer {
+            Ok(identity) if bound => (Some(identity.clone()), format!("signed by {identity}")),
+            Ok(identity) => (
+                None,
+                format!(
+                    "signed by {identity}, but its subject is another image ({})",
+                    found.statement.subjects.join(", ")
+                ),
+            ),
+            Err(why) => (None, why.clone()),
+        };
+    }
     if found.statement.predicate_type != COSIGN_SIGN_PREDICATE {
         return Some(Found::Attestation(found));
     }
-    let bound = found.statement.subjects.iter().any(|s| s == digest);
-    let parsed = payload::envelope(&envelope).ok()?;
-    let signed = payload::pae(&parsed.payload_type, &parsed.payload);
-    let verified_by: Vec<String> = keys
-        .iter()
-        .filter(|k| parsed.signatures.iter().any(|s| k.verifies(&signed, s)))
-        .map(|k| k.name.clone())
-        .collect();
-    let (status, reason) = match (verified_by.first(), bound) {
-        (Some(k), true) => (Status::Verified, format!("signed by {k} (Sigstore bundle)")),
-        (None, _) if keyless => (
-            Status::Unverified,
-            "a keyless (Fulcio) Sigstore bundle; kaudit does not verify keyless signatures yet"
-                .to_string(),
-        ),
-        (None, _) => (
-            Status::Unverified,
-            format!("a Sigstore bundle: {NO_TRUSTED_KEY}"),
-        ),
-        (Some(_), false) => (Status::Invalid, found.reason.clone()),
+    let mut check = SignatureCheck::unverified(digest, super::admission::Format::Bundle, "");
+    match keyless {
+        Some(Ok(identity)) => {
+            check.identity = Some(identity);
+            (check.status, check.reason) = if bound {
+                (
+                    Status::Verified,
+                    format!("{} (Sigstore bundle)", found.reason),
+                )
+            } else {
+                (Status::Invalid, found.reason)
+            };
+        }
+        Some(Err(why)) => check.reason = format!("a Sigstore bundle: {why}"),
+        None => {
+            let parsed = payload::envelope(&envelope).ok()?;
+            let signed = payload::pae(&parsed.payload_type, &parsed.payload);
+            let verified_by: Vec<String> = trust
+                .keys
+                .iter()
+                .filter(|k| parsed.signatures.iter().any(|s| k.verifies(&signed, s)))
+                .map(|k| k.name.clone())
+                .collect();
+            (check.status, check.reason) = match (verified_by.first(), bound) {
+                (Some(k), true) => (Status::Verified, format!("signed by {k} (Sigstore bundle)")),
+                (Some(_), false) => (Status::Invalid, found.reason),
+                (None, _) => (
+                    Status::Unverified,
+                    format!("a Sigstore bundle: {NO_TRUSTED_KEY}"),
+                ),
+            };
+            if check.status == Status::Verified {
+                check.key = verified_by.first().cloned();
+                check.verified_by = verified_by;
+            }
+        }
+    }
+    Some(Found::Signature(check))
+}
+
+/// A bundle signed with a certificate: who signed, verified against the trust root for the
+/// subject that is `digest` (else the first), and matched with the trusted identities.
+/// `None` when the bundle is signed with a key.
+fn certificate_signer(
+    json: &str,
+    subjects: &[String],
+    digest: &str,
+    trust: &Trust,
+) -> Option<Result<String, String>> {
+    let bundle = match keyless::parse_bundle(json) {
+        Ok(b) if keyless::has_certificate(&b) => b,
+        Ok(_) => return None,
+        Err(e) => return Some(Err(e)),
     };
-    Some(Found::Signature(SignatureCheck {
-        digest: digest.to_string(),
-        key: verified_by.first().cloned().filter(|_| bound),
-        verified_by: if bound { verified_by } else { Vec::new() },
-        status,
-        format: super::admission::Format::Bundle,
-        reason,
-        docker_reference: String::new(),
-    }))
+    let Some(root) = &trust.root else {
+        return Some(Err("keyless; no trust root was read to verify it".into()));
+    };
+    let subject = subjects
+        .iter()
+        .find(|s| *s == digest)
+        .or(subjects.first())
+        .and_then(|s| s.strip_prefix("sha256:"))
+        .and_then(|hex| sigstore_types::Sha256Hash::from_hex(hex).ok());
+    let Some(subject) = subject else {
+        return Some(Err("its statement names no SHA-256 subject".into()));
+    };
+    Some(
+        keyless::verify_certificate(&bundle, subject.into(), root)
+            .map_err(|e| format!("keyless, and it {e}"))
+            .and_then(|signer| trusted_identity(&signer, trust)),
+    )
 }

@@ -12,6 +12,8 @@ const MAX_KEY_BYTES: u64 = 64 << 10;
 pub struct TrustedKey {
     pub name: String,
     key: Key,
+    /// The key as DER SubjectPublicKeyInfo, for the transparency-log verifier.
+    spki: Vec<u8>,
 }
 
 #[derive(Debug, Clone)]
@@ -26,13 +28,7 @@ impl TrustedKey {
     /// Reads a PEM public key; a clear error for anything else (a private key, a
     /// certificate, a curve cosign does not sign with).
     pub fn load(path: &Path) -> Result<TrustedKey, String> {
-        let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let mut text = String::new();
-        std::io::Read::read_to_string(&mut std::io::Read::take(file, MAX_KEY_BYTES + 1), &mut text)
-            .map_err(|e| format!("{}: {e}", path.display()))?;
-        if text.len() as u64 > MAX_KEY_BYTES {
-            return Err(format!("{}: too large for a public key", path.display()));
-        }
+        let text = super::read_small_file(path, MAX_KEY_BYTES, "a public key")?;
         let name = path.file_name().map_or_else(
             || path.display().to_string(),
             |n| n.to_string_lossy().into(),
@@ -62,10 +58,17 @@ impl TrustedKey {
                     .into(),
             );
         };
+        let spki = pem_body(pem).ok_or("its PEM body is not base64")?;
         Ok(TrustedKey {
             name: name.to_string(),
             key,
+            spki,
         })
+    }
+
+    /// DER SubjectPublicKeyInfo.
+    pub fn spki_der(&self) -> &[u8] {
+        &self.spki
     }
 
     /// `ECDSA P-256`, `RSA 4096`...
@@ -115,6 +118,15 @@ impl TrustedKey {
             }
         }
     }
+}
+
+/// The DER inside the first `PUBLIC KEY` block.
+fn pem_body(pem: &str) -> Option<Vec<u8>> {
+    use base64::Engine;
+    let (_, rest) = pem.split_once("-----BEGIN PUBLIC KEY-----")?;
+    let (body, _) = rest.split_once("-----END PUBLIC KEY-----")?;
+    let body: String = body.split_whitespace().collect();
+    base64::engine::general_purpose::STANDARD.decode(body).ok()
 }
 
 #[cfg(test)]

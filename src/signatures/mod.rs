@@ -6,8 +6,29 @@ pub mod admission;
 pub mod discover;
 pub mod facts;
 pub mod judge;
+pub mod keyless;
 pub mod keys;
 pub mod payload;
+pub mod trust;
+
+/// Reads a small text file (a key, a trust root) whole, refusing one over `max` bytes:
+/// `what` names what it should have been.
+pub(crate) fn read_small_file(
+    path: &std::path::Path,
+    max: u64,
+    what: &str,
+) -> Result<String, String> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut text = String::new();
+    file.take(max + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    if text.len() as u64 > max {
+        return Err(format!("{}: too large for {what}", path.display()));
+    }
+    Ok(text)
+}
 
 /// An image's signature status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
@@ -46,8 +67,10 @@ pub struct SignatureLayer {
     pub signature: String,
     /// `dev.sigstore.cosign/certificate`: a keyless (Fulcio) or PKI signature.
     pub certificate: Option<String>,
-    /// `dev.sigstore.cosign/bundle`: the transparency log's promise.
-    pub has_bundle: bool,
+    /// `dev.sigstore.cosign/chain`: the certificate's intermediates and root (PEM).
+    pub chain: Option<String>,
+    /// `dev.sigstore.cosign/bundle`: the transparency log's promise (Rekor's SET and entry).
+    pub rekor_bundle: Option<String>,
 }
 
 /// What one signature is, checked.
@@ -58,6 +81,10 @@ pub struct SignatureCheck {
     /// The trusted key that verifies it, when one does.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
+    /// The keyless signer that verifies it: the certificate's subject and issuer, and the
+    /// trusted identity they match.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identity: Option<String>,
     /// Every trusted key that verifies it (one key may be given under several names: yours
     /// and a policy's).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -72,6 +99,22 @@ pub struct SignatureCheck {
     pub docker_reference: String,
 }
 
+impl SignatureCheck {
+    /// A signature nothing trusted verifies (yet), with why.
+    pub fn unverified(digest: &str, format: admission::Format, reason: &str) -> SignatureCheck {
+        SignatureCheck {
+            digest: digest.to_string(),
+            key: None,
+            identity: None,
+            verified_by: Vec::new(),
+            status: Status::Unverified,
+            format,
+            reason: reason.to_string(),
+            docker_reference: String::new(),
+        }
+    }
+}
+
 /// One attestation: what it states, and whether a trusted key signed it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Attestation {
@@ -80,7 +123,7 @@ pub struct Attestation {
     pub kind: &'static str,
     #[serde(flatten)]
     pub statement: payload::Statement,
-    /// The trusted key that verifies its envelope.
+    /// The trusted key (or keyless identity) that verifies its envelope.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
     pub reason: String,
