@@ -3,6 +3,9 @@
 //! ignored exactly as the corpus's SOURCE.md says. Skips when `../shared/corpus` is absent;
 //! `tests/image_verify.rs` and the unit tests cover the same paths with fresh keys.
 
+#[path = "common/fake_registry.rs"]
+mod fake_registry;
+
 use base64::Engine;
 use kaudit::signatures::discover::SIMPLE_SIGNING;
 use kaudit::signatures::keyless::TrustRoot;
@@ -483,4 +486,79 @@ fn keyless_bundles_verify_with_a_trust_root_and_identity() {
         "{}",
         found.reason
     );
+}
+
+/// Serves a corpus case in its registry shape (the image manifest under tag `1.0` and its
+/// digest, the `.sig` manifest under its tag, the blobs); returns `host:port`.
+fn serve_registry_shaped(case: &Path) -> String {
+    let image = std::fs::read(case.join("image-manifest.json")).unwrap();
+    let digest = digest_of(&case.join("image-manifest.json"));
+    let sig_tag = format!("{}.sig", digest.replace(':', "-"));
+    let signature = std::fs::read(case.join(format!("{sig_tag}.manifest.json"))).unwrap();
+    let mut served = vec![
+        ("manifests/1.0".to_string(), image.clone()),
+        (format!("manifests/{digest}"), image),
+        (format!("manifests/{sig_tag}"), signature),
+    ];
+    for blob in std::fs::read_dir(case.join("blobs")).unwrap() {
+        let blob = blob.unwrap();
+        served.push((
+            format!("blobs/sha256:{}", blob.file_name().to_string_lossy()),
+            std::fs::read(blob.path()).unwrap(),
+        ));
+    }
+    fake_registry::serve(Box::new(move |path: &str| {
+        let path = path.split('?').next().unwrap_or(path);
+        let rest = path.strip_prefix("/v2/mitr/app/");
+        let found = served.iter().find(|(p, _)| Some(p.as_str()) == rest);
+        Some(match found {
+            Some((p, body)) => {
+                let media_type = serde_json::from_slice::<serde_json::Value>(body)
+                    .ok()
+                    .and_then(|v| v["mediaType"].as_str().map(str::to_string))
+                    .filter(|_| p.starts_with("manifests/"))
+                    .unwrap_or_else(|| "application/octet-stream".into());
+                fake_registry::Reply::new(200, &media_type, body.clone())
+            }
+            None => fake_registry::Reply::new(
+                404,
+                "application/json",
+                br#"{"errors":[{"code":"MANIFEST_UNKNOWN"}]}"#.to_vec(),
+            ),
+        })
+    }))
+}
+
+#[test]
+fn image_verify_trusts_a_keyless_signer_only_by_identity() {
+    let Some(corpus) = cosign_corpus() else {
+        return;
+    };
+    let case = corpus.join("containers-image/registry-shaped/dir-img-cosign-fulcio-rekor-valid");
+    let data = tempfile::tempdir().unwrap();
+    let run = |identity: &str| {
+        let addr = serve_registry_shaped(&case);
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_kaudit"))
+            .args(["image", "verify", &format!("{addr}/mitr/app:1.0")])
+            .args(["--format", "json", "--certificate-identity", identity])
+            .args([
+                "--certificate-oidc-issuer",
+                "https://github.com/login/oauth",
+            ])
+            .env("KAUDIT_DATA_DIR", data.path())
+            .env("DOCKER_CONFIG", data.path().join("docker"))
+            .output()
+            .unwrap();
+        let verdicts: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+        (out.status.code(), verdicts[0].clone())
+    };
+    let (code, verdict) = run("mitr@redhat.com");
+    assert_eq!(code, Some(0), "{verdict}");
+    assert_eq!(verdict["status"], "verified");
+    let identity = verdict["signatures"][0]["identity"].as_str().unwrap();
+    assert!(identity.starts_with("mitr@redhat.com from https://github.com/login/oauth"));
+    let (code, verdict) = run("someone@example.com");
+    assert_eq!(code, Some(1), "{verdict}");
+    assert_eq!(verdict["status"], "unverified");
 }
