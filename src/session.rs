@@ -5,6 +5,7 @@
 
 pub mod history;
 pub mod image_scan;
+pub mod signature_cache;
 pub mod signatures;
 pub mod vulnerabilities;
 

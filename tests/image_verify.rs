@@ -593,3 +593,71 @@ fn a_cosign_v3_bundle_is_found_through_the_referrers_fallback_tag() {
     assert_eq!(code, Some(1));
     assert_eq!(verdicts[0]["status"], "unverified", "{}", verdicts[0]);
 }
+
+#[test]
+fn an_audit_reuses_what_it_fetched_within_the_hour_per_digest() {
+    let Some(registry) = registry::start_or_skip("audit signature cache", None) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let release = p256_signer(dir.path(), "release");
+    let stranger = p256_signer(dir.path(), "stranger");
+    let img = image("cached");
+    registry.push("shop/cached", "1.0", &[&img], None);
+    let sign = |signer: &Signer| {
+        let p = payload(
+            &format!("{}/shop/cached", registry.addr),
+            &img.manifest.digest,
+        );
+        let sig = signer.sign(&p);
+        registry.push(
+            "shop/cached",
+            &tag_for(&img.manifest.digest, "sig"),
+            &[&Image::attached(&[signature_layer(p, &sig)])],
+            None,
+        );
+    };
+    sign(&release);
+    let manifests = dir.path().join("k8s");
+    std::fs::create_dir_all(&manifests).unwrap();
+    std::fs::write(
+        manifests.join("pod.yaml"),
+        format!(
+            "apiVersion: v1\nkind: Pod\nmetadata: {{name: web, namespace: shop}}\nspec:\n  containers:\n  - name: web\n    image: {}/shop/cached@{}\n",
+            registry.addr, img.manifest.digest
+        ),
+    )
+    .unwrap();
+    let audit = |extra: &[&str]| -> (String, String) {
+        let out = Command::new(env!("CARGO_BIN_EXE_kaudit"))
+            .args(["scan", "--manifests"])
+            .arg(&manifests)
+            .args(["--verify-signatures", "--format", "json", "--key"])
+            .arg(&release.public)
+            .args(extra)
+            .env("KAUDIT_DATA_DIR", dir.path())
+            .env("DOCKER_CONFIG", dir.path().join("docker"))
+            .output()
+            .unwrap();
+        let report: Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+        (
+            report["signatures"]["images"][0]["status"]
+                .as_str()
+                .unwrap_or("")
+                .to_string(),
+            report["source"]["notes"].to_string(),
+        )
+    };
+    let (status, notes) = audit(&[]);
+    assert_eq!(status, "verified", "{notes}");
+    assert!(notes.contains("0 as fetched within the hour"), "{notes}");
+    // The signature is replaced by a stranger's: within the hour the store answers (and says
+    // so); without the store the registry does.
+    sign(&stranger);
+    let (status, notes) = audit(&[]);
+    assert_eq!(status, "verified", "{notes}");
+    assert!(notes.contains("1 as fetched within the hour"), "{notes}");
+    let (status, notes) = audit(&["--no-store"]);
+    assert_eq!(status, "unverified", "{notes}");
+}

@@ -559,6 +559,7 @@ impl AuditArgs {
                     keys: self.keys.clone(),
                     identities: self.identity().ok().flatten().into_iter().collect(),
                     trusted_root: self.trusted_root.clone(),
+                    store: super::history::store_path(self).filter(|_| !self.no_store),
                     platform: self.platform(),
                     insecure: self.insecure_registry.clone(),
                     timeout: self.registry_timeout(),

@@ -3,10 +3,12 @@
 //! written in the cluster's admission policies. What cannot be read becomes a note.
 
 use super::image_scan::{Pull, pulls};
+use super::signature_cache;
 use crate::registry::{Platform, auth, client::RemoteOptions};
 use crate::signatures::facts::SignatureFacts;
 use crate::signatures::keyless::TrustRoot;
 use crate::signatures::keys::TrustedKey;
+use crate::signatures::material::Material;
 use crate::signatures::trust::{Identity, Trust};
 use crate::signatures::{Verdict, admission, discover};
 use std::path::PathBuf;
@@ -20,6 +22,8 @@ pub struct SignatureCheck {
     pub identities: Vec<Identity>,
     /// `--trusted-root FILE`; the embedded public-good root otherwise.
     pub trusted_root: Option<PathBuf>,
+    /// kaudit's store, for what registries held next to each digest; `None` asks every time.
+    pub store: Option<PathBuf>,
     pub platform: Platform,
     pub insecure: Vec<String>,
     pub timeout: std::time::Duration,
@@ -78,7 +82,7 @@ pub fn gather(
         root,
     };
     let pulls = pulls(inventory);
-    let verdicts = verify_all(&pulls, &trust, options);
+    let (verdicts, from_store) = verify_all(&pulls, &trust, options);
     let mut facts = SignatureFacts::new(format!(
         "kaudit's verification of the images' cosign signatures with {own} key{} of yours, {} from the cluster's policies and {} keyless identit{}",
         if own == 1 { "" } else { "s" },
@@ -103,7 +107,7 @@ pub fn gather(
         facts.insert(&pull.written_as, verdict);
     }
     notes.push(format!(
-        "{} of {} images' signatures looked up ({errors} could not be)",
+        "{} of {} images' signatures looked up ({errors} could not be; {from_store} as fetched within the hour, from the store)",
         pulls.len() - errors,
         pulls.len()
     ));
@@ -135,30 +139,80 @@ fn policy_keys(inventory: &crate::inventory::Inventory) -> Vec<TrustedKey> {
     keys
 }
 
-/// Each pull's verdict, in order, `PARALLEL` at a time.
-fn verify_all(pulls: &[Pull], trust: &Trust, options: &SignatureCheck) -> Vec<Verdict> {
+/// Each pull's verdict, in order: what its registry holds, from the store when fetched
+/// within the hour, else fetched `PARALLEL` at a time (and kept); then judged with `trust`.
+/// Also how many came from the store.
+fn verify_all(pulls: &[Pull], trust: &Trust, options: &SignatureCheck) -> (Vec<Verdict>, usize) {
+    let store = options
+        .store
+        .as_deref()
+        .and_then(|p| crate::store::Store::open(p).ok());
+    let mut found: Vec<Option<Result<Material, String>>> = pulls
+        .iter()
+        .map(|pull| {
+            let (digest, platform) = cache_key(pull, options)?;
+            signature_cache::load(store.as_ref()?, &digest, &platform).map(Ok)
+        })
+        .collect();
+    let from_store = found.iter().filter(|f| f.is_some()).count();
+    let missing: Vec<usize> = (0..pulls.len()).filter(|&i| found[i].is_none()).collect();
+    for (i, fetched) in fetch_all(pulls, &missing, options) {
+        if let (Some(store), Ok(material), Some((digest, platform))) =
+            (&store, &fetched, cache_key(&pulls[i], options))
+        {
+            signature_cache::keep(store, &digest, &platform, material);
+        }
+        found[i] = Some(fetched);
+    }
+    let verdicts = pulls
+        .iter()
+        .zip(found)
+        .map(|(pull, material)| match material {
+            Some(Ok(material)) => material.judge(trust),
+            Some(Err(e)) => Verdict::error(&pull.reference, format!("not verified: {e}")),
+            None => Verdict::error(&pull.reference, "not verified: not fetched".into()),
+        })
+        .collect();
+    (verdicts, from_store)
+}
+
+/// Where a pull's material is kept: its digest (only a reference by digest names content
+/// that cannot move) and platform.
+fn cache_key(pull: &Pull, options: &SignatureCheck) -> Option<(String, String)> {
+    let (_, digest) = pull.reference.split_once('@')?;
+    let platform = pull
+        .platform
+        .clone()
+        .unwrap_or_else(|| options.platform.to_string());
+    Some((digest.to_string(), platform))
+}
+
+/// Fetches the pulls at `which`, `PARALLEL` at a time: registry lookups wait on the network.
+fn fetch_all(
+    pulls: &[Pull],
+    which: &[usize],
+    options: &SignatureCheck,
+) -> Vec<(usize, Result<Material, String>)> {
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let results = std::sync::Mutex::new(Vec::with_capacity(pulls.len()));
+    let results = std::sync::Mutex::new(Vec::with_capacity(which.len()));
     std::thread::scope(|scope| {
-        for _ in 0..PARALLEL.min(pulls.len()) {
+        for _ in 0..PARALLEL.min(which.len()) {
             scope.spawn(|| {
                 loop {
-                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some(pull) = pulls.get(i) else { break };
-                    let verdict = verify_one(pull, trust, options);
+                    let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(&i) = which.get(n) else { break };
+                    let fetched = fetch_one(&pulls[i], options);
                     if let Ok(mut all) = results.lock() {
-                        all.push((i, verdict));
+                        all.push((i, fetched));
                     }
                 }
             });
         }
     });
-    let mut results = results.into_inner().unwrap_or_default();
-    results.sort_by_key(|(i, _)| *i);
-    results.into_iter().map(|(_, v)| v).collect()
+    results.into_inner().unwrap_or_default()
 }
 
-fn verify_one(pull: &Pull, trust: &Trust, options: &SignatureCheck) -> Verdict {
+fn fetch_one(pull: &Pull, options: &SignatureCheck) -> Result<Material, String> {
     let registry = crate::image_ref::ImageRef::parse(&pull.reference)
         .map(|r| r.registry)
         .unwrap_or_default();
@@ -167,13 +221,9 @@ fn verify_one(pull: &Pull, trust: &Trust, options: &SignatureCheck) -> Verdict {
         .as_deref()
         .and_then(Platform::parse)
         .unwrap_or_else(|| options.platform.clone());
-    let credentials = match auth::from_docker_config(&registry) {
-        Ok(c) => c,
-        Err(e) => return Verdict::error(&pull.reference, format!("not verified: {e}")),
-    };
-    discover::verify(
+    let credentials = auth::from_docker_config(&registry)?;
+    discover::fetch(
         &pull.reference,
-        trust,
         &platform,
         RemoteOptions {
             insecure: options.insecure.clone(),
@@ -181,6 +231,7 @@ fn verify_one(pull: &Pull, trust: &Trust, options: &SignatureCheck) -> Verdict {
             credentials,
         },
     )
+    .map_err(|e| e.to_string())
 }
 
 /// One recorded verdict of the demo.

@@ -1,10 +1,10 @@
 //! Finding an image's cosign signatures and attestations in its registry (the tag schema:
-//! `sha256-<hex>.sig` and `.att` next to the image), for the digest the reference names and,
-//! for a multi-platform index, for the platform image too; then judging them.
+//! `sha256-<hex>.sig` and `.att` next to the image) and its referrers, for the digest the
+//! reference names and, for a multi-platform index, for the platform image too.
 
-use super::judge;
+use super::material::{Item, Material};
 use super::trust::Trust;
-use super::{SignatureCheck, SignatureLayer, Status, Verdict};
+use super::{SignatureLayer, Verdict};
 use crate::registry::client::{Remote, RemoteOptions};
 use crate::registry::manifest::{self, Document};
 use crate::registry::{Descriptor, ImageSource, Platform, RegistryError};
@@ -29,29 +29,28 @@ const MAX_ENVELOPE_BYTES: u64 = 32 << 20;
 /// Signature or attestation layers looked at per tag (each signer appends one).
 const MAX_LAYERS: usize = 64;
 
-/// Verifies one image: finds its signatures and attestations and judges them with what `trust` holds.
-/// A registry that cannot be asked gives status `error`, never `unsigned`.
+/// Verifies one image: finds its signatures and attestations and judges them with what
+/// `trust` holds. A registry that cannot be asked gives status `error`, never `unsigned`.
 pub fn verify(
     reference: &str,
     trust: &Trust,
     platform: &Platform,
     options: RemoteOptions,
 ) -> Verdict {
-    let mut verdict = Verdict::error(reference, String::new());
-    if let Err(e) = discover(reference, trust, platform, options, &mut verdict) {
-        verdict.status = Status::Error;
-        verdict.reason = format!("not verified: {e}");
+    match fetch(reference, platform, options) {
+        Ok(material) => material.judge(trust),
+        Err(e) => Verdict::error(reference, format!("not verified: {e}")),
     }
-    verdict
 }
 
-fn discover(
+/// Everything the registry holds next to `reference` (and its `platform` image, for an
+/// index): the `.sig` and `.att` tags' layers and the referrers' bundles and Notary
+/// signatures, read with their size caps.
+pub fn fetch(
     reference: &str,
-    trust: &Trust,
     platform: &Platform,
     options: RemoteOptions,
-    verdict: &mut Verdict,
-) -> Result<(), RegistryError> {
+) -> Result<Material, RegistryError> {
     let mut remote = Remote::new(reference, options)?;
     let image = remote.reference().clone();
     let asked = image
@@ -61,81 +60,69 @@ fn discover(
         .unwrap_or_else(|| "latest".into());
     let (bytes, digest) = remote.manifest_bytes(&asked)?;
     let document = Document::parse(reference, &bytes)?;
-    let mut digests = vec![digest.clone()];
+    let mut material = Material {
+        reference: reference.to_string(),
+        digest: digest.clone(),
+        repository: format!("{}/{}", image.registry, image.repository),
+        ..Material::default()
+    };
+    let mut digests = vec![digest];
     if document.is_index() {
         let chosen = document.select(reference, platform)?;
-        verdict.platform_digest = Some(chosen.digest.clone());
+        material.platform_digest = Some(chosen.digest.clone());
         digests.push(chosen.digest);
     }
-    verdict.digest = Some(digest.clone());
-    let repository = format!("{}/{}", image.registry, image.repository);
     for d in &digests {
         let Some(hex) = manifest::sha256_hex(d) else {
             continue;
         };
         for layer in layers(&mut remote, &format!("sha256-{hex}.sig"), SIMPLE_SIGNING)? {
-            let check = match layer {
-                Ok((descriptor, payload)) => {
-                    let found = SignatureLayer {
+            material.items.push(match layer {
+                Ok((descriptor, payload)) => Item::Signature {
+                    digest: d.clone(),
+                    layer: SignatureLayer {
                         payload,
                         signature: annotation(&descriptor, SIGNATURE_ANNOTATION),
-                        certificate: Some(annotation(&descriptor, CERTIFICATE_ANNOTATION))
-                            .filter(|c| !c.is_empty()),
-                        chain: Some(annotation(&descriptor, CHAIN_ANNOTATION))
-                            .filter(|c| !c.is_empty()),
-                        rekor_bundle: Some(annotation(&descriptor, BUNDLE_ANNOTATION))
-                            .filter(|c| !c.is_empty()),
-                    };
-                    judge::signature(&found, d, trust)
-                }
-                Err(reason) => {
-                    SignatureCheck::unverified(d, super::admission::Format::Legacy, &reason)
-                }
-            };
-            if check.status == Status::Verified
-                && let Some(w) = judge::reference_warning(&check.docker_reference, &repository)
-                && !verdict.warnings.contains(&w)
-            {
-                verdict.warnings.push(w);
-            }
-            verdict.signatures.push(check);
+                        certificate: non_empty(annotation(&descriptor, CERTIFICATE_ANNOTATION)),
+                        chain: non_empty(annotation(&descriptor, CHAIN_ANNOTATION)),
+                        rekor_bundle: non_empty(annotation(&descriptor, BUNDLE_ANNOTATION)),
+                    },
+                },
+                Err(reason) => Item::Unreadable {
+                    digest: d.clone(),
+                    reason,
+                },
+            });
         }
         for layer in layers(&mut remote, &format!("sha256-{hex}.att"), DSSE_ENVELOPE)? {
             match layer {
-                Ok((_, envelope)) => {
-                    verdict
-                        .attestations
-                        .extend(judge::attestation(&envelope, d, &trust.keys));
-                }
-                Err(reason) => verdict.warnings.push(format!("an attestation: {reason}")),
+                Ok((_, envelope)) => material.items.push(Item::Attestation {
+                    digest: d.clone(),
+                    envelope,
+                }),
+                Err(reason) => material.warnings.push(format!("an attestation: {reason}")),
             }
         }
     }
-    let mut referrers_failed = None;
     for d in &digests {
         match remote.referrers(d) {
             Ok(found) => {
                 for referrer in found.into_iter().take(MAX_LAYERS) {
-                    if let Err(e) = referrer_of(&mut remote, &referrer, d, trust, verdict) {
-                        verdict
+                    if let Err(e) = referrer_of(&mut remote, &referrer, d, &mut material) {
+                        material
                             .warnings
                             .push(format!("referrer {}: {e}", referrer.digest));
                     }
                 }
             }
-            Err(e) => referrers_failed = Some(e.to_string()),
+            Err(e) => material.referrers_failed = Some(e.to_string()),
         }
     }
-    let index = document.is_index().then_some(digest.as_str());
-    let (status, reason) = judge::status(&verdict.signatures, index);
-    verdict.status = status;
-    verdict.reason = reason;
-    if let (Status::Unsigned, Some(e)) = (status, referrers_failed) {
-        // Bundles may be there: unknown, not unsigned.
-        verdict.status = Status::Error;
-        verdict.reason = format!("no .sig signature, and the referrers could not be listed: {e}");
-    }
-    Ok(())
+    Ok(material)
+}
+
+fn non_empty(text: String) -> Option<String> {
+    Some(text).filter(|t| !t.is_empty())
 }
 
 /// One referrer of `digest`: a Sigstore bundle (a signature or an attestation) or a Notary
@@ -145,8 +132,7 @@ fn referrer_of(
     remote: &mut Remote,
     referrer: &Descriptor,
     digest: &str,
-    trust: &Trust,
-    verdict: &mut Verdict,
+    material: &mut Material,
 ) -> Result<(), RegistryError> {
     if manifest::sha256_hex(&referrer.digest).is_none() {
         return Ok(());
@@ -163,11 +149,9 @@ fn referrer_of(
             .map_or("", |c| c.media_type.as_str()),
     ];
     if artifact.contains(&NOTARY_SIGNATURE) {
-        verdict.signatures.push(SignatureCheck::unverified(
-            digest,
-            super::admission::Format::Notary,
-            "a Notary signature: named, not verified (kaudit does not verify Notary signatures yet)",
-        ));
+        material.items.push(Item::Notary {
+            digest: digest.to_string(),
+        });
         return Ok(());
     }
     for layer in document
@@ -177,7 +161,7 @@ fn referrer_of(
         .take(MAX_LAYERS)
     {
         if layer.size > MAX_ENVELOPE_BYTES {
-            verdict.warnings.push(format!(
+            material.warnings.push(format!(
                 "a Sigstore bundle of {} bytes; not read",
                 layer.size
             ));
@@ -188,14 +172,11 @@ fn referrer_of(
             blob.read_to_end(&mut bytes)
                 .map_err(|e| RegistryError::invalid(&name, &layer.digest, e.to_string()))
         })?;
-        match judge::bundle(&bytes, digest, trust) {
-            Some(judge::Found::Signature(check)) => verdict.signatures.push(check),
-            Some(judge::Found::Attestation(a)) => verdict.attestations.push(a),
-            None => verdict.warnings.push(format!(
-                "{}: not a Sigstore bundle kaudit reads",
-                layer.digest
-            )),
-        }
+        material.items.push(Item::Bundle {
+            digest: digest.to_string(),
+            layer_digest: layer.digest.clone(),
+            bytes,
+        });
     }
     Ok(())
 }

@@ -28,7 +28,14 @@ pub fn signature(layer: &SignatureLayer, digest: &str, trust: &Trust) -> Signatu
         check.reason = "its signature annotation is not base64".into();
         return check;
     };
-    let signer = if let Some(key) = trust.keys.iter().find(|k| k.verifies(&layer.payload, &raw)) {
+    // Each key is tried once: every one that verifies is named (one key may be given under
+    // several names: yours and a policy's).
+    let verifying: Vec<&TrustedKey> = trust
+        .keys
+        .iter()
+        .filter(|k| k.verifies(&layer.payload, &raw))
+        .collect();
+    let signer = if let Some(key) = verifying.first() {
         match key_log_proof(layer, key, trust) {
             Err(why) => {
                 check.reason = format!("signed by {}, but {why}", key.name);
@@ -36,12 +43,7 @@ pub fn signature(layer: &SignatureLayer, digest: &str, trust: &Trust) -> Signatu
             }
             Ok(proof) => {
                 check.key = Some(key.name.clone());
-                check.verified_by = trust
-                    .keys
-                    .iter()
-                    .filter(|k| k.name == key.name || k.verifies(&layer.payload, &raw))
-                    .map(|k| k.name.clone())
-                    .collect();
+                check.verified_by = verifying.iter().map(|k| k.name.clone()).collect();
                 format!("{} ({}){proof}", key.name, key.kind())
             }
         }

@@ -8,6 +8,7 @@ pub mod facts;
 pub mod judge;
 pub mod keyless;
 pub mod keys;
+pub mod material;
 pub mod payload;
 pub mod trust;
 
@@ -59,9 +60,10 @@ impl Status {
 }
 
 /// One signature layer as the registry holds it.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct SignatureLayer {
     /// The SimpleSigning payload: the exact bytes signed.
+    #[serde(with = "material::b64")]
     pub payload: Vec<u8>,
     /// `dev.cosignproject.cosign/signature`, base64.
     pub signature: String,

@@ -17,6 +17,25 @@ impl Store {
             .map_err(|e| self.sql(e))
     }
 
+    /// The cached value, if it was stored at `since` (RFC 3339, UTC) or later: for answers
+    /// that can change (the signatures next to an image).
+    pub fn cached_since(
+        &self,
+        area: &str,
+        digest: &str,
+        key: &str,
+        since: &str,
+    ) -> Result<Option<Vec<u8>>, Error> {
+        self.connection
+            .query_row(
+                "SELECT value FROM cache WHERE area = ?1 AND digest = ?2 AND key = ?3 AND stored >= ?4",
+                params![area, digest, key, since],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.sql(e))
+    }
+
     /// Stores (or replaces) a cached value.
     pub fn cache(
         &self,
@@ -58,6 +77,13 @@ mod tests {
                 "2026-12-03T00:00:00Z",
             )
             .unwrap();
+        assert!(
+            store
+                .cached_since("vuln", "sha256:ab", "trivy-db-1", "2026-12-03T00:00:01Z")
+                .unwrap()
+                .is_none(),
+            "stored before the window"
+        );
         drop(store);
         let store = Store::open(&path).unwrap();
         assert_eq!(
