@@ -1,0 +1,185 @@
+//! Keyless signatures against a Sigstore instance the test makes itself (no corpus, no
+//! network): a cosign legacy keyless `.sig` layer verifies only with the trust root that
+//! names its CA, CT log and Rekor, only for the identity and issuer trusted, only over its
+//! own payload and digest, and only when Rekor's promise is the trusted log's. Then the same
+//! through `kaudit image verify --trusted-root` against Debian's `docker-registry`.
+
+#[path = "common/images.rs"]
+mod images;
+#[path = "common/registry.rs"]
+mod registry;
+#[path = "common/sigstore_pki.rs"]
+mod sigstore_pki;
+
+use kaudit::signatures::keyless::TrustRoot;
+use kaudit::signatures::trust::{Identity, Trust};
+use kaudit::signatures::{SignatureLayer, Status, judge};
+use serde_json::json;
+use sigstore_pki::{KeylessLayer, Pki};
+use std::sync::Arc;
+
+const ISSUER: &str = "https://issuer.test";
+const DIGEST: &str = "sha256:5a9b3c0f7e1d2c4b6a8f0e1d3c5b7a9f1e3d5c7b9a1f3e5d7c9b1a3f5e7d9c1b";
+
+fn payload(digest: &str) -> Vec<u8> {
+    serde_json::to_vec(&json!({
+        "critical": {
+            "identity": {"docker-reference": "registry.test/shop/web"},
+            "image": {"docker-manifest-digest": digest},
+            "type": "cosign container image signature"
+        },
+        "optional": null
+    }))
+    .unwrap()
+}
+
+fn layer(k: &KeylessLayer) -> SignatureLayer {
+    SignatureLayer {
+        payload: k.payload.clone(),
+        signature: k.signature.clone(),
+        certificate: Some(k.certificate.clone()),
+        chain: Some(k.chain.clone()),
+        rekor_bundle: Some(k.rekor_bundle.clone()),
+    }
+}
+
+fn trust(pki: &Pki, subject: &str) -> Trust {
+    Trust {
+        keys: Vec::new(),
+        identities: vec![
+            Identity::from_flags(Some(subject), None, Some(ISSUER), None)
+                .unwrap()
+                .unwrap(),
+        ],
+        root: Some(Arc::new(
+            TrustRoot::parse("the test's root", &pki.trusted_root()).unwrap(),
+        )),
+    }
+}
+
+#[test]
+fn a_keyless_signature_verifies_only_for_its_identity_root_payload_and_log() {
+    let pki = Pki::new("ours");
+    let signed = pki.sign(&payload(DIGEST), "ci@example.test", ISSUER);
+    let ours = trust(&pki, "ci@example.test");
+    let check = judge::signature(&layer(&signed), DIGEST, &ours);
+    assert_eq!(check.status, Status::Verified, "{}", check.reason);
+    assert_eq!(
+        check.identity.as_deref(),
+        Some(
+            "ci@example.test from https://issuer.test (keyless, as ci@example.test from https://issuer.test)"
+        )
+    );
+
+    // Another identity trusted: the signer is named, not trusted.
+    let check = judge::signature(&layer(&signed), DIGEST, &trust(&pki, "boss@example.test"));
+    assert_eq!(check.status, Status::Unverified);
+    assert!(check.reason.contains("ci@example.test"), "{}", check.reason);
+    // Another Sigstore instance's root: its CA did not issue the certificate.
+    let theirs = Pki::new("theirs");
+    let check = judge::signature(&layer(&signed), DIGEST, &trust(&theirs, "ci@example.test"));
+    assert_eq!(check.status, Status::Unverified, "{}", check.reason);
+    // The payload changed after signing.
+    let mut tampered = layer(&signed);
+    tampered.payload = payload(&DIGEST.replace('5', "6"));
+    let check = judge::signature(&tampered, DIGEST, &ours);
+    assert_eq!(check.status, Status::Unverified, "{}", check.reason);
+    // Rekor's promise made by a log that is not the trusted one.
+    let impostor = pki.sign_logged_by(
+        &payload(DIGEST),
+        "ci@example.test",
+        ISSUER,
+        &Pki::impostor_log(),
+    );
+    let check = judge::signature(&layer(&impostor), DIGEST, &ours);
+    assert_eq!(check.status, Status::Unverified, "{}", check.reason);
+    // A certificate taken from another signature: its key did not make this one.
+    let mut swapped = layer(&signed);
+    swapped.certificate = Some(impostor.certificate.clone());
+    let check = judge::signature(&swapped, DIGEST, &ours);
+    assert_eq!(check.status, Status::Unverified, "{}", check.reason);
+    // A good signature for another image: invalid.
+    let check = judge::signature(&layer(&signed), &DIGEST.replace('5', "7"), &ours);
+    assert_eq!(check.status, Status::Invalid, "{}", check.reason);
+    // The issuer is part of the identity.
+    let other_issuer = Trust {
+        identities: vec![
+            Identity::from_flags(
+                Some("ci@example.test"),
+                None,
+                Some("https://evil.test"),
+                None,
+            )
+            .unwrap()
+            .unwrap(),
+        ],
+        ..ours.clone()
+    };
+    assert_eq!(
+        judge::signature(&layer(&signed), DIGEST, &other_issuer).status,
+        Status::Unverified
+    );
+}
+
+#[test]
+fn image_verify_takes_a_trusted_root_file_and_an_identity() {
+    let Some(registry) = registry::start_or_skip("image verify (keyless)", None) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let pki = Pki::new("ours");
+    let root = dir.path().join("trusted_root.json");
+    std::fs::write(&root, pki.trusted_root()).unwrap();
+    let img = images::Image::new(
+        vec![(
+            images::tar(&[images::Entry::File("etc/keyless", b"1")]),
+            images::Compression::Gzip,
+        )],
+        "amd64",
+    );
+    registry.push("shop/keyless", "1.0", &[&img], None);
+    let signed = pki.sign(&payload(&img.manifest.digest), "ci@example.test", ISSUER);
+    let attached = images::Image::attached(&[(
+        signed.payload.clone(),
+        "application/vnd.dev.cosign.simplesigning.v1+json",
+        json!({
+            "dev.cosignproject.cosign/signature": signed.signature,
+            "dev.sigstore.cosign/certificate": signed.certificate,
+            "dev.sigstore.cosign/chain": signed.chain,
+            "dev.sigstore.cosign/bundle": signed.rekor_bundle,
+        }),
+    )]);
+    registry.push(
+        "shop/keyless",
+        &format!("{}.sig", img.manifest.digest.replace(':', "-")),
+        &[&attached],
+        None,
+    );
+    let reference = format!("{}/shop/keyless:1.0", registry.addr);
+    let run = |identity: &str| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_kaudit"))
+            .args(["image", "verify", &reference, "--format", "json"])
+            .args(["--certificate-identity", identity])
+            .args(["--certificate-oidc-issuer", ISSUER, "--trusted-root"])
+            .arg(&root)
+            .env("KAUDIT_DATA_DIR", dir.path())
+            .env("DOCKER_CONFIG", dir.path().join("docker"))
+            .output()
+            .unwrap();
+        let verdicts: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+        (out.status.code(), verdicts[0].clone())
+    };
+    let (code, verdict) = run("ci@example.test");
+    assert_eq!(code, Some(0), "{verdict}");
+    assert_eq!(verdict["status"], "verified");
+    assert!(
+        verdict["signatures"][0]["identity"]
+            .as_str()
+            .unwrap()
+            .starts_with("ci@example.test from https://issuer.test")
+    );
+    let (code, verdict) = run("boss@example.test");
+    assert_eq!(code, Some(1), "{verdict}");
+    assert_eq!(verdict["status"], "unverified");
+}
