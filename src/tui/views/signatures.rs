@@ -19,7 +19,7 @@ pub fn signatures(frame: &mut Frame, app: &App, area: Rect) {
         Line::raw(format!("From {}.", strip_controls(&summary.source))),
         Line::raw(""),
     ];
-    for v in &summary.images {
+    for v in summary.images.iter().map(|i| &i.verdict) {
         let style = match v.status {
             Status::Verified => t.good,
             Status::Error => t.dim,
