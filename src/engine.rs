@@ -100,7 +100,23 @@ pub struct Report {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct SignaturesSummary {
     pub source: String,
-    pub images: Vec<crate::signatures::Verdict>,
+    pub images: Vec<ImageSignatures>,
+    /// Images that run but were not looked up: not evaluated, never "unsigned".
+    pub unchecked: Vec<String>,
+}
+
+/// One verdict with where its image runs (reports locate it there, as they do a vulnerable
+/// image).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ImageSignatures {
+    #[serde(flatten)]
+    pub verdict: crate::signatures::Verdict,
+    /// Where the first workload that runs it is defined.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<crate::findings::Location>,
+    /// The workloads that run it (`Deployment shop/web`), in audit order; empty when no
+    /// running container resolves to it.
+    pub workloads: Vec<String>,
 }
 
 impl Report {
@@ -206,23 +222,18 @@ pub fn assemble(
         .flat_map(|c| c.tally.not_evaluated.iter().cloned())
         .collect();
     let summary = summarize(inv, config, &findings, &coverage);
+    // Only the image sections need it: a large cluster's audit without them skips the walk.
+    let running = if config.vulnerabilities.is_some() || config.signatures.is_some() {
+        running_images(inv)
+    } else {
+        Vec::new()
+    };
     let vulnerabilities = config.vulnerabilities.as_ref().map(|facts| {
-        let workloads = checks::audited_workloads(inv);
-        let images: Vec<(&str, Option<crate::findings::Location>, String)> = workloads
-            .iter()
-            .flat_map(|w| {
-                let name = if w.namespace.is_empty() {
-                    format!("{} {}", w.kind.as_str(), w.name)
-                } else {
-                    format!("{} {}/{}", w.kind.as_str(), w.namespace, w.name)
-                };
-                crate::inventory::containers::containers(&w.spec)
-                    .into_iter()
-                    .filter_map(|c| c.image.filter(|i| !i.is_empty()))
-                    .map(move |image| (image, checks::location(w), name.clone()))
-            })
-            .collect();
-        facts.summarize(images)
+        facts.summarize(
+            running
+                .iter()
+                .map(|r| (r.image, r.location.clone(), r.workload.clone())),
+        )
     });
     Report {
         schema_version: SCHEMA_VERSION,
@@ -239,10 +250,93 @@ pub fn assemble(
         audit_log: audit_stats,
         changes: None,
         vulnerabilities,
-        signatures: config.signatures.as_ref().map(|facts| SignaturesSummary {
-            source: facts.source.clone(),
-            images: facts.verdicts.iter().map(|v| (**v).clone()).collect(),
-        }),
+        signatures: config
+            .signatures
+            .as_ref()
+            .map(|facts| signatures_summary(facts, &running)),
+    }
+}
+
+/// A container's image as its pod writes it, with what runs and where.
+struct RunningImage<'a> {
+    image: &'a str,
+    /// The digest the container status names (`imageID`).
+    image_id: Option<&'a str>,
+    location: Option<crate::findings::Location>,
+    /// `Deployment shop/web`.
+    workload: String,
+}
+
+/// Every audited container's image, in audit order.
+fn running_images(inv: &Inventory) -> Vec<RunningImage<'_>> {
+    checks::audited_workloads(inv)
+        .into_iter()
+        .flat_map(|w| {
+            let name = if w.namespace.is_empty() {
+                format!("{} {}", w.kind.as_str(), w.name)
+            } else {
+                format!("{} {}/{}", w.kind.as_str(), w.namespace, w.name)
+            };
+            crate::inventory::containers::containers(&w.spec)
+                .into_iter()
+                .filter_map(move |c| {
+                    let image = c.image.filter(|i| !i.is_empty())?;
+                    Some(RunningImage {
+                        image,
+                        image_id: w.running_image_ids.get(c.name).map(String::as_str),
+                        location: checks::location(w),
+                        workload: name.clone(),
+                    })
+                })
+        })
+        .collect()
+}
+
+/// Each verdict with the workloads whose containers resolve to it (as the signature rules
+/// resolve them: by running digest, then by reference), and the images nothing resolved.
+fn signatures_summary(
+    facts: &crate::signatures::facts::SignatureFacts,
+    running: &[RunningImage],
+) -> SignaturesSummary {
+    let mut images: Vec<ImageSignatures> = facts
+        .verdicts
+        .iter()
+        .map(|v| ImageSignatures {
+            verdict: (**v).clone(),
+            location: None,
+            workloads: Vec::new(),
+        })
+        .collect();
+    // Verdicts are shared: one found by digest is the very one in the list.
+    let index: std::collections::HashMap<*const crate::signatures::Verdict, usize> = facts
+        .verdicts
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (std::sync::Arc::as_ptr(v), i))
+        .collect();
+    let mut unchecked: Vec<String> = Vec::new();
+    for r in running {
+        let found = facts
+            .get_running(r.image, r.image_id)
+            .and_then(|verdict| index.get(&std::ptr::from_ref(verdict)).copied());
+        match found.and_then(|i| images.get_mut(i)) {
+            Some(entry) => {
+                if entry.location.is_none() {
+                    entry.location = r.location.clone();
+                }
+                if !entry.workloads.contains(&r.workload) {
+                    entry.workloads.push(r.workload.clone());
+                }
+            }
+            None => unchecked.push(r.image.to_string()),
+        }
+    }
+    unchecked.sort();
+    unchecked.dedup();
+    SignaturesSummary {
+        source: facts.source.clone(),
+        images,
+        unchecked,
     }
 }
 

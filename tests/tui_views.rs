@@ -7,26 +7,13 @@ use kaudit::sources::Source;
 use kaudit::tui::app::{App, Effect, Event, Input, Prepared, View};
 use kaudit::tui::effects;
 use kaudit::tui::jobs::Jobs;
+use kaudit::tui::run;
 use kaudit::tui::theme::{Theme, ThemeName};
-use kaudit::tui::{run, ui};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use std::path::PathBuf;
 
-fn demo_app(size: (u16, u16)) -> App {
-    let options = SessionOptions {
-        today: "2026-12-01".into(),
-        ..SessionOptions::default()
-    };
-    let audit = Session::open(&Source::Demo, &options).expect("the demo audits");
-    let mut app = App::new(
-        Theme::new(ThemeName::Dark),
-        "demo (embedded Acme Shop cluster)".into(),
-        size,
-    );
-    app.update(Event::Loaded(Box::new(Ok(Prepared::new(audit)))));
-    app
-}
+#[path = "common/tui.rs"]
+mod tui;
+use tui::{demo_app, key, screen};
 
 fn options(dir: &std::path::Path) -> run::Options {
     run::Options {
@@ -38,10 +25,6 @@ fn options(dir: &std::path::Path) -> run::Options {
         author: Some("alice".into()),
         kubeconfig: Default::default(),
     }
-}
-
-fn key(app: &mut App, code: KeyCode) -> Option<Effect> {
-    app.update(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)))
 }
 
 /// Types `text`, carrying out the effects as the runtime would.
@@ -89,21 +72,6 @@ fn late_exec(command: &str) -> String {
     format!(
         r#"{{"kind":"Event","auditID":"late-1","stage":"ResponseComplete","requestURI":"/api/v1/namespaces/shop/pods/web/exec?command={command}","verb":"create","user":{{"username":"mallory"}},"objectRef":{{"resource":"pods","namespace":"shop","name":"web","subresource":"exec"}},"responseStatus":{{"code":101}},"requestReceivedTimestamp":"2026-11-20T09:10:00Z"}}"#
     )
-}
-
-fn screen(app: &App) -> String {
-    let mut terminal = Terminal::new(TestBackend::new(app.size.0, app.size.1)).unwrap();
-    terminal.draw(|f| ui::draw(f, app)).unwrap();
-    let buffer = terminal.backend().buffer();
-    let mut out = String::new();
-    for y in 0..buffer.area.height {
-        let line: String = (0..buffer.area.width)
-            .map(|x| buffer[(x, y)].symbol().to_string())
-            .collect();
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
 }
 
 /// Drives the app to each view and snapshots it at one size.

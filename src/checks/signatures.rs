@@ -194,13 +194,13 @@ fn sig003(
                 format!(
                     "{} reads {} signatures and its keys verify only one in another format: a format mismatch",
                     c.policy,
-                    format_word(c.format)
+                    crate::signatures::format_label(c.format)
                 )
             } else {
                 format!(
                     "{}'s keys verify none of its {} signatures ({})",
                     c.policy,
-                    format_word(c.format),
+                    crate::signatures::format_label(c.format),
                     verdict.reason
                 )
             };
@@ -214,13 +214,5 @@ fn action_word(action: Action) -> &'static str {
         Action::Enforce => "enforce",
         Action::Audit => "audit only",
         Action::Warn => "warn only",
-    }
-}
-
-fn format_word(format: Format) -> &'static str {
-    match format {
-        Format::Legacy => "cosign .sig",
-        Format::Bundle => "Sigstore bundle",
-        Format::Notary => "Notary",
     }
 }

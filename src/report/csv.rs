@@ -1,5 +1,5 @@
-//! One row per finding, then one per vulnerability of each image that runs, for
-//! spreadsheets and `grep`. Cells are quoted by the `csv` crate;
+//! One row per finding, then one per vulnerability of each image that runs, then one per
+//! image's signature verdict, for spreadsheets and `grep`. Cells are quoted by the `csv` crate;
 //! names from the cluster lose their control characters, and a cell a spreadsheet would run
 //! as a formula (`=`, `+`, `-`, `@` first) starts with `'` instead.
 
@@ -83,6 +83,33 @@ pub fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
             &v.sentence(),
             "",
             "",
+            "false",
+            "",
+            "",
+            "",
+        ];
+        csv.write_record(row.iter().map(|cell| cell_text(cell)))?;
+    }
+    // Then each image's signature verdict in the same columns (area `signatures`, kind
+    // `Image`, rule `signature`, the status as the title, located where the image first
+    // runs). A verdict is no finding: no id and no severity (SIG001/SIG003 carry those).
+    for entry in super::signatures::entries(report) {
+        let location = entry.verdict.and_then(|v| v.location.as_ref());
+        let row = [
+            "",
+            "",
+            "signature",
+            "signatures",
+            "",
+            entry.status(),
+            "Image",
+            "",
+            entry.image,
+            "",
+            entry.image,
+            &entry.details(),
+            location.map_or("", |l| &l.file),
+            &location.map_or(String::new(), |l| l.line.to_string()),
             "false",
             "",
             "",

@@ -10,6 +10,7 @@ pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod sarif;
+mod sarif_signatures;
 mod sarif_vulnerabilities;
 pub mod signatures;
 pub mod text;

@@ -14,7 +14,7 @@ use std::borrow::Cow;
 pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 pub const INFO_URI: &str = "https://github.com/kaudit/kaudit";
 
-fn level(s: Severity) -> &'static str {
+pub(super) fn level(s: Severity) -> &'static str {
     match s {
         Severity::Critical | Severity::High => "error",
         Severity::Medium => "warning",
@@ -52,6 +52,9 @@ struct Run<'a> {
     automation_details: Id,
     invocations: [Invocation; 1],
     results: Vec<ResultEntry<'a>>,
+    /// Every image's signature status, when signatures were verified.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    properties: Option<serde_json::Value>,
 }
 
 #[derive(Serialize)]
@@ -68,20 +71,22 @@ struct Driver {
     rules: Vec<RuleEntry>,
 }
 
-/// The catalog's rules, then one per vulnerability id of the images that run.
+/// The catalog's rules, then one per vulnerability id of the images that run, then the
+/// signature statuses' (those built as JSON).
 #[derive(Serialize)]
 #[serde(untagged)]
 enum RuleEntry {
     Catalog(Box<SarifRule>),
-    Vulnerability(serde_json::Value),
+    Json(serde_json::Value),
 }
 
-/// The findings, then each vulnerable package of each image.
+/// The findings, then each vulnerable package of each image, then each image whose
+/// signatures fail (those built as JSON).
 #[derive(Serialize)]
 #[serde(untagged)]
 enum ResultEntry<'a> {
     Finding(Box<SarifResult<'a>>),
-    Vulnerability(serde_json::Value),
+    Json(serde_json::Value),
 }
 
 #[derive(Serialize)]
@@ -352,6 +357,18 @@ fn log(report: &Report) -> Log<'_> {
             }),
             locations: Vec::new(),
         })
+        .chain(
+            super::sarif_signatures::notifications(report)
+                .into_iter()
+                .map(|(level, text)| Notification {
+                    level,
+                    message: Text {
+                        text: Cow::Owned(text),
+                    },
+                    descriptor: None,
+                    locations: Vec::new(),
+                }),
+        )
         .chain(report.input_errors.iter().map(|e| {
             Notification {
                 level: "error",
@@ -379,14 +396,24 @@ fn log(report: &Report) -> Log<'_> {
     let (ids, vulnerability_rules) =
         super::sarif_vulnerabilities::catalog(super::vulnerabilities::rows(report).map(|(_, v)| v));
     let offset = rules.len();
-    rules.extend(
-        vulnerability_rules
-            .into_iter()
-            .map(RuleEntry::Vulnerability),
+    rules.extend(vulnerability_rules.into_iter().map(RuleEntry::Json));
+    results.extend(
+        super::vulnerabilities::rows(report)
+            .map(|(image, v)| ResultEntry::Json(vulnerability_result(image, v, &ids, offset))),
     );
-    results.extend(super::vulnerabilities::rows(report).map(|(image, v)| {
-        ResultEntry::Vulnerability(vulnerability_result(image, v, &ids, offset))
-    }));
+    let offset = rules.len();
+    rules.extend(
+        super::sarif_signatures::rules(report)
+            .into_iter()
+            .map(RuleEntry::Json),
+    );
+    results.extend(
+        super::sarif_signatures::results(report, offset, |l| {
+            serde_json::to_value(physical(&l.file, l.line)).unwrap_or_default()
+        })
+        .into_iter()
+        .map(ResultEntry::Json),
+    );
     Log {
         schema: SCHEMA,
         version: "2.1.0",
@@ -407,6 +434,7 @@ fn log(report: &Report) -> Log<'_> {
                 tool_execution_notifications: notifications,
             }],
             results,
+            properties: super::sarif_signatures::properties(report),
         }],
     }
 }

@@ -166,3 +166,74 @@ impl Verdict {
         }
     }
 }
+
+/// How a signature format is named to people (`Format` serializes as `legacy`...).
+pub fn format_label(format: admission::Format) -> &'static str {
+    match format {
+        admission::Format::Legacy => "cosign .sig",
+        admission::Format::Bundle => "Sigstore bundle",
+        admission::Format::Notary => "Notary",
+    }
+}
+
+impl SignatureCheck {
+    /// `cosign .sig by <key>: verified (signed by ...)`: what a reader needs to trust or
+    /// chase it, in one line; without the reason where the verdict already says it.
+    pub fn describe(&self, verdict_reason: &str) -> String {
+        let by = match (&self.key, self.verified_by.len()) {
+            (Some(key), n) if n > 1 => format!(" by {key} (and {} more names)", n - 1),
+            (Some(key), _) => format!(" by {key}"),
+            (None, _) => String::new(),
+        };
+        let mut out = format!(
+            "{}{by}: {}",
+            format_label(self.format),
+            self.status.as_str()
+        );
+        if self.reason != verdict_reason {
+            out.push_str(&format!(" ({})", self.reason));
+        }
+        out
+    }
+}
+
+impl Attestation {
+    /// `SLSA provenance, built by <builder> from <source>: signed by <key>`.
+    pub fn describe(&self) -> String {
+        let mut out = self.kind.to_string();
+        if !self.statement.builder_id.is_empty() {
+            out.push_str(&format!(", built by {}", self.statement.builder_id));
+        }
+        if !self.statement.source.is_empty() {
+            out.push_str(&format!(" from {}", self.statement.source));
+        }
+        format!("{out}: {}", self.reason)
+    }
+
+    /// The kind in a word for narrow places: `provenance`, `SBOM`, `vuln scan`.
+    pub fn short_kind(&self) -> &'static str {
+        match self.kind {
+            "SLSA provenance" => "provenance",
+            k if k.ends_with("SBOM") => "SBOM",
+            "vulnerability scan" => "vuln scan",
+            _ => "other",
+        }
+    }
+}
+
+impl Verdict {
+    /// The attestations' kinds, each once (`provenance+SBOM`); `-` when there are none.
+    pub fn attestation_kinds(&self) -> String {
+        let mut kinds: Vec<&str> = Vec::new();
+        for a in &self.attestations {
+            if !kinds.contains(&a.short_kind()) {
+                kinds.push(a.short_kind());
+            }
+        }
+        if kinds.is_empty() {
+            "-".into()
+        } else {
+            kinds.join("+")
+        }
+    }
+}

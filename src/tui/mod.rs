@@ -7,6 +7,7 @@ pub mod model;
 pub mod run;
 pub mod svg;
 mod terminal;
+pub mod text;
 pub mod theme;
 pub mod ui;
 mod views;

@@ -12,6 +12,9 @@ use crate::severity::{Area, Severity};
 use crate::triage::decisions::Standing;
 use std::collections::BTreeMap;
 
+pub mod signatures;
+pub use signatures::ImageSignature;
+
 /// One finding as a table row.
 #[derive(Debug, Clone)]
 pub struct FindingRow {
@@ -38,6 +41,8 @@ pub struct ImageRow {
     /// Known vulnerabilities: critical, high, medium, low, and how many have a fix; `None`
     /// when nothing is known of the image.
     pub vulns: Option<[usize; 5]>,
+    /// Its signature verdict; `None` when it was not looked up.
+    pub signature: Option<ImageSignature>,
     pub registry: String,
     pub pinning: &'static str,
     pub pull_policies: String,
@@ -87,6 +92,8 @@ pub struct Model {
     pub workloads: Vec<WorkloadPssRow>,
     pub pss_version: Option<Version>,
     pub rules: Vec<RuleRow>,
+    /// The Signatures view's text (empty when signatures were not verified).
+    pub signatures: Vec<crate::tui::text::TextLine>,
 }
 
 /// The filter word of findings new since the baseline (`:findings new`).
@@ -199,6 +206,7 @@ impl Model {
             workloads: Vec::new(),
             pss_version: None,
             rules,
+            signatures: signatures::document(audit),
         };
         model.set_workload_rows(pss_version, pss_rows(audit, pss_version));
         model
@@ -247,7 +255,15 @@ fn images(audit: &Session) -> Vec<ImageRow> {
                 continue;
             };
             let parsed = ImageRef::parse(raw);
+            let running = w.running_image_ids.get(c.name).map(String::as_str);
             let row = by_image.entry(raw.to_string()).or_insert_with(|| ImageRow {
+                // What the first container that runs it resolves to, as the rules do.
+                signature: audit
+                    .config
+                    .signatures
+                    .as_ref()
+                    .and_then(|facts| facts.get_running(raw, running))
+                    .map(ImageSignature::new),
                 vulns: audit
                     .config
                     .vulnerabilities
@@ -316,11 +332,13 @@ fn images(audit: &Session) -> Vec<ImageRow> {
     by_image
         .into_values()
         .map(|mut row| {
+            // `/unsigned` finds the unsigned images.
             row.hay = haystack(&[
                 &row.image,
                 &row.registry,
                 row.pinning,
                 &row.workloads.join(" "),
+                row.signature.as_ref().map_or("", |s| s.status.as_str()),
             ]);
             row
         })

@@ -153,9 +153,13 @@ impl App {
             self.go(View::Findings);
             return None;
         }
-        if self.view == View::Audit {
-            // The audit log's findings, in the findings view.
-            self.findings.filter = "audit-log".into();
+        if let Some(area) = match self.view {
+            View::Audit => Some("audit-log"),
+            View::Signatures => Some("signatures"),
+            _ => None,
+        } {
+            // The area's findings, in the findings view.
+            self.findings.filter = area.into();
             self.findings.selected = 0;
             self.grouped = false;
             self.refresh(PaneId::Findings);

@@ -21,7 +21,7 @@ pub use vulns::{VulnSort, VulnTable};
 
 pub use commands::next_version;
 pub use decide::{DecisionForm, Field as DecisionField};
-pub use panes::{Narrowing, Pane, PaneId, table_height};
+pub use panes::{Narrowing, Pane, PaneId, max_scroll, table_height, text_area};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum View {
@@ -74,9 +74,10 @@ impl View {
             View::Pss => &[Scope::Pss, Scope::Table, Scope::Global],
             View::Images | View::Rules | View::Dashboard => &[Scope::Table, Scope::Global],
             View::Detail(_) => &[Scope::Detail, Scope::Global],
-            View::Audit => &[Scope::Table, Scope::Global],
+            // Text views whose enter lists their findings.
+            View::Audit | View::Signatures => &[Scope::Table, Scope::Global],
             View::Image(_) => &[Scope::Image, Scope::Global],
-            View::Signatures | View::Rule(_) => &[Scope::Global],
+            View::Rule(_) => &[Scope::Global],
         }
     }
 }
@@ -319,6 +320,8 @@ pub struct App {
     pub detail_scroll: u16,
     /// How far the Audit log view is scrolled (j/k, pgup/pgdn).
     pub audit_scroll: u16,
+    /// How far the Signatures view is scrolled (never past its last screenful).
+    pub signatures_scroll: u16,
     pub data_age_secs: u64,
     pub quit: bool,
     /// Set while the source is read again (the previous read stays on screen meanwhile).
@@ -367,6 +370,7 @@ impl App {
             yaml: YamlPane::default(),
             detail_scroll: 0,
             audit_scroll: 0,
+            signatures_scroll: 0,
             data_age_secs: 0,
             vulns: VulnTable::default(),
             background: None,

@@ -78,6 +78,21 @@ pub fn table_height(size: (u16, u16)) -> usize {
     size.1.saturating_sub(9).max(1) as usize
 }
 
+/// Rows and columns inside a bordered text view (header 2, tabs 1, borders 2, status 1,
+/// footer 1; borders 2 across).
+pub fn text_area(size: (u16, u16)) -> (usize, usize) {
+    (
+        size.0.saturating_sub(2).max(1) as usize,
+        size.1.saturating_sub(7).max(1) as usize,
+    )
+}
+
+/// The furthest a text of `rows` rows scrolls in a view of `height` rows: its last
+/// screenful at the top.
+pub fn max_scroll(rows: usize, height: usize) -> u16 {
+    rows.saturating_sub(height).min(u16::MAX as usize) as u16
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PaneId {
     Dashboard,
@@ -258,7 +273,17 @@ impl App {
             View::Detail(_) if self.yaml.focused => Some(&mut self.yaml.scroll),
             View::Detail(_) | View::Rule(_) => Some(&mut self.detail_scroll),
             View::Audit => Some(&mut self.audit_scroll),
+            View::Signatures => Some(&mut self.signatures_scroll),
             _ => None,
+        }
+    }
+
+    /// Keeps a text view whose rows are known within them, so `k` after `G` moves at once.
+    fn clamp_text_scroll(&mut self) {
+        if self.view == View::Signatures {
+            let (width, height) = text_area(self.size);
+            let rows = crate::tui::text::wrap(&self.model.signatures, width).len();
+            self.signatures_scroll = self.signatures_scroll.min(max_scroll(rows, height));
         }
     }
 
@@ -268,6 +293,7 @@ impl App {
         }
         if let Some(target) = self.text_scroll() {
             *target = (*target as isize + delta).clamp(0, u16::MAX as isize) as u16;
+            self.clamp_text_scroll();
             return;
         }
         if let Overlay::Help { scroll } = &mut self.overlay {
@@ -293,6 +319,7 @@ impl App {
         }
         if let Some(target) = self.text_scroll() {
             *target = if index == 0 { 0 } else { u16::MAX / 2 };
+            self.clamp_text_scroll();
             return;
         }
         if let Some(p) = self.active_pane() {

@@ -1,9 +1,13 @@
-//! An image: where it comes from, what runs it, and its known vulnerabilities as a table
+//! An image: where it comes from, what runs it, its signature verdict (each signature and
+//! attestation), and its known vulnerabilities as a table
 //! (j/k select, `s` orders by severity / fixable first / package, `f` shows only those with
 //! a fix) with the selected one's details below; enter lists the image's findings.
 
 use crate::sanitize::strip_controls;
 use crate::tui::app::App;
+use crate::tui::model::ImageRow;
+use crate::tui::model::signatures::tone;
+use crate::tui::text::{self, TextLine, Tone};
 use crate::vuln::{Vulnerability, severity};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -23,6 +27,11 @@ pub fn image(frame: &mut Frame, app: &App, area: Rect, index: usize) {
         )),
         Line::raw(format!("Runs in: {}", row.workloads.join(", "))),
     ];
+    lines.extend(signature_lines(
+        app,
+        row,
+        area.width.saturating_sub(2) as usize,
+    ));
     let facts = audit.config.vulnerabilities.as_deref();
     let known = match facts.map(|f| (f, f.get(&row.image))) {
         None => {
@@ -145,6 +154,43 @@ pub fn image(frame: &mut Frame, app: &App, area: Rect, index: usize) {
         Paragraph::new(details(app, list[selected])).wrap(Wrap { trim: false }),
         detail,
     );
+}
+
+/// The image's signature verdict: its status and why, then each signature (format, key,
+/// verified or why not) and attestation (kind, SLSA builder and source), wrapped to `width`.
+fn signature_lines(app: &App, row: &ImageRow, width: usize) -> Vec<Line<'static>> {
+    let t = &app.theme;
+    let source = app
+        .audit
+        .as_ref()
+        .and_then(|a| a.report.signatures.as_ref());
+    let lines = match (&row.signature, source) {
+        (Some(s), _) => {
+            let mut lines = vec![TextLine::led(
+                "Signature: ",
+                Tone::Plain,
+                s.status.as_str(),
+                tone(s.status),
+            )];
+            lines.extend(s.lines(2));
+            lines
+        }
+        (None, Some(summary)) => vec![TextLine::new(
+            format!(
+                "Signature: not checked (no verdict for this image in {})",
+                strip_controls(&summary.source)
+            ),
+            Tone::Dim,
+        )],
+        (None, None) => vec![TextLine::new(
+            "Signature: not checked (--verify-signatures, with --key FILE for the keys you trust)",
+            Tone::Dim,
+        )],
+    };
+    text::wrap(&lines, width)
+        .into_iter()
+        .map(|r| super::signatures::line(t, r))
+        .collect()
 }
 
 /// The selected vulnerability: what it is, where its package came from, where to read more.

@@ -2,6 +2,7 @@
 
 mod detail;
 mod image;
+mod images;
 pub mod overlays;
 mod signatures;
 mod tables;
@@ -17,7 +18,7 @@ use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Wrap};
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     match app.view {
         View::Dashboard => tables::dashboard(frame, app, area),
-        View::Images => tables::images(frame, app, area),
+        View::Images => images::images(frame, app, area),
         View::Pss => tables::pss(frame, app, area),
         View::Findings => tables::findings(frame, app, area),
         View::Rules => tables::rules(frame, app, area),

@@ -1,81 +1,63 @@
 //! The Signatures view: each image's verdict (verified, unverified, invalid, unsigned,
-//! error) with why, its attestations, and the signature findings by rule.
+//! error) with why, its signatures and attestations, the images not looked up, each
+//! namespace's images and whether a policy enforces signatures there, and the signature
+//! findings by rule. Scrolls (j/k, pgup/pgdn, g/G); its text is prepared in the model.
 
-use super::super::app::App;
-use crate::sanitize::strip_controls;
-use crate::signatures::Status;
+use crate::tui::app::{App, max_scroll};
+use crate::tui::text::{self, Tone};
+use crate::tui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph};
 
 pub fn signatures(frame: &mut Frame, app: &App, area: Rect) {
-    let Some(audit) = &app.audit else { return };
-    let Some(summary) = &audit.report.signatures else {
-        return;
-    };
     let t = &app.theme;
-    let mut lines = vec![
-        Line::raw(format!("From {}.", strip_controls(&summary.source))),
-        Line::raw(""),
-    ];
-    for v in &summary.images {
-        let style = match v.status {
-            Status::Verified => t.good,
-            Status::Error => t.dim,
-            _ => t.bad,
-        };
-        lines.push(Line::from(vec![
-            Span::styled(format!("{:<11}", v.status.as_str()), style),
-            Span::raw(strip_controls(&v.image).into_owned()),
-        ]));
-        lines.push(Line::styled(
-            format!("           {}", strip_controls(&v.reason)),
-            t.dim,
-        ));
-        for a in &v.attestations {
-            let mut about = a.kind.to_string();
-            if !a.statement.builder_id.is_empty() {
-                about.push_str(&format!(", built by {}", a.statement.builder_id));
-            }
-            lines.push(Line::styled(
-                format!(
-                    "           attestation: {} ({})",
-                    strip_controls(&about),
-                    strip_controls(&a.reason)
-                ),
-                t.dim,
-            ));
-        }
-    }
-    let mut by_rule: std::collections::BTreeMap<&str, usize> = Default::default();
-    for f in audit
-        .report
-        .findings
-        .iter()
-        .filter(|f| f.area == crate::severity::Area::Signatures && f.is_active())
-    {
-        *by_rule.entry(f.rule_id).or_default() += 1;
-    }
-    lines.push(Line::raw(""));
-    lines.push(Line::styled(
-        "Findings by rule (:findings sig lists them)",
-        t.header,
-    ));
-    for (rule, n) in &by_rule {
-        lines.push(Line::raw(format!(
-            "  {rule}  {n:>4}  {}",
-            crate::rules::rule(rule).title
-        )));
-    }
+    // Inside the borders: the same room `update` reckons with (`text_area`).
+    let width = area.width.saturating_sub(2).max(1) as usize;
+    let height = area.height.saturating_sub(2).max(1) as usize;
+    let rows = text::wrap(&app.model.signatures, width);
+    // A resize may leave the kept position past the end.
+    let scroll = app.signatures_scroll.min(max_scroll(rows.len(), height));
+    let position = if rows.len() > height {
+        format!(
+            " [{}-{}/{}]",
+            scroll as usize + 1,
+            (scroll as usize + height).min(rows.len()),
+            rows.len()
+        )
+    } else {
+        String::new()
+    };
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(t.border)
-        .title(Span::styled(" Signatures ", t.title));
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false }),
-        area,
-    );
+        .title(Span::styled(format!(" Signatures{position} "), t.title));
+    let lines: Vec<Line> = rows
+        .into_iter()
+        .skip(scroll as usize)
+        .take(height)
+        .map(|row| line(t, row))
+        .collect();
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+/// A prepared row in the theme's styles.
+pub(super) fn line(t: &Theme, row: text::Row) -> Line<'static> {
+    Line::from(
+        row.into_iter()
+            .map(|(tone, s)| Span::styled(s, style(t, tone)))
+            .collect::<Vec<_>>(),
+    )
+}
+
+pub(super) fn style(t: &Theme, tone: Tone) -> Style {
+    match tone {
+        Tone::Plain => Style::default(),
+        Tone::Good => t.good,
+        Tone::Bad => t.bad,
+        Tone::Dim => t.dim,
+        Tone::Header => t.header,
+    }
 }

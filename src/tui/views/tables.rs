@@ -1,4 +1,4 @@
-//! The table views: dashboard, images, pod security, findings, rules.
+//! The table views: dashboard, pod security, findings, rules.
 
 use super::{Columns, table};
 use crate::pss::Level;
@@ -6,12 +6,11 @@ use crate::severity::{Area, Severity};
 use crate::tui::app::App;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Wrap};
 
 /// A severity as a word (never only a colour).
-fn sev_cell(app: &App, s: Severity, narrow: bool) -> Cell<'static> {
+pub(super) fn sev_cell(app: &App, s: Severity, narrow: bool) -> Cell<'static> {
     let word = if narrow {
         match s {
             Severity::Critical => "CRIT",
@@ -209,99 +208,6 @@ pub fn dashboard(frame: &mut Frame, app: &App, area: Rect) {
     frame.render_widget(
         Paragraph::new(lines).block(block).wrap(Wrap { trim: true }),
         notes,
-    );
-}
-
-pub fn images(frame: &mut Frame, app: &App, area: Rect) {
-    let m = &app.model;
-    let narrow = area.width < 115;
-    let widths = if narrow {
-        vec![
-            Constraint::Min(20),
-            Constraint::Length(6),
-            Constraint::Length(9),
-            Constraint::Length(4),
-            Constraint::Length(8),
-        ]
-    } else {
-        vec![
-            Constraint::Min(30),
-            Constraint::Length(22),
-            Constraint::Length(6),
-            Constraint::Length(14),
-            Constraint::Length(9),
-            Constraint::Length(9),
-            Constraint::Length(16),
-            Constraint::Length(7),
-        ]
-    };
-    let header: &[&str] = if narrow {
-        &["IMAGE", "PIN", "WORKLOADS", "FIND", "SEVERITY"]
-    } else {
-        &[
-            "IMAGE",
-            "REGISTRY",
-            "PIN",
-            "PULL POLICY",
-            "WORKLOADS",
-            "FINDINGS",
-            "VULNS C/H/M/L",
-            "SIGNED",
-        ]
-    };
-    table(
-        frame,
-        app,
-        area,
-        "Images".into(),
-        &app.images,
-        Columns {
-            header,
-            widths: &widths,
-        },
-        |r| {
-            let i = &m.images[r];
-            let worst = i.worst.map_or(Cell::from("-"), |s| sev_cell(app, s, true));
-            if narrow {
-                vec![
-                    Cell::from(i.image.clone()),
-                    Cell::from(i.pinning),
-                    Cell::from(i.workloads.len().to_string()),
-                    Cell::from(i.findings.to_string()),
-                    worst,
-                ]
-            } else {
-                vec![
-                    Cell::from(i.image.clone()),
-                    Cell::from(i.registry.clone()),
-                    Cell::from(i.pinning),
-                    Cell::from(i.pull_policies.clone()),
-                    Cell::from(i.workloads.len().to_string()),
-                    Cell::from(Line::from(vec![
-                        Span::raw(format!("{} ", i.findings)),
-                        Span::styled(
-                            i.worst.map_or("", |s| s.label()),
-                            i.worst.map_or(Style::default(), |s| app.theme.severity(s)),
-                        ),
-                    ])),
-                    match i.vulns {
-                        Some([c, h, m, l, fixable]) => Cell::from(Line::from(vec![
-                            Span::styled(
-                                format!("{c}/{h}/{m}/{l}"),
-                                if c + h > 0 {
-                                    app.theme.bad
-                                } else {
-                                    Style::default()
-                                },
-                            ),
-                            Span::styled(format!(" {fixable} fix"), app.theme.dim),
-                        ])),
-                        None => Cell::from(Span::styled("n/e", app.theme.dim)),
-                    },
-                    Cell::from(Span::styled("n/e", app.theme.dim)),
-                ]
-            }
-        },
     );
 }
 
