@@ -5,10 +5,14 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::{Command, Output};
 
+/// Runs kaudit with a data folder of its own: tests run in parallel, and one's history or
+/// triage decisions must not leak into another's report.
 fn kaudit(args: &[&str]) -> Output {
+    let data = tempfile::tempdir().unwrap();
     Command::new(env!("CARGO_BIN_EXE_kaudit"))
         .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("KAUDIT_DATA_DIR", data.path())
         .output()
         .expect("run kaudit")
 }

@@ -180,10 +180,11 @@ impl SignatureCheck {
     /// `cosign .sig by <key>: verified (signed by ...)`: what a reader needs to trust or
     /// chase it, in one line; without the reason where the verdict already says it.
     pub fn describe(&self, verdict_reason: &str) -> String {
-        let by = match (&self.key, self.verified_by.len()) {
-            (Some(key), n) if n > 1 => format!(" by {key} (and {} more names)", n - 1),
-            (Some(key), _) => format!(" by {key}"),
-            (None, _) => String::new(),
+        let by = match (&self.key, self.verified_by.len(), &self.identity) {
+            (Some(key), n, _) if n > 1 => format!(" by {key} (and {} more names)", n - 1),
+            (Some(key), _, _) => format!(" by {key}"),
+            (None, _, Some(identity)) => format!(" by {identity}"),
+            (None, _, None) => String::new(),
         };
         let mut out = format!(
             "{}{by}: {}",
