@@ -24,6 +24,7 @@ pub fn check(
         .get(&*w.namespace)
         .map(|n| n.labels.clone())
         .unwrap_or_default();
+    let admission = admission::Admission::of(inv);
     for c in &view.containers {
         let Some(raw) = c.image.filter(|i| !i.is_empty()) else {
             continue;
@@ -36,7 +37,7 @@ pub fn check(
                 raw.to_string(),
             )]
         };
-        let coverages = admission::coverage(&inv.admission_policies, &w.namespace, &labels, raw);
+        let coverages = admission::coverage(&admission, &w.namespace, &labels, raw);
         let enforcing: Vec<&Coverage> = coverages
             .covering
             .iter()
@@ -222,5 +223,6 @@ fn format_word(format: Format) -> &'static str {
         Format::Legacy => "cosign .sig",
         Format::Bundle => "Sigstore bundle",
         Format::Notary => "Notary",
+        Format::LegacyOrBundle => "cosign (.sig or bundle)",
     }
 }
