@@ -1,14 +1,18 @@
-//! Image signatures where images run (SIG001-SIG004): whether each running image carries a
+//! Image signatures where images run (SIG001-SIG005): whether each running image carries a
 //! trusted signature, and whether the cluster's admission policies enforce one in its
-//! namespace. The policies' coverage is judged from the policies alone; what needs the
-//! images' signatures is not evaluated until they were verified (`--verify-signatures`).
+//! namespace (and fail closed). The policies' coverage is judged from the policies alone; what
+//! needs the images' signatures is not evaluated until they were verified
+//! (`--verify-signatures`). SIG006-SIG007: the Gatekeeper constraints on the image's
+//! repository and tag, which verify nothing but decide which images get in at all.
 
 use super::{ScanConfig, container_subject, describe, evidence, input};
 use crate::findings::message::msg;
 use crate::findings::{Message, PodField, Recorder};
 use crate::inventory::{Inventory, Workload};
 use crate::pss::PodView;
-use crate::signatures::admission::{self, Action, Coverage, Format};
+use crate::signatures::admission::{
+    self, Action, Coverage, Format, RepoConstraint, RepoConstraints, Restriction,
+};
 use crate::signatures::{Status, Verdict};
 
 /// [`crate::checks::run_all`]'s signature checks of one workload.
@@ -89,6 +93,33 @@ pub fn check(
                 )
             }),
         );
+        // An enforcing policy behind a webhook that fails closed is enough.
+        let all_open = !enforcing.is_empty() && enforcing.iter().all(|c| c.fails_open);
+        rec.decide(
+            "SIG005",
+            all_open.then(|| {
+                let open: Vec<String> = enforcing.iter().map(|c| fails_open_why(c)).collect();
+                input(
+                    subject(),
+                    w,
+                    Message::Image(
+                        msg!(
+                            " is enforced only by policies that fail open: {}",
+                            open.join("; ")
+                        )
+                        .into(),
+                    ),
+                    image_evidence(),
+                )
+            }),
+        );
+        let repo_finding =
+            |m: String| input(subject(), w, Message::Image(m.into()), image_evidence());
+        rec.decide(
+            "SIG006",
+            breaks_constraint(&coverages.repos).map(repo_finding),
+        );
+        rec.decide("SIG007", unrestricted(&coverages.repos).map(repo_finding));
         let verdict = match config.signatures.as_deref() {
             None => {
                 for rule in ["SIG001", "SIG003"] {
@@ -208,6 +239,85 @@ fn sig003(
             finding(why)
         }),
     );
+}
+
+/// `ClusterPolicy p (failurePolicy Ignore; webhook not seen)`, `... (webhook X fails open)`.
+fn fails_open_why(c: &Coverage) -> String {
+    match &c.webhook {
+        Some(webhook) => format!("{} (through webhook {webhook})", c.policy),
+        None => format!("{} (failurePolicy Ignore; webhook not seen)", c.policy),
+    }
+}
+
+/// SIG006: the first constraint covering the image that rejects it, deny first.
+fn breaks_constraint(repos: &RepoConstraints) -> Option<String> {
+    let failing = |r: &&RepoConstraint| !r.passes;
+    let r = repos
+        .applying
+        .iter()
+        .filter(failing)
+        .find(|r| r.action == Action::Enforce)
+        .or_else(|| repos.applying.iter().find(failing))?;
+    Some(if r.action == Action::Enforce {
+        let open = if r.fails_open {
+            "; Gatekeeper's webhook fails open"
+        } else {
+            ""
+        };
+        format!(
+            " runs although {} would reject it: {}{open}",
+            r.constraint, r.why
+        )
+    } else {
+        format!(
+            " breaks {} ({}, so it is only reported): {}",
+            r.constraint,
+            gatekeeper_word(r.action),
+            r.why
+        )
+    })
+}
+
+/// SIG007: Gatekeeper's image constraints are in use, yet no enforcing allow-list applies
+/// here. A tag rule that admits the image by tag is said too.
+fn unrestricted(repos: &RepoConstraints) -> Option<String> {
+    if !repos.any() {
+        return None;
+    }
+    let lists = || {
+        repos
+            .applying
+            .iter()
+            .filter(|r| r.restriction == Restriction::AllowedRepos)
+    };
+    // An enforcing list applies, or one the image fails: SIG006 says that.
+    if lists().any(|r| r.action == Action::Enforce || !r.passes) {
+        return None;
+    }
+    let why = lists()
+        .next()
+        .map(|r| format!("{} is {} only", r.constraint, gatekeeper_word(r.action)))
+        .or_else(|| repos.skipped.first().cloned())
+        .unwrap_or_else(|| "the constraints that apply restrict tags only".into());
+    let by_tag: Vec<String> = repos
+        .applying
+        .iter()
+        .filter(|r| r.passes && r.why.ends_with("not digest"))
+        .map(|r| format!("; {}: {}", r.constraint, r.why))
+        .collect();
+    Some(format!(
+        " may come from any repository: no enforcing allowed-repos constraint applies here ({why}){}",
+        by_tag.concat()
+    ))
+}
+
+/// Gatekeeper's own words for its enforcement actions.
+fn gatekeeper_word(action: Action) -> &'static str {
+    match action {
+        Action::Enforce => "deny",
+        Action::Audit => "dryrun",
+        Action::Warn => "warn",
+    }
 }
 
 fn action_word(action: Action) -> &'static str {
