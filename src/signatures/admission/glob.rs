@@ -84,11 +84,8 @@ impl Glob {
         for c in text.chars() {
             next.fill(false);
             let mut alive = false;
-            for i in 0..n {
-                if !cur[i] {
-                    continue;
-                }
-                if let Some((chars, to)) = &self.states[i].on
+            for (state, _) in self.states.iter().zip(&cur).filter(|(_, on)| **on) {
+                if let Some((chars, to)) = &state.on
                     && chars.takes(c)
                 {
                     self.reach(*to, &mut next, &mut stack);

@@ -222,7 +222,7 @@ fn takes_pods(webhook: &Value, what: &str, notes: &mut Vec<String>) -> bool {
         let groups = list("apiGroups", notes);
         let operations = list("operations", notes);
         let resources = list("resources", notes);
-        groups.iter().any(|g| *g == "" || *g == "*")
+        groups.iter().any(|g| g.is_empty() || *g == "*")
             && operations.iter().any(|o| *o == "CREATE" || *o == "*")
             && resources
                 .iter()
