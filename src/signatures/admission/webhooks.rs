@@ -7,7 +7,8 @@
 //! - Kyverno (kyverno:pkg/config/config.go): `validate.kyverno.svc-fail|-ignore[-finegrained-*]`
 //!   and `mutate.kyverno.svc-*` in `kyverno-resource-{validating,mutating}-webhook-cfg` for
 //!   `ClusterPolicy`/`Policy` (verifyImages runs in both), `ivpol.validate.kyverno.svc-*` and
-//!   `ivpol.mutate.kyverno.svc-*` for ImageValidatingPolicies;
+//!   `ivpol.mutate.kyverno.svc-*` for (Namespaced)ImageValidatingPolicies
+//!   (pkg/controllers/webhook/controller.go);
 //! - policy-controller (policy-controller:config/500-webhook-configuration.yaml): the webhook
 //!   `policy.sigstore.dev`;
 //! - Gatekeeper (gatekeeper:charts/gatekeeper): `validation.gatekeeper.sh` in
@@ -49,10 +50,9 @@ impl Owner {
                     || webhook.starts_with("mutate.kyverno.svc")
             }
             Owner::KyvernoImagePolicies => {
+                // Namespaced ones share these names (only the service path differs).
                 webhook.starts_with("ivpol.validate.kyverno.svc")
                     || webhook.starts_with("ivpol.mutate.kyverno.svc")
-                    || webhook.starts_with("nivpol.validate.kyverno.svc")
-                    || webhook.starts_with("nivpol.mutate.kyverno.svc")
             }
             Owner::PolicyController => webhook == "policy.sigstore.dev",
             Owner::Gatekeeper => webhook == "validation.gatekeeper.sh",
