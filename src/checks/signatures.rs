@@ -336,3 +336,75 @@ fn format_word(format: Format) -> &'static str {
         Format::LegacyOrBundle => "cosign (.sig or bundle)",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn constraint(restriction: Restriction, action: Action, passes: bool) -> RepoConstraint {
+        RepoConstraint {
+            constraint: "K8sAllowedRepos c".into(),
+            restriction,
+            action,
+            passes,
+            why: if passes {
+                "allowed by tag 1, not digest".into()
+            } else {
+                "repository not in the allowed list (x/)".into()
+            },
+            fails_open: true,
+            webhook: None,
+        }
+    }
+
+    fn repos(applying: Vec<RepoConstraint>, skipped: &[&str]) -> RepoConstraints {
+        RepoConstraints {
+            applying,
+            skipped: skipped.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn sig006_prefers_a_denying_constraint() {
+        assert_eq!(breaks_constraint(&repos(vec![], &[])), None);
+        let audit = constraint(Restriction::AllowedRepos, Action::Audit, false);
+        let deny = constraint(Restriction::DisallowedTags, Action::Enforce, false);
+        let m = breaks_constraint(&repos(vec![audit.clone(), deny], &[])).unwrap();
+        assert!(
+            m.starts_with(" runs although K8sAllowedRepos c would reject it"),
+            "{m}"
+        );
+        assert!(m.ends_with("Gatekeeper's webhook fails open"), "{m}");
+        let m = breaks_constraint(&repos(vec![audit], &[])).unwrap();
+        assert!(m.contains("(dryrun, so it is only reported)"), "{m}");
+        let passing = constraint(Restriction::AllowedRepos, Action::Enforce, true);
+        assert_eq!(breaks_constraint(&repos(vec![passing], &[])), None);
+    }
+
+    #[test]
+    fn sig007_only_where_gatekeeper_is_in_use_and_nothing_enforces() {
+        // No image constraint anywhere: Gatekeeper is not used for images; nothing to say.
+        assert_eq!(unrestricted(&repos(vec![], &[])), None);
+        let enforced = constraint(Restriction::AllowedRepos, Action::Enforce, true);
+        assert_eq!(unrestricted(&repos(vec![enforced], &[])), None);
+        // A failing list is SIG006's to report.
+        let failing = constraint(Restriction::AllowedRepos, Action::Audit, false);
+        assert_eq!(unrestricted(&repos(vec![failing], &[])), None);
+        let dryrun = constraint(Restriction::AllowedRepos, Action::Audit, true);
+        let m = unrestricted(&repos(vec![dryrun], &[])).unwrap();
+        assert!(m.contains("(K8sAllowedRepos c is dryrun only)"), "{m}");
+        let m = unrestricted(&repos(
+            vec![],
+            &["K8sAllowedRepos c: excludedNamespaces (kube-*) include kube-system"],
+        ))
+        .unwrap();
+        assert!(m.contains("excludedNamespaces"), "{m}");
+        // Tag rules alone restrict no repository; one that admits by tag says so.
+        let tags = constraint(Restriction::DisallowedTags, Action::Enforce, true);
+        let m = unrestricted(&repos(vec![tags], &[])).unwrap();
+        assert!(
+            m.contains("restrict tags only") && m.ends_with("allowed by tag 1, not digest"),
+            "{m}"
+        );
+    }
+}
