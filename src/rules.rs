@@ -52,6 +52,9 @@ const SC_DOC: &str = "https://kubernetes.io/docs/tasks/configure-pod-container/s
 const RBAC_DOC: &str = "https://kubernetes.io/docs/concepts/security/rbac-good-practices/";
 const IMG_DOC: &str = "https://kubernetes.io/docs/concepts/containers/images/";
 const VULN_DOC: &str = "https://trivy.dev/latest/docs/scanner/vulnerability/";
+const WEBHOOK_DOC: &str = "https://kubernetes.io/docs/reference/access-authn-authz/extensible-admission-controllers/#failure-policy";
+const GATEKEEPER_DOC: &str =
+    "https://open-policy-agent.github.io/gatekeeper-library/website/validation/allowedrepos";
 const SIG_DOC: &str = "https://docs.sigstore.dev/cosign/verifying/verify/";
 const KYVERNO_VERIFY_DOC: &str =
     "https://kyverno.io/docs/policy-types/cluster-policy/verify-images/";
@@ -605,6 +608,51 @@ pub static RULES: &[Rule] = &[
         remediation: "Keep Kyverno's `mutateDigest: true` and `verifyDigest: true` (the defaults), or reference the image by digest in the pod spec.",
         references: &[r("kyverno", "verify-images")],
         doc_url: KYVERNO_VERIFY_DOC,
+        reads: &[Part::Workloads],
+    },
+    Rule {
+        id: "SIG005",
+        name: "signature-enforcement-fails-open",
+        title: "Signature enforcement fails open",
+        area: Signatures,
+        severity: Medium,
+        cks_domain: cks::SUPPLY_CHAIN,
+        rationale: "Every enforcing policy that covers the image is behind failurePolicy Ignore (on the policy or on its engine's webhook): while the engine is down, slow or being upgraded, the API server admits pods without asking it, unsigned images included.",
+        remediation: "Set `failurePolicy: Fail` on the policy (Kyverno `spec.webhookConfiguration.failurePolicy`, ImageValidatingPolicy `spec.failurePolicy`) and on its engine's webhook configuration, and run the engine with several replicas so that failing closed does not block the cluster.",
+        references: &[r("kyverno", "verify-images")],
+        doc_url: WEBHOOK_DOC,
+        reads: &[Part::Workloads],
+    },
+    Rule {
+        id: "SIG006",
+        name: "image-fails-repository-constraint",
+        title: "Running image breaks a Gatekeeper repository or tag constraint",
+        area: Signatures,
+        severity: Medium,
+        cks_domain: cks::SUPPLY_CHAIN,
+        rationale: "A K8sAllowedRepos, K8sAllowedReposv2, K8sDisallowedRepos or K8sDisallowedTags constraint that covers the pod rejects this image as its spec writes it: under deny it was admitted before the constraint or while Gatekeeper's webhook failed open, under dryrun or warn it is only reported. The Rego compares plain strings, so `postgres:16` does not start with `docker.io/library/`.",
+        remediation: "Move the image to an allowed repository (written with its registry), pin it by digest or a permitted tag, or fix the constraint's prefixes (a trailing `/`, the registry as pods write it); then set `enforcementAction: deny`.",
+        references: &[
+            r("gatekeeper-library", "k8sallowedrepos"),
+            r("gatekeeper-library", "k8sdisallowedtags"),
+        ],
+        doc_url: GATEKEEPER_DOC,
+        reads: &[Part::Workloads],
+    },
+    Rule {
+        id: "SIG007",
+        name: "image-repository-unrestricted",
+        title: "No enforcing constraint restricts the image's repository",
+        area: Signatures,
+        severity: Low,
+        cks_domain: cks::SUPPLY_CHAIN,
+        rationale: "The cluster uses Gatekeeper's image constraints, but none that enforces an allowed-repository list applies to this pod (excluded namespace, dryrun or warn only, or tag rules only): a pod here may run an image from any registry.",
+        remediation: "Cover the namespace with a K8sAllowedRepos (or K8sAllowedReposv2) constraint with `enforcementAction: deny` listing your registries with a trailing `/`.",
+        references: &[
+            r("gatekeeper-library", "k8sallowedrepos"),
+            r("kubescape", "C-0078"),
+        ],
+        doc_url: GATEKEEPER_DOC,
         reads: &[Part::Workloads],
     },
     // ---- Least privilege beyond PSS ----

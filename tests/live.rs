@@ -821,6 +821,8 @@ fn snapshots_rerun_the_same_audit_offline() {
         "clusterpolicies",
         "policies",
         "vulnerabilityreports",
+        "validatingwebhookconfigurations",
+        "mutatingwebhookconfigurations",
     ];
     let server = server(Options {
         users: BTreeMap::from([(
@@ -1369,5 +1371,47 @@ fn operator_vulnerability_reports_are_read_from_the_cluster() {
     assert!(
         !ids.iter().any(|i| i.starts_with("VUL001 debug")),
         "busybox has no report"
+    );
+}
+
+/// Kyverno's policies count only where its webhook sends pods, and the webhook's
+/// failurePolicy is read from the cluster: an enforcing policy behind `Ignore` fails open.
+#[test]
+fn admission_webhooks_are_read_from_the_cluster() {
+    let server = server(Options::default());
+    let key = "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEqpuCPF1bdP5NkzrZQbeiKxlDSTZl\nx2ImIPadAiCjALV3j3jM0OixKLJVzoz24jcShEg1B37voi4oCaxwNVhVaQ==\n-----END PUBLIC KEY-----\n";
+    server.add([
+        json!({"apiVersion": "kyverno.io/v1", "kind": "ClusterPolicy", "metadata": {"name": "signed"},
+            "spec": {"validationFailureAction": "Enforce", "rules": [{"name": "verify",
+                "match": {"any": [{"resources": {"kinds": ["Pod"]}}]},
+                "verifyImages": [{"imageReferences": ["*"],
+                    "attestors": [{"entries": [{"keys": {"publicKeys": key}}]}]}]}]}}),
+        json!({"apiVersion": "admissionregistration.k8s.io/v1", "kind": "MutatingWebhookConfiguration",
+            "metadata": {"name": "kyverno-resource-mutating-webhook-cfg"},
+            "webhooks": [{"name": "mutate.kyverno.svc-ignore", "failurePolicy": "Ignore",
+                "namespaceSelector": {"matchExpressions": [{"key": "kubernetes.io/metadata.name",
+                    "operator": "NotIn", "values": ["tools"]}]},
+                "rules": [{"apiGroups": [""], "apiVersions": ["v1"], "operations": ["CREATE"], "resources": ["pods"]}]}]}),
+    ]);
+    let kubeconfig = Kubeconfig::new();
+    let out = scan_json(&kubeconfig.admin(&server), &[]);
+    let report = json_report(&out);
+    assert!(
+        server.requests().iter().any(|r| r
+            .path
+            .contains("/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations")),
+        "the webhook configurations were listed"
+    );
+    let ids = rule_ids(&report);
+    // In `web` the policy enforces through a webhook that fails open.
+    assert!(
+        ids.contains(&"SIG005 web".to_string()),
+        "{ids:?} {}",
+        stderr(&out)
+    );
+    // The webhook skips `tools`: no policy covers the debug pod there.
+    assert!(
+        !ids.iter().any(|i| i.starts_with("SIG005 debug")),
+        "{ids:?}"
     );
 }

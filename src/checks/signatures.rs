@@ -1,14 +1,18 @@
-//! Image signatures where images run (SIG001-SIG004): whether each running image carries a
+//! Image signatures where images run (SIG001-SIG005): whether each running image carries a
 //! trusted signature, and whether the cluster's admission policies enforce one in its
-//! namespace. The policies' coverage is judged from the policies alone; what needs the
-//! images' signatures is not evaluated until they were verified (`--verify-signatures`).
+//! namespace (and fail closed). The policies' coverage is judged from the policies alone; what
+//! needs the images' signatures is not evaluated until they were verified
+//! (`--verify-signatures`). SIG006-SIG007: the Gatekeeper constraints on the image's
+//! repository and tag, which verify nothing but decide which images get in at all.
 
 use super::{ScanConfig, container_subject, describe, evidence, input};
 use crate::findings::message::msg;
 use crate::findings::{Message, PodField, Recorder};
 use crate::inventory::{Inventory, Workload};
 use crate::pss::PodView;
-use crate::signatures::admission::{self, Action, Coverage, Format};
+use crate::signatures::admission::{
+    self, Action, Coverage, Format, RepoConstraint, RepoConstraints, Restriction,
+};
 use crate::signatures::{Status, Verdict};
 
 /// [`crate::checks::run_all`]'s signature checks of one workload.
@@ -24,6 +28,7 @@ pub fn check(
         .get(&*w.namespace)
         .map(|n| n.labels.clone())
         .unwrap_or_default();
+    let admission = admission::Admission::of(inv);
     for c in &view.containers {
         let Some(raw) = c.image.filter(|i| !i.is_empty()) else {
             continue;
@@ -36,7 +41,7 @@ pub fn check(
                 raw.to_string(),
             )]
         };
-        let coverages = admission::coverage(&inv.admission_policies, &w.namespace, &labels, raw);
+        let coverages = admission::coverage(&admission, &w.namespace, &labels, raw);
         let enforcing: Vec<&Coverage> = coverages
             .covering
             .iter()
@@ -88,6 +93,33 @@ pub fn check(
                 )
             }),
         );
+        // An enforcing policy behind a webhook that fails closed is enough.
+        let all_open = !enforcing.is_empty() && enforcing.iter().all(|c| c.fails_open);
+        rec.decide(
+            "SIG005",
+            all_open.then(|| {
+                let open: Vec<String> = enforcing.iter().map(|c| fails_open_why(c)).collect();
+                input(
+                    subject(),
+                    w,
+                    Message::Image(
+                        msg!(
+                            " is enforced only by policies that fail open: {}",
+                            open.join("; ")
+                        )
+                        .into(),
+                    ),
+                    image_evidence(),
+                )
+            }),
+        );
+        let repo_finding =
+            |m: String| input(subject(), w, Message::Image(m.into()), image_evidence());
+        rec.decide(
+            "SIG006",
+            breaks_constraint(&coverages.repos).map(repo_finding),
+        );
+        rec.decide("SIG007", unrestricted(&coverages.repos).map(repo_finding));
         let verdict = match config.signatures.as_deref() {
             None => {
                 for rule in ["SIG001", "SIG003"] {
@@ -209,10 +241,161 @@ fn sig003(
     );
 }
 
+/// `ClusterPolicy p (failurePolicy Ignore; webhook not seen)`, `... (webhook X fails open)`.
+fn fails_open_why(c: &Coverage) -> String {
+    match &c.webhook {
+        Some(webhook) => format!("{} (through webhook {webhook})", c.policy),
+        None => format!("{} (failurePolicy Ignore; webhook not seen)", c.policy),
+    }
+}
+
+/// SIG006: the first constraint covering the image that rejects it, deny first.
+fn breaks_constraint(repos: &RepoConstraints) -> Option<String> {
+    let failing = |r: &&RepoConstraint| !r.passes;
+    let r = repos
+        .applying
+        .iter()
+        .filter(failing)
+        .find(|r| r.action == Action::Enforce)
+        .or_else(|| repos.applying.iter().find(failing))?;
+    Some(if r.action == Action::Enforce {
+        let open = if r.fails_open {
+            "; Gatekeeper's webhook fails open"
+        } else {
+            ""
+        };
+        format!(
+            " runs although {} would reject it: {}{open}",
+            r.constraint, r.why
+        )
+    } else {
+        format!(
+            " breaks {} ({}, so it is only reported): {}",
+            r.constraint,
+            gatekeeper_word(r.action),
+            r.why
+        )
+    })
+}
+
+/// SIG007: Gatekeeper's image constraints are in use, yet no enforcing allow-list applies
+/// here. A tag rule that admits the image by tag is said too.
+fn unrestricted(repos: &RepoConstraints) -> Option<String> {
+    if !repos.any() {
+        return None;
+    }
+    let lists = || {
+        repos
+            .applying
+            .iter()
+            .filter(|r| r.restriction == Restriction::AllowedRepos)
+    };
+    // An enforcing list applies, or one the image fails: SIG006 says that.
+    if lists().any(|r| r.action == Action::Enforce || !r.passes) {
+        return None;
+    }
+    let why = lists()
+        .next()
+        .map(|r| format!("{} is {} only", r.constraint, gatekeeper_word(r.action)))
+        .or_else(|| repos.skipped.first().cloned())
+        .unwrap_or_else(|| "the constraints that apply restrict tags only".into());
+    let by_tag: Vec<String> = repos
+        .applying
+        .iter()
+        .filter(|r| r.passes && r.why.ends_with("not digest"))
+        .map(|r| format!("; {}: {}", r.constraint, r.why))
+        .collect();
+    Some(format!(
+        " may come from any repository: no enforcing allowed-repos constraint applies here ({why}){}",
+        by_tag.concat()
+    ))
+}
+
+/// Gatekeeper's own words for its enforcement actions.
+fn gatekeeper_word(action: Action) -> &'static str {
+    match action {
+        Action::Enforce => "deny",
+        Action::Audit => "dryrun",
+        Action::Warn => "warn",
+    }
+}
+
 fn action_word(action: Action) -> &'static str {
     match action {
         Action::Enforce => "enforce",
         Action::Audit => "audit only",
         Action::Warn => "warn only",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn constraint(restriction: Restriction, action: Action, passes: bool) -> RepoConstraint {
+        RepoConstraint {
+            constraint: "K8sAllowedRepos c".into(),
+            restriction,
+            action,
+            passes,
+            why: if passes {
+                "allowed by tag 1, not digest".into()
+            } else {
+                "repository not in the allowed list (x/)".into()
+            },
+            fails_open: true,
+            webhook: None,
+        }
+    }
+
+    fn repos(applying: Vec<RepoConstraint>, skipped: &[&str]) -> RepoConstraints {
+        RepoConstraints {
+            applying,
+            skipped: skipped.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn sig006_prefers_a_denying_constraint() {
+        assert_eq!(breaks_constraint(&repos(vec![], &[])), None);
+        let audit = constraint(Restriction::AllowedRepos, Action::Audit, false);
+        let deny = constraint(Restriction::DisallowedTags, Action::Enforce, false);
+        let m = breaks_constraint(&repos(vec![audit.clone(), deny], &[])).unwrap();
+        assert!(
+            m.starts_with(" runs although K8sAllowedRepos c would reject it"),
+            "{m}"
+        );
+        assert!(m.ends_with("Gatekeeper's webhook fails open"), "{m}");
+        let m = breaks_constraint(&repos(vec![audit], &[])).unwrap();
+        assert!(m.contains("(dryrun, so it is only reported)"), "{m}");
+        let passing = constraint(Restriction::AllowedRepos, Action::Enforce, true);
+        assert_eq!(breaks_constraint(&repos(vec![passing], &[])), None);
+    }
+
+    #[test]
+    fn sig007_only_where_gatekeeper_is_in_use_and_nothing_enforces() {
+        // No image constraint anywhere: Gatekeeper is not used for images; nothing to say.
+        assert_eq!(unrestricted(&repos(vec![], &[])), None);
+        let enforced = constraint(Restriction::AllowedRepos, Action::Enforce, true);
+        assert_eq!(unrestricted(&repos(vec![enforced], &[])), None);
+        // A failing list is SIG006's to report.
+        let failing = constraint(Restriction::AllowedRepos, Action::Audit, false);
+        assert_eq!(unrestricted(&repos(vec![failing], &[])), None);
+        let dryrun = constraint(Restriction::AllowedRepos, Action::Audit, true);
+        let m = unrestricted(&repos(vec![dryrun], &[])).unwrap();
+        assert!(m.contains("(K8sAllowedRepos c is dryrun only)"), "{m}");
+        let m = unrestricted(&repos(
+            vec![],
+            &["K8sAllowedRepos c: excludedNamespaces (kube-*) include kube-system"],
+        ))
+        .unwrap();
+        assert!(m.contains("excludedNamespaces"), "{m}");
+        // Tag rules alone restrict no repository; one that admits by tag says so.
+        let tags = constraint(Restriction::DisallowedTags, Action::Enforce, true);
+        let m = unrestricted(&repos(vec![tags], &[])).unwrap();
+        assert!(
+            m.contains("restrict tags only") && m.ends_with("allowed by tag 1, not digest"),
+            "{m}"
+        );
     }
 }

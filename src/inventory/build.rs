@@ -382,7 +382,16 @@ fn type_known(object: &RawObject, kind: Option<&str>) -> Result<Typed, TypingErr
             })
         }
         ("ClusterPolicy" | "Policy", "kyverno.io")
-        | ("ClusterImagePolicy", "policy.sigstore.dev") => Typed::Admission(AdmissionPolicy {
+        | ("ImageValidatingPolicy" | "NamespacedImageValidatingPolicy", "policies.kyverno.io")
+        | ("ClusterImagePolicy", "policy.sigstore.dev")
+        | (
+            "K8sAllowedRepos" | "K8sAllowedReposv2" | "K8sDisallowedRepos" | "K8sDisallowedTags",
+            "constraints.gatekeeper.sh",
+        )
+        | (
+            "ValidatingWebhookConfiguration" | "MutatingWebhookConfiguration",
+            "admissionregistration.k8s.io",
+        ) => Typed::Admission(AdmissionPolicy {
             api_version,
             kind: kind.to_string(),
             namespace,

@@ -229,8 +229,10 @@ pub struct NetworkPolicyInfo {
     pub origin: Origin,
 }
 
-/// An admission policy that may enforce image signatures (Kyverno, Sigstore
-/// policy-controller). Kept as read; the signatures area interprets it.
+/// An admission object that decides which images are admitted: a policy that may enforce
+/// image signatures (Kyverno, Sigstore policy-controller), a Gatekeeper constraint on image
+/// repositories or tags, or a webhook configuration that routes pods to one of them. Kept as
+/// read; the signatures area interprets it.
 #[derive(Debug, Clone)]
 pub struct AdmissionPolicy {
     pub api_version: String,

@@ -117,6 +117,7 @@ pub fn gather(
 /// The public keys written in the admission policies that cover the images that run.
 fn policy_keys(inventory: &crate::inventory::Inventory) -> Vec<TrustedKey> {
     let mut keys: Vec<TrustedKey> = Vec::new();
+    let admission = admission::Admission::of(inventory);
     for w in crate::checks::audited_workloads(inventory) {
         let labels = inventory
             .namespaces
@@ -127,8 +128,7 @@ fn policy_keys(inventory: &crate::inventory::Inventory) -> Vec<TrustedKey> {
             let Some(image) = c.image.as_deref() else {
                 continue;
             };
-            let found =
-                admission::coverage(&inventory.admission_policies, &w.namespace, &labels, image);
+            let found = admission::coverage(&admission, &w.namespace, &labels, image);
             for key in found.covering.into_iter().flat_map(|c| c.keys) {
                 if !keys.iter().any(|k| k.name == key.name) {
                     keys.push(key);

@@ -173,6 +173,7 @@ pub fn format_label(format: admission::Format) -> &'static str {
         admission::Format::Legacy => "cosign .sig",
         admission::Format::Bundle => "Sigstore bundle",
         admission::Format::Notary => "Notary",
+        admission::Format::LegacyOrBundle => "cosign (.sig or bundle)",
     }
 }
 

@@ -236,6 +236,20 @@ const KINDS: &[Kind] = &[
     ),
     k("kyverno.io", "v1", "policies", "Policy", true),
     k(
+        "admissionregistration.k8s.io",
+        "v1",
+        "validatingwebhookconfigurations",
+        "ValidatingWebhookConfiguration",
+        false,
+    ),
+    k(
+        "admissionregistration.k8s.io",
+        "v1",
+        "mutatingwebhookconfigurations",
+        "MutatingWebhookConfiguration",
+        false,
+    ),
+    k(
         "aquasecurity.github.io",
         "v1alpha1",
         "vulnerabilityreports",

@@ -7,6 +7,7 @@
 //! (image references then skip references against `ImageInfo.String()`),
 //! charts/kyverno/values.yaml (default `resourceFilters`).
 
+use super::webhooks::{Owner, Route};
 use super::{Action, items};
 use super::{
     AdmissionPolicy, Coverage, Coverages, Engine, Format, MAX_PATTERN, Pattern, Target, Trust,
@@ -16,7 +17,7 @@ use serde_json::Value;
 
 /// Kyverno's default `resourceFilters` (`[*/*,kube-system,*]`...) drop every request in these
 /// namespaces before any policy runs.
-const FILTERED_NAMESPACES: [&str; 3] = ["kube-system", "kube-public", "kube-node-lease"];
+pub(super) const FILTERED_NAMESPACES: [&str; 3] = ["kube-system", "kube-public", "kube-node-lease"];
 
 /// Kinds whose rules check pods: Pod rules are auto-generated for the controllers (autogen), and
 /// a rule on a controller checks the pod template it makes pods from.
@@ -112,13 +113,31 @@ pub(super) fn evaluate(policy: &AdmissionPolicy, label: &str, t: &Target, out: &
     }
     // `spec.webhookConfiguration.failurePolicy`, else the deprecated `spec.failurePolicy`,
     // else Fail (`GetFailurePolicy`; the cluster-wide forceFailurePolicyIgnore flag is not
-    // visible from the policy).
+    // visible from the policy, but it shows on the webhooks).
     let failure_policy = spec
         .get("webhookConfiguration")
         .and_then(|w| str_at(w, "failurePolicy"))
         .or_else(|| str_at(spec, "failurePolicy"))
         .unwrap_or("Fail");
-    let fails_open = failure_policy.eq_ignore_ascii_case("Ignore");
+    let mut fails_open = failure_policy.eq_ignore_ascii_case("Ignore");
+    // A webhook that skips the namespace excludes the whole policy, said once, and only if
+    // one of its rules would take the pod.
+    let route = t.webhooks.route(
+        Owner::KyvernoPolicies,
+        t.namespace,
+        &t.labels,
+        &mut out.unreadable,
+    );
+    let webhook = match &route {
+        Route::Via {
+            webhook,
+            fails_open: open,
+        } => {
+            fails_open |= open;
+            Some(webhook.clone())
+        }
+        Route::NotSeen | Route::Skips(_) => None,
+    };
     for (name, rule, verify, entries) in matched {
         let what = format!("{label} rule {name}");
         match selects_pod(rule, t, &what, &mut out.unreadable) {
@@ -133,6 +152,9 @@ pub(super) fn evaluate(policy: &AdmissionPolicy, label: &str, t: &Target, out: &
             }
             Ok(Sel::Match) => {}
         }
+        if let Route::Skips(why) = &route {
+            return out.excluded.push(format!("{label}: {why}"));
+        }
         let action = action(verify, spec, t, label, &mut out.unreadable);
         for e in entries {
             out.covering.push(Coverage {
@@ -144,6 +166,7 @@ pub(super) fn evaluate(policy: &AdmissionPolicy, label: &str, t: &Target, out: &
                 keys: e.trust.keys,
                 other_trust: e.trust.other,
                 fails_open,
+                webhook: webhook.clone(),
                 verify_digest: e.verify_digest,
                 mutate_digest: e.mutate_digest,
             });
@@ -310,14 +333,14 @@ fn override_action(
     Ok(Some(action))
 }
 
-fn namespace_in(patterns: &[&str], namespace: &str) -> bool {
+pub(super) fn namespace_in(patterns: &[&str], namespace: &str) -> bool {
     patterns
         .iter()
         .any(|p| p.len() <= MAX_PATTERN && Pattern::wildcard(p).matches(namespace))
 }
 
 /// `(a, b, c)`, the first few only.
-fn listed(names: &[&str]) -> String {
+pub(super) fn listed(names: &[&str]) -> String {
     let mut s = names.iter().take(5).copied().collect::<Vec<_>>().join(", ");
     if names.len() > 5 {
         s.push_str(", ...");

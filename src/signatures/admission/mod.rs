@@ -1,23 +1,38 @@
 //! Which admission policies enforce image signatures for one image in one namespace: Kyverno
-//! `ClusterPolicy`/`Policy` `verifyImages` rules and Sigstore policy-controller
-//! `ClusterImagePolicy` objects, read from the cluster as raw JSON. Pure: each engine's
-//! matching is reproduced from its source (cited in `kyverno` and `sigstore`), so the answer is
-//! "what that engine would check", not what a webhook configuration actually routes to it.
+//! `ClusterPolicy`/`Policy` `verifyImages` rules, Kyverno `ImageValidatingPolicy` objects and
+//! Sigstore policy-controller `ClusterImagePolicy` objects, read from the cluster as raw JSON;
+//! and, next to them, which Gatekeeper constraints restrict the image's repository or tag.
+//! Pure: each engine's matching is reproduced from its source (cited in `kyverno`,
+//! `kyverno_ivp`, `sigstore` and `gatekeeper`), and when the cluster's webhook configurations
+//! were read (`webhooks`) a policy counts only where its engine's webhook sends the pod.
 //!
 //! Policies come from the cluster and are not trusted to be well formed: nothing here panics on
 //! any JSON shape, lists are read up to [`MAX_ITEMS`] entries and patterns up to
 //! [`MAX_PATTERN`] bytes, and the pattern matcher runs in time linear in pattern × image.
 
+mod gatekeeper;
+mod glob;
 mod kyverno;
+mod kyverno_ivp;
 mod sigstore;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_gatekeeper;
+#[cfg(test)]
+mod tests_ivp;
+#[cfg(test)]
+mod tests_webhooks;
+mod webhooks;
+
+pub use gatekeeper::{RepoConstraint, RepoConstraints, Restriction};
 
 use crate::image_ref::{DOCKER_HUB, ImageRef};
-use crate::inventory::AdmissionPolicy;
+use crate::inventory::{AdmissionPolicy, Inventory};
 use crate::signatures::keys::TrustedKey;
 use serde_json::Value;
 use std::collections::BTreeMap;
+use webhooks::Webhooks;
 
 /// Entries read from any one list of a policy (rules, patterns, attestors, selectors...).
 const MAX_ITEMS: usize = 1_000;
@@ -43,13 +58,26 @@ pub enum Action {
     Warn,
 }
 
-/// Which signature format the rule's verifier reads.
+/// Which signature format the rule's verifier reads (for a signature: which format it is).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "kebab-case")]
 pub enum Format {
     Legacy,
     Bundle,
     Notary,
+    /// Either cosign format: Kyverno's ImageValidatingPolicy cosign verifier looks for bundle
+    /// referrers and falls back to `.sig` tags
+    /// (kyverno:pkg/image/verifiers/ivpol/cosign/verifier.go).
+    LegacyOrBundle,
+}
+
+impl Format {
+    /// Whether a verifier reading `self` reads a signature in `signature`'s format.
+    pub fn reads(self, signature: Format) -> bool {
+        self == signature
+            || (self == Format::LegacyOrBundle
+                && matches!(signature, Format::Legacy | Format::Bundle))
+    }
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -68,8 +96,12 @@ pub struct Coverage {
     /// The policy also accepts keyless identities or keys kaudit cannot read (KMS, secrets): a
     /// signature its keys do not verify may still pass there.
     pub other_trust: bool,
-    /// The webhook fails open (`failurePolicy: Ignore`).
+    /// The webhook fails open (`failurePolicy: Ignore` on the policy, or on every webhook of
+    /// its engine that selects the namespace).
     pub fails_open: bool,
+    /// The webhook that sends the pod to the engine; `None` when no webhook configuration was
+    /// read (nothing is known then: "webhook not seen").
+    pub webhook: Option<String>,
     /// Kyverno's `verifyDigest` / `mutateDigest` (both default true); policy-controller always
     /// resolves to a digest (true, true).
     pub verify_digest: bool,
@@ -87,6 +119,8 @@ pub struct Coverages {
     pub excluded: Vec<String>,
     /// Policies that could not be read (a malformed spec), with why; never silently ignored.
     pub unreadable: Vec<String>,
+    /// Gatekeeper constraints on the image's repository or tag (they verify no signature).
+    pub repos: RepoConstraints,
 }
 
 impl Coverages {
@@ -98,15 +132,49 @@ impl Coverages {
     }
 }
 
+/// The cluster's admission objects, with its webhook configurations read once.
+pub struct Admission<'a> {
+    objects: &'a [AdmissionPolicy],
+    webhooks: Webhooks,
+    /// What the webhook configurations' reading noted, repeated in every answer.
+    notes: Vec<String>,
+}
+
+impl<'a> Admission<'a> {
+    /// `webhooks_listed`: the source listed webhook configurations (a live read, even of an
+    /// empty list); without that, and without any in `objects`, routes are "not seen".
+    pub fn new(objects: &'a [AdmissionPolicy], webhooks_listed: bool) -> Self {
+        let mut notes = Vec::new();
+        let webhooks = Webhooks::read(objects, webhooks_listed, &mut notes);
+        Admission {
+            objects,
+            webhooks,
+            notes,
+        }
+    }
+
+    /// The inventory's admission objects; webhook configurations count as listed when the
+    /// source read either kind.
+    pub fn of(inventory: &'a Inventory) -> Self {
+        let listed = [webhooks::VALIDATING, webhooks::MUTATING]
+            .iter()
+            .any(|k| inventory.kinds_seen.contains(*k));
+        Admission::new(&inventory.admission_policies, listed)
+    }
+}
+
 /// `image` exactly as the pod spec writes it; `namespace` the pod's; `labels` that namespace's
 /// labels (empty when unknown).
 pub fn coverage(
-    policies: &[AdmissionPolicy],
+    admission: &Admission<'_>,
     namespace: &str,
     labels: &BTreeMap<String, String>,
     image: &str,
 ) -> Coverages {
-    let mut out = Coverages::default();
+    let mut out = Coverages {
+        unreadable: admission.notes.clone(),
+        ..Coverages::default()
+    };
     // An image no engine can parse is rejected or errors out in each of them before any
     // pattern is looked at; there is nothing to match.
     let Some(image) = Image::parse(image) else {
@@ -122,17 +190,26 @@ pub fn coverage(
         namespace,
         labels,
         image,
+        webhooks: &admission.webhooks,
     };
-    for policy in policies {
+    for policy in admission.objects {
         let group = policy.api_version.split('/').next().unwrap_or("");
         match (policy.kind.as_str(), group) {
             ("ClusterPolicy" | "Policy", "kyverno.io") => {
                 kyverno::evaluate(policy, &label(policy), &target, &mut out)
             }
+            (
+                "ImageValidatingPolicy" | "NamespacedImageValidatingPolicy",
+                "policies.kyverno.io",
+            ) => kyverno_ivp::evaluate(policy, &label(policy), &target, &mut out),
             ("ClusterImagePolicy", "policy.sigstore.dev") => {
                 sigstore::evaluate(policy, &label(policy), &target, &mut out)
             }
-            // Other kinds carry no image verification this module knows how to read.
+            (_, "constraints.gatekeeper.sh") => {
+                gatekeeper::evaluate(policy, &label(policy), &target, &mut out)
+            }
+            // Webhook configurations were read above; other kinds carry no image rule this
+            // module knows how to read.
             _ => {}
         }
     }
@@ -148,16 +225,20 @@ fn label(policy: &AdmissionPolicy) -> String {
     }
 }
 
-/// The pod's side of the question.
+/// The pod's side of the question, and the webhooks that may carry it to an engine.
 struct Target<'a> {
     namespace: &'a str,
     labels: BTreeMap<String, String>,
     image: Image,
+    webhooks: &'a Webhooks,
 }
 
 /// The image string each engine matches its patterns against.
 #[derive(Debug, PartialEq, Eq)]
 struct Image {
+    /// As the pod spec writes it: what Gatekeeper's Rego and Kyverno's ImageValidatingPolicy
+    /// globs compare.
+    raw: String,
     /// Kyverno's `ImageInfo.String()` (kyverno:pkg/utils/image/infos.go `GetImageInfo`,
     /// `addDefaultRegistry`): the default registry added, no `library/`, `:latest` when there is
     /// neither tag nor digest, and only the digest when there is one.
@@ -216,7 +297,11 @@ impl Image {
         } else {
             format!("{registry}/{repo}{suffix}")
         };
-        Some(Image { kyverno, ggcr })
+        Some(Image {
+            raw: image.to_string(),
+            kyverno,
+            ggcr,
+        })
     }
 }
 

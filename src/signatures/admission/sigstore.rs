@@ -7,6 +7,7 @@
 //! pkg/apis/policy/v1beta1/clusterimagepolicy_defaults.go (mode, authority names),
 //! config/500-webhook-configuration.yaml (namespace opt-in, failurePolicy Fail).
 
+use super::webhooks::{Owner, Route};
 use super::{
     Action, AdmissionPolicy, Coverage, Coverages, Engine, Format, MAX_PATTERN, Pattern, Target,
     Trust, items, present, str_at,
@@ -18,7 +19,7 @@ use serde_json::Value;
 const INCLUDE_LABEL: &str = "policy.sigstore.dev/include";
 
 /// Resources whose objects carry pod specs the webhook checks.
-const POD_RESOURCES: [&str; 8] = [
+pub(super) const POD_RESOURCES: [&str; 8] = [
     "pods",
     "deployments",
     "daemonsets",
@@ -66,12 +67,28 @@ pub(super) fn evaluate(policy: &AdmissionPolicy, label: &str, t: &Target, out: &
         Ok(_) => {}
         Err(e) => return notes.push(format!("{label}: {e}")),
     }
-    if t.labels.get(INCLUDE_LABEL).map(String::as_str) != Some("true") {
-        return out.excluded.push(format!(
-            "{label}: namespace {} lacks label {INCLUDE_LABEL}=true",
-            t.namespace
-        ));
-    }
+    // The webhook read from the cluster decides; without one, the chart's namespace opt-in.
+    let (webhook, fails_open) =
+        match t
+            .webhooks
+            .route(Owner::PolicyController, t.namespace, &t.labels, notes)
+        {
+            Route::Via {
+                webhook,
+                fails_open,
+            } => (Some(webhook), fails_open),
+            Route::Skips(why) => return out.excluded.push(format!("{label}: {why}")),
+            Route::NotSeen => {
+                if t.labels.get(INCLUDE_LABEL).map(String::as_str) != Some("true") {
+                    return out.excluded.push(format!(
+                        "{label}: namespace {} lacks label {INCLUDE_LABEL}=true",
+                        t.namespace
+                    ));
+                }
+                (None, false)
+            }
+        };
+    let notes = &mut out.unreadable;
     // Defaulted to "enforce"; only "warn" admits with a warning.
     let action = match str_at(spec, "mode") {
         Some("warn") => Action::Warn,
@@ -137,7 +154,8 @@ pub(super) fn evaluate(policy: &AdmissionPolicy, label: &str, t: &Target, out: &
             keys: trust.keys,
             // Another format's authorities may admit what this format's keys do not.
             other_trust: trust.other || several,
-            fails_open: false,
+            fails_open,
+            webhook: webhook.clone(),
             verify_digest: true,
             mutate_digest: true,
         });

@@ -3,9 +3,10 @@ use crate::inventory::input::Origin;
 use serde_json::json;
 use std::time::{Duration, Instant};
 
-const DIGEST: &str = "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+pub(super) const DIGEST: &str =
+    "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 
-fn object(
+pub(super) fn object(
     kind: &str,
     api_version: &str,
     namespace: &str,
@@ -26,11 +27,11 @@ fn object(
     }
 }
 
-fn cpol(name: &str, spec: Value) -> AdmissionPolicy {
+pub(super) fn cpol(name: &str, spec: Value) -> AdmissionPolicy {
     object("ClusterPolicy", "kyverno.io/v1", "", name, spec)
 }
 
-fn cip(name: &str, spec: Value) -> AdmissionPolicy {
+pub(super) fn cip(name: &str, spec: Value) -> AdmissionPolicy {
     object(
         "ClusterImagePolicy",
         "policy.sigstore.dev/v1beta1",
@@ -41,7 +42,7 @@ fn cip(name: &str, spec: Value) -> AdmissionPolicy {
 }
 
 /// A Kyverno policy with one rule on Pods verifying `refs` with a key.
-fn kyverno_rule(refs: Value, extra: Value) -> Value {
+pub(super) fn kyverno_rule(refs: Value, extra: Value) -> Value {
     let mut vi = json!({
         "imageReferences": refs,
         "attestors": [{"entries": [{"keys": {"publicKeys": pem(7)}}]}],
@@ -58,7 +59,7 @@ fn kyverno_rule(refs: Value, extra: Value) -> Value {
     })
 }
 
-fn pem(seed: u8) -> String {
+pub(super) fn pem(seed: u8) -> String {
     use p256::pkcs8::EncodePublicKey;
     p256::ecdsa::SigningKey::from_slice(&[seed; 32])
         .unwrap()
@@ -67,16 +68,21 @@ fn pem(seed: u8) -> String {
         .unwrap()
 }
 
-fn run(policies: &[AdmissionPolicy], namespace: &str, image: &str) -> Coverages {
-    coverage(policies, namespace, &BTreeMap::new(), image)
+pub(super) fn run(policies: &[AdmissionPolicy], namespace: &str, image: &str) -> Coverages {
+    coverage(
+        &Admission::new(policies, false),
+        namespace,
+        &BTreeMap::new(),
+        image,
+    )
 }
 
-fn opted_in(policies: &[AdmissionPolicy], namespace: &str, image: &str) -> Coverages {
+pub(super) fn opted_in(policies: &[AdmissionPolicy], namespace: &str, image: &str) -> Coverages {
     let labels = BTreeMap::from([(INCLUDE.to_string(), "true".to_string())]);
-    coverage(policies, namespace, &labels, image)
+    coverage(&Admission::new(policies, false), namespace, &labels, image)
 }
 
-const INCLUDE: &str = "policy.sigstore.dev/include";
+pub(super) const INCLUDE: &str = "policy.sigstore.dev/include";
 
 #[test]
 fn images_normalized_per_engine() {
@@ -221,7 +227,12 @@ fn kyverno_action_resolution() {
     assert_eq!(action(spec, "shop"), Some(Action::Audit));
     let spec = with(enforce, "validationFailureActionOverrides", overrides);
     let labels = BTreeMap::from([("tier".to_string(), "dev".to_string())]);
-    let dev = coverage(&[cpol("p", spec.clone())], "dev", &labels, "nginx");
+    let dev = coverage(
+        &Admission::new(&[cpol("p", spec.clone())], false),
+        "dev",
+        &labels,
+        "nginx",
+    );
     assert_eq!(dev.strongest(), Some(Action::Audit));
     assert_eq!(action(spec, "shop"), Some(Action::Enforce));
 }
@@ -303,7 +314,8 @@ fn kyverno_match_and_exclude() {
         [cpol("p", spec)]
     };
     let labels = BTreeMap::from([("env".to_string(), "prod".to_string())]);
-    let with_labels = |p: &[AdmissionPolicy], ns| coverage(p, ns, &labels, "nginx");
+    let with_labels =
+        |p: &[AdmissionPolicy], ns| coverage(&Admission::new(p, false), ns, &labels, "nginx");
     // Controllers count; other kinds and update-only rules neither cover nor skip.
     let p = rule(
         json!({"any": [{"resources": {"kinds": ["apps/v1/Deployment"]}}]}),
@@ -497,7 +509,11 @@ fn policy_controller_namespace_opt_in() {
         ["ClusterImagePolicy signed: namespace shop lacks label policy.sigstore.dev/include=true"]
     );
     let labels = BTreeMap::from([(INCLUDE.to_string(), "false".to_string())]);
-    assert!(coverage(&p, "shop", &labels, "nginx").covering.is_empty());
+    assert!(
+        coverage(&Admission::new(&p, false), "shop", &labels, "nginx")
+            .covering
+            .is_empty()
+    );
     let c = opted_in(&p, "shop", "nginx");
     assert_eq!(c.covering.len(), 1);
     assert!(

@@ -139,10 +139,71 @@ pub const RESOURCES: &[Resource] = &[
     ),
     optional("kyverno.io", "v1", "policies", "Policy", true),
     optional(
+        "policies.kyverno.io",
+        "v1beta1",
+        "imagevalidatingpolicies",
+        "ImageValidatingPolicy",
+        false,
+    ),
+    optional(
+        "policies.kyverno.io",
+        "v1beta1",
+        "namespacedimagevalidatingpolicies",
+        "NamespacedImageValidatingPolicy",
+        true,
+    ),
+    optional(
         "policy.sigstore.dev",
         "v1beta1",
         "clusterimagepolicies",
         "ClusterImagePolicy",
+        false,
+    ),
+    // Gatekeeper constraints of the gatekeeper-library's image templates: each template is
+    // its own kind, served only when the template is installed.
+    optional(
+        "constraints.gatekeeper.sh",
+        "v1beta1",
+        "k8sallowedrepos",
+        "K8sAllowedRepos",
+        false,
+    ),
+    optional(
+        "constraints.gatekeeper.sh",
+        "v1beta1",
+        "k8sallowedreposv2",
+        "K8sAllowedReposv2",
+        false,
+    ),
+    optional(
+        "constraints.gatekeeper.sh",
+        "v1beta1",
+        "k8sdisallowedrepos",
+        "K8sDisallowedRepos",
+        false,
+    ),
+    optional(
+        "constraints.gatekeeper.sh",
+        "v1beta1",
+        "k8sdisallowedtags",
+        "K8sDisallowedTags",
+        false,
+    ),
+    // Which webhooks send pods to the admission engines above, with their failurePolicy.
+    // Optional like them: an API server always serves the group, but when discovery does not
+    // show it nothing is concluded ("webhook not seen").
+    optional(
+        "admissionregistration.k8s.io",
+        "v1",
+        "validatingwebhookconfigurations",
+        "ValidatingWebhookConfiguration",
+        false,
+    ),
+    optional(
+        "admissionregistration.k8s.io",
+        "v1",
+        "mutatingwebhookconfigurations",
+        "MutatingWebhookConfiguration",
         false,
     ),
     optional(

@@ -201,6 +201,7 @@ fn namespaces(audit: &Session) -> Vec<TextLine> {
     let inv = &audit.inventory;
     let facts = audit.config.signatures.as_deref();
     let mut tallies: BTreeMap<String, NamespaceTally> = BTreeMap::new();
+    let admission = admission::Admission::of(inv);
     for w in crate::checks::audited_workloads(inv) {
         let labels = inv
             .namespaces
@@ -225,7 +226,7 @@ fn namespaces(audit: &Session) -> Vec<TextLine> {
                 Some(Status::Error) | None => tally.unknown += 1,
                 Some(_) => tally.failing += 1,
             }
-            let coverage = admission::coverage(&inv.admission_policies, &w.namespace, &labels, raw);
+            let coverage = admission::coverage(&admission, &w.namespace, &labels, raw);
             match coverage.strongest() {
                 Some(Action::Enforce) => tally.enforced += 1,
                 Some(_) => tally.audit_only += 1,
