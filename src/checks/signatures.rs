@@ -185,9 +185,10 @@ pub fn check(
     }
 }
 
-/// SIG003: an enforcing policy whose keys do not verify the running image. Policies that
-/// also trust what kaudit cannot check (keyless identities, KMS keys) or read a format
-/// kaudit does not verify yet (Sigstore bundles, Notary) leave it not evaluated.
+/// SIG003: an enforcing policy whose keys and keyless signers do not verify the running
+/// image. Policies that also trust what kaudit cannot check (their own Sigstore
+/// infrastructure, KMS keys) or read a format kaudit does not verify (Notary) leave it not
+/// evaluated.
 fn sig003(
     enforcing: &[&Coverage],
     verdict: &Verdict,
@@ -195,13 +196,16 @@ fn sig003(
     finding: &dyn Fn(String) -> crate::findings::FindingInput,
     scope: String,
 ) {
+    // Verified by one of the policy's own keys or keyless signers (by name: the same key
+    // or identity may also be given under the user's name).
     let verified_in = |c: &Coverage, same_format: bool| {
         verdict.signatures.iter().any(|s| {
             s.status == Status::Verified
-                && (s.format == c.format) == same_format
-                && s.verified_by
-                    .iter()
-                    .any(|k| c.keys.iter().any(|pk| &pk.name == k))
+                && c.format.reads(s.format) == same_format
+                && s.verified_by.iter().any(|k| {
+                    c.keys.iter().any(|pk| &pk.name == k)
+                        || c.identities.iter().any(|i| &i.name() == k)
+                })
         })
     };
     let (judged, unjudged): (Vec<&&Coverage>, Vec<&&Coverage>) = enforcing
@@ -214,7 +218,7 @@ fn sig003(
         let why = if c.format == Format::Notary {
             "reads Notary signatures, which kaudit does not verify yet".to_string()
         } else {
-            "also trusts keyless identities or keys kaudit cannot read".to_string()
+            "also trusts keys or keyless signers kaudit cannot check (KMS, secrets, its own Fulcio roots or logs)".to_string()
         };
         rec.not_evaluated("SIG003", scope, format!("{} {why}", c.policy));
         return;
@@ -230,8 +234,13 @@ fn sig003(
                 )
             } else {
                 format!(
-                    "{}'s keys verify none of its {} signatures ({})",
+                    "{}'s {} verify none of its {} signatures ({})",
                     c.policy,
+                    if c.identities.is_empty() {
+                        "keys"
+                    } else {
+                        "keys and keyless signers"
+                    },
                     crate::signatures::format_label(c.format),
                     verdict.reason
                 )

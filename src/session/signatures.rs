@@ -58,11 +58,15 @@ pub fn gather(
         }
     }
     let own = keys.len();
-    for key in policy_keys(inventory) {
+    let (policy_keys, policy_identities) = policy_trust(inventory);
+    for key in policy_keys {
         if !keys.iter().any(|k| k.name == key.name) {
             keys.push(key);
         }
     }
+    let mut identities = options.identities.clone();
+    let own_identities = identities.len();
+    identities.extend(policy_identities);
     let root = match &options.trusted_root {
         Some(path) => TrustRoot::load(path),
         None => TrustRoot::embedded(),
@@ -78,21 +82,19 @@ pub fn gather(
     };
     let trust = Trust {
         keys,
-        identities: options.identities.clone(),
+        identities,
         root,
     };
     let pulls = pulls(inventory);
     let (verdicts, from_store) = verify_all(&pulls, &trust, options);
     let mut facts = SignatureFacts::new(format!(
-        "kaudit's verification of the images' cosign signatures with {own} key{} of yours, {} from the cluster's policies and {} keyless identit{}",
-        if own == 1 { "" } else { "s" },
+        "kaudit's verification of the images' cosign signatures with {own} key{} and {own_identities} keyless signer{} of yours, and {} key{} and {} keyless signer{} from the cluster's policies",
+        plural(own),
+        plural(own_identities),
         trust.keys.len() - own,
-        trust.identities.len(),
-        if trust.identities.len() == 1 {
-            "y"
-        } else {
-            "ies"
-        }
+        plural(trust.keys.len() - own),
+        trust.identities.len() - own_identities,
+        plural(trust.identities.len() - own_identities),
     ));
     let mut errors = 0;
     for (pull, verdict) in pulls.iter().zip(verdicts) {
@@ -114,9 +116,11 @@ pub fn gather(
     Some(facts)
 }
 
-/// The public keys written in the admission policies that cover the images that run.
-fn policy_keys(inventory: &crate::inventory::Inventory) -> Vec<TrustedKey> {
+/// The public keys and keyless signers written in the admission policies that cover the
+/// images that run.
+fn policy_trust(inventory: &crate::inventory::Inventory) -> (Vec<TrustedKey>, Vec<Identity>) {
     let mut keys: Vec<TrustedKey> = Vec::new();
+    let mut identities: Vec<Identity> = Vec::new();
     let admission = admission::Admission::of(inventory);
     for w in crate::checks::audited_workloads(inventory) {
         let labels = inventory
@@ -128,15 +132,25 @@ fn policy_keys(inventory: &crate::inventory::Inventory) -> Vec<TrustedKey> {
             let Some(image) = c.image.as_deref() else {
                 continue;
             };
-            let found = admission::coverage(&admission, &w.namespace, &labels, image);
-            for key in found.covering.into_iter().flat_map(|c| c.keys) {
-                if !keys.iter().any(|k| k.name == key.name) {
-                    keys.push(key);
+            for coverage in admission::coverage(&admission, &w.namespace, &labels, image).covering {
+                for key in coverage.keys {
+                    if !keys.iter().any(|k| k.name == key.name) {
+                        keys.push(key);
+                    }
+                }
+                for identity in coverage.identities {
+                    if !identities.iter().any(|i| i.name() == identity.name()) {
+                        identities.push(identity);
+                    }
                 }
             }
         }
     }
-    keys
+    (keys, identities)
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
 }
 
 /// Each pull's verdict, in order: what its registry holds, from the store when fetched

@@ -49,9 +49,10 @@ pub fn signature(layer: &SignatureLayer, digest: &str, trust: &Trust) -> Signatu
         }
     } else if layer.certificate.is_some() {
         match legacy_keyless(layer, trust) {
-            Ok(identity) => {
-                check.identity = Some(identity.clone());
-                identity
+            Ok(trusted) => {
+                check.identity = Some(trusted.who.clone());
+                check.verified_by = trusted.names;
+                trusted.who
             }
             Err(why) => {
                 check.reason = why;
@@ -108,8 +109,8 @@ fn key_log_proof(
 
 /// A legacy keyless (certificate) layer: the certificate, its SCT and the Rekor proof
 /// verified against the trust root, then its subject matched with the trusted identities.
-/// `Ok` with the identity's name; `Err` with why not.
-fn legacy_keyless(layer: &SignatureLayer, trust: &Trust) -> Result<String, String> {
+/// `Ok` with who signed; `Err` with why not.
+fn legacy_keyless(layer: &SignatureLayer, trust: &Trust) -> Result<Trusted, String> {
     let Some(root) = &trust.root else {
         return Err("a keyless signature; no trust root was read to verify it".into());
     };
@@ -122,14 +123,26 @@ fn legacy_keyless(layer: &SignatureLayer, trust: &Trust) -> Result<String, Strin
     trusted_identity(&signer, trust)
 }
 
-/// The name of the first trusted identity a verified signer is, else why not.
-fn trusted_identity(signer: &keyless::Signer, trust: &Trust) -> Result<String, String> {
-    match trust
+/// A keyless signer found trusted: who, and the name of every trusted identity it is (one
+/// signer may be trusted by you and by a policy).
+struct Trusted {
+    who: String,
+    names: Vec<String>,
+}
+
+/// Which trusted identities a verified signer is, else why not.
+fn trusted_identity(signer: &keyless::Signer, trust: &Trust) -> Result<Trusted, String> {
+    let names: Vec<String> = trust
         .identities
         .iter()
-        .find(|i| i.matches(&signer.sans, &signer.issuer))
-    {
-        Some(i) => Ok(format!("{} (keyless, as {})", signer.describe(), i.name())),
+        .filter(|i| i.matches(&signer.sans, &signer.issuer))
+        .map(|i| i.name())
+        .collect();
+    match names.first() {
+        Some(first) => Ok(Trusted {
+            who: format!("{} (keyless, as {first})", signer.describe()),
+            names,
+        }),
         None if trust.identities.is_empty() => Err(format!(
             "keyless, signed by {}: it verifies against the trust root, but no identity is trusted (--certificate-identity with --certificate-oidc-issuer)",
             signer.describe()
@@ -264,11 +277,12 @@ pub fn bundle(bytes: &[u8], digest: &str, trust: &Trust) -> Option<Found> {
     let keyless = certificate_signer(text, &found.statement.subjects, digest, trust);
     if let Some(signer) = &keyless {
         (found.key, found.reason) = match signer {
-            Ok(identity) if bound => (Some(identity.clone()), format!("signed by {identity}")),
-            Ok(identity) => (
+            Ok(t) if bound => (Some(t.who.clone()), format!("signed by {}", t.who)),
+            Ok(t) => (
                 None,
                 format!(
-                    "signed by {identity}, but its subject is another image ({})",
+                    "signed by {}, but its subject is another image ({})",
+                    t.who,
                     found.statement.subjects.join(", ")
                 ),
             ),
@@ -280,9 +294,10 @@ pub fn bundle(bytes: &[u8], digest: &str, trust: &Trust) -> Option<Found> {
     }
     let mut check = SignatureCheck::unverified(digest, super::admission::Format::Bundle, "");
     match keyless {
-        Some(Ok(identity)) => {
-            check.identity = Some(identity);
+        Some(Ok(trusted)) => {
+            check.identity = Some(trusted.who);
             (check.status, check.reason) = if bound {
+                check.verified_by = trusted.names;
                 (
                     Status::Verified,
                     format!("{} (Sigstore bundle)", found.reason),
@@ -326,7 +341,7 @@ fn certificate_signer(
     subjects: &[String],
     digest: &str,
     trust: &Trust,
-) -> Option<Result<String, String>> {
+) -> Option<Result<Trusted, String>> {
     let bundle = match keyless::parse_bundle(json) {
         Ok(b) if keyless::has_certificate(&b) => b,
         Ok(_) => return None,

@@ -67,27 +67,81 @@ impl Matcher {
     }
 }
 
-/// A keyless signer the user trusts: the certificate's subject (any of its SANs: email, URI,
-/// DNS name, IP) and the OIDC issuer that vouched for it.
+/// A keyless signer trusted: the certificate's subject (any of its SANs: email, URI, DNS
+/// name, IP) and the OIDC issuer that vouched for it. Every matcher given must match, as in
+/// cosign's `Identity` (an exact form and a regexp form may both be set); none means any.
 #[derive(Debug, Clone)]
 pub struct Identity {
-    pub subject: Matcher,
-    pub issuer: Matcher,
+    pub subject: Vec<Matcher>,
+    pub issuer: Vec<Matcher>,
+    /// Where it is written (`ClusterPolicy verify-images`); "" for the user's own flags.
+    pub from: String,
 }
 
 impl Identity {
-    /// How reports name it: `ci@example.com from https://accounts.google.com`.
+    /// How reports name it: `ci@example.com from https://accounts.google.com`, prefixed by
+    /// the policy that trusts it.
     pub fn name(&self) -> String {
-        format!(
+        let describe = |m: &[Matcher]| match m {
+            [] => "any".to_string(),
+            _ => m
+                .iter()
+                .map(Matcher::describe)
+                .collect::<Vec<_>>()
+                .join(" and "),
+        };
+        let who = format!(
             "{} from {}",
-            self.subject.describe(),
-            self.issuer.describe()
-        )
+            describe(&self.subject),
+            describe(&self.issuer)
+        );
+        if self.from.is_empty() {
+            who
+        } else {
+            format!("{}: {who}", self.from)
+        }
     }
 
     /// Whether a certificate with these SANs and this issuer is this signer.
     pub fn matches(&self, sans: &[String], issuer: &str) -> bool {
-        self.issuer.matches(issuer) && sans.iter().any(|s| self.subject.matches(s))
+        self.issuer.iter().all(|m| m.matches(issuer))
+            && self
+                .subject
+                .iter()
+                .all(|m| sans.iter().any(|s| m.matches(s)))
+    }
+
+    /// An identity written in an admission policy (Kyverno's `subject`/`subjectRegExp`/
+    /// `issuer`/`issuerRegExp`, policy-controller's `identities[]`): `None` when it names
+    /// nothing (that would trust any signer of the root, which kaudit does not assume).
+    pub fn from_policy(
+        from: &str,
+        subject: Option<&str>,
+        subject_regexp: Option<&str>,
+        issuer: Option<&str>,
+        issuer_regexp: Option<&str>,
+    ) -> Result<Option<Identity>, String> {
+        let matchers =
+            |exact: Option<&str>, regexp: Option<&str>| -> Result<Vec<Matcher>, String> {
+                let mut out = Vec::new();
+                if let Some(e) = exact.filter(|e| !e.is_empty()) {
+                    out.push(Matcher::Exact(e.to_string()));
+                }
+                if let Some(r) = regexp.filter(|r| !r.is_empty()) {
+                    out.push(Matcher::regex(r)?);
+                }
+                Ok(out)
+            };
+        let subject = matchers(subject, subject_regexp)?;
+        let issuer = matchers(issuer, issuer_regexp)?;
+        if subject.is_empty() && issuer.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(Identity {
+            subject,
+            issuer,
+            from: from.to_string(),
+        }))
     }
 
     /// cosign's flag pairs: one form of the subject and one of the issuer are required.
@@ -119,7 +173,11 @@ impl Identity {
             }
         };
         match (subject, issuer) {
-            (Some(subject), Some(issuer)) => Ok(Some(Identity { subject, issuer })),
+            (Some(subject), Some(issuer)) => Ok(Some(Identity {
+                subject: vec![subject],
+                issuer: vec![issuer],
+                from: String::new(),
+            })),
             (None, None) => Ok(None),
             (Some(_), None) => Err(
                 "a certificate identity needs its issuer too (--certificate-oidc-issuer), as cosign requires"
@@ -172,5 +230,32 @@ mod tests {
             .unwrap()
             .unwrap();
         assert!(!exact.matches(&["xa@b.c".into()], "i"), "exact is exact");
+    }
+
+    #[test]
+    fn policy_identities_need_every_form_given_and_name_their_policy() {
+        let both = Identity::from_policy(
+            "ClusterPolicy p",
+            Some("ci@acme.test"),
+            Some("@acme\\.test$"),
+            None,
+            Some("^https://"),
+        )
+        .unwrap()
+        .unwrap();
+        assert!(both.matches(&["ci@acme.test".into()], "https://issuer"));
+        assert!(!both.matches(&["ci@acme.test".into()], "http://issuer"));
+        assert!(!both.matches(&["dev@acme.test".into()], "https://issuer"));
+        assert!(
+            both.name()
+                .starts_with("ClusterPolicy p: ci@acme.test and /")
+        );
+        assert!(
+            Identity::from_policy("p", None, Some(""), None, None)
+                .unwrap()
+                .is_none(),
+            "an identity naming nothing trusts nothing"
+        );
+        assert!(Identity::from_policy("p", None, Some("("), None, None).is_err());
     }
 }

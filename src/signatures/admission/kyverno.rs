@@ -164,6 +164,7 @@ pub(super) fn evaluate(policy: &AdmissionPolicy, label: &str, t: &Target, out: &
                 action,
                 format: e.format,
                 keys: e.trust.keys,
+                identities: e.trust.identities,
                 other_trust: e.trust.other,
                 fails_open,
                 webhook: webhook.clone(),
@@ -237,7 +238,9 @@ fn trust(vi: &Value, label: &str, what: &str, notes: &mut Vec<String>) -> Result
     let keyless = ["issuer", "subject", "roots"]
         .iter()
         .any(|k| present(vi.get(*k)));
-    trust.other |= keyless;
+    if keyless {
+        trust.add_keyless(label, &[vi], present(vi.get("roots")));
+    }
     let sets = items(vi, "attestors", what, notes)?;
     if sets.is_empty() && key.is_none() && !keyless {
         // No signature is checked: the entry only checks attestations (signed by keys that
@@ -253,14 +256,38 @@ fn trust(vi: &Value, label: &str, what: &str, notes: &mut Vec<String>) -> Result
             }
             let unreadable_keys =
                 keys.is_some_and(|k| present(k.get("kms")) || present(k.get("secret")));
-            let others = ["keyless", "certificates", "attestor"]
+            let keyless = e.get("keyless").filter(|k| k.is_object());
+            if let Some(k) = keyless {
+                trust.add_keyless(label, &[k], own_infrastructure(k));
+            }
+            let others = ["certificates", "attestor"]
                 .iter()
                 .any(|k| present(e.get(*k)));
-            // An entry without a PEM key verifies with something kaudit cannot see.
-            trust.other |= pem.is_none() || unreadable_keys || others;
+            // An entry without a PEM key or keyless signer verifies with something kaudit
+            // cannot see.
+            trust.other |= (pem.is_none() && keyless.is_none()) || unreadable_keys || others;
         }
     }
     Ok(trust)
+}
+
+/// Whether a Kyverno keyless attestor brings roots, logs or keys of its own, or relaxes the
+/// transparency checks: then the public-good trust root does not decide as Kyverno would.
+fn own_infrastructure(keyless: &Value) -> bool {
+    let rekor = keyless.get("rekor");
+    let ctlog = keyless.get("ctlog");
+    let flag = |v: Option<&Value>, k: &str| {
+        v.and_then(|v| v.get(k)).and_then(Value::as_bool) == Some(true)
+    };
+    present(keyless.get("roots"))
+        || present(keyless.get("additionalExtensions"))
+        || rekor
+            .and_then(|r| str_at(r, "url"))
+            .is_some_and(|u| u.trim_end_matches('/') != "https://rekor.sigstore.dev")
+        || rekor.is_some_and(|r| present(r.get("pubkey")))
+        || ctlog.is_some_and(|c| present(c.get("pubkey")))
+        || flag(rekor, "ignoreTlog")
+        || flag(ctlog, "ignoreSCT")
 }
 
 /// The rule's action (`ruleAction`, then `failureActionForRule`'s fallbacks): an entry's

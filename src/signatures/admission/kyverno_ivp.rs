@@ -108,6 +108,7 @@ pub(super) fn evaluate(policy: &AdmissionPolicy, label: &str, t: &Target, out: &
             action,
             format,
             keys: trust.keys,
+            identities: trust.identities,
             // The validations choose among the attestors: another format's may admit it.
             other_trust: trust.other || several,
             fails_open,
@@ -298,9 +299,14 @@ fn attestors(spec: &Value, label: &str, notes: &mut Vec<String>) -> Result<Vec<G
         }
         let key_elsewhere =
             key.is_some_and(|k| present(k.get("kms")) || present(k.get("expression")));
-        trust.other |= data.is_none()
+        let keyless = cosign.get("keyless").filter(|k| k.is_object());
+        if let Some(k) = keyless {
+            let identities = items(k, "identities", label, notes)?;
+            let own = present(k.get("roots")) || present(cosign.get("ctlog"));
+            trust.add_keyless(label, &identities.iter().collect::<Vec<_>>(), own);
+        }
+        trust.other |= (data.is_none() && keyless.is_none())
             || key_elsewhere
-            || present(cosign.get("keyless"))
             || present(cosign.get("certificate"));
     }
     if groups.is_empty() {
@@ -308,8 +314,8 @@ fn attestors(spec: &Value, label: &str, notes: &mut Vec<String>) -> Result<Vec<G
             Format::LegacyOrBundle,
             Vec::new(),
             Trust {
-                keys: Vec::new(),
                 other: true,
+                ..Trust::default()
             },
         ));
     }

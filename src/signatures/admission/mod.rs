@@ -22,6 +22,8 @@ mod tests_gatekeeper;
 #[cfg(test)]
 mod tests_ivp;
 #[cfg(test)]
+mod tests_keyless;
+#[cfg(test)]
 mod tests_webhooks;
 mod webhooks;
 
@@ -30,6 +32,7 @@ pub use gatekeeper::{RepoConstraint, RepoConstraints, Restriction};
 use crate::image_ref::{DOCKER_HUB, ImageRef};
 use crate::inventory::{AdmissionPolicy, Inventory};
 use crate::signatures::keys::TrustedKey;
+use crate::signatures::trust::Identity;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use webhooks::Webhooks;
@@ -93,7 +96,11 @@ pub struct Coverage {
     /// policy-controller `authorities[].key.data`), named `<policy> key <n>`.
     #[serde(skip)]
     pub keys: Vec<TrustedKey>,
-    /// The policy also accepts keyless identities or keys kaudit cannot read (KMS, secrets): a
+    /// Keyless signers written in the policy (Kyverno's `keyless` attestors, policy-controller
+    /// `keyless.identities`), verifiable against the public-good trust root.
+    #[serde(skip)]
+    pub identities: Vec<Identity>,
+    /// The policy also accepts keyless signers of its own infrastructure or keys kaudit cannot read (KMS, secrets): a
     /// signature its keys do not verify may still pass there.
     pub other_trust: bool,
     /// The webhook fails open (`failurePolicy: Ignore` on the policy, or on every webhook of
@@ -506,14 +513,40 @@ fn selects(
     Ok(true)
 }
 
-/// The keys a rule or authority trusts, and whether it trusts anything else.
+/// The keys and keyless signers a rule or authority trusts, and whether it trusts anything
+/// else.
 #[derive(Debug, Default)]
 struct Trust {
     keys: Vec<TrustedKey>,
+    identities: Vec<Identity>,
     other: bool,
 }
 
 impl Trust {
+    /// A keyless attestor's identities (`subject`, `subjectRegExp`, `issuer`,
+    /// `issuerRegExp` each). Verifiable only against Sigstore's public-good instance: an
+    /// attestor with roots, logs or keys of its own (`own_infrastructure`), or one that relaxes
+    /// the checks, is trust kaudit cannot check; so is an identity naming nothing.
+    fn add_keyless(&mut self, policy: &str, identities: &[&Value], own_infrastructure: bool) {
+        if own_infrastructure || identities.is_empty() {
+            self.other = true;
+            return;
+        }
+        for id in identities.iter().take(MAX_ITEMS) {
+            let field = |k: &str| str_at(id, k).filter(|v| v.len() <= MAX_PATTERN);
+            match Identity::from_policy(
+                policy,
+                field("subject"),
+                field("subjectRegExp"),
+                field("issuer"),
+                field("issuerRegExp"),
+            ) {
+                Ok(Some(identity)) => self.identities.push(identity),
+                _ => self.other = true,
+            }
+        }
+    }
+
     /// Every PEM block in `text`. Text without one (a `k8s://` or `kms://` reference, a
     /// template variable) and blocks that do not parse are trust kaudit cannot check.
     fn add_pem(&mut self, policy: &str, text: &str) {

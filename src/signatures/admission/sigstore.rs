@@ -134,10 +134,21 @@ pub(super) fn evaluate(policy: &AdmissionPolicy, label: &str, t: &Target, out: &
         let action = a.get("static").and_then(|s| str_at(s, "action"));
         // Without a PEM key, whatever the authority trusts (keyless, KMS, a secret, a static
         // pass, a field kaudit does not know) is beyond kaudit's keys.
+        let keyless = a.get("keyless").filter(|k| k.is_object());
+        if let Some(k) = keyless {
+            // Unreadable identities are trust kaudit cannot check (an empty list below).
+            let identities = items(k, "identities", label, notes).unwrap_or(&[]);
+            let own = ["ca-cert", "trustRootRef", "insecureIgnoreSCT"]
+                .iter()
+                .any(|f| present(k.get(*f)))
+                || str_at(k, "url")
+                    .is_some_and(|u| u.trim_end_matches('/') != "https://fulcio.sigstore.dev")
+                || present(a.get("ctlog"));
+            trust.add_keyless(label, &identities.iter().collect::<Vec<_>>(), own);
+        }
         trust.other |= key_elsewhere
-            || present(a.get("keyless"))
             || action == Some("pass")
-            || (data.is_none() && action != Some("fail"));
+            || (data.is_none() && keyless.is_none() && action != Some("fail"));
     }
     let several = groups.len() > 1;
     if groups.is_empty() {
@@ -152,6 +163,7 @@ pub(super) fn evaluate(policy: &AdmissionPolicy, label: &str, t: &Target, out: &
             action,
             format,
             keys: trust.keys,
+            identities: trust.identities,
             // Another format's authorities may admit what this format's keys do not.
             other_trust: trust.other || several,
             fails_open,

@@ -413,9 +413,10 @@ fn keys_from_both_engines() {
         (cov.format, cov.verify_digest, cov.mutate_digest),
         (Format::Legacy, true, true)
     );
-    // Keyless, KMS and unparseable keys are trust kaudit cannot check.
+    // Keyless signers of their own Fulcio, KMS and unparseable keys are trust kaudit cannot
+    // check.
     for entry in [
-        json!({"keyless": {"issuer": "https://token.actions.githubusercontent.com"}}),
+        json!({"keyless": {"issuer": "https://token.actions.githubusercontent.com", "roots": "-----BEGIN CERTIFICATE-----"}}),
         json!({"keys": {"kms": "awskms:///alias/sign"}}),
         json!({"keys": {"publicKeys": "k8s://shop/cosign-pub"}}),
         json!({"keys": {"publicKeys": "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"}}),

@@ -261,7 +261,7 @@ fn attestors_by_format() {
     assert!(!c.covering[0].other_trust);
     // Keyless, KMS and notary attestors are trust kaudit cannot check.
     for attestor in [
-        json!({"name": "a", "cosign": {"keyless": {"identities": [{"issuer": "x", "subject": "y"}]}}}),
+        json!({"name": "a", "cosign": {"keyless": {"identities": [{"issuer": "x", "subject": "y"}], "roots": "x"}}}),
         json!({"name": "a", "cosign": {"key": {"kms": "awskms:///x"}}}),
         json!({"name": "a", "cosign": {"key": {"data": pem(1), "expression": "x"}}}),
     ] {
