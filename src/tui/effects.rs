@@ -159,6 +159,15 @@ pub fn perform(app: &App, effect: Effect, options: &Options, jobs: &Jobs) -> Opt
                 Event::Rejudged(Box::new(Prepared::new(session)), message)
             })
         }
+        Effect::ApplySignatureFacts(facts, notes) => {
+            let shared = app.audit.as_ref()?.share();
+            jobs.start(JobKind::Facts, move || {
+                // The last note counts the lookups: the status line says it.
+                let message = notes.last().cloned().unwrap_or_default();
+                let session = shared.with_signatures(Some(*facts), notes);
+                Event::Rejudged(Box::new(Prepared::new(session)), message)
+            })
+        }
         Effect::EvaluatePss { version } => {
             let shared = app.audit.as_ref()?.share();
             jobs.start(JobKind::Pss, move || Event::PssEvaluated {
