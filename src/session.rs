@@ -251,6 +251,24 @@ impl Session {
         notes: Vec<String>,
     ) -> Session {
         self.config.vulnerabilities = Some(Arc::new(facts));
+        self.recheck(notes)
+    }
+
+    /// The session with the images' signature verdicts (`--verify-signatures` looked them
+    /// up after the audit was shown; `None`: no verdicts at all): the cluster is checked
+    /// again with them, its notes kept.
+    pub fn with_signatures(
+        mut self,
+        facts: Option<crate::signatures::facts::SignatureFacts>,
+        notes: Vec<String>,
+    ) -> Session {
+        self.config.signatures = facts.map(Arc::new);
+        self.recheck(notes)
+    }
+
+    /// Checks the cluster again (facts about its images changed) and re-judges, with
+    /// `notes` added to the source's.
+    fn recheck(mut self, notes: Vec<String>) -> Session {
         let inventory = Arc::make_mut(&mut self.inventory);
         inventory.source.notes.extend(notes);
         let mut cluster = engine::check_cluster(inventory, &self.config);

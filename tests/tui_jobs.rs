@@ -114,3 +114,69 @@ fn a_key_is_answered_while_a_job_is_stuck() {
         _ => panic!("the job answers with the YAML"),
     }
 }
+
+/// `--verify-signatures`: the audit is sent before any registry is asked (its verdicts are
+/// pending, for read 1), then the count for the header, then the verdicts of read 1. The
+/// registry here refuses connections: its image's verdict is an error, and a note says so.
+#[test]
+fn the_audit_is_shown_before_signatures_are_looked_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("web.yaml");
+    std::fs::write(&file, POD.replace("nginx:1.27", "127.0.0.1:9/shop/web:1.0")).unwrap();
+    let registry = "127.0.0.1:9".to_string();
+    let options = SessionOptions {
+        signature_check: Some(kaudit::session::signatures::SignatureCheck {
+            keys: Vec::new(),
+            identities: Vec::new(),
+            trusted_root: None,
+            store: None,
+            platform: kaudit::registry::Platform::parse("linux/amd64").unwrap(),
+            insecure: vec![registry],
+            timeout: Duration::from_secs(5),
+        }),
+        ..SessionOptions::default()
+    };
+    let (tx, rx) = mpsc::channel();
+    let mut reading = Reading::new(
+        tx,
+        Source::Manifests(vec![file]),
+        options,
+        Default::default(),
+    );
+    reading.start();
+    let mut seen = Vec::new();
+    loop {
+        let event = rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the loader goes on to the verdicts");
+        match event {
+            Event::Progress(p) => seen.push(p),
+            Event::Loaded(result) => {
+                let prepared = result.as_ref().as_ref().expect("the pod is audited");
+                assert_eq!(prepared.signatures_pending, Some(1));
+                assert!(prepared.session.report.signatures.is_none());
+                seen.push("loaded".into());
+            }
+            Event::SignaturesChecked { read, found } => {
+                assert_eq!(read, 1);
+                let (facts, notes) = *found;
+                assert!(facts.is_some());
+                assert!(
+                    notes.iter().any(|n| n.contains("signatures not verified")),
+                    "{notes:?}"
+                );
+                break;
+            }
+            Event::Done(_) => {}
+            _ => panic!("only the read's events"),
+        }
+    }
+    assert_eq!(
+        seen,
+        [
+            "reading the source and running every check",
+            "loaded",
+            "signatures: looking up 1 image"
+        ]
+    );
+}

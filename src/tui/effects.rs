@@ -153,9 +153,18 @@ pub fn perform(app: &App, effect: Effect, options: &Options, jobs: &Jobs) -> Opt
         }
         Effect::ApplyImageFacts(facts, notes) => {
             let shared = app.audit.as_ref()?.share();
-            jobs.start(JobKind::Rejudge, move || {
+            jobs.start(JobKind::Facts, move || {
                 let message = notes.last().cloned().unwrap_or_default();
                 let session = shared.with_vulnerabilities(*facts, notes);
+                Event::Rejudged(Box::new(Prepared::new(session)), message)
+            })
+        }
+        Effect::ApplySignatureFacts(facts, notes) => {
+            let shared = app.audit.as_ref()?.share();
+            jobs.start(JobKind::Facts, move || {
+                // The last note counts the lookups: the status line says it.
+                let message = notes.last().cloned().unwrap_or_default();
+                let session = shared.with_signatures(Some(*facts), notes);
                 Event::Rejudged(Box::new(Prepared::new(session)), message)
             })
         }

@@ -22,15 +22,20 @@ pub enum JobKind {
     Yaml,
     /// Evaluating every workload at another Pod Security version.
     Pss,
+    /// Checking the cluster again with what was found after the audit was shown (the
+    /// images' signatures, their vulnerabilities): each such result comes once, so none
+    /// may be dropped for a newer request.
+    Facts,
 }
 
 impl JobKind {
-    const ALL: [JobKind; 5] = [
+    const ALL: [JobKind; 6] = [
         JobKind::Rejudge,
         JobKind::Triage,
         JobKind::Export,
         JobKind::Yaml,
         JobKind::Pss,
+        JobKind::Facts,
     ];
 
     /// A newer request makes a waiting one pointless.

@@ -84,6 +84,8 @@ pub struct Reading {
     previous_context: Option<Option<String>>,
     /// When the TUI started (the log says how long the first read took).
     started: Instant,
+    /// Reads started: each read's number ties its background results to it.
+    reads: u64,
 }
 
 /// A live view re-reads on its own when the cluster changed: a few seconds after the last
@@ -108,15 +110,22 @@ impl Reading {
             last_change: None,
             previous_context: None,
             started: Instant::now(),
+            reads: 0,
         }
     }
 
     /// The first read.
-    pub fn start(&self) {
+    pub fn start(&mut self) {
+        self.spawn();
+    }
+
+    fn spawn(&mut self) {
+        self.reads += 1;
         spawn_loader(
             self.tx.clone(),
             self.source.clone(),
             self.session_options.clone(),
+            self.reads,
         );
     }
 
@@ -129,11 +138,7 @@ impl Reading {
         }
         self.last_change = None;
         tracing::info!("re-reading the source");
-        spawn_loader(
-            self.tx.clone(),
-            self.source.clone(),
-            self.session_options.clone(),
-        );
+        self.spawn();
     }
 
     /// A read finished. A good one replaces the previous read: its watchers and follower
@@ -219,9 +224,13 @@ impl Reading {
     }
 }
 
-fn spawn_loader(tx: Sender<Event>, source: Source, mut options: SessionOptions) {
-    // Images are scanned once the audit is on screen, with a count in the header.
+/// Reads the source on a thread of its own and sends the audit (read number `read`), then
+/// does the slow work that can wait until it is on screen.
+fn spawn_loader(tx: Sender<Event>, source: Source, mut options: SessionOptions, read: u64) {
+    // Images are scanned once the audit is on screen, with a count in the header; their
+    // signatures are looked up then too (registries answer slowly, or not at all).
     let image_scan = options.image_scan.take();
+    let signature_check = options.signature_check.take();
     std::thread::spawn(move || {
         let _ = tx.send(Event::Progress(
             "reading the source and running every check".into(),
@@ -229,17 +238,26 @@ fn spawn_loader(tx: Sender<Event>, source: Source, mut options: SessionOptions) 
         // The view model too: a 100,000-finding table is built here, not on the UI thread.
         let started = crate::time::now_rfc3339();
         let opened = Session::open(&source, &options).and_then(|mut session| {
+            // Without a check the demo brings its recorded verdicts; they are not what was
+            // asked for, and the real ones are on their way.
+            if signature_check.is_some() && session.config.signatures.is_some() {
+                session = session.with_signatures(None, Vec::new());
+            }
             let store = session.compare(&options.history, &started)?;
             Ok((session, store))
         });
         let mut pulls = Vec::new();
+        let mut inventory = None;
         let (result, save) = match opened {
             Ok((session, store)) => {
                 let report = session.report.clone();
                 if image_scan.is_some() {
                     pulls = crate::session::image_scan::pulls(&session.inventory);
                 }
-                (Ok(Prepared::new(session)), Some((store, report)))
+                inventory = Some(session.inventory.clone());
+                let mut prepared = Prepared::new(session);
+                prepared.signatures_pending = signature_check.is_some().then_some(read);
+                (Ok(prepared), Some((store, report)))
             }
             Err(e) => (Err(e), None),
         };
@@ -250,6 +268,10 @@ fn spawn_loader(tx: Sender<Event>, source: Source, mut options: SessionOptions) 
                 crate::session::history::save(store, &report, &started, &crate::time::now_rfc3339())
         {
             let _ = tx.send(Event::Done(Err(e)));
+        }
+        // Before the images: lookups take seconds where a scan takes minutes.
+        if let (Some(check), Some(inventory)) = (&signature_check, &inventory) {
+            check_signatures(&tx, &source, inventory, check, read);
         }
         if let Some(options) = image_scan
             && !pulls.is_empty()
@@ -272,6 +294,28 @@ fn scan_images(
     };
     let found = crate::session::image_scan::scan_cluster(pulls, options, &progress);
     let _ = tx.send(Event::ImagesScanned(Box::new(found)));
+}
+
+/// `--verify-signatures` in the TUI: the count goes to the header, the verdicts to the app,
+/// which checks the cluster again with them.
+fn check_signatures(
+    tx: &Sender<Event>,
+    source: &Source,
+    inventory: &crate::inventory::Inventory,
+    check: &crate::session::signatures::SignatureCheck,
+    read: u64,
+) {
+    let images = crate::session::image_scan::pulls(inventory).len();
+    let _ = tx.send(Event::Progress(format!(
+        "signatures: looking up {images} image{}",
+        if images == 1 { "" } else { "s" }
+    )));
+    let mut notes = Vec::new();
+    let facts = crate::session::signatures::gather(source, inventory, Some(check), &mut notes);
+    let _ = tx.send(Event::SignaturesChecked {
+        read,
+        found: Box::new((facts, notes)),
+    });
 }
 
 /// Applies events to the app as they come, hands effects to jobs, and draws at most once

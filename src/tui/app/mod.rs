@@ -11,6 +11,7 @@ use crate::severity::Area;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 mod actions;
+mod background;
 mod commands;
 mod decide;
 mod overlays;
@@ -195,6 +196,16 @@ pub enum Event {
     /// `--scan-images`: the images' vulnerabilities, scanned after the audit was shown, with
     /// notes on what could not be read.
     ImagesScanned(Box<Result<(crate::vuln::facts::ImageFacts, Vec<String>), String>>),
+    /// `--verify-signatures`: the images' signature verdicts (none when nothing was looked
+    /// up), looked up after the audit of read `read` was shown, with notes on what could
+    /// not be.
+    SignaturesChecked {
+        read: u64,
+        found: Box<(
+            Option<crate::signatures::facts::SignatureFacts>,
+            Vec<String>,
+        )>,
+    },
     Loaded(Box<Result<Prepared, crate::session::Error>>),
     /// The audit re-judged (an exemption written or removed, audit events merged), with a
     /// message for the status line.
@@ -259,6 +270,8 @@ pub enum Effect {
     MergeAuditLog(Box<crate::auditlog::Analysis>),
     /// `--scan-images`: check the cluster again with the images' vulnerabilities.
     ApplyImageFacts(Box<crate::vuln::facts::ImageFacts>, Vec<String>),
+    /// `--verify-signatures`: check the cluster again with the images' signature verdicts.
+    ApplySignatureFacts(Box<crate::signatures::facts::SignatureFacts>, Vec<String>),
     /// Evaluate every workload at this Pod Security version.
     EvaluatePss {
         version: Version,
@@ -270,12 +283,19 @@ pub enum Effect {
 pub struct Prepared {
     pub session: Session,
     pub model: Model,
+    /// The read whose signatures are looked up after it is shown (`--verify-signatures`):
+    /// its verdicts come as [`Event::SignaturesChecked`] with this number.
+    pub signatures_pending: Option<u64>,
 }
 
 impl Prepared {
     pub fn new(session: Session) -> Prepared {
         let model = Model::build(&session, session.config.pss_version);
-        Prepared { session, model }
+        Prepared {
+            session,
+            model,
+            signatures_pending: None,
+        }
     }
 }
 
@@ -330,6 +350,9 @@ pub struct App {
     pub vulns: VulnTable,
     /// Work going on after the audit is on screen (`images 3/12`), for the header.
     pub background: Option<String>,
+    /// The read whose signatures are being looked up, until its verdicts are in the
+    /// audit: the views say so rather than "not looked up".
+    pub signatures_pending: Option<u64>,
     /// Changes a watch saw since the last read, and the latest of them.
     pub changes: u32,
     pub last_change: Option<String>,
@@ -374,6 +397,7 @@ impl App {
             data_age_secs: 0,
             vulns: VulnTable::default(),
             background: None,
+            signatures_pending: None,
             quit: false,
             reloading: None,
             changes: 0,
@@ -385,7 +409,7 @@ impl App {
 
     /// Installs a finished audit with its view model and refreshes every table.
     pub fn install(&mut self, prepared: Prepared) {
-        let Prepared { session, model } = prepared;
+        let Prepared { session, model, .. } = prepared;
         self.pss_version = session.config.pss_version;
         self.model = model;
         self.findings_order = (None, Vec::new());
@@ -477,24 +501,16 @@ impl App {
                 }
                 None
             }
-            Event::ImagesScanned(found) => {
-                self.background = None;
-                self.audit.as_ref()?;
-                match *found {
-                    Ok((facts, notes)) => Some(Effect::ApplyImageFacts(Box::new(facts), notes)),
-                    Err(e) => {
-                        self.status = Some(format!(
-                            "the images were not scanned: {}",
-                            crate::sanitize::strip_controls(&e)
-                        ));
-                        None
-                    }
-                }
-            }
+            Event::ImagesScanned(found) => self.images_scanned(*found),
+            Event::SignaturesChecked { read, found } => self.signatures_checked(read, *found),
             Event::Loaded(result) => {
                 let reloaded = self.reloading.take().is_some() && self.audit.is_some();
                 match *result {
                     Ok(prepared) => {
+                        // A newer read: an older read's lookups no longer apply, and the
+                        // header's "reading the source" (a re-read's progress) is over.
+                        self.signatures_pending = prepared.signatures_pending;
+                        self.background = None;
                         let shown = self.shown_finding_id();
                         let notes = prepared.session.report.source.notes.clone();
                         self.install(prepared);
@@ -536,6 +552,7 @@ impl App {
                 // Findings are addressed by position, which may change: keep showing the
                 // one the detail showed.
                 let shown = self.shown_finding_id();
+                self.rejudged_signatures(&prepared);
                 self.install(*prepared);
                 self.reshow(shown);
                 self.status = Some(message);

@@ -182,6 +182,10 @@ fn signature_lines(app: &App, row: &ImageRow, width: usize) -> Vec<Line<'static>
             ),
             Tone::Dim,
         )],
+        (None, None) if app.signatures_pending.is_some() => vec![TextLine::new(
+            "Signature: looking up… (--verify-signatures: the verdicts come once every image is looked up)",
+            Tone::Dim,
+        )],
         (None, None) => vec![TextLine::new(
             "Signature: not checked (--verify-signatures, with --key FILE for the keys you trust)",
             Tone::Dim,

@@ -98,6 +98,18 @@ pub fn images(frame: &mut Frame, app: &App, area: Rect) {
 
 /// Said where an image's signatures were not looked up.
 const NOT_CHECKED: &str = "—";
+/// Said while `--verify-signatures` looks them up (not a verdict yet).
+const LOOKING_UP: &str = "…";
+
+/// What an image without a verdict shows: not looked up, or not yet.
+fn no_verdict(app: &App) -> Cell<'static> {
+    let mark = if app.signatures_pending.is_some() {
+        LOOKING_UP
+    } else {
+        NOT_CHECKED
+    };
+    Cell::from(Span::styled(mark, app.theme.dim))
+}
 
 fn cell(app: &App, i: &ImageRow, col: Col) -> Cell<'static> {
     let t = &app.theme;
@@ -141,11 +153,11 @@ fn cell(app: &App, i: &ImageRow, col: Col) -> Cell<'static> {
                     super::signatures::style(t, tone(s.status)),
                 ))
             }
-            None => Cell::from(Span::styled(NOT_CHECKED, t.dim)),
+            None => no_verdict(app),
         },
         Col::Attested => match &i.signature {
             Some(s) => Cell::from(s.attestation_kinds.clone()),
-            None => Cell::from(Span::styled(NOT_CHECKED, t.dim)),
+            None => no_verdict(app),
         },
     }
 }

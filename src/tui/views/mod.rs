@@ -54,6 +54,21 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         {
             signatures::signatures(frame, app, area)
         }
+        // Not "not evaluated": the verdicts are on their way.
+        View::Signatures if app.signatures_pending.is_some() => notice(
+            frame,
+            app,
+            area,
+            "Signatures: looking up…",
+            &[
+                "Looking up signatures… each running image's cosign signatures in its registry",
+                "(the header counts the images), verified offline with the keys you trust and the",
+                "keys written in the cluster's admission policies.",
+                "",
+                "The audit is shown meanwhile; the verdicts, and the findings that need them, come",
+                "when every lookup is done.",
+            ],
+        ),
         View::Signatures => needs_input(
             frame,
             app,
@@ -287,13 +302,15 @@ fn truncate(s: &str, n: usize) -> String {
 }
 
 fn needs_input(frame: &mut Frame, app: &App, area: Rect, title: &str, text: &[&str]) {
+    notice(frame, app, area, &format!("{title}: not evaluated"), text);
+}
+
+/// A bordered text in place of a view's contents.
+fn notice(frame: &mut Frame, app: &App, area: Rect, title: &str, text: &[&str]) {
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(app.theme.border)
-        .title(Span::styled(
-            format!(" {title}: not evaluated "),
-            app.theme.title,
-        ));
+        .title(Span::styled(format!(" {title} "), app.theme.title));
     let lines: Vec<Line> = text.iter().map(|l| Line::raw(*l)).collect();
     frame.render_widget(
         Paragraph::new(lines)

@@ -152,7 +152,13 @@ pub fn dashboard(frame: &mut Frame, app: &App, area: Rect) {
     let mut reasons: Vec<String> = report
         .not_evaluated
         .iter()
-        .map(|n| format!("{}: {}", n.rule_id, n.reason))
+        .map(|n| match n.rule_id {
+            // Without verdicts these two say no verification ran; one is running.
+            "SIG001" | "SIG003" if app.signatures_pending.is_some() => {
+                format!("{}: looking up the images' signatures…", n.rule_id)
+            }
+            _ => format!("{}: {}", n.rule_id, n.reason),
+        })
         .collect();
     reasons.dedup();
     if !reasons.is_empty() {
@@ -186,7 +192,11 @@ pub fn dashboard(frame: &mut Frame, app: &App, area: Rect) {
                 .areas
                 .iter()
                 .any(|a| a.area == Area::Signatures && a.coverage.is_none()),
-            "image signatures are not verified yet (not evaluated)",
+            if app.signatures_pending.is_some() {
+                "looking up the images' signatures…"
+            } else {
+                "image signatures are not verified yet (not evaluated)"
+            },
         ),
         (
             true,
