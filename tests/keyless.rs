@@ -183,3 +183,87 @@ fn image_verify_takes_a_trusted_root_file_and_an_identity() {
     assert_eq!(code, Some(1), "{verdict}");
     assert_eq!(verdict["status"], "unverified");
 }
+
+#[test]
+fn an_audit_judges_running_images_with_the_keyless_signer_a_policy_names() {
+    let Some(registry) = registry::start_or_skip("audit (policy keyless signers)", None) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let pki = Pki::new("ours");
+    let root = dir.path().join("trusted_root.json");
+    std::fs::write(&root, pki.trusted_root()).unwrap();
+    // Two images, one signed by the release workflow's identity, one by a developer.
+    let mut pods = Vec::new();
+    for (name, signer) in [
+        ("release", "ci@example.test"),
+        ("adhoc", "dev@example.test"),
+    ] {
+        let img = images::Image::new(
+            vec![(
+                images::tar(&[images::Entry::File("etc/name", name.as_bytes())]),
+                images::Compression::Gzip,
+            )],
+            "amd64",
+        );
+        let repository = format!("shop/{name}");
+        registry.push(&repository, "1.0", &[&img], None);
+        let signed = pki.sign(&payload(&img.manifest.digest), signer, ISSUER);
+        let attached = images::Image::attached(&[(
+            signed.payload.clone(),
+            "application/vnd.dev.cosign.simplesigning.v1+json",
+            json!({
+                "dev.cosignproject.cosign/signature": signed.signature,
+                "dev.sigstore.cosign/certificate": signed.certificate,
+                "dev.sigstore.cosign/chain": signed.chain,
+                "dev.sigstore.cosign/bundle": signed.rekor_bundle,
+            }),
+        )]);
+        registry.push(
+            &repository,
+            &format!("{}.sig", img.manifest.digest.replace(':', "-")),
+            &[&attached],
+            None,
+        );
+        pods.push(format!(
+            "apiVersion: v1\nkind: Pod\nmetadata: {{name: {name}, namespace: shop}}\nspec:\n  containers:\n  - name: {name}\n    image: {}/{repository}:1.0\n",
+            registry.addr
+        ));
+    }
+    let policy = format!(
+        "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata: {{name: keyless-shop}}\nspec:\n  validationFailureAction: Enforce\n  rules:\n  - name: shop\n    match: {{any: [{{resources: {{kinds: [Pod], namespaces: [shop]}}}}]}}\n    verifyImages:\n    - imageReferences: [\"{}/shop/*\"]\n      attestors:\n      - entries:\n        - keyless: {{subject: ci@example.test, issuer: \"{ISSUER}\"}}\n",
+        registry.addr
+    );
+    let manifests = dir.path().join("k8s");
+    std::fs::create_dir_all(&manifests).unwrap();
+    std::fs::write(
+        manifests.join("cluster.yaml"),
+        [vec![policy], pods].concat().join("---\n"),
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kaudit"))
+        .args(["scan", "--manifests"])
+        .arg(&manifests)
+        .args(["--verify-signatures", "--format", "json", "--trusted-root"])
+        .arg(&root)
+        .env("KAUDIT_DATA_DIR", dir.path())
+        .env("DOCKER_CONFIG", dir.path().join("docker"))
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let sig003: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule_id"] == "SIG003")
+        .map(|f| f["subject"]["container"].as_str().unwrap())
+        .collect();
+    // The developer's signature verifies against the root but is not the policy's signer.
+    assert_eq!(sig003, ["adhoc"], "{}", report["source"]["notes"]);
+    let not_evaluated = report["not_evaluated"].to_string();
+    assert!(
+        !not_evaluated.contains("SIG003"),
+        "SIG003 is judged, not left open: {not_evaluated}"
+    );
+}
