@@ -21,7 +21,7 @@ use std::path::Path;
 
 /// A trusted_root.json is tens of kilobytes.
 const MAX_TRUSTED_ROOT_BYTES: u64 = 4 << 20;
-/// SANs read from one certificate.
+/// SANs read from one certificate, and certificates read from one chain annotation.
 const MAX_SANS: usize = 64;
 
 /// Fulcio CAs, Rekor and CT log keys and timestamp authorities, ready to verify with.
@@ -167,7 +167,7 @@ fn legacy_bundle_json(layer: &SignatureLayer, rekor: &str) -> Result<serde_json:
         return Err("its Rekor entry has no kind or apiVersion".into());
     };
     let log_id = hex_decode(log_id).ok_or("its Rekor log id is not hex")?;
-    let material = match &layer.certificate {
+    let mut material = match &layer.certificate {
         Some(pem) => {
             let mut certificates = Vec::new();
             for der in pem_certificates(pem).into_iter().chain(
@@ -186,7 +186,6 @@ fn legacy_bundle_json(layer: &SignatureLayer, rekor: &str) -> Result<serde_json:
         }
         None => json!({ "publicKey": { "hint": "" } }),
     };
-    let mut material = material;
     material["tlogEntries"] = json!([{
         "logIndex": index.to_string(),
         "logId": { "keyId": b64.encode(log_id) },
