@@ -82,7 +82,8 @@ pub struct Reading {
     /// The context before a `:ctx` switch whose read has not succeeded yet: a failed
     /// switch goes back to it.
     previous_context: Option<Option<String>>,
-    /// When the TUI started (the log says how long the first read took).
+    /// When the current read started (the TUI's start for the first): the log says how
+    /// long each read took.
     started: Instant,
     /// Reads started: each read's number ties its background results to it.
     reads: u64,
@@ -137,6 +138,7 @@ impl Reading {
             }
         }
         self.last_change = None;
+        self.started = Instant::now();
         tracing::info!("re-reading the source");
         self.spawn();
     }
@@ -195,6 +197,15 @@ impl Reading {
                 }
             }
         });
+    }
+
+    /// Whether `:ctx NAME` can switch to `name`: only a live read has contexts, and only the
+    /// kubeconfig's exist.
+    fn can_switch(&self, name: &str) -> Result<(), String> {
+        let names = crate::sources::live::kubeconfig::contexts(&self.kubeconfig)
+            .map(|(names, _)| names)
+            .map_err(|e| e.to_string());
+        switchable(&self.source, names, name)
     }
 
     fn contexts(&self) -> Result<String, String> {
@@ -387,6 +398,17 @@ pub fn event_loop<B: Backend>(
             if let Some(effect) = app.update(event) {
                 match effect {
                     Effect::Quit => return Ok(0),
+                    Effect::Reload {
+                        context: Some(name),
+                    } if app.audit.is_some()
+                        && let Err(why) = session.can_switch(&name) =>
+                    {
+                        // Nothing is re-read: the views keep the read they show.
+                        app.reloading = None;
+                        app.update(Event::Done(Err(why)));
+                        dirty = true;
+                        continue;
+                    }
                     Effect::Reload { context } => {
                         session.reload(context);
                         dirty = true;
@@ -428,5 +450,64 @@ pub fn event_loop<B: Backend>(
             last_draw = Instant::now();
             dirty = false;
         }
+    }
+}
+
+/// `:ctx NAME` against the source read and the kubeconfig's contexts: `Err` says why not.
+fn switchable(
+    source: &Source,
+    contexts: Result<Vec<String>, String>,
+    name: &str,
+) -> Result<(), String> {
+    let shown = crate::sanitize::strip_controls(name).into_owned();
+    match source {
+        Source::Live(_) => {}
+        Source::Demo => {
+            return Err(format!(
+                "no context {shown}: the demo is a recorded cluster; contexts come from a kubeconfig (kaudit --context NAME)"
+            ));
+        }
+        _ => {
+            return Err(format!(
+                "no context {shown}: this session reads files, not a cluster; start kaudit with a kubeconfig context to switch between them"
+            ));
+        }
+    }
+    let names = contexts?;
+    if names.iter().any(|n| n == name) {
+        Ok(())
+    } else {
+        let known: Vec<String> = names
+            .iter()
+            .map(|n| crate::sanitize::strip_controls(n).into_owned())
+            .collect();
+        Err(format!(
+            "no such context {shown} (the kubeconfig has: {})",
+            if known.is_empty() {
+                "none".to_string()
+            } else {
+                known.join(", ")
+            }
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ctx_switches_only_to_contexts_that_exist_on_a_live_source() {
+        let err = switchable(&Source::Demo, Ok(vec!["prod".into()]), "prod").unwrap_err();
+        assert!(err.contains("demo") && err.contains("kubeconfig"), "{err}");
+        let live = Source::Live(Default::default());
+        let names = || Ok(vec!["prod".to_string(), "staging".to_string()]);
+        assert!(switchable(&live, names(), "prod").is_ok());
+        let err = switchable(&live, names(), "prdo").unwrap_err();
+        assert!(
+            err.contains("no such context prdo") && err.contains("prod, staging"),
+            "{err}"
+        );
+        assert!(switchable(&live, Err("no kubeconfig".into()), "prod").is_err());
     }
 }
