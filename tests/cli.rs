@@ -514,3 +514,32 @@ fn info_prints_every_path() {
         "{text}"
     );
 }
+
+#[test]
+fn rules_prints_one_rule_by_id_name_or_equivalent_check() {
+    let out = kaudit(&["rules", "pss001"]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("PSS001 "), "{text}");
+    assert!(text.contains("Why: ") && text.contains("Fix: "), "{text}");
+    // By an equivalent check's ID elsewhere: each rule that names it.
+    let out = json(&kaudit(&["rules", "CKV_K8S_16", "--format", "json"]));
+    let ids: Vec<&str> = out
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert!(!ids.is_empty());
+    assert!(
+        out.as_array().unwrap().iter().all(|r| r["references"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["id"] == "CKV_K8S_16")),
+        "{ids:?}"
+    );
+    let out = kaudit(&["rules", "NOPE999"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no rule"));
+}

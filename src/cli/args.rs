@@ -521,6 +521,9 @@ pub enum TextOrJson {
 
 #[derive(Args, Debug)]
 pub struct RulesArgs {
+    /// One rule's whole text (rationale, remediation, references): its ID (`PSS001`), its
+    /// name, or an equivalent check's ID elsewhere (`CKV_K8S_27`, `C-0057`).
+    pub rule: Option<String>,
     #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
     pub format: TextOrJson,
 }

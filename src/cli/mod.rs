@@ -66,7 +66,9 @@ fn history_context(source: &SourceArgs) -> Option<String> {
 fn run(cli: Cli) -> anyhow::Result<u8> {
     cli.audit.check()?;
     match cli.command {
-        Some(Command::Rules(args)) => rules::run(args.format == TextOrJson::Json),
+        Some(Command::Rules(args)) => {
+            rules::run(args.rule.as_deref(), args.format == TextOrJson::Json)
+        }
         Some(Command::Pss(args)) => pss::run(&args),
         Some(Command::Info) => {
             info();
