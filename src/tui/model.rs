@@ -170,17 +170,22 @@ impl Model {
         }
         let rules = RULES
             .iter()
-            .map(|rule| RuleRow {
-                rule,
-                findings: counts.get(rule.id).copied().unwrap_or(0),
-                hay: haystack(&[
-                    rule.id,
-                    rule.name,
-                    rule.title,
-                    rule.area.as_str(),
-                    rule.severity.as_str(),
-                    rule.cks_domain,
-                ]),
+            .map(|rule| {
+                // `/CKV_K8S_27` finds the rule that stands for another tool's check.
+                let references: Vec<&str> = rule.references.iter().map(|r| r.id).collect();
+                RuleRow {
+                    rule,
+                    findings: counts.get(rule.id).copied().unwrap_or(0),
+                    hay: haystack(&[
+                        rule.id,
+                        rule.name,
+                        rule.title,
+                        rule.area.as_str(),
+                        rule.severity.as_str(),
+                        rule.cks_domain,
+                        &references.join(" "),
+                    ]),
+                }
             })
             .collect();
         let namespaces = report
