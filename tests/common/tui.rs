@@ -1,6 +1,8 @@
 //! The TUI on the demo cluster, for the tests that drive it: the app loaded, keys pressed
 //! (effects returned, not carried out), the screen as text.
 
+#![allow(dead_code)]
+
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kaudit::session::{Session, SessionOptions};
 use kaudit::sources::Source;
