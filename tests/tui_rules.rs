@@ -1,12 +1,12 @@
 //! The Rules view: `/` finds a rule by another tool's check ID (Checkov, kubescape...), as
-//! well as by its own ID, name and title.
+//! well as by its own ID, name and title. The help: `G` shows its end, never a blank pane.
 
 use crossterm::event::KeyCode;
 use kaudit::tui::app::View;
 
 #[path = "common/tui.rs"]
 mod tui;
-use tui::{demo_app, key, type_text as keys};
+use tui::{demo_app, key, screen, type_text as keys};
 
 #[test]
 fn rules_are_found_by_an_equivalent_checks_id() {
@@ -45,4 +45,22 @@ fn rules_are_found_by_an_equivalent_checks_id() {
             rule.id
         );
     }
+}
+
+#[test]
+fn help_ends_at_its_last_screenful() {
+    let mut app = demo_app((100, 24));
+    keys(&mut app, "?");
+    let first = screen(&app);
+    assert!(first.contains("Everywhere"), "{first}");
+    key(&mut app, KeyCode::Char('G'));
+    let end = screen(&app);
+    assert!(end.contains(":q") && end.contains("quit"), "{end}");
+    // Many more j: still the last screenful, not an empty box.
+    for _ in 0..200 {
+        key(&mut app, KeyCode::Char('j'));
+    }
+    assert_eq!(screen(&app), end);
+    key(&mut app, KeyCode::Char('g'));
+    assert_eq!(screen(&app), first);
 }

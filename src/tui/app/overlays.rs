@@ -94,7 +94,18 @@ impl App {
                 None
             }
             (Overlay::Help { scroll }, KeyCode::Down | KeyCode::Char('j')) => {
-                *scroll += 1;
+                // Bounded by the help's length; the view shows at most its last screenful.
+                let last = crate::tui::views::overlays::help_lines(&self.theme).len();
+                *scroll = (*scroll + 1).min(last.saturating_sub(1) as u16);
+                None
+            }
+            (Overlay::Help { scroll }, KeyCode::End | KeyCode::Char('G')) => {
+                let last = crate::tui::views::overlays::help_lines(&self.theme).len();
+                *scroll = last.saturating_sub(1) as u16;
+                None
+            }
+            (Overlay::Help { scroll }, KeyCode::Home | KeyCode::Char('g')) => {
+                *scroll = 0;
                 None
             }
             (Overlay::Help { scroll }, KeyCode::Up | KeyCode::Char('k')) => {

@@ -27,8 +27,8 @@ fn popup<'a>(app: &App, title: &str) -> Block<'a> {
         .title(Span::styled(format!(" {title} "), app.theme.title))
 }
 
-pub fn help(frame: &mut Frame, app: &App, area: Rect, scroll: u16) {
-    let t = &app.theme;
+/// The help's lines: every key by scope, then the commands.
+pub fn help_lines(t: &crate::tui::theme::Theme) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
     for (scope, title) in [
         (Scope::Global, "Everywhere"),
@@ -82,7 +82,15 @@ pub fn help(frame: &mut Frame, app: &App, area: Rect, scroll: u16) {
             Span::raw(what),
         ]));
     }
+    lines
+}
+
+pub fn help(frame: &mut Frame, app: &App, area: Rect, scroll: u16) {
+    let lines = help_lines(&app.theme);
     let rect = centered(area, 90, area.height);
+    // Never past the last screenful: `G` shows the end, not a blank pane.
+    let inner = rect.height.saturating_sub(2) as usize;
+    let scroll = scroll.min(lines.len().saturating_sub(inner) as u16);
     frame.render_widget(Clear, rect);
     frame.render_widget(
         Paragraph::new(lines)
