@@ -99,12 +99,15 @@ pub fn verify_certificate(
     root: &TrustRoot,
 ) -> Result<Signer, String> {
     let leaf = leaf_certificate(bundle).ok_or("the bundle carries no certificate")?;
-    root.verifier
+    let verified = root
+        .verifier
         .verify(artifact, bundle, &VerificationPolicy::any_identity())
         .map_err(|e| format!("does not verify against {}: {e}", root.name))?;
+    // The verifier reads Fulcio's issuer extension; the SANs are all read here, since it
+    // keeps only the first and cosign compares every one.
     Ok(Signer {
         sans: subject_alt_names(leaf),
-        issuer: issuer_of(leaf),
+        issuer: verified.issuer().unwrap_or_default().to_string(),
     })
 }
 
@@ -300,32 +303,6 @@ fn ip_text(bytes: &[u8]) -> Option<String> {
             .map(|b| std::net::Ipv6Addr::from(b).to_string()),
         _ => None,
     }
-}
-
-/// Fulcio's OIDC issuer: extension 1.3.6.1.4.1.57264.1.8 (a DER UTF8String), else the
-/// legacy 1.3.6.1.4.1.57264.1.1 (raw bytes).
-fn issuer_of(der: &[u8]) -> String {
-    use x509_cert::der::Decode;
-    let Ok(cert) = x509_cert::Certificate::from_der(der) else {
-        return String::new();
-    };
-    let find = |oid: &str| {
-        let oid = x509_cert::der::oid::ObjectIdentifier::new_unwrap(oid);
-        cert.tbs_certificate
-            .extensions
-            .iter()
-            .flatten()
-            .find(|e| e.extn_id == oid)
-            .map(|e| e.extn_value.as_bytes().to_vec())
-    };
-    if let Some(v2) = find("1.3.6.1.4.1.57264.1.8")
-        && let Ok(s) = x509_cert::der::asn1::Utf8StringRef::from_der(&v2)
-    {
-        return s.as_str().to_string();
-    }
-    find("1.3.6.1.4.1.57264.1.1")
-        .map(|raw| String::from_utf8_lossy(&raw).into_owned())
-        .unwrap_or_default()
 }
 
 #[cfg(test)]
