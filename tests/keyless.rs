@@ -121,24 +121,18 @@ fn a_keyless_signature_verifies_only_for_its_identity_root_payload_and_log() {
     );
 }
 
-#[test]
-fn image_verify_takes_a_trusted_root_file_and_an_identity() {
-    let Some(registry) = registry::start_or_skip("image verify (keyless)", None) else {
-        return;
-    };
-    let dir = tempfile::tempdir().unwrap();
-    let pki = Pki::new("ours");
-    let root = dir.path().join("trusted_root.json");
-    std::fs::write(&root, pki.trusted_root()).unwrap();
+/// Pushes an image to `repository:1.0` and its keyless signature by `signer` under the
+/// `.sig` tag, as cosign does.
+fn push_signed(registry: &registry::Registry, pki: &Pki, repository: &str, signer: &str) {
     let img = images::Image::new(
         vec![(
-            images::tar(&[images::Entry::File("etc/keyless", b"1")]),
+            images::tar(&[images::Entry::File("etc/name", repository.as_bytes())]),
             images::Compression::Gzip,
         )],
         "amd64",
     );
-    registry.push("shop/keyless", "1.0", &[&img], None);
-    let signed = pki.sign(&payload(&img.manifest.digest), "ci@example.test", ISSUER);
+    registry.push(repository, "1.0", &[&img], None);
+    let signed = pki.sign(&payload(&img.manifest.digest), signer, ISSUER);
     let attached = images::Image::attached(&[(
         signed.payload.clone(),
         "application/vnd.dev.cosign.simplesigning.v1+json",
@@ -150,11 +144,23 @@ fn image_verify_takes_a_trusted_root_file_and_an_identity() {
         }),
     )]);
     registry.push(
-        "shop/keyless",
+        repository,
         &format!("{}.sig", img.manifest.digest.replace(':', "-")),
         &[&attached],
         None,
     );
+}
+
+#[test]
+fn image_verify_takes_a_trusted_root_file_and_an_identity() {
+    let Some(registry) = registry::start_or_skip("image verify (keyless)", None) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let pki = Pki::new("ours");
+    let root = dir.path().join("trusted_root.json");
+    std::fs::write(&root, pki.trusted_root()).unwrap();
+    push_signed(&registry, &pki, "shop/keyless", "ci@example.test");
     let reference = format!("{}/shop/keyless:1.0", registry.addr);
     let run = |identity: &str| {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_kaudit"))
@@ -199,32 +205,8 @@ fn an_audit_judges_running_images_with_the_keyless_signer_a_policy_names() {
         ("release", "ci@example.test"),
         ("adhoc", "dev@example.test"),
     ] {
-        let img = images::Image::new(
-            vec![(
-                images::tar(&[images::Entry::File("etc/name", name.as_bytes())]),
-                images::Compression::Gzip,
-            )],
-            "amd64",
-        );
         let repository = format!("shop/{name}");
-        registry.push(&repository, "1.0", &[&img], None);
-        let signed = pki.sign(&payload(&img.manifest.digest), signer, ISSUER);
-        let attached = images::Image::attached(&[(
-            signed.payload.clone(),
-            "application/vnd.dev.cosign.simplesigning.v1+json",
-            json!({
-                "dev.cosignproject.cosign/signature": signed.signature,
-                "dev.sigstore.cosign/certificate": signed.certificate,
-                "dev.sigstore.cosign/chain": signed.chain,
-                "dev.sigstore.cosign/bundle": signed.rekor_bundle,
-            }),
-        )]);
-        registry.push(
-            &repository,
-            &format!("{}.sig", img.manifest.digest.replace(':', "-")),
-            &[&attached],
-            None,
-        );
+        push_signed(&registry, &pki, &repository, signer);
         pods.push(format!(
             "apiVersion: v1\nkind: Pod\nmetadata: {{name: {name}, namespace: shop}}\nspec:\n  containers:\n  - name: {name}\n    image: {}/{repository}:1.0\n",
             registry.addr
