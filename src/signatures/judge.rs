@@ -179,32 +179,44 @@ pub fn reference_warning(docker_reference: &str, repository: &str) -> Option<Str
 
 /// Checks one attestation layer (a DSSE envelope) found for `digest`.
 pub fn attestation(envelope: &[u8], digest: &str, keys: &[TrustedKey]) -> Option<Attestation> {
+    signed_statement(envelope, digest, keys).map(|(a, _)| a)
+}
+
+/// [`attestation`], and the name of every trusted key that signed the envelope (each key
+/// tried once: a bundle's signature check reads them from here).
+fn signed_statement(
+    envelope: &[u8],
+    digest: &str,
+    keys: &[TrustedKey],
+) -> Option<(Attestation, Vec<String>)> {
     let envelope = payload::envelope(envelope).ok()?;
     if envelope.payload_type != IN_TOTO_PAYLOAD_TYPE {
         return None;
     }
     let statement = payload::statement(&envelope.payload).ok()?;
     let signed = payload::pae(&envelope.payload_type, &envelope.payload);
-    let key = keys
+    let signers: Vec<String> = keys
         .iter()
-        .find(|k| envelope.signatures.iter().any(|s| k.verifies(&signed, s)));
+        .filter(|k| envelope.signatures.iter().any(|s| k.verifies(&signed, s)))
+        .map(|k| k.name.clone())
+        .collect();
     let about_this = statement.subjects.iter().any(|s| s == digest);
-    let reason = match (key, about_this) {
-        (Some(k), true) => format!("signed by {}", k.name),
+    let reason = match (signers.first(), about_this) {
+        (Some(k), true) => format!("signed by {k}"),
         (Some(k), false) => format!(
-            "signed by {}, but its subject is another image ({})",
-            k.name,
+            "signed by {k}, but its subject is another image ({})",
             statement.subjects.join(", ")
         ),
         (None, _) => NO_TRUSTED_KEY.to_string(),
     };
-    Some(Attestation {
+    let attestation = Attestation {
         digest: digest.to_string(),
         kind: payload::predicate_kind(&statement.predicate_type),
-        key: key.filter(|_| about_this).map(|k| k.name.clone()),
+        key: signers.first().filter(|_| about_this).cloned(),
         statement,
         reason,
-    })
+    };
+    Some((attestation, signers))
 }
 
 /// The image's status and its reason from every signature found (for the index and the
@@ -272,7 +284,7 @@ pub fn bundle(bytes: &[u8], digest: &str, trust: &Trust) -> Option<Found> {
         return None;
     }
     let envelope = serde_json::to_vec(value.get("dsseEnvelope")?).ok()?;
-    let mut found = attestation(&envelope, digest, &trust.keys)?;
+    let (mut found, verified_by) = signed_statement(&envelope, digest, &trust.keys)?;
     let bound = found.statement.subjects.iter().any(|s| s == digest);
     let keyless = certificate_signer(text, &found.statement.subjects, digest, trust);
     if let Some(signer) = &keyless {
@@ -308,14 +320,6 @@ pub fn bundle(bytes: &[u8], digest: &str, trust: &Trust) -> Option<Found> {
         }
         Some(Err(why)) => check.reason = format!("a Sigstore bundle: {why}"),
         None => {
-            let parsed = payload::envelope(&envelope).ok()?;
-            let signed = payload::pae(&parsed.payload_type, &parsed.payload);
-            let verified_by: Vec<String> = trust
-                .keys
-                .iter()
-                .filter(|k| parsed.signatures.iter().any(|s| k.verifies(&signed, s)))
-                .map(|k| k.name.clone())
-                .collect();
             (check.status, check.reason) = match (verified_by.first(), bound) {
                 (Some(k), true) => (Status::Verified, format!("signed by {k} (Sigstore bundle)")),
                 (Some(_), false) => (Status::Invalid, found.reason),
