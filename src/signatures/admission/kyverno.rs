@@ -17,7 +17,7 @@ use serde_json::Value;
 
 /// Kyverno's default `resourceFilters` (`[*/*,kube-system,*]`...) drop every request in these
 /// namespaces before any policy runs.
-pub(super) const FILTERED_NAMESPACES: [&str; 3] = ["kube-system", "kube-public", "kube-node-lease"];
+const FILTERED_NAMESPACES: [&str; 3] = ["kube-system", "kube-public", "kube-node-lease"];
 
 /// Kinds whose rules check pods: Pod rules are auto-generated for the controllers (autogen), and
 /// a rule on a controller checks the pod template it makes pods from.
@@ -93,22 +93,8 @@ pub(super) fn evaluate(policy: &AdmissionPolicy, label: &str, t: &Target, out: &
         return;
     }
     // Policy-wide skips come before any rule's match, as in Kyverno's webhook.
-    let skip = if spec.get("admission") == Some(&Value::Bool(false)) {
-        Some("spec.admission is false: it runs in background scans only".to_string())
-    } else if policy.kind == "Policy" && policy.namespace != t.namespace {
-        Some(format!(
-            "a namespaced Policy applies only in namespace {}",
-            policy.namespace
-        ))
-    } else if FILTERED_NAMESPACES.contains(&t.namespace) {
-        Some(format!(
-            "Kyverno's default resourceFilters skip namespace {}",
-            t.namespace
-        ))
-    } else {
-        None
-    };
-    if let Some(why) = skip {
+    let off = (spec.get("admission") == Some(&Value::Bool(false))).then_some("spec.admission");
+    if let Some(why) = skipped(off, "Policy", policy, t) {
         return out.excluded.push(format!("{label}: {why}"));
     }
     // `spec.webhookConfiguration.failurePolicy`, else the deprecated `spec.failurePolicy`,
@@ -269,6 +255,39 @@ fn trust(vi: &Value, label: &str, what: &str, notes: &mut Vec<String>) -> Result
         }
     }
     Ok(trust)
+}
+
+/// Why Kyverno's webhook passes a pod by before any rule matches, for either kind of
+/// policy: admission turned off (`off` names the field), a namespaced policy
+/// (`namespaced_kind`) of another namespace, or a namespace its default resourceFilters skip.
+pub(super) fn skipped(
+    off: Option<&str>,
+    namespaced_kind: &str,
+    policy: &AdmissionPolicy,
+    t: &Target,
+) -> Option<String> {
+    if let Some(field) = off {
+        Some(format!(
+            "{field} is false: it runs in background scans only"
+        ))
+    } else if policy.kind == namespaced_kind && policy.namespace != t.namespace {
+        let what = if namespaced_kind.starts_with("Namespaced") {
+            namespaced_kind.to_string()
+        } else {
+            format!("namespaced {namespaced_kind}")
+        };
+        Some(format!(
+            "a {what} applies only in namespace {}",
+            policy.namespace
+        ))
+    } else if FILTERED_NAMESPACES.contains(&t.namespace) {
+        Some(format!(
+            "Kyverno's default resourceFilters skip namespace {}",
+            t.namespace
+        ))
+    } else {
+        None
+    }
 }
 
 /// Whether a Kyverno keyless attestor brings roots, logs or keys of its own, or relaxes the

@@ -13,7 +13,6 @@
 //! pkg/webhooks/server.go (the ivpol handlers go through the same resource filters).
 
 use super::glob::Glob;
-use super::kyverno::FILTERED_NAMESPACES;
 use super::sigstore::POD_RESOURCES;
 use super::webhooks::{Owner, Route};
 use super::{
@@ -36,25 +35,12 @@ pub(super) fn evaluate(policy: &AdmissionPolicy, label: &str, t: &Target, out: &
         Ok(false) => return,
         Err(e) => return notes.push(format!("{label}: {e}")),
     }
-    let admission = spec
+    let off = (spec
         .pointer("/evaluation/admission/enabled")
-        .and_then(Value::as_bool);
-    let skip = if admission == Some(false) {
-        Some("evaluation.admission.enabled is false: it runs in background scans only".into())
-    } else if policy.kind == "NamespacedImageValidatingPolicy" && policy.namespace != t.namespace {
-        Some(format!(
-            "a NamespacedImageValidatingPolicy applies only in namespace {}",
-            policy.namespace
-        ))
-    } else if FILTERED_NAMESPACES.contains(&t.namespace) {
-        Some(format!(
-            "Kyverno's default resourceFilters skip namespace {}",
-            t.namespace
-        ))
-    } else {
-        None
-    };
-    if let Some(why) = skip {
+        .and_then(Value::as_bool)
+        == Some(false))
+    .then_some("evaluation.admission.enabled");
+    if let Some(why) = super::kyverno::skipped(off, "NamespacedImageValidatingPolicy", policy, t) {
         return out.excluded.push(format!("{label}: {why}"));
     }
     match takes_pods(spec, t, label, notes) {
