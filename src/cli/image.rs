@@ -95,11 +95,7 @@ pub fn verify(audit: &AuditArgs, args: &ImageVerifyArgs) -> anyhow::Result<u8> {
         .map(|path| TrustedKey::load(path))
         .collect::<Result<Vec<_>, _>>()
         .map_err(anyhow::Error::msg)?;
-    let root = match &audit.trusted_root {
-        Some(path) => TrustRoot::load(path),
-        None => TrustRoot::embedded(),
-    }
-    .map_err(anyhow::Error::msg)?;
+    let root = TrustRoot::chosen(audit.trusted_root.as_deref()).map_err(anyhow::Error::msg)?;
     let trust = trust::Trust {
         keys,
         identities: identity.into_iter().collect(),

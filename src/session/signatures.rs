@@ -67,11 +67,7 @@ pub fn gather(
     let mut identities = options.identities.clone();
     let own_identities = identities.len();
     identities.extend(policy_identities);
-    let root = match &options.trusted_root {
-        Some(path) => TrustRoot::load(path),
-        None => TrustRoot::embedded(),
-    };
-    let root = match root {
+    let root = match TrustRoot::chosen(options.trusted_root.as_deref()) {
         Ok(root) => Some(std::sync::Arc::new(root)),
         Err(e) => {
             notes.push(format!(

@@ -48,6 +48,14 @@ impl TrustRoot {
         )
     }
 
+    /// The root the user chose (`--trusted-root FILE`), else the embedded one.
+    pub fn chosen(path: Option<&Path>) -> Result<TrustRoot, String> {
+        match path {
+            Some(path) => Self::load(path),
+            None => Self::embedded(),
+        }
+    }
+
     /// `--trusted-root FILE`: a private Sigstore instance's, or a newer public one.
     pub fn load(path: &Path) -> Result<TrustRoot, String> {
         let text = super::read_small_file(path, MAX_TRUSTED_ROOT_BYTES, "a trusted_root.json")?;
