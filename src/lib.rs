@@ -7,6 +7,7 @@ pub mod cli;
 pub mod engine;
 pub mod findings;
 pub mod image_ref;
+pub mod lab;
 pub mod inventory;
 pub mod pss;
 pub mod registry;

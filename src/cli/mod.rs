@@ -11,6 +11,7 @@ mod audit_log;
 mod db;
 mod history;
 mod image;
+mod lab;
 mod pss;
 mod rules;
 mod scan;
@@ -105,6 +106,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             &args.action,
         ),
         Some(Command::Store(args)) => history::store(&cli.audit, args.action),
+        Some(Command::Lab(args)) => lab::run(&cli.audit, &cli.source, args.action),
         None => {
             if !std::io::stdout().is_terminal() {
                 anyhow::bail!(

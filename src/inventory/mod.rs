@@ -132,6 +132,8 @@ pub struct Workload {
     pub template_labels: Labels,
     pub template_annotations: Labels,
     pub spec: PodSpec,
+    /// `spec.replicas` of a Deployment, StatefulSet or ReplicaSet that sets it.
+    pub replicas: Option<i64>,
     pub owner: Option<Owner>,
     /// Each container's name and image in visit order, shared (`Arc`) with findings.
     pub container_ids: Vec<ContainerId>,

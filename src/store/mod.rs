@@ -9,9 +9,11 @@
 
 mod cache;
 mod decisions;
+mod lab;
 mod schema;
 mod sessions;
 
+pub use lab::LabAttempt;
 pub use sessions::{SessionSummary, StoredSession};
 
 use rusqlite::{Connection, OpenFlags};

@@ -55,6 +55,21 @@ const MIGRATIONS: &[&str] = &[
         stored TEXT NOT NULL,
         PRIMARY KEY (area, digest, key)
     );",
+    // 2: CKS practice exams (`kaudit lab exam`): each attempt, open until graded.
+    "CREATE TABLE lab_attempts (
+        id INTEGER PRIMARY KEY,
+        started TEXT NOT NULL,
+        -- Unix seconds the timer ends.
+        deadline INTEGER NOT NULL,
+        minutes INTEGER NOT NULL,
+        seed INTEGER NOT NULL,
+        folder TEXT NOT NULL,
+        -- JSON list of task ids, in the order drawn.
+        tasks TEXT NOT NULL,
+        finished TEXT,
+        -- JSON: the graded result, once finished.
+        result TEXT
+    );",
 ];
 
 /// The version this kaudit writes.

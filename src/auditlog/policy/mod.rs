@@ -18,7 +18,7 @@ pub enum Level {
 }
 
 impl Level {
-    fn parse(s: &str) -> Option<Level> {
+    pub fn parse(s: &str) -> Option<Level> {
         Some(match s {
             "None" => Level::None,
             "Metadata" => Level::Metadata,
