@@ -220,3 +220,58 @@ pub fn finish(store: &Store, attempt: &LabAttempt) -> Result<ExamResult, Error> 
 pub fn seconds_left(attempt: &LabAttempt) -> i64 {
     attempt.deadline - crate::time::unix_now()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn task(id: &str, domain: &str) -> Task {
+        let yaml = format!(
+            "id: {id}\ndomain: {domain}\ntitle: t\ndifficulty: easy\nrules: [NET001]\nnamespace: n\ntext: Task\nhint: h\nexplanation: e\ncriteria: [{{clear: {{rule: NET001}}}}]\n"
+        );
+        let doc = crate::yaml::parse_document(crate::yaml::split_documents(&yaml)[0])
+            .unwrap()
+            .unwrap();
+        crate::yaml::lenient::from_value(&doc.value).unwrap()
+    }
+
+    #[test]
+    fn an_exam_follows_the_domain_weights_and_its_seed() {
+        let mut tasks = Vec::new();
+        for (domain, _) in DOMAINS {
+            for i in 0..10 {
+                tasks.push(task(&format!("{domain}-{i}"), domain));
+            }
+        }
+        let exam = draw(&tasks, 20, 42);
+        assert_eq!(exam.len(), 20);
+        let count = |d: &str| exam.iter().filter(|t| t.domain == d).count();
+        // 15/15/10/20/20/20 percent of 20 tasks.
+        assert_eq!(
+            DOMAINS.map(|(d, _)| count(d)),
+            [3, 3, 2, 4, 4, 4],
+            "seats follow the weights"
+        );
+        let again: Vec<_> = draw(&tasks, 20, 42).into_iter().map(|t| t.id).collect();
+        assert_eq!(again, exam.iter().map(|t| t.id.clone()).collect::<Vec<_>>());
+        let other: Vec<_> = draw(&tasks, 20, 43).into_iter().map(|t| t.id).collect();
+        assert_ne!(again, other, "another seed, another exam");
+        // A domain with fewer tasks than its seats gives them to the others.
+        let few: Vec<Task> = tasks.iter().filter(|t| !t.id.ends_with(['1', '2', '3', '4', '5', '6', '7', '8', '9']) || t.domain != DOMAINS[3].0).cloned().collect();
+        let exam = draw(&few, 20, 1);
+        assert_eq!(exam.len(), 20);
+        assert_eq!(exam.iter().filter(|t| t.domain == DOMAINS[3].0).count(), 1);
+    }
+
+    #[test]
+    fn each_domain_is_worth_its_weight() {
+        let graded = vec![
+            (task("a", DOMAINS[3].0), Err(Error::Folder("x".into()))),
+            (task("b", DOMAINS[4].0), Err(Error::Folder("x".into()))),
+        ];
+        let result = score(&graded);
+        assert_eq!(result.score, 0);
+        assert!(!result.passed);
+        assert_eq!(result.domains[DOMAINS[3].0], (0, 1));
+    }
+}

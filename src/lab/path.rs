@@ -18,11 +18,11 @@ impl Path {
     pub fn parse(text: &str) -> Result<Path, String> {
         let mut steps = Vec::new();
         for part in text.split('.') {
-            let (key, rest) = part.split_once('[').map_or((part, ""), |(k, r)| (k, r));
+            let (key, rest) = part.find('[').map_or((part, ""), |i| part.split_at(i));
             if !key.is_empty() {
                 steps.push(Step::Key(key.to_string()));
             }
-            let mut rest = if rest.is_empty() { String::new() } else { format!("[{rest}") };
+            let mut rest = rest.to_string();
             while let Some(inner) = rest.strip_prefix('[') {
                 let Some((selector, after)) = inner.split_once(']') else {
                     return Err(format!("path {text:?}: unclosed ["));
