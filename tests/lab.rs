@@ -24,9 +24,17 @@ fn json(out: &Output) -> Value {
 /// Whether a manifest file holds something that runs pods.
 fn has_workload(bytes: &[u8]) -> bool {
     let text = String::from_utf8_lossy(bytes);
-    ["Pod", "Deployment", "DaemonSet", "StatefulSet", "Job", "CronJob", "ReplicaSet"]
-        .iter()
-        .any(|k| text.lines().any(|l| l.trim() == format!("kind: {k}")))
+    [
+        "Pod",
+        "Deployment",
+        "DaemonSet",
+        "StatefulSet",
+        "Job",
+        "CronJob",
+        "ReplicaSet",
+    ]
+    .iter()
+    .any(|k| text.lines().any(|l| l.trim() == format!("kind: {k}")))
 }
 
 #[test]
@@ -49,12 +57,20 @@ fn every_task_fails_untouched_and_passes_with_its_reference_solution() {
         let solved = dir.path().join("solved");
         workdir::write_files(&solved, &task.solved()).unwrap();
         let grade = lab::check(Some(&task.id), &solved, &Target::Folder).unwrap();
-        assert!(grade.passed, "{}: the reference solution fails: {:#?}", task.id, grade.criteria);
+        assert!(
+            grade.passed,
+            "{}: the reference solution fails: {:#?}",
+            task.id, grade.criteria
+        );
 
         // The solution with its workloads deleted: never a pass, and the reason says so.
         let mut gutted = task.solved();
         gutted.retain(|path, bytes| !(path.starts_with("manifests/") && has_workload(bytes)));
-        assert!(gutted.len() < task.solved().len(), "{}: no workload in its manifests", task.id);
+        assert!(
+            gutted.len() < task.solved().len(),
+            "{}: no workload in its manifests",
+            task.id
+        );
         gutted.insert("manifests/emptied.yaml".into(), Vec::new());
         let deleted = dir.path().join("deleted");
         workdir::write_files(&deleted, &gutted).unwrap();
@@ -65,7 +81,11 @@ fn every_task_fails_untouched_and_passes_with_its_reference_solution() {
             .iter()
             .find(|c| c.name == "the workloads still do their job")
             .unwrap();
-        assert!(!intact.passed && intact.reason.contains("is gone"), "{}: {intact:?}", task.id);
+        assert!(
+            !intact.passed && intact.reason.contains("is gone"),
+            "{}: {intact:?}",
+            task.id
+        );
     }
 }
 
@@ -78,7 +98,11 @@ fn tasks_name_their_domain_difficulty_and_rules() {
         for rule in &task.rules {
             assert!(kaudit::rules::find(rule).is_some(), "{}: {rule}", task.id);
         }
-        assert!(task.text.contains("Task"), "{}: the text says what to do", task.id);
+        assert!(
+            task.text.contains("Task"),
+            "{}: the text says what to do",
+            task.id
+        );
     }
     let ids: std::collections::BTreeSet<_> = tasks.iter().map(|t| &t.id).collect();
     assert_eq!(ids.len(), tasks.len(), "ids are unique");
@@ -93,7 +117,10 @@ fn a_partial_solution_fails_on_the_criterion_it_misses() {
     let ingress_only = String::from_utf8(files["manifests/default-deny.yaml"].clone())
         .unwrap()
         .replace("    - Egress\n", "");
-    files.insert("manifests/default-deny.yaml".into(), ingress_only.into_bytes());
+    files.insert(
+        "manifests/default-deny.yaml".into(),
+        ingress_only.into_bytes(),
+    );
     workdir::write_files(dir.path(), &files).unwrap();
     let grade = lab::check(Some("default-deny"), dir.path(), &Target::Folder).unwrap();
     let failed: Vec<_> = grade.criteria.iter().filter(|c| !c.passed).collect();
@@ -118,14 +145,22 @@ fn list_and_check_follow_the_contract() {
     let work = data.path().join("work");
     let work_s = work.to_str().unwrap();
     let out = kaudit(data.path(), &["lab", "start", "default-deny", work_s]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(work.join("TASK.md").is_file() && work.join("manifests").is_dir());
     // Starting again into the same folder overwrites nothing.
     let out = kaudit(data.path(), &["lab", "start", "default-deny", work_s]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not empty"));
 
-    let out = kaudit(data.path(), &["lab", "check", "default-deny", work_s, "--format", "json"]);
+    let out = kaudit(
+        data.path(),
+        &["lab", "check", "default-deny", work_s, "--format", "json"],
+    );
     assert_eq!(out.status.code(), Some(1));
     let grade = json(&out);
     assert_eq!(grade["task"], "default-deny");
@@ -140,7 +175,12 @@ fn list_and_check_follow_the_contract() {
     }
     // The folder alone: its marker names the task.
     let out = kaudit(data.path(), &["lab", "check", work_s, "--format", "json"]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     assert_eq!(json(&out)["passed"], true);
 
     let out = kaudit(data.path(), &["lab", "solution", "default-deny"]);
@@ -154,7 +194,10 @@ fn a_broken_work_folder_is_named_and_the_rest_still_graded() {
     let task = catalog::find("default-deny").unwrap();
     let dir = tempfile::tempdir().unwrap();
     let mut files = task.solved();
-    files.insert("manifests/broken.yaml".into(), b"kind: [unclosed\n  - : :".to_vec());
+    files.insert(
+        "manifests/broken.yaml".into(),
+        b"kind: [unclosed\n  - : :".to_vec(),
+    );
     workdir::write_files(dir.path(), &files).unwrap();
     let grade = lab::check(Some("default-deny"), dir.path(), &Target::Folder).unwrap();
     assert!(!grade.passed);
@@ -162,7 +205,11 @@ fn a_broken_work_folder_is_named_and_the_rest_still_graded() {
     assert_eq!(reads.name, "the work folder reads");
     assert!(reads.reason.contains("broken.yaml"), "{reads:?}");
     // The objects that read were still graded.
-    assert!(grade.criteria.iter().skip(1).all(|c| c.passed), "{:#?}", grade.criteria);
+    assert!(
+        grade.criteria.iter().skip(1).all(|c| c.passed),
+        "{:#?}",
+        grade.criteria
+    );
 
     // A manifests folder deleted: an error that says how to start again.
     std::fs::remove_dir_all(dir.path().join("manifests")).unwrap();
@@ -190,15 +237,33 @@ fn an_exam_is_drawn_resumed_after_a_crash_and_graded_into_the_store() {
     let folder_s = folder.to_str().unwrap();
     let out = kaudit(
         data.path(),
-        &["lab", "exam", folder_s, "--tasks", "3", "--minutes", "30", "--seed", "7"],
+        &[
+            "lab",
+            "exam",
+            folder_s,
+            "--tasks",
+            "3",
+            "--minutes",
+            "30",
+            "--seed",
+            "7",
+        ],
     );
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("started"));
     assert!(folder.join("EXAM.md").is_file());
 
     // Another `lab exam` (after a crash, a closed terminal) resumes the open attempt.
     let out = kaudit(data.path(), &["lab", "exam", folder_s]);
-    assert!(String::from_utf8_lossy(&out.stdout).contains("resumed"), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("resumed"),
+        "{out:?}"
+    );
     let status = json(&kaudit(data.path(), &["lab", "status", "--format", "json"]));
     let open = &status["open"];
     let tasks = open["tasks"].as_array().unwrap();
@@ -213,13 +278,19 @@ fn an_exam_is_drawn_resumed_after_a_crash_and_graded_into_the_store() {
         std::fs::create_dir_all(target.parent().unwrap()).unwrap();
         std::fs::write(target, bytes).unwrap();
     }
-    let out = kaudit(data.path(), &["lab", "exam", "--finish", "--format", "json"]);
+    let out = kaudit(
+        data.path(),
+        &["lab", "exam", "--finish", "--format", "json"],
+    );
     let result = json(&out);
     let graded = result["tasks"].as_array().unwrap();
     assert_eq!(graded[0]["passed"], true, "{result}");
     assert!(graded[1..].iter().all(|t| t["passed"] == false));
     assert_eq!(result["pass_mark"], 67);
-    assert_eq!(out.status.code(), Some(if result["passed"] == true { 0 } else { 1 }));
+    assert_eq!(
+        out.status.code(),
+        Some(if result["passed"] == true { 0 } else { 1 })
+    );
     let status = json(&kaudit(data.path(), &["lab", "status", "--format", "json"]));
     assert!(status["open"].is_null());
     assert_eq!(status["attempts"][0]["result"]["score"], result["score"]);

@@ -20,7 +20,11 @@ pub fn run(audit: &AuditArgs, source: &SourceArgs, action: LabAction) -> anyhow:
             let dir = dir.unwrap_or_else(|| PathBuf::from(&task.id));
             lab::start(&task, &dir, cluster)?;
             println!("{}", lab::workdir::task_text(&task, cluster));
-            eprintln!("kaudit: the scenario of {} is in {}", task.id, dir.display());
+            eprintln!(
+                "kaudit: the scenario of {} is in {}",
+                task.id,
+                dir.display()
+            );
             Ok(EXIT_OK)
         }
         LabAction::Check { task, dir, format } => check(source, task, dir, format),
@@ -31,7 +35,11 @@ pub fn run(audit: &AuditArgs, source: &SourceArgs, action: LabAction) -> anyhow:
         }
         LabAction::Solution { task } => {
             let task = catalog::find(&task)?;
-            println!("# Reference solution of {}\n\n{}\n", task.id, task.explanation.trim_end());
+            println!(
+                "# Reference solution of {}\n\n{}\n",
+                task.id,
+                task.explanation.trim_end()
+            );
             for (path, bytes) in &task.solution {
                 println!("## {path}\n\n{}", String::from_utf8_lossy(bytes).trim_end());
                 println!();
@@ -60,7 +68,11 @@ pub fn run(audit: &AuditArgs, source: &SourceArgs, action: LabAction) -> anyhow:
                 seed: seed.unwrap_or_else(|| crate::time::unix_now() as u64),
             };
             let (attempt, new) = exam::start(&store, &dir, &options)?;
-            let verb = if new { "started" } else { "resumed (still open)" };
+            let verb = if new {
+                "started"
+            } else {
+                "resumed (still open)"
+            };
             println!(
                 "exam {} {verb}: {} tasks in {}, {} left (seed {})",
                 attempt.id,
@@ -69,7 +81,9 @@ pub fn run(audit: &AuditArgs, source: &SourceArgs, action: LabAction) -> anyhow:
                 clock(exam::seconds_left(&attempt)),
                 attempt.seed
             );
-            println!("`kaudit lab status` shows the time left; `kaudit lab exam --finish` grades it.");
+            println!(
+                "`kaudit lab status` shows the time left; `kaudit lab exam --finish` grades it."
+            );
             Ok(EXIT_OK)
         }
         LabAction::Status { format } => status(audit, format),
@@ -105,7 +119,10 @@ fn list(format: TextOrJson) -> anyhow::Result<u8> {
             t.rules.join(", ")
         );
     }
-    println!("\n{} tasks. `kaudit lab start TASK DIR` writes one.", tasks.len());
+    println!(
+        "\n{} tasks. `kaudit lab start TASK DIR` writes one.",
+        tasks.len()
+    );
     Ok(EXIT_OK)
 }
 
@@ -148,7 +165,11 @@ fn print_grade(grade: &Grade) {
             println!("      hint: {}", strip_controls(hint.trim_end()));
         }
     }
-    let verdict = if grade.passed { "passed" } else { "not passed yet" };
+    let verdict = if grade.passed {
+        "passed"
+    } else {
+        "not passed yet"
+    };
     println!("\n{}: {verdict}", grade.task);
 }
 
@@ -167,13 +188,21 @@ fn print_result(result: &ExamResult, format: TextOrJson) -> anyhow::Result<u8> {
         for (domain, (passed, drawn)) in &result.domains {
             println!("  {domain}: {passed}/{drawn}");
         }
-        let verdict = if result.passed { "PASSED" } else { "NOT PASSED" };
+        let verdict = if result.passed {
+            "PASSED"
+        } else {
+            "NOT PASSED"
+        };
         println!(
             "\nscore {}% (pass mark {}%): {verdict}",
             result.score, result.pass_mark
         );
     }
-    Ok(if result.passed { EXIT_OK } else { EXIT_FINDINGS })
+    Ok(if result.passed {
+        EXIT_OK
+    } else {
+        EXIT_FINDINGS
+    })
 }
 
 fn clock(seconds: i64) -> String {
@@ -209,7 +238,10 @@ fn status(audit: &AuditArgs, format: TextOrJson) -> anyhow::Result<u8> {
         let open = open.as_ref().map(|a| {
             serde_json::json!({"id": a.id, "seconds_left": exam::seconds_left(a), "folder": a.folder, "tasks": a.tasks})
         });
-        println!("{}", serde_json::to_string_pretty(&serde_json::json!({"open": open, "attempts": attempts}))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({"open": open, "attempts": attempts}))?
+        );
         return Ok(EXIT_OK);
     }
     match &open {

@@ -308,7 +308,9 @@ fn type_known(object: &RawObject, kind: Option<&str>) -> Result<Typed, TypingErr
             template_labels: template_meta.labels.unwrap_or_default(),
             template_annotations: template_meta.annotations.unwrap_or_default(),
             spec,
-            replicas: value.pointer("/spec/replicas").and_then(serde_json::Value::as_i64),
+            replicas: value
+                .pointer("/spec/replicas")
+                .and_then(serde_json::Value::as_i64),
             owner,
             container_ids,
             running_image_ids: running_image_ids(value),

@@ -27,7 +27,11 @@ pub fn read(path: &Path, name: &str) -> Result<BTreeMap<String, String>, String>
             serde_json::Value::Null => String::new(),
             serde_json::Value::String(s) => s,
             serde_json::Value::Bool(_) | serde_json::Value::Number(_) => value.to_string(),
-            _ => return Err(format!("{name}: {key} should be one value, not a list or a map")),
+            _ => {
+                return Err(format!(
+                    "{name}: {key} should be one value, not a list or a map"
+                ));
+            }
         };
         answers.insert(key, value);
     }
@@ -66,7 +70,11 @@ pub fn find_object(
                 continue;
             };
             let v = &doc.value;
-            let field = |p: &str| v.pointer(p).and_then(serde_json::Value::as_str).unwrap_or("");
+            let field = |p: &str| {
+                v.pointer(p)
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or("")
+            };
             if field("/kind") == kind
                 && field("/metadata/name") == name
                 && field("/metadata/namespace") == namespace

@@ -32,7 +32,9 @@ pub fn weight(domain: &str) -> u32 {
         .map_or(0, |(_, w)| *w)
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Deserialize, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Deserialize, serde::Serialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Difficulty {
     Easy,
@@ -125,9 +127,7 @@ pub fn tasks() -> Result<Vec<Task>, Error> {
         Some(dir) => from_disk(Path::new(&dir))?,
         None => embedded()?,
     };
-    tasks.sort_by(|a, b| {
-        (domain_rank(&a.domain), &a.id).cmp(&(domain_rank(&b.domain), &b.id))
-    });
+    tasks.sort_by(|a, b| (domain_rank(&a.domain), &a.id).cmp(&(domain_rank(&b.domain), &b.id)));
     Ok(tasks)
 }
 

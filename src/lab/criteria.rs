@@ -143,7 +143,10 @@ impl Criterion {
             Check::Answer(a) => {
                 known_rule(&a.rule)?;
                 if !ANSWER_FIELDS.contains(&a.field.as_str()) {
-                    return Err(format!("answer field {:?} is not one of {ANSWER_FIELDS:?}", a.field));
+                    return Err(format!(
+                        "answer field {:?} is not one of {ANSWER_FIELDS:?}",
+                        a.field
+                    ));
                 }
                 Ok(())
             }
@@ -151,11 +154,9 @@ impl Criterion {
                 "privileged" | "baseline" | "restricted" => Ok(()),
                 other => Err(format!("level {other:?}")),
             },
-            Check::AuditLevel(a) => {
-                crate::auditlog::policy::Level::parse(&a.level)
-                    .map(|_| ())
-                    .ok_or_else(|| format!("audit level {:?}", a.level))
-            }
+            Check::AuditLevel(a) => crate::auditlog::policy::Level::parse(&a.level)
+                .map(|_| ())
+                .ok_or_else(|| format!("audit level {:?}", a.level)),
             Check::Field(f) => {
                 if f.equals.is_none() == f.contains.is_none() {
                     return Err(format!("field {}: give one of equals or contains", f.path));
@@ -177,7 +178,9 @@ impl Criterion {
                 "namespace {} enforces {}{}",
                 e.namespace,
                 e.level,
-                e.version.as_deref().map_or(String::new(), |v| format!(" at {v}"))
+                e.version
+                    .as_deref()
+                    .map_or(String::new(), |v| format!(" at {v}"))
             ),
             Check::AuditLevel(a) => format!(
                 "the audit policy logs {} {} at {}",
@@ -188,7 +191,10 @@ impl Criterion {
             Check::Answer(a) => format!("{} names the {}", a.file, a.key),
             Check::Field(f) => format!("{} {}/{} sets {}", f.kind, f.namespace, f.name, f.path),
             Check::SignaturePolicy(s) => {
-                format!("images in {} must carry a signature by {}", s.namespace, s.key)
+                format!(
+                    "images in {} must carry a signature by {}",
+                    s.namespace, s.key
+                )
             }
         }
     }
@@ -258,9 +264,11 @@ pub fn is_about(finding: &Finding, c: &Clear) -> bool {
     c.kind.as_deref().is_none_or(|k| s.kind == k)
         && c.namespace.as_deref().is_none_or(|n| &*s.namespace == n)
         && c.name.as_deref().is_none_or(|n| &*s.name == n)
+        // Rules about the whole pod (the PSS ones) name no container: they are about every
+        // container, this one included.
         && c.container
             .as_deref()
-            .is_none_or(|n| s.container.as_deref() == Some(n))
+            .is_none_or(|n| s.container.as_deref().is_none_or(|got| got == n))
 }
 
 fn clear(c: &Clear, graded: &Graded<'_>) -> Outcome {
@@ -295,7 +303,10 @@ fn clear(c: &Clear, graded: &Graded<'_>) -> Outcome {
     if let Some(gap) = gap {
         return Outcome {
             passed: false,
-            reason: format!("{} was not evaluated ({}): {}", c.rule, gap.scope, gap.reason),
+            reason: format!(
+                "{} was not evaluated ({}): {}",
+                c.rule, gap.scope, gap.reason
+            ),
             evidence: None,
             hint,
         };

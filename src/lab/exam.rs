@@ -146,7 +146,11 @@ pub struct ExamOptions {
 
 /// Draws an exam, writes each task's scenario into `folder/<task>/` and records the attempt.
 /// An attempt still open is returned instead (it resumes), with `false`.
-pub fn start(store: &Store, folder: &Path, options: &ExamOptions) -> Result<(LabAttempt, bool), Error> {
+pub fn start(
+    store: &Store,
+    folder: &Path,
+    options: &ExamOptions,
+) -> Result<(LabAttempt, bool), Error> {
     if let Some(open) = store.open_lab_attempt()? {
         return Ok((open, false));
     }
@@ -158,7 +162,10 @@ pub fn start(store: &Store, folder: &Path, options: &ExamOptions) -> Result<(Lab
             files.insert(format!("{}/{rel}", task.id), bytes);
         }
     }
-    files.insert("EXAM.md".into(), exam_text(&tasks, options.minutes).into_bytes());
+    files.insert(
+        "EXAM.md".into(),
+        exam_text(&tasks, options.minutes).into_bytes(),
+    );
     workdir::write_files(folder, &files)?;
     let folder = std::fs::canonicalize(folder).unwrap_or_else(|_| folder.to_path_buf());
     let mut attempt = LabAttempt {
@@ -257,7 +264,15 @@ mod tests {
         let other: Vec<_> = draw(&tasks, 20, 43).into_iter().map(|t| t.id).collect();
         assert_ne!(again, other, "another seed, another exam");
         // A domain with fewer tasks than its seats gives them to the others.
-        let few: Vec<Task> = tasks.iter().filter(|t| !t.id.ends_with(['1', '2', '3', '4', '5', '6', '7', '8', '9']) || t.domain != DOMAINS[3].0).cloned().collect();
+        let few: Vec<Task> = tasks
+            .iter()
+            .filter(|t| {
+                !t.id
+                    .ends_with(['1', '2', '3', '4', '5', '6', '7', '8', '9'])
+                    || t.domain != DOMAINS[3].0
+            })
+            .cloned()
+            .collect();
         let exam = draw(&few, 20, 1);
         assert_eq!(exam.len(), 20);
         assert_eq!(exam.iter().filter(|t| t.domain == DOMAINS[3].0).count(), 1);

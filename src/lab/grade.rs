@@ -7,7 +7,7 @@ use super::catalog::Task;
 use super::workdir::{self, AUDIT_LOG, AUDIT_POLICY, MANIFESTS, TempFolder};
 use crate::auditlog::policy::AuditPolicy;
 use crate::engine::Report;
-use crate::findings::{Finding, FindingId};
+use crate::findings::Finding;
 use crate::inventory::Inventory;
 use crate::session::{Session, SessionOptions};
 use crate::severity::Severity;
@@ -188,10 +188,7 @@ fn reads(report: &Report, folder: &Path) -> Option<CriterionResult> {
         .input_errors
         .iter()
         .take(5)
-        .map(|e| {
-            e.to_string()
-                .replace(&format!("{}/", folder.display()), "")
-        })
+        .map(|e| e.to_string().replace(&format!("{}/", folder.display()), ""))
         .collect();
     let more = report.input_errors.len().saturating_sub(shown.len());
     Some(CriterionResult {
@@ -200,7 +197,11 @@ fn reads(report: &Report, folder: &Path) -> Option<CriterionResult> {
         reason: format!(
             "{}{}",
             shown.join("; "),
-            if more > 0 { format!(" (and {more} more)") } else { String::new() }
+            if more > 0 {
+                format!(" (and {more} more)")
+            } else {
+                String::new()
+            }
         ),
         evidence: Some(first.file.replace(&format!("{}/", folder.display()), "")),
         hint: Some("fix the file named; the objects that read were graded".into()),
@@ -209,8 +210,24 @@ fn reads(report: &Report, folder: &Path) -> Option<CriterionResult> {
 
 /// The untouched scenario's audit: what "nothing new" and "still does its job" compare with.
 pub struct Baseline {
-    pub findings: BTreeMap<FindingId, Severity>,
+    /// By [`finding_key`].
+    pub findings: BTreeMap<String, Severity>,
     pub inventory: Inventory,
+}
+
+/// A finding's rule and subject with the folder's path taken out: the audit policy's findings
+/// are named after its file, which lives in another folder for the baseline.
+fn finding_key(f: &Finding, folder: &Path) -> String {
+    let prefix = format!("{}/", folder.display());
+    let s = &f.subject;
+    format!(
+        "{}|{}|{}|{}|{}",
+        f.rule_id,
+        s.kind,
+        s.namespace,
+        s.name.replace(&prefix, ""),
+        s.container.as_deref().unwrap_or("")
+    )
 }
 
 /// Audits the untouched scenario, written to a private temporary folder.
@@ -224,7 +241,7 @@ pub fn baseline(task: &Task) -> Result<Baseline, Error> {
         .report
         .findings
         .iter()
-        .map(|f| (f.id, f.severity))
+        .map(|f| (finding_key(f, &temp.0), f.severity))
         .collect();
     let inventory = std::sync::Arc::unwrap_or_clone(session.inventory);
     Ok(Baseline {
@@ -251,7 +268,12 @@ fn nothing_new(baseline: &Baseline, graded: &Graded<'_>) -> Outcome {
         .filter(|f| f.subject.event.is_none())
         .filter(|f| f.severity >= NEW_FINDING_SEVERITY)
         .filter(|f| f.subject.namespace.is_empty() || namespaces.contains(&&*f.subject.namespace))
-        .filter(|f| baseline.findings.get(&f.id).is_none_or(|s| *s < f.severity))
+        .filter(|f| {
+            baseline
+                .findings
+                .get(&finding_key(f, graded.folder))
+                .is_none_or(|s| *s < f.severity)
+        })
         .collect();
     match new.first() {
         None => Outcome {

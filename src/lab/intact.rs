@@ -55,7 +55,12 @@ pub fn judge(task: &Task, scenario: &Inventory, graded: &Inventory) -> Outcome {
 }
 
 fn compare(task: &Task, before: &Workload, after: &Workload, problems: &mut Vec<String>) {
-    let name = format!("{} {}/{}", before.kind.as_str(), before.namespace, before.name);
+    let name = format!(
+        "{} {}/{}",
+        before.kind.as_str(),
+        before.namespace,
+        before.name
+    );
     if before.replicas.unwrap_or(1) != after.replicas.unwrap_or(1) {
         problems.push(format!(
             "{name} runs {} replicas instead of {}",
@@ -69,7 +74,10 @@ fn compare(task: &Task, before: &Workload, after: &Workload, problems: &mut Vec<
             problems.push(format!("{name} lost its container {}", old.name));
             continue;
         };
-        let (was, is) = (old.image.as_deref().unwrap_or(""), new.image.as_deref().unwrap_or(""));
+        let (was, is) = (
+            old.image.as_deref().unwrap_or(""),
+            new.image.as_deref().unwrap_or(""),
+        );
         if !same_image(task.options.same_image, was, is) {
             problems.push(format!(
                 "{name} container {} runs {is} instead of {was}",

@@ -29,7 +29,11 @@ impl Path {
                 };
                 steps.push(match selector.split_once('=') {
                     None if selector.is_empty() => Step::Each,
-                    None => return Err(format!("path {text:?}: [{selector}] is neither [] nor [key=value]")),
+                    None => {
+                        return Err(format!(
+                            "path {text:?}: [{selector}] is neither [] nor [key=value]"
+                        ));
+                    }
                     Some((k, v)) => Step::Where(k.to_string(), v.to_string()),
                 });
                 rest = after.to_string();
@@ -74,7 +78,11 @@ impl Path {
 fn scalar_eq(got: &Value, want: &str) -> bool {
     match got {
         Value::String(s) => s == want,
-        Value::Bool(_) | Value::Number(_) => got.to_string() == want,
+        Value::Bool(b) => want.parse::<bool>().ok() == Some(*b),
+        Value::Number(n) => want
+            .parse::<f64>()
+            .ok()
+            .is_some_and(|w| n.as_f64() == Some(w)),
         _ => false,
     }
 }

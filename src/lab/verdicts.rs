@@ -48,7 +48,11 @@ pub fn enforces(e: &Enforces, graded: &Graded<'_>) -> Outcome {
     let Some(ns) = graded.inventory.namespaces.get(&e.namespace) else {
         return fail(format!("namespace {} is not there", e.namespace), hint);
     };
-    let label = |suffix: &str| ns.labels.get(&format!("{LABEL}{suffix}")).map(String::as_str);
+    let label = |suffix: &str| {
+        ns.labels
+            .get(&format!("{LABEL}{suffix}"))
+            .map(String::as_str)
+    };
     if label("enforce") != Some(e.level.as_str()) {
         return fail(
             format!(
@@ -99,7 +103,9 @@ pub fn enforces(e: &Enforces, graded: &Graded<'_>) -> Outcome {
         "namespace {} enforces {}{} and every workload in it passes",
         e.namespace,
         e.level,
-        e.version.as_deref().map_or(String::new(), |v| format!(" at {v}"))
+        e.version
+            .as_deref()
+            .map_or(String::new(), |v| format!(" at {v}"))
     ))
 }
 
@@ -137,9 +143,9 @@ pub fn audit_level(a: &AuditLevel, graded: &Graded<'_>) -> Outcome {
     };
     let decision = policy.decide(&request);
     let wanted = Level::parse(&a.level).unwrap_or(Level::None);
-    let by = decision
-        .rule
-        .map_or("no rule matches".to_string(), |i| format!("rule {} matches first", i + 1));
+    let by = decision.rule.map_or("no rule matches".to_string(), |i| {
+        format!("rule {} matches first", i + 1)
+    });
     let what = format!("{} {}", a.verb, resource_label(a));
     if decision.level == wanted {
         pass(format!("{what} is logged at {} ({by})", wanted.as_str()))
@@ -187,7 +193,10 @@ pub fn answer(a: &Answer, graded: &Graded<'_>) -> Outcome {
         .collect();
     if candidates.is_empty() {
         return fail(
-            format!("the audit log shows no {} event to answer from (was it edited?)", a.rule),
+            format!(
+                "the audit log shows no {} event to answer from (was it edited?)",
+                a.rule
+            ),
             hint,
         );
     }
@@ -197,7 +206,10 @@ pub fn answer(a: &Answer, graded: &Graded<'_>) -> Outcome {
     if right {
         pass(format!("{} is right", a.key))
     } else {
-        fail(format!("{} {given:?} is not what the audit log shows", a.key), hint)
+        fail(
+            format!("{} {given:?} is not what the audit log shows", a.key),
+            hint,
+        )
     }
 }
 
@@ -245,14 +257,25 @@ pub fn field(f: &Field, graded: &Graded<'_>) -> Outcome {
             .any(|v| *v == want || v.as_array().is_some_and(|a| a.contains(want))),
         (None, None) => !found.is_empty(),
     };
-    let want = f.equals.as_ref().or(f.contains.as_ref()).map_or(String::new(), |v| v.to_string());
+    let want = f
+        .equals
+        .as_ref()
+        .or(f.contains.as_ref())
+        .map_or(String::new(), |v| v.to_string());
     if ok {
-        pass(format!("{} {}/{} sets {} to {want}", f.kind, f.namespace, f.name, f.path))
+        pass(format!(
+            "{} {}/{} sets {} to {want}",
+            f.kind, f.namespace, f.name, f.path
+        ))
     } else {
         let got = if found.is_empty() {
             "nothing".to_string()
         } else {
-            found.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(", ")
+            found
+                .iter()
+                .map(|v| v.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
         };
         fail(format!("{} is {got}, not {want}", f.path), &hint)
     }
@@ -302,8 +325,17 @@ pub fn signature_policy(s: &SignaturePolicy, graded: &Graded<'_>) -> Outcome {
         .map(|n| n.labels.clone())
         .unwrap_or_default();
     let mut images = 0;
-    for workload in graded.inventory.workloads.iter().filter(|w| *w.namespace == *s.namespace) {
-        for image in workload.container_ids.iter().filter_map(|c| c.image.as_deref()) {
+    for workload in graded
+        .inventory
+        .workloads
+        .iter()
+        .filter(|w| *w.namespace == *s.namespace)
+    {
+        for image in workload
+            .container_ids
+            .iter()
+            .filter_map(|c| c.image.as_deref())
+        {
             images += 1;
             let coverage = admission::coverage(&admission, &s.namespace, &labels, image);
             let trusting = coverage
@@ -320,7 +352,12 @@ pub fn signature_policy(s: &SignaturePolicy, graded: &Graded<'_>) -> Outcome {
                 if c.fails_open {
                     format!("{} trusts {} but fails open", c.policy, s.key)
                 } else {
-                    format!("{} trusts {} but only {}s", c.policy, s.key, action_word(c.action))
+                    format!(
+                        "{} trusts {} but only {}s",
+                        c.policy,
+                        s.key,
+                        action_word(c.action)
+                    )
                 }
             } else if let Some(c) = coverage.covering.first() {
                 format!("{} checks {image} but does not trust {}", c.policy, s.key)

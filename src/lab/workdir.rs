@@ -95,7 +95,9 @@ fn inside(dir: &Path, rel: &str) -> Result<PathBuf, Error> {
     let mut path = dir.to_path_buf();
     for part in rel.split('/') {
         if part.is_empty() || part == "." || part == ".." || part.contains('\\') {
-            return Err(Error::Folder(format!("{rel:?} is not a path inside the folder")));
+            return Err(Error::Folder(format!(
+                "{rel:?} is not a path inside the folder"
+            )));
         }
         path.push(part);
     }
@@ -133,8 +135,7 @@ pub fn marker(dir: &Path) -> Result<Marker, Error> {
             dir.display()
         ))
     })?;
-    serde_json::from_slice(&bytes)
-        .map_err(|e| Error::Folder(format!("{}: {e}", path.display())))
+    serde_json::from_slice(&bytes).map_err(|e| Error::Folder(format!("{}: {e}", path.display())))
 }
 
 /// The scenario's files as the student gets them: the task's files, its text, and the

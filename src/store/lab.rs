@@ -89,9 +89,8 @@ impl Store {
         let rows = statement
             .query_map([], attempt)
             .map_err(|e| self.sql(e))?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| self.sql(e));
-        rows
+            .collect::<Result<Vec<_>, _>>();
+        rows.map_err(|e| self.sql(e))
     }
 }
 
