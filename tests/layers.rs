@@ -17,7 +17,7 @@ const ENGINE: &[&str] = &[
     "engine",
 ];
 const NOT_FOR_ENGINE: &[&str] = &["sources", "report", "session", "tui", "cli"];
-const NO_UI: &[&str] = &["sources", "auditlog", "report", "session"];
+const NO_UI: &[&str] = &["sources", "auditlog", "report", "session", "lab"];
 const UI: &[&str] = &["tui", "cli"];
 
 /// The top-level modules a piece of Rust names through `crate::`, including inside

@@ -1,7 +1,8 @@
 //! `kaudit lab`: CKS practice tasks, their grading and practice exams.
 
 use super::history::required_path;
-use super::{AuditArgs, EXIT_FINDINGS, EXIT_OK, LabAction, SourceArgs, TextOrJson};
+use super::lab_args::LabAction;
+use super::{AuditArgs, EXIT_FINDINGS, EXIT_OK, SourceArgs, TextOrJson};
 use crate::lab::exam::{self, ExamOptions, ExamResult};
 use crate::lab::{self, Grade, Target, catalog};
 use crate::sanitize::strip_controls;

@@ -12,6 +12,7 @@ mod db;
 mod history;
 mod image;
 mod lab;
+mod lab_args;
 mod pss;
 mod rules;
 mod scan;
