@@ -301,24 +301,45 @@ fn an_answer_file_with_garbage_fails_with_its_line_and_a_wrong_answer_is_named()
     let task = catalog::find("audit-who-exec").unwrap();
     let dir = tempfile::tempdir().unwrap();
     let mut files = task.scenario.clone();
-    files.insert("answer.yaml".into(), b"user: [\"unclosed\n\x1b]0;pwned\x07".to_vec());
+    files.insert(
+        "answer.yaml".into(),
+        b"user: [\"unclosed\n\x1b]0;pwned\x07".to_vec(),
+    );
     workdir::write_files(dir.path(), &files).unwrap();
     let grade = lab::check(Some(&task.id), dir.path(), &Target::Folder).unwrap();
-    let user = grade.criteria.iter().find(|c| c.name == "the user is right").unwrap();
-    assert!(!user.passed && user.reason.contains("answer.yaml:"), "{user:?}");
+    let user = grade
+        .criteria
+        .iter()
+        .find(|c| c.name == "the user is right")
+        .unwrap();
+    assert!(
+        !user.passed && user.reason.contains("answer.yaml:"),
+        "{user:?}"
+    );
 
     // Right answers but one: only that one fails, saying what was given.
     let solved = task.solved();
     let right = String::from_utf8(solved["answer.yaml"].clone()).unwrap();
     let wrong_pod: String = right
         .lines()
-        .map(|l| if l.starts_with("pod:") { "pod: treasury-api-0".to_string() } else { l.to_string() })
+        .map(|l| {
+            if l.starts_with("pod:") {
+                "pod: treasury-api-0".to_string()
+            } else {
+                l.to_string()
+            }
+        })
         .collect::<Vec<_>>()
         .join("\n");
     files.insert("answer.yaml".into(), wrong_pod.into_bytes());
     let dir = tempfile::tempdir().unwrap();
     workdir::write_files(dir.path(), &files).unwrap();
     let grade = lab::check(Some(&task.id), dir.path(), &Target::Folder).unwrap();
-    let failed: Vec<_> = grade.criteria.iter().filter(|c| !c.passed).map(|c| c.name.as_str()).collect();
+    let failed: Vec<_> = grade
+        .criteria
+        .iter()
+        .filter(|c| !c.passed)
+        .map(|c| c.name.as_str())
+        .collect();
     assert_eq!(failed, ["the pod is right"], "{:#?}", grade.criteria);
 }

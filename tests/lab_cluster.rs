@@ -57,10 +57,21 @@ fn a_task_is_graded_on_the_live_cluster_read_only() {
     let home = tempfile::tempdir().unwrap();
     let work = home.path().join("work");
     let work_s = work.to_str().unwrap();
-    let out = kaudit(home.path(), &["lab", "start", "default-deny", work_s, "--for-cluster"]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = kaudit(
+        home.path(),
+        &["lab", "start", "default-deny", work_s, "--for-cluster"],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = std::fs::read_to_string(work.join("TASK.md")).unwrap();
-    assert!(text.contains("kubectl apply") && text.contains("--context"), "{text}");
+    assert!(
+        text.contains("kubectl apply") && text.contains("--context"),
+        "{text}"
+    );
 
     // The student applied the scenario: the cluster holds it, and the task fails there.
     let server = TestApiServer::start(Options::default());
@@ -70,11 +81,27 @@ fn a_task_is_graded_on_the_live_cluster_read_only() {
     let check = |home: &Path| {
         kaudit(
             home,
-            &["lab", "check", "default-deny", work_s, "--kubeconfig", kc_s, "--context", "practice", "--format", "json"],
+            &[
+                "lab",
+                "check",
+                "default-deny",
+                work_s,
+                "--kubeconfig",
+                kc_s,
+                "--context",
+                "practice",
+                "--format",
+                "json",
+            ],
         )
     };
     let out = check(home.path());
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let grade: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(grade["passed"], false);
 
@@ -83,7 +110,13 @@ fn a_task_is_graded_on_the_live_cluster_read_only() {
     let out = check(home.path());
     let grade: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(out.status.code(), Some(0), "{grade:#}");
-    assert!(grade["criteria"].as_array().unwrap().iter().all(|c| c["passed"] == true));
+    assert!(
+        grade["criteria"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["passed"] == true)
+    );
     // Read-only: nothing but reads (and self reviews) reached the server.
     assert!(
         server

@@ -163,7 +163,9 @@ fn print_grade(grade: &Grade) {
             println!("      at {}", strip_controls(evidence));
         }
         if let Some(hint) = &c.hint {
-            println!("      hint: {}", strip_controls(hint.trim_end()));
+            let lines: Vec<_> = hint.trim_end().lines().map(strip_controls).collect();
+            let hint = lines.join("\n            ");
+            println!("      hint: {hint}");
         }
     }
     let verdict = if grade.passed {

@@ -63,4 +63,3 @@ pub enum LabAction {
         format: TextOrJson,
     },
 }
-

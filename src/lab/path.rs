@@ -17,7 +17,7 @@ pub struct Path(Vec<Step>);
 impl Path {
     pub fn parse(text: &str) -> Result<Path, String> {
         let mut steps = Vec::new();
-        for part in text.split('.') {
+        for part in segments(text) {
             let (key, rest) = part.find('[').map_or((part, ""), |i| part.split_at(i));
             if !key.is_empty() {
                 steps.push(Step::Key(key.to_string()));
@@ -27,6 +27,11 @@ impl Path {
                 let Some((selector, after)) = inner.split_once(']') else {
                     return Err(format!("path {text:?}: unclosed ["));
                 };
+                if let Some(key) = selector.strip_prefix('"').and_then(|k| k.strip_suffix('"')) {
+                    steps.push(Step::Key(key.to_string()));
+                    rest = after.to_string();
+                    continue;
+                }
                 steps.push(match selector.split_once('=') {
                     None if selector.is_empty() => Step::Each,
                     None => {
@@ -74,6 +79,26 @@ impl Path {
     }
 }
 
+/// The path's `.`-separated segments; a `.` inside `[...]` (`["a.b/c"]`, `[name=x.y]`)
+/// belongs to its segment.
+fn segments(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let (mut depth, mut start) = (0usize, 0);
+    for (i, c) in text.char_indices() {
+        match c {
+            '[' => depth += 1,
+            ']' => depth = depth.saturating_sub(1),
+            '.' if depth == 0 => {
+                out.push(&text[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(&text[start..]);
+    out
+}
+
 /// A scalar as text equals `want` (`true`, `443`, `web`).
 fn scalar_eq(got: &Value, want: &str) -> bool {
     match got {
@@ -105,6 +130,14 @@ mod tests {
         let ingress = json!({"spec": {"tls": [{"hosts": ["a", "b"]}]}});
         let hosts = Path::parse("spec.tls[].hosts[]").unwrap();
         assert_eq!(hosts.select(&ingress).len(), 2);
+        let ns = json!({"metadata": {"labels": {"pod-security.kubernetes.io/warn": "restricted"}},
+            "spec": {"securityContext": {"sysctls": [{"name": "net.ipv4.ip_local_port_range", "value": "1 2"}]}}});
+        let warn = Path::parse(r#"metadata.labels["pod-security.kubernetes.io/warn"]"#).unwrap();
+        assert_eq!(warn.select(&ns), vec![&json!("restricted")]);
+        let sysctl =
+            Path::parse("spec.securityContext.sysctls[name=net.ipv4.ip_local_port_range].value")
+                .unwrap();
+        assert_eq!(sysctl.select(&ns), vec![&json!("1 2")]);
         assert!(Path::parse("spec.tls[").is_err());
         assert!(Path::parse("spec..x").is_err());
         assert!(Path::parse("a[x]").is_err());

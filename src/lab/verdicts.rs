@@ -312,6 +312,9 @@ fn object(f: &Field, graded: &Graded<'_>) -> Result<serde_json::Value, String> {
             .iter()
             .find(|r| format!("{:?}", r.kind) == f.kind && same(&r.namespace, &r.name))
             .map(|r| serde_json::json!({"rules": r.rules})),
+        "Namespace" => inventory.namespaces.get(&f.name).map(
+            |n| serde_json::json!({"metadata": {"labels": n.labels, "annotations": n.annotations}}),
+        ),
         "ServiceAccount" => inventory
             .service_accounts
             .iter()
@@ -321,7 +324,7 @@ fn object(f: &Field, graded: &Graded<'_>) -> Result<serde_json::Value, String> {
     };
     from_audit.ok_or_else(|| {
         format!(
-            "{} {}/{} is not in what kaudit read from the cluster (it reads NetworkPolicies, Roles, ServiceAccounts and workloads; grade other kinds on the work folder)",
+            "{} {}/{} is not in what kaudit read from the cluster (it reads Namespaces, NetworkPolicies, Roles, ServiceAccounts and workloads; grade other kinds on the work folder)",
             f.kind, f.namespace, f.name
         )
     })
