@@ -175,6 +175,14 @@ pub fn perform(app: &App, effect: Effect, options: &Options, jobs: &Jobs) -> Opt
                 rows: super::model::pss_rows(&shared, version),
             })
         }
+        Effect::LabStart { task, folder } => {
+            let t = app.lab.tasks.get(task)?.clone();
+            jobs.start(JobKind::Lab, move || super::lab::start(task, t, folder))
+        }
+        Effect::LabCheck { task, folder } => {
+            let t = app.lab.tasks.get(task)?.clone();
+            jobs.start(JobKind::Lab, move || super::lab::check(task, t, folder))
+        }
     }
 }
 

@@ -1,5 +1,6 @@
 //! Filter as you type: every space-separated term must appear in a row's text, in order of
-//! its letters (fuzzy subsequence), ignoring case. Rows carry a lower-cased haystack so a
+//! its letters (fuzzy subsequence), ignoring case; `a|b` is a term that either may satisfy
+//! (`pss002|pss014` lists both rules' findings). Rows carry a lower-cased haystack so a
 //! keystroke over 100,000 rows stays within a frame.
 
 /// Lower-cases ASCII (non-ASCII is kept as is).
@@ -21,12 +22,26 @@ pub fn push_haystack(out: &mut String, parts: &[&str]) -> std::ops::Range<usize>
     start..out.len()
 }
 
-/// The query's terms, lower-cased.
-pub fn terms(query: &str) -> Vec<Vec<u8>> {
+/// One term of a query: its alternatives, lower-cased.
+pub type Term = Vec<Vec<u8>>;
+
+/// The query's terms.
+pub fn terms(query: &str) -> Vec<Term> {
     query
         .split_whitespace()
-        .map(|t| t.to_ascii_lowercase().into_bytes())
+        .map(|t| {
+            t.split('|')
+                .filter(|a| !a.is_empty())
+                .map(|a| a.to_ascii_lowercase().into_bytes())
+                .collect()
+        })
         .collect()
+}
+
+/// Whether adding letters to the query can make it match more rows: only alternatives can
+/// (`pss002|` grows into `pss002|pss014`), so a query without them only ever narrows.
+pub fn widens(query: &str) -> bool {
+    query.contains('|')
 }
 
 fn subsequence(needle: &[u8], hay: &[u8]) -> bool {
@@ -36,8 +51,10 @@ fn subsequence(needle: &[u8], hay: &[u8]) -> bool {
 
 /// Every term must match inside one word of the row (as a subsequence of its letters), so
 /// `pss2` finds PSS002 but letters scattered over a whole row do not count.
-pub fn matches(terms: &[Vec<u8>], hay: &str) -> bool {
-    terms.iter().all(|t| in_one_word(t, hay.as_bytes()))
+pub fn matches(terms: &[Term], hay: &str) -> bool {
+    terms.iter().all(|alternatives| {
+        alternatives.is_empty() || alternatives.iter().any(|t| in_one_word(t, hay.as_bytes()))
+    })
 }
 
 /// Whether `term` is a subsequence of one space-separated word of `hay`. Only words holding
@@ -83,6 +100,10 @@ mod tests {
         assert!(matches(&terms("SHOP"), &h));
         assert!(!matches(&terms("payments"), &h));
         assert!(matches(&terms(""), &h));
+        assert!(matches(&terms("pss014|pss002"), &h));
+        assert!(matches(&terms("pss014|pss002 web"), &h));
+        assert!(!matches(&terms("pss014|pod005"), &h));
+        assert!(matches(&terms("|"), &h), "a bare bar filters nothing out");
     }
 
     #[test]

@@ -26,16 +26,19 @@ pub enum JobKind {
     /// images' signatures, their vulnerabilities): each such result comes once, so none
     /// may be dropped for a newer request.
     Facts,
+    /// Writing a practice task's scenario, or grading its work folder.
+    Lab,
 }
 
 impl JobKind {
-    const ALL: [JobKind; 6] = [
+    const ALL: [JobKind; 7] = [
         JobKind::Rejudge,
         JobKind::Triage,
         JobKind::Export,
         JobKind::Yaml,
         JobKind::Pss,
         JobKind::Facts,
+        JobKind::Lab,
     ];
 
     /// A newer request makes a waiting one pointless.

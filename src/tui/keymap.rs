@@ -35,6 +35,16 @@ pub enum Action {
     SortVulnerabilities,
     /// The image page: only vulnerabilities with a fix, or all.
     FixableOnly,
+    /// The lab: write the task's scenario into its work folder.
+    LabStart,
+    /// The lab: grade the task's work folder.
+    LabCheck,
+    /// The lab: show or hide the task's hint.
+    LabHint,
+    /// The lab: the findings of the task's rules in the audit on screen.
+    LabFindings,
+    /// The lab: the rules the task exercises.
+    LabRules,
     Reload,
     Quit,
 }
@@ -54,6 +64,8 @@ pub enum Scope {
     Pss,
     /// An image's page.
     Image,
+    /// The lab's task table and a task's page.
+    Lab,
 }
 
 pub struct Binding {
@@ -96,7 +108,7 @@ use Action as A;
 use KeyCode::{
     BackTab, Char, Down, End, Enter, Esc, Home, PageDown as PgDn, PageUp as PgUp, Tab, Up,
 };
-use Scope::{Detail, Findings, Global, Image, Pss, Table};
+use Scope::{Detail, Findings, Global, Image, Lab, Pss, Table};
 
 pub static KEYMAP: &[Binding] = &[
     b(
@@ -262,12 +274,57 @@ pub static KEYMAP: &[Binding] = &[
         "workloads",
     ),
     b(
+        Char('s'),
+        NONE,
+        "s",
+        Lab,
+        A::LabStart,
+        "start the task: write its scenario into its work folder",
+        "start",
+    ),
+    b(
+        Char('c'),
+        NONE,
+        "c",
+        Lab,
+        A::LabCheck,
+        "check the task's work folder (in the background)",
+        "check",
+    ),
+    b(
+        Char('h'),
+        NONE,
+        "h",
+        Lab,
+        A::LabHint,
+        "show / hide the task's hint",
+        "hint",
+    ),
+    b(
+        Char('f'),
+        NONE,
+        "f",
+        Lab,
+        A::LabFindings,
+        "the findings of the task's rules in this audit",
+        "findings",
+    ),
+    b(
+        Char('r'),
+        NONE,
+        "r",
+        Lab,
+        A::LabRules,
+        "the rules the task exercises",
+        "rules",
+    ),
+    b(
         Char(':'),
         NONE,
         ":",
         Global,
         A::Command,
-        "command: :images :pss :findings :audit :sig :rules :ns :ctx :q",
+        "command: :images :pss :findings :audit :sig :rules :lab :ns :ctx :q",
         "cmd",
     ),
     b(
@@ -392,6 +449,7 @@ pub fn markdown() -> String {
             Scope::Detail => "finding detail",
             Scope::Pss => "pod security",
             Scope::Image => "image",
+            Scope::Lab => "lab",
         };
         if done.contains(&(scope, bd.help)) {
             continue;

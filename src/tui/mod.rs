@@ -3,6 +3,7 @@ pub mod effects;
 pub mod filter;
 pub mod jobs;
 pub mod keymap;
+pub mod lab;
 pub mod model;
 pub mod run;
 pub mod svg;

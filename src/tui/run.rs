@@ -57,6 +57,9 @@ pub fn run(
         .map_err(|e| e.to_string())?;
     tracing::info!("first frame after {} ms", started.elapsed().as_millis());
 
+    app.lab = super::lab::load(options.store.as_deref());
+    app.now_unix = crate::time::unix_now();
+    app.refresh(super::app::PaneId::Lab);
     let (tx, rx) = mpsc::channel();
     let jobs = Jobs::new(Some(tx.clone()));
     super::terminal::spawn_input(tx.clone());
@@ -361,6 +364,7 @@ pub fn event_loop<B: Backend>(
             last_tick = Instant::now();
             events.push(Event::Tick {
                 data_age_secs: loaded_at.map_or(0, |t| t.elapsed().as_secs()),
+                now_unix: crate::time::unix_now(),
             });
         }
         for mut event in events {

@@ -104,6 +104,38 @@ fn chunks(text: &str, room: usize) -> Vec<String> {
     out
 }
 
+/// Paragraphs written hard-wrapped (a task's text) as one line each, so the terminal wraps
+/// them to its own width: a line joins the one before unless either is blank, it starts a
+/// list item, or it follows a list item without the indent that continues one.
+pub fn reflow(text: &str) -> Vec<String> {
+    let item = |l: &str| {
+        let l = l.trim_start();
+        l.starts_with("- ")
+            || l.starts_with("* ")
+            || l.split_once(". ")
+                .is_some_and(|(n, _)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    };
+    let mut out: Vec<String> = Vec::new();
+    let mut in_item = false;
+    for line in text.lines() {
+        let joins = !line.trim().is_empty()
+            && !item(line)
+            && (!in_item || line.starts_with(' '))
+            && out.last().is_some_and(|p| !p.trim().is_empty());
+        match out.last_mut() {
+            Some(prev) if joins => {
+                prev.push(' ');
+                prev.push_str(line.trim());
+            }
+            _ => {
+                in_item = item(line);
+                out.push(line.trim_end().to_string());
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -132,5 +164,22 @@ mod tests {
             ]
         );
         assert_eq!(texts(&wrap(&[TextLine::blank()], 10)), [""]);
+    }
+
+    #[test]
+    fn hard_wrapped_paragraphs_reflow_and_lists_stay_lists() {
+        let text = "Context: one\ntwo.\n\nTask: do\nthis:\n- a,\n  still a\n- b\n2. c\nDone.\n";
+        assert_eq!(
+            reflow(text),
+            [
+                "Context: one two.",
+                "",
+                "Task: do this:",
+                "- a, still a",
+                "- b",
+                "2. c",
+                "Done."
+            ]
+        );
     }
 }

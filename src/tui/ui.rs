@@ -137,6 +137,14 @@ fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
             t.highlight,
         ));
     }
+    if let Some(exam) = &app.lab.exam {
+        let left = exam.deadline - app.now_unix;
+        spans.push(Span::styled(" | exam ", t.dim));
+        spans.push(Span::styled(
+            exam.left(app.now_unix),
+            if left <= 300 { t.bad } else { t.highlight },
+        ));
+    }
     if app.changes > 0 {
         spans.push(Span::styled(" | ", t.dim));
         spans.push(Span::styled(
@@ -244,6 +252,7 @@ fn draw_tabs(frame: &mut Frame, app: &App, area: Rect) {
         View::Detail(_) => View::Findings,
         View::Rule(_) => View::Rules,
         View::Image(_) => View::Images,
+        View::LabTask(_) => View::Lab,
         v => v,
     };
     let mut spans = vec![Span::raw(" ")];
@@ -316,7 +325,8 @@ fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
             None => Line::styled("a triage decision, kept in the audit history", t.dim),
         },
         Input::None => match &app.status {
-            Some(s) => Line::styled(s.clone(), t.key),
+            // Statuses quote paths and messages from files: never a terminal control.
+            Some(s) => Line::styled(crate::sanitize::strip_controls(s).into_owned(), t.key),
             None => Line::styled(breadcrumb(app), t.dim),
         },
     };

@@ -107,6 +107,11 @@ impl App {
                     version: self.pss_version,
                 });
             }
+            Action::LabStart => return self.lab_start(),
+            Action::LabCheck => return self.lab_check(),
+            Action::LabHint => self.lab_hint(),
+            Action::LabFindings => self.lab_links(true),
+            Action::LabRules => self.lab_links(false),
             Action::Reload => return self.reload(None),
             Action::Quit => {
                 self.quit = true;
@@ -203,6 +208,12 @@ impl App {
                 self.workloads.selected = 0;
                 self.pss_workloads = true;
                 self.refresh(PaneId::Workloads);
+                None
+            }
+            PaneId::Lab => {
+                let task = self.current_task()?;
+                self.lab.page_scroll = 0;
+                self.go(View::LabTask(task));
                 None
             }
             PaneId::Workloads => {

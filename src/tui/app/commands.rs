@@ -61,6 +61,7 @@ impl App {
             "audit" => Some(View::Audit),
             "sig" | "signatures" => Some(View::Signatures),
             "rules" => Some(View::Rules),
+            "lab" => Some(View::Lab),
             "dashboard" | "home" => Some(View::Dashboard),
             "q" | "quit" | "q!" => {
                 self.quit = true;
@@ -90,7 +91,7 @@ impl App {
             "" => None,
             other => {
                 self.status = Some(format!(
-                    "unknown command :{other} (try :images :pss :findings :audit :sig :rules :ns :q)"
+                    "unknown command :{other} (try :images :pss :findings :audit :sig :rules :lab :ns :q)"
                 ));
                 None
             }

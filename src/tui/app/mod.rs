@@ -14,6 +14,8 @@ mod actions;
 mod background;
 mod commands;
 mod decide;
+mod events;
+mod lab;
 mod overlays;
 mod panes;
 mod vulns;
@@ -22,6 +24,8 @@ pub use vulns::{VulnSort, VulnTable};
 
 pub use commands::next_version;
 pub use decide::{DecisionForm, Field as DecisionField};
+pub use events::{Effect, Event};
+pub use lab::{ExamClock, Lab, TaskState};
 pub use panes::{Narrowing, Pane, PaneId, max_scroll, table_height, text_area};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,6 +43,10 @@ pub enum View {
     Rule(usize),
     /// An image and its known vulnerabilities, by index in the images table's model.
     Image(usize),
+    /// CKS practice tasks (`:lab`).
+    Lab,
+    /// A practice task's page, by index in the lab's catalog.
+    LabTask(usize),
 }
 
 /// Tab order.
@@ -65,6 +73,8 @@ impl View {
             View::Detail(_) => "Finding",
             View::Rule(_) => "Rule",
             View::Image(_) => "Image",
+            View::Lab => "Lab",
+            View::LabTask(_) => "Task",
         }
     }
 
@@ -79,6 +89,8 @@ impl View {
             View::Audit | View::Signatures => &[Scope::Table, Scope::Global],
             View::Image(_) => &[Scope::Image, Scope::Global],
             View::Rule(_) => &[Scope::Global],
+            View::Lab => &[Scope::Lab, Scope::Table, Scope::Global],
+            View::LabTask(_) => &[Scope::Lab, Scope::Global],
         }
     }
 }
@@ -91,6 +103,7 @@ pub const COMMANDS: &[&str] = &[
     "audit",
     "sig",
     "rules",
+    "lab",
     "dashboard",
     "ns",
     "ctx",
@@ -188,97 +201,6 @@ pub enum LoadState {
     },
 }
 
-/// Input from the outside world.
-pub enum Event {
-    Key(KeyEvent),
-    /// How far loading (or, once loaded, the background work) has come.
-    Progress(String),
-    /// `--scan-images`: the images' vulnerabilities, scanned after the audit was shown, with
-    /// notes on what could not be read.
-    ImagesScanned(Box<Result<(crate::vuln::facts::ImageFacts, Vec<String>), String>>),
-    /// `--verify-signatures`: the images' signature verdicts (none when nothing was looked
-    /// up), looked up after the audit of read `read` was shown, with notes on what could
-    /// not be.
-    SignaturesChecked {
-        read: u64,
-        found: Box<(
-            Option<crate::signatures::facts::SignatureFacts>,
-            Vec<String>,
-        )>,
-    },
-    Loaded(Box<Result<Prepared, crate::session::Error>>),
-    /// The audit re-judged (an exemption written or removed, audit events merged), with a
-    /// message for the status line.
-    Rejudged(Box<Prepared>, String),
-    /// Every workload evaluated at another Pod Security version.
-    PssEvaluated {
-        version: Version,
-        rows: Vec<super::model::WorkloadPssRow>,
-    },
-    /// The object text of a finding (or its raw audit event), read for the detail view.
-    Yaml {
-        finding: usize,
-        first_line: u32,
-        lines: Vec<String>,
-        raw_event: bool,
-    },
-    /// A side effect finished: a message for the status line.
-    Done(Result<String, String>),
-    /// A watch saw the cluster change after the read (what changed, in a few words).
-    Changed(String),
-    /// `--follow`: the audit log analysis with the lines written since.
-    AuditLogUpdated(Box<crate::auditlog::Analysis>),
-    /// Time passes: seconds since the audit was loaded (the header shows the data's age).
-    Tick {
-        data_age_secs: u64,
-    },
-    Resize(u16, u16),
-}
-
-/// Work with side effects that `update` asks the runtime to do.
-#[derive(Debug, Clone)]
-pub enum Effect {
-    Export {
-        format: ExportFormat,
-        findings: Option<Vec<usize>>,
-        scope: ExportScope,
-    },
-    Suppress {
-        finding: usize,
-        reason: String,
-    },
-    Unsuppress {
-        finding: usize,
-    },
-    /// Keep a triage decision on a finding in the store (`None`: take it back).
-    Decide {
-        finding: usize,
-        verdict: Option<crate::triage::decisions::Verdict>,
-        reason: String,
-        expires: Option<String>,
-    },
-    LoadYaml {
-        finding: usize,
-    },
-    /// Read the source again; for a live cluster, optionally in another context.
-    Reload {
-        context: Option<String>,
-    },
-    /// Say which kubeconfig contexts there are.
-    ListContexts,
-    /// `--follow`: re-judge with the newer audit-log analysis.
-    MergeAuditLog(Box<crate::auditlog::Analysis>),
-    /// `--scan-images`: check the cluster again with the images' vulnerabilities.
-    ApplyImageFacts(Box<crate::vuln::facts::ImageFacts>, Vec<String>),
-    /// `--verify-signatures`: check the cluster again with the images' signature verdicts.
-    ApplySignatureFacts(Box<crate::signatures::facts::SignatureFacts>, Vec<String>),
-    /// Evaluate every workload at this Pod Security version.
-    EvaluatePss {
-        version: Version,
-    },
-    Quit,
-}
-
 /// A session with its view model, both built off the UI thread.
 pub struct Prepared {
     pub session: Session,
@@ -343,6 +265,10 @@ pub struct App {
     /// How far the Signatures view is scrolled (never past its last screenful).
     pub signatures_scroll: u16,
     pub data_age_secs: u64,
+    /// Unix seconds at the last tick (the exam's timer).
+    pub now_unix: i64,
+    /// CKS practice: the tasks, their folders and checks, the exam's timer.
+    pub lab: Lab,
     pub quit: bool,
     /// Set while the source is read again (the previous read stays on screen meanwhile).
     pub reloading: Option<String>,
@@ -395,6 +321,8 @@ impl App {
             audit_scroll: 0,
             signatures_scroll: 0,
             data_age_secs: 0,
+            now_unix: 0,
+            lab: Lab::default(),
             vulns: VulnTable::default(),
             background: None,
             signatures_pending: None,
@@ -487,11 +415,23 @@ impl App {
     /// Applies an event. Returns the side effect to carry out, if any.
     pub fn update(&mut self, event: Event) -> Option<Effect> {
         match event {
-            Event::Tick { data_age_secs } => {
+            Event::Tick {
+                data_age_secs,
+                now_unix,
+            } => {
                 if let LoadState::Loading { ticks, .. } = &mut self.load {
                     *ticks += 1;
                 }
                 self.data_age_secs = data_age_secs;
+                self.now_unix = now_unix;
+                None
+            }
+            Event::LabStarted { task, result } => {
+                self.lab_started(task, result);
+                None
+            }
+            Event::LabChecked { task, result } => {
+                self.lab_checked(task, result);
                 None
             }
             Event::Progress(stage) => {

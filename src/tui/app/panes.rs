@@ -60,6 +60,11 @@ impl Narrowing {
         if query.trim().is_empty() {
             return all.to_vec();
         }
+        // Alternatives widen as they are typed: nothing narrower is reusable.
+        if filter::widens(query) {
+            self.stack.clear();
+            return all.iter().copied().filter(|i| matches(*i)).collect();
+        }
         if let Some((q, rows)) = self.stack.last()
             && q == query
         {
@@ -102,6 +107,7 @@ pub enum PaneId {
     Findings,
     RuleGroups,
     Rules,
+    Lab,
 }
 
 impl App {
@@ -114,6 +120,7 @@ impl App {
             PaneId::Findings,
             PaneId::RuleGroups,
             PaneId::Rules,
+            PaneId::Lab,
         ] {
             self.refresh(which);
         }
@@ -219,6 +226,10 @@ impl App {
                     .collect();
                 (rows, self.rules.filter.clone())
             }
+            PaneId::Lab => (
+                self.lab.filtered(&self.lab.pane.filter),
+                self.lab.pane.filter.clone(),
+            ),
         };
         let height = table_height(self.size);
         let pane = self.pane_mut(which);
@@ -238,6 +249,7 @@ impl App {
             PaneId::Findings => &self.findings,
             PaneId::RuleGroups => &self.rule_groups,
             PaneId::Rules => &self.rules,
+            PaneId::Lab => &self.lab.pane,
         }
     }
 
@@ -250,6 +262,7 @@ impl App {
             PaneId::Findings => &mut self.findings,
             PaneId::RuleGroups => &mut self.rule_groups,
             PaneId::Rules => &mut self.rules,
+            PaneId::Lab => &mut self.lab.pane,
         }
     }
 
@@ -263,6 +276,7 @@ impl App {
             View::Findings if self.grouped => Some(PaneId::RuleGroups),
             View::Findings => Some(PaneId::Findings),
             View::Rules => Some(PaneId::Rules),
+            View::Lab => Some(PaneId::Lab),
             _ => None,
         }
     }
@@ -274,6 +288,7 @@ impl App {
             View::Detail(_) | View::Rule(_) => Some(&mut self.detail_scroll),
             View::Audit => Some(&mut self.audit_scroll),
             View::Signatures => Some(&mut self.signatures_scroll),
+            View::LabTask(_) => Some(&mut self.lab.page_scroll),
             _ => None,
         }
     }

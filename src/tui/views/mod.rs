@@ -3,6 +3,7 @@
 mod detail;
 mod image;
 mod images;
+mod lab;
 pub mod overlays;
 mod signatures;
 mod tables;
@@ -25,6 +26,8 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         View::Detail(i) => detail::finding(frame, app, area, i),
         View::Rule(i) => detail::rule(frame, app, area, i),
         View::Image(i) => image::image(frame, app, area, i),
+        View::Lab => lab::lab(frame, app, area),
+        View::LabTask(i) => lab::task_page(frame, app, area, i),
         View::Audit
             if app
                 .audit
