@@ -965,6 +965,19 @@ pub static RULES: &[Rule] = &[
         doc_url: NETPOL_DOC,
         reads: &[Part::NetworkPolicies],
     },
+    Rule {
+        id: "NET002",
+        name: "ingress-without-tls",
+        title: "Ingress serves a host without TLS",
+        area: Network,
+        severity: Medium,
+        cks_domain: cks::CLUSTER_SETUP,
+        rationale: "A host an Ingress routes but does not list under spec.tls is served over plain HTTP: credentials and session cookies cross the network readable and changeable. A TLS entry without a secretName makes the controller serve its default, self-signed certificate.",
+        remediation: "```yaml\nspec:\n  tls:\n    - hosts: [shop.example.com]\n      secretName: shop-tls   # a kubernetes.io/tls Secret in the Ingress's namespace\n  rules:\n    - host: shop.example.com\n```",
+        references: &[],
+        doc_url: "https://kubernetes.io/docs/concepts/services-networking/ingress/#tls",
+        reads: &[Part::Ingresses],
+    },
     // ---- RBAC ----
     Rule {
         id: "RBAC001",

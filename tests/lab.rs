@@ -89,6 +89,47 @@ fn every_task_fails_untouched_and_passes_with_its_reference_solution() {
     }
 }
 
+/// Each task's near misses (`partial/<name>/`): written over the reference solution, they
+/// fail exactly the criteria their MISSES names, so a criterion can neither be skipped nor
+/// fail for a reason other than its own.
+#[test]
+fn every_partial_solution_fails_exactly_the_criteria_it_misses() {
+    let tasks = catalog::tasks().unwrap();
+    for task in &tasks {
+        assert!(
+            !task.partials.is_empty(),
+            "{}: no partial solution (partial/<name>/MISSES)",
+            task.id
+        );
+        for (name, partial) in &task.partials {
+            let mut files = task.solved();
+            files.extend(partial.files.clone());
+            let dir = tempfile::tempdir().unwrap();
+            workdir::write_files(dir.path(), &files).unwrap();
+            let grade = lab::check(Some(&task.id), dir.path(), &Target::Folder).unwrap();
+            let failed: Vec<&str> = grade
+                .criteria
+                .iter()
+                .filter(|c| !c.passed)
+                .map(|c| c.name.as_str())
+                .collect();
+            let mut expected: Vec<&str> = partial.misses.iter().map(String::as_str).collect();
+            let mut got = failed.clone();
+            expected.sort_unstable();
+            got.sort_unstable();
+            assert_eq!(
+                got, expected,
+                "{}: partial/{name} fails other criteria: {:#?}",
+                task.id, grade.criteria
+            );
+            assert!(!grade.passed, "{}: partial/{name} passes", task.id);
+            for c in grade.criteria.iter().filter(|c| !c.passed) {
+                assert!(!c.reason.is_empty(), "{}: {} says no why", task.id, c.name);
+            }
+        }
+    }
+}
+
 #[test]
 fn tasks_name_their_domain_difficulty_and_rules() {
     let tasks = catalog::tasks().unwrap();

@@ -817,6 +817,7 @@ fn snapshots_rerun_the_same_audit_offline() {
         "rolebindings",
         "clusterroles",
         "networkpolicies",
+        "ingresses",
         "nodes",
         "clusterpolicies",
         "policies",

@@ -283,3 +283,48 @@ subjects:
         "a RoleBinding outside kube-system cannot create pods there"
     );
 }
+
+fn ingress(spec: &str) -> String {
+    format!(
+        "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: web\n  namespace: shop\nspec:\n{spec}"
+    )
+}
+
+#[test]
+fn ingress_hosts_are_served_over_tls_with_a_certificate_of_their_own() {
+    let rule = "  rules:\n  - host: shop.acme.example\n    http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}]}\n";
+    // No TLS at all.
+    let m = fired(&scan(&ingress(rule)), "NET002");
+    assert_eq!(m.len(), 1);
+    assert!(
+        m[0].contains("plain HTTP only") && m[0].contains("shop.acme.example"),
+        "{m:?}"
+    );
+    // TLS for the host, with its Secret: quiet.
+    let tls = "  tls:\n  - hosts: [shop.acme.example]\n    secretName: shop-tls\n";
+    assert!(fired(&scan(&ingress(&format!("{tls}{rule}"))), "NET002").is_empty());
+    // A wildcard certificate covers one label.
+    let wildcard = "  tls:\n  - hosts: ['*.acme.example']\n    secretName: acme-wildcard\n";
+    assert!(fired(&scan(&ingress(&format!("{wildcard}{rule}"))), "NET002").is_empty());
+    // TLS for another host leaves this one in the clear.
+    let other = "  tls:\n  - hosts: [api.acme.example]\n    secretName: api-tls\n";
+    let m = fired(&scan(&ingress(&format!("{other}{rule}"))), "NET002");
+    assert!(
+        m[0].contains("serves shop.acme.example without TLS"),
+        "{m:?}"
+    );
+    // No secretName: the controller's default certificate.
+    let nosecret = "  tls:\n  - hosts: [shop.acme.example]\n";
+    let m = fired(&scan(&ingress(&format!("{nosecret}{rule}"))), "NET002");
+    assert!(m[0].contains("names no secretName"), "{m:?}");
+    // Nothing routed: nothing served.
+    assert!(fired(&scan(&ingress("  ingressClassName: nginx\n")), "NET002").is_empty());
+    // Only a default backend answers every host in the clear.
+    let m = fired(
+        &scan(&ingress(
+            "  defaultBackend: {service: {name: web, port: {number: 80}}}\n",
+        )),
+        "NET002",
+    );
+    assert!(m[0].contains("every host"), "{m:?}");
+}

@@ -1,6 +1,7 @@
 //! Checks: pure functions from the inventory to findings and coverage. No I/O, no clock.
 
 pub mod images;
+pub mod ingress;
 pub mod network;
 pub mod pod_security;
 pub mod rbac;
@@ -78,6 +79,7 @@ pub fn run_all(
     }
     let namespaces = pod_security::namespaces(inv, &verdicts, config, &mut rec);
     network::run(inv, &workloads, &mut rec);
+    ingress::run(inv, &mut rec);
     rbac::run(inv, &mut rec);
     access_gaps(inv, &mut rec);
     (rec, namespaces)

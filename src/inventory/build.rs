@@ -20,6 +20,7 @@ enum Typed {
     Role(RoleInfo),
     Binding(BindingInfo),
     NetworkPolicy(NetworkPolicyInfo),
+    Ingress(IngressInfo),
     Admission(AdmissionPolicy),
     ScannerReport(ScannerReport),
     /// A node's name and platform (`linux/amd64`); nothing else of it is kept.
@@ -122,6 +123,7 @@ pub fn from_typed(source: SourceInfo, loaded: Loaded<TypedObject>) -> Inventory 
             Ok(Typed::Role(r)) => inv.roles.push(r),
             Ok(Typed::Binding(b)) => inv.bindings.push(b),
             Ok(Typed::NetworkPolicy(p)) => inv.network_policies.push(p),
+            Ok(Typed::Ingress(i)) => inv.ingresses.push(i),
             Ok(Typed::Admission(a)) => inv.admission_policies.push(a),
             Ok(Typed::ScannerReport(r)) => inv.scanner_reports.push(r),
             Ok(Typed::Node(name, platform)) => {
@@ -378,6 +380,15 @@ fn type_known(object: &RawObject, kind: Option<&str>) -> Result<Typed, TypingErr
         ("NetworkPolicy", "networking.k8s.io") => {
             let spec = typed::<Option<_>>(value, "/spec")?.unwrap_or_default();
             Typed::NetworkPolicy(NetworkPolicyInfo {
+                namespace,
+                name,
+                spec,
+                origin,
+            })
+        }
+        ("Ingress", "networking.k8s.io") => {
+            let spec = typed::<Option<_>>(value, "/spec")?.unwrap_or_default();
+            Typed::Ingress(IngressInfo {
                 namespace,
                 name,
                 spec,

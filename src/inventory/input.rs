@@ -110,6 +110,7 @@ pub enum Part {
     /// Roles, ClusterRoles and their bindings.
     Rbac,
     NetworkPolicies,
+    Ingresses,
 }
 
 impl Part {
@@ -131,6 +132,7 @@ impl Part {
             "serviceaccounts" => Part::ServiceAccounts,
             "roles" | "rolebindings" | "clusterroles" | "clusterrolebindings" => Part::Rbac,
             "networkpolicies" => Part::NetworkPolicies,
+            "ingresses" => Part::Ingresses,
             _ => return None,
         })
     }

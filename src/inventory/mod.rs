@@ -8,7 +8,7 @@ pub mod input;
 
 use input::{LoadError, Origin};
 use k8s_openapi::api::core::v1::PodSpec;
-use k8s_openapi::api::networking::v1::NetworkPolicySpec;
+use k8s_openapi::api::networking::v1::{IngressSpec, NetworkPolicySpec};
 use k8s_openapi::api::rbac::v1::{PolicyRule, RoleRef, Subject};
 use std::collections::BTreeMap;
 
@@ -223,6 +223,15 @@ pub struct BindingInfo {
     pub origin: Origin,
 }
 
+/// An Ingress: which hosts it routes and which it serves over TLS.
+#[derive(Debug, Clone)]
+pub struct IngressInfo {
+    pub namespace: String,
+    pub name: String,
+    pub spec: IngressSpec,
+    pub origin: Origin,
+}
+
 #[derive(Debug, Clone)]
 pub struct NetworkPolicyInfo {
     pub namespace: String,
@@ -272,6 +281,7 @@ pub struct Inventory {
     pub roles: Vec<RoleInfo>,
     pub bindings: Vec<BindingInfo>,
     pub network_policies: Vec<NetworkPolicyInfo>,
+    pub ingresses: Vec<IngressInfo>,
     pub admission_policies: Vec<AdmissionPolicy>,
     /// Vulnerability reports of an operator running in the cluster.
     pub scanner_reports: Vec<ScannerReport>,
@@ -302,6 +312,7 @@ impl Inventory {
             roles: Vec::new(),
             bindings: Vec::new(),
             network_policies: Vec::new(),
+            ingresses: Vec::new(),
             admission_policies: Vec::new(),
             scanner_reports: Vec::new(),
             node_platforms: BTreeMap::new(),
@@ -336,6 +347,7 @@ impl Inventory {
         self.roles.extend(other.roles);
         self.bindings.extend(other.bindings);
         self.network_policies.extend(other.network_policies);
+        self.ingresses.extend(other.ingresses);
         self.admission_policies.extend(other.admission_policies);
         self.scanner_reports.extend(other.scanner_reports);
         self.node_platforms.extend(other.node_platforms);

@@ -106,6 +106,18 @@ pub struct Task {
     /// The reference solution's files: they replace (or add to) the scenario's.
     #[serde(skip)]
     pub solution: BTreeMap<String, Vec<u8>>,
+    /// Near misses, by name: each one's files over the solved folder fail exactly the
+    /// criteria it names (the tests hold the grader to them).
+    #[serde(skip)]
+    pub partials: BTreeMap<String, Partial>,
+}
+
+/// A realistic wrong attempt (`partial/<name>/`): files written over the solved folder, and
+/// `MISSES`, the names of the criteria it must fail, one a line.
+#[derive(Debug, Clone, Default)]
+pub struct Partial {
+    pub misses: Vec<String>,
+    pub files: BTreeMap<String, Vec<u8>>,
 }
 
 impl Task {
@@ -228,6 +240,21 @@ fn assemble(folder: &str, files: BTreeMap<String, Vec<u8>>) -> Result<Task, Erro
             task.scenario.insert(rel.to_string(), bytes);
         } else if let Some(rel) = path.strip_prefix("solution/") {
             task.solution.insert(rel.to_string(), bytes);
+        } else if let Some((name, rel)) = path
+            .strip_prefix("partial/")
+            .and_then(|p| p.split_once('/'))
+        {
+            let partial = task.partials.entry(name.to_string()).or_default();
+            if rel == "MISSES" {
+                partial.misses = String::from_utf8_lossy(&bytes)
+                    .lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .map(str::to_string)
+                    .collect();
+            } else {
+                partial.files.insert(rel.to_string(), bytes);
+            }
         }
     }
     validate(&task).map_err(bad)?;
@@ -256,6 +283,13 @@ fn validate(task: &Task) -> Result<(), String> {
     }
     for criterion in &task.criteria {
         criterion.validate()?;
+    }
+    for (name, partial) in &task.partials {
+        if partial.misses.is_empty() || partial.files.is_empty() {
+            return Err(format!(
+                "partial/{name} needs files and a MISSES naming the criteria it fails"
+            ));
+        }
     }
     Ok(())
 }

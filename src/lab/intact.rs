@@ -33,8 +33,12 @@ pub fn judge(task: &Task, scenario: &Inventory, graded: &Inventory) -> Outcome {
         None => Outcome {
             passed: true,
             reason: format!(
-                "{checked} workload{} keep their containers, images, ports and replicas",
-                if checked == 1 { "" } else { "s" }
+                "{checked} {} their containers, images, ports and replicas",
+                if checked == 1 {
+                    "workload keeps"
+                } else {
+                    "workloads keep"
+                }
             ),
             evidence: None,
             hint: None,

@@ -307,6 +307,11 @@ fn object(f: &Field, graded: &Graded<'_>) -> Result<serde_json::Value, String> {
             .iter()
             .find(|p| same(&p.namespace, &p.name))
             .map(|p| serde_json::json!({"spec": p.spec})),
+        "Ingress" => inventory
+            .ingresses
+            .iter()
+            .find(|i| same(&i.namespace, &i.name))
+            .map(|i| serde_json::json!({"spec": i.spec})),
         "Role" | "ClusterRole" => inventory
             .roles
             .iter()
@@ -324,7 +329,7 @@ fn object(f: &Field, graded: &Graded<'_>) -> Result<serde_json::Value, String> {
     };
     from_audit.ok_or_else(|| {
         format!(
-            "{} {}/{} is not in what kaudit read from the cluster (it reads Namespaces, NetworkPolicies, Roles, ServiceAccounts and workloads; grade other kinds on the work folder)",
+            "{} {}/{} is not in what kaudit read from the cluster (it reads Namespaces, NetworkPolicies, Ingresses, Roles, ServiceAccounts and workloads; grade other kinds on the work folder)",
             f.kind, f.namespace, f.name
         )
     })

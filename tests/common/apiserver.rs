@@ -227,6 +227,7 @@ const KINDS: &[Kind] = &[
         "NetworkPolicy",
         true,
     ),
+    k("networking.k8s.io", "v1", "ingresses", "Ingress", true),
     k(
         "kyverno.io",
         "v1",

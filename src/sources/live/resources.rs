@@ -128,6 +128,7 @@ pub const RESOURCES: &[Resource] = &[
         "NetworkPolicy",
         true,
     ),
+    grouped("networking.k8s.io", "v1", "ingresses", "Ingress", true),
     // Only each node's platform is kept: which image of a multi-platform index runs there.
     NODES,
     optional(
