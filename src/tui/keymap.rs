@@ -66,7 +66,29 @@ pub enum Scope {
     Image,
     /// The lab's task table and a task's page.
     Lab,
+    /// Views that list but do not filter: the dashboard, the audit log, signatures.
+    Summary,
+    /// A rule's page.
+    Rule,
 }
+
+/// Every scope with its title in `?` and its name in the README's key table, in the order
+/// both list them.
+pub const SCOPES: [(Scope, &str, &str); 9] = [
+    (Scope::Global, "Everywhere", "everywhere"),
+    (Scope::Table, "Tables", "tables"),
+    (
+        Scope::Summary,
+        "Dashboard, audit log, signatures",
+        "summary views",
+    ),
+    (Scope::Findings, "Findings", "findings"),
+    (Scope::Detail, "Finding detail", "finding detail"),
+    (Scope::Rule, "Rule", "rule"),
+    (Scope::Pss, "Pod security", "pod security"),
+    (Scope::Image, "Image", "image"),
+    (Scope::Lab, "Lab", "lab"),
+];
 
 pub struct Binding {
     pub code: KeyCode,
@@ -108,7 +130,7 @@ use Action as A;
 use KeyCode::{
     BackTab, Char, Down, End, Enter, Esc, Home, PageDown as PgDn, PageUp as PgUp, Tab, Up,
 };
-use Scope::{Detail, Findings, Global, Image, Lab, Pss, Table};
+use Scope::{Detail, Findings, Global, Image, Lab, Pss, Rule, Summary, Table};
 
 pub static KEYMAP: &[Binding] = &[
     b(
@@ -119,6 +141,24 @@ pub static KEYMAP: &[Binding] = &[
         A::Enter,
         "open the selected row",
         "open",
+    ),
+    b(
+        Enter,
+        NONE,
+        "enter",
+        Summary,
+        A::Enter,
+        "open the selected finding, or list the view's findings",
+        "open",
+    ),
+    b(
+        Enter,
+        NONE,
+        "enter",
+        Rule,
+        A::Enter,
+        "list the rule's findings",
+        "findings",
     ),
     b(
         Char('/'),
@@ -437,20 +477,19 @@ pub fn hints(scopes: &[Scope]) -> Vec<(&'static str, &'static str)> {
     out
 }
 
+fn scope_name(scope: Scope) -> &'static str {
+    SCOPES
+        .iter()
+        .find(|(s, _, _)| *s == scope)
+        .map_or("", |(_, _, name)| name)
+}
+
 /// The keymap as a Markdown table, for the README (`kaudit keys`).
 pub fn markdown() -> String {
     let mut out = String::from("| keys | where | what |\n| --- | --- | --- |\n");
     let mut done: Vec<(&str, &str)> = Vec::new();
     for bd in KEYMAP {
-        let scope = match bd.scope {
-            Scope::Global => "everywhere",
-            Scope::Table => "tables",
-            Scope::Findings => "findings",
-            Scope::Detail => "finding detail",
-            Scope::Pss => "pod security",
-            Scope::Image => "image",
-            Scope::Lab => "lab",
-        };
+        let scope = scope_name(bd.scope);
         if done.contains(&(scope, bd.help)) {
             continue;
         }
@@ -495,6 +534,13 @@ mod tests {
             ),
             None
         );
+    }
+
+    #[test]
+    fn every_scope_has_a_title_and_a_name() {
+        for bd in KEYMAP {
+            assert!(!scope_name(bd.scope).is_empty(), "{:?}", bd.scope);
+        }
     }
 
     #[test]

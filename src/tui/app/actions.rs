@@ -158,6 +158,15 @@ impl App {
             self.go(View::Findings);
             return None;
         }
+        if let View::Rule(row) = self.view {
+            // The rule's findings: the findings view filtered to its ID.
+            self.findings.filter = self.model.rules.get(row)?.rule.id.to_ascii_lowercase();
+            self.findings.selected = 0;
+            self.grouped = false;
+            self.refresh(PaneId::Findings);
+            self.go(View::Findings);
+            return None;
+        }
         if let Some(area) = match self.view {
             View::Audit => Some("audit-log"),
             View::Signatures => Some("signatures"),

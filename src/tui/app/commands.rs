@@ -119,7 +119,13 @@ impl App {
                     self.refresh(PaneId::Findings);
                 }
             }
-            self.go(v);
+            // A jump to a top-level view starts a new trail from home (k9s's `:pods` starts
+            // one too), so esc leads home rather than through every view visited.
+            self.history.clear();
+            if v != View::Dashboard {
+                self.history.push(View::Dashboard);
+            }
+            self.view = v;
         }
         None
     }

@@ -83,12 +83,12 @@ impl View {
         match self {
             View::Findings => &[Scope::Findings, Scope::Table, Scope::Global],
             View::Pss => &[Scope::Pss, Scope::Table, Scope::Global],
-            View::Images | View::Rules | View::Dashboard => &[Scope::Table, Scope::Global],
+            View::Images | View::Rules => &[Scope::Table, Scope::Global],
+            // No filter there: `/` would do nothing, and the next letter would be a key.
+            View::Dashboard | View::Audit | View::Signatures => &[Scope::Summary, Scope::Global],
             View::Detail(_) => &[Scope::Detail, Scope::Global],
-            // Text views whose enter lists their findings.
-            View::Audit | View::Signatures => &[Scope::Table, Scope::Global],
             View::Image(_) => &[Scope::Image, Scope::Global],
-            View::Rule(_) => &[Scope::Global],
+            View::Rule(_) => &[Scope::Rule, Scope::Global],
             View::Lab => &[Scope::Lab, Scope::Table, Scope::Global],
             View::LabTask(_) => &[Scope::Lab, Scope::Global],
         }

@@ -3,7 +3,7 @@
 
 use crate::sanitize::strip_controls;
 use crate::tui::app::{App, DecisionField, DecisionForm, ExportFormat, ExportScope};
-use crate::tui::keymap::{KEYMAP, Scope};
+use crate::tui::keymap::KEYMAP;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -30,14 +30,7 @@ fn popup<'a>(app: &App, title: &str) -> Block<'a> {
 /// The help's lines: every key by scope, then the commands.
 pub fn help_lines(t: &crate::tui::theme::Theme) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
-    for (scope, title) in [
-        (Scope::Global, "Everywhere"),
-        (Scope::Table, "Tables"),
-        (Scope::Findings, "Findings"),
-        (Scope::Detail, "Finding detail"),
-        (Scope::Pss, "Pod security"),
-        (Scope::Image, "Image"),
-    ] {
+    for (scope, title, _) in crate::tui::keymap::SCOPES {
         lines.push(Line::styled(title, t.header));
         let mut seen: Vec<&str> = Vec::new();
         for bd in KEYMAP.iter().filter(|b| b.scope == scope) {

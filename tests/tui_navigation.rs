@@ -1,0 +1,99 @@
+//! Navigation as a k9s user expects it: `/` only where it filters, enter on a rule's page
+//! lists its findings, and a `:` jump starts a new breadcrumb trail.
+
+use crossterm::event::KeyCode;
+use kaudit::tui::app::{App, Input, View};
+
+#[path = "common/tui.rs"]
+mod tui;
+use tui::{demo_app, key, screen, type_text};
+
+fn command(app: &mut App, cmd: &str) {
+    type_text(app, &format!(":{cmd}"));
+    key(app, KeyCode::Enter);
+}
+
+/// The footer (the screen's last line).
+fn footer(app: &App) -> String {
+    screen(app).lines().last().unwrap_or_default().to_string()
+}
+
+#[test]
+fn slash_filters_wherever_the_footer_offers_it_and_nowhere_else() {
+    let mut app = demo_app((160, 48));
+    for cmd in [
+        "dashboard",
+        "images",
+        "pss",
+        "findings",
+        "audit",
+        "sig",
+        "rules",
+        "lab",
+    ] {
+        command(&mut app, cmd);
+        let offered = footer(&app).contains("</>");
+        key(&mut app, KeyCode::Char('/'));
+        let filtering = matches!(app.input, Input::Filter(_));
+        assert_eq!(
+            offered,
+            filtering,
+            ":{cmd}: the footer {} `/` but it {}",
+            if offered { "offers" } else { "does not offer" },
+            if filtering { "filters" } else { "does nothing" }
+        );
+        key(&mut app, KeyCode::Esc);
+        assert_eq!(app.input, Input::None);
+    }
+    // In the audit log view, `/` then `j` is not a filter being typed: `/` is not offered.
+    command(&mut app, "audit");
+    assert!(!footer(&app).contains("</>"), "{}", footer(&app));
+}
+
+#[test]
+fn enter_on_a_rule_page_lists_its_findings() {
+    let mut app = demo_app((160, 48));
+    command(&mut app, "rules");
+    type_text(&mut app, "/pss002");
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Enter);
+    assert!(matches!(app.view, View::Rule(_)), "{:?}", app.view);
+    assert!(footer(&app).contains("findings"), "{}", footer(&app));
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.view, View::Findings);
+    let rules: Vec<&str> = app
+        .findings
+        .rows
+        .iter()
+        .map(|r| app.model.findings[*r].rule_id)
+        .collect();
+    assert!(!rules.is_empty());
+    assert!(rules.iter().all(|r| *r == "PSS002"), "{rules:?}");
+    let all = app
+        .model
+        .findings
+        .iter()
+        .filter(|f| f.rule_id == "PSS002")
+        .count();
+    assert_eq!(rules.len(), all);
+}
+
+#[test]
+fn a_colon_jump_starts_a_new_trail() {
+    let mut app = demo_app((160, 48));
+    command(&mut app, "rules");
+    key(&mut app, KeyCode::Enter);
+    assert!(matches!(app.view, View::Rule(_)));
+    command(&mut app, "dashboard");
+    command(&mut app, "findings");
+    key(&mut app, KeyCode::Enter);
+    let text = screen(&app);
+    let crumbs = text.lines().rev().nth(1).unwrap();
+    assert!(
+        crumbs
+            .trim_start()
+            .starts_with("Dashboard > Findings > Finding"),
+        "the trail restarts at the jump: {crumbs}"
+    );
+    assert!(!crumbs.contains("Rules"), "{crumbs}");
+}
