@@ -97,3 +97,79 @@ fn a_colon_jump_starts_a_new_trail() {
     );
     assert!(!crumbs.contains("Rules"), "{crumbs}");
 }
+
+/// The severities and rules of the rows the findings table shows.
+fn shown(app: &App) -> Vec<&kaudit::tui::model::FindingRow> {
+    app.findings
+        .rows
+        .iter()
+        .map(|r| &app.model.findings[*r])
+        .collect()
+}
+
+#[test]
+fn findings_conditions_are_structured_exact_and_combine_with_the_text_filter() {
+    use kaudit::severity::{Area, Severity};
+    let mut app = demo_app((160, 48));
+    let count = |app: &App, keep: &dyn Fn(&kaudit::tui::model::FindingRow) -> bool| {
+        app.model.findings.iter().filter(|f| keep(f)).count()
+    };
+
+    // A bare severity is that severity, not the word "high" anywhere in a row.
+    command(&mut app, "findings high");
+    let rows = shown(&app);
+    assert!(!rows.is_empty());
+    assert!(rows.iter().all(|f| f.severity == Severity::High));
+    assert_eq!(rows.len(), count(&app, &|f| f.severity == Severity::High));
+
+    command(&mut app, "findings severity>=high area=rbac");
+    let rows = shown(&app);
+    assert!(!rows.is_empty());
+    assert!(
+        rows.iter()
+            .all(|f| f.severity >= Severity::High && f.area == Area::Rbac)
+    );
+    assert_eq!(
+        rows.len(),
+        count(&app, &|f| f.severity >= Severity::High
+            && f.area == Area::Rbac)
+    );
+    assert!(screen(&app).contains("Findings where severity>=high area=rbac"));
+
+    command(&mut app, "findings rule=aud001,AUD004 ns=shop");
+    let rows = shown(&app);
+    assert!(
+        rows.iter()
+            .all(|f| ["AUD001", "AUD004"].contains(&f.rule_id) && f.namespace == "shop")
+    );
+    assert_eq!(
+        rows.len(),
+        count(&app, &|f| ["AUD001", "AUD004"].contains(&f.rule_id)
+            && f.namespace == "shop")
+    );
+
+    // `/` narrows within the conditions; esc takes the text back, then the conditions.
+    command(&mut app, "findings severity>=medium");
+    let within = app.findings.rows.len();
+    type_text(&mut app, "/pod");
+    key(&mut app, KeyCode::Enter);
+    assert!(app.findings.rows.len() < within);
+    assert!(shown(&app).iter().all(|f| f.severity >= Severity::Medium));
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.findings.rows.len(), within);
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.findings.rows.len(), app.model.findings.len());
+    assert_eq!(app.view, View::Findings);
+
+    // Not a condition: said, and nothing changes.
+    command(&mut app, "findings shop");
+    assert!(
+        app.status
+            .as_deref()
+            .unwrap_or_default()
+            .contains("not a condition"),
+        "{:?}",
+        app.status
+    );
+    assert_eq!(app.findings.rows.len(), app.model.findings.len());
+}

@@ -61,7 +61,16 @@ fn the_signatures_view_scrolls_to_its_namespaces() {
     assert!(seen.contains("not checked busybox"), "{seen}");
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.view, View::Findings);
-    assert_eq!(app.findings.filter, "signatures");
+    assert_eq!(
+        app.findings_query.area,
+        Some(kaudit::severity::Area::Signatures)
+    );
+    assert!(
+        app.findings
+            .rows
+            .iter()
+            .all(|r| app.model.findings[*r].area == kaudit::severity::Area::Signatures)
+    );
 }
 
 /// The Images view's signature and attestation columns, at the middle width too; the image

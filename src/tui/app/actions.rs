@@ -1,8 +1,8 @@
 //! What the keymap's actions do: moving, opening, sorting, suppressing, exporting.
 
 use super::{
-    App, Effect, ExportFormat, ExportScope, Input, LoadState, Overlay, PaneId, SortKey, TABS, View,
-    next_version, table_height,
+    App, Effect, ExportFormat, ExportScope, FindingsQuery, Input, LoadState, Overlay, PaneId,
+    SortKey, TABS, View, next_version, table_height,
 };
 use crate::tui::keymap::Action;
 
@@ -26,6 +26,10 @@ impl App {
                 {
                     self.pane_mut(p).filter.clear();
                     self.refresh(p);
+                } else if self.view == View::Findings && !self.findings_query.is_empty() {
+                    // Then what `:findings` kept: all findings again.
+                    self.findings_query = FindingsQuery::default();
+                    self.refresh(PaneId::Findings);
                 } else {
                     self.back();
                 }
@@ -148,36 +152,38 @@ impl App {
         Some(Effect::Reload { context })
     }
 
+    /// The findings view showing what `query` keeps, narrowed by the text `filter`.
+    pub(super) fn show_findings(&mut self, query: FindingsQuery, filter: String) {
+        self.findings_query = query;
+        self.findings.filter = filter;
+        self.findings.selected = 0;
+        self.grouped = false;
+        self.refresh(PaneId::Findings);
+        self.go(View::Findings);
+    }
+
     pub(super) fn enter(&mut self) -> Option<Effect> {
         if let View::Image(row) = self.view {
             // The image's findings: the findings view filtered to it.
-            self.findings.filter = self.model.images.get(row)?.image.clone();
-            self.findings.selected = 0;
-            self.grouped = false;
-            self.refresh(PaneId::Findings);
-            self.go(View::Findings);
+            let image = self.model.images.get(row)?.image.clone();
+            self.show_findings(FindingsQuery::default(), image);
             return None;
         }
         if let View::Rule(row) = self.view {
-            // The rule's findings: the findings view filtered to its ID.
-            self.findings.filter = self.model.rules.get(row)?.rule.id.to_ascii_lowercase();
-            self.findings.selected = 0;
-            self.grouped = false;
-            self.refresh(PaneId::Findings);
-            self.go(View::Findings);
+            let id = self.model.rules.get(row)?.rule.id;
+            self.show_findings(FindingsQuery::rules(&[id]), String::new());
             return None;
         }
         if let Some(area) = match self.view {
-            View::Audit => Some("audit-log"),
-            View::Signatures => Some("signatures"),
+            View::Audit => Some(crate::severity::Area::AuditLog),
+            View::Signatures => Some(crate::severity::Area::Signatures),
             _ => None,
         } {
-            // The area's findings, in the findings view.
-            self.findings.filter = area.into();
-            self.findings.selected = 0;
-            self.grouped = false;
-            self.refresh(PaneId::Findings);
-            self.go(View::Findings);
+            let query = FindingsQuery {
+                area: Some(area),
+                ..FindingsQuery::default()
+            };
+            self.show_findings(query, String::new());
             return None;
         }
         match self.active_pane()? {
@@ -191,10 +197,7 @@ impl App {
             PaneId::RuleGroups => {
                 let row = *self.rule_groups.rows.get(self.rule_groups.selected)?;
                 let id = self.model.rules[row].rule.id;
-                self.grouped = false;
-                self.findings.filter = id.to_ascii_lowercase();
-                self.findings.selected = 0;
-                self.refresh(PaneId::Findings);
+                self.show_findings(FindingsQuery::rules(&[id]), String::new());
                 None
             }
             PaneId::Rules => {

@@ -1,8 +1,7 @@
 //! The `:` command bar: commands, their completion, and what they do.
 
-use super::{App, COMMANDS, Effect, PaneId, View};
+use super::{App, COMMANDS, Effect, FindingsQuery, PaneId, View};
 use crate::pss::{NEWEST_MINOR, Version};
-use crate::severity::{Area, Severity};
 
 impl App {
     /// Candidates for what is typed in the command bar.
@@ -97,27 +96,8 @@ impl App {
             }
         };
         if let Some(v) = view {
-            if v == View::Findings {
-                if let Some(area) = area_arg(arg) {
-                    self.findings.filter = area.as_str().to_string();
-                    self.grouped = false;
-                    self.refresh(PaneId::Findings);
-                } else if let Some(tag) = match arg {
-                    "new" => Some(crate::tui::model::NEW_TAG),
-                    "decided" | "triaged" => Some(crate::tui::model::DECIDED_TAG),
-                    _ => None,
-                } {
-                    self.findings.filter = tag.to_string();
-                    self.grouped = false;
-                    self.refresh(PaneId::Findings);
-                    if tag == crate::tui::model::NEW_TAG {
-                        self.status = Some(self.new_findings_status());
-                    }
-                } else if let Ok(sev) = arg.parse::<Severity>() {
-                    self.findings.filter = sev.as_str().to_string();
-                    self.grouped = false;
-                    self.refresh(PaneId::Findings);
-                }
+            if v == View::Findings && !self.findings_command(arg) {
+                return None;
             }
             // A jump to a top-level view starts a new trail from home (k9s's `:pods` starts
             // one too), so esc leads home rather than through every view visited.
@@ -132,6 +112,35 @@ impl App {
 }
 
 impl App {
+    /// `:findings ARGS`: exactly what the arguments ask for (all findings without any), the
+    /// `/` filter cleared. `false` when an argument is not a condition (the status says so).
+    fn findings_command(&mut self, arg: &str) -> bool {
+        let tag = match arg {
+            "new" => Some(crate::tui::model::NEW_TAG),
+            "decided" | "triaged" => Some(crate::tui::model::DECIDED_TAG),
+            _ => None,
+        };
+        let query = match tag {
+            Some(_) => FindingsQuery::default(),
+            None => match FindingsQuery::parse(arg) {
+                Ok(q) => q,
+                Err(e) => {
+                    self.status = Some(format!(":findings: {e}"));
+                    return false;
+                }
+            },
+        };
+        self.findings_query = query;
+        self.findings.filter = tag.unwrap_or_default().to_string();
+        self.findings.selected = 0;
+        self.grouped = false;
+        self.refresh(PaneId::Findings);
+        if tag == Some(crate::tui::model::NEW_TAG) {
+            self.status = Some(self.new_findings_status());
+        }
+        true
+    }
+
     /// What `:findings new` compares with.
     fn new_findings_status(&self) -> String {
         match self.audit.as_ref().and_then(|a| a.report.changes.as_ref()) {
@@ -145,14 +154,6 @@ impl App {
             None => "no audit history in this run (--no-store)".into(),
         }
     }
-}
-
-fn area_arg(arg: &str) -> Option<Area> {
-    Area::ALL.into_iter().find(|a| {
-        a.as_str() == arg
-            || (arg == "pss" && *a == Area::PodSecurity)
-            || (arg == "sig" && *a == Area::Signatures)
-    })
 }
 
 /// latest, v1.37, v1.36, ... v1.0, then latest again.

@@ -210,17 +210,16 @@ impl App {
         let Some(task) = self.current_task() else {
             return;
         };
-        let query = self.lab.tasks[task].rules.join("|");
-        let (pane, view) = if findings {
-            self.grouped = false;
-            (PaneId::Findings, View::Findings)
-        } else {
-            (PaneId::Rules, View::Rules)
-        };
-        self.pane_mut(pane).filter = query;
-        self.pane_mut(pane).selected = 0;
-        self.refresh(pane);
-        self.go(view);
+        let rules = &self.lab.tasks[task].rules;
+        if findings {
+            let ids: Vec<&str> = rules.iter().map(String::as_str).collect();
+            self.show_findings(super::FindingsQuery::rules(&ids), String::new());
+            return;
+        }
+        self.rules.filter = rules.join("|");
+        self.rules.selected = 0;
+        self.refresh(PaneId::Rules);
+        self.go(View::Rules);
     }
 
     pub(super) fn lab_started(&mut self, task: usize, result: Result<String, String>) {

@@ -18,6 +18,7 @@ mod events;
 mod lab;
 mod overlays;
 mod panes;
+mod query;
 mod vulns;
 
 pub use vulns::{VulnSort, VulnTable};
@@ -27,6 +28,7 @@ pub use decide::{DecisionForm, Field as DecisionField};
 pub use events::{Effect, Event};
 pub use lab::{ExamClock, Lab, TaskState};
 pub use panes::{Narrowing, Pane, PaneId, max_scroll, table_height, text_area};
+pub use query::FindingsQuery;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum View {
@@ -233,6 +235,9 @@ pub struct YamlPane {
     pub focused: bool,
 }
 
+/// What the findings table's base order depends on: sort, namespace and `:findings` query.
+type FindingsOrderKey = (SortKey, Option<String>, FindingsQuery);
+
 pub struct App {
     pub theme: Theme,
     pub size: (u16, u16),
@@ -283,7 +288,9 @@ pub struct App {
     pub changes: u32,
     pub last_change: Option<String>,
     /// Findings in the current sort order (and namespace), and the filter results built on it.
-    findings_order: (Option<(SortKey, Option<String>)>, Vec<usize>),
+    findings_order: (Option<FindingsOrderKey>, Vec<usize>),
+    /// What `:findings CONDITIONS` keeps (the `/` filter narrows within it).
+    pub findings_query: FindingsQuery,
     findings_narrowing: Narrowing,
 }
 
@@ -331,6 +338,7 @@ impl App {
             changes: 0,
             last_change: None,
             findings_order: (None, Vec::new()),
+            findings_query: FindingsQuery::default(),
             findings_narrowing: Narrowing::default(),
         }
     }

@@ -176,13 +176,20 @@ impl App {
                 (rows, self.workloads.filter.clone())
             }
             PaneId::Findings => {
-                // All findings in sort order, computed once per sort and namespace; then each
-                // keystroke only narrows the previous result (see `Narrowing`).
-                let key = (self.sort, self.namespace.clone());
+                // The findings `:findings` keeps in sort order, computed once per sort,
+                // namespace and query; then each keystroke only narrows the previous result
+                // (see `Narrowing`).
+                let key = (
+                    self.sort,
+                    self.namespace.clone(),
+                    self.findings_query.clone(),
+                );
                 if self.findings_order.0 != Some(key.clone()) {
                     let f = &m.findings;
-                    let mut order: Vec<usize> =
-                        (0..f.len()).filter(|i| in_ns(&f[*i].namespace)).collect();
+                    let query = &self.findings_query;
+                    let mut order: Vec<usize> = (0..f.len())
+                        .filter(|i| in_ns(&f[*i].namespace) && query.keeps(&f[*i]))
+                        .collect();
                     match self.sort {
                         // The report is already ordered by severity, rule and subject.
                         SortKey::Severity => {}

@@ -57,8 +57,8 @@ pub fn help_lines(t: &crate::tui::theme::Theme) -> Vec<Line<'static>> {
         (":images", "images and the workloads running them"),
         (":pss", "namespaces' Pod Security and workloads x level"),
         (
-            ":findings [area|severity]",
-            "every finding, e.g. :findings rbac, :findings high",
+            ":findings [CONDITIONS]",
+            "severity>=high area=rbac rule=AUD001,AUD004 ns=shop",
         ),
         (
             ":findings new|decided",
@@ -66,6 +66,7 @@ pub fn help_lines(t: &crate::tui::theme::Theme) -> Vec<Line<'static>> {
         ),
         (":audit  :sig", "audit log and signature views"),
         (":rules", "the rule catalog"),
+        (":lab", "CKS practice tasks and the exam's timer"),
         (":ns NAME  :ns all", "limit every view to one namespace"),
         (":ctx NAME", "switch kubeconfig context (live clusters)"),
         (":q", "quit"),

@@ -410,7 +410,14 @@ pub fn findings(frame: &mut Frame, app: &App, area: Rect) {
         frame,
         app,
         area,
-        format!("Findings by {sort}"),
+        if app.findings_query.is_empty() {
+            format!("Findings by {sort}")
+        } else {
+            format!(
+                "Findings where {} by {sort}",
+                crate::sanitize::strip_controls(&app.findings_query.describe())
+            )
+        },
         &app.findings,
         Columns {
             header,
