@@ -56,7 +56,19 @@ pub struct Summary {
 
 pub const SCORE_FORMULA: &str = "score = 100 x sum(w x passed) / sum(w x (passed + failed)) over the area's rule checks, \
 with w = 10 critical, 6 high, 3 medium, 1 low, 0 info (by rule severity); suppressed findings count in neither term; \
+then capped by the worst open finding: a critical caps it at 69 (D), a high at 79 (C), a medium at 89 (B); \
 grade A >= 90, B >= 80, C >= 70, D >= 60, E >= 50, else F";
+
+/// The highest score an area may have while it holds an open finding of this severity: a
+/// grade is never better than its worst finding allows.
+pub fn score_cap(worst: Option<Severity>) -> u32 {
+    match worst {
+        Some(Severity::Critical) => 69,
+        Some(Severity::High) => 79,
+        Some(Severity::Medium) => 89,
+        _ => 100,
+    }
+}
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct CoverageRow {
@@ -372,9 +384,6 @@ fn summarize(
             ne += row.tally.not_evaluated.len() as u64;
         }
         let decided = passed + failed + rows.iter().map(|r| r.tally.suppressed).sum::<u64>();
-        let score = (total_w > 0)
-            .then(|| ((passed_w * 100) / total_w) as u32)
-            .or((decided > 0).then_some(100));
         let mut by_sev = BTreeMap::new();
         let mut suppressed = 0;
         for f in findings.iter().filter(|f| f.area == area) {
@@ -384,6 +393,11 @@ fn summarize(
                 suppressed += 1;
             }
         }
+        let cap = score_cap(by_sev.keys().next_back().copied());
+        let score = (total_w > 0)
+            .then(|| ((passed_w * 100) / total_w) as u32)
+            .or((decided > 0).then_some(100))
+            .map(|s| s.min(cap));
         areas.push(AreaSummary {
             area,
             score,

@@ -1,0 +1,68 @@
+//! Area scores read the right way round: a grade is never better than the area's worst open
+//! finding allows (a critical caps it at D, a high at C, a medium at B), on the demo and on
+//! a one-finding folder, and the report's formula says so.
+
+use kaudit::session::{Session, SessionOptions};
+use kaudit::severity::Severity;
+use kaudit::sources::Source;
+
+fn best_grade_allowed(worst: Option<Severity>) -> char {
+    match worst {
+        Some(Severity::Critical) => 'D',
+        Some(Severity::High) => 'C',
+        Some(Severity::Medium) => 'B',
+        _ => 'A',
+    }
+}
+
+#[test]
+fn no_area_grades_better_than_its_worst_open_finding() {
+    let session = Session::open(&Source::Demo, &SessionOptions::default()).unwrap();
+    let summary = &session.report.summary;
+    assert!(
+        summary
+            .score_formula
+            .contains("capped by the worst open finding")
+    );
+    let mut capped = 0;
+    for area in &summary.areas {
+        let worst = area.findings.keys().next_back().copied();
+        let Some(grade) = area.grade else { continue };
+        // Grades are letters from A (best) down: a later letter is worse.
+        assert!(
+            grade >= best_grade_allowed(worst),
+            "{:?}: grade {grade} (score {:?}) with a {worst:?} finding open",
+            area.area,
+            area.score
+        );
+        capped += usize::from(worst == Some(Severity::Critical));
+    }
+    assert!(capped > 0, "the demo has areas with critical findings");
+}
+
+#[test]
+fn one_critical_finding_caps_an_otherwise_clean_area() {
+    let dir = tempfile::tempdir().unwrap();
+    // Many clean pods and one privileged: most checks pass, one critical fails.
+    let mut yaml = String::new();
+    for i in 0..40 {
+        yaml.push_str(&format!(
+            "---\napiVersion: v1\nkind: Pod\nmetadata: {{name: p{i}, namespace: apps}}\nspec:\n  securityContext: {{runAsNonRoot: true, seccompProfile: {{type: RuntimeDefault}}}}\n  containers: [{{name: a, image: 'r.example/a@sha256:{:064x}', securityContext: {{allowPrivilegeEscalation: false, capabilities: {{drop: [ALL]}}}}}}]\n",
+            i
+        ));
+    }
+    yaml.push_str("---\napiVersion: v1\nkind: Pod\nmetadata: {name: bad, namespace: apps}\nspec:\n  containers: [{name: a, image: 'r.example/a@sha256:0000000000000000000000000000000000000000000000000000000000000001', securityContext: {privileged: true}}]\n");
+    std::fs::write(dir.path().join("pods.yaml"), yaml).unwrap();
+    let source = Source::Manifests(vec![dir.path().to_path_buf()]);
+    let session = Session::open(&source, &SessionOptions::default()).unwrap();
+    let pss = session
+        .report
+        .summary
+        .areas
+        .iter()
+        .find(|a| a.area == kaudit::severity::Area::PodSecurity)
+        .unwrap();
+    assert!(pss.findings.contains_key(&Severity::Critical), "{pss:?}");
+    assert!(pss.score.unwrap() <= 69, "{pss:?}");
+    assert!(pss.grade.unwrap() >= 'D', "{pss:?}");
+}
