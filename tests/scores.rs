@@ -66,3 +66,42 @@ fn one_critical_finding_caps_an_otherwise_clean_area() {
     assert!(pss.score.unwrap() <= 69, "{pss:?}");
     assert!(pss.grade.unwrap() >= 'D', "{pss:?}");
 }
+
+fn rank(label: &str) -> Option<u8> {
+    ["INFO", "LOW", "MEDIUM", "HIGH", "CRITICAL"]
+        .iter()
+        .position(|s| *s == label)
+        .map(|p| p as u8)
+}
+
+/// A section headed with a severity never holds a more severe finding, and says when its
+/// findings were raised above the rule's default.
+#[test]
+fn report_sections_are_headed_by_their_most_severe_finding() {
+    let session = Session::open(&Source::Demo, &SessionOptions::default()).unwrap();
+    let md = kaudit::report::markdown::render(&session.report);
+    let mut header: Option<(String, u8)> = None;
+    let mut raised = 0;
+    for line in md.lines() {
+        if let Some(rest) = line.strip_prefix("### ") {
+            let sev = rest
+                .rsplit_once(", ")
+                .and_then(|(_, s)| s.split([')', ';']).next())
+                .and_then(rank);
+            header = sev.map(|s| (rest.to_string(), s));
+            raised += usize::from(rest.contains("the rule's default is"));
+            continue;
+        }
+        if line.starts_with('#') {
+            header = None;
+            continue;
+        }
+        if let (Some((h, top)), Some(cell)) = (&header, line.strip_prefix("| ")) {
+            let Some(sev) = cell.split(" |").next().and_then(rank) else {
+                continue;
+            };
+            assert!(sev <= *top, "a {cell} row under {h}");
+        }
+    }
+    assert!(raised > 0, "the demo raises some findings above their rule");
+}

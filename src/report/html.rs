@@ -101,18 +101,29 @@ pub fn render(report: &Report) -> String {
             continue;
         }
         let mut rule_ids: Vec<&str> = list.iter().map(|f| f.rule_id).collect();
-        rule_ids.sort_by_key(|id| (std::cmp::Reverse(rules::rule(id).severity), *id));
+        rule_ids.sort_unstable();
         rule_ids.dedup();
-        for id in rule_ids {
+        // Sections by their most severe finding, then by rule.
+        let mut groups: Vec<(crate::severity::Severity, String, &str, Vec<&Finding>)> = rule_ids
+            .into_iter()
+            .map(|id| {
+                let of_rule: Vec<&Finding> =
+                    list.iter().copied().filter(|f| f.rule_id == id).collect();
+                let (worst, note) = super::group_severity(rules::rule(id), &of_rule);
+                (worst, note, id, of_rule)
+            })
+            .collect();
+        groups.sort_by(|a, b| b.0.cmp(&a.0).then(a.2.cmp(b.2)));
+        for (worst, note, id, of_rule) in groups {
             let rule = rules::rule(id);
-            let of_rule: Vec<&&Finding> = list.iter().filter(|f| f.rule_id == id).collect();
             let _ = writeln!(
                 out,
-                "<h3>{} {} ({}, {})</h3><p>{}</p>",
+                "<h3>{} {} ({}, {}{})</h3><p>{}</p>",
                 rule.id,
                 h(rule.title),
                 of_rule.len(),
-                sev(rule.severity),
+                sev(worst),
+                h(&note),
                 h(rule.rationale)
             );
             let _ = writeln!(

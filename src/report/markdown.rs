@@ -324,25 +324,26 @@ fn area_section(out: &mut String, r: &Report, area: Area) {
         );
         return;
     }
-    let mut by_rule: BTreeMap<(std::cmp::Reverse<Severity>, &str), Vec<&Finding>> = BTreeMap::new();
+    let mut by_rule: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
     for f in findings {
-        by_rule
-            .entry((
-                std::cmp::Reverse(rules::rule(f.rule_id).severity),
-                f.rule_id,
-            ))
-            .or_default()
-            .push(f);
+        by_rule.entry(f.rule_id).or_default().push(f);
     }
-    for ((_, rule_id), list) in by_rule {
+    // Sections by their most severe finding, then by rule.
+    let mut sections: Vec<(Severity, &str, Vec<&Finding>)> = by_rule
+        .into_iter()
+        .map(|(id, list)| (super::group_severity(rules::rule(id), &list).0, id, list))
+        .collect();
+    sections.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
+    for (_, rule_id, list) in sections {
         rule_section(out, r, rules::rule(rule_id), &list);
     }
 }
 
 fn rule_section(out: &mut String, r: &Report, rule: &Rule, list: &[&Finding]) {
+    let (worst, note) = super::group_severity(rule, list);
     let _ = writeln!(
         out,
-        "### {} {} ({} {}, {})\n",
+        "### {} {} ({} {}, {}{note})\n",
         rule.id,
         rule.title,
         list.len(),
@@ -351,7 +352,7 @@ fn rule_section(out: &mut String, r: &Report, rule: &Rule, list: &[&Finding]) {
         } else {
             "findings"
         },
-        rule.severity.label()
+        worst.label()
     );
     let _ = writeln!(out, "{}\n", rule.rationale);
     let _ = writeln!(out, "| Severity | Object | Finding | Evidence | Location |");

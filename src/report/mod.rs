@@ -17,3 +17,23 @@ pub mod text;
 pub mod vulnerabilities;
 
 pub use crate::engine::{AreaSummary, CoverageRow, Report, SCHEMA_VERSION, Summary, TOOL, Tool};
+
+/// A rule's findings as a group shows them: the severity of its most severe finding (a
+/// finding may be raised above its rule's default), and a note when that differs from the
+/// default, so a section headed HIGH never holds a CRITICAL.
+pub fn group_severity(
+    rule: &crate::rules::Rule,
+    findings: &[&crate::findings::Finding],
+) -> (crate::severity::Severity, String) {
+    let worst = findings
+        .iter()
+        .map(|f| f.severity)
+        .max()
+        .unwrap_or(rule.severity);
+    let note = if worst == rule.severity {
+        String::new()
+    } else {
+        format!("; the rule's default is {}", rule.severity.label())
+    };
+    (worst, note)
+}

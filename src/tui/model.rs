@@ -78,6 +78,8 @@ pub struct WorkloadPssRow {
 pub struct RuleRow {
     pub rule: &'static crate::rules::Rule,
     pub findings: usize,
+    /// The most severe of its active findings (which may be raised above the rule's).
+    pub worst: Option<Severity>,
     pub hay: String,
 }
 
@@ -164,9 +166,12 @@ impl Model {
                 }
             })
             .collect();
-        let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+        // Each rule's active findings: how many, and the most severe.
+        let mut counts: BTreeMap<&str, (usize, Severity)> = BTreeMap::new();
         for f in report.findings.iter().filter(|f| f.is_active()) {
-            *counts.entry(f.rule_id).or_default() += 1;
+            let entry = counts.entry(f.rule_id).or_insert((0, f.severity));
+            entry.0 += 1;
+            entry.1 = entry.1.max(f.severity);
         }
         let rules = RULES
             .iter()
@@ -175,7 +180,8 @@ impl Model {
                 let references: Vec<&str> = rule.references.iter().map(|r| r.id).collect();
                 RuleRow {
                     rule,
-                    findings: counts.get(rule.id).copied().unwrap_or(0),
+                    findings: counts.get(rule.id).map_or(0, |c| c.0),
+                    worst: counts.get(rule.id).map(|c| c.1),
                     hay: haystack(&[
                         rule.id,
                         rule.name,

@@ -369,11 +369,22 @@ pub fn findings(frame: &mut Frame, app: &App, area: Rect) {
             },
             |r| {
                 let rule = &m.rules[r];
+                // The group's severity is its worst finding's, said when it is not the rule's.
+                let worst = rule.worst.unwrap_or(rule.rule.severity);
+                let title = if worst == rule.rule.severity {
+                    rule.rule.title.to_string()
+                } else {
+                    format!(
+                        "{} (raised above the rule's {})",
+                        rule.rule.title,
+                        rule.rule.severity.label()
+                    )
+                };
                 vec![
                     Cell::from(rule.rule.id),
-                    sev_cell(app, rule.rule.severity, false),
+                    sev_cell(app, worst, false),
                     Cell::from(rule.findings.to_string()),
-                    Cell::from(rule.rule.title),
+                    Cell::from(title),
                 ]
             },
         );
