@@ -173,3 +173,51 @@ fn findings_conditions_are_structured_exact_and_combine_with_the_text_filter() {
     );
     assert_eq!(app.findings.rows.len(), app.model.findings.len());
 }
+
+/// `G` shows a text's last screenful, not a blank pane, and `k` then moves at once: the
+/// finding detail, its YAML, a rule's page and the help.
+#[test]
+fn bottom_of_a_text_is_its_last_screenful_and_k_moves_at_once() {
+    let mut app = demo_app((80, 24));
+    command(&mut app, "findings");
+    key(&mut app, KeyCode::Enter);
+    assert!(matches!(app.view, View::Detail(_)));
+    screen(&app);
+    type_text(&mut app, "G");
+    let bottom = screen(&app);
+    let end = app.detail_scroll;
+    assert!(end > 0 && end < 1000, "G stops at the end: {end}");
+    assert!(
+        bottom.contains("References") || bottom.contains("Also on this object"),
+        "{bottom}"
+    );
+    type_text(&mut app, "k");
+    assert_eq!(app.detail_scroll, end - 1, "k after G moves at once");
+
+    command(&mut app, "rules");
+    key(&mut app, KeyCode::Enter);
+    screen(&app);
+    type_text(&mut app, "G");
+    let bottom = screen(&app);
+    assert!(
+        bottom.contains("https://"),
+        "the rule's last line shows: {bottom}"
+    );
+    let end = app.detail_scroll;
+    type_text(&mut app, "k");
+    assert_eq!(app.detail_scroll, end.saturating_sub(1));
+
+    type_text(&mut app, "?G");
+    let help = screen(&app);
+    assert!(help.contains(":ctx"), "the help's end shows: {help}");
+    let kaudit::tui::app::Overlay::Help { scroll: end } = app.overlay else {
+        panic!()
+    };
+    type_text(&mut app, "k");
+    assert_eq!(
+        app.overlay,
+        kaudit::tui::app::Overlay::Help {
+            scroll: end.saturating_sub(1)
+        }
+    );
+}

@@ -81,6 +81,7 @@ impl App {
             Action::Yaml => {
                 if let View::Detail(_) = self.view {
                     self.yaml.focused = !self.yaml.focused;
+                    self.drawn_max_scroll.set(None);
                     return None;
                 }
                 let finding = self.current_finding()?;

@@ -106,6 +106,7 @@ impl App {
                 self.history.push(View::Dashboard);
             }
             self.view = v;
+            self.drawn_max_scroll.set(None);
         }
         None
     }

@@ -270,6 +270,9 @@ pub struct App {
     /// How far the Signatures view is scrolled (never past its last screenful).
     pub signatures_scroll: u16,
     pub data_age_secs: u64,
+    /// How far the text view on screen scrolls, as the last frame drew it (`None` until a
+    /// frame drew it): the keys stop there, so `k` after `G` moves at once.
+    pub drawn_max_scroll: std::cell::Cell<Option<u16>>,
     /// Unix seconds at the last tick (the exam's timer).
     pub now_unix: i64,
     /// CKS practice: the tasks, their folders and checks, the exam's timer.
@@ -328,6 +331,7 @@ impl App {
             audit_scroll: 0,
             signatures_scroll: 0,
             data_age_secs: 0,
+            drawn_max_scroll: std::cell::Cell::new(None),
             now_unix: 0,
             lab: Lab::default(),
             vulns: VulnTable::default(),
@@ -411,12 +415,14 @@ impl App {
         if view != self.view {
             self.history.push(self.view);
             self.view = view;
+            self.drawn_max_scroll.set(None);
         }
     }
 
     fn back(&mut self) {
         if let Some(v) = self.history.pop() {
             self.view = v;
+            self.drawn_max_scroll.set(None);
         }
     }
 

@@ -94,14 +94,12 @@ impl App {
                 None
             }
             (Overlay::Help { scroll }, KeyCode::Down | KeyCode::Char('j')) => {
-                // Bounded by the help's length; the view shows at most its last screenful.
-                let last = crate::tui::views::overlays::help_lines(&self.theme).len();
-                *scroll = (*scroll + 1).min(last.saturating_sub(1) as u16);
+                *scroll = (*scroll + 1).min(help_max_scroll(&self.theme, self.size));
                 None
             }
             (Overlay::Help { scroll }, KeyCode::End | KeyCode::Char('G')) => {
-                let last = crate::tui::views::overlays::help_lines(&self.theme).len();
-                *scroll = last.saturating_sub(1) as u16;
+                // The last screenful, so `k` then moves at once.
+                *scroll = help_max_scroll(&self.theme, self.size);
                 None
             }
             (Overlay::Help { scroll }, KeyCode::Home | KeyCode::Char('g')) => {
@@ -162,4 +160,11 @@ fn cycle<T: Copy + PartialEq>(all: &[T], current: T, forward: bool) -> T {
     } else {
         (i + n - 1) % n
     }]
+}
+
+/// How far the help scrolls: its last screenful at the top (the popup fills the view's
+/// area, borders included).
+fn help_max_scroll(theme: &crate::tui::theme::Theme, size: (u16, u16)) -> u16 {
+    let lines = crate::tui::views::overlays::help_lines(theme).len();
+    super::max_scroll(lines, super::text_area(size).1)
 }

@@ -306,6 +306,10 @@ impl App {
             let (width, height) = text_area(self.size);
             let rows = crate::tui::text::wrap(&self.model.signatures, width).len();
             self.signatures_scroll = self.signatures_scroll.min(max_scroll(rows, height));
+        } else if let Some(max) = self.drawn_max_scroll.get()
+            && let Some(scroll) = self.text_scroll()
+        {
+            *scroll = (*scroll).min(max);
         }
     }
 

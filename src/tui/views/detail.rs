@@ -185,9 +185,12 @@ pub fn finding(frame: &mut Frame, app: &App, area: Rect, index: usize) {
             " Finding (y: YAML, s: suppress, m: triage) ".into(),
             !app.yaml.focused,
         ))
-        .wrap(Wrap { trim: false })
-        .scroll((app.detail_scroll, 0));
-    frame.render_widget(info, info_area);
+        .wrap(Wrap { trim: false });
+    if app.yaml.focused {
+        frame.render_widget(info.scroll((app.detail_scroll, 0)), info_area);
+    } else {
+        super::scrolled(frame, app, info, info_area, app.detail_scroll);
+    }
 
     // The object's YAML, offending lines marked.
     let marked: BTreeSet<u32> = f.evidence.iter().filter_map(|e| e.line).collect();
@@ -227,12 +230,17 @@ pub fn finding(frame: &mut Frame, app: &App, area: Rect, index: usize) {
         Some(l) => format!(" YAML {} ", strip_controls(&l.file)),
         None => " YAML ".to_string(),
     };
-    frame.render_widget(
-        Paragraph::new(yaml_lines)
-            .block(block(app, title, app.yaml.focused))
-            .scroll((app.yaml.scroll, 0)),
-        yaml_area,
-    );
+    // Clamped whether focused or not: an offending line near the end of a file shows with
+    // the lines above it, not a blank pane below.
+    let yaml = Paragraph::new(yaml_lines).block(block(app, title, app.yaml.focused));
+    let max = yaml.line_count(yaml_area.width.saturating_sub(2));
+    let max = max
+        .saturating_sub(yaml_area.height as usize)
+        .min(u16::MAX as usize) as u16;
+    if app.yaml.focused {
+        app.drawn_max_scroll.set(Some(max));
+    }
+    frame.render_widget(yaml.scroll((app.yaml.scroll.min(max), 0)), yaml_area);
 }
 
 pub fn rule(frame: &mut Frame, app: &App, area: Rect, index: usize) {
@@ -265,11 +273,13 @@ pub fn rule(frame: &mut Frame, app: &App, area: Rect, index: usize) {
     lines.push(Line::styled("References", t.header));
     lines.push(Line::raw(references_line(r)));
     lines.push(Line::raw(r.doc_url));
-    frame.render_widget(
+    super::scrolled(
+        frame,
+        app,
         Paragraph::new(lines)
             .block(block(app, format!(" Rule {} ", r.id), true))
-            .wrap(Wrap { trim: false })
-            .scroll((app.detail_scroll, 0)),
+            .wrap(Wrap { trim: false }),
         area,
+        app.detail_scroll,
     );
 }

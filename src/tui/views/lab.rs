@@ -118,16 +118,18 @@ pub fn task_page(frame: &mut Frame, app: &App, area: Rect, task: usize) {
     let Some(t) = app.lab.tasks.get(task) else {
         return;
     };
-    frame.render_widget(
+    super::scrolled(
+        frame,
+        app,
         Paragraph::new(task_lines(app, task))
             .block(block(
                 app,
                 format!(" Task {} ", strip_controls(&t.id)),
                 true,
             ))
-            .wrap(Wrap { trim: false })
-            .scroll((app.lab.page_scroll, 0)),
+            .wrap(Wrap { trim: false }),
         area,
+        app.lab.page_scroll,
     );
 }
 

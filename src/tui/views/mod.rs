@@ -156,22 +156,36 @@ fn audit_log(frame: &mut Frame, app: &App, area: Rect) {
         ));
     }
     lines.extend(activity_lines(app, &stats.activity));
-    // Never past the end: `G` (bottom) then shows the last screenful.
-    let visible = area.height.saturating_sub(2) as usize;
-    let scroll = app
-        .audit_scroll
-        .min(lines.len().saturating_sub(visible) as u16);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(t.border)
         .title(Span::styled(" Audit log ", t.title));
-    frame.render_widget(
+    scrolled(
+        frame,
+        app,
         Paragraph::new(lines)
             .block(block)
-            .wrap(Wrap { trim: false })
-            .scroll((scroll, 0)),
+            .wrap(Wrap { trim: false }),
         area,
+        app.audit_scroll,
     );
+}
+
+/// Draws a bordered text scrolled to `scroll` but never past its last screenful (`G` shows
+/// the end, not a blank pane), and tells the keys that bound, so `k` after `G` moves at once.
+pub(super) fn scrolled(
+    frame: &mut Frame,
+    app: &App,
+    paragraph: Paragraph<'_>,
+    area: Rect,
+    scroll: u16,
+) {
+    let rows = paragraph.line_count(area.width.saturating_sub(2));
+    let max = rows
+        .saturating_sub(area.height as usize)
+        .min(u16::MAX as usize) as u16;
+    app.drawn_max_scroll.set(Some(max));
+    frame.render_widget(paragraph.scroll((scroll.min(max), 0)), area);
 }
 
 /// The timeline, the identities and the denied requests of the audit logs.
