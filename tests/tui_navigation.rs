@@ -221,3 +221,24 @@ fn bottom_of_a_text_is_its_last_screenful_and_k_moves_at_once() {
         }
     );
 }
+
+/// A source that cannot be read at all: the whole message, wrapped at 80 columns, says
+/// where a kubeconfig was looked for, and what to do is said once.
+#[test]
+fn a_missing_kubeconfig_is_explained_whole_and_once() {
+    use kaudit::tui::app::Event;
+    use kaudit::tui::theme::{Theme, ThemeName};
+    let mut app = App::new(Theme::new(ThemeName::Dark), "cluster".into(), (80, 24));
+    let error = kaudit::sources::Error::NoKubeconfig(
+        "KUBECONFIG is not set, no --kubeconfig was given, /home/me/.kube/config does not exist, and this is not a pod (no in-cluster service account)".into(),
+    );
+    app.update(Event::Loaded(Box::new(Err(error.into()))));
+    let s = screen(&app);
+    let flat = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(flat.contains("/home/me/.kube/config does not exist"), "{s}");
+    assert!(
+        flat.contains("no in-cluster service account"),
+        "wrapped, not cut: {s}"
+    );
+    assert_eq!(flat.matches("kaudit demo").count(), 1, "{s}");
+}

@@ -53,6 +53,18 @@ pub fn main() -> ExitCode {
             let text = format!("{error:#}");
             let lines: Vec<_> = text.lines().map(crate::sanitize::strip_controls).collect();
             eprintln!("kaudit: {}", lines.join("\n"));
+            // Nothing to read at all: say what can be read instead.
+            let kind = error.chain().find_map(|e| {
+                e.downcast_ref::<crate::sources::Error>()
+                    .map(crate::sources::Error::kind)
+                    .or_else(|| {
+                        e.downcast_ref::<crate::session::Error>()
+                            .and_then(crate::session::Error::source_kind)
+                    })
+            });
+            if let Some(kind @ crate::sources::ErrorKind::NoCluster) = kind {
+                eprintln!("kaudit: {}", kind.advice());
+            }
             EXIT_ERROR
         }
     })

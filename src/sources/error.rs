@@ -11,9 +11,7 @@ pub enum Error {
     #[error("{0}")]
     Kubeconfig(String),
     /// No kubeconfig at all, and not running in a cluster.
-    #[error(
-        "no kubeconfig (KUBECONFIG, --kubeconfig or ~/.kube/config) and not running in a cluster ({0}); try `kaudit demo` or `kaudit scan --manifests PATH`"
-    )]
+    #[error("no kubeconfig found: {0}")]
     NoKubeconfig(String),
     /// The API server refused, failed or could not be reached while `what` was read.
     #[error("context {context} ({server}): {what}: {error}")]
@@ -76,7 +74,7 @@ impl ErrorKind {
     pub fn advice(self) -> &'static str {
         match self {
             ErrorKind::NoCluster => {
-                "no cluster to read: `kaudit demo` audits the embedded demo cluster, `kaudit --manifests PATH` your files; :ctx lists the contexts"
+                "no cluster to read: `kaudit demo` audits the embedded demo cluster, `kaudit --manifests PATH` your files"
             }
             ErrorKind::Unauthorized => {
                 "the server rejected the credentials: refresh them (a new token or certificate), then ctrl-r"

@@ -401,7 +401,7 @@ pub fn event_loop<B: Backend>(
             }
             if let Some(effect) = app.update(event) {
                 match effect {
-                    Effect::Quit => return Ok(0),
+                    Effect::Quit => return Ok(quit_code(app)),
                     Effect::Reload {
                         context: Some(name),
                     } if app.audit.is_some()
@@ -433,7 +433,7 @@ pub fn event_loop<B: Backend>(
             dirty = true;
         }
         if app.quit {
-            return Ok(0);
+            return Ok(quit_code(app));
         }
         // Changes seen by the watch: re-read once they have settled.
         if let (Some(changed), Some(loaded)) = (session.last_change, loaded_at)
@@ -454,6 +454,15 @@ pub fn event_loop<B: Backend>(
             last_draw = Instant::now();
             dirty = false;
         }
+    }
+}
+
+/// Quitting with nothing audited (the source never read) is a failed run, as the CLI's
+/// exit code 2 says; otherwise the TUI ends well.
+fn quit_code(app: &App) -> u8 {
+    match app.load {
+        super::app::LoadState::Failed { .. } => 2,
+        _ => 0,
     }
 }
 
@@ -513,5 +522,20 @@ mod tests {
             "{err}"
         );
         assert!(switchable(&live, Err("no kubeconfig".into()), "prod").is_err());
+    }
+
+    #[test]
+    fn quitting_after_a_failed_read_is_a_failed_run() {
+        use crate::tui::app::{App, Event};
+        use crate::tui::theme::{Theme, ThemeName};
+        let mut app = App::new(Theme::new(ThemeName::Dark), "cluster".into(), (80, 24));
+        assert_eq!(
+            quit_code(&app),
+            0,
+            "quitting while loading is not a failure"
+        );
+        let error = crate::sources::Error::NoKubeconfig("KUBECONFIG is not set".into());
+        app.update(Event::Loaded(Box::new(Err(error.into()))));
+        assert_eq!(quit_code(&app), 2);
     }
 }

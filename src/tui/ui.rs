@@ -40,7 +40,11 @@ pub fn draw(frame: &mut Frame, app: &App) {
                 "The audit could not be loaded:",
                 app.theme.bad,
             ))
-            .chain(message.lines().map(|l| Line::raw(l.to_string())))
+            .chain(
+                message
+                    .lines()
+                    .map(|l| Line::raw(crate::sanitize::strip_controls(l).into_owned())),
+            )
             .chain(
                 advice
                     .iter()
@@ -51,7 +55,11 @@ pub fn draw(frame: &mut Frame, app: &App) {
                 Line::raw("ctrl-r tries again, :ctx NAME reads another context, q quits."),
             ])
             .collect();
-            frame.render_widget(Paragraph::new(lines), main);
+            // Wrapped: a long error is read whole, not cut at the terminal's edge.
+            frame.render_widget(
+                Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: false }),
+                main,
+            );
         }
     }
     draw_status(frame, app, status);

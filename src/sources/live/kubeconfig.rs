@@ -97,6 +97,24 @@ pub fn load_kubeconfig(options: &LiveOptions) -> Result<Option<(Kubeconfig, Stri
     }
 }
 
+/// Where a kubeconfig was looked for, as kubectl looks (said when none was found).
+fn looked_for() -> String {
+    let env = match std::env::var_os("KUBECONFIG") {
+        Some(v) if !v.is_empty() => format!("no file of KUBECONFIG={} exists", v.to_string_lossy()),
+        _ => "KUBECONFIG is not set".into(),
+    };
+    let home = match std::env::var_os("HOME") {
+        Some(h) => format!(
+            "{} does not exist",
+            PathBuf::from(h).join(".kube").join("config").display()
+        ),
+        None => "HOME is not set (no ~/.kube/config)".into(),
+    };
+    format!(
+        "{env}, no --kubeconfig was given, {home}, and this is not a pod (no in-cluster service account)"
+    )
+}
+
 fn unreadable(path: &std::path::Path, e: &dyn std::error::Error) -> Error {
     Error::Kubeconfig(format!("kubeconfig {}: {}", path.display(), describe(e)))
 }
@@ -183,7 +201,7 @@ pub async fn connect(options: &LiveOptions) -> Result<Connection, Error> {
             if options.context.is_some() {
                 return Err(Error::Kubeconfig("--context given, but there is no kubeconfig (KUBECONFIG, --kubeconfig or ~/.kube/config)".into()));
             }
-            let config = Config::incluster().map_err(|e| Error::NoKubeconfig(describe(&e)))?;
+            let config = Config::incluster().map_err(|_| Error::NoKubeconfig(looked_for()))?;
             (
                 config,
                 "in-cluster".to_string(),
