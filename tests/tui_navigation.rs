@@ -242,3 +242,38 @@ fn a_missing_kubeconfig_is_explained_whole_and_once() {
     );
     assert_eq!(flat.matches("kaudit demo").count(), 1, "{s}");
 }
+
+/// `v` in the namespaces view changes the version only: the view stays, and says at which
+/// version each namespace could enforce.
+#[test]
+fn v_in_the_namespaces_view_changes_the_version_only() {
+    use crossterm::event::{KeyEvent, KeyModifiers};
+    use kaudit::tui::app::Event;
+    let mut app = demo_app((160, 48));
+    command(&mut app, "pss");
+    assert!(!app.pss_workloads);
+    let dir = tempfile::tempdir().unwrap();
+    let options = kaudit::tui::run::Options {
+        theme: kaudit::tui::theme::ThemeName::Dark,
+        mouse: false,
+        exemptions_path: dir.path().join("exemptions.yaml"),
+        export_dir: dir.path().to_path_buf(),
+        store: None,
+        author: None,
+        kubeconfig: Default::default(),
+    };
+    let effect = app.update(Event::Key(KeyEvent::new(
+        KeyCode::Char('v'),
+        KeyModifiers::NONE,
+    )));
+    let effect = effect.expect("the workloads are evaluated at the new version");
+    if let Some(event) =
+        kaudit::tui::effects::perform(&app, effect, &options, &kaudit::tui::jobs::Jobs::new(None))
+    {
+        app.update(event);
+    }
+    assert_eq!(app.view, View::Pss);
+    assert!(!app.pss_workloads, "still the namespaces");
+    let s = screen(&app);
+    assert!(s.contains("Namespaces, could enforce at v1."), "{s}");
+}

@@ -105,8 +105,8 @@ impl App {
             Action::ToggleGroup => self.grouped = !self.grouped,
             Action::ToggleWorkloads => self.pss_workloads = !self.pss_workloads,
             Action::CycleVersion => {
+                // The version only: the view stays (the namespaces' "could enforce" follows).
                 self.pss_version = next_version(self.pss_version);
-                self.pss_workloads = true;
                 self.audit.as_ref()?;
                 return Some(Effect::EvaluatePss {
                     version: self.pss_version,

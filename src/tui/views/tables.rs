@@ -303,11 +303,40 @@ pub fn pss(frame: &mut Frame, app: &App, area: Rect) {
             ],
         )
     };
+    // At another version than the audit's (`v`): what each namespace could enforce there,
+    // from its workloads evaluated at that version.
+    let audited = app.audit.as_ref().map(|a| a.config.pss_version);
+    let other_version = (audited != Some(app.pss_version)
+        && m.pss_version == Some(app.pss_version))
+    .then_some(app.pss_version);
+    let could_enforce = |namespace: &str, audited: Level| match other_version {
+        None => audited,
+        Some(_) => {
+            let rows = m.workloads.iter().filter(|w| w.namespace == namespace);
+            let mut level = Level::Restricted;
+            for w in rows {
+                if !w.baseline.is_empty() {
+                    return Level::Privileged;
+                }
+                if !w.restricted.is_empty() {
+                    level = Level::Baseline;
+                }
+            }
+            level
+        }
+    };
+    let title = match other_version {
+        Some(v) => format!("Namespaces, could enforce at {v} (v: version, w: workloads x level)"),
+        None => format!(
+            "Namespaces (v: version, now {}; w: workloads x level)",
+            app.pss_version
+        ),
+    };
     table(
         frame,
         app,
         area,
-        "Namespaces (w: workloads x level)".into(),
+        title,
         &app.namespaces,
         Columns {
             header,
@@ -332,7 +361,7 @@ pub fn pss(frame: &mut Frame, app: &App, area: Rect) {
                     Cell::from(n.warn.clone()),
                     Cell::from(n.audit.clone()),
                     Cell::from(n.workloads.to_string()),
-                    level_cell(n.highest),
+                    level_cell(could_enforce(&n.name, n.highest)),
                     violating,
                 ]
             } else {
@@ -340,7 +369,7 @@ pub fn pss(frame: &mut Frame, app: &App, area: Rect) {
                     Cell::from(n.name.clone()),
                     Cell::from(enforce),
                     Cell::from(n.workloads.to_string()),
-                    level_cell(n.highest),
+                    level_cell(could_enforce(&n.name, n.highest)),
                     violating,
                 ]
             }
