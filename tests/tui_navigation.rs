@@ -277,3 +277,56 @@ fn v_in_the_namespaces_view_changes_the_version_only() {
     let s = screen(&app);
     assert!(s.contains("Namespaces, could enforce at v1."), "{s}");
 }
+
+/// The export dialog offers every format `kaudit scan --format` writes, and writes each.
+#[test]
+fn export_offers_and_writes_every_report_format() {
+    use kaudit::tui::app::{Event, ExportFormat};
+    let dir = tempfile::tempdir().unwrap();
+    let options = kaudit::tui::run::Options {
+        theme: kaudit::tui::theme::ThemeName::Dark,
+        mouse: false,
+        exemptions_path: dir.path().join("exemptions.yaml"),
+        export_dir: dir.path().to_path_buf(),
+        store: None,
+        author: None,
+        kubeconfig: Default::default(),
+    };
+    let mut app = demo_app((100, 30));
+    type_text(&mut app, "e");
+    let dialog = screen(&app);
+    for f in ExportFormat::ALL {
+        assert!(
+            dialog.contains(f.label()),
+            "{} not offered: {dialog}",
+            f.label()
+        );
+    }
+    for i in 0..ExportFormat::ALL.len() {
+        // The dialog opens on md: the i-th format is i steps right.
+        for _ in 0..i {
+            key(&mut app, KeyCode::Right);
+        }
+        let effect = app.update(Event::Key(crossterm::event::KeyEvent::new(
+            KeyCode::Enter,
+            crossterm::event::KeyModifiers::NONE,
+        )));
+        let event = kaudit::tui::effects::perform(
+            &app,
+            effect.unwrap(),
+            &options,
+            &kaudit::tui::jobs::Jobs::new(None),
+        );
+        app.update(event.unwrap());
+        type_text(&mut app, "e");
+    }
+    let mut written: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| {
+            let p = e.unwrap().path();
+            p.extension().unwrap().to_string_lossy().into_owned()
+        })
+        .collect();
+    written.sort();
+    assert_eq!(written, ["csv", "html", "json", "md", "sarif", "xml"]);
+}

@@ -261,8 +261,14 @@ fn describe(c: &Clear) -> String {
 /// Whether a finding is about the subject a `clear` names.
 pub fn is_about(finding: &Finding, c: &Clear) -> bool {
     let s = &finding.subject;
+    // A finding about a Namespace object (NET001, PSA001) is in the namespace it names.
+    let namespace = if s.kind == "Namespace" {
+        &*s.name
+    } else {
+        &*s.namespace
+    };
     c.kind.as_deref().is_none_or(|k| s.kind == k)
-        && c.namespace.as_deref().is_none_or(|n| &*s.namespace == n)
+        && c.namespace.as_deref().is_none_or(|n| namespace == n)
         && c.name.as_deref().is_none_or(|n| &*s.name == n)
         // Rules about the whole pod (the PSS ones) name no container: they are about every
         // container, this one included.

@@ -144,7 +144,7 @@ pub fn check(task: &Task, folder: &Path, target: &Target) -> Result<Grade, Error
     ));
     results.push(result(
         "nothing new broke".into(),
-        nothing_new(&baseline, &graded),
+        nothing_new(task, &baseline, &graded),
     ));
     Ok(Grade::new(task, results))
 }
@@ -253,7 +253,16 @@ pub fn baseline(task: &Task) -> Result<Baseline, Error> {
 /// New findings at [`NEW_FINDING_SEVERITY`] or above, audit events aside (the log is the
 /// same; what it shows is not the student's doing), in the scenario's namespaces or
 /// cluster-wide.
-fn nothing_new(baseline: &Baseline, graded: &Graded<'_>) -> Outcome {
+fn nothing_new(task: &Task, baseline: &Baseline, graded: &Graded<'_>) -> Outcome {
+    // A finding a `clear` criterion of the task judges is that criterion's to report (the
+    // scenario may not even have let its rule look: NET001 with no NetworkPolicy at all).
+    let judged = |f: &Finding| {
+        task.criteria.iter().any(|c| {
+            matches!(&c.check, super::criteria::Check::Clear(clear)
+                if f.rule_id.eq_ignore_ascii_case(&clear.rule)
+                    && super::criteria::is_about(f, clear))
+        })
+    };
     let namespaces: Vec<&str> = baseline
         .inventory
         .namespaces
@@ -267,6 +276,7 @@ fn nothing_new(baseline: &Baseline, graded: &Graded<'_>) -> Outcome {
         .iter()
         .filter(|f| f.subject.event.is_none())
         .filter(|f| f.severity >= NEW_FINDING_SEVERITY)
+        .filter(|f| !judged(f))
         .filter(|f| f.subject.namespace.is_empty() || namespaces.contains(&&*f.subject.namespace))
         .filter(|f| {
             baseline

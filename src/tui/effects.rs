@@ -250,6 +250,9 @@ fn export(
         ExportFormat::Md => out.write_all(crate::report::markdown::render(&report).as_bytes()),
         ExportFormat::Json => crate::report::json::write(&report, &mut out),
         ExportFormat::Sarif => crate::report::sarif::write(&report, &mut out),
+        ExportFormat::Junit => out.write_all(crate::report::junit::render(&report).as_bytes()),
+        ExportFormat::Html => out.write_all(crate::report::html::render(&report).as_bytes()),
+        ExportFormat::Csv => crate::report::csv::write(&report, &mut out),
     };
     written
         .and_then(|()| out.flush())

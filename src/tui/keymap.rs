@@ -373,7 +373,7 @@ pub static KEYMAP: &[Binding] = &[
         "e",
         Global,
         A::Export,
-        "export a report (md, json, sarif)",
+        "export a report (md, json, sarif, junit, html, csv)",
         "export",
     ),
     b(Char('?'), NONE, "?", Global, A::Help, "help", "help"),

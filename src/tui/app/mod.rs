@@ -140,15 +140,37 @@ pub enum ExportFormat {
     Md,
     Json,
     Sarif,
+    Junit,
+    Html,
+    Csv,
 }
 
 impl ExportFormat {
-    pub const ALL: [ExportFormat; 3] = [ExportFormat::Md, ExportFormat::Json, ExportFormat::Sarif];
+    /// Every format `kaudit scan --format` writes.
+    pub const ALL: [ExportFormat; 6] = [
+        ExportFormat::Md,
+        ExportFormat::Json,
+        ExportFormat::Sarif,
+        ExportFormat::Junit,
+        ExportFormat::Html,
+        ExportFormat::Csv,
+    ];
+    /// As `--format` names it.
+    pub fn label(self) -> &'static str {
+        match self {
+            ExportFormat::Junit => "junit",
+            other => other.extension(),
+        }
+    }
+
     pub fn extension(self) -> &'static str {
         match self {
             ExportFormat::Md => "md",
             ExportFormat::Json => "json",
             ExportFormat::Sarif => "sarif",
+            ExportFormat::Junit => "xml",
+            ExportFormat::Html => "html",
+            ExportFormat::Csv => "csv",
         }
     }
 }

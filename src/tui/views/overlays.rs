@@ -121,7 +121,7 @@ pub fn export(
     format_line.extend(
         ExportFormat::ALL
             .iter()
-            .map(|f| choice(*f == format, f.extension())),
+            .map(|f| choice(*f == format, f.label())),
     );
     let mut scope_line = vec![marker(1), Span::raw("Scope:  ")];
     scope_line.extend(
