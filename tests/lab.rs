@@ -130,6 +130,30 @@ fn every_partial_solution_fails_exactly_the_criteria_it_misses() {
     }
 }
 
+/// Other right answers (`alternative/<name>/`) pass as the reference solution does: the
+/// grader asks for what the task says, not for one way of writing it.
+#[test]
+fn every_alternative_solution_passes() {
+    let tasks = catalog::tasks().unwrap();
+    let mut seen = 0;
+    for task in &tasks {
+        for (name, overlay) in &task.alternatives {
+            let mut files = task.solved();
+            files.extend(overlay.clone());
+            let dir = tempfile::tempdir().unwrap();
+            workdir::write_files(dir.path(), &files).unwrap();
+            let grade = lab::check(Some(&task.id), dir.path(), &Target::Folder).unwrap();
+            assert!(
+                grade.passed,
+                "{}: alternative/{name} fails: {:#?}",
+                task.id, grade.criteria
+            );
+            seen += 1;
+        }
+    }
+    assert!(seen > 0, "no alternative solution is checked");
+}
+
 #[test]
 fn tasks_name_their_domain_difficulty_and_rules() {
     let tasks = catalog::tasks().unwrap();

@@ -110,6 +110,10 @@ pub struct Task {
     /// criteria it names (the tests hold the grader to them).
     #[serde(skip)]
     pub partials: BTreeMap<String, Partial>,
+    /// Other right answers, by name (`alternative/<name>/`): each one's files over the
+    /// solved folder must pass too, so the grader is not stricter than the task.
+    #[serde(skip)]
+    pub alternatives: BTreeMap<String, BTreeMap<String, Vec<u8>>>,
 }
 
 /// A realistic wrong attempt (`partial/<name>/`): files written over the solved folder, and
@@ -240,6 +244,14 @@ fn assemble(folder: &str, files: BTreeMap<String, Vec<u8>>) -> Result<Task, Erro
             task.scenario.insert(rel.to_string(), bytes);
         } else if let Some(rel) = path.strip_prefix("solution/") {
             task.solution.insert(rel.to_string(), bytes);
+        } else if let Some((name, rel)) = path
+            .strip_prefix("alternative/")
+            .and_then(|p| p.split_once('/'))
+        {
+            task.alternatives
+                .entry(name.to_string())
+                .or_default()
+                .insert(rel.to_string(), bytes);
         } else if let Some((name, rel)) = path
             .strip_prefix("partial/")
             .and_then(|p| p.split_once('/'))

@@ -117,13 +117,26 @@ pub struct Field {
     pub kind: String,
     pub namespace: String,
     pub name: String,
-    /// `spec.tls[].hosts[]`, `containers[name=app].securityContext.appArmorProfile.type`.
+    /// `spec.tls[].hosts[]`, `containers[name=app].securityContext.appArmorProfile.type`;
+    /// `a | b` reads `b` where `a` selects nothing (a container's setting, else the pod's:
+    /// the effective value).
     pub path: String,
+    /// Every value at the path equals this (and there is one).
     #[serde(default)]
     pub equals: Option<serde_json::Value>,
     /// Some value at the path, or some element of a list there, equals this.
     #[serde(default)]
     pub contains: Option<serde_json::Value>,
+    /// No value at the path, nor any element of a list there, equals this.
+    #[serde(default)]
+    pub excludes: Option<serde_json::Value>,
+}
+
+impl Field {
+    /// The path's alternatives, most specific first.
+    pub fn alternatives(&self) -> impl Iterator<Item = &str> {
+        self.path.split(" | ").map(str::trim)
+    }
 }
 
 /// Every image of the namespace's workloads is checked by an enforcing signature policy that
@@ -158,10 +171,18 @@ impl Criterion {
                 .map(|_| ())
                 .ok_or_else(|| format!("audit level {:?}", a.level)),
             Check::Field(f) => {
-                if f.equals.is_none() == f.contains.is_none() {
-                    return Err(format!("field {}: give one of equals or contains", f.path));
+                let given = [&f.equals, &f.contains, &f.excludes]
+                    .iter()
+                    .filter(|v| v.is_some())
+                    .count();
+                if given != 1 {
+                    return Err(format!(
+                        "field {}: give one of equals, contains or excludes",
+                        f.path
+                    ));
                 }
-                path::Path::parse(&f.path).map(|_| ())
+                f.alternatives()
+                    .try_for_each(|p| path::Path::parse(p).map(|_| ()))
             }
             Check::SignaturePolicy(_) => Ok(()),
         }

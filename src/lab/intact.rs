@@ -73,6 +73,25 @@ fn compare(task: &Task, before: &Workload, after: &Workload, problems: &mut Vec<
         ));
     }
     let after_containers = containers(after);
+    // A pod whose container mounts a volume it does not define is rejected by the API
+    // server: it would not run at all.
+    let volumes: Vec<&str> = after
+        .spec
+        .volumes
+        .iter()
+        .flatten()
+        .map(|v| v.name.as_str())
+        .collect();
+    for c in &after_containers {
+        for mount in c.volume_mounts.iter().flatten() {
+            if !volumes.contains(&mount.name.as_str()) {
+                problems.push(format!(
+                    "{name} container {} mounts volume {}, which the pod does not define: the API server would reject it",
+                    c.name, mount.name
+                ));
+            }
+        }
+    }
     for old in containers(before) {
         let Some(new) = after_containers.iter().find(|c| c.name == old.name) else {
             problems.push(format!("{name} lost its container {}", old.name));

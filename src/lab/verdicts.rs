@@ -242,21 +242,44 @@ fn same_answer(field: &str, truth: &str, given: &str) -> bool {
 /// A field holds the value asked.
 pub fn field(f: &Field, graded: &Graded<'_>) -> Outcome {
     let hint = format!("set {} on {} {}/{}", f.path, f.kind, f.namespace, f.name);
-    let Ok(path) = Path::parse(&f.path) else {
+    let Ok(paths) = f
+        .alternatives()
+        .map(Path::parse)
+        .collect::<Result<Vec<_>, _>>()
+    else {
         return fail(format!("the task's path {} does not read", f.path), &hint);
     };
     let object = match object(f, graded) {
         Ok(object) => object,
         Err(e) => return fail(e, &hint),
     };
-    let found = path.select(&object);
-    let ok = match (&f.equals, &f.contains) {
-        (Some(want), _) => !found.is_empty() && found.iter().all(|v| *v == want),
-        (None, Some(want)) => found
+    // The first alternative that selects anything: the most specific setting wins.
+    let found = paths
+        .iter()
+        .map(|p| p.select(&object))
+        .find(|found| !found.is_empty())
+        .unwrap_or_default();
+    let holds = |want: &serde_json::Value| {
+        found
             .iter()
-            .any(|v| *v == want || v.as_array().is_some_and(|a| a.contains(want))),
-        (None, None) => !found.is_empty(),
+            .any(|v| *v == want || v.as_array().is_some_and(|a| a.contains(want)))
     };
+    let ok = match (&f.equals, &f.contains, &f.excludes) {
+        (Some(want), _, _) => !found.is_empty() && found.iter().all(|v| *v == want),
+        (None, Some(want), _) => holds(want),
+        (None, None, Some(unwanted)) => !holds(unwanted),
+        (None, None, None) => !found.is_empty(),
+    };
+    if let (Some(unwanted), None, None) = (&f.excludes, &f.equals, &f.contains) {
+        return if ok {
+            pass(format!(
+                "{} {}/{} has no {unwanted} at {}",
+                f.kind, f.namespace, f.name, f.path
+            ))
+        } else {
+            fail(format!("{} still holds {unwanted}", f.path), &hint)
+        };
+    }
     let want = f
         .equals
         .as_ref()
@@ -376,6 +399,21 @@ pub fn signature_policy(s: &SignaturePolicy, graded: &Graded<'_>) -> Outcome {
             let enforcing = trusting
                 .clone()
                 .any(|c| c.action == Action::Enforce && !c.fails_open);
+            // A key the task did not give (the rotated-out one) must not be trusted too: a
+            // signature by it would still be admitted.
+            if let Some(c) = coverage
+                .covering
+                .iter()
+                .find(|c| c.keys.iter().any(|k| k.spki_der() != key.spki_der()))
+            {
+                return fail(
+                    format!(
+                        "{} also trusts a key other than {}: an image signed with it is admitted too",
+                        c.policy, s.key
+                    ),
+                    hint,
+                );
+            }
             if enforcing {
                 continue;
             }
