@@ -58,6 +58,38 @@ impl Subject {
     }
 
     /// `namespace/Kind/name[/container]`, the form exemption patterns match.
+    /// An audit event's request as people write it (`exec into pod shop/web-1 by jane`,
+    /// `GET /api/v1/namespaces by system:anonymous`); `None` for objects.
+    pub fn event_summary(&self) -> Option<String> {
+        let e = self.event.as_ref()?;
+        let object = if self.namespace.is_empty() {
+            self.name.to_string()
+        } else {
+            format!("{}/{}", self.namespace, self.name)
+        };
+        let (resource, sub) = e
+            .resource
+            .split_once('/')
+            .map_or((e.resource.as_str(), ""), |(r, s)| (r, s));
+        let singular = resource
+            .strip_suffix('s')
+            .filter(|_| !resource.ends_with("ss"))
+            .unwrap_or(resource);
+        let what = match (resource, sub) {
+            // A request with no object name: its URI is what was asked.
+            _ if self.name.starts_with('/') => {
+                format!("{} {}", e.verb.to_uppercase(), self.name)
+            }
+            ("pods", "exec") => format!("exec into pod {object}"),
+            ("pods", "attach") => format!("attach to pod {object}"),
+            ("pods", "portforward") => format!("port-forward to pod {object}"),
+            ("nodes", "proxy") => format!("kubelet proxy on node {object}"),
+            (_, "") => format!("{} {singular} {object}", e.verb),
+            (_, sub) => format!("{} {sub} of {singular} {object}", e.verb),
+        };
+        Some(format!("{what} by {}", e.user))
+    }
+
     pub fn path(&self) -> String {
         let ns = if self.namespace.is_empty() {
             "-"
@@ -459,6 +491,48 @@ impl Recorder {
 
 #[cfg(test)]
 mod tests {
+    fn event(kind_ns: &str, name: &str, verb: &str, resource: &str) -> Subject {
+        Subject {
+            event: Some(Box::new(EventSubject {
+                audit_id: "a".into(),
+                user: "jane".into(),
+                verb: verb.into(),
+                resource: resource.into(),
+                timestamp: "t".into(),
+            })),
+            ..Subject::object("AuditEvent", kind_ns, name)
+        }
+    }
+
+    #[test]
+    fn audit_event_subjects_read_like_requests() {
+        let cases = [
+            (
+                event("shop", "web-1", "create", "pods/exec"),
+                "exec into pod shop/web-1 by jane",
+            ),
+            (
+                event("", "/api/v1/namespaces", "get", "namespaces"),
+                "GET /api/v1/namespaces by jane",
+            ),
+            (
+                event("", "debug", "create", "clusterrolebindings"),
+                "create clusterrolebinding debug by jane",
+            ),
+            (
+                event("p", "api-1", "patch", "pods/ephemeralcontainers"),
+                "patch ephemeralcontainers of pod p/api-1 by jane",
+            ),
+            (
+                event("", "worker-2", "get", "nodes/proxy"),
+                "kubelet proxy on node worker-2 by jane",
+            ),
+        ];
+        for (subject, want) in cases {
+            assert_eq!(subject.event_summary().unwrap(), want);
+        }
+        assert_eq!(Subject::object("Pod", "shop", "web").event_summary(), None);
+    }
     use super::*;
 
     #[test]

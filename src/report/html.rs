@@ -150,7 +150,9 @@ pub fn render(report: &Report) -> String {
                     out,
                     "<tr><td>{}</td><td><code>{}</code></td><td>{marks}{}</td><td>{}</td><td>{location}</td></tr>",
                     sev(f.severity),
-                    h(&f.subject.path()),
+                    h(&f.subject
+                        .event_summary()
+                        .unwrap_or_else(|| f.subject.path())),
                     h(&f.message()),
                     evidence.join("<br>")
                 );

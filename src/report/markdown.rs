@@ -359,10 +359,10 @@ fn rule_section(out: &mut String, r: &Report, rule: &Rule, list: &[&Finding]) {
     let _ = writeln!(out, "|---|---|---|---|---|");
     for f in list.iter().take(MAX_ROWS_PER_RULE) {
         let s = &f.subject;
-        let mut object = if s.namespace.is_empty() {
-            format!("{}/{}", s.kind, s.name)
-        } else {
-            format!("{}/{}/{}", s.namespace, s.kind, s.name)
+        let mut object = match s.event_summary() {
+            Some(request) => request,
+            None if s.namespace.is_empty() => format!("{}/{}", s.kind, s.name),
+            None => format!("{}/{}/{}", s.namespace, s.kind, s.name),
         };
         if let Some(c) = &s.container {
             object.push_str(&format!(" [{c}]"));

@@ -125,7 +125,10 @@ impl Model {
             .enumerate()
             .map(|(index, f)| {
                 let s = &f.subject;
-                let mut object = format!("{}/{}", s.kind, clean(&s.name));
+                let mut object = match s.event_summary() {
+                    Some(request) => clean(&request),
+                    None => format!("{}/{}", s.kind, clean(&s.name)),
+                };
                 if let Some(c) = &s.container {
                     object.push_str(&format!(" [{}]", clean(c)));
                 }
