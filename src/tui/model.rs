@@ -25,6 +25,8 @@ pub struct FindingRow {
     pub area: Area,
     pub namespace: String,
     pub object: String,
+    /// The object is an audit event's request, which names its namespace itself.
+    pub request: bool,
     pub message: String,
     pub suppressed: bool,
     /// New since the baseline (the last audit of this context).
@@ -33,6 +35,17 @@ pub struct FindingRow {
     pub decision: Option<String>,
     /// Where the row's haystack lies in [`Model::finding_hays`].
     pub hay: std::ops::Range<usize>,
+}
+
+impl FindingRow {
+    /// The object with its namespace, as a table without a namespace column shows it.
+    pub fn qualified_object(&self) -> String {
+        if self.namespace.is_empty() || self.request {
+            self.object.clone()
+        } else {
+            format!("{}/{}", self.namespace, self.object)
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -160,6 +173,7 @@ impl Model {
                     rule_id: f.rule_id,
                     area: f.area,
                     namespace,
+                    request: s.event.is_some(),
                     object,
                     message,
                     suppressed: !f.is_active(),

@@ -134,11 +134,7 @@ pub fn dashboard(frame: &mut Frame, app: &App, area: Rect) {
         },
         |r| {
             let f = &m.findings[r];
-            let object = if f.namespace.is_empty() {
-                f.object.clone()
-            } else {
-                format!("{}/{}", f.namespace, f.object)
-            };
+            let object = f.qualified_object();
             vec![
                 sev_cell(app, f.severity, narrow),
                 Cell::from(f.rule_id),
@@ -479,11 +475,7 @@ pub fn findings(frame: &mut Frame, app: &App, area: Rect) {
             };
             let mut cells = vec![sev_cell(app, f.severity, narrow), Cell::from(f.rule_id)];
             if narrow {
-                let object = if f.namespace.is_empty() {
-                    f.object.clone()
-                } else {
-                    format!("{}/{}", f.namespace, f.object)
-                };
+                let object = f.qualified_object();
                 cells.push(Cell::from(object));
             } else {
                 cells.push(Cell::from(f.namespace.clone()));
