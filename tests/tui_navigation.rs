@@ -330,3 +330,35 @@ fn export_offers_and_writes_every_report_format() {
     written.sort();
     assert_eq!(written, ["csv", "html", "json", "md", "sarif", "xml"]);
 }
+
+/// `:ns` alone lists the namespaces to pick from; the pick scopes the header's counts and
+/// the dashboard too, and says that scores are the cluster's.
+#[test]
+fn ns_picks_a_namespace_and_the_header_and_dashboard_follow() {
+    let mut app = demo_app((160, 48));
+    let all = screen(&app);
+    command(&mut app, "ns");
+    assert_eq!(app.view, View::Pss);
+    assert!(!app.pss_workloads);
+    type_text(&mut app, "/shop");
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.namespace.as_deref(), Some("shop"));
+    assert_eq!(app.view, View::Dashboard);
+    let s = screen(&app);
+    let (counts, _) = app.model.counts(Some("shop"), None);
+    let high = counts
+        .get(&kaudit::severity::Severity::High)
+        .copied()
+        .unwrap_or(0);
+    assert!(s.contains(&format!("HIGH {high} ")), "{s}");
+    assert!(s.contains("in ns shop"), "{s}");
+    assert!(s.contains("Findings by area in ns shop"), "{s}");
+    assert_ne!(
+        s.lines().nth(1),
+        all.lines().nth(1),
+        "the counts changed with the scope"
+    );
+    command(&mut app, "ns all");
+    assert_eq!(screen(&app).lines().nth(1), all.lines().nth(1));
+}

@@ -37,6 +37,29 @@ pub struct FindingRow {
     pub hay: std::ops::Range<usize>,
 }
 
+impl Model {
+    /// Active findings by severity and the suppressed ones, in `namespace` (every one
+    /// without) and `area`: what a namespace-scoped header and dashboard count.
+    pub fn counts(
+        &self,
+        namespace: Option<&str>,
+        area: Option<Area>,
+    ) -> (BTreeMap<Severity, u64>, u64) {
+        let mut by_severity = BTreeMap::new();
+        let mut suppressed = 0;
+        for f in self.findings.iter().filter(|f| {
+            namespace.is_none_or(|n| f.namespace == n) && area.is_none_or(|a| f.area == a)
+        }) {
+            if f.suppressed {
+                suppressed += 1;
+            } else {
+                *by_severity.entry(f.severity).or_insert(0) += 1;
+            }
+        }
+        (by_severity, suppressed)
+    }
+}
+
 impl FindingRow {
     /// The object with its namespace, as a table without a namespace column shows it.
     pub fn qualified_object(&self) -> String {

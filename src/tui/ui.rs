@@ -217,8 +217,13 @@ fn draw_summary(frame: &mut Frame, app: &App, area: Rect) {
             let s = &audit.report.summary;
             let narrow = area.width < 100;
             let mut spans = vec![Span::raw(" ")];
+            // `:ns NAME`: the counts are the namespace's.
+            let (by_severity, suppressed) = match &app.namespace {
+                Some(ns) => app.model.counts(Some(ns), None),
+                None => (s.findings_by_severity.clone(), s.suppressed_total),
+            };
             for sev in Severity::ALL_DESCENDING.iter().take(4) {
-                let n = s.findings_by_severity.get(sev).copied().unwrap_or(0);
+                let n = by_severity.get(sev).copied().unwrap_or(0);
                 let word = if narrow && *sev == Severity::Critical {
                     "CRIT"
                 } else if narrow && *sev == Severity::Medium {
@@ -229,24 +234,26 @@ fn draw_summary(frame: &mut Frame, app: &App, area: Rect) {
                 spans.push(Span::styled(format!("{word} {n}"), t.severity(*sev)));
                 spans.push(Span::raw("  "));
             }
-            if narrow {
-                spans.push(Span::styled(
-                    format!(
-                        "sup {}  {} wl  {} ns",
-                        s.suppressed_total, s.workloads, s.namespaces
-                    ),
-                    t.dim,
-                ));
+            let scope = match &app.namespace {
+                Some(ns) => format!(
+                    "in ns {} ({} workloads)",
+                    crate::sanitize::strip_controls(ns),
+                    app.model
+                        .workloads
+                        .iter()
+                        .filter(|w| &w.namespace == ns)
+                        .count()
+                ),
+                None if narrow => format!("{} wl  {} ns", s.workloads, s.namespaces),
+                None => format!("{} workloads, {} namespaces", s.workloads, s.namespaces),
+            };
+            let suppressed = if narrow {
+                format!("sup {suppressed}  ")
             } else {
-                spans.push(Span::styled(
-                    format!("suppressed {}  ", s.suppressed_total),
-                    t.dim,
-                ));
-                spans.push(Span::styled(
-                    format!("{} workloads, {} namespaces", s.workloads, s.namespaces),
-                    t.dim,
-                ));
-            }
+                format!("suppressed {suppressed}  ")
+            };
+            spans.push(Span::styled(suppressed, t.dim));
+            spans.push(Span::styled(scope, t.dim));
             Line::from(spans)
         }
         _ => Line::raw(""),

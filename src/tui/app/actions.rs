@@ -215,6 +215,17 @@ impl App {
                 self.go(View::Image(row));
                 None
             }
+            PaneId::Namespaces if self.picking_namespace => {
+                let row = *self.namespaces.rows.get(self.namespaces.selected)?;
+                let name = self.model.namespaces[row].name.clone();
+                self.status = Some(format!(
+                    "namespace {name}: every view shows it only (:ns all: every namespace)"
+                ));
+                self.namespace = Some(name);
+                self.refresh_all();
+                self.go(View::Dashboard);
+                None
+            }
             PaneId::Namespaces => {
                 let row = *self.namespaces.rows.get(self.namespaces.selected)?;
                 self.workloads.filter = self.model.namespaces[row].name.clone();

@@ -66,9 +66,22 @@ impl App {
                 self.quit = true;
                 return Some(Effect::Quit);
             }
+            // `:ns` alone lists the namespaces to pick from, as k9s does.
+            "ns" if arg.is_empty() => {
+                // Picked from all of them: the scope is chosen anew.
+                self.namespace = None;
+                self.pss_workloads = false;
+                self.namespaces.filter.clear();
+                self.refresh_all();
+                self.go(View::Pss);
+                self.picking_namespace = true;
+                self.status =
+                    Some("pick a namespace: enter scopes every view to it, esc leaves".into());
+                return None;
+            }
             "ns" => {
                 self.namespace = match arg {
-                    "" | "all" | "-A" => None,
+                    "all" | "-A" => None,
                     n => Some(n.to_string()),
                 };
                 self.refresh_all();

@@ -282,6 +282,8 @@ pub struct App {
     pub pss_version: Version,
     /// `:ns NAME` limits every view to one namespace.
     pub namespace: Option<String>,
+    /// `:ns` alone: enter on a namespace scopes every view to it.
+    pub picking_namespace: bool,
     pub input: Input,
     pub overlay: Overlay,
     pub status: Option<String>,
@@ -345,6 +347,7 @@ impl App {
             pss_workloads: false,
             pss_version: Version::Latest,
             namespace: None,
+            picking_namespace: false,
             input: Input::None,
             overlay: Overlay::None,
             status: None,
@@ -434,6 +437,7 @@ impl App {
     }
 
     fn go(&mut self, view: View) {
+        self.picking_namespace = false;
         if view != self.view {
             self.history.push(self.view);
             self.view = view;
@@ -442,6 +446,7 @@ impl App {
     }
 
     fn back(&mut self) {
+        self.picking_namespace = false;
         if let Some(v) = self.history.pop() {
             self.view = v;
             self.drawn_max_scroll.set(None);

@@ -43,7 +43,21 @@ pub fn dashboard(frame: &mut Frame, app: &App, area: Rect) {
         .areas
         .iter()
         .map(|a| {
-            let n = |s: Severity| a.findings.get(&s).copied().unwrap_or(0).to_string();
+            // `:ns NAME`: the namespace's findings; scores need every check's tally, which
+            // is kept for the whole cluster only, so they are not shown for a namespace.
+            let scoped = app
+                .namespace
+                .as_deref()
+                .map(|ns| app.model.counts(Some(ns), Some(a.area)));
+            let (findings, suppressed) = match &scoped {
+                Some((by_severity, suppressed)) => (by_severity, *suppressed),
+                None => (&a.findings, a.suppressed),
+            };
+            let (score, grade) = match scoped {
+                Some(_) => (None, None),
+                None => (a.score, a.grade),
+            };
+            let n = |s: Severity| findings.get(&s).copied().unwrap_or(0).to_string();
             let coverage = match a.coverage {
                 Some(c) if a.not_evaluated > 0 => format!("{c}% ({} n/e)", a.not_evaluated),
                 Some(c) => format!("{c}%"),
@@ -51,10 +65,10 @@ pub fn dashboard(frame: &mut Frame, app: &App, area: Rect) {
             };
             Row::new(vec![
                 Cell::from(a.area.title()),
-                Cell::from(a.score.map_or("-".into(), |s| s.to_string())),
+                Cell::from(score.map_or("-".into(), |s| s.to_string())),
                 Cell::from(Span::styled(
-                    a.grade.map_or("-".into(), |g| g.to_string()),
-                    t.grade(a.grade),
+                    grade.map_or("-".into(), |g| g.to_string()),
+                    t.grade(grade),
                 )),
                 Cell::from(Span::styled(
                     n(Severity::Critical),
@@ -66,7 +80,7 @@ pub fn dashboard(frame: &mut Frame, app: &App, area: Rect) {
                     t.severity(Severity::Medium),
                 )),
                 Cell::from(Span::styled(n(Severity::Low), t.severity(Severity::Low))),
-                Cell::from(a.suppressed.to_string()),
+                Cell::from(suppressed.to_string()),
                 Cell::from(Span::styled(
                     super::trend::sparkline(&audit.past, a.area, TREND_WIDTH),
                     t.key,
@@ -109,7 +123,16 @@ pub fn dashboard(frame: &mut Frame, app: &App, area: Rect) {
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(t.border)
-        .title(Span::styled(" Score by area ", t.title));
+        .title(Span::styled(
+            match &app.namespace {
+                Some(ns) => format!(
+                    " Findings by area in ns {} (scores are the whole cluster's: :ns all) ",
+                    crate::sanitize::strip_controls(ns)
+                ),
+                None => " Score by area ".into(),
+            },
+            t.title,
+        ));
     frame.render_widget(Table::new(rows, widths).header(header).block(block), scores);
 
     let m = &app.model;
