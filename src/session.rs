@@ -406,16 +406,26 @@ impl Checked {
 }
 
 /// `kaudit audit-log`: the logs (and policy) alone, no cluster.
-pub fn audit_log_only(options: &SessionOptions) -> Result<Report, Error> {
-    let description = options
+/// `embedded`: a source whose own audit log and policy are read too (the demo's).
+pub fn audit_log_only(
+    options: &SessionOptions,
+    embedded: Option<&Source>,
+) -> Result<Report, Error> {
+    let mut described: Vec<String> = options
         .audit_logs
         .iter()
         .map(|p| p.display().to_string())
-        .collect::<Vec<_>>()
-        .join(", ");
+        .collect();
+    if let Some((name, _)) = embedded.and_then(Source::embedded_audit_log) {
+        described.push(name.to_string());
+    }
+    let description = described.join(", ");
     let inventory = Inventory::empty(SourceInfo::new("audit-log", description, false, false));
     let exemptions = read_exemptions_option(options.exemptions.as_deref())?;
-    let logs = analyze_logs(options, None, &Disk)?;
+    let logs = match embedded {
+        Some(source) => analyze_logs(options, Some(source), source)?,
+        None => analyze_logs(options, None, &Disk)?,
+    };
     let config = ScanConfig {
         cluster: false,
         ..scan_config(options, None)

@@ -501,8 +501,9 @@ pub struct PssArgs {
     /// Treat objects as read from a live cluster (apply hostNetwork hostPort defaulting).
     #[arg(long)]
     pub live: bool,
-    /// Manifest files or folders (`-` for stdin).
-    #[arg(required = true, value_name = "PATH")]
+    /// Manifest files or folders (`-` for stdin); without them, the source given
+    /// (`--demo`, `--manifests`, `--snapshot`, else the kubeconfig's cluster).
+    #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 }
 

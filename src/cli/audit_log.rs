@@ -1,7 +1,7 @@
 //! `kaudit audit-log`: audit logs (and an audit policy) alone, no cluster; with `--follow`,
 //! new findings as their events are written.
 
-use super::{AuditArgs, AuditFormat, AuditLogArgs, EXIT_FINDINGS, EXIT_OK};
+use super::{AuditArgs, AuditFormat, AuditLogArgs, EXIT_FINDINGS, EXIT_OK, SourceArgs};
 use crate::auditlog::follow::Follower;
 use crate::findings::Finding;
 use crate::report;
@@ -9,21 +9,26 @@ use crate::sanitize::strip_controls;
 use crate::session::SessionOptions;
 use std::io::Write;
 
-pub fn run(audit: &AuditArgs, args: &AuditLogArgs) -> anyhow::Result<u8> {
+pub fn run(audit: &AuditArgs, source: &SourceArgs, args: &AuditLogArgs) -> anyhow::Result<u8> {
     let mut options = audit.session_options();
     options.audit_logs.extend(args.paths.iter().cloned());
     if args.policy.is_some() {
         options.audit_policy = args.policy.clone();
     }
-    if options.audit_logs.is_empty() && options.audit_policy.is_none() {
+    // `--demo`: the demo's own audit log and policy.
+    let embedded = source.demo.then_some(crate::sources::Source::Demo);
+    if options.audit_logs.is_empty() && options.audit_policy.is_none() && embedded.is_none() {
         anyhow::bail!(
-            "give audit log files, folders or globs (or --policy FILE to lint an audit policy)"
+            "give audit log files, folders or globs (or --policy FILE to lint an audit policy, or --demo for the demo's log)"
         );
+    }
+    if options.follow && embedded.is_some() {
+        anyhow::bail!("--follow follows files; the demo's log is embedded in kaudit");
     }
     if options.follow {
         return follow(&options);
     }
-    let report = crate::session::audit_log_only(&options)?;
+    let report = crate::session::audit_log_only(&options, embedded.as_ref())?;
     let rendered = match args.format {
         AuditFormat::Md => report::markdown::render(&report),
         AuditFormat::Json => report::json::render(&report),

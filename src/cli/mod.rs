@@ -83,7 +83,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Some(Command::Rules(args)) => {
             rules::run(args.rule.as_deref(), args.format == TextOrJson::Json)
         }
-        Some(Command::Pss(args)) => pss::run(&args),
+        Some(Command::Pss(args)) => pss::run(&args, &cli.source),
         Some(Command::Info) => {
             info();
             Ok(EXIT_OK)
@@ -103,7 +103,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             }
         }
         Some(Command::Scan(args)) => scan::run(&cli.source.source()?, &cli.audit, &args),
-        Some(Command::AuditLog(args)) => audit_log::run(&cli.audit, &args),
+        Some(Command::AuditLog(args)) => audit_log::run(&cli.audit, &cli.source, &args),
         Some(Command::Snapshot(args)) => snapshot::run(&cli.source, &args),
         Some(Command::History(args)) => {
             history::list(&cli.audit, history_context(&cli.source).as_deref(), &args)

@@ -20,8 +20,12 @@ struct Line<'a> {
     reasons: Vec<String>,
 }
 
-pub fn run(args: &PssArgs) -> anyhow::Result<u8> {
-    let inv = sources::from_manifests(&args.paths);
+pub fn run(args: &PssArgs, source: &super::SourceArgs) -> anyhow::Result<u8> {
+    let inv = if args.paths.is_empty() {
+        source.source()?.load()?
+    } else {
+        sources::from_manifests(&args.paths)
+    };
     let policy = Policy {
         level: args.level,
         version: args.version,
