@@ -362,3 +362,26 @@ fn ns_picks_a_namespace_and_the_header_and_dashboard_follow() {
     command(&mut app, "ns all");
     assert_eq!(screen(&app).lines().nth(1), all.lines().nth(1));
 }
+
+/// Tables cut long text with `…` (an image cut to `windows-exporter:0` reads as tag 0), and
+/// the namespaces table sizes its columns by what they hold, ENFORCE never cut.
+#[test]
+fn tables_cut_with_an_ellipsis_and_size_columns_by_content() {
+    let mut app = demo_app((80, 24));
+    command(&mut app, "images");
+    let s = screen(&app);
+    assert!(s.contains("windows-exp…"), "{s}");
+    let mut app = demo_app((160, 48));
+    command(&mut app, "pss");
+    let s = screen(&app);
+    assert!(
+        s.contains("privileged:latest (default)"),
+        "ENFORCE is not cut: {s}"
+    );
+    let header = s.lines().find(|l| l.contains("NAMESPACE")).unwrap();
+    let gap = header.find("ENFORCE").unwrap() - header.find("NAMESPACE").unwrap();
+    assert!(
+        gap < 20,
+        "NAMESPACE takes only what its names need: {header}"
+    );
+}

@@ -87,10 +87,14 @@ pub fn images(frame: &mut Frame, app: &App, area: Rect) {
             header: &header,
             widths: &widths,
         },
-        |r| {
+        |r, w| {
             columns
                 .iter()
-                .map(|c| cell(app, &m.images[r], c.0))
+                .enumerate()
+                .map(|(i, c)| match c.0 {
+                    Col::Image => Cell::from(super::fit(&m.images[r].image, w[i])),
+                    other => cell(app, &m.images[r], other),
+                })
                 .collect()
         },
     );

@@ -80,7 +80,7 @@ pub fn lab(frame: &mut Frame, app: &App, area: Rect) {
             header: &["DOMAIN", "TASK", "LEVEL", "STATUS", "TITLE"],
             widths: &widths,
         },
-        |i| {
+        |i, w| {
             let t = &lab.tasks[i];
             let state = &lab.states[i];
             let style = match state {
@@ -98,7 +98,7 @@ pub fn lab(frame: &mut Frame, app: &App, area: Rect) {
                 Cell::from(strip_controls(&id).into_owned()),
                 Cell::from(t.difficulty.as_str()),
                 Cell::from(Span::styled(state.label(), style)),
-                Cell::from(strip_controls(&t.title).into_owned()),
+                Cell::from(super::fit(&strip_controls(&t.title), w[4])),
             ]
         },
     );

@@ -307,6 +307,27 @@ fn activity_lines<'a>(app: &App, a: &'a crate::auditlog::activity::Activity) -> 
     lines
 }
 
+/// `text` in a column `width` cells wide: cut with `…` when longer (so `windows-exporter:0`
+/// is not read as the tag `0`).
+pub(super) fn fit(text: &str, width: u16) -> String {
+    let width = usize::from(width);
+    if ratatui::text::Span::raw(text).width() <= width {
+        return text.to_string();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = ratatui::text::Span::raw(c.to_string()).width();
+        if used + w + 1 > width {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    out.push('…');
+    out
+}
+
 /// At most `n` characters, with an ellipsis when cut.
 fn truncate(s: &str, n: usize) -> String {
     if s.chars().count() <= n {
@@ -351,10 +372,20 @@ pub(super) fn table<'a>(
     title: String,
     pane: &Pane,
     columns: Columns<'a>,
-    row: impl Fn(usize) -> Vec<Cell<'a>>,
+    row: impl Fn(usize, &[u16]) -> Vec<Cell<'a>>,
 ) {
     let Columns { header, widths } = columns;
     let t = &app.theme;
+    // The columns' widths as the table will lay them out (its flex and spacing), so rows
+    // cut long text themselves, with an ellipsis.
+    let inner = Rect::new(0, 0, area.width.saturating_sub(2), 1);
+    let cols: Vec<u16> = ratatui::layout::Layout::horizontal(widths.to_vec())
+        .flex(ratatui::layout::Flex::Start)
+        .spacing(1)
+        .split(inner)
+        .iter()
+        .map(|r| r.width)
+        .collect();
     let height = area.height.saturating_sub(3) as usize;
     let mut offset = pane.offset.min(pane.rows.len().saturating_sub(height));
     if pane.selected < offset {
@@ -374,7 +405,7 @@ pub(super) fn table<'a>(
             } else {
                 Style::default()
             };
-            Row::new(row(*r)).style(style)
+            Row::new(row(*r, &cols)).style(style)
         })
         .collect();
     let position = if pane.rows.is_empty() {

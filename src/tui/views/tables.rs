@@ -155,14 +155,13 @@ pub fn dashboard(frame: &mut Frame, app: &App, area: Rect) {
                 Constraint::Min(10),
             ],
         },
-        |r| {
+        |r, w| {
             let f = &m.findings[r];
-            let object = f.qualified_object();
             vec![
                 sev_cell(app, f.severity, narrow),
                 Cell::from(f.rule_id),
-                Cell::from(object),
-                Cell::from(f.message.clone()),
+                Cell::from(super::fit(&f.qualified_object(), w[2])),
+                Cell::from(super::fit(&f.message, w[3])),
             ]
         },
     );
@@ -274,11 +273,11 @@ pub fn pss(frame: &mut Frame, app: &App, area: Rect) {
                     Constraint::Min(10),
                 ],
             },
-            |r| {
+            |r, cols| {
                 let w = &m.workloads[r];
                 vec![
-                    Cell::from(w.namespace.clone()),
-                    Cell::from(w.object.clone()),
+                    Cell::from(super::fit(&w.namespace, cols[0])),
+                    Cell::from(super::fit(&w.object, cols[1])),
                     verdict(&w.baseline),
                     verdict(&w.restricted),
                 ]
@@ -289,6 +288,19 @@ pub fn pss(frame: &mut Frame, app: &App, area: Rect) {
     // Column sets that fit: the layout solver gives unstable widths when constraints
     // overflow the area.
     let wide = area.width >= 110;
+    let enforce_text = |n: &crate::tui::model::NamespaceRow| {
+        if n.labelled {
+            n.enforce.clone()
+        } else {
+            format!("{} (default)", n.enforce)
+        }
+    };
+    // Columns sized by their content (within bounds), the rest to the last one.
+    let longest =
+        |f: &dyn Fn(&crate::tui::model::NamespaceRow) -> usize, floor: usize, cap: usize| {
+            let w = m.namespaces.iter().map(f).max().unwrap_or(0);
+            Constraint::Length(w.clamp(floor, cap) as u16)
+        };
     let (header, widths): (&[&str], Vec<Constraint>) = if wide {
         (
             &[
@@ -301,13 +313,13 @@ pub fn pss(frame: &mut Frame, app: &App, area: Rect) {
                 "VIOLATING",
             ],
             vec![
-                Constraint::Min(12),
-                Constraint::Length(20),
-                Constraint::Length(18),
-                Constraint::Length(18),
+                longest(&|n| n.name.chars().count(), 9, 32),
+                longest(&|n| enforce_text(n).chars().count(), 7, 30),
+                longest(&|n| n.warn.chars().count(), 4, 26),
+                longest(&|n| n.audit.chars().count(), 5, 26),
                 Constraint::Length(9),
                 Constraint::Length(13),
-                Constraint::Length(9),
+                Constraint::Min(9),
             ],
         )
     } else {
@@ -361,13 +373,9 @@ pub fn pss(frame: &mut Frame, app: &App, area: Rect) {
             header,
             widths: &widths,
         },
-        |r| {
+        |r, w| {
             let n = &m.namespaces[r];
-            let enforce = if n.labelled {
-                n.enforce.clone()
-            } else {
-                format!("{} (default)", n.enforce)
-            };
+            let enforce = super::fit(&enforce_text(n), w[1]);
             let violating = if n.violating > 0 {
                 Cell::from(Span::styled(n.violating.to_string(), t.bad))
             } else {
@@ -375,17 +383,17 @@ pub fn pss(frame: &mut Frame, app: &App, area: Rect) {
             };
             if wide {
                 vec![
-                    Cell::from(n.name.clone()),
+                    Cell::from(super::fit(&n.name, w[0])),
                     Cell::from(enforce),
-                    Cell::from(n.warn.clone()),
-                    Cell::from(n.audit.clone()),
+                    Cell::from(super::fit(&n.warn, w[2])),
+                    Cell::from(super::fit(&n.audit, w[3])),
                     Cell::from(n.workloads.to_string()),
                     level_cell(could_enforce(&n.name, n.highest)),
                     violating,
                 ]
             } else {
                 vec![
-                    Cell::from(n.name.clone()),
+                    Cell::from(super::fit(&n.name, w[0])),
                     Cell::from(enforce),
                     Cell::from(n.workloads.to_string()),
                     level_cell(could_enforce(&n.name, n.highest)),
@@ -415,7 +423,7 @@ pub fn findings(frame: &mut Frame, app: &App, area: Rect) {
                     Constraint::Min(10),
                 ],
             },
-            |r| {
+            |r, _w| {
                 let rule = &m.rules[r];
                 // The group's severity is its worst finding's, said when it is not the rule's.
                 let worst = rule.worst.unwrap_or(rule.rule.severity);
@@ -482,7 +490,7 @@ pub fn findings(frame: &mut Frame, app: &App, area: Rect) {
             header,
             widths: &widths,
         },
-        |r| {
+        |r, w| {
             let f = &m.findings[r];
             let mut marks = Vec::new();
             if f.new {
@@ -498,12 +506,14 @@ pub fn findings(frame: &mut Frame, app: &App, area: Rect) {
             };
             let mut cells = vec![sev_cell(app, f.severity, narrow), Cell::from(f.rule_id)];
             if narrow {
-                let object = f.qualified_object();
-                cells.push(Cell::from(object));
+                cells.push(Cell::from(super::fit(&f.qualified_object(), w[2])));
             } else {
-                cells.push(Cell::from(f.namespace.clone()));
-                cells.push(Cell::from(f.object.clone()));
+                cells.push(Cell::from(super::fit(&f.namespace, w[2])));
+                cells.push(Cell::from(super::fit(&f.object, w[3])));
             }
+            let room =
+                w[w.len() - 1].saturating_sub(marks.iter().map(|m| m.width() as u16).sum::<u16>());
+            let message = super::fit(&message, room);
             marks.push(if f.suppressed {
                 Span::styled(message, app.theme.dim)
             } else {
@@ -550,14 +560,14 @@ pub fn rules(frame: &mut Frame, app: &App, area: Rect) {
             header,
             widths: &widths,
         },
-        |r| {
+        |r, w| {
             let rule = &m.rules[r];
             if narrow {
                 vec![
                     Cell::from(rule.rule.id),
                     sev_cell(app, rule.rule.severity, true),
                     Cell::from(rule.findings.to_string()),
-                    Cell::from(rule.rule.title),
+                    Cell::from(super::fit(rule.rule.title, w[3])),
                 ]
             } else {
                 vec![
@@ -565,8 +575,8 @@ pub fn rules(frame: &mut Frame, app: &App, area: Rect) {
                     sev_cell(app, rule.rule.severity, false),
                     Cell::from(rule.rule.area.as_str()),
                     Cell::from(rule.findings.to_string()),
-                    Cell::from(rule.rule.title),
-                    Cell::from(rule.rule.cks_domain),
+                    Cell::from(super::fit(rule.rule.title, w[4])),
+                    Cell::from(super::fit(rule.rule.cks_domain, w[5])),
                 ]
             }
         },
