@@ -376,9 +376,11 @@ fn rule_section(out: &mut String, r: &Report, rule: &Rule, list: &[&Finding]) {
         let location = f.location.as_ref().map_or(String::new(), |l| {
             md_code(&format!("{}:{}", l.file, l.line))
         });
+        let verify = super::verify::command(r, f)
+            .map_or(String::new(), |c| format!("<br>verify: {}", md_code(&c)));
         let _ = writeln!(
             out,
-            "| {} | {} | {}{} | {} | {location} |",
+            "| {} | {} | {}{}{verify} | {} | {location} |",
             f.severity.label(),
             md_code(&object),
             super::history::markdown_marks(r, f),

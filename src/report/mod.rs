@@ -14,6 +14,7 @@ mod sarif_signatures;
 mod sarif_vulnerabilities;
 pub mod signatures;
 pub mod text;
+pub mod verify;
 pub mod vulnerabilities;
 
 pub use crate::engine::{AreaSummary, CoverageRow, Report, SCHEMA_VERSION, Summary, TOOL, Tool};

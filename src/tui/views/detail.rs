@@ -142,6 +142,11 @@ pub fn finding(frame: &mut Frame, app: &App, area: Rect, index: usize) {
     lines.push(Line::raw(""));
     lines.push(Line::styled("Remediation", t.header));
     lines.extend(remediation_lines(rule.remediation).map(|l| Line::raw(format!("  {l}"))));
+    if let Some(command) = crate::report::verify::command(&audit.report, f) {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled("Verify the fix (read-only)", t.header));
+        lines.push(Line::raw(format!("  {}", strip_controls(&command))));
+    }
     lines.push(Line::raw(""));
     lines.push(Line::styled("References", t.header));
     lines.push(Line::raw(references_line(rule)));
