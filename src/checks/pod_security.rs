@@ -328,11 +328,34 @@ pub fn namespaces(
                 } else {
                     "has no enforce label, so the cluster default (privileged) applies"
                 };
-                namespace_input(
+                // What the next level up would break, named, so the fix fits this namespace.
+                let breaks = |level: &str, broken: &[WorkloadLabel]| {
+                    let shown: Vec<String> = broken.iter().take(3).map(|w| w.to_string()).collect();
+                    let more = broken.len().saturating_sub(shown.len());
                     msg!(
-                        "Namespace {} {state}; it could enforce {} today without breaking any of its {} workloads{not_in_input}",
-                        ns.name, report.highest_enforceable, report.workloads
+                        "{level} would reject {}{}",
+                        shown.join(", "),
+                        if more > 0 { msg!(" and {more} more") } else { String::new() }
+                    )
+                };
+                let could = match report.highest_enforceable {
+                    Level::Privileged => msg!(
+                        "no level above privileged passes all of its {} workloads yet: {}",
+                        report.workloads,
+                        breaks("baseline", &report.would_break_baseline)
                     ),
+                    Level::Baseline => msg!(
+                        "it could enforce baseline today without breaking any of its {} workloads; {}",
+                        report.workloads,
+                        breaks("restricted", &report.would_break_restricted)
+                    ),
+                    Level::Restricted => msg!(
+                        "it could enforce restricted today without breaking any of its {} workloads",
+                        report.workloads
+                    ),
+                };
+                namespace_input(
+                    msg!("Namespace {} {state}; {could}{not_in_input}", ns.name),
                     vec![label_evidence("enforce")],
                     SYSTEM_NAMESPACES.contains(&ns.name.as_str()).then_some(Severity::Low),
                 )
