@@ -385,3 +385,73 @@ fn tables_cut_with_an_ellipsis_and_size_columns_by_content() {
         "NAMESPACE takes only what its names need: {header}"
     );
 }
+
+/// The audit log view has a cursor: rules, time buckets, identities and denied requests are
+/// rows, and enter lists the findings each stands for.
+#[test]
+fn the_audit_view_selects_rules_times_and_identities() {
+    use kaudit::tui::audit_links::AuditLink;
+    let mut app = demo_app((160, 48));
+    command(&mut app, "audit");
+    let links = app.model.audit_links.clone();
+    let find = |want: &dyn Fn(&AuditLink) -> bool| links.iter().position(want).unwrap();
+
+    // A rule: its findings.
+    let rule = find(&|l| matches!(l, AuditLink::Rule(_)));
+    let AuditLink::Rule(id) = links[rule].clone() else {
+        unreachable!()
+    };
+    type_text(&mut app, "g");
+    for _ in 0..rule {
+        type_text(&mut app, "j");
+    }
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.view, View::Findings);
+    assert!(!app.findings.rows.is_empty());
+    assert!(
+        app.findings
+            .rows
+            .iter()
+            .all(|r| app.model.findings[*r].rule_id == id)
+    );
+
+    // An identity: its audit-log findings.
+    command(&mut app, "audit");
+    let who = find(&|l| matches!(l, AuditLink::Identity(u) if u == "dev@acme.example"));
+    type_text(&mut app, "g");
+    for _ in 0..who {
+        type_text(&mut app, "j");
+    }
+    assert!(screen(&app).contains("dev@acme.example"));
+    key(&mut app, KeyCode::Enter);
+    let rows: Vec<_> = app
+        .findings
+        .rows
+        .iter()
+        .map(|r| &app.model.findings[*r])
+        .collect();
+    assert!(!rows.is_empty());
+    assert!(
+        rows.iter()
+            .all(|f| f.user.as_deref() == Some("dev@acme.example"))
+    );
+    assert!(screen(&app).contains("user=dev@acme.example"));
+
+    // A time bucket: the findings of events in that window.
+    command(&mut app, "audit");
+    let bucket = find(&|l| matches!(l, AuditLink::Bucket { .. }));
+    let AuditLink::Bucket { start, secs } = links[bucket].clone() else {
+        unreachable!()
+    };
+    type_text(&mut app, "g");
+    for _ in 0..bucket {
+        type_text(&mut app, "j");
+    }
+    key(&mut app, KeyCode::Enter);
+    let from = kaudit::time::parse_rfc3339(&start).unwrap().0;
+    assert!(app.findings.rows.iter().all(|r| {
+        app.model.findings[*r]
+            .time
+            .is_some_and(|t| t >= from && t < from + secs)
+    }));
+}

@@ -68,7 +68,11 @@ fn verify_commands_fit_their_findings() {
             _ => "could enforce restricted",
         };
         assert!(f.message().contains(next), "{}", f.message());
-        assert!(!f.message().contains("could enforce privileged"), "{}", f.message());
+        assert!(
+            !f.message().contains("could enforce privileged"),
+            "{}",
+            f.message()
+        );
     }
     // Every command is read-only.
     for f in &report.findings {

@@ -1,4 +1,5 @@
 pub mod app;
+pub mod audit_links;
 pub mod effects;
 pub mod filter;
 pub mod jobs;

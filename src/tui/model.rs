@@ -27,6 +27,9 @@ pub struct FindingRow {
     pub object: String,
     /// The object is an audit event's request, which names its namespace itself.
     pub request: bool,
+    /// An audit event's user and when it was received (Unix seconds).
+    pub user: Option<String>,
+    pub time: Option<i64>,
     pub message: String,
     pub suppressed: bool,
     /// New since the baseline (the last audit of this context).
@@ -132,6 +135,8 @@ pub struct Model {
     pub rules: Vec<RuleRow>,
     /// The Signatures view's text (empty when signatures were not verified).
     pub signatures: Vec<crate::tui::text::TextLine>,
+    /// The audit log view's selectable rows.
+    pub audit_links: Vec<crate::tui::audit_links::AuditLink>,
 }
 
 /// The filter word of findings new since the baseline (`:findings new`).
@@ -197,6 +202,12 @@ impl Model {
                     area: f.area,
                     namespace,
                     request: s.event.is_some(),
+                    user: s.event.as_ref().map(|e| clean(&e.user)),
+                    time: s
+                        .event
+                        .as_ref()
+                        .and_then(|e| crate::time::parse_rfc3339(&e.timestamp))
+                        .map(|(secs, _)| secs),
                     object,
                     message,
                     suppressed: !f.is_active(),
@@ -258,6 +269,7 @@ impl Model {
             pss_version: None,
             rules,
             signatures: signatures::document(audit),
+            audit_links: crate::tui::audit_links::links(report),
         };
         model.set_workload_rows(pss_version, pss_rows(audit, pss_version));
         model

@@ -175,6 +175,32 @@ impl App {
             self.show_findings(FindingsQuery::rules(&[id]), String::new());
             return None;
         }
+        if self.view == View::Audit
+            && let Some(link) = self.model.audit_links.get(self.audit_cursor).cloned()
+        {
+            use crate::tui::audit_links::AuditLink;
+            let audit_log = FindingsQuery {
+                area: Some(crate::severity::Area::AuditLog),
+                ..FindingsQuery::default()
+            };
+            let query = match link {
+                AuditLink::Rule(id) => FindingsQuery::rules(&[id]),
+                AuditLink::Identity(user) => FindingsQuery {
+                    user: Some(user),
+                    ..audit_log
+                },
+                AuditLink::Bucket { start, secs } => {
+                    let from = crate::time::parse_rfc3339(&start).map(|(s, _)| s);
+                    FindingsQuery {
+                        from,
+                        to: from.map(|f| f + secs),
+                        ..audit_log
+                    }
+                }
+            };
+            self.show_findings(query, String::new());
+            return None;
+        }
         if let Some(area) = match self.view {
             View::Audit => Some(crate::severity::Area::AuditLog),
             View::Signatures => Some(crate::severity::Area::Signatures),

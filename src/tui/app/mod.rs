@@ -289,8 +289,8 @@ pub struct App {
     pub status: Option<String>,
     pub yaml: YamlPane,
     pub detail_scroll: u16,
-    /// How far the Audit log view is scrolled (j/k, pgup/pgdn).
-    pub audit_scroll: u16,
+    /// The selected row of the Audit log view (a rule, bucket, identity or denied request).
+    pub audit_cursor: usize,
     /// How far the Signatures view is scrolled (never past its last screenful).
     pub signatures_scroll: u16,
     pub data_age_secs: u64,
@@ -353,7 +353,7 @@ impl App {
             status: None,
             yaml: YamlPane::default(),
             detail_scroll: 0,
-            audit_scroll: 0,
+            audit_cursor: 0,
             signatures_scroll: 0,
             data_age_secs: 0,
             drawn_max_scroll: std::cell::Cell::new(None),

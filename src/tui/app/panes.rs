@@ -293,7 +293,6 @@ impl App {
         match self.view {
             View::Detail(_) if self.yaml.focused => Some(&mut self.yaml.scroll),
             View::Detail(_) | View::Rule(_) => Some(&mut self.detail_scroll),
-            View::Audit => Some(&mut self.audit_scroll),
             View::Signatures => Some(&mut self.signatures_scroll),
             View::LabTask(_) => Some(&mut self.lab.page_scroll),
             _ => None,
@@ -317,6 +316,11 @@ impl App {
         if self.move_vulnerability(delta) {
             return;
         }
+        if self.view == View::Audit {
+            let last = self.model.audit_links.len().saturating_sub(1) as isize;
+            self.audit_cursor = (self.audit_cursor as isize + delta).clamp(0, last.max(0)) as usize;
+            return;
+        }
         if let Some(target) = self.text_scroll() {
             *target = (*target as isize + delta).clamp(0, u16::MAX as isize) as u16;
             self.clamp_text_scroll();
@@ -336,6 +340,14 @@ impl App {
     }
 
     pub(super) fn move_to(&mut self, index: isize) {
+        if self.view == View::Audit {
+            self.audit_cursor = if index == 0 {
+                0
+            } else {
+                self.model.audit_links.len().saturating_sub(1)
+            };
+            return;
+        }
         if self.move_vulnerability(if index == 0 {
             isize::MIN / 2
         } else {

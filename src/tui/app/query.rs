@@ -14,10 +14,15 @@ pub struct FindingsQuery {
     /// `rule=A,B`: any of these rules.
     pub rules: Vec<String>,
     pub namespace: Option<String>,
+    /// `user=NAME`: audit-log findings of this identity.
+    pub user: Option<String>,
+    /// `from=TIME` / `to=TIME` (RFC 3339): audit-log findings of events in `[from, to)`.
+    pub from: Option<i64>,
+    pub to: Option<i64>,
 }
 
 /// The conditions `:findings` takes, for its error message and the help.
-pub const CONDITIONS: &str = "severity>=high, severity=medium, area=rbac, rule=AUD001,AUD004, ns=shop (or a bare severity or area)";
+pub const CONDITIONS: &str = "severity>=high, severity=medium, area=rbac, rule=AUD001,AUD004, ns=shop, user=jane, from=/to=2026-11-20T09:00:00Z (or a bare severity or area)";
 
 impl FindingsQuery {
     /// Any of these rules' findings.
@@ -55,6 +60,15 @@ impl FindingsQuery {
                 ("ns" | "namespace", "=") if !value.is_empty() => {
                     q.namespace = Some(value.to_string());
                 }
+                ("user", "=") if !value.is_empty() => q.user = Some(value.to_string()),
+                ("from" | "to", "=") => {
+                    let (secs, _) = crate::time::parse_rfc3339(value)
+                        .ok_or_else(|| format!("{value:?} is not an RFC 3339 time"))?;
+                    match key {
+                        "from" => q.from = Some(secs),
+                        _ => q.to = Some(secs),
+                    }
+                }
                 _ => return Err(format!("{word:?} is not a condition (try {CONDITIONS})")),
             }
         }
@@ -67,6 +81,14 @@ impl FindingsQuery {
             && self.area.is_none_or(|a| f.area == a)
             && (self.rules.is_empty() || self.rules.iter().any(|r| r == f.rule_id))
             && self.namespace.as_deref().is_none_or(|n| f.namespace == n)
+            && self
+                .user
+                .as_deref()
+                .is_none_or(|u| f.user.as_deref() == Some(u))
+            && self
+                .from
+                .is_none_or(|from| f.time.is_some_and(|t| t >= from))
+            && self.to.is_none_or(|to| f.time.is_some_and(|t| t < to))
     }
 
     /// As the findings table's title shows it: `severity>=high area=rbac`.
@@ -85,6 +107,15 @@ impl FindingsQuery {
         }
         if let Some(n) = &self.namespace {
             parts.push(format!("ns={n}"));
+        }
+        if let Some(u) = &self.user {
+            parts.push(format!("user={u}"));
+        }
+        if let Some(t) = self.from {
+            parts.push(format!("from={}", crate::time::rfc3339(t)));
+        }
+        if let Some(t) = self.to {
+            parts.push(format!("to={}", crate::time::rfc3339(t)));
         }
         parts.join(" ")
     }

@@ -1,5 +1,6 @@
 //! One function per view; each draws a prepared table or text into its area.
 
+mod audit;
 mod detail;
 mod image;
 mod images;
@@ -34,7 +35,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
                 .as_ref()
                 .is_some_and(|a| a.report.audit_log.is_some()) =>
         {
-            audit_log(frame, app, area)
+            audit::audit_log(frame, app, area)
         }
         View::Audit => needs_input(
             frame,
@@ -89,88 +90,6 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     }
 }
 
-/// What the audit logs held: reading statistics and findings by rule; enter lists them.
-fn audit_log(frame: &mut Frame, app: &App, area: Rect) {
-    let Some(audit) = &app.audit else { return };
-    let Some(stats) = &audit.report.audit_log else {
-        return;
-    };
-    let t = &app.theme;
-    let mut lines = vec![
-        Line::raw(format!(
-            "{} events read from {} files ({} lines); {} outside the time window, {} not audit events, {} malformed.",
-            stats.events,
-            stats.files,
-            stats.lines,
-            stats.outside_window,
-            stats.not_events,
-            stats.malformed
-        )),
-        Line::raw(""),
-    ];
-    for p in stats.problems.iter().take(5) {
-        let place = p.line.map_or(String::new(), |l| format!(":{l}"));
-        lines.push(Line::styled(
-            format!(
-                "problem: {}{place}: {}",
-                crate::sanitize::strip_controls(&p.file),
-                crate::sanitize::strip_controls(&p.message)
-            ),
-            t.bad,
-        ));
-    }
-    let mut by_rule: std::collections::BTreeMap<&str, (usize, crate::severity::Severity)> =
-        Default::default();
-    for f in audit
-        .report
-        .findings
-        .iter()
-        .filter(|f| f.area == crate::severity::Area::AuditLog && f.is_active())
-    {
-        let e = by_rule.entry(f.rule_id).or_insert((0, f.severity));
-        e.0 += 1;
-        e.1 = e.1.max(f.severity);
-    }
-    lines.push(Line::styled(
-        "Findings by rule (enter lists them)",
-        t.header,
-    ));
-    for (rule, (n, sev)) in &by_rule {
-        lines.push(Line::from(vec![
-            Span::styled(format!("  {:<9}", sev.label()), t.severity(*sev)),
-            Span::raw(format!(
-                "{rule}  {n:>4}  {}",
-                crate::rules::rule(rule).title
-            )),
-        ]));
-    }
-    for n in audit
-        .report
-        .not_evaluated
-        .iter()
-        .filter(|n| n.rule_id.starts_with("AUD"))
-    {
-        lines.push(Line::styled(
-            format!("not evaluated: {}: {}", n.rule_id, n.reason),
-            t.dim,
-        ));
-    }
-    lines.extend(activity_lines(app, &stats.activity));
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(t.border)
-        .title(Span::styled(" Audit log ", t.title));
-    scrolled(
-        frame,
-        app,
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false }),
-        area,
-        app.audit_scroll,
-    );
-}
-
 /// Draws a bordered text scrolled to `scroll` but never past its last screenful (`G` shows
 /// the end, not a blank pane), and tells the keys that bound, so `k` after `G` moves at once.
 pub(super) fn scrolled(
@@ -186,125 +105,6 @@ pub(super) fn scrolled(
         .min(u16::MAX as usize) as u16;
     app.drawn_max_scroll.set(Some(max));
     frame.render_widget(paragraph.scroll((scroll.min(max), 0)), area);
-}
-
-/// The timeline, the identities and the denied requests of the audit logs.
-fn activity_lines<'a>(app: &App, a: &'a crate::auditlog::activity::Activity) -> Vec<Line<'a>> {
-    use crate::sanitize::strip_controls;
-    let t = &app.theme;
-    let mut lines = Vec::new();
-    if !a.timeline.is_empty() {
-        let width = match a.bucket_secs / 60 {
-            m if m < 60 => format!("{m} min"),
-            m if m < 1440 => format!("{} h", m / 60),
-            m => format!("{} d", m / 1440),
-        };
-        lines.push(Line::raw(""));
-        lines.push(Line::styled(
-            format!("Timeline ({width} a row: events, of them denied, and findings)"),
-            t.header,
-        ));
-        let most = a
-            .timeline
-            .iter()
-            .map(|b| b.events)
-            .max()
-            .unwrap_or(1)
-            .max(1);
-        for b in &a.timeline {
-            let bar = ((b.events * 30).div_ceil(most)) as usize;
-            // `2026-11-20T09:01:00Z` shows as `11-20 09:01`.
-            let when = b.start.get(5..16).unwrap_or(&b.start).replace('T', " ");
-            let mut spans = vec![
-                Span::raw(format!("  {when}  ")),
-                Span::styled(format!("{:<30}", "█".repeat(bar)), t.good),
-                Span::raw(format!(" {:>6} events", b.events)),
-            ];
-            if b.denied > 0 {
-                spans.push(Span::styled(format!("  {:>5} denied", b.denied), t.bad));
-            }
-            if b.findings > 0 {
-                spans.push(Span::styled(
-                    format!(
-                        "  {} finding{}",
-                        b.findings,
-                        if b.findings == 1 { "" } else { "s" }
-                    ),
-                    t.severity(crate::severity::Severity::High),
-                ));
-            }
-            lines.push(Line::from(spans));
-        }
-    }
-    if !a.identities.is_empty() {
-        lines.push(Line::raw(""));
-        lines.push(Line::styled(
-            format!(
-                "Activity by identity ({} identities; those with findings first)",
-                a.identities.len()
-            ),
-            t.header,
-        ));
-        lines.push(Line::styled(
-            format!(
-                "  {:<44} {:>7} {:>7} {:>7} {:>8}  {:<23} {}",
-                "IDENTITY", "EVENTS", "DENIED", "WRITES", "FINDINGS", "LAST SEEN", "FROM"
-            ),
-            t.dim,
-        ));
-        for id in a.identities.iter().take(20) {
-            let style = if id.findings > 0 {
-                t.bad
-            } else {
-                Style::default()
-            };
-            lines.push(Line::styled(
-                format!(
-                    "  {:<44} {:>7} {:>7} {:>7} {:>8}  {:<23} {}",
-                    truncate(&strip_controls(&id.user), 44),
-                    id.events,
-                    id.denied,
-                    id.writes,
-                    id.findings,
-                    strip_controls(id.last.get(..19).unwrap_or(&id.last)),
-                    strip_controls(&id.source_ips.join(", "))
-                ),
-                style,
-            ));
-        }
-        if a.identities.len() > 20 {
-            lines.push(Line::styled(
-                format!(
-                    "  ... and {} more (JSON report: audit_log.activity)",
-                    a.identities.len() - 20
-                ),
-                t.dim,
-            ));
-        }
-    }
-    if a.denied_total > 0 {
-        lines.push(Line::raw(""));
-        lines.push(Line::styled(
-            format!(
-                "Denied requests ({} in all; the latest {})",
-                a.denied_total,
-                a.denied.len().min(15)
-            ),
-            t.header,
-        ));
-        for d in a.denied.iter().rev().take(15) {
-            lines.push(Line::raw(format!(
-                "  {}  {}  {:<36} {} {}  from {}",
-                strip_controls(d.time.get(..19).unwrap_or(&d.time)),
-                d.code,
-                truncate(&strip_controls(&d.user), 36),
-                strip_controls(&d.verb),
-                truncate(&strip_controls(&d.uri), 60),
-                strip_controls(&d.source_ip)
-            )));
-        }
-    }
-    lines
 }
 
 /// `text` in a column `width` cells wide: cut with `…` when longer (so `windows-exporter:0`
