@@ -1,6 +1,7 @@
-//! A single self-contained HTML file (no scripts, no external assets) for auditors and
-//! managers: the summary, each area's findings as tables, suppressed findings. Every string
-//! from the cluster is escaped.
+//! A single self-contained HTML file (no external assets; one small inline script sorts and
+//! filters tables) for auditors and managers: a table of contents, the summary, each area's
+//! findings as tables with what the Markdown has beside them (namespaces, audit identities,
+//! timeline, denied requests), suppressed findings. Every string from the cluster is escaped.
 
 use super::Report;
 use crate::findings::Finding;
@@ -12,7 +13,9 @@ use std::fmt::Write;
 const STYLE: &str = "body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:80em;padding:0 1em;color:#222}\
 table{border-collapse:collapse;width:100%;margin:.5em 0 1.5em}th,td{border:1px solid #ccc;padding:.3em .5em;text-align:left;vertical-align:top}\
 th{background:#f3f3f3}code{font-size:90%;background:#f6f6f6;padding:0 .2em}.critical{color:#8b0a50;font-weight:bold}\
-.high{color:#b00;font-weight:bold}.medium{color:#a60}.low{color:#246}.info{color:#666}details{margin:.5em 0 1.5em}pre{background:#f6f6f6;padding:.5em}";
+.high{color:#b00;font-weight:bold}.medium{color:#a60}.low{color:#246}.info{color:#666}details{margin:.5em 0 1.5em}pre{background:#f6f6f6;padding:.5em}\
+td{overflow-wrap:break-word}code{overflow-wrap:anywhere}th[data-sort=up]:after{content:' \\25B2'}th[data-sort=down]:after{content:' \\25BC'}\
+input.filter{margin:.3em 0;padding:.2em .4em;width:20em}nav#contents ul{columns:3;margin:.3em 0 1em}";
 
 fn sev(s: Severity) -> String {
     format!("<span class=\"{}\">{}</span>", s.as_str(), s.label())
@@ -33,9 +36,20 @@ pub fn render(report: &Report) -> String {
         h(&report.summary.pss_version),
         report.tool.version
     );
+    let limitations = !report.not_evaluated.is_empty() || !report.input_errors.is_empty();
+    let suppressed_any = report.findings.iter().any(|f| !f.is_active());
+    let mut sections = vec!["Summary".to_string()];
+    if limitations {
+        sections.push("Limitations".into());
+    }
+    sections.extend(Area::ALL.iter().map(|a| a.title().to_string()));
+    if suppressed_any {
+        sections.push("Suppressed findings".into());
+    }
+    super::html_sections::toc(&mut out, &sections);
     let _ = writeln!(
         out,
-        "<h2>Summary</h2><p><b>{} findings</b>, {} suppressed; {} workloads in {} namespaces.</p>",
+        "<h2 id=\"summary\">Summary</h2><p><b>{} findings</b>, {} suppressed; {} workloads in {} namespaces.</p>",
         report.summary.findings_total,
         report.summary.suppressed_total,
         report.summary.workloads,
@@ -68,8 +82,8 @@ pub fn render(report: &Report) -> String {
         "</table><p><small>{}</small></p>",
         h(report.summary.score_formula)
     );
-    if !report.not_evaluated.is_empty() || !report.input_errors.is_empty() {
-        let _ = writeln!(out, "<h2>Limitations</h2><ul>");
+    if limitations {
+        let _ = writeln!(out, "<h2 id=\"limitations\">Limitations</h2><ul>");
         for e in &report.input_errors {
             let _ = writeln!(
                 out,
@@ -95,9 +109,35 @@ pub fn render(report: &Report) -> String {
             .iter()
             .filter(|f| f.area == area && f.is_active())
             .collect();
-        let _ = writeln!(out, "<h2>{}</h2>", area.title());
+        let _ = writeln!(
+            out,
+            "<h2 id=\"{}\">{}</h2>",
+            super::html_sections::anchor(area.title()),
+            area.title()
+        );
+        match area {
+            Area::PodSecurity => super::html_sections::namespaces(&mut out, report),
+            Area::AuditLog => super::html_sections::audit_log(&mut out, report),
+            _ => {}
+        }
         if list.is_empty() {
-            let _ = writeln!(out, "<p>No findings.</p>");
+            // As the Markdown says it: evaluated and clean, or not evaluated (and why).
+            let evaluated = report
+                .coverage
+                .iter()
+                .any(|c| c.area == area && (c.tally.passed + c.tally.failed) > 0);
+            let said = if evaluated {
+                "No findings."
+            } else if report
+                .not_evaluated
+                .iter()
+                .any(|n| rules::rule(n.rule_id).area == area)
+            {
+                "Not evaluated: its checks could not run (see Limitations)."
+            } else {
+                "Not evaluated in this run."
+            };
+            let _ = writeln!(out, "<p>{said}</p>");
             continue;
         }
         let mut rule_ids: Vec<&str> = list.iter().map(|f| f.rule_id).collect();
@@ -174,7 +214,7 @@ pub fn render(report: &Report) -> String {
     if !suppressed.is_empty() {
         let _ = writeln!(
             out,
-            "<h2>Suppressed findings</h2><table><tr><th>Rule</th><th>Object</th><th>Reason</th></tr>"
+            "<h2 id=\"suppressed-findings\">Suppressed findings</h2><table><tr><th>Rule</th><th>Object</th><th>Reason</th></tr>"
         );
         for f in suppressed {
             let reason = f.suppressed.as_ref().map_or("", |s| s.reason.as_str());
@@ -188,6 +228,7 @@ pub fn render(report: &Report) -> String {
         }
         let _ = writeln!(out, "</table>");
     }
+    out.push_str(super::html_sections::SCRIPT);
     out.push_str("</body></html>\n");
     out
 }

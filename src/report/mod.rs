@@ -4,6 +4,7 @@
 pub mod csv;
 mod history;
 pub mod html;
+mod html_sections;
 pub mod image_scan;
 pub mod image_verify;
 pub mod json;
