@@ -89,5 +89,15 @@ fn main() -> Result<(), String> {
     // The bottom of the view: timeline, identities, denied requests.
     press(&mut app, ":audit\nG");
     shot(&app, "audit-log", &out)?;
+    // CKS practice: the tasks by domain beside the selected one.
+    app.lab = kaudit::tui::app::Lab::new(
+        kaudit::lab::catalog::tasks().map_err(|e| e.to_string()),
+        "/home/you/lab".into(),
+        None,
+        |_| false,
+    );
+    app.refresh(kaudit::tui::app::PaneId::Lab);
+    press(&mut app, ":lab\n");
+    shot(&app, "lab", &out)?;
     Ok(())
 }
