@@ -489,7 +489,11 @@ fn html_and_junit_reports_escape_cluster_strings() {
     assert!(!html.contains('\u{1b}'));
     // One script, kaudit's own (sorting and filtering tables), at the end: nothing from
     // the cluster becomes one.
-    assert_eq!(html.matches("<script").count(), 1, "only kaudit's own script");
+    assert_eq!(
+        html.matches("<script").count(),
+        1,
+        "only kaudit's own script"
+    );
     let script = &html[html.find("<script").unwrap()..];
     assert!(
         !script.contains("&lt;") && script.ends_with("</script></body></html>\n"),

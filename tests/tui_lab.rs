@@ -7,25 +7,11 @@ use kaudit::lab::catalog;
 use kaudit::tui::app::{App, Event, ExamClock, Lab, PaneId, View};
 use kaudit::tui::effects;
 use kaudit::tui::jobs::Jobs;
-use kaudit::tui::run;
-use kaudit::tui::theme::ThemeName;
 use std::path::{Path, PathBuf};
 
 #[path = "common/tui.rs"]
 mod tui;
-use tui::{demo_app, screen};
-
-fn options(dir: &Path) -> run::Options {
-    run::Options {
-        theme: ThemeName::Dark,
-        mouse: false,
-        exemptions_path: dir.join("exemptions.yaml"),
-        export_dir: dir.to_path_buf(),
-        store: None,
-        author: None,
-        kubeconfig: Default::default(),
-    }
-}
+use tui::{demo_app, run_options, screen};
 
 /// Presses keys, carrying out their effects as the runtime would (jobs run in place).
 fn keys(app: &mut App, text: &str) {
@@ -38,7 +24,7 @@ fn press(app: &mut App, code: KeyCode) {
     let scratch = tempfile::tempdir().unwrap();
     if let Some(effect) = app.update(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)))
         && let Some(event) =
-            effects::perform(app, effect, &options(scratch.path()), &Jobs::new(None))
+            effects::perform(app, effect, &run_options(scratch.path()), &Jobs::new(None))
     {
         app.update(event);
     }

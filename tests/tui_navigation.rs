@@ -6,7 +6,7 @@ use kaudit::tui::app::{App, Input, View};
 
 #[path = "common/tui.rs"]
 mod tui;
-use tui::{demo_app, key, screen, type_text};
+use tui::{demo_app, key, run_options, screen, type_text};
 
 fn command(app: &mut App, cmd: &str) {
     type_text(app, &format!(":{cmd}"));
@@ -253,15 +253,7 @@ fn v_in_the_namespaces_view_changes_the_version_only() {
     command(&mut app, "pss");
     assert!(!app.pss_workloads);
     let dir = tempfile::tempdir().unwrap();
-    let options = kaudit::tui::run::Options {
-        theme: kaudit::tui::theme::ThemeName::Dark,
-        mouse: false,
-        exemptions_path: dir.path().join("exemptions.yaml"),
-        export_dir: dir.path().to_path_buf(),
-        store: None,
-        author: None,
-        kubeconfig: Default::default(),
-    };
+    let options = run_options(dir.path());
     let effect = app.update(Event::Key(KeyEvent::new(
         KeyCode::Char('v'),
         KeyModifiers::NONE,
@@ -283,15 +275,7 @@ fn v_in_the_namespaces_view_changes_the_version_only() {
 fn export_offers_and_writes_every_report_format() {
     use kaudit::tui::app::{Event, ExportFormat};
     let dir = tempfile::tempdir().unwrap();
-    let options = kaudit::tui::run::Options {
-        theme: kaudit::tui::theme::ThemeName::Dark,
-        mouse: false,
-        exemptions_path: dir.path().join("exemptions.yaml"),
-        export_dir: dir.path().to_path_buf(),
-        store: None,
-        author: None,
-        kubeconfig: Default::default(),
-    };
+    let options = run_options(dir.path());
     let mut app = demo_app((100, 30));
     type_text(&mut app, "e");
     let dialog = screen(&app);

@@ -121,23 +121,7 @@ pub fn render(report: &Report) -> String {
             _ => {}
         }
         if list.is_empty() {
-            // As the Markdown says it: evaluated and clean, or not evaluated (and why).
-            let evaluated = report
-                .coverage
-                .iter()
-                .any(|c| c.area == area && (c.tally.passed + c.tally.failed) > 0);
-            let said = if evaluated {
-                "No findings."
-            } else if report
-                .not_evaluated
-                .iter()
-                .any(|n| rules::rule(n.rule_id).area == area)
-            {
-                "Not evaluated: its checks could not run (see Limitations)."
-            } else {
-                "Not evaluated in this run."
-            };
-            let _ = writeln!(out, "<p>{said}</p>");
+            let _ = writeln!(out, "<p>{}</p>", super::no_findings_note(report, area));
             continue;
         }
         let mut rule_ids: Vec<&str> = list.iter().map(|f| f.rule_id).collect();

@@ -122,15 +122,20 @@ pub fn audit_log(out: &mut String, r: &Report) {
         s.events, s.files, s.lines, s.outside_window, s.not_events, s.malformed
     );
     let a = &s.activity;
-    let flagged: Vec<_> = a.identities.iter().filter(|i| i.findings > 0).collect();
+    let super::ActivityShown {
+        flagged_total,
+        flagged,
+        busy,
+        denied,
+    } = super::ActivityShown::of(a);
     if !flagged.is_empty() {
         let _ = writeln!(
             out,
             "<h3 id=\"identities\">Identities with findings ({} of {})</h3><table><tr><th>Identity</th><th>Events</th><th>Denied</th><th>Writes</th><th>Findings</th><th>First seen</th><th>Last seen</th><th>From</th></tr>",
-            flagged.len(),
+            flagged_total,
             a.identities.len()
         );
-        for i in flagged.iter().take(50) {
+        for i in &flagged {
             let _ = writeln!(
                 out,
                 "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
@@ -146,18 +151,13 @@ pub fn audit_log(out: &mut String, r: &Report) {
         }
         let _ = writeln!(out, "</table>");
     }
-    let busy: Vec<_> = a
-        .timeline
-        .iter()
-        .filter(|b| b.findings > 0 || b.denied > 0)
-        .collect();
     if !busy.is_empty() {
         let _ = writeln!(
             out,
             "<h3 id=\"timeline\">Timeline ({} s buckets with findings or denials)</h3><table><tr><th>From</th><th>Events</th><th>Denied</th><th>Findings</th></tr>",
             a.bucket_secs
         );
-        for b in busy.iter().take(60) {
+        for b in &busy {
             let _ = writeln!(
                 out,
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
@@ -174,9 +174,9 @@ pub fn audit_log(out: &mut String, r: &Report) {
             out,
             "<h3 id=\"denied\">Denied requests ({} in all; the latest {})</h3><table><tr><th>Time</th><th>Code</th><th>Identity</th><th>Request</th><th>From</th></tr>",
             a.denied_total,
-            a.denied.len().min(20)
+            denied.len()
         );
-        for d in a.denied.iter().rev().take(20) {
+        for d in &denied {
             let _ = writeln!(
                 out,
                 "<tr><td>{}</td><td>{}</td><td><code>{}</code></td><td><code>{} {}</code></td><td>{}</td></tr>",

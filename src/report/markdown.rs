@@ -51,12 +51,17 @@ fn header(out: &mut String, r: &Report) {
 /// Who did what when, from the audit logs: identities with findings first, the timeline and
 /// the latest denied requests.
 fn activity(out: &mut String, a: &crate::auditlog::activity::Activity) {
-    let flagged: Vec<_> = a.identities.iter().filter(|i| i.findings > 0).collect();
+    let super::ActivityShown {
+        flagged_total,
+        flagged,
+        busy,
+        denied,
+    } = super::ActivityShown::of(a);
     if !flagged.is_empty() {
         let _ = writeln!(
             out,
             "**Identities with findings** ({} of {}):\n",
-            flagged.len(),
+            flagged_total,
             a.identities.len()
         );
         let _ = writeln!(
@@ -64,7 +69,7 @@ fn activity(out: &mut String, a: &crate::auditlog::activity::Activity) {
             "| Identity | Events | Denied | Writes | Findings | First seen | Last seen | From |"
         );
         let _ = writeln!(out, "|---|---|---|---|---|---|---|---|");
-        for i in flagged.iter().take(50) {
+        for i in &flagged {
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {} | {} | {} | {} | {} |",
@@ -80,11 +85,6 @@ fn activity(out: &mut String, a: &crate::auditlog::activity::Activity) {
         }
         let _ = writeln!(out);
     }
-    let busy: Vec<_> = a
-        .timeline
-        .iter()
-        .filter(|b| b.findings > 0 || b.denied > 0)
-        .collect();
     if !busy.is_empty() {
         let _ = writeln!(
             out,
@@ -93,7 +93,7 @@ fn activity(out: &mut String, a: &crate::auditlog::activity::Activity) {
         );
         let _ = writeln!(out, "| From | Events | Denied | Findings |");
         let _ = writeln!(out, "|---|---|---|---|");
-        for b in busy.iter().take(60) {
+        for b in &busy {
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {} |",
@@ -110,11 +110,11 @@ fn activity(out: &mut String, a: &crate::auditlog::activity::Activity) {
             out,
             "**Denied requests**: {} in all; the latest {}:\n",
             a.denied_total,
-            a.denied.len().min(20)
+            denied.len()
         );
         let _ = writeln!(out, "| Time | Code | Identity | Request | From |");
         let _ = writeln!(out, "|---|---|---|---|---|");
-        for d in a.denied.iter().rev().take(20) {
+        for d in &denied {
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {} | {} |",
@@ -303,25 +303,7 @@ fn area_section(out: &mut String, r: &Report, area: Area) {
         activity(out, &s.activity);
     }
     if findings.is_empty() {
-        let evaluated = r
-            .coverage
-            .iter()
-            .any(|c| c.area == area && (c.tally.passed + c.tally.failed) > 0);
-        let _ = writeln!(
-            out,
-            "{}\n",
-            if evaluated {
-                "No findings."
-            } else if r
-                .not_evaluated
-                .iter()
-                .any(|n| rules::rule(n.rule_id).area == area)
-            {
-                "Not evaluated: its checks could not run (see Limitations)."
-            } else {
-                "Not evaluated in this run."
-            }
-        );
+        let _ = writeln!(out, "{}\n", super::no_findings_note(r, area));
         return;
     }
     let mut by_rule: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();

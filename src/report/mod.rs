@@ -39,3 +39,54 @@ pub fn group_severity(
     };
     (worst, note)
 }
+
+/// What an area without findings says: evaluated and clean, or not evaluated (and where to
+/// read why). Every format says it the same way.
+pub fn no_findings_note(report: &Report, area: crate::severity::Area) -> &'static str {
+    let evaluated = report
+        .coverage
+        .iter()
+        .any(|c| c.area == area && (c.tally.passed + c.tally.failed) > 0);
+    if evaluated {
+        "No findings."
+    } else if report
+        .not_evaluated
+        .iter()
+        .any(|n| crate::rules::rule(n.rule_id).area == area)
+    {
+        "Not evaluated: its checks could not run (see Limitations)."
+    } else {
+        "Not evaluated in this run."
+    }
+}
+
+/// The audit logs' activity as reports show it: the identities with findings, the timeline
+/// buckets with findings or denials, and the latest denied requests (newest first).
+pub struct ActivityShown<'a> {
+    /// How many identities have findings (the first 50 are listed).
+    pub flagged_total: usize,
+    pub flagged: Vec<&'a crate::auditlog::activity::Identity>,
+    pub busy: Vec<&'a crate::auditlog::activity::Bucket>,
+    pub denied: Vec<&'a crate::auditlog::activity::Denied>,
+}
+
+impl<'a> ActivityShown<'a> {
+    pub fn of(a: &'a crate::auditlog::activity::Activity) -> Self {
+        ActivityShown {
+            flagged_total: a.identities.iter().filter(|i| i.findings > 0).count(),
+            flagged: a
+                .identities
+                .iter()
+                .filter(|i| i.findings > 0)
+                .take(50)
+                .collect(),
+            busy: a
+                .timeline
+                .iter()
+                .filter(|b| b.findings > 0 || b.denied > 0)
+                .take(60)
+                .collect(),
+            denied: a.denied.iter().rev().take(20).collect(),
+        }
+    }
+}

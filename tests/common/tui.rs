@@ -55,3 +55,16 @@ pub fn screen(app: &App) -> String {
     }
     out
 }
+
+/// What the runtime would run effects with, writing into `dir` (no history store).
+pub fn run_options(dir: &std::path::Path) -> kaudit::tui::run::Options {
+    kaudit::tui::run::Options {
+        theme: ThemeName::Dark,
+        mouse: false,
+        exemptions_path: dir.join("exemptions.yaml"),
+        export_dir: dir.to_path_buf(),
+        store: None,
+        author: None,
+        kubeconfig: Default::default(),
+    }
+}
