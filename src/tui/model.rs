@@ -40,26 +40,48 @@ pub struct FindingRow {
     pub hay: std::ops::Range<usize>,
 }
 
+/// Active findings by severity, and how many are suppressed.
+pub type Counts = (BTreeMap<Severity, u64>, u64);
+
+/// A namespace's findings counted once when `:ns` scopes the views (not on every frame):
+/// in all and by area, for the header and the dashboard.
+#[derive(Debug, Clone, Default)]
+pub struct ScopedCounts {
+    pub all: Counts,
+    pub by_area: BTreeMap<Area, Counts>,
+}
+
 impl Model {
+    /// The findings of `namespace`, counted in one pass.
+    pub fn scoped_counts(&self, namespace: &str) -> ScopedCounts {
+        let mut scoped = ScopedCounts::default();
+        for f in self.findings.iter().filter(|f| f.namespace == namespace) {
+            let area = scoped.by_area.entry(f.area).or_default();
+            for (by_severity, suppressed) in [&mut scoped.all, area] {
+                if f.suppressed {
+                    *suppressed += 1;
+                } else {
+                    *by_severity.entry(f.severity).or_insert(0) += 1;
+                }
+            }
+        }
+        scoped
+    }
+
     /// Active findings by severity and the suppressed ones, in `namespace` (every one
-    /// without) and `area`: what a namespace-scoped header and dashboard count.
-    pub fn counts(
-        &self,
-        namespace: Option<&str>,
-        area: Option<Area>,
-    ) -> (BTreeMap<Severity, u64>, u64) {
-        let mut by_severity = BTreeMap::new();
-        let mut suppressed = 0;
+    /// without) and `area`.
+    pub fn counts(&self, namespace: Option<&str>, area: Option<Area>) -> Counts {
+        let mut counts = Counts::default();
         for f in self.findings.iter().filter(|f| {
             namespace.is_none_or(|n| f.namespace == n) && area.is_none_or(|a| f.area == a)
         }) {
             if f.suppressed {
-                suppressed += 1;
+                counts.1 += 1;
             } else {
-                *by_severity.entry(f.severity).or_insert(0) += 1;
+                *counts.0.entry(f.severity).or_insert(0) += 1;
             }
         }
-        (by_severity, suppressed)
+        counts
     }
 }
 

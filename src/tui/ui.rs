@@ -218,8 +218,8 @@ fn draw_summary(frame: &mut Frame, app: &App, area: Rect) {
             let narrow = area.width < 100;
             let mut spans = vec![Span::raw(" ")];
             // `:ns NAME`: the counts are the namespace's.
-            let (by_severity, suppressed) = match &app.namespace {
-                Some(ns) => app.model.counts(Some(ns), None),
+            let (by_severity, suppressed) = match &app.scoped {
+                Some(scoped) => scoped.all.clone(),
                 None => (s.findings_by_severity.clone(), s.suppressed_total),
             };
             for sev in Severity::ALL_DESCENDING.iter().take(4) {

@@ -284,6 +284,8 @@ pub struct App {
     pub namespace: Option<String>,
     /// `:ns` alone: enter on a namespace scopes every view to it.
     pub picking_namespace: bool,
+    /// Under `:ns NAME`: its findings counted for the header and the dashboard.
+    pub scoped: Option<crate::tui::model::ScopedCounts>,
     pub input: Input,
     pub overlay: Overlay,
     pub status: Option<String>,
@@ -348,6 +350,7 @@ impl App {
             pss_version: Version::Latest,
             namespace: None,
             picking_namespace: false,
+            scoped: None,
             input: Input::None,
             overlay: Overlay::None,
             status: None,

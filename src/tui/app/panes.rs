@@ -112,6 +112,10 @@ pub enum PaneId {
 
 impl App {
     pub(super) fn refresh_all(&mut self) {
+        self.scoped = self
+            .namespace
+            .as_deref()
+            .map(|ns| self.model.scoped_counts(ns));
         for which in [
             PaneId::Dashboard,
             PaneId::Images,

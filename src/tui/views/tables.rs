@@ -46,9 +46,9 @@ pub fn dashboard(frame: &mut Frame, app: &App, area: Rect) {
             // `:ns NAME`: the namespace's findings; scores need every check's tally, which
             // is kept for the whole cluster only, so they are not shown for a namespace.
             let scoped = app
-                .namespace
-                .as_deref()
-                .map(|ns| app.model.counts(Some(ns), Some(a.area)));
+                .scoped
+                .as_ref()
+                .map(|s| s.by_area.get(&a.area).cloned().unwrap_or_default());
             let (findings, suppressed) = match &scoped {
                 Some((by_severity, suppressed)) => (by_severity, *suppressed),
                 None => (&a.findings, a.suppressed),
