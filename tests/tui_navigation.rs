@@ -439,3 +439,13 @@ fn the_audit_view_selects_rules_times_and_identities() {
             .is_some_and(|t| t >= from && t < from + secs)
     }));
 }
+
+/// Counts read as English: the demo's one log file is "1 file", in the view and reports.
+#[test]
+fn the_audit_reading_line_counts_in_english() {
+    let mut app = demo_app((160, 48));
+    command(&mut app, "audit");
+    let s = screen(&app);
+    assert!(s.contains("read from 1 file ("), "{s}");
+    assert!(!s.contains("1 files"), "{s}");
+}

@@ -116,11 +116,7 @@ pub fn namespaces(out: &mut String, r: &Report) {
 /// of the timeline and the latest denied requests.
 pub fn audit_log(out: &mut String, r: &Report) {
     let Some(s) = &r.audit_log else { return };
-    let _ = writeln!(
-        out,
-        "<p>{} events read from {} files ({} lines); {} outside the time window, {} not audit events, {} malformed.</p>",
-        s.events, s.files, s.lines, s.outside_window, s.not_events, s.malformed
-    );
+    let _ = writeln!(out, "<p>{}</p>", h(&super::audit_log_reading(s)));
     let a = &s.activity;
     let super::ActivityShown {
         flagged_total,

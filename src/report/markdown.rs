@@ -288,11 +288,7 @@ fn area_section(out: &mut String, r: &Report, area: Area) {
         namespaces(out, r);
     }
     if let (Area::AuditLog, Some(s)) = (area, &r.audit_log) {
-        let _ = writeln!(
-            out,
-            "{} events read from {} files ({} lines); {} outside the time window, {} not audit events, {} malformed.\n",
-            s.events, s.files, s.lines, s.outside_window, s.not_events, s.malformed
-        );
+        let _ = writeln!(out, "{}\n", super::audit_log_reading(s));
         for p in s.problems.iter().take(50) {
             let place = p.line.map_or(p.file.clone(), |l| format!("{}:{l}", p.file));
             let _ = writeln!(out, "- {}: {}", md_code(&place), md(&p.message));

@@ -90,3 +90,19 @@ impl<'a> ActivityShown<'a> {
         }
     }
 }
+
+/// What reading the audit logs came to, in one sentence every view and format shares.
+pub fn audit_log_reading(s: &crate::auditlog::reader::Stats) -> String {
+    let n = |count: u64, one: &str, many: &str| {
+        format!("{count} {}", if count == 1 { one } else { many })
+    };
+    format!(
+        "{} read from {} ({}); {} outside the time window, {} not audit events, {} malformed.",
+        n(s.events, "event", "events"),
+        n(s.files, "file", "files"),
+        n(s.lines, "line", "lines"),
+        s.outside_window,
+        s.not_events,
+        s.malformed
+    )
+}

@@ -51,15 +51,7 @@ pub fn audit_log(frame: &mut Frame, app: &App, area: Rect) {
     };
     let t = &app.theme;
     let mut lines = vec![
-        Line::raw(format!(
-            "{} events read from {} files ({} lines); {} outside the time window, {} not audit events, {} malformed.",
-            stats.events,
-            stats.files,
-            stats.lines,
-            stats.outside_window,
-            stats.not_events,
-            stats.malformed
-        )),
+        Line::raw(crate::report::audit_log_reading(stats)),
         Line::raw(""),
     ];
     for p in stats.problems.iter().take(5) {
