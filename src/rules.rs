@@ -1462,6 +1462,19 @@ pub static RULES: &[Rule] = &[
         doc_url: "https://kubernetes.io/docs/concepts/security/secrets-good-practices/",
         reads: &[],
     },
+    Rule {
+        id: "AUD026",
+        name: "ingress-without-tls-created",
+        title: "Ingress created without TLS",
+        area: AuditLog,
+        severity: Medium,
+        cks_domain: cks::CLUSTER_SETUP,
+        rationale: "An Ingress created with no spec.tls publishes its hosts over plain HTTP from the moment it is admitted: what crosses it can be read and changed on the way (NET002 judges the Ingresses a cluster holds; this is the moment one was made).",
+        remediation: "Add spec.tls with the hosts and a kubernetes.io/tls Secret, or have an admission policy require it.",
+        references: &[r("falco", "Ingress Object without TLS Certificate Created")],
+        doc_url: "https://kubernetes.io/docs/concepts/services-networking/ingress/#tls",
+        reads: &[],
+    },
     // ---- Audit policy (--audit-policy) ----
     Rule {
         id: "AUDP01",

@@ -122,7 +122,7 @@ fn audit_log_command_formats_and_exit_codes() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(r["audit_log"]["events"], 43);
+    assert_eq!(r["audit_log"]["events"], 44);
     assert!(
         r["findings"]
             .as_array()
@@ -496,4 +496,45 @@ fn the_burst_tracker_is_bounded() {
         .filter(|f| f.rule_id == "AUD015")
         .collect();
     assert_eq!(bursts.len(), 1, "the burst from 192.0.2.9");
+}
+
+/// Falco's "Ingress Object without TLS Certificate Created": an admitted Ingress create with
+/// no spec.tls fires; one with TLS, a refused one, or an update does not.
+#[test]
+fn an_ingress_created_without_tls_is_found() {
+    let event = |verb: &str, code: i64, tls: bool| {
+        let spec = if tls {
+            r#"{"tls":[{"hosts":["a.example"],"secretName":"a-tls"}],"rules":[{"host":"a.example"}]}"#
+        } else {
+            r#"{"rules":[{"host":"a.example"}]}"#
+        };
+        format!(
+            r#"{{"kind":"Event","level":"Request","auditID":"i-{verb}-{code}-{tls}","stage":"ResponseComplete","requestURI":"/apis/networking.k8s.io/v1/namespaces/web/ingresses","verb":"{verb}","user":{{"username":"jane"}},"objectRef":{{"resource":"ingresses","namespace":"web","name":"a","apiGroup":"networking.k8s.io"}},"responseStatus":{{"code":{code}}},"requestObject":{{"kind":"Ingress","spec":{spec}}},"requestReceivedTimestamp":"2026-11-20T09:00:00Z"}}"#
+        )
+    };
+    let log = [
+        event("create", 201, false),
+        event("create", 201, true),
+        event("create", 403, false),
+        event("update", 200, false),
+    ]
+    .join("\n");
+    let analysis = kaudit::auditlog::analyze_bytes(
+        "ingress.log",
+        log.as_bytes(),
+        &Default::default(),
+        Default::default(),
+    );
+    let fired: Vec<String> = analysis
+        .findings
+        .findings
+        .iter()
+        .filter(|f| f.rule_id == "AUD026")
+        .map(|f| f.message().into_owned())
+        .collect();
+    assert_eq!(fired.len(), 1, "{fired:?}");
+    assert!(
+        fired[0].contains("web/a without TLS: a.example"),
+        "{fired:?}"
+    );
 }

@@ -1039,7 +1039,6 @@ fn the_tui_follows_the_cluster_and_switches_context() {
     // ctrl-r re-reads: the new pod is audited and the change count clears.
     tmux.keys(&["C-r"]);
     tmux.wait_for("re-read: the views show the new read");
-    tmux.keys(&["/", "intruder", "Enter"]);
     tmux.keys(&[":findings", "Enter"]);
     tmux.keys(&["/", "intruder", "Enter"]);
     tmux.wait_for("tools/intruder");

@@ -505,7 +505,7 @@ fn followed_audit_log_updates_the_views_in_place() {
     let audit = app.audit.as_ref().unwrap();
     assert_eq!(audit.report.findings.len(), before + 1);
     let s = screen(&app);
-    assert!(s.contains("audit log: 1 new events (44 in all)"), "{s}");
+    assert!(s.contains("audit log: 1 new events (45 in all)"), "{s}");
     let stats = &audit.audit_log.as_ref().unwrap().stats;
     assert!(
         stats

@@ -189,6 +189,7 @@ pub(crate) fn reads_body(e: &AuditEvent) -> bool {
                 | "roles"
                 | "pods"
                 | "services"
+                | "ingresses"
                 | "configmaps"
                 | "serviceaccounts"
                 | "certificatesigningrequests"

@@ -63,3 +63,52 @@ fn node_port_service(f: &Facts<'_>, _: &mut State, hits: &mut Vec<Hit>) {
         ));
     }
 }
+
+pub const AUD026: Detection = Detection {
+    rule: "AUD026",
+    check: ingress_without_tls,
+    probes: &[probe(
+        "create",
+        "networking.k8s.io",
+        "ingresses",
+        "",
+        "shop",
+        Level::Request,
+    )],
+    bodies: &[Bodies::IngressCreations],
+};
+
+/// Falco's condition: an Ingress created (and admitted) whose body has no `spec.tls`.
+fn ingress_without_tls(f: &Facts<'_>, _: &mut State, hits: &mut Vec<Hit>) {
+    let obj = f.obj;
+    if obj.resource != "ingresses" || f.event.verb != "create" || !f.final_stage || !f.accepted {
+        return;
+    }
+    let Some(body) = f.body else { return };
+    let tls = body
+        .pointer("/spec/tls")
+        .and_then(Body::as_array)
+        .is_some_and(|t| !t.is_empty());
+    if tls {
+        return;
+    }
+    let hosts: Vec<&str> = body
+        .pointer("/spec/rules")
+        .and_then(Body::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|r| r.get("host").and_then(Body::as_str))
+        .collect();
+    let served = if hosts.is_empty() {
+        "every host".to_string()
+    } else {
+        hosts.join(", ")
+    };
+    hits.push(Hit::new(
+        format!(
+            "{} created ingress {}/{} without TLS: {served} served over plain HTTP",
+            f.user, obj.namespace, obj.name
+        ),
+        Evidence::labelled("requestObject.spec.tls", "absent"),
+    ));
+}

@@ -61,6 +61,7 @@ pub static DETECTIONS: &[Detection] = &[
     control_plane::AUD023,
     rbac::AUD024,
     secrets::AUD025,
+    exposure::AUD026,
 ];
 
 /// What the detections see of one event, worked out once.
@@ -176,6 +177,7 @@ pub enum Bodies {
     PodCreations,
     RoleChanges,
     ServiceCreations,
+    IngressCreations,
 }
 
 impl Bodies {
@@ -189,6 +191,7 @@ impl Bodies {
             "clusterrolebindings" | "rolebindings" => Bodies::BindingChanges,
             "clusterroles" | "roles" => Bodies::RoleChanges,
             "services" if event.verb == "create" => Bodies::ServiceCreations,
+            "ingresses" if event.verb == "create" => Bodies::IngressCreations,
             "configmaps" => Bodies::ConfigmapWrites,
             _ => return None,
         })
@@ -201,6 +204,7 @@ impl Bodies {
             Bodies::PodCreations => "pod creations",
             Bodies::RoleChanges => "role changes",
             Bodies::ServiceCreations => "service creations",
+            Bodies::IngressCreations => "ingress creations",
         }
     }
 }
