@@ -15,14 +15,13 @@ use std::time::{Duration, Instant};
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+#[path = "common/timing.rs"]
+mod timing;
+use timing::median;
+
 mod common;
 
 use common::{TARGET, write_folder};
-
-fn median(mut samples: Vec<Duration>) -> Duration {
-    samples.sort();
-    samples[samples.len() / 2]
-}
 
 fn main() {
     let dir = std::env::temp_dir().join("kaudit-bench-engine-10k");

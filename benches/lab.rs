@@ -6,15 +6,14 @@
 //! first, then the exam.
 
 use kaudit::lab::{self, Target, catalog, workdir};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-fn median(mut samples: Vec<Duration>) -> Duration {
-    samples.sort();
-    samples[samples.len() / 2]
-}
+#[path = "common/timing.rs"]
+mod timing;
+use timing::median;
 
 fn main() {
     let tasks = catalog::tasks().expect("the tasks read");

@@ -18,13 +18,12 @@ use p256::pkcs8::EncodePublicKey;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+#[path = "common/timing.rs"]
+mod timing;
+use timing::median;
+
 const IMAGES: usize = 200;
 const PLATFORM: &str = "linux/amd64";
-
-fn median(mut samples: Vec<Duration>) -> Duration {
-    samples.sort();
-    samples[samples.len() / 2]
-}
 
 fn time<T>(runs: usize, mut f: impl FnMut() -> T) -> Duration {
     median(

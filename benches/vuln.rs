@@ -15,6 +15,10 @@ use kaudit::vuln::{Os, Package, matcher};
 use std::fmt::Write;
 use std::time::{Duration, Instant};
 
+#[path = "common/timing.rs"]
+mod timing;
+use timing::median;
+
 const PACKAGES: usize = 30_000;
 const DETAILS: usize = 100_000;
 
@@ -46,11 +50,6 @@ fn database_yaml() -> String {
         );
     }
     y
-}
-
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
 }
 
 fn side_by_side() {

@@ -330,7 +330,7 @@ fn ns_picks_a_namespace_and_the_header_and_dashboard_follow() {
     assert_eq!(app.namespace.as_deref(), Some("shop"));
     assert_eq!(app.view, View::Dashboard);
     let s = screen(&app);
-    let (counts, _) = app.model.counts(Some("shop"), None);
+    let (counts, _) = app.model.scoped_counts("shop").all;
     let high = counts
         .get(&kaudit::severity::Severity::High)
         .copied()

@@ -67,22 +67,6 @@ impl Model {
         }
         scoped
     }
-
-    /// Active findings by severity and the suppressed ones, in `namespace` (every one
-    /// without) and `area`.
-    pub fn counts(&self, namespace: Option<&str>, area: Option<Area>) -> Counts {
-        let mut counts = Counts::default();
-        for f in self.findings.iter().filter(|f| {
-            namespace.is_none_or(|n| f.namespace == n) && area.is_none_or(|a| f.area == a)
-        }) {
-            if f.suppressed {
-                counts.1 += 1;
-            } else {
-                *counts.0.entry(f.severity).or_insert(0) += 1;
-            }
-        }
-        counts
-    }
 }
 
 impl FindingRow {

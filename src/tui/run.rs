@@ -57,15 +57,16 @@ pub fn run(
         .map_err(|e| e.to_string())?;
     tracing::info!("first frame after {} ms", started.elapsed().as_millis());
 
-    app.lab = super::lab::load(options.store.as_deref());
-    app.now_unix = crate::time::unix_now();
-    app.refresh(super::app::PaneId::Lab);
     let (tx, rx) = mpsc::channel();
     let jobs = Jobs::new(Some(tx.clone()));
     super::terminal::spawn_input(tx.clone());
     let mut reading = Reading::new(tx, source, session_options, options.kubeconfig.clone());
     reading.started = started;
     reading.start();
+    // The lab's tasks are read while the source is (the first frame is already up).
+    app.lab = super::lab::load(options.store.as_deref());
+    app.now_unix = crate::time::unix_now();
+    app.refresh(super::app::PaneId::Lab);
     let result = event_loop(&mut terminal, &mut app, &rx, &options, &jobs, &mut reading);
     tracing::info!("quit");
     result
