@@ -71,10 +71,7 @@ impl Subject {
             .resource
             .split_once('/')
             .map_or((e.resource.as_str(), ""), |(r, s)| (r, s));
-        let singular = resource
-            .strip_suffix('s')
-            .filter(|_| !resource.ends_with("ss"))
-            .unwrap_or(resource);
+        let singular = singular(resource);
         let what = match (resource, sub) {
             // A request with no object name: its URI is what was asked.
             _ if self.name.starts_with('/') => {
@@ -316,6 +313,30 @@ impl Finding {
     pub fn message(&self) -> Cow<'_, str> {
         self.message.shown(&self.subject).text()
     }
+
+    /// The message for a table whose object column names the subject: without the
+    /// subject's words; the rule's title when nothing else is left (an audit event's
+    /// `jane get secret shop/db` beside `get secret shop/db by jane`).
+    pub fn message_beside_object(&self) -> String {
+        let brief = self.message.shown(&self.subject).beside_object();
+        // Every word of it is in the request the column shows (`Patch configmaps
+        // kube-system/coredns` beside `patch configmap kube-system/coredns by jane`).
+        let repeats = |summary: String| {
+            let words = |text: &str| -> Vec<String> {
+                text.to_lowercase()
+                    .split_whitespace()
+                    .map(|w| w.trim_end_matches('s').to_string())
+                    .collect()
+            };
+            let shown = words(&summary);
+            words(&brief).iter().all(|w| shown.contains(w))
+        };
+        if brief.is_empty() || self.subject.event_summary().is_some_and(repeats) {
+            self.title.to_string()
+        } else {
+            brief
+        }
+    }
 }
 
 /// A finding's stable ID, shown as 16 hex digits.
@@ -489,6 +510,19 @@ impl Recorder {
     }
 }
 
+/// `ingresses` -> `ingress`, `networkpolicies` -> `networkpolicy`, `pods` -> `pod`.
+fn singular(resource: &str) -> std::borrow::Cow<'_, str> {
+    if let Some(stem) = resource.strip_suffix("sses") {
+        format!("{stem}ss").into()
+    } else if let Some(stem) = resource.strip_suffix("ies") {
+        format!("{stem}y").into()
+    } else if resource.ends_with("ss") {
+        resource.into()
+    } else {
+        resource.strip_suffix('s').unwrap_or(resource).into()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     fn event(kind_ns: &str, name: &str, verb: &str, resource: &str) -> Subject {
@@ -526,6 +560,14 @@ mod tests {
             (
                 event("", "worker-2", "get", "nodes/proxy"),
                 "kubelet proxy on node worker-2 by jane",
+            ),
+            (
+                event("staging", "preview", "create", "ingresses"),
+                "create ingress staging/preview by jane",
+            ),
+            (
+                event("shop", "deny-all", "delete", "networkpolicies"),
+                "delete networkpolicy shop/deny-all by jane",
             ),
         ];
         for (subject, want) in cases {

@@ -71,9 +71,9 @@ fn text(out: &Output) -> String {
 fn scan_debian(data: &Path) -> Output {
     kaudit(
         &[
-            "--no-store",
             "image",
             "scan",
+            "--no-store",
             "--rootfs",
             fixtures().join("debian").to_str().unwrap(),
             "--format",

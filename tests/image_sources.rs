@@ -336,9 +336,9 @@ fn a_registry_image_is_scanned_then_answered_from_the_cache_by_digest() {
     // And without the store, the absent registry is an error, never a clean image.
     let out = kaudit(
         &[
-            "--no-store",
             "image",
             "scan",
+            "--no-store",
             &by_digest,
             "--trivy-db",
             db.to_str().unwrap(),
@@ -400,9 +400,9 @@ fn a_registry_that_wants_a_login_gets_the_docker_config_credentials() {
     .unwrap();
     let out = kaudit(
         &[
-            "--no-store",
             "image",
             "scan",
+            "--no-store",
             &reference,
             "--trivy-db",
             db.to_str().unwrap(),

@@ -149,7 +149,7 @@ fn kaudit(args: &[&str], data: &Path) -> Output {
 }
 
 fn scan(target: &[&str], extra: &[&str], data: &Path) -> (Value, String) {
-    let mut args = vec!["--no-store", "image", "scan", "--format", "json"];
+    let mut args = vec!["image", "scan", "--no-store", "--format", "json"];
     args.extend(target);
     args.extend(extra);
     let out = kaudit(&args, data);
@@ -351,10 +351,10 @@ fn the_java_db_is_pulled_by_db_update_and_found_in_kaudits_cache() {
     let db = db(dir.path());
     let status = kaudit(
         &[
-            "--trivy-db",
-            db.to_str().unwrap(),
             "db",
             "status",
+            "--trivy-db",
+            db.to_str().unwrap(),
             "--format",
             "json",
         ],

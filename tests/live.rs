@@ -1041,7 +1041,7 @@ fn the_tui_follows_the_cluster_and_switches_context() {
     tmux.wait_for("re-read: the views show the new read");
     tmux.keys(&[":findings", "Enter"]);
     tmux.keys(&["/", "intruder", "Enter"]);
-    tmux.wait_for("tools/intruder");
+    tmux.wait_for("Pod/intruder");
 
     // :ctx lists the contexts; switching to one whose token the server rejects keeps the
     // previous read on screen and says why.
@@ -1050,7 +1050,7 @@ fn the_tui_follows_the_cluster_and_switches_context() {
     tmux.keys(&[":ctx expired", "Enter"]);
     let screen = tmux.wait_for("re-read failed, still showing the previous read");
     assert!(screen.contains("401 Unauthorized"), "{screen}");
-    assert!(screen.contains("tools/intruder"), "{screen}");
+    assert!(screen.contains("Pod/intruder"), "{screen}");
     tmux.keys(&["q"]);
     // Nothing but reads and access reviews reached the server, from either context.
     for r in server.requests() {

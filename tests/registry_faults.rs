@@ -24,9 +24,9 @@ fn scan(reference: &str, db: &Path) -> (Option<i32>, String, Duration) {
     let started = Instant::now();
     let out = Command::new(env!("CARGO_BIN_EXE_kaudit"))
         .args([
-            "--no-store",
             "image",
             "scan",
+            "--no-store",
             reference,
             "--registry-timeout",
             "1",

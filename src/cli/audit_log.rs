@@ -1,7 +1,8 @@
 //! `kaudit audit-log`: audit logs (and an audit policy) alone, no cluster; with `--follow`,
 //! new findings as their events are written.
 
-use super::{AuditArgs, AuditFormat, AuditLogArgs, EXIT_FINDINGS, EXIT_OK, SourceArgs};
+use super::options::AuditArgs;
+use super::{AuditFormat, AuditLogArgs, EXIT_FINDINGS, EXIT_OK};
 use crate::auditlog::follow::Follower;
 use crate::findings::Finding;
 use crate::report;
@@ -9,14 +10,21 @@ use crate::sanitize::strip_controls;
 use crate::session::SessionOptions;
 use std::io::Write;
 
-pub fn run(audit: &AuditArgs, source: &SourceArgs, args: &AuditLogArgs) -> anyhow::Result<u8> {
+pub fn run(args: &AuditLogArgs) -> anyhow::Result<u8> {
+    let audit = AuditArgs {
+        store: args.store.clone(),
+        filters: args.filters.clone(),
+        exemptions: args.exemptions.clone(),
+        ..AuditArgs::default()
+    };
+    audit.check()?;
     let mut options = audit.session_options();
     options.audit_logs.extend(args.paths.iter().cloned());
     if args.policy.is_some() {
         options.audit_policy = args.policy.clone();
     }
     // `--demo`: the demo's own audit log and policy.
-    let embedded = source.demo.then_some(crate::sources::Source::Demo);
+    let embedded = args.demo.then_some(crate::sources::Source::Demo);
     if options.audit_logs.is_empty() && options.audit_policy.is_none() && embedded.is_none() {
         anyhow::bail!(
             "give audit log files, folders or globs (or --policy FILE to lint an audit policy, or --demo for the demo's log)"

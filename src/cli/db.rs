@@ -1,6 +1,6 @@
 //! `kaudit db update` and `kaudit db status`.
 
-use super::{AuditArgs, DbAction, EXIT_OK, TextOrJson};
+use super::{DbAction, EXIT_OK, TextOrJson};
 use crate::registry::client::RemoteOptions;
 use crate::vuln::javadb::JavaDb;
 use crate::vuln::update::{self, Kind};
@@ -11,12 +11,18 @@ use crate::vuln::{
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 
-pub fn run(audit: &AuditArgs, action: DbAction) -> anyhow::Result<u8> {
-    let cache = audit
+pub fn run(action: DbAction) -> anyhow::Result<u8> {
+    let (DbAction::Update { store, .. } | DbAction::Status { store, .. }) = &action;
+    let cache = store
         .cache_dir()
         .ok_or_else(|| anyhow::anyhow!("no data folder (set KAUDIT_DATA_DIR or --data-dir)"))?;
     match action {
-        DbAction::Update { repository, java } => {
+        DbAction::Update {
+            repository,
+            java,
+            registry: remote,
+            ..
+        } => {
             let kind = if java {
                 Kind::Java
             } else {
@@ -27,8 +33,8 @@ pub fn run(audit: &AuditArgs, action: DbAction) -> anyhow::Result<u8> {
                 .map(|r| r.registry)
                 .unwrap_or_default();
             let options = RemoteOptions {
-                insecure: audit.insecure_registry.clone(),
-                timeout: audit.registry_timeout(),
+                insecure: remote.insecure_registry.clone(),
+                timeout: remote.timeout(),
                 credentials: crate::registry::auth::from_docker_config(&registry)
                     .map_err(anyhow::Error::msg)?,
             };
@@ -62,14 +68,16 @@ pub fn run(audit: &AuditArgs, action: DbAction) -> anyhow::Result<u8> {
             );
             Ok(EXIT_OK)
         }
-        DbAction::Status { format } => {
+        DbAction::Status {
+            format, vuln_db, ..
+        } => {
             let now = jiff::Timestamp::now().as_second();
             // The vulnerability database is required; the Java DB is optional.
-            let path = locate::find(audit.trivy_db.as_deref(), Some(&cache))
+            let path = locate::find(vuln_db.trivy_db.as_deref(), Some(&cache))
                 .map_err(anyhow::Error::msg)?;
             let db = TrivyDb::open(&path)?;
             let main = Status::of(&path, db.metadata.as_ref(), now);
-            let java_db = match locate::find_java(audit.java_db.as_deref(), Some(&cache))
+            let java_db = match locate::find_java(vuln_db.java_db.as_deref(), Some(&cache))
                 .map_err(anyhow::Error::msg)?
             {
                 Some(path) => Some(JavaDb::open(&path).map_err(anyhow::Error::msg)?),

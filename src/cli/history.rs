@@ -1,31 +1,15 @@
 //! `kaudit history` and `kaudit store path|vacuum|export`: the audit history, for the user
 //! who wants to look.
 
-use super::{AuditArgs, EXIT_OK, HistoryArgs, StoreAction, TextOrJson, data_dir};
+use super::{EXIT_OK, HistoryArgs, StoreAction, TextOrJson};
 use crate::sanitize::strip_controls;
-use crate::store::{self, Store};
+use crate::store::Store;
 use std::io::Write;
-use std::path::PathBuf;
 
-/// The store's file: `--data-dir` (or `KAUDIT_DATA_DIR`), else the platform's data folder.
-pub fn store_path(audit: &AuditArgs) -> Option<PathBuf> {
-    audit
-        .data_dir
-        .clone()
-        .or_else(data_dir)
-        .map(|d| d.join(store::FILE_NAME))
-}
-
-pub fn required_path(audit: &AuditArgs) -> anyhow::Result<PathBuf> {
-    store_path(audit).ok_or_else(|| {
-        anyhow::anyhow!(
-            "no data folder on this system; give one with --data-dir or KAUDIT_DATA_DIR"
-        )
-    })
-}
-
-pub fn list(audit: &AuditArgs, context: Option<&str>, args: &HistoryArgs) -> anyhow::Result<u8> {
-    let path = required_path(audit)?;
+pub fn list(args: &HistoryArgs) -> anyhow::Result<u8> {
+    let path = args.store.required_store_path()?;
+    let context = args.scope.history_context();
+    let context = context.as_deref();
     let sessions = match Store::open_existing(&path)? {
         Some(store) => store.sessions(context, args.limit)?,
         None => Vec::new(),
@@ -64,11 +48,14 @@ pub fn list(audit: &AuditArgs, context: Option<&str>, args: &HistoryArgs) -> any
     Ok(EXIT_OK)
 }
 
-pub fn store(audit: &AuditArgs, action: StoreAction) -> anyhow::Result<u8> {
-    let path = required_path(audit)?;
+pub fn store(action: &StoreAction) -> anyhow::Result<u8> {
+    let (StoreAction::Path { store }
+    | StoreAction::Vacuum { store }
+    | StoreAction::Export { store }) = action;
+    let path = store.required_store_path()?;
     match action {
-        StoreAction::Path => println!("{}", path.display()),
-        StoreAction::Vacuum => match Store::open_existing(&path)? {
+        StoreAction::Path { .. } => println!("{}", path.display()),
+        StoreAction::Vacuum { .. } => match Store::open_existing(&path)? {
             Some(store) => {
                 let saved = store.vacuum()?;
                 eprintln!(
@@ -80,7 +67,7 @@ pub fn store(audit: &AuditArgs, action: StoreAction) -> anyhow::Result<u8> {
             }
             None => eprintln!("{}: no history yet", path.display()),
         },
-        StoreAction::Export => {
+        StoreAction::Export { .. } => {
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
             let sessions = match Store::open_existing(&path)? {
                 Some(store) => {

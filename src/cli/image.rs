@@ -2,8 +2,8 @@
 //! signatures.
 
 use super::{
-    AuditArgs, EXIT_FINDINGS, EXIT_INCOMPLETE, EXIT_OK, ImageFormat, ImageScanArgs,
-    ImageVerifyArgs, TextOrJson,
+    EXIT_FINDINGS, EXIT_INCOMPLETE, EXIT_OK, ImageFormat, ImageScanArgs, ImageVerifyArgs,
+    TextOrJson,
 };
 use crate::registry::{auth, client::RemoteOptions};
 use crate::report::image_scan;
@@ -11,11 +11,11 @@ use crate::session::image_scan::{self as scanning, Databases, Options, Target};
 use crate::vuln::severity;
 use std::io::Write;
 
-pub fn scan(audit: &AuditArgs, args: &ImageScanArgs) -> anyhow::Result<u8> {
-    let cache = audit.cache_dir();
+pub fn scan(args: &ImageScanArgs) -> anyhow::Result<u8> {
+    let cache = args.store.dir.cache_dir();
     let databases = Databases::open(
-        audit.trivy_db.as_deref(),
-        audit.java_db.as_deref(),
+        args.vuln_db.trivy_db.as_deref(),
+        args.vuln_db.java_db.as_deref(),
         cache.as_deref(),
     )
     .map_err(anyhow::Error::msg)?;
@@ -38,13 +38,13 @@ pub fn scan(audit: &AuditArgs, args: &ImageScanArgs) -> anyhow::Result<u8> {
         None => auth::Credentials::Anonymous,
     };
     let options = Options {
-        platform: audit.platform(),
+        platform: args.platform.platform(),
         remote: RemoteOptions {
-            insecure: audit.insecure_registry.clone(),
-            timeout: audit.registry_timeout(),
+            insecure: args.registry.insecure_registry.clone(),
+            timeout: args.registry.timeout(),
             credentials,
         },
-        store: super::history::store_path(audit).filter(|_| !audit.no_store),
+        store: args.store.used_path(),
     };
     let (read, cached) = scanning::read(&target, &options).map_err(anyhow::Error::msg)?;
     let scan = scanning::scan(
@@ -81,21 +81,22 @@ pub fn scan(audit: &AuditArgs, args: &ImageScanArgs) -> anyhow::Result<u8> {
     Ok(EXIT_OK)
 }
 
-pub fn verify(audit: &AuditArgs, args: &ImageVerifyArgs) -> anyhow::Result<u8> {
+pub fn verify(args: &ImageVerifyArgs) -> anyhow::Result<u8> {
+    let (given, remote) = (&args.trust, &args.registry);
     use crate::signatures::{Status, discover, keyless::TrustRoot, keys::TrustedKey, trust};
-    let identity = audit.identity()?;
-    if audit.keys.is_empty() && identity.is_none() {
+    let identity = given.identity()?;
+    if given.keys.is_empty() && identity.is_none() {
         anyhow::bail!(
             "give what to trust: public keys with --key FILE (cosign.pub), or a keyless signer with --certificate-identity and --certificate-oidc-issuer"
         );
     }
-    let keys = audit
+    let keys = given
         .keys
         .iter()
         .map(|path| TrustedKey::load(path))
         .collect::<Result<Vec<_>, _>>()
         .map_err(anyhow::Error::msg)?;
-    let root = TrustRoot::chosen(audit.trusted_root.as_deref()).map_err(anyhow::Error::msg)?;
+    let root = TrustRoot::chosen(given.trusted_root.as_deref()).map_err(anyhow::Error::msg)?;
     let trust = trust::Trust {
         keys,
         identities: identity.into_iter().collect(),
@@ -108,14 +109,14 @@ pub fn verify(audit: &AuditArgs, args: &ImageVerifyArgs) -> anyhow::Result<u8> {
             .unwrap_or_default();
         let credentials = auth::from_docker_config(&registry).map_err(anyhow::Error::msg)?;
         let options = RemoteOptions {
-            insecure: audit.insecure_registry.clone(),
-            timeout: audit.registry_timeout(),
+            insecure: remote.insecure_registry.clone(),
+            timeout: remote.timeout(),
             credentials,
         };
         verdicts.push(discover::verify(
             reference,
             &trust,
-            &audit.platform(),
+            &args.platform.platform(),
             options,
         ));
     }

@@ -1,15 +1,15 @@
 //! `kaudit lab`: CKS practice tasks, their grading and practice exams.
 
-use super::history::required_path;
 use super::lab_args::LabAction;
-use super::{AuditArgs, EXIT_FINDINGS, EXIT_OK, SourceArgs, TextOrJson};
+use super::options::{ClusterArgs, DataDirOpts};
+use super::{EXIT_FINDINGS, EXIT_OK, TextOrJson};
 use crate::lab::exam::{self, ExamOptions, ExamResult};
 use crate::lab::{self, Grade, Target, catalog};
 use crate::sanitize::strip_controls;
 use crate::store::Store;
 use std::path::{Path, PathBuf};
 
-pub fn run(audit: &AuditArgs, source: &SourceArgs, action: LabAction) -> anyhow::Result<u8> {
+pub fn run(action: LabAction) -> anyhow::Result<u8> {
     match action {
         LabAction::List { format } => list(format),
         LabAction::Start {
@@ -28,7 +28,12 @@ pub fn run(audit: &AuditArgs, source: &SourceArgs, action: LabAction) -> anyhow:
             );
             Ok(EXIT_OK)
         }
-        LabAction::Check { task, dir, format } => check(source, task, dir, format),
+        LabAction::Check {
+            task,
+            dir,
+            format,
+            cluster,
+        } => check(&cluster, task, dir, format),
         LabAction::Hint { task } => {
             let task = catalog::find(&task)?;
             println!("{}", task.hint.trim_end());
@@ -54,8 +59,9 @@ pub fn run(audit: &AuditArgs, source: &SourceArgs, action: LabAction) -> anyhow:
             seed,
             finish,
             format,
+            store,
         } => {
-            let store = Store::open(&required_path(audit)?)?;
+            let store = Store::open(&store.required_store_path()?)?;
             if finish {
                 let Some(attempt) = store.open_lab_attempt()? else {
                     anyhow::bail!("no exam is open; start one with `kaudit lab exam`");
@@ -87,7 +93,7 @@ pub fn run(audit: &AuditArgs, source: &SourceArgs, action: LabAction) -> anyhow:
             );
             Ok(EXIT_OK)
         }
-        LabAction::Status { format } => status(audit, format),
+        LabAction::Status { format, store } => status(&store, format),
     }
 }
 
@@ -128,7 +134,7 @@ fn list(format: TextOrJson) -> anyhow::Result<u8> {
 }
 
 fn check(
-    source: &SourceArgs,
+    cluster: &ClusterArgs,
     task: Option<String>,
     dir: Option<PathBuf>,
     format: TextOrJson,
@@ -140,8 +146,8 @@ fn check(
         }
         (task, dir) => (task, dir.unwrap_or_else(|| PathBuf::from("."))),
     };
-    let target = if source.context.is_some() || source.kubeconfig.is_some() {
-        Target::Cluster(source.live_options())
+    let target = if cluster.named() {
+        Target::Cluster(cluster.live_options())
     } else {
         Target::Folder
     };
@@ -216,8 +222,8 @@ fn clock(seconds: i64) -> String {
 }
 
 /// The open exam (graded when its time is up) and the past attempts, per domain.
-fn status(audit: &AuditArgs, format: TextOrJson) -> anyhow::Result<u8> {
-    let store = Store::open(&required_path(audit)?)?;
+fn status(store: &DataDirOpts, format: TextOrJson) -> anyhow::Result<u8> {
+    let store = Store::open(&store.required_store_path()?)?;
     let mut open = store.open_lab_attempt()?;
     if let Some(attempt) = &open
         && exam::seconds_left(attempt) <= 0

@@ -1,6 +1,7 @@
 //! `kaudit lab`'s arguments.
 
 use super::TextOrJson;
+use super::options::{ClusterArgs, DataDirOpts};
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
 
@@ -22,7 +23,6 @@ pub enum LabAction {
         task: String,
         dir: Option<PathBuf>,
         /// Write it for `kubectl apply` to a practice cluster; grade with `lab check --context`.
-        /// (`--cluster NAME` is the global kubeconfig cluster option.)
         #[arg(long = "for-cluster")]
         for_cluster: bool,
     },
@@ -33,6 +33,8 @@ pub enum LabAction {
         dir: Option<PathBuf>,
         #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
         format: TextOrJson,
+        #[command(flatten)]
+        cluster: ClusterArgs,
     },
     /// A task's hint.
     Hint { task: String },
@@ -56,10 +58,14 @@ pub enum LabAction {
         finish: bool,
         #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
         format: TextOrJson,
+        #[command(flatten)]
+        store: DataDirOpts,
     },
     /// The open exam's time left and tasks, and past attempts' scores per domain.
     Status {
         #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
         format: TextOrJson,
+        #[command(flatten)]
+        store: DataDirOpts,
     },
 }

@@ -13,6 +13,7 @@ mod history;
 mod image;
 mod lab;
 mod lab_args;
+pub mod options;
 mod pss;
 mod rules;
 mod scan;
@@ -21,6 +22,7 @@ mod triage;
 mod tui;
 
 pub use args::*;
+pub use options::{AuditArgs, SourceArgs};
 
 use crate::sources::Source;
 use std::io::IsTerminal;
@@ -70,20 +72,12 @@ pub fn main() -> ExitCode {
     })
 }
 
-/// The history context the user names: `--context NAME`, or the folder of `--manifests`.
-fn history_context(source: &SourceArgs) -> Option<String> {
-    source.context.clone().or_else(|| {
-        (!source.manifests.is_empty()).then(|| crate::sources::manifests_context(&source.manifests))
-    })
-}
-
 fn run(cli: Cli) -> anyhow::Result<u8> {
-    cli.audit.check()?;
     match cli.command {
         Some(Command::Rules(args)) => {
             rules::run(args.rule.as_deref(), args.format == TextOrJson::Json)
         }
-        Some(Command::Pss(args)) => pss::run(&args, &cli.source),
+        Some(Command::Pss(args)) => pss::run(&args),
         Some(Command::Info) => {
             info();
             Ok(EXIT_OK)
@@ -93,40 +87,49 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             Ok(EXIT_OK)
         }
         Some(Command::Demo(args)) => {
+            args.audit.check()?;
             let interactive = std::io::stdout().is_terminal() && std::io::stdin().is_terminal();
             match args.format {
-                None if interactive => tui::run(Source::Demo, &cli.source, cli.audit, &cli.tui),
+                None if interactive => tui::run(
+                    Source::Demo,
+                    &options::ClusterArgs::default(),
+                    args.audit,
+                    &args.tui,
+                ),
                 format => {
                     let scan = ScanArgs::plain(format.unwrap_or(Format::Md));
-                    scan::run(&Source::Demo, &cli.audit, &scan)
+                    scan::run(&Source::Demo, &args.audit, &scan)
                 }
             }
         }
-        Some(Command::Scan(args)) => scan::run(&cli.source.source()?, &cli.audit, &args),
-        Some(Command::AuditLog(args)) => audit_log::run(&cli.audit, &cli.source, &args),
-        Some(Command::Snapshot(args)) => snapshot::run(&cli.source, &args),
-        Some(Command::History(args)) => {
-            history::list(&cli.audit, history_context(&cli.source).as_deref(), &args)
+        Some(Command::Scan(scan)) => {
+            scan.audit.check()?;
+            scan::run(&scan.source.source()?, &scan.audit, &scan.report)
         }
-        Some(Command::Db(args)) => db::run(&cli.audit, args.action),
+        Some(Command::AuditLog(args)) => audit_log::run(&args),
+        Some(Command::Snapshot(args)) => snapshot::run(&args),
+        Some(Command::History(args)) => history::list(&args),
+        Some(Command::Db(args)) => db::run(args.action),
         Some(Command::Image(args)) => match args.action {
-            ImageAction::Scan(scan) => image::scan(&cli.audit, &scan),
-            ImageAction::Verify(verify) => image::verify(&cli.audit, &verify),
+            ImageAction::Scan(scan) => image::scan(&scan),
+            ImageAction::Verify(verify) => image::verify(&verify),
         },
-        Some(Command::Triage(args)) => triage::run(
-            &cli.audit,
-            history_context(&cli.source).as_deref(),
-            &args.action,
-        ),
-        Some(Command::Store(args)) => history::store(&cli.audit, args.action),
-        Some(Command::Lab(args)) => lab::run(&cli.audit, &cli.source, args.action),
+        Some(Command::Triage(args)) => triage::run(&args.action),
+        Some(Command::Store(args)) => history::store(&args.action),
+        Some(Command::Lab(args)) => lab::run(args.action),
         None => {
+            cli.audit.check()?;
             if !std::io::stdout().is_terminal() {
                 anyhow::bail!(
                     "the interactive view needs a terminal; use `kaudit scan` for a report on the current kubeconfig context (or `kaudit scan --manifests PATH` / `--demo`)"
                 );
             }
-            tui::run(cli.source.source()?, &cli.source, cli.audit, &cli.tui)
+            tui::run(
+                cli.source.source()?,
+                &cli.source.cluster,
+                cli.audit,
+                &cli.tui,
+            )
         }
     }
 }

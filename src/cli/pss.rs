@@ -20,9 +20,9 @@ struct Line<'a> {
     reasons: Vec<String>,
 }
 
-pub fn run(args: &PssArgs, source: &super::SourceArgs) -> anyhow::Result<u8> {
+pub fn run(args: &PssArgs) -> anyhow::Result<u8> {
     let inv = if args.paths.is_empty() {
-        source.source()?.load()?
+        args.source.source()?.load()?
     } else {
         sources::from_manifests(&args.paths)
     };

@@ -1,6 +1,7 @@
 //! `kaudit scan` (and `kaudit demo` off a terminal): audit a source and write a report.
 
-use super::{AuditArgs, EXIT_FINDINGS, EXIT_INCOMPLETE, EXIT_OK, Format, ScanArgs};
+use super::options::AuditArgs;
+use super::{EXIT_FINDINGS, EXIT_INCOMPLETE, EXIT_OK, Format, ScanArgs};
 use crate::report::{self, Report};
 use crate::sanitize::strip_controls;
 use crate::session::history;

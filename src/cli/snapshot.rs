@@ -1,14 +1,11 @@
 //! `kaudit snapshot`: read the cluster and save what was read for an offline audit.
 
-use super::{EXIT_OK, SnapshotArgs, SourceArgs};
+use super::{EXIT_OK, SnapshotArgs};
 use crate::sanitize::strip_controls;
 use std::io::Write;
 
-pub fn run(source: &SourceArgs, args: &SnapshotArgs) -> anyhow::Result<u8> {
-    if !source.source()?.is_live() {
-        anyhow::bail!("a snapshot is taken of a live cluster; drop --demo/--manifests/--snapshot");
-    }
-    let read = crate::sources::live::read_cluster_json(&source.live_options())?;
+pub fn run(args: &SnapshotArgs) -> anyhow::Result<u8> {
+    let read = crate::sources::live::read_cluster_json(&args.cluster.live_options())?;
     // Written to a temporary name first so an interrupted run never leaves half a file
     // where a good snapshot was.
     let partial = args.output.with_extension("partial");

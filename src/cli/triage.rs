@@ -1,6 +1,6 @@
 //! `kaudit triage list|export`: the decisions taken in the TUI, for reading and for git.
 
-use super::{AuditArgs, EXIT_OK, TextOrJson, TriageAction};
+use super::{EXIT_OK, TextOrJson, TriageAction};
 use crate::sanitize::strip_controls;
 use crate::store::Store;
 use crate::triage::decisions::Decision;
@@ -8,15 +8,19 @@ use crate::triage::{self, Exemption};
 use std::io::Write;
 use std::path::Path;
 
-pub fn run(audit: &AuditArgs, context: Option<&str>, action: &TriageAction) -> anyhow::Result<u8> {
-    let path = super::history::required_path(audit)?;
+pub fn run(action: &TriageAction) -> anyhow::Result<u8> {
+    let (TriageAction::List { scope, store, .. } | TriageAction::Export { scope, store, .. }) =
+        action;
+    let path = store.required_store_path()?;
+    let context = scope.history_context();
+    let context = context.as_deref();
     let decisions = match Store::open_existing(&path)? {
         Some(store) => store.decisions_with_context(context)?,
         None => Vec::new(),
     };
     match action {
-        TriageAction::List { format } => list(&decisions, *format)?,
-        TriageAction::Export { output } => {
+        TriageAction::List { format, .. } => list(&decisions, *format)?,
+        TriageAction::Export { output, .. } => {
             let text = triage::render_exemptions(&as_exemptions(&decisions));
             match output {
                 Some(file) => {

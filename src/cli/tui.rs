@@ -1,13 +1,14 @@
 //! `kaudit` and `kaudit demo` on a terminal: the workstation.
 
-use super::{AuditArgs, SourceArgs, TuiArgs, config_dir, data_dir};
+use super::options::{AuditArgs, ClusterArgs, TuiArgs};
+use super::{config_dir, data_dir};
 use crate::sources::Source;
 use crate::tui::theme::ThemeName;
 use std::path::PathBuf;
 
 pub fn run(
     source: Source,
-    source_args: &SourceArgs,
+    cluster: &ClusterArgs,
     mut audit: AuditArgs,
     args: &TuiArgs,
 ) -> anyhow::Result<u8> {
@@ -18,14 +19,14 @@ pub fn run(
     };
     // Suppressions made in the TUI go to --exemptions, or to the default file, which is then
     // also read at start.
-    let exemptions_path = match &audit.exemptions {
+    let exemptions_path = match &audit.exemptions.exemptions {
         Some(p) => p.clone(),
         None => config_dir()
             .unwrap_or_else(|| PathBuf::from("."))
             .join("exemptions.yaml"),
     };
-    if audit.exemptions.is_none() && exemptions_path.exists() {
-        audit.exemptions = Some(exemptions_path.clone());
+    if audit.exemptions.exemptions.is_none() && exemptions_path.exists() {
+        audit.exemptions.exemptions = Some(exemptions_path.clone());
     }
     let session_options = audit.session_options();
     let options = crate::tui::run::Options {
@@ -35,7 +36,7 @@ pub fn run(
         export_dir: PathBuf::from("."),
         store: session_options.history.store.clone(),
         author: args.author.clone(),
-        kubeconfig: source_args.live_options(),
+        kubeconfig: cluster.live_options(),
     };
     // The TUI owns the terminal: what it has to say goes to the log file.
     let _log = data_dir().and_then(|dir| log_to(&dir));

@@ -69,6 +69,73 @@ impl<'a> Shown<'a> {
     }
 }
 
+impl<'a> Shown<'a> {
+    /// The text beside a column that already shows the subject (`Deployment/web [app]`,
+    /// `exec into pod shop/web by jane`): the message without the words naming it, its
+    /// first letter raised. Empty when the message says nothing else.
+    pub fn beside_object(&self) -> String {
+        let s = self.subject;
+        let object = Object::of(s).to_string();
+        let container = Quoted(s.container.as_deref().unwrap_or("")).to_string();
+        let rest = match self.message {
+            Message::Workload(rest) | Message::Container(rest) => rest.to_string(),
+            Message::Image(rest) => format!("Image {}{rest}", s.image.as_deref().unwrap_or("")),
+            Message::PodSecurity { .. } => {
+                let text = self.to_string();
+                text.strip_prefix(&object).unwrap_or(&text).to_string()
+            }
+            Message::Text(text) => {
+                let mut text = text.to_string();
+                let short = format!("{} {}", s.kind, s.name);
+                for named in [
+                    format!("Container {container} of {object}"),
+                    format!(" of container {container} in {object}"),
+                    format!(" through {object}"),
+                    format!(" through {short}"),
+                ] {
+                    text = text.replacen(&named, "", 1);
+                }
+                for prefix in [&object, &short] {
+                    if let Some(rest) = text.strip_prefix(prefix.as_str())
+                        && rest.starts_with(' ')
+                    {
+                        text = rest.to_string();
+                    }
+                }
+                // An audit event's message starts with its user, or with the request the
+                // column names (`pods shop/web by jane: ...`).
+                if let Some(event) = &s.event {
+                    let target = if s.namespace.is_empty() {
+                        format!("{} {}", event.resource, s.name)
+                    } else {
+                        format!("{} {}/{}", event.resource, s.namespace, s.name)
+                    };
+                    let by = format!("{target} by {}", event.user);
+                    for prefix in [&by, &target, &event.user] {
+                        if let Some(rest) = text.strip_prefix(prefix.as_str())
+                            && rest.starts_with([' ', ':'])
+                        {
+                            text = rest.to_string();
+                            break;
+                        }
+                    }
+                }
+                text
+            }
+        };
+        let rest = rest.trim_start_matches([' ', ',', ':']);
+        // A sentence starts with a capital; a field name (`runAsUser`) keeps its case.
+        let first_word = rest.split(' ').next().unwrap_or("");
+        let mut chars = rest.chars();
+        match chars.next() {
+            Some(first) if first_word.chars().all(|c| !c.is_uppercase()) => {
+                first.to_uppercase().chain(chars).collect()
+            }
+            _ => rest.to_string(),
+        }
+    }
+}
+
 impl fmt::Display for Shown<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let s = self.subject;
@@ -248,6 +315,65 @@ mod tests {
         assert_eq!(
             Message::Container(" x".into()).shown(&named).to_string(),
             "Container \"a\\\"b\" of Pod ns/p x"
+        );
+    }
+
+    #[test]
+    fn beside_an_object_column_the_object_is_not_repeated() {
+        let s = container();
+        let brief = |m: Message| m.shown(&s).beside_object();
+        assert_eq!(
+            brief(Message::Container(" adds SYS_ADMIN".into())),
+            "Adds SYS_ADMIN"
+        );
+        assert_eq!(
+            brief(Message::Image(" is not pinned by digest".into())),
+            "Image nginx:1.25 is not pinned by digest"
+        );
+        assert_eq!(
+            brief(Message::Workload(" has no controller".into())),
+            "Has no controller"
+        );
+        // A field name keeps its case.
+        assert_eq!(
+            brief(Message::Container(
+                " runAsUser=0 (want 10000 or more)".into()
+            )),
+            "runAsUser=0 (want 10000 or more)"
+        );
+        let binding = Subject::object("RoleBinding", "kube-system", "ci-hotfix");
+        let text: Message =
+            "ServiceAccount ci/runner can create pods in kube-system through RoleBinding ci-hotfix"
+                .into();
+        assert_eq!(
+            text.shown(&binding).beside_object(),
+            "ServiceAccount ci/runner can create pods in kube-system"
+        );
+        let role = Subject::object("ClusterRoleBinding", "", "admins");
+        let text: Message = "ClusterRoleBinding admins gives cluster-admin to User a".into();
+        assert_eq!(
+            text.shown(&role).beside_object(),
+            "Gives cluster-admin to User a"
+        );
+        let event = Subject {
+            event: Some(Box::new(super::super::EventSubject {
+                audit_id: "1".into(),
+                user: "jane".into(),
+                verb: "create".into(),
+                resource: "pods".into(),
+                timestamp: String::new(),
+            })),
+            ..Subject::object("AuditEvent", "kube-system", "debugger")
+        };
+        let text: Message = "jane created pod kube-system/debugger mounting /".into();
+        assert_eq!(
+            text.shown(&event).beside_object(),
+            "Created pod kube-system/debugger mounting /"
+        );
+        let text: Message = "pods kube-system/debugger by jane: would violate PodSecurity".into();
+        assert_eq!(
+            text.shown(&event).beside_object(),
+            "Would violate PodSecurity"
         );
     }
 }

@@ -64,8 +64,12 @@ pub fn changes_markdown(out: &mut String, r: &Report) {
                 "| {} | {} | {} | {}{suppressed} |",
                 f.severity.label(),
                 f.rule_id,
-                md_code(&f.subject.path()),
-                md(&f.message())
+                md_code(
+                    &f.subject
+                        .event_summary()
+                        .unwrap_or_else(|| f.subject.path())
+                ),
+                md(&f.message_beside_object())
             );
         }
         more(out, new.len());

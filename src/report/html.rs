@@ -177,7 +177,7 @@ pub fn render(report: &Report) -> String {
                     h(&f.subject
                         .event_summary()
                         .unwrap_or_else(|| f.subject.path())),
-                    h(&f.message()),
+                    h(&f.message_beside_object()),
                     evidence.join("<br>")
                 );
             }

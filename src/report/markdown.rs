@@ -362,7 +362,7 @@ fn rule_section(out: &mut String, r: &Report, rule: &Rule, list: &[&Finding]) {
             f.severity.label(),
             md_code(&object),
             super::history::markdown_marks(r, f),
-            md(&f.message()),
+            md(&f.message_beside_object()),
             evidence.join("<br>")
         );
     }

@@ -215,7 +215,8 @@ impl Model {
                         .and_then(|e| crate::time::parse_rfc3339(&e.timestamp))
                         .map(|(secs, _)| secs),
                     object,
-                    message,
+                    // Beside the OBJECT column: without the words that name the object.
+                    message: clean(&f.message_beside_object()),
                     suppressed: !f.is_active(),
                     new,
                     decision,
