@@ -368,6 +368,15 @@ fn tables_cut_with_an_ellipsis_and_size_columns_by_content() {
         gap < 20,
         "NAMESPACE takes only what its names need: {header}"
     );
+    // The audit timeline's columns line up whether or not a minute had denied requests.
+    command(&mut app, "audit");
+    let s = screen(&app);
+    let columns: std::collections::BTreeSet<usize> = s
+        .lines()
+        .filter(|l| l.contains(" events ") && l.contains("finding"))
+        .map(|l| l[..l.find("finding").unwrap()].chars().count())
+        .collect();
+    assert_eq!(columns.len(), 1, "findings in one column: {s}");
 }
 
 /// The audit log view has a cursor: rules, time buckets, identities and denied requests are

@@ -161,13 +161,16 @@ fn activity_lines(
                 Span::styled(format!("{:<30}", "█".repeat(bar)), t.good),
                 Span::raw(format!(" {:>6} events", b.events)),
             ];
-            if b.denied > 0 {
-                spans.push(Span::styled(format!("  {:>5} denied", b.denied), t.bad));
-            }
+            // Fixed columns, blank when zero, so findings line up under findings.
+            spans.push(if b.denied > 0 {
+                Span::styled(format!("  {:>5} denied", b.denied), t.bad)
+            } else {
+                Span::raw(" ".repeat(14))
+            });
             if b.findings > 0 {
                 spans.push(Span::styled(
                     format!(
-                        "  {} finding{}",
+                        "  {:>5} finding{}",
                         b.findings,
                         if b.findings == 1 { "" } else { "s" }
                     ),
