@@ -9,7 +9,7 @@ pub mod signature_cache;
 pub mod signatures;
 pub mod vulnerabilities;
 
-use crate::auditlog::detect::AuditConfig;
+use crate::auditlog::detect::{AdminBinding, AdminSubject, AuditConfig};
 use crate::auditlog::follow::Follower;
 use crate::auditlog::policy::AuditPolicy;
 use crate::auditlog::reader::Window;
@@ -380,7 +380,10 @@ impl Checked {
         )
         .map(Arc::new);
         inventory.source.notes.extend(notes);
-        let logs = analyze_logs(options, Some(source), source)?;
+        // Full K8s Administrative Access is judged with the cluster's own bindings.
+        let mut log_options = options.clone();
+        log_options.audit_config.cluster_admins = cluster_admins(&inventory);
+        let logs = analyze_logs(&log_options, Some(source), source)?;
         let mut cluster = engine::check_cluster(&inventory, &config);
         locate::refine(
             &mut cluster.findings.findings,
@@ -446,6 +449,38 @@ pub fn audit_log_only(
         &options.today,
         logs.analysis,
     ))
+}
+
+/// The subjects the cluster's ClusterRoleBindings give cluster-admin.
+fn cluster_admins(inventory: &Inventory) -> Vec<AdminBinding> {
+    use crate::inventory::BindingKind;
+    inventory
+        .bindings
+        .iter()
+        .filter(|b| {
+            b.kind == BindingKind::ClusterRoleBinding
+                && b.role_ref.kind == "ClusterRole"
+                && b.role_ref.name == "cluster-admin"
+        })
+        .flat_map(|b| {
+            b.subjects.iter().filter_map(move |s| {
+                let subject = match s.kind.as_str() {
+                    "User" => AdminSubject::User(s.name.clone()),
+                    "Group" => AdminSubject::Group(s.name.clone()),
+                    "ServiceAccount" => AdminSubject::User(format!(
+                        "system:serviceaccount:{}:{}",
+                        s.namespace.as_deref().unwrap_or(""),
+                        s.name
+                    )),
+                    _ => return None,
+                };
+                Some(AdminBinding {
+                    subject,
+                    via: format!("ClusterRoleBinding {}", b.name),
+                })
+            })
+        })
+        .collect()
 }
 
 /// The audit logs and policy of a session, analysed.

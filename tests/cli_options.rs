@@ -50,13 +50,13 @@ const CLUSTER: &str =
     "--context --kubeconfig --cluster --user --namespace --all-namespaces --request-timeout";
 const TUI: &str = "--theme --mouse --author";
 const LOGS: &str = "--audit-log --audit-policy";
-const FILTERS: &str =
-    "--audit-allow-user --audit-allow-namespace --audit-allow-image --follow --since --until";
+const FILTERS: &str = "--audit-allow-user --audit-allow-namespace --audit-allow-image \
+     --audit-allow-namespace-create --audit-allow-node --follow --since --until";
 
 #[test]
 fn small_subcommands_list_exactly_their_options() {
     let cases = [
-        ("rules", "--format --help"),
+        ("rules", "--format --falco --help"),
         ("keys", "--help"),
         ("info", "--help"),
         (

@@ -14,6 +14,8 @@ use std::collections::{BTreeMap, VecDeque};
 const MAX_IDENTITIES: usize = 5_000;
 /// Denied requests kept (the latest).
 const MAX_DENIED: usize = 500;
+/// Changes (Falco's activity rules) kept (the latest).
+const MAX_CHANGES: usize = 500;
 /// Buckets the timeline is folded into.
 const MAX_BUCKETS: usize = 60;
 
@@ -27,6 +29,9 @@ pub struct Activity {
     /// Latest last.
     pub denied: Vec<Denied>,
     pub denied_total: u64,
+    /// Objects created and deleted, as Falco's activity rules name them; latest last.
+    pub changes: Vec<Change>,
+    pub changes_total: u64,
 }
 
 #[derive(Debug, Clone, Default, serde::Serialize)]
@@ -36,6 +41,8 @@ pub struct Bucket {
     pub events: u64,
     pub denied: u64,
     pub findings: u64,
+    /// Creates and deletes of Falco's activity rules.
+    pub changes: u64,
 }
 
 #[derive(Debug, Clone, Default, serde::Serialize)]
@@ -46,6 +53,8 @@ pub struct Identity {
     /// create, update, patch, delete, deletecollection.
     pub writes: u64,
     pub findings: u64,
+    /// Creates and deletes of Falco's activity rules.
+    pub changes: u64,
     pub first: String,
     pub last: String,
     /// Up to four source addresses.
@@ -64,14 +73,41 @@ pub struct Denied {
     pub line: u64,
 }
 
+/// An object created or deleted: an entry of one of Falco's activity rules (info, not a
+/// finding).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Change {
+    pub time: String,
+    pub user: String,
+    /// Falco's rule: `K8s Deployment Created`.
+    pub rule: &'static str,
+    pub namespace: String,
+    pub name: String,
+    pub file: String,
+    pub line: u64,
+}
+
+impl Change {
+    /// `shop/web`, or `web` for a cluster-scoped object.
+    pub fn object(&self) -> String {
+        if self.namespace.is_empty() {
+            self.name.clone()
+        } else {
+            format!("{}/{}", self.namespace, self.name)
+        }
+    }
+}
+
 /// Gathers [`Activity`] while the log is read.
 #[derive(Default, Clone)]
 pub struct Recorder {
-    /// Events and denials per minute (seconds since the epoch / 60).
-    minutes: BTreeMap<i64, (u64, u64)>,
+    /// Events, denials and changes per minute (seconds since the epoch / 60).
+    minutes: BTreeMap<i64, (u64, u64, u64)>,
     identities: HashMap<String, Identity>,
     denied: VecDeque<Denied>,
     denied_total: u64,
+    changes: VecDeque<Change>,
+    changes_total: u64,
     /// Long-running requests (exec, port-forward, watch) counted at ResponseStarted, so
     /// that their ResponseComplete is not counted again. Oldest dropped past the cap.
     started: HashSet<Text>,
@@ -111,10 +147,12 @@ impl Recorder {
         }
         let time = e.time().unwrap_or("");
         let denied = matches!(e.code(), Some(401 | 403));
+        let change = super::falco::activity(e);
         if let Some((secs, _)) = parse_rfc3339(time) {
             let m = self.minutes.entry(secs.div_euclid(60)).or_default();
             m.0 += 1;
             m.1 += u64::from(denied);
+            m.2 += u64::from(change.is_some());
         }
         let user = if e.user.username.is_empty() {
             "(unauthenticated)"
@@ -133,6 +171,7 @@ impl Recorder {
             };
             id.events += 1;
             id.denied += u64::from(denied);
+            id.changes += u64::from(change.is_some());
             id.writes += u64::from(matches!(
                 e.verb.as_str(),
                 "create" | "update" | "patch" | "delete" | "deletecollection"
@@ -152,6 +191,22 @@ impl Recorder {
             {
                 id.source_ips.push(ip.to_string());
             }
+        }
+        if let Some(rule) = change {
+            self.changes_total += 1;
+            if self.changes.len() == MAX_CHANGES {
+                self.changes.pop_front();
+            }
+            let obj = e.object_ref.as_ref();
+            self.changes.push_back(Change {
+                time: time.to_string(),
+                user: user.to_string(),
+                rule,
+                namespace: obj.map(|o| o.namespace.to_string()).unwrap_or_default(),
+                name: obj.map(|o| o.name.to_string()).unwrap_or_default(),
+                file: place.file.to_string(),
+                line: place.line,
+            });
         }
         if denied {
             self.denied_total += 1;
@@ -182,6 +237,8 @@ impl Recorder {
                 identities: sorted(self.identities, findings),
                 denied: self.denied.into(),
                 denied_total: self.denied_total,
+                changes: self.changes.into(),
+                changes_total: self.changes_total,
                 ..Activity::default()
             };
         };
@@ -204,10 +261,11 @@ impl Recorder {
             let i = (secs.div_euclid(60) - start).div_euclid(minutes_per_bucket);
             usize::try_from(i).ok().filter(|i| *i < count)
         };
-        for (minute, (events, denied)) in &self.minutes {
+        for (minute, (events, denied, changes)) in &self.minutes {
             if let Some(i) = index(minute * 60) {
                 timeline[i].events += events;
                 timeline[i].denied += denied;
+                timeline[i].changes += changes;
             }
         }
         for f in findings {
@@ -227,6 +285,8 @@ impl Recorder {
             identities: sorted(self.identities, findings),
             denied: self.denied.into(),
             denied_total: self.denied_total,
+            changes: self.changes.into(),
+            changes_total: self.changes_total,
         }
     }
 }

@@ -22,6 +22,14 @@ pub struct AuditConfig {
     /// Image prefixes (`registry.example.com/cni/`) whose pods may be privileged, mount host
     /// paths or run in kube-system without a finding (CNI, CSI and monitoring agents).
     pub allowed_images: Vec<String>,
+    /// Namespaces people may create (exact, or a prefix ending in `*`); empty: Create
+    /// Disallowed Namespace is not evaluated.
+    pub allowed_namespace_creates: Vec<String>,
+    /// Nodes that may join (exact, or a prefix ending in `*`); empty: a node created by
+    /// anyone but a node identity is untrusted.
+    pub allowed_nodes: Vec<String>,
+    /// Who holds cluster-admin in the cluster's RBAC, when a cluster was read with the log.
+    pub cluster_admins: Vec<AdminBinding>,
     /// Denied requests per identity and address within `burst_window_secs` that make a burst.
     pub burst_threshold: usize,
     pub burst_window_secs: i64,
@@ -36,11 +44,37 @@ impl Default for AuditConfig {
             allowed_users: Vec::new(),
             allowed_namespaces: Vec::new(),
             allowed_images: Vec::new(),
+            allowed_namespace_creates: Vec::new(),
+            allowed_nodes: Vec::new(),
+            cluster_admins: Vec::new(),
             burst_threshold: 10,
             burst_window_secs: 300,
             burst_pairs_max: 100_000,
         }
     }
+}
+
+/// A subject bound to cluster-admin, and the binding that does it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdminBinding {
+    /// A user name (service accounts as `system:serviceaccount:NS:NAME`), or a group.
+    pub subject: AdminSubject,
+    /// `ClusterRoleBinding acme-admins`.
+    pub via: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AdminSubject {
+    User(String),
+    Group(String),
+}
+
+/// `name` matches an allow-list entry: exactly, or by the prefix before a final `*`.
+pub fn listed(list: &[String], name: &str) -> bool {
+    list.iter().any(|entry| match entry.strip_suffix('*') {
+        Some(prefix) => name.starts_with(prefix),
+        None => entry == name,
+    })
 }
 
 /// Runs the detection table over events in time order.
@@ -71,15 +105,7 @@ impl Detector {
     pub fn observe(&mut self, e: &AuditEvent, place: Place<'_>, rec: &mut Recorder) {
         self.events += 1;
         let user = e.user.username.as_str();
-        if self
-            .config
-            .allowed_users
-            .iter()
-            .any(|u| match u.strip_suffix('*') {
-                Some(prefix) => user.starts_with(prefix),
-                None => u == user,
-            })
-        {
+        if listed(&self.config.allowed_users, user) {
             return;
         }
         // Borrowed: copying the object reference's strings for every event is measurable.
@@ -142,7 +168,16 @@ impl Detector {
     /// Adds the events that passed each rule, and what the log could not show (too low an
     /// audit level), to coverage.
     pub fn finish(self, rec: &mut Recorder) -> u64 {
+        let unlisted = self.unlisted();
         for detection in DETECTIONS {
+            if let Some((what, reason)) = unlisted
+                .iter()
+                .find(|u| u.0 == detection.rule)
+                .map(|u| (u.1, u.2))
+            {
+                rec.not_evaluated(detection.rule, what, reason);
+                continue;
+            }
             let failed = rec
                 .findings
                 .iter()
@@ -170,6 +205,38 @@ impl Detector {
             }
         }
         self.events
+    }
+}
+
+impl Detector {
+    /// The rules only an allow-list of the user's can judge, whose list was not given:
+    /// (rule, what, why not evaluated).
+    fn unlisted(&self) -> Vec<(&'static str, &'static str, &'static str)> {
+        let c = &self.config;
+        [
+            (
+                "AUD031",
+                c.allowed_users.is_empty(),
+                "users",
+                "who may use the API is not known: give --audit-allow-user (repeatable)",
+            ),
+            (
+                "AUD032",
+                c.allowed_images.is_empty(),
+                "pod images",
+                "which images may run is not known: give --audit-allow-image (repeatable)",
+            ),
+            (
+                "AUD033",
+                c.allowed_namespace_creates.is_empty(),
+                "namespace creations",
+                "which namespaces may be created is not known: give --audit-allow-namespace-create (repeatable)",
+            ),
+        ]
+        .into_iter()
+        .filter(|(_, missing, _, _)| *missing)
+        .map(|(rule, _, what, why)| (rule, what, why))
+        .collect()
     }
 }
 

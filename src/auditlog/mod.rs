@@ -4,6 +4,7 @@ pub mod activity;
 pub mod body;
 pub mod detect;
 pub mod event;
+pub mod falco;
 mod fastparse;
 pub mod files;
 pub mod follow;

@@ -395,6 +395,10 @@ pub struct RulesArgs {
     pub rule: Option<String>,
     #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
     pub format: TextOrJson,
+    /// Falco's 48 k8saudit rules, each with the kaudit rule (or activity entry) that
+    /// stands for it.
+    #[arg(long, conflicts_with = "rule")]
+    pub falco: bool,
 }
 
 pub(super) fn parse_version(s: &str) -> Result<Version, String> {

@@ -74,6 +74,7 @@ pub fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
+        Some(Command::Rules(args)) if args.falco => rules::falco(args.format == TextOrJson::Json),
         Some(Command::Rules(args)) => {
             rules::run(args.rule.as_deref(), args.format == TextOrJson::Json)
         }

@@ -352,16 +352,26 @@ pub struct LogInputs {
 #[derive(Args, Debug, Default, Clone)]
 #[command(next_help_heading = "Audit logs")]
 pub struct LogFilters {
-    /// Audit-log users to ignore (exact, or a prefix ending in `*`: `system:serviceaccount:argocd:*`); repeatable.
+    /// Audit-log users to ignore (exact, or a prefix ending in `*`: `system:serviceaccount:argocd:*`);
+    /// with it, any other person's request is a finding (Falco's Disallowed K8s User); repeatable.
     #[arg(long = "audit-allow-user", value_name = "USER")]
     pub allowed_users: Vec<String>,
     /// Namespaces whose audit events raise no finding; repeatable.
     #[arg(long = "audit-allow-namespace", value_name = "NAMESPACE")]
     pub allowed_namespaces: Vec<String>,
     /// Image prefixes whose pods may be privileged, mount host paths or run in kube-system
-    /// without an audit-log finding (CNI, CSI, monitoring agents); repeatable.
+    /// without an audit-log finding (CNI, CSI, monitoring agents); with it, a pod created
+    /// with any other image is a finding (Falco's Create Disallowed Pod); repeatable.
     #[arg(long = "audit-allow-image", value_name = "PREFIX")]
     pub allowed_images: Vec<String>,
+    /// Namespaces people may create (exact, or a prefix ending in `*`); with it, any other
+    /// namespace created is a finding (Falco's Create Disallowed Namespace); repeatable.
+    #[arg(long = "audit-allow-namespace-create", value_name = "NAMESPACE")]
+    pub allowed_namespace_creates: Vec<String>,
+    /// Nodes that may join the cluster (exact, or a prefix ending in `*`); without it, a
+    /// node created by anyone but a node's own identity is untrusted; repeatable.
+    #[arg(long = "audit-allow-node", value_name = "NODE")]
+    pub allowed_nodes: Vec<String>,
     /// Keep reading the active audit log as it grows, through rotation (the TUI updates;
     /// `kaudit audit-log` prints new findings as they come; Ctrl-C ends).
     #[arg(long)]
@@ -442,6 +452,8 @@ impl AuditArgs {
                 allowed_users: self.filters.allowed_users.clone(),
                 allowed_namespaces: self.filters.allowed_namespaces.clone(),
                 allowed_images: self.filters.allowed_images.clone(),
+                allowed_namespace_creates: self.filters.allowed_namespace_creates.clone(),
+                allowed_nodes: self.filters.allowed_nodes.clone(),
                 ..Default::default()
             },
             exemptions: self.exemptions.exemptions.clone(),

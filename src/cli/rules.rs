@@ -48,6 +48,39 @@ fn describe(r: &Rule) -> String {
     )
 }
 
+/// `kaudit rules --falco`: each of Falco's k8saudit rules and what stands for it here.
+pub fn falco(json: bool) -> anyhow::Result<u8> {
+    use crate::auditlog::falco::{Equivalent, FALCO_K8SAUDIT, equivalent};
+    let rows: Vec<(&str, &str, String)> = FALCO_K8SAUDIT
+        .iter()
+        .map(|(name, priority)| {
+            let kaudit = match equivalent(name) {
+                Some(Equivalent::Rules(ids)) => ids.join(", "),
+                Some(Equivalent::Activity) => {
+                    "activity entry (timeline, identities; not a finding)".to_string()
+                }
+                Some(Equivalent::RawEvents) => "the raw events (audit log view, y)".to_string(),
+                None => "none".to_string(),
+            };
+            (*name, *priority, kaudit)
+        })
+        .collect();
+    let mut out = std::io::stdout().lock();
+    if json {
+        let list: Vec<_> = rows
+            .iter()
+            .map(|(n, p, k)| serde_json::json!({"falco_rule": n, "priority": p, "kaudit": k}))
+            .collect();
+        let _ = writeln!(out, "{}", serde_json::to_string_pretty(&list)?);
+    } else {
+        let _ = writeln!(out, "{:<56} {:<8} KAUDIT", "FALCO RULE", "PRIORITY");
+        for (name, priority, kaudit) in rows {
+            let _ = writeln!(out, "{name:<56} {priority:<8} {kaudit}");
+        }
+    }
+    Ok(EXIT_OK)
+}
+
 pub fn run(rule: Option<&str>, json: bool) -> anyhow::Result<u8> {
     let mut out = std::io::stdout().lock();
     if let Some(wanted) = rule {

@@ -123,22 +123,24 @@ pub fn audit_log(out: &mut String, r: &Report) {
         flagged,
         busy,
         denied,
+        changes,
     } = super::ActivityShown::of(a);
     if !flagged.is_empty() {
         let _ = writeln!(
             out,
-            "<h3 id=\"identities\">Identities with findings ({} of {})</h3><table><tr><th>Identity</th><th>Events</th><th>Denied</th><th>Writes</th><th>Findings</th><th>First seen</th><th>Last seen</th><th>From</th></tr>",
+            "<h3 id=\"identities\">Identities with findings ({} of {})</h3><table><tr><th>Identity</th><th>Events</th><th>Denied</th><th>Writes</th><th>Changes</th><th>Findings</th><th>First seen</th><th>Last seen</th><th>From</th></tr>",
             flagged_total,
             a.identities.len()
         );
         for i in &flagged {
             let _ = writeln!(
                 out,
-                "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 h(&i.user),
                 i.events,
                 i.denied,
                 i.writes,
+                i.changes,
                 i.findings,
                 h(&i.first),
                 h(&i.last),
@@ -150,16 +152,17 @@ pub fn audit_log(out: &mut String, r: &Report) {
     if !busy.is_empty() {
         let _ = writeln!(
             out,
-            "<h3 id=\"timeline\">Timeline ({} s buckets with findings or denials)</h3><table><tr><th>From</th><th>Events</th><th>Denied</th><th>Findings</th></tr>",
+            "<h3 id=\"timeline\">Timeline ({} s buckets with findings, denials or changes)</h3><table><tr><th>From</th><th>Events</th><th>Denied</th><th>Changes</th><th>Findings</th></tr>",
             a.bucket_secs
         );
         for b in &busy {
             let _ = writeln!(
                 out,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 h(&b.start),
                 b.events,
                 b.denied,
+                b.changes,
                 b.findings
             );
         }
@@ -182,6 +185,25 @@ pub fn audit_log(out: &mut String, r: &Report) {
                 h(&d.verb),
                 h(&d.uri),
                 h(&d.source_ip)
+            );
+        }
+        let _ = writeln!(out, "</table>");
+    }
+    if a.changes_total > 0 {
+        let _ = writeln!(
+            out,
+            "<h3 id=\"changes\">Changes ({} in all; the latest {}): objects created and deleted, as Falco's activity rules name them (information, not findings)</h3><table><tr><th>Time</th><th>Change</th><th>Object</th><th>Identity</th></tr>",
+            a.changes_total,
+            changes.len()
+        );
+        for c in &changes {
+            let _ = writeln!(
+                out,
+                "<tr><td>{}</td><td>{}</td><td><code>{}</code></td><td><code>{}</code></td></tr>",
+                h(&c.time),
+                h(c.rule),
+                h(&c.object()),
+                h(&c.user)
             );
         }
         let _ = writeln!(out, "</table>");

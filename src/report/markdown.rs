@@ -56,6 +56,7 @@ fn activity(out: &mut String, a: &crate::auditlog::activity::Activity) {
         flagged,
         busy,
         denied,
+        changes,
     } = super::ActivityShown::of(a);
     if !flagged.is_empty() {
         let _ = writeln!(
@@ -66,17 +67,18 @@ fn activity(out: &mut String, a: &crate::auditlog::activity::Activity) {
         );
         let _ = writeln!(
             out,
-            "| Identity | Events | Denied | Writes | Findings | First seen | Last seen | From |"
+            "| Identity | Events | Denied | Writes | Changes | Findings | First seen | Last seen | From |"
         );
-        let _ = writeln!(out, "|---|---|---|---|---|---|---|---|");
+        let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|");
         for i in &flagged {
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
                 md_code(&i.user),
                 i.events,
                 i.denied,
                 i.writes,
+                i.changes,
                 i.findings,
                 md(&i.first),
                 md(&i.last),
@@ -88,18 +90,19 @@ fn activity(out: &mut String, a: &crate::auditlog::activity::Activity) {
     if !busy.is_empty() {
         let _ = writeln!(
             out,
-            "**Timeline** ({} s buckets with findings or denials):\n",
+            "**Timeline** ({} s buckets with findings, denials or changes):\n",
             a.bucket_secs
         );
-        let _ = writeln!(out, "| From | Events | Denied | Findings |");
-        let _ = writeln!(out, "|---|---|---|---|");
+        let _ = writeln!(out, "| From | Events | Denied | Changes | Findings |");
+        let _ = writeln!(out, "|---|---|---|---|---|");
         for b in &busy {
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} |",
                 md(&b.start),
                 b.events,
                 b.denied,
+                b.changes,
                 b.findings
             );
         }
@@ -123,6 +126,27 @@ fn activity(out: &mut String, a: &crate::auditlog::activity::Activity) {
                 md_code(&d.user),
                 md_code(&format!("{} {}", d.verb, d.uri)),
                 md(&d.source_ip)
+            );
+        }
+        let _ = writeln!(out);
+    }
+    if a.changes_total > 0 {
+        let _ = writeln!(
+            out,
+            "**Changes** (objects created and deleted, as Falco's activity rules name them; information, not findings): {} in all; the latest {}:\n",
+            a.changes_total,
+            changes.len()
+        );
+        let _ = writeln!(out, "| Time | Change | Object | Identity |");
+        let _ = writeln!(out, "|---|---|---|---|");
+        for c in &changes {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} |",
+                md(&c.time),
+                c.rule,
+                md_code(&c.object()),
+                md_code(&c.user)
             );
         }
         let _ = writeln!(out);

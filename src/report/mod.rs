@@ -61,13 +61,16 @@ pub fn no_findings_note(report: &Report, area: crate::severity::Area) -> &'stati
 }
 
 /// The audit logs' activity as reports show it: the identities with findings, the timeline
-/// buckets with findings or denials, and the latest denied requests (newest first).
+/// buckets with findings, denials or changes, and the latest denied requests and changes
+/// (newest first).
 pub struct ActivityShown<'a> {
     /// How many identities have findings (the first 50 are listed).
     pub flagged_total: usize,
     pub flagged: Vec<&'a crate::auditlog::activity::Identity>,
     pub busy: Vec<&'a crate::auditlog::activity::Bucket>,
     pub denied: Vec<&'a crate::auditlog::activity::Denied>,
+    /// The latest changes (Falco's activity rules), newest first.
+    pub changes: Vec<&'a crate::auditlog::activity::Change>,
 }
 
 impl<'a> ActivityShown<'a> {
@@ -83,10 +86,11 @@ impl<'a> ActivityShown<'a> {
             busy: a
                 .timeline
                 .iter()
-                .filter(|b| b.findings > 0 || b.denied > 0)
+                .filter(|b| b.findings > 0 || b.denied > 0 || b.changes > 0)
                 .take(60)
                 .collect(),
             denied: a.denied.iter().rev().take(20).collect(),
+            changes: a.changes.iter().rev().take(20).collect(),
         }
     }
 }

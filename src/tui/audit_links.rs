@@ -1,6 +1,6 @@
 //! The audit log view's selectable rows, in the order the view shows them: each rule with
-//! findings, each timeline bucket, each identity, each denied request. Enter on one lists
-//! the findings it stands for.
+//! findings, each timeline bucket, each identity, each denied request, each change. Enter
+//! on one lists the findings it stands for.
 
 use crate::engine::Report;
 use crate::sanitize::strip_controls;
@@ -19,6 +19,7 @@ pub enum AuditLink {
 /// How many identities and denied requests the view lists.
 pub const IDENTITIES_SHOWN: usize = 20;
 pub const DENIED_SHOWN: usize = 15;
+pub const CHANGES_SHOWN: usize = 15;
 
 /// The rules with active audit-log findings, by ID (the view's "Findings by rule").
 pub fn rules(report: &Report) -> Vec<&'static str> {
@@ -53,6 +54,13 @@ pub fn links(report: &Report) -> Vec<AuditLink> {
                 .rev()
                 .take(DENIED_SHOWN)
                 .map(|d| AuditLink::Identity(strip_controls(&d.user).into_owned())),
+        );
+        out.extend(
+            a.changes
+                .iter()
+                .rev()
+                .take(CHANGES_SHOWN)
+                .map(|c| AuditLink::Identity(strip_controls(&c.user).into_owned())),
         );
     }
     out

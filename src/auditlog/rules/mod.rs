@@ -4,12 +4,15 @@
 //! without them makes it "not evaluated"). [`super::detect::Detector`] runs the table over
 //! every event in time order.
 
+mod admins;
+mod allowlists;
 mod anonymous;
 mod control_plane;
 mod denials;
 mod events;
 mod exec;
 mod exposure;
+mod nodes;
 mod pods;
 mod rbac;
 mod secrets;
@@ -62,6 +65,13 @@ pub static DETECTIONS: &[Detection] = &[
     rbac::AUD024,
     secrets::AUD025,
     exposure::AUD026,
+    rbac::AUD027,
+    nodes::AUD028,
+    nodes::AUD029,
+    admins::AUD030,
+    allowlists::AUD031,
+    pods::AUD032,
+    allowlists::AUD033,
 ];
 
 /// What the detections see of one event, worked out once.
@@ -92,6 +102,9 @@ pub struct State {
     next_sweep: i64,
     /// Denials not counted because `denied` was full.
     pub untracked_denials: u64,
+    /// Subjects (`user:NAME`, `group:NAME`) bound to cluster-admin by a binding admitted
+    /// earlier in the log, and that binding.
+    log_admins: HashMap<String, String>,
 }
 
 /// A finding a detection makes of an event.

@@ -103,6 +103,36 @@ fn images(spec: &Body) -> impl Iterator<Item = &str> {
     containers(spec).filter_map(|c| c.get("image").and_then(Body::as_str))
 }
 
+/// Falco's "Create Disallowed Pod", driven by `--audit-allow-image`: a pod created with
+/// an image outside the list (not evaluated without one).
+pub const AUD032: Detection = Detection {
+    rule: "AUD032",
+    check: disallowed_pod,
+    probes: &[probe("create", "", "pods", "", "shop", Level::Request)],
+    bodies: &[Bodies::PodCreations],
+};
+
+fn disallowed_pod(f: &Facts<'_>, _: &mut State, hits: &mut Vec<Hit>) {
+    let allowed = &f.config.allowed_images;
+    if allowed.is_empty() {
+        return;
+    }
+    let Some(pod) = pod_create(f) else { return };
+    let mut outside: Vec<&str> = images(pod.spec)
+        .filter(|i| !allowed.iter().any(|p| i.starts_with(p.as_str())))
+        .collect();
+    outside.sort_unstable();
+    outside.dedup();
+    if !outside.is_empty() {
+        hits.push(pod.hit(
+            f,
+            "with images outside --audit-allow-image:",
+            &outside,
+            "requestObject.spec.containers[].image",
+        ));
+    }
+}
+
 pub const AUD007: Detection = Detection {
     rule: "AUD007",
     check: privileged_pod,

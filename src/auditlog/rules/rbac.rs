@@ -144,6 +144,62 @@ fn risky_role(f: &Facts<'_>, _: &mut State, hits: &mut Vec<Hit>) {
     }
 }
 
+/// Falco's "ClusterRole With Write Privileges Created": a Role or ClusterRole created that
+/// may create, change or delete (wildcards are AUD006's).
+pub const AUD027: Detection = Detection {
+    rule: "AUD027",
+    check: write_role_created,
+    probes: &[
+        probe("create", RBAC, "clusterroles", "", "", Level::Request),
+        probe("create", RBAC, "roles", "", "shop", Level::Request),
+    ],
+    bodies: &[Bodies::RoleChanges],
+};
+
+const WRITE_VERBS: &[&str] = &["create", "update", "patch", "delete", "deletecollection"];
+
+fn write_role_created(f: &Facts<'_>, _: &mut State, hits: &mut Vec<Hit>) {
+    let obj = f.obj;
+    if !(matches!(obj.resource.as_str(), "clusterroles" | "roles")
+        && f.event.verb == "create"
+        && f.final_stage
+        && f.accepted)
+        || (is_system(f.user) && obj.name.starts_with("system:"))
+    {
+        return;
+    }
+    let mut verbs: Vec<&str> = f
+        .body
+        .and_then(|b| b.get("rules"))
+        .and_then(Body::as_array)
+        .into_iter()
+        .flatten()
+        .flat_map(|rule| {
+            rule.get("verbs")
+                .and_then(Body::as_array)
+                .into_iter()
+                .flatten()
+        })
+        .filter_map(Body::as_str)
+        .filter(|v| WRITE_VERBS.contains(v))
+        .collect();
+    verbs.sort_unstable();
+    verbs.dedup();
+    if verbs.is_empty() {
+        return;
+    }
+    let name = object_name(obj, f.body);
+    hits.push(Hit::new(
+        format!(
+            "{} created {} {name} that can {}",
+            f.user,
+            obj.resource.trim_end_matches('s'),
+            verbs.join(", ")
+        ),
+        Evidence::labelled("requestObject.rules[].verbs", verbs.join(", ")),
+    ));
+}
+
 pub const AUD012: Detection = Detection {
     rule: "AUD012",
     check: system_service_account,

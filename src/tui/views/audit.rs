@@ -5,7 +5,7 @@
 use super::truncate;
 use crate::sanitize::strip_controls;
 use crate::tui::app::App;
-use crate::tui::audit_links::{DENIED_SHOWN, IDENTITIES_SHOWN};
+use crate::tui::audit_links::{CHANGES_SHOWN, DENIED_SHOWN, IDENTITIES_SHOWN};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -142,7 +142,7 @@ fn activity_lines(
         };
         lines.push(Line::raw(""));
         lines.push(Line::styled(
-            format!("Timeline ({width} a row: events, of them denied, and findings)"),
+            format!("Timeline ({width} a row: events, of them denied, changes, and findings)"),
             t.header,
         ));
         let most = a
@@ -166,6 +166,11 @@ fn activity_lines(
                 Span::styled(format!("  {:>5} denied", b.denied), t.bad)
             } else {
                 Span::raw(" ".repeat(14))
+            });
+            spans.push(match b.changes {
+                0 => Span::raw(" ".repeat(15)),
+                1 => Span::raw("      1 change "),
+                n => Span::raw(format!("  {n:>5} changes")),
             });
             if b.findings > 0 {
                 spans.push(Span::styled(
@@ -191,8 +196,15 @@ fn activity_lines(
         ));
         lines.push(Line::styled(
             format!(
-                "  {:<44} {:>7} {:>7} {:>7} {:>8}  {:<23} {}",
-                "IDENTITY", "EVENTS", "DENIED", "WRITES", "FINDINGS", "LAST SEEN", "FROM"
+                "  {:<44} {:>7} {:>7} {:>7} {:>7} {:>8}  {:<23} {}",
+                "IDENTITY",
+                "EVENTS",
+                "DENIED",
+                "WRITES",
+                "CHANGES",
+                "FINDINGS",
+                "LAST SEEN",
+                "FROM"
             ),
             t.dim,
         ));
@@ -206,11 +218,12 @@ fn activity_lines(
                 lines,
                 Line::styled(
                     format!(
-                        "  {:<44} {:>7} {:>7} {:>7} {:>8}  {:<23} {}",
+                        "  {:<44} {:>7} {:>7} {:>7} {:>7} {:>8}  {:<23} {}",
                         truncate(&strip_controls(&id.user), 44),
                         id.events,
                         id.denied,
                         id.writes,
+                        id.changes,
                         id.findings,
                         strip_controls(id.last.get(..19).unwrap_or(&id.last)),
                         strip_controls(&id.source_ips.join(", "))
@@ -250,6 +263,29 @@ fn activity_lines(
                     strip_controls(&d.verb),
                     truncate(&strip_controls(&d.uri), 60),
                     strip_controls(&d.source_ip)
+                )),
+            );
+        }
+    }
+    if a.changes_total > 0 {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(
+            format!(
+                "Changes ({} in all; the latest {}): created and deleted, as Falco's activity rules name them; information, not findings",
+                a.changes_total,
+                a.changes.len().min(CHANGES_SHOWN)
+            ),
+            t.header,
+        ));
+        for c in a.changes.iter().rev().take(CHANGES_SHOWN) {
+            rows.link(
+                lines,
+                Line::raw(format!(
+                    "  {}  {:<31} {:<40} by {}",
+                    strip_controls(c.time.get(..19).unwrap_or(&c.time)),
+                    c.rule,
+                    truncate(&strip_controls(&c.object()), 40),
+                    strip_controls(&c.user)
                 )),
             );
         }
