@@ -452,7 +452,7 @@ pub fn audit_log_only(
 }
 
 /// The subjects the cluster's ClusterRoleBindings give cluster-admin.
-fn cluster_admins(inventory: &Inventory) -> Vec<AdminBinding> {
+pub fn cluster_admins(inventory: &Inventory) -> Vec<AdminBinding> {
     use crate::inventory::BindingKind;
     inventory
         .bindings

@@ -141,7 +141,19 @@ fn demo_json_report_follows_the_contract() {
 
 #[test]
 fn every_rule_fires_on_the_demo_and_payments_is_clean() {
-    let r = json(&kaudit(&["scan", "--demo", "--format", "json"]));
+    // With allow-lists: the rules only they can judge fire too.
+    let r = json(&kaudit(&[
+        "scan",
+        "--demo",
+        "--format",
+        "json",
+        "--audit-allow-user",
+        "admin@acme.example",
+        "--audit-allow-image",
+        "registry.acme.example/",
+        "--audit-allow-namespace-create",
+        "shop",
+    ]));
     let rules = json(&kaudit(&["rules", "--format", "json"]));
     let fired: BTreeSet<&str> = r["findings"]
         .as_array()

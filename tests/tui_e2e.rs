@@ -76,12 +76,12 @@ fn followed_audit_log_in_a_real_terminal() {
     let tmux = Tmux::start(Path::new(cwd), 140, 40, &command);
     tmux.wait_for("Score by area");
     tmux.keys(&[":audit", "Enter"]);
-    tmux.wait_for("44 events read");
+    tmux.wait_for("47 events read");
     let line = r#"{"kind":"Event","auditID":"late-1","stage":"ResponseComplete","requestURI":"/api/v1/namespaces/shop/pods/web/exec?command=sh","verb":"create","user":{"username":"mallory"},"objectRef":{"resource":"pods","namespace":"shop","name":"web","subresource":"exec"},"responseStatus":{"code":101},"requestReceivedTimestamp":"2026-11-20T09:10:00Z"}"#;
     use std::io::Write;
     let mut out = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
     writeln!(out, "{line}").unwrap();
-    let screen = tmux.wait_for("audit log: 1 new events (45 in all)");
+    let screen = tmux.wait_for("audit log: 1 new events (48 in all)");
     assert!(screen.contains("45 events read"), "{screen}");
     tmux.keys(&["q"]);
 }

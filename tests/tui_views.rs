@@ -53,17 +53,17 @@ fn apply(app: &mut App, event: Event, dir: &std::path::Path) {
     }
 }
 
-/// The demo's audit log with `line` appended, analysed as `--follow` would.
-fn demo_log_with(line: &str) -> kaudit::auditlog::Analysis {
+/// The demo's audit log with `line` appended, analysed as `--follow` would (with the
+/// cluster-admin bindings of the cluster on screen).
+fn demo_log_with(app: &App, line: &str) -> kaudit::auditlog::Analysis {
     let mut log = kaudit::sources::demo::audit_log().to_vec();
     log.extend_from_slice(line.as_bytes());
     log.push(b'\n');
-    kaudit::auditlog::analyze_bytes(
-        "demo/audit.log",
-        &log,
-        &Default::default(),
-        Default::default(),
-    )
+    let config = kaudit::auditlog::detect::AuditConfig {
+        cluster_admins: kaudit::session::cluster_admins(&app.audit.as_ref().unwrap().inventory),
+        ..Default::default()
+    };
+    kaudit::auditlog::analyze_bytes("demo/audit.log", &log, &Default::default(), config)
 }
 
 /// An exec into shop/web by mallory, written after the demo's log, running `command`
@@ -494,7 +494,7 @@ fn followed_audit_log_updates_the_views_in_place() {
     keys(&mut app, ":audit");
     key(&mut app, KeyCode::Enter);
     let before = app.audit.as_ref().unwrap().report.findings.len();
-    let analysis = demo_log_with(&late_exec("sh"));
+    let analysis = demo_log_with(&app, &late_exec("sh"));
     let dir = tempfile::tempdir().unwrap();
     apply(
         &mut app,
@@ -505,7 +505,7 @@ fn followed_audit_log_updates_the_views_in_place() {
     let audit = app.audit.as_ref().unwrap();
     assert_eq!(audit.report.findings.len(), before + 1);
     let s = screen(&app);
-    assert!(s.contains("audit log: 1 new events (45 in all)"), "{s}");
+    assert!(s.contains("audit log: 1 new events (48 in all)"), "{s}");
     let stats = &audit.audit_log.as_ref().unwrap().stats;
     assert!(
         stats
@@ -535,7 +535,7 @@ fn the_audit_view_scrolls_to_its_timeline_and_identities() {
         keys(&mut app, "k");
         seen.push_str(&screen(&app));
     }
-    assert!(seen.contains("Denied requests (13 in all"), "{seen}");
+    assert!(seen.contains("Denied requests (14 in all"), "{seen}");
     assert!(
         seen.contains("Activity by identity") || seen.contains("dev@acme.example"),
         "{seen}"
@@ -557,9 +557,10 @@ fn the_shown_finding_stays_when_new_events_move_it() {
         panic!("not in the detail view")
     };
     // A new critical exec sorts ahead of the shown finding.
-    let analysis = demo_log_with(&late_exec(
-        "cat%20/var/run/secrets/kubernetes.io/serviceaccount/token",
-    ));
+    let analysis = demo_log_with(
+        &app,
+        &late_exec("cat%20/var/run/secrets/kubernetes.io/serviceaccount/token"),
+    );
     apply(
         &mut app,
         Event::AuditLogUpdated(Box::new(analysis)),

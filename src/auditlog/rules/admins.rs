@@ -43,14 +43,14 @@ fn full_admin_access(f: &Facts<'_>, state: &mut State, hits: &mut Vec<Hit>) {
     let Some(how) = admin_through(f, state, acting) else {
         return;
     };
-    let who = if acting.username == f.user {
-        f.user.to_string()
+    let acted = if acting.username == f.user {
+        "acted".to_string()
     } else {
-        format!("{} (as {})", f.user, acting.username)
+        format!("acted as {}", acting.username)
     };
     hits.push(
         Hit::new(
-            format!("{who} acted with full administrative access: {how}"),
+            format!("{} {acted} with full administrative access: {how}", f.user),
             Evidence::labelled("user.username", acting.username.to_string()),
         )
         .once_per(acting.username.to_string()),

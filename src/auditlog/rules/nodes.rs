@@ -60,7 +60,8 @@ fn untrusted_node(f: &Facts<'_>, hits: &mut Vec<Hit>, what: &str) {
         if f.user.starts_with("system:node:") {
             return;
         }
-        "created by an identity that is not a node's own".to_string()
+        let by = if f.ok { "created" } else { "asked for" };
+        format!("{by} by an identity that is not a node's own")
     } else if listed(allowed, name) {
         return;
     } else {

@@ -179,6 +179,23 @@ pub fn dashboard(frame: &mut Frame, app: &App, area: Rect) {
         })
         .collect();
     reasons.dedup();
+    // Work under way first; the rules that wait for the user's allow-lists in one entry.
+    reasons.sort_by_key(|r| !r.ends_with('…'));
+    let (lists, mut reasons): (Vec<String>, Vec<String>) = reasons
+        .into_iter()
+        .partition(|r| r.contains("give --audit-allow"));
+    if !lists.is_empty() {
+        let rules: Vec<&str> = lists.iter().filter_map(|r| r.split(':').next()).collect();
+        let flags: Vec<&str> = lists
+            .iter()
+            .filter_map(|r| r.split("give ").nth(1)?.split(' ').next())
+            .collect();
+        reasons.push(format!(
+            "{}: need allow-lists ({})",
+            rules.join(", "),
+            flags.join(", ")
+        ));
+    }
     if !reasons.is_empty() {
         lines.push(Line::from(vec![
             Span::styled("Not evaluated: ", t.key),
