@@ -133,6 +133,7 @@ impl Detector {
         {
             *self.bodiless.entry(kind).or_default() += 1;
         }
+        // Parsed already on a parsing thread (see `AuditEvent::prepare_body`).
         let parsed = reads_body(e).then(|| e.body()).flatten();
         let facts = Facts {
             event: e,
@@ -143,7 +144,7 @@ impl Detector {
             accepted: code.is_none_or(|c| c < 400),
             final_stage,
             writes,
-            body: parsed.as_ref(),
+            body: parsed.as_deref(),
             config: &self.config,
         };
         // No allocation unless something is found.

@@ -3,6 +3,7 @@
 //! v1beta1 events carry `timestamp` instead of `requestReceivedTimestamp`). Response bodies
 //! are skipped: detections do not need them and they are the bulk of a log.
 
+use super::body::Body;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -130,32 +131,34 @@ pub struct LegacyMeta {
     pub creation_timestamp: Option<Text>,
 }
 
-/// A request body as its JSON text (known to be valid JSON), or only the fact that there
-/// was one when no detection reads bodies of its kind: copying every body costs more than
-/// parsing the rest of its event.
+/// A request body: only the fact that there was one when no detection reads bodies of its
+/// kind (copying every body costs more than parsing the rest of its event); else its JSON
+/// text, which the parsing threads turn into the tree the detections read, so that the
+/// thread running the rules never parses JSON.
 #[derive(Debug, Clone, PartialEq)]
-pub struct RawJson(Option<Box<str>>);
+pub enum RawJson {
+    NotKept,
+    /// Known to be one valid JSON value.
+    Text(Box<str>),
+    Parsed(Box<Body>),
+}
 
 impl RawJson {
     /// For text the caller has checked is one JSON value.
     pub(crate) fn validated(text: &str) -> RawJson {
-        RawJson(Some(text.into()))
+        RawJson::Text(text.into())
     }
 
     /// A body that was there but not kept.
     pub(crate) fn not_kept() -> RawJson {
-        RawJson(None)
-    }
-
-    pub fn get(&self) -> Option<&str> {
-        self.0.as_deref()
+        RawJson::NotKept
     }
 }
 
 impl<'de> Deserialize<'de> for RawJson {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let raw = Box::<serde_json::value::RawValue>::deserialize(d)?;
-        Ok(RawJson(Some(raw.into())))
+        Ok(RawJson::Text(raw.get().into()))
     }
 }
 
@@ -223,9 +226,36 @@ impl AuditEvent {
             && (!self.audit_id.is_empty() || !self.verb.is_empty() || !self.request_uri.is_empty())
     }
 
-    /// The request body as a JSON tree, for the detections that read it.
-    pub fn body(&self) -> Option<super::body::Body> {
-        serde_json::from_str(self.request_object.as_ref()?.get()?).ok()
+    /// The request body as a JSON tree, for the detections that read it: the one the
+    /// parsing thread made, else parsed now.
+    pub fn body(&self) -> Option<std::borrow::Cow<'_, Body>> {
+        match self.request_object.as_ref()? {
+            RawJson::NotKept => None,
+            RawJson::Text(text) => serde_json::from_str(text).ok().map(std::borrow::Cow::Owned),
+            RawJson::Parsed(body) => Some(std::borrow::Cow::Borrowed(&**body)),
+        }
+    }
+
+    /// Done on the parsing threads: the body a detection reads becomes its tree, the others
+    /// are dropped.
+    pub(crate) fn prepared(mut self) -> Self {
+        self.prepare_body();
+        self
+    }
+
+    fn prepare_body(&mut self) {
+        let read = super::detect::reads_body(self);
+        if let Some(raw) = &mut self.request_object
+            && let RawJson::Text(text) = raw
+        {
+            *raw = match read
+                .then(|| serde_json::from_str::<Body>(text).ok())
+                .flatten()
+            {
+                Some(body) => RawJson::Parsed(Box::new(body)),
+                None => RawJson::NotKept,
+            };
+        }
     }
 
     pub fn code(&self) -> Option<i64> {
@@ -245,5 +275,41 @@ mod tests {
         let not: AuditEvent = serde_json::from_str(r#"{"kind":"Pod","metadata":{}}"#).unwrap();
         assert!(!not.is_plausible());
         assert!(serde_json::from_str::<AuditEvent>(r#"{"kind": 0}"#).is_err());
+    }
+
+    /// The parsing threads hand the rules a body already parsed, and only the bodies a
+    /// detection reads; both parsers (the hand-written one, serde's for batches) agree.
+    #[test]
+    fn bodies_are_parsed_where_the_event_is() {
+        use crate::auditlog::reader::{Json, parse_json_line};
+        let pod = br#"{"kind":"Event","auditID":"a","stage":"ResponseComplete","verb":"create","objectRef":{"resource":"pods","namespace":"shop"},"requestObject":{"spec":{"hostPID":true}}}"#;
+        let event_of = |line: &[u8]| match parse_json_line(line) {
+            Ok(Json::Event(e)) => e,
+            _ => panic!("not an event"),
+        };
+        let e = event_of(pod);
+        assert!(matches!(e.request_object, Some(RawJson::Parsed(_))));
+        let body = e.body().expect("a body");
+        assert!(
+            matches!(body, std::borrow::Cow::Borrowed(_)),
+            "not parsed again"
+        );
+        assert_eq!(
+            body.pointer("/spec/hostPID").and_then(Body::as_bool),
+            Some(true)
+        );
+        // An event body no detection reads is not kept.
+        let lease = br#"{"kind":"Event","auditID":"b","verb":"update","objectRef":{"resource":"leases"},"requestObject":{"spec":{}}}"#;
+        assert_eq!(event_of(lease).request_object, Some(RawJson::NotKept));
+        // A webhook batch's items go through serde: the same outcome.
+        let batch = format!(
+            r#"{{"kind":"EventList","items":[{}]}}"#,
+            std::str::from_utf8(pod).unwrap()
+        );
+        let Ok(Json::Batch(Some(items))) = parse_json_line(batch.as_bytes()) else {
+            panic!("not a batch")
+        };
+        let first = items[0].as_ref().unwrap();
+        assert!(matches!(first.request_object, Some(RawJson::Parsed(_))));
     }
 }

@@ -224,16 +224,15 @@ pub(crate) fn read_file(
 /// Files from this size on are parsed on every core.
 const PARALLEL_FROM: u64 = 8 << 20;
 
-/// One line (or document) of JSON: the common case first, one event parsed straight into
-/// its type; a webhook batch read as `{kind, items: [raw JSON]}`, each item parsed once into
-/// an event (no tree, no second serialisation).
+/// One line (or document) of JSON: the common case first, one event parsed straight into its
+/// type; a webhook batch as `{kind, items: [raw JSON]}`, each item parsed once into an event.
 pub(crate) fn parse_json_line(text: &[u8]) -> Result<Json, serde_json::Error> {
     let event = super::fastparse::any_kind(text)
         .or_else(|| serde_json::from_slice::<AuditEvent>(text).ok());
     if let Some(event) = event
         && event.kind.as_deref() != Some("EventList")
     {
-        return Ok(Json::Event(event));
+        return Ok(Json::Event(event.prepared()));
     }
     if let Ok(batch) = serde_json::from_slice::<Batch<'_>>(text)
         && batch.kind.as_deref() == Some("EventList")
@@ -241,15 +240,14 @@ pub(crate) fn parse_json_line(text: &[u8]) -> Result<Json, serde_json::Error> {
         return Ok(Json::Batch(batch.items.map(|items| {
             items
                 .iter()
-                .map(|item| {
-                    serde_json::from_str::<AuditEvent>(item.get()).map_err(|e| e.to_string())
-                })
+                .map(|item| serde_json::from_str::<AuditEvent>(item.get()))
+                .map(|event| event.map(AuditEvent::prepared).map_err(|e| e.to_string()))
                 .collect()
         })));
     }
     // JSON that does not read as an event (a field of the wrong type), or not JSON at all.
     match serde_json::from_slice::<AuditEvent>(text) {
-        Ok(event) => Ok(Json::Event(event)),
+        Ok(event) => Ok(Json::Event(event.prepared())),
         Err(e) if e.is_data() => Ok(Json::NotEvent(e.to_string())),
         Err(e) => Err(e),
     }

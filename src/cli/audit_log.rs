@@ -37,16 +37,22 @@ pub fn run(args: &AuditLogArgs) -> anyhow::Result<u8> {
         return follow(&options);
     }
     let report = crate::session::audit_log_only(&options, embedded.as_ref())?;
-    let rendered = match args.format {
-        AuditFormat::Md => report::markdown::render(&report),
-        AuditFormat::Json => report::json::render(&report),
-        AuditFormat::Text => report::text::audit_log(&report),
+    // JSON is streamed: a log with tens of thousands of findings must not need its whole
+    // report in memory twice.
+    let write = |out: &mut dyn Write| -> std::io::Result<()> {
+        match args.format {
+            AuditFormat::Md => out.write_all(report::markdown::render(&report).as_bytes()),
+            AuditFormat::Json => report::json::write(&report, out),
+            AuditFormat::Text => out.write_all(report::text::audit_log(&report).as_bytes()),
+        }?;
+        out.flush()
     };
     match &args.output {
-        Some(path) => std::fs::write(path, rendered)
+        Some(path) => std::fs::File::create(path)
+            .and_then(|file| write(&mut std::io::BufWriter::new(file)))
             .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?,
         None => {
-            let _ = std::io::stdout().lock().write_all(rendered.as_bytes());
+            let _ = write(&mut std::io::BufWriter::new(std::io::stdout().lock()));
         }
     }
     if let Some(stats) = &report.audit_log
