@@ -106,6 +106,9 @@ pub struct Report {
     /// The images' signatures, when they were verified.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub signatures: Option<SignaturesSummary>,
+    /// Passes of namespaced objects by namespace and rule, for one namespace's scores.
+    #[serde(skip)]
+    pub namespace_passes: crate::findings::NamespacePasses,
 }
 
 /// Each verified image's verdict, and what the verification used.
@@ -209,6 +212,7 @@ pub fn assemble(
         analysis.stats
     });
     let triage = triage::apply(&mut rec.findings, inv, triage, today);
+    let namespace_passes = rec.namespace_passes();
     let mut tallies = rec.coverage();
     for f in rec.findings.iter().filter(|f| !f.is_active()) {
         tallies.entry(f.rule_id).or_default().suppressed += 1;
@@ -266,7 +270,59 @@ pub fn assemble(
             .signatures
             .as_ref()
             .map(|facts| signatures_summary(facts, &running)),
+        namespace_passes,
     }
+}
+
+/// One namespace's score by area, by the same formula as the cluster's, over the checks of
+/// its namespaced objects (workloads, roles, bindings, Ingresses): their passes, and the
+/// namespace's open findings of the rules judged per namespace. The worst open finding of
+/// the area in the namespace caps it. Areas judged on nothing namespaced (the audit log,
+/// namespace-level settings) have no namespace score.
+pub fn namespace_scores(report: &Report, namespace: &str) -> BTreeMap<Area, u32> {
+    // Rules judged per namespaced object: they passed on one, or found one (audit events
+    // are requests, not objects).
+    let judged: std::collections::BTreeSet<&str> = report
+        .namespace_passes
+        .keys()
+        .map(|(_, rule)| *rule)
+        .chain(
+            report
+                .findings
+                .iter()
+                .filter(|f| !f.subject.namespace.is_empty() && f.subject.event.is_none())
+                .map(|f| f.rule_id),
+        )
+        .collect();
+    let mut weights: BTreeMap<Area, (u64, u64)> = BTreeMap::new();
+    for ((ns, rule_id), passed) in &report.namespace_passes {
+        if &**ns == namespace {
+            let rule = rules::rule(rule_id);
+            let (passed_w, total_w) = weights.entry(rule.area).or_default();
+            *passed_w += rule.severity.weight() * passed;
+            *total_w += rule.severity.weight() * passed;
+        }
+    }
+    let mut worst: BTreeMap<Area, Severity> = BTreeMap::new();
+    for f in report
+        .findings
+        .iter()
+        .filter(|f| f.is_active() && &*f.subject.namespace == namespace)
+    {
+        let entry = worst.entry(f.area).or_insert(f.severity);
+        *entry = (*entry).max(f.severity);
+        if judged.contains(f.rule_id) {
+            weights.entry(f.area).or_default().1 += rules::rule(f.rule_id).severity.weight();
+        }
+    }
+    weights
+        .into_iter()
+        .filter(|(_, (_, total))| *total > 0)
+        .map(|(area, (passed, total))| {
+            let score = ((passed * 100) / total) as u32;
+            (area, score.min(score_cap(worst.get(&area).copied())))
+        })
+        .collect()
 }
 
 /// A container's image as its pod writes it, with what runs and where.
@@ -352,7 +408,7 @@ fn signatures_summary(
     }
 }
 
-fn grade(score: u32) -> char {
+pub fn grade(score: u32) -> char {
     match score {
         90.. => 'A',
         80..=89 => 'B',

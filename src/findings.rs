@@ -398,7 +398,17 @@ pub struct Recorder {
     pub findings: Vec<Finding>,
     /// Indexed like [`rules::RULES`].
     coverage: Vec<RuleCoverage>,
+    /// The namespace of the object being checked, while it is (see [`Recorder::within`]):
+    /// its place in `by_namespace`.
+    scope: Option<usize>,
+    /// Passes by namespace, indexed like [`rules::RULES`], for the scores of one namespace
+    /// (`:ns`); a namespace's failures are its findings. A flat count per rule: a pass is
+    /// counted by the hundred thousand and must stay an addition.
+    by_namespace: Vec<(Arc<str>, Vec<u64>)>,
 }
+
+/// Passes of namespaced objects, by (namespace, rule).
+pub type NamespacePasses = BTreeMap<(Arc<str>, &'static str), u64>;
 
 /// The per-finding facts a check supplies; the rest comes from the catalog.
 pub struct FindingInput {
@@ -417,7 +427,7 @@ impl Recorder {
     pub fn with_capacity(findings: usize) -> Self {
         Recorder {
             findings: Vec::with_capacity(findings),
-            coverage: Vec::new(),
+            ..Recorder::default()
         }
     }
 
@@ -446,6 +456,47 @@ impl Recorder {
             mine.suppressed += c.suppressed;
             mine.not_evaluated.extend(c.not_evaluated);
         }
+        for (namespace, counts) in other.by_namespace {
+            let i = self.namespace_index(&namespace);
+            for (mine, n) in self.by_namespace[i].1.iter_mut().zip(counts) {
+                *mine += n;
+            }
+        }
+    }
+
+    /// Checks that follow judge an object of `namespace` (`""`: a cluster-scoped one).
+    pub fn within(&mut self, namespace: &str) {
+        self.scope = match self.scope {
+            _ if namespace.is_empty() => None,
+            Some(i) if &*self.by_namespace[i].0 == namespace => Some(i),
+            _ => Some(self.namespace_index(namespace)),
+        };
+    }
+
+    fn namespace_index(&mut self, namespace: &str) -> usize {
+        match self
+            .by_namespace
+            .iter()
+            .position(|(ns, _)| &**ns == namespace)
+        {
+            Some(i) => i,
+            None => {
+                let counts = vec![0; rules::RULES.len()];
+                self.by_namespace.push((namespace.into(), counts));
+                self.by_namespace.len() - 1
+            }
+        }
+    }
+
+    /// Passes by (namespace, rule), those that happened.
+    pub fn namespace_passes(&self) -> NamespacePasses {
+        let mut passes = NamespacePasses::new();
+        for (namespace, counts) in &self.by_namespace {
+            for (n, rule) in counts.iter().zip(rules::RULES).filter(|(n, _)| **n > 0) {
+                passes.insert((namespace.clone(), rule.id), *n);
+            }
+        }
+        passes
     }
 
     /// Coverage of every rule that was applied at least once, by rule ID.
@@ -464,7 +515,11 @@ impl Recorder {
     }
 
     pub fn pass(&mut self, rule_id: &'static str) {
-        self.tally(rule_id).passed += 1;
+        let index = rules::index(rule_id);
+        self.tally_at(index).passed += 1;
+        if let Some(i) = self.scope {
+            self.by_namespace[i].1[index] += 1;
+        }
     }
 
     pub fn fail(&mut self, rule_id: &'static str, input: FindingInput) {

@@ -67,6 +67,53 @@ fn one_critical_finding_caps_an_otherwise_clean_area() {
     assert!(pss.grade.unwrap() >= 'D', "{pss:?}");
 }
 
+/// `:ns NAME` scores one namespace by the same formula: its objects' checks. A clean
+/// namespace beside a bad one keeps its grade; the bad one's is capped by its own worst
+/// finding; the audit log (judged on requests) has no namespace score.
+#[test]
+fn a_namespace_is_scored_by_its_own_objects() {
+    use kaudit::severity::Area;
+    let dir = tempfile::tempdir().unwrap();
+    let pod = |ns: &str, name: &str, extra: &str| {
+        format!(
+            "---\napiVersion: v1\nkind: Pod\nmetadata: {{name: {name}, namespace: {ns}}}\nspec:\n  automountServiceAccountToken: false\n  securityContext: {{runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, seccompProfile: {{type: RuntimeDefault}}}}\n  containers: [{{name: a, image: 'r.example/a@sha256:{:064x}', resources: {{requests: {{cpu: 1m, memory: 1Mi}}, limits: {{cpu: 1m, memory: 1Mi}}}}, securityContext: {{allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: {{drop: [ALL]}}{extra}}}}}]\n",
+            name.len()
+        )
+    };
+    let yaml = [
+        pod("clean", "c1", ""),
+        pod("clean", "c2", ""),
+        pod("bad", "b1", ", privileged: true"),
+    ]
+    .concat();
+    std::fs::write(dir.path().join("pods.yaml"), yaml).unwrap();
+    let source = Source::Manifests(vec![dir.path().to_path_buf()]);
+    let session = Session::open(&source, &SessionOptions::default()).unwrap();
+    let clean = kaudit::engine::namespace_scores(&session.report, "clean");
+    let bad = kaudit::engine::namespace_scores(&session.report, "bad");
+    let cluster = |area: Area| {
+        session
+            .report
+            .summary
+            .areas
+            .iter()
+            .find(|a| a.area == area)
+            .and_then(|a| a.score)
+            .unwrap()
+    };
+    assert!(
+        cluster(Area::PodSecurity) <= 69,
+        "the cluster holds a privileged pod"
+    );
+    assert!(clean[&Area::PodSecurity] >= 90, "{clean:?}");
+    assert!(bad[&Area::PodSecurity] <= 69, "{bad:?}");
+    assert!(!clean.contains_key(&Area::AuditLog), "{clean:?}");
+    assert!(
+        kaudit::engine::namespace_scores(&session.report, "elsewhere").is_empty(),
+        "a namespace with nothing in it has no scores"
+    );
+}
+
 fn rank(label: &str) -> Option<u8> {
     ["INFO", "LOW", "MEDIUM", "HIGH", "CRITICAL"]
         .iter()

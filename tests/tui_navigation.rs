@@ -337,7 +337,22 @@ fn ns_picks_a_namespace_and_the_header_and_dashboard_follow() {
         .unwrap_or(0);
     assert!(s.contains(&format!("HIGH {high} ")), "{s}");
     assert!(s.contains("in ns shop"), "{s}");
-    assert!(s.contains("Findings by area in ns shop"), "{s}");
+    assert!(s.contains("Score by area in ns shop"), "{s}");
+    // The namespace's own scores: its objects' checks; the audit log is judged cluster-wide.
+    let scores = kaudit::engine::namespace_scores(&app.audit.as_ref().unwrap().report, "shop");
+    let row = |title: &str| {
+        let start = format!("│{title}");
+        s.lines()
+            .find(|l| l.starts_with(&start))
+            .unwrap()
+            .to_string()
+    };
+    let pss = scores[&kaudit::severity::Area::PodSecurity];
+    assert!(
+        row("Pod security").contains(&format!(" {pss} ")),
+        "{pss}: {s}"
+    );
+    assert!(row("Audit log").contains(" -  "), "{s}");
     assert_ne!(
         s.lines().nth(1),
         all.lines().nth(1),

@@ -8,8 +8,10 @@ use std::borrow::Cow;
 
 pub fn run(inv: &Inventory, rec: &mut Recorder) {
     for ingress in &inv.ingresses {
+        rec.within(&ingress.namespace);
         rec.decide("NET002", judge(ingress));
     }
+    rec.within("");
 }
 
 /// Whether a TLS entry's host covers a routed host: the same name, or a `*.` wildcard for

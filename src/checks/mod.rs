@@ -62,6 +62,7 @@ pub fn run_all(
     // Every check of a workload in one visit: its spec is read from memory once, not once
     // per kind of check.
     for w in &workloads {
+        rec.within(&w.namespace);
         let view = PodView::new(Some(&w.template_annotations), &w.spec, inv.source.live);
         let v = pod_security::verdicts_of(w, &view, minor);
         pod_security::record(&v, config, &mut pss_rules, &mut rec);
@@ -77,6 +78,7 @@ pub fn run_all(
             verdicts.push(pod_security::verdicts_of(w, &view, pinned));
         }
     }
+    rec.within("");
     let namespaces = pod_security::namespaces(inv, &verdicts, config, &mut rec);
     network::run(inv, &workloads, &mut rec);
     ingress::run(inv, &mut rec);

@@ -22,14 +22,17 @@ pub fn run(inv: &Inventory, rec: &mut Recorder) {
         return;
     }
     for role in &inv.roles {
+        rec.within(&role.namespace);
         wildcards(role, rec);
     }
     for binding in &inv.bindings {
         if is_system_binding(binding) {
             continue;
         }
+        rec.within(&binding.namespace);
         grants(inv, binding, rec);
     }
+    rec.within("");
 }
 
 fn location(origin: &crate::inventory::input::Origin) -> Option<Location> {

@@ -49,6 +49,9 @@ pub type Counts = (BTreeMap<Severity, u64>, u64);
 pub struct ScopedCounts {
     pub all: Counts,
     pub by_area: BTreeMap<Area, Counts>,
+    /// The namespace's score by area, where its objects are judged (see
+    /// [`crate::engine::namespace_scores`]).
+    pub scores: BTreeMap<Area, u32>,
 }
 
 impl Model {

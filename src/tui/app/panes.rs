@@ -112,10 +112,13 @@ pub enum PaneId {
 
 impl App {
     pub(super) fn refresh_all(&mut self) {
-        self.scoped = self
-            .namespace
-            .as_deref()
-            .map(|ns| self.model.scoped_counts(ns));
+        self.scoped = self.namespace.as_deref().map(|ns| {
+            let mut scoped = self.model.scoped_counts(ns);
+            if let Some(audit) = &self.audit {
+                scoped.scores = crate::engine::namespace_scores(&audit.report, ns);
+            }
+            scoped
+        });
         for which in [
             PaneId::Dashboard,
             PaneId::Images,

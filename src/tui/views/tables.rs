@@ -43,18 +43,18 @@ pub fn dashboard(frame: &mut Frame, app: &App, area: Rect) {
         .areas
         .iter()
         .map(|a| {
-            // `:ns NAME`: the namespace's findings; scores need every check's tally, which
-            // is kept for the whole cluster only, so they are not shown for a namespace.
-            let scoped = app
-                .scoped
-                .as_ref()
-                .map(|s| s.by_area.get(&a.area).cloned().unwrap_or_default());
+            // `:ns NAME`: the namespace's findings and scores (none for areas judged on
+            // nothing namespaced: the audit log, namespace settings).
+            let scoped = app.scoped.as_ref().map(|s| {
+                let counts = s.by_area.get(&a.area).cloned().unwrap_or_default();
+                (counts, s.scores.get(&a.area).copied())
+            });
             let (findings, suppressed) = match &scoped {
-                Some((by_severity, suppressed)) => (by_severity, *suppressed),
+                Some(((by_severity, suppressed), _)) => (by_severity, *suppressed),
                 None => (&a.findings, a.suppressed),
             };
             let (score, grade) = match scoped {
-                Some(_) => (None, None),
+                Some((_, score)) => (score, score.map(crate::engine::grade)),
                 None => (a.score, a.grade),
             };
             let n = |s: Severity| findings.get(&s).copied().unwrap_or(0).to_string();
@@ -126,7 +126,7 @@ pub fn dashboard(frame: &mut Frame, app: &App, area: Rect) {
         .title(Span::styled(
             match &app.namespace {
                 Some(ns) => format!(
-                    " Findings by area in ns {} (scores are the whole cluster's: :ns all) ",
+                    " Score by area in ns {} (-: judged cluster-wide only, :ns all) ",
                     crate::sanitize::strip_controls(ns)
                 ),
                 None => " Score by area ".into(),
