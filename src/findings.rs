@@ -405,6 +405,8 @@ pub struct Recorder {
     /// (`:ns`); a namespace's failures are its findings. A flat count per rule: a pass is
     /// counted by the hundred thousand and must stay an addition.
     by_namespace: Vec<(Arc<str>, Vec<u64>)>,
+    /// Where each namespace is in `by_namespace` (a cluster has thousands).
+    namespace_at: foldhash::HashMap<Arc<str>, usize>,
 }
 
 /// Passes of namespaced objects, by (namespace, rule).
@@ -474,18 +476,14 @@ impl Recorder {
     }
 
     fn namespace_index(&mut self, namespace: &str) -> usize {
-        match self
-            .by_namespace
-            .iter()
-            .position(|(ns, _)| &**ns == namespace)
-        {
-            Some(i) => i,
-            None => {
-                let counts = vec![0; rules::RULES.len()];
-                self.by_namespace.push((namespace.into(), counts));
-                self.by_namespace.len() - 1
-            }
+        if let Some(i) = self.namespace_at.get(namespace) {
+            return *i;
         }
+        let name: Arc<str> = namespace.into();
+        let counts = vec![0; rules::RULES.len()];
+        self.by_namespace.push((name.clone(), counts));
+        self.namespace_at.insert(name, self.by_namespace.len() - 1);
+        self.by_namespace.len() - 1
     }
 
     /// Passes by (namespace, rule), those that happened.
