@@ -14,6 +14,7 @@ use crate::signatures::admission::{
     self, Action, Coverage, Format, RepoConstraint, RepoConstraints, Restriction,
 };
 use crate::signatures::{Status, Verdict};
+use std::collections::BTreeMap;
 
 /// [`crate::checks::run_all`]'s signature checks of one workload.
 pub fn check(
@@ -21,14 +22,14 @@ pub fn check(
     w: &Workload,
     view: &PodView<'_>,
     config: &ScanConfig,
+    admission: &admission::Admission<'_>,
     rec: &mut Recorder,
 ) {
+    let no_labels = BTreeMap::new();
     let labels = inv
         .namespaces
         .get(&*w.namespace)
-        .map(|n| n.labels.clone())
-        .unwrap_or_default();
-    let admission = admission::Admission::of(inv);
+        .map_or(&no_labels, |n| &n.labels);
     for c in &view.containers {
         let Some(raw) = c.image.filter(|i| !i.is_empty()) else {
             continue;
@@ -41,7 +42,7 @@ pub fn check(
                 raw.to_string(),
             )]
         };
-        let coverages = admission::coverage(&admission, &w.namespace, &labels, raw);
+        let coverages = admission::coverage(admission, &w.namespace, labels, raw);
         let enforcing: Vec<&Coverage> = coverages
             .covering
             .iter()
