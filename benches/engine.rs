@@ -195,17 +195,24 @@ fn stages(inv: &Inventory, config: &ScanConfig) {
     images::run(&workloads, &views, config, &mut rec);
     let img = t.elapsed();
     let t = Instant::now();
+    let mut policies = kaudit::checks::signatures::Policies::of(inv);
+    for (w, v) in workloads.iter().zip(&views) {
+        kaudit::checks::signatures::check(inv, w, v, config, &mut policies, &mut rec);
+    }
+    let sig = t.elapsed();
+    let t = Instant::now();
     network::run(inv, &workloads, &mut rec);
     rbac::run(inv, &mut rec);
     let rest = t.elapsed();
     println!(
-        "stages: views {:.1}, PSS evaluation {:.1}, PSS findings {:.1}, namespaces {:.1}, workload rules {:.1}, image rules {:.1}, network+rbac {:.1} ms",
+        "stages: views {:.1}, PSS evaluation {:.1}, PSS findings {:.1}, namespaces {:.1}, workload rules {:.1}, image rules {:.1}, signature rules {:.1}, network+rbac {:.1} ms",
         prep.as_secs_f64() * 1e3,
         pss_eval.as_secs_f64() * 1e3,
         pss_findings.as_secs_f64() * 1e3,
         ns.as_secs_f64() * 1e3,
         wl.as_secs_f64() * 1e3,
         img.as_secs_f64() * 1e3,
+        sig.as_secs_f64() * 1e3,
         rest.as_secs_f64() * 1e3
     );
 }

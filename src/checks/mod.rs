@@ -61,8 +61,7 @@ pub fn run_all(
     let mut verdicts = Vec::with_capacity(workloads.len());
     // Every check of a workload in one visit: its spec is read from memory once, not once
     // per kind of check.
-    // The admission policies, read once for every workload's signature rules.
-    let admission = crate::signatures::admission::Admission::of(inv);
+    let mut policies = signatures::Policies::of(inv);
     for w in &workloads {
         rec.within(&w.namespace);
         let view = PodView::new(Some(&w.template_annotations), &w.spec, inv.source.live);
@@ -70,7 +69,7 @@ pub fn run_all(
         pod_security::record(&v, config, &mut pss_rules, &mut rec);
         workload::check(inv, w, &view, &mut rec);
         images::check(w, &view, config, &mut images, &mut rec);
-        signatures::check(inv, w, &view, config, &admission, &mut rec);
+        signatures::check(inv, w, &view, config, &mut policies, &mut rec);
         verdicts.push(v);
         // A namespace that pins another version judges the workload at that one too.
         if let Some(&(_, pinned)) = namespace_minors

@@ -14,15 +14,48 @@ use crate::signatures::admission::{
     self, Action, Coverage, Format, RepoConstraint, RepoConstraints, Restriction,
 };
 use crate::signatures::{Status, Verdict};
+use foldhash::HashMap;
 use std::collections::BTreeMap;
 
 /// [`crate::checks::run_all`]'s signature checks of one workload.
+/// The admission policies, read once per audit, and what they decide for each image in each
+/// namespace, worked out once: a cluster runs the same image in many pods, and walking every
+/// policy for each costs more than all the other checks together.
+pub struct Policies<'a> {
+    admission: admission::Admission<'a>,
+    decided: HashMap<std::sync::Arc<str>, HashMap<Box<str>, admission::Coverages>>,
+}
+
+impl<'a> Policies<'a> {
+    pub fn of(inv: &'a Inventory) -> Self {
+        Policies {
+            admission: admission::Admission::of(inv),
+            decided: HashMap::default(),
+        }
+    }
+
+    fn coverage(
+        &mut self,
+        namespace: &std::sync::Arc<str>,
+        labels: &BTreeMap<String, String>,
+        image: &str,
+    ) -> &admission::Coverages {
+        let admission = &self.admission;
+        let images = self.decided.entry(namespace.clone()).or_default();
+        if !images.contains_key(image) {
+            let decided = admission::coverage(admission, namespace, labels, image);
+            images.insert(image.into(), decided);
+        }
+        &images[image]
+    }
+}
+
 pub fn check(
     inv: &Inventory,
     w: &Workload,
     view: &PodView<'_>,
     config: &ScanConfig,
-    admission: &admission::Admission<'_>,
+    policies: &mut Policies<'_>,
     rec: &mut Recorder,
 ) {
     let no_labels = BTreeMap::new();
@@ -42,7 +75,7 @@ pub fn check(
                 raw.to_string(),
             )]
         };
-        let coverages = admission::coverage(admission, &w.namespace, labels, raw);
+        let coverages = policies.coverage(&w.namespace, labels, raw);
         let enforcing: Vec<&Coverage> = coverages
             .covering
             .iter()
