@@ -86,15 +86,9 @@ fn event(mix: Mix, rng: &mut Rng, i: u64) -> String {
 fn today(rng: &mut Rng, i: u64, roll: u64) -> String {
     let ns = NAMESPACES[rng.below(NAMESPACES.len() as u64) as usize];
     let t = time(i);
-    let id = format!(
-        "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
-        rng.next() as u32,
-        i & 0xffff,
-        0x4000,
-        0x8000 | (i >> 16) & 0xfff,
-        rng.next() & 0xffff_ffff_ffff
-    );
+    let id = mixes::audit_id(rng, i);
     let node = rng.below(40);
+    // Today's call sites name each field; the event is written as the other mixes write it.
     let common = |level: &str,
                   stage: &str,
                   uri: &str,
@@ -105,8 +99,16 @@ fn today(rng: &mut Rng, i: u64, roll: u64) -> String {
                   ua: &str,
                   object_ref: &str,
                   code: u16| {
-        format!(
-            r#"{{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"{level}","auditID":"{id}","stage":"{stage}","requestURI":"{uri}","verb":"{verb}","user":{{"username":"{user}","groups":[{groups}]}},"sourceIPs":["{ip}"],"userAgent":"{ua}","objectRef":{object_ref},"responseStatus":{{"metadata":{{}},"code":{code}}},"requestReceivedTimestamp":"{t}","stageTimestamp":"{t}","annotations":{{"authorization.k8s.io/decision":"allow","authorization.k8s.io/reason":"RBAC: allowed by ClusterRoleBinding \"system:node\" of ClusterRole \"system:node\" to Group \"system:nodes\""}}"#
+        mixes::common(
+            &id,
+            &t,
+            (level, stage),
+            uri,
+            verb,
+            (user, groups),
+            (ip, ua),
+            object_ref,
+            code,
         )
     };
     let mut line = match roll {

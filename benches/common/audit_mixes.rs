@@ -35,7 +35,7 @@ impl Mix {
 
 /// The fields every event has, around `object_ref` (the caller closes the object).
 #[allow(clippy::too_many_arguments)]
-fn common(
+pub fn common(
     id: &str,
     t: &str,
     (level, stage): (&str, &str),
@@ -51,7 +51,7 @@ fn common(
     )
 }
 
-fn audit_id(rng: &mut Rng, i: u64) -> String {
+pub fn audit_id(rng: &mut Rng, i: u64) -> String {
     format!(
         "{:08x}-{:04x}-4000-{:04x}-{:012x}",
         rng.next() as u32,

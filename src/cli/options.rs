@@ -48,13 +48,6 @@ impl SourceArgs {
             Source::Live(self.cluster.live_options())
         })
     }
-
-    /// The history context the user names: `--context NAME`, or the folder of `--manifests`.
-    pub fn history_context(&self) -> Option<String> {
-        self.cluster.context.clone().or_else(|| {
-            (!self.manifests.is_empty()).then(|| crate::sources::manifests_context(&self.manifests))
-        })
-    }
 }
 
 /// A live cluster, as kubectl finds it.
@@ -128,16 +121,11 @@ pub struct ContextArgs {
 }
 
 impl ContextArgs {
+    /// The history context the user names: `--context NAME`, or the folder of `--manifests`.
     pub fn history_context(&self) -> Option<String> {
-        SourceArgs {
-            manifests: self.manifests.clone(),
-            cluster: ClusterArgs {
-                context: self.context.clone(),
-                ..ClusterArgs::default()
-            },
-            ..SourceArgs::default()
-        }
-        .history_context()
+        self.context.clone().or_else(|| {
+            (!self.manifests.is_empty()).then(|| crate::sources::manifests_context(&self.manifests))
+        })
     }
 }
 
